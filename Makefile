@@ -1,0 +1,82 @@
+# govbot: plain Makefile, C11, libraries through pkg-config.
+# Targets: all (build/govbot), run, check, bench, fuzz, clean.
+# SANITIZE=1 builds everything with AddressSanitizer + UndefinedBehaviorSanitizer
+# into build-san/ so sanitized and plain objects never mix.
+
+CC      ?= cc
+PKGS    := libwebsockets libcurl libcjson libpcre2-8 sqlite3
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
+           -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -I. \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+
+ifeq ($(SANITIZE),1)
+BUILD   := build-san
+CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+export ASAN_OPTIONS := detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
+else
+BUILD   := build
+endif
+
+LIB_SRC  := $(wildcard chatbot/*.c commands/*.c adapters/*.c)
+LIB_SRC  := $(filter-out chatbot/main.c,$(LIB_SRC))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/data/roster_blob.o
+TEST_SRC := $(wildcard tests/test_*.c)
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRC:= $(wildcard bench/bench_*.c)
+BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+
+.PHONY: all run check bench fuzz clean deps tests
+all: $(BUILD)/govbot
+
+deps:
+	@sh scripts/install-deps.sh
+
+$(BUILD)/obj/%.o: %.c $(wildcard chatbot/*.h commands/*.h adapters/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The bundled roster is linked in as bytes; see chatbot/roster_default.c.
+$(BUILD)/obj/data/roster_blob.o: data/roster_blob.S data/persons_of_interest.md
+	@mkdir -p $(dir $@)
+	$(CC) -c -I. -o $@ data/roster_blob.S
+
+$(BUILD)/libgovbot.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/govbot: $(BUILD)/obj/chatbot/main.o $(BUILD)/libgovbot.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libgovbot.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libgovbot.a $(LDLIBS) $(CHECK_LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libgovbot.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libgovbot.a $(LDLIBS)
+
+tests: $(TESTS) $(BUILD)/govbot
+
+run: deps $(BUILD)/govbot
+	./$(BUILD)/govbot run
+
+# Every test binary runs, even after a failure; the summary line counts them.
+check: deps
+	@$(MAKE) --no-print-directory tests
+	@GOVBOT=$(CURDIR)/$(BUILD)/govbot BUILD=$(BUILD) sh scripts/run-tests.sh $(TESTS)
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BENCHES) $(BUILD)/govbot
+	@for b in $(BENCHES); do GOVBOT=$(CURDIR)/$(BUILD)/govbot ./$$b || exit 1; done
+
+fuzz: deps
+	@sh scripts/fuzz.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf build build-san build-fuzz

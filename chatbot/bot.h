@@ -1,0 +1,28 @@
+/*
+ * bot.h - the state one govbot process works on, shared by the dispatcher,
+ * the command handlers and the adapters.  Created by main.c (bot_open),
+ * freed by bot_close.  There is exactly one per process; tests make their own.
+ */
+#ifndef GOVBOT_BOT_H
+#define GOVBOT_BOT_H
+
+#include <stdbool.h>
+
+struct config;
+struct roster;
+struct store;
+struct grammar;
+
+struct govbot {
+	struct config *config;    /* owned; never NULL (defaults when no file) */
+	struct roster *base;      /* owned; the roster file (or the bundled one) as read */
+	struct roster *roster;    /* owned; base with accepted decisions applied */
+	struct store *store;      /* owned; NULL when opened without a database */
+	struct grammar *grammar;  /* owned; compiled command grammar */
+	long long now_override;   /* tests: when non-zero, "now" in seconds */
+};
+
+/* Seconds since the epoch, or now_override when set. */
+long long bot_now(const struct govbot *bot);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * lookup.h - find a module of the roster from what a person typed.
+ *
+ * A module answers to its heading ("NN APIs (torch.nn)"), to each name in
+ * its parentheses ("torch.nn", "AOTI"), to a `torch.x.y` name by its longest
+ * known prefix, and to a source path ("torch/nn/functional.py"), all
+ * ASCII case-insensitively.  When nothing matches, the nearest heading or
+ * alias by edit distance is offered as "did you mean".
+ *
+ * All returned pointers are borrowed from the roster.
+ */
+#ifndef GOVBOT_LOOKUP_H
+#define GOVBOT_LOOKUP_H
+
+#include "chatbot/roster.h"
+
+/* Returns the group, or NULL; then *suggestion (if not NULL) is set to the
+ * nearest name worth offering, or NULL when nothing is close. */
+const struct roster_group *lookup_module(const struct roster *r, const char *query,
+					 const char **suggestion);
+
+struct lookup_role {
+	const struct roster_group *group;
+	bool emeritus;
+};
+
+/* Every group that lists the handle (active and emeritus, page order).
+ * Fills up to max entries; returns the total count. */
+size_t lookup_person(const struct roster *r, const char *handle, struct lookup_role *out, size_t max);
+
+#endif
