@@ -373,6 +373,9 @@ static void put_md_code(struct buf *out, const char *prefix, const char *s, size
 	}
 	size_t fence = longest + 1;
 	bool pad = n && (s[0] == '`' || s[n - 1] == '`');
+	/* two adjacent fences would read as one longer run */
+	if (out->len && out->data[out->len - 1] == '`')
+		buf_add(out, ZWSP, 3);
 	for (size_t i = 0; i < fence; i++)
 		buf_addc(out, '`');
 	if (pad)
