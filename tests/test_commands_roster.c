@@ -329,7 +329,7 @@ START_TEST(test_process_topic)
 	/* every topic is listed by `process` alone */
 	char *one = strdup(out);
 	ck_assert_int_eq(ask("process"), CMD_OK);
-	snprintf(line, sizeof(line), "- %s - ", topics[_i]);
+	snprintf(line, sizeof(line), "- `%s` - ", topics[_i]);
 	has(line);
 	free(one);
 }
