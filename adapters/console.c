@@ -161,6 +161,11 @@ int console_run(struct govbot *bot, int in_fd, FILE *out, int interactive, volat
 		}
 		if (r > 0)
 			break;
+		if (ferror(out)) {
+			log_error("console", "cannot write the answers: standard output is closed");
+			rc = -1;
+			break;
+		}
 	}
 	if (c.interactive)
 		fputc('\n', out);

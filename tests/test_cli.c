@@ -226,6 +226,8 @@ static const struct exit_case exit_cases[] = {
 	{ { "export-roster", "--format=json" }, 0, "\"Core Maintainers\"", NULL },
 	{ { "export-roster", "--format", "pdf" }, 2, NULL, "--format pdf: expected md, rst or json" },
 	{ { "ask", "--config", "missing.json", "lead" }, 1, NULL, "cannot read the config" },
+	{ { "--config", "missing.json" }, 1, NULL, "cannot read the config" },   /* run is the default */
+	{ { "--config=missing.json" }, 1, NULL, "cannot read the config" },
 };
 
 START_TEST(test_exit_codes)
