@@ -1,10 +1,35 @@
 /* bot.c - see bot.h. */
 #include "chatbot/bot.h"
 #include "chatbot/config.h"
+#include "chatbot/gov.h"
 #include "chatbot/grammar.h"
 #include "chatbot/roster.h"
+#include "chatbot/store.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+/* Creates the directories above path ("var/" of "var/govbot.sqlite3") so a
+ * fresh checkout can open its default database.  Returns 0 or -1 (errno). */
+static int make_parent_dirs(const char *path)
+{
+	char *dir = xstrdup(path);
+	int rc = 0;
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+			rc = -1;
+			break;
+		}
+		*p = '/';
+	}
+	free(dir);
+	return rc;
+}
 
 int bot_open(struct govbot *bot, const char *config_path, unsigned flags, struct buf *err)
 {
@@ -25,9 +50,21 @@ int bot_open(struct govbot *bot, const char *config_path, unsigned flags, struct
 	bot->roster = roster_clone(bot->base);
 
 	if (flags & BOT_OPEN_STORE) {
-		/* The governance store (issue 3) opens here, on bot->config->database,
-		 * and applies its accepted decisions to bot->roster:
-		 *   if (store_open(bot, bot->config->database, err) < 0) goto fail; */
+		/* the governance store, and the decisions it holds applied */
+		const char *db = bot->config->database;
+		if (make_parent_dirs(db) < 0) {
+			buf_addf(err, "database: %s: cannot create its directory: %s\n", db, strerror(errno));
+			goto fail;
+		}
+		if (store_open(db, &bot->store, msg, sizeof(msg)) != STORE_OK) {
+			buf_addf(err, "database: %s\n", msg);
+			goto fail;
+		}
+		if (gov_roster_rebuild(bot) != STORE_OK) {
+			buf_addf(err, "database: %s: cannot apply the stored decisions: %s\n", db,
+				 store_errmsg(bot->store));
+			goto fail;
+		}
 	}
 
 	bot->grammar = grammar_new(bot->config->bot_name);
@@ -46,7 +83,7 @@ void bot_close(struct govbot *bot)
 {
 	if (!bot)
 		return;
-	/* store_close(bot->store) goes here (issue 3), before the roster. */
+	store_close(bot->store);
 	grammar_free(bot->grammar);
 	roster_free(bot->roster);
 	roster_free(bot->base);

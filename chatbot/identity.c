@@ -1,6 +1,7 @@
 /* identity.c - see identity.h. */
 #include "chatbot/identity.h"
 #include "chatbot/config.h"
+#include "chatbot/store.h"
 
 #include <pwd.h>
 #include <stdio.h>
@@ -76,8 +77,9 @@ const char *identity_handle(struct govbot *bot, const char *id)
 	const char *handle = identity_config_handle(bot->config, id);
 	if (handle)
 		return handle;
-	/* 2. identities added with `link` (stored, issue 3) go here:
-	 *    if (bot->store) return store_identity_lookup(bot->store, id); */
+	/* 2. then the identities added with `link` (stored, audited) */
+	if (bot->store)
+		return store_link_handle(bot->store, id);
 	return NULL;
 }
 
