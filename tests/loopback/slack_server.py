@@ -379,8 +379,17 @@ class Link:
                 srv.hellos.append(self.conn)
                 self.rec("ws_hello")
         elif "raw" in step:
+            env = None
+            try:
+                parsed = json.loads(step["raw"])
+                if isinstance(parsed, dict) and isinstance(parsed.get("envelope_id"), str):
+                    env = parsed["envelope_id"]
+                    self.sent_envelopes[env] = self.sent_envelopes.get(env, 0) + 1
+                    srv.delivered.setdefault(env, []).append(self.conn)
+            except ValueError:
+                pass
             ok = await self.send_text(step["raw"], step.get("fragments", 1))
-            self.rec("sent", envelope_id=None, type="raw", bytes=len(step["raw"]), ok=ok)
+            self.rec("sent", envelope_id=env, type="raw", bytes=len(step["raw"]), ok=ok)
         elif "binary" in step:
             ok = await self.send_text(step["binary"].encode(), opcode=OP_BINARY)
             self.rec("sent", envelope_id=None, type="binary", ok=ok)
