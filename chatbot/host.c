@@ -5,13 +5,17 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "chatbot/config.h"
+#include "chatbot/gov.h"
 #include "chatbot/log.h"
+#include "chatbot/outbox.h"
+#include "chatbot/store.h"
 #include "chatbot/util.h"
 
 #define HOST_PUMP_MS 500
@@ -43,6 +47,9 @@ struct adapter_host {
 	int sig_fd;
 
 	struct loop_timer pump;
+	bool pumping;
+	const char *cur_key;      /* the delivery being offered, during announce() */
+	int cur_result;           /* -1 pending, else OUTBOX_SENT / OUTBOX_FAILED */
 
 	/* in-memory seen events (bots without a database) */
 	struct seen_node *seen[SEEN_BUCKETS];
@@ -72,12 +79,56 @@ bool host_stopping(struct adapter_host *h)
 
 /* ---- outbox pump ---- */
 
+struct deliver_ctx {
+	struct adapter_host *h;
+	struct running *r;
+};
+
+/* Offers one stored announcement to an adapter (outbox_deliver_fn). */
+static int host_deliver(void *arg, const struct outbox_entry *e, struct buf *error)
+{
+	struct deliver_ctx *d = arg;
+	struct adapter_host *h = d->h;
+	struct reply *text = reply_new();
+	char key[128];
+	int rc;
+
+	outbox_claim_key(e->id, e->target, key, sizeof(key));
+	reply_strong(text, e->title);
+	if (e->body && *e->body) {
+		reply_para(text);
+		reply_text(text, e->body);
+	}
+	h->cur_key = key;
+	h->cur_result = -1;
+	rc = d->r->a->announce(d->r->state, key, text);
+	h->cur_key = NULL;
+	reply_free(text);
+	if (rc < 0) {
+		buf_addf(error, "the %s adapter could not post it", d->r->a->name);
+		return OUTBOX_FAILED;
+	}
+	if (h->cur_result == OUTBOX_FAILED)
+		buf_addf(error, "the %s adapter could not post it", d->r->a->name);
+	return h->cur_result < 0 ? OUTBOX_PENDING : h->cur_result;
+}
+
 static void host_pump(void *arg)
 {
 	struct adapter_host *h = arg;
 
-	if (h->stopping)
+	if (h->stopping || h->pumping)
 		return;
+	h->pumping = true;
+	for (size_t i = 0; i < h->nrun; i++) {
+		struct running *r = &h->run[i];
+		struct deliver_ctx d = { h, r };
+
+		if (r->ended || !r->a->announce)
+			continue;
+		gov_tick(h->bot, r->a->name, host_deliver, &d);
+	}
+	h->pumping = false;
 	loop_timer_start(&h->pump, HOST_PUMP_MS);
 }
 
@@ -92,9 +143,22 @@ int host_dispatch(struct adapter_host *h, const struct dispatch_request *req, st
 
 void host_announce_done(struct adapter_host *h, const char *key, bool ok)
 {
-	(void)h;
+	long long id = 0;
+	const char *target;
+
+	if (h->cur_key && strcmp(key, h->cur_key) == 0) {
+		h->cur_result = ok ? OUTBOX_SENT : OUTBOX_FAILED;
+		return;
+	}
+	target = strchr(key, ':') ? strchr(strchr(key, ':') + 1, ':') : NULL;
+	if (sscanf(key, "outbox:%lld:", &id) != 1 || !target || !h->bot->store) {
+		log_warn(NULL, "announcement outcome for unknown delivery %s ignored", key);
+		return;
+	}
 	if (!ok)
-		log_warn(NULL, "announcement %s not delivered; will retry", key);
+		log_warn("outbox", "delivery %lld to %s failed; it will be retried", id, target + 1);
+	outbox_done(h->bot->store, id, target + 1, ok, ok ? NULL : "the post failed",
+		    bot_now(h->bot));
 }
 
 /* ---- seen events ---- */
@@ -129,6 +193,12 @@ bool host_event_first(struct adapter_host *h, const char *platform, const char *
 	struct seen_node *n;
 	unsigned b;
 
+	if (h->bot->store) {
+		int rc = store_seen_mark(h->bot->store, platform, event_id, bot_now(h->bot));
+		if (rc >= 0)
+			return rc == 1;
+		/* a busy database: fall back on this process's memory */
+	}
 	buf_addf(&key, "%s:%s", platform, event_id);
 	b = seen_hash(key.data) % SEEN_BUCKETS;
 	for (n = h->seen[b]; n; n = n->next) {
@@ -305,8 +375,11 @@ int host_run(struct govbot *bot)
 	if (host_start_adapters(h) < 0) {
 		rc = 1;
 	} else {
-		loop_timer_start(&h->pump, 0);
+		if (bot->store)
+			store_seen_prune(bot->store, bot_now(bot) - 7 * 24 * 3600LL);
+		host_pump(h);   /* what waits in the outbox goes out first */
 		rc = loop_run(h->loop);
+		host_pump(h);   /* and what the last commands queued */
 	}
 	h->stopping = true;
 	loop_timer_cancel(&h->pump);
