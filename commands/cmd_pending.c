@@ -21,12 +21,7 @@ int cmd_show(struct command_ctx *c) { return pending(c); }
 int cmd_decide(struct command_ctx *c) { return pending(c); }
 int cmd_decisions(struct command_ctx *c) { return pending(c); }
 int cmd_agenda(struct command_ctx *c) { return pending(c); }
-int cmd_propose(struct command_ctx *c) { return pending(c); }
-int cmd_vote(struct command_ctx *c) { return pending(c); }
-int cmd_ballot(struct command_ctx *c) { return pending(c); }
 int cmd_link(struct command_ctx *c) { return pending(c); }
 int auth_amend(struct command_ctx *c, struct buf *w) { (void)c; (void)w; return 0; }
 int auth_recuse(struct command_ctx *c, struct buf *w) { (void)c; (void)w; return 0; }
 int auth_decide(struct command_ctx *c, struct buf *w) { (void)c; (void)w; return 0; }
-int auth_propose(struct command_ctx *c, struct buf *w) { (void)c; (void)w; return 0; }
-int auth_vote(struct command_ctx *c, struct buf *w) { (void)c; (void)w; return 0; }
