@@ -12,8 +12,10 @@
 #include "adapters/adapter.h"
 #include "adapters/console.h"
 #include "chatbot/dispatch.h"
+#include "chatbot/gov.h"
 #include "chatbot/identity.h"
 #include "chatbot/log.h"
+#include "chatbot/outbox.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -23,6 +25,9 @@
 #include <unistd.h>
 
 #define PROMPT "gov> "
+/* How often a running console looks for announcements and decisions that
+ * other processes (`govbot ask`) stored. */
+#define TICK_MS 1000
 
 struct console {
 	struct govbot *bot;
@@ -93,10 +98,46 @@ static void handle_line(struct console *c, const char *text, size_t len)
 	fflush(c->out);
 }
 
+/* Writes s without control characters other than newline and tab. */
+static void put_clean(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch >= 0x20 || ch == '\n' || ch == '\t')
+			fputc(ch, out);
+	}
+}
+
+/* Prints one stored announcement: the outbox's delivery to "console". */
+static int deliver(void *arg, const struct outbox_entry *e, struct buf *error)
+{
+	struct console *c = arg;
+	fputs("[announcement] ", c->out);
+	put_clean(c->out, e->title);
+	fputc('\n', c->out);
+	if (e->body && *e->body) {
+		put_clean(c->out, e->body);
+		if (e->body[strlen(e->body) - 1] != '\n')
+			fputc('\n', c->out);
+	}
+	if (fflush(c->out) != 0 || ferror(c->out)) {
+		buf_adds(error, "standard output is closed");
+		return OUTBOX_FAILED;
+	}
+	return OUTBOX_SENT;
+}
+
+/* Brings the roster up to date and prints due announcements. */
+static void tick(struct console *c)
+{
+	gov_tick(c->bot, "console", deliver, c);
+}
+
 static void end_line(struct console *c)
 {
 	c->line[c->len] = '\0';
 	handle_line(c, c->line, c->len);
+	tick(c);
 	c->len = 0;
 	c->overlong = false;
 	prompt(c);
@@ -142,16 +183,21 @@ int console_run(struct govbot *bot, int in_fd, FILE *out, int interactive, volat
 	if (c.interactive)
 		fprintf(out, "govbot: ask about the maintainers and the governance process; "
 			"type help, or Ctrl-D to leave.\n");
+	tick(&c);
 	prompt(&c);
 	while (!*stop) {
 		struct pollfd p = { .fd = in_fd, .events = POLLIN };
-		int n = poll(&p, 1, -1);
+		int n = poll(&p, 1, TICK_MS);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("console", "poll: %s", strerror(errno));
 			rc = -1;
 			break;
+		}
+		if (n == 0) {
+			tick(&c);
+			continue;
 		}
 		int r = read_some(&c);
 		if (r < 0) {

@@ -35,6 +35,7 @@
 #include "chatbot/util.h"
 
 struct config;
+struct reply;
 struct roster_group;
 
 /* Item kinds (items.kind). */
@@ -145,6 +146,12 @@ int gov_roster_rebuild(struct govbot *bot);
  * pumps the outbox of target through fn (see outbox.h).  Returns what
  * outbox_pump() returns. */
 int gov_tick(struct govbot *bot, const char *target, outbox_deliver_fn *fn, void *arg);
+
+/* "2026-11-22 02:10 UTC" into out. */
+void gov_format_time(long long at, char *out, size_t n);
+/* Appends "nomination of @alice as a maintainer of NN APIs (torch.nn)",
+ * "removal of @bob from ...", "motion of the core maintainers: TEXT", ... */
+void gov_describe_item(struct reply *r, const struct gov_item *it);
 
 /* The group of the roster that grp (a heading) names, or NULL.  Borrowed. */
 const struct roster_group *gov_find_group(const struct roster *r, const char *grp);

@@ -58,6 +58,20 @@ bool identity_equal(const char *a, const char *b)
 	return strcmp(a + pa, b + pb) == 0;
 }
 
+bool identity_normalize(const char *id, char *out, size_t n)
+{
+	size_t len = id ? strlen(id) : 0;
+	if (n)
+		out[0] = '\0';
+	if (!identity_valid(id) || len + 1 > n)
+		return false;
+	memcpy(out, id, len + 1);
+	for (char *p = out; *p != ':'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return true;
+}
+
 const char *identity_config_handle(const struct config *c, const char *id)
 {
 	if (!c || !id)
@@ -78,8 +92,9 @@ const char *identity_handle(struct govbot *bot, const char *id)
 	if (handle)
 		return handle;
 	/* 2. then the identities added with `link` (stored, audited) */
-	if (bot->store)
-		return store_link_handle(bot->store, id);
+	char norm[IDENTITY_MAX_ID + 16];
+	if (bot->store && identity_normalize(id, norm, sizeof(norm)))
+		return store_link_handle(bot->store, norm);
 	return NULL;
 }
 

@@ -28,6 +28,10 @@ bool identity_equal(const char *a, const char *b);
 /* The roster handle id maps to, or NULL.  Borrowed from the config or the
  * store's cache; valid until the next identity change. */
 const char *identity_handle(struct govbot *bot, const char *id);
+/* Writes id to out with its platform lowercased ("Slack:U1" -> "slack:U1"),
+ * the form stored links use.  Returns false (out = "") when id is not
+ * valid or does not fit in n bytes. */
+bool identity_normalize(const char *id, char *out, size_t n);
 /* The local console user's identity, "console:$USER" (from the password
  * database when USER is unset or unusable; "console:user" as the last
  * resort), written to out (NUL-terminated, truncated to n). */

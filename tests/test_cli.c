@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chatbot/outbox.h"
+#include "chatbot/store.h"
 #include "chatbot/util.h"
 
 #define TIMEOUT_MS 20000
@@ -570,6 +572,41 @@ START_TEST(test_broken_config_for_run_and_ask)
 }
 END_TEST
 
+/* An announcement waiting in the outbox (as `ask` leaves it) is printed by
+ * the running console once, and never again. */
+START_TEST(test_run_delivers_outbox_once)
+{
+	char db[256], err[256];
+	snprintf(db, sizeof(db), "%s/var", tmpdir);
+	ck_assert_int_eq(mkdir(db, 0700), 0);
+	snprintf(db, sizeof(db), "%s/var/govbot.sqlite3", tmpdir);
+	struct store *s = NULL;
+	ck_assert_int_eq(store_open(db, &s, err, sizeof(err)), STORE_OK);
+	const char *targets[] = { "console", "slack" };
+	ck_assert_int_eq(store_begin(s), STORE_OK);
+	ck_assert_int_eq(outbox_enqueue(s, 0, "Decision on nomination 7: accepted",
+					"Alice joins torch.nn.\nRationale: steady reviews", targets, 2,
+					time(NULL) - 1, NULL), STORE_OK);
+	ck_assert_int_eq(store_commit(s), STORE_OK);
+	store_close(s);
+
+	struct proc a, b;
+	const char *args[] = { "run", NULL };
+	run(args, "lead\n", NULL, &a);
+	ck_assert_int_eq(a.status, 0);
+	const char *o = buf_str(&a.out);
+	const char *ann = strstr(o, "[announcement] Decision on nomination 7: accepted\n");
+	ck_assert_msg(ann != NULL, "%s", o);
+	ck_assert(strstr(ann, "Rationale: steady reviews"));
+	ck_assert(strstr(o, "Soumith Chintala"));
+	run(args, "lead\n", NULL, &b);
+	ck_assert_int_eq(b.status, 0);
+	ck_assert(!strstr(buf_str(&b.out), "[announcement]"));
+	proc_release(&a);
+	proc_release(&b);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -593,6 +630,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_run_sigterm);
 	tcase_add_test(tc, test_run_sigint);
 	tcase_add_test(tc, test_run_missing_secret);
+	tcase_add_test(tc, test_run_delivers_outbox_once);
 	tcase_add_test(tc, test_malformed_roster);
 	tcase_add_test(tc, test_broken_config_for_run_and_ask);
 	suite_add_tcase(s, tc);

@@ -9,6 +9,7 @@
 #include "chatbot/bot.h"
 #include "chatbot/config.h"
 #include "chatbot/identity.h"
+#include "chatbot/store.h"
 
 struct valid_case {
 	const char *id;
@@ -145,6 +146,51 @@ START_TEST(test_console_user)
 }
 END_TEST
 
+START_TEST(test_normalize)
+{
+	char out[64];
+	ck_assert(identity_normalize("SLACK:U0ABC", out, sizeof(out)));
+	ck_assert_str_eq(out, "slack:U0ABC");
+	ck_assert(identity_normalize("Matrix:@Al:x.org", out, sizeof(out)));
+	ck_assert_str_eq(out, "matrix:@Al:x.org");
+	ck_assert(!identity_normalize("nope", out, sizeof(out)));
+	ck_assert_str_eq(out, "");
+	ck_assert(!identity_normalize("console:abcdefgh", out, 8));   /* does not fit */
+}
+END_TEST
+
+/* Links made with `link` are found after the config's mappings; the config wins. */
+START_TEST(test_handle_from_store)
+{
+	char dir[] = "/tmp/govbot-identity-XXXXXX", db[128], cfg[128], cmd[160], err[256];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/g.sqlite3", dir);
+	snprintf(cfg, sizeof(cfg), "%s/g.json", dir);
+	FILE *f = fopen(cfg, "w");
+	fputs("{\"identities\":{\"soumith\":[\"slack:U0SOUMITH\"]}}", f);
+	fclose(f);
+	struct buf problems = BUF_INIT;
+	struct govbot bot;
+	memset(&bot, 0, sizeof(bot));
+	ck_assert_int_eq(config_load(cfg, &bot.config, &problems), 0);
+	ck_assert_int_eq(store_open(db, &bot.store, err, sizeof(err)), STORE_OK);
+	ck_assert_int_eq(store_link_set(bot.store, "slack:U0ALBAN", "albanD", "console:test", 1), STORE_OK);
+	ck_assert_int_eq(store_link_set(bot.store, "slack:U0SOUMITH", "ezyang", "console:test", 1), STORE_OK);
+
+	ck_assert_str_eq(identity_handle(&bot, "slack:U0ALBAN"), "albanD");
+	ck_assert_str_eq(identity_handle(&bot, "SLACK:U0ALBAN"), "albanD");   /* platform in any case */
+	ck_assert_ptr_null(identity_handle(&bot, "slack:u0alban"));
+	ck_assert_str_eq(identity_handle(&bot, "slack:U0SOUMITH"), "soumith"); /* the config wins */
+	ck_assert_ptr_null(identity_handle(&bot, "slack:U0NOBODY"));
+
+	store_close(bot.store);
+	config_free(bot.config);
+	buf_release(&problems);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *identity_suite(void)
 {
 	Suite *s = suite_create("identity");
@@ -155,6 +201,8 @@ static Suite *identity_suite(void)
 	tcase_add_test(tc, test_handle_from_config);
 	tcase_add_test(tc, test_no_config_no_roles);
 	tcase_add_test(tc, test_console_user);
+	tcase_add_test(tc, test_normalize);
+	tcase_add_test(tc, test_handle_from_store);
 	suite_add_tcase(s, tc);
 	return s;
 }
