@@ -517,10 +517,13 @@ START_TEST(test_vote_items_cannot_be_decided)
 	ok("agenda", "console:carol");
 	has("Open motions and elections");
 	has("0 of 1 have voted");
-	/* a recusal takes the maintainer out of the electorate */
+	/* a recused maintainer no longer votes on it */
 	ok("recuse 1 I wrote the policy", "console:ed");
 	has("will not vote on");
-	ck_assert_int_eq(count("SELECT count(*) FROM electorate WHERE item_id = 1"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM recusals WHERE item_id = 1 AND handle = 'ezyang'"), 1);
+	ck_assert_int_ne(ask("vote 1 yes", "console:ed"), CMD_OK);
+	has("recused");
+	ck_assert_int_eq(count("SELECT count(*) FROM votes"), 0);
 }
 END_TEST
 
