@@ -262,6 +262,9 @@ START_TEST(test_tick_syncs_and_pumps)
 	struct gov_event add = { "add", "NN APIs (torch.nn)", NULL, "alice" };
 	record(GOV_NOMINATE_MODULE, "alice", "NN APIs (torch.nn)", &add);
 	int n = 0;
+	bot.now_override = 1999;   /* the announcement is due from its decision's time */
+	ck_assert_int_eq(gov_tick(&bot, "console", counting, &n), 0);
+	bot.now_override = 2000;
 	ck_assert_int_eq(gov_tick(&bot, "console", counting, &n), 1);
 	ck_assert_int_eq(n, 1);
 	ck_assert(roster_in_group(gov_find_group(bot.roster, "NN APIs (torch.nn)"), "alice", NULL));
