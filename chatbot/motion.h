@@ -102,8 +102,12 @@ int motion_ballot(struct govbot *bot, long long id, const char *caller_id, const
  * closes it when it is decided.  MOTION_OK when nothing needed doing too. */
 int motion_settle(struct govbot *bot, long long id, long long now);
 
-/* Closes every open motion and election whose deadline is <= now.
- * Returns how many were closed, or -1 when the store failed (logged). */
+/* Closes every open motion and election whose deadline is <= now, and
+ * any other that is decided already (a recusal shrank its electorate
+ * since the last vote).  Takes the write lock only for items it closes.
+ * Called at start-up (bot_open), before each propose/vote/ballot, and
+ * periodically by whoever runs the loop.  Returns how many were closed,
+ * or -1 when the store failed (logged). */
 int motion_close_expired(struct govbot *bot, long long now);
 
 /* Appends a description of motion/election id to r: kind, text, state,

@@ -67,7 +67,7 @@ cleanup:
 }
 
 static int settle_motion(struct govbot *bot, const struct gov_item *it, long long now,
-			 bool at_deadline, struct buf *summary)
+			 bool at_deadline, bool dry, struct buf *summary)
 {
 	struct store *s = bot->store;
 	struct motion_handles el = { 0 }, yes = { 0 }, no = { 0 }, ab = { 0 }, none = { 0 }, rec = { 0 };
@@ -90,6 +90,10 @@ static int settle_motion(struct govbot *bot, const struct gov_item *it, long lon
 	st = tally_motion(rule, n, (int)yes.n, (int)(yes.n + no.n + ab.n));
 	if (st == TALLY_OPEN && !at_deadline) {
 		rc = 0;
+		goto cleanup;
+	}
+	if (dry) {
+		rc = 1;
 		goto cleanup;
 	}
 	state = st == TALLY_PASSED ? "passed" : st == TALLY_FAILED ? "failed" : "expired";
@@ -224,7 +228,7 @@ cleanup:
 }
 
 static int settle_election(struct govbot *bot, const struct gov_item *it, long long now,
-			   bool at_deadline, struct buf *summary)
+			   bool at_deadline, bool dry, struct buf *summary)
 {
 	struct store *s = bot->store;
 	struct motion_handles el = { 0 }, cands = { 0 };
@@ -245,6 +249,10 @@ static int settle_election(struct govbot *bot, const struct gov_item *it, long l
 		goto cleanup;
 	if (nb < el.n && !at_deadline) {
 		rc = 0;
+		goto cleanup;
+	}
+	if (dry) {
+		rc = 1;
 		goto cleanup;
 	}
 	struct tally_ballots b = { prefs, off, nb };
@@ -314,14 +322,32 @@ cleanup:
 	return rc;
 }
 
-int motion_settle_locked(struct govbot *bot, const struct gov_item *it, long long now,
-			 bool at_deadline, struct buf *summary)
+static int settle(struct govbot *bot, const struct gov_item *it, long long now, bool at_deadline,
+		  bool dry, struct buf *summary)
 {
 	if (strcmp(it->state, "open") != 0 || !gov_kind_is_vote(it->kind))
 		return 0;
 	if (strcmp(it->kind, GOV_ELECT_LEAD) == 0)
-		return settle_election(bot, it, now, at_deadline, summary);
-	return settle_motion(bot, it, now, at_deadline, summary);
+		return settle_election(bot, it, now, at_deadline, dry, summary);
+	return settle_motion(bot, it, now, at_deadline, dry, summary);
+}
+
+int motion_settle_locked(struct govbot *bot, const struct gov_item *it, long long now,
+			 bool at_deadline, struct buf *summary)
+{
+	return settle(bot, it, now, at_deadline, false, summary);
+}
+
+/* Without a transaction: 1 when item id is open and would close now. */
+static int would_close(struct govbot *bot, long long id, long long now)
+{
+	struct gov_item it;
+	int rc = gov_item_get(bot->store, id, &it);
+	if (rc != 1)
+		return rc;
+	rc = settle(bot, &it, now, false, true, NULL);
+	gov_item_release(&it);
+	return rc;
 }
 
 /* One item in its own transaction. */
@@ -366,33 +392,44 @@ int motion_settle(struct govbot *bot, long long id, long long now)
 int motion_close_expired(struct govbot *bot, long long now)
 {
 	struct store *s = bot->store;
-	long long *ids = NULL;
+	long long *ids = NULL, *deadlines = NULL;
 	size_t n = 0;
 	int closed = 0, rc;
 	sqlite3_stmt *st;
 
 	if (!s || store_in_tx(s))
 		return 0;
-	st = store_stmt(s, "SELECT id FROM items WHERE state = 'open' AND deadline IS NOT NULL"
-			" AND deadline <= ?1 AND kind IN ('motion-group', 'motion-core', 'remove-lead',"
-			" 'elect-lead') ORDER BY id");
+	st = store_stmt(s, "SELECT id, coalesce(deadline, 0) FROM items WHERE state = 'open'"
+			" AND kind IN ('motion-group', 'motion-core', 'remove-lead', 'elect-lead')"
+			" ORDER BY id");
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, now);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ids = xrealloc(ids, (n + 1) * sizeof(*ids));
-		ids[n++] = sqlite3_column_int64(st, 0);
+		deadlines = xrealloc(deadlines, (n + 1) * sizeof(*deadlines));
+		ids[n] = sqlite3_column_int64(st, 0);
+		deadlines[n++] = sqlite3_column_int64(st, 1);
 	}
-	rc = store_check(s, rc, "expired motions");
+	rc = store_check(s, rc, "open motions");
 	sqlite3_reset(st);
 	for (size_t i = 0; rc == STORE_OK && i < n; i++) {
-		int r = settle_one(bot, ids[i], now, true);
+		bool due = deadlines[i] > 0 && deadlines[i] <= now;
+		int r;
+		/* one that is not due is settled only when it is decided already
+		 * (a recusal shrank its electorate): no write lock otherwise */
+		if (!due && (r = would_close(bot, ids[i], now)) <= 0) {
+			if (r < 0)
+				rc = r;
+			continue;
+		}
+		r = settle_one(bot, ids[i], now, due);
 		if (r < 0)
 			rc = r;
 		else
 			closed += r;
 	}
 	free(ids);
+	free(deadlines);
 	return rc == STORE_OK ? closed : -1;
 }
 

@@ -322,6 +322,27 @@ START_TEST(test_recusal_settles)
 }
 END_TEST
 
+/* The periodic sweep settles a motion a recusal decided, and leaves the
+ * undecided ones alone. */
+START_TEST(test_sweep_settles_after_recusal)
+{
+	ask_ok("m1", "propose torch.widgets freeze the API");
+	ask_ok("c1", "propose core adopt RFC process v4");
+	ask_ok("m1", "vote 1 yes");
+	ask_ok("m2", "vote 1 yes");
+	ck_assert_int_eq(motion_close_expired(&bot, T0), 0);
+	assert_not_closed(1);
+	ask_ok("m3", "recuse 1 works on the competing design");
+	ask_ok("m4", "recuse 1 same team");
+	/* the recuse command or, at the latest, the next sweep closes it */
+	ck_assert_int_ge(motion_close_expired(&bot, T0), 0);
+	assert_state(1, "passed");
+	assert_announced(1);
+	assert_not_closed(2);
+	ck_assert_int_eq(motion_close_expired(&bot, T0), 0);
+}
+END_TEST
+
 /* ---- removing the lead: 75% of the 8 core maintainers other than the lead ---- */
 
 START_TEST(test_remove_lead_needs_six_of_eight)
@@ -572,6 +593,23 @@ START_TEST(test_process_deadline_restart)
 }
 END_TEST
 
+/* Recusals through the real command: the motion is settled by the next
+ * process at the latest. */
+START_TEST(test_process_recusal)
+{
+	bot_close(&bot);
+	ck_assert_int_eq(run_ask(T0, "m1", "propose torch.widgets retire the old widget API"), 0);
+	ck_assert_int_eq(run_ask(T0, "m1", "vote 1 yes"), 0);
+	ck_assert_int_eq(run_ask(T0, "m2", "vote 1 yes"), 0);
+	ck_assert_int_eq(run_ask(T0, "m3", "recuse 1 I wrote the old API"), 0);
+	ck_assert_int_eq(run_ask(T0, "m4", "recuse 1 same team"), 0);
+	ck_assert_int_eq(run_ask(T0, "c1", "vote 1 no"), 1);
+	ck_assert_ptr_nonnull(strstr(buf_str(&text), "closed (passed)"));
+	open_bot(T0);
+	assert_announced(1);
+}
+END_TEST
+
 START_TEST(test_process_election)
 {
 	bot_close(&bot);
@@ -602,6 +640,7 @@ static Suite *motion_suite(void)
 	tcase_add_test(tc, test_propose_refusals);
 	tcase_add_test(tc, test_recusal_shrinks_electorate);
 	tcase_add_test(tc, test_recusal_settles);
+	tcase_add_test(tc, test_sweep_settles_after_recusal);
 	tcase_add_test(tc, test_remove_lead_needs_six_of_eight);
 	tcase_add_test(tc, test_remove_lead_unreachable);
 	tcase_add_test(tc, test_describe);
@@ -627,6 +666,7 @@ static Suite *motion_suite(void)
 	tcase_add_test(tc, test_process_vote_flow);
 	tcase_add_test(tc, test_process_deadline_restart);
 	tcase_add_test(tc, test_process_election);
+	tcase_add_test(tc, test_process_recusal);
 	suite_add_tcase(s, tc);
 	return s;
 }
