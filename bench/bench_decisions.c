@@ -46,12 +46,16 @@ static int field(struct store *s, long long id, const char *name, long long now)
 	return rc;
 }
 
+/* The module groups of the roster: nominations go round them. */
+static const char *modules[256];
+static size_t nmodules;
+
 static int one(struct govbot *bot, int i, long long now)
 {
 	struct store *s = bot->store;
 	char handle[32], title[64], body[160];
 	snprintf(handle, sizeof(handle), "bench%05d", i);
-	const char *grp = "NN APIs (torch.nn)";
+	const char *grp = modules[(size_t)i % nmodules];
 	struct gov_item it = { .kind = GOV_NOMINATE_MODULE, .subject = handle, .grp = (char *)grp,
 			       .opened_by = "console:carol", .created_at = now };
 	long long id = 0;
@@ -110,6 +114,9 @@ int main(void)
 		fprintf(stderr, "bench_decisions: %s\n", err);
 		goto cleanup;
 	}
+	for (size_t g = 0; g < bot.base->ngroups && nmodules < 256; g++)
+		if (roster_group_is_module(bot.base, &bot.base->groups[g]))
+			modules[nmodules++] = bot.base->groups[g].title;
 	long long now = 1700000000;
 	double t0 = now_ms();
 	for (int i = 0; i < N; i++) {
@@ -127,7 +134,10 @@ int main(void)
 		fprintf(stderr, "bench_decisions: delivered %ld of %d (%lld left)\n", delivered, N, left);
 		goto cleanup;
 	}
-	if (roster_group_active(gov_find_group(bot.roster, "NN APIs (torch.nn)")) < N) {
+	size_t active = 0;
+	for (size_t m = 0; m < nmodules; m++)
+		active += roster_group_active(gov_find_group(bot.roster, modules[m]));
+	if (active < N) {
 		fprintf(stderr, "bench_decisions: the roster lacks the accepted maintainers\n");
 		goto cleanup;
 	}
