@@ -1,0 +1,129 @@
+/* bench_dispatch.c - `who MODULE` through the whole dispatcher (validation,
+ * grammar, lookup, reply, console rendering), rotating over every module
+ * of the bundled roster, on one core.
+ *
+ * Prints:
+ *   dispatch: N commands/s
+ *   dispatch: rss growth N KiB over 10000000 commands
+ * Exits 1 when a command fails, so a broken build cannot bench well. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chatbot/config.h"
+#include "chatbot/dispatch.h"
+#include "chatbot/grammar.h"
+#include "chatbot/roster.h"
+#include "commands/commands.h"
+
+#define RSS_COMMANDS 10000000L
+
+static long rss_kib(void)
+{
+	long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld %ld", &size, &resident) != 2)
+		resident = -1;
+	fclose(f);
+	return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+struct bench {
+	struct govbot bot;
+	struct reply *reply;
+	struct buf out;
+	char **lines;
+	size_t *lens;
+	size_t nlines;
+	size_t bytes; /* rendered, so the work cannot be optimised away */
+};
+
+static int run(struct bench *b, long count)
+{
+	struct dispatch_request req = { NULL, 0, "console:bench", NULL, false };
+	for (long i = 0; i < count; i++) {
+		size_t k = (size_t)i % b->nlines;
+		req.text = b->lines[k];
+		req.len = b->lens[k];
+		int rc = dispatch_line(&b->bot, &req, b->reply);
+		if (rc != CMD_OK) {
+			fprintf(stderr, "dispatch: '%s' failed (%d)\n", b->lines[k], rc);
+			return -1;
+		}
+		buf_reset(&b->out);
+		reply_render(b->reply, DIALECT_CONSOLE, &b->out);
+		b->bytes += b->out.len;
+	}
+	return 0;
+}
+
+int main(void)
+{
+	struct bench b;
+	memset(&b, 0, sizeof(b));
+	b.bot.config = config_default();
+	b.bot.base = roster_load_default();
+	b.bot.roster = roster_clone(b.bot.base);
+	b.bot.grammar = grammar_new(NULL);
+	b.reply = reply_new();
+	buf_init(&b.out);
+	if (!b.bot.grammar)
+		return 1;
+
+	/* one `who` line per module, by its first alias or its heading */
+	const struct roster *r = b.bot.roster;
+	b.lines = xcalloc(r->ngroups, sizeof(char *));
+	b.lens = xcalloc(r->ngroups, sizeof(size_t));
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const struct roster_group *g = &r->groups[i];
+		if (!roster_group_is_module(r, g))
+			continue;
+		struct buf line = BUF_INIT;
+		buf_addf(&line, "who %s", g->naliases ? g->aliases[0] : g->title);
+		b.lens[b.nlines] = line.len;
+		b.lines[b.nlines++] = buf_detach(&line);
+	}
+	if (!b.nlines) {
+		fprintf(stderr, "dispatch: the bundled roster has no modules\n");
+		return 1;
+	}
+
+	/* throughput: at least 2 s */
+	if (run(&b, 10000) < 0)
+		return 1;
+	long done = 0;
+	long long t0 = time_mono_ms(), t1;
+	do {
+		if (run(&b, 100000) < 0)
+			return 1;
+		done += 100000;
+		t1 = time_mono_ms();
+	} while (t1 - t0 < 2000);
+	double per_s = (double)done * 1000.0 / (double)(t1 - t0);
+	printf("dispatch: %.0f commands/s (%ld commands over %lld ms, %zu modules)\n", per_s, done,
+	       t1 - t0, b.nlines);
+
+	/* memory: RSS before and after 10 million more */
+	long before = rss_kib();
+	if (run(&b, RSS_COMMANDS) < 0)
+		return 1;
+	long after = rss_kib();
+	printf("dispatch: rss growth %ld KiB over %ld commands (rss %ld KiB)\n", after - before,
+	       RSS_COMMANDS, after);
+	fprintf(stderr, "dispatch: rendered %zu bytes\n", b.bytes);
+
+	for (size_t i = 0; i < b.nlines; i++)
+		free(b.lines[i]);
+	free(b.lines);
+	free(b.lens);
+	buf_release(&b.out);
+	reply_free(b.reply);
+	grammar_free(b.bot.grammar);
+	roster_free(b.bot.roster);
+	roster_free(b.bot.base);
+	config_free(b.bot.config);
+	return 0;
+}
