@@ -30,6 +30,28 @@ struct reply {
 
 #define ZWSP "\xE2\x80\x8B" /* U+200B ZERO WIDTH SPACE */
 
+/* Appends without NUL-terminating (reply_render terminates once at the
+ * end): the hot path of rendering, so no call when capacity suffices. */
+static inline void emit(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		buf_grow(b, n);
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+}
+
+static inline void emitc(struct buf *b, char c)
+{
+	if (b->len + 2 > b->cap)
+		buf_grow(b, 1);
+	b->data[b->len++] = c;
+}
+
+static inline void emits(struct buf *b, const char *s)
+{
+	emit(b, s, strlen(s));
+}
+
 struct reply *reply_new(void)
 {
 	struct reply *r = xcalloc(1, sizeof(*r));
@@ -75,7 +97,7 @@ static struct span *push(struct reply *r, enum span_kind kind)
 static uint32_t stash(struct reply *r, const char *text, size_t n, uint32_t *len)
 {
 	uint32_t off = (uint32_t)r->arena.len;
-	buf_add(&r->arena, text, n);
+	emit(&r->arena, text, n);
 	*len = (uint32_t)n;
 	return off;
 }
@@ -108,7 +130,7 @@ void reply_textn(struct reply *r, const char *text, size_t n)
 	/* consecutive text spans merge: fewer spans, same output */
 	if (r->nspans && r->spans[r->nspans - 1].kind == SP_TEXT &&
 	    r->spans[r->nspans - 1].off + r->spans[r->nspans - 1].len == r->arena.len) {
-		buf_add(&r->arena, text ? text : "", n);
+		emit(&r->arena, text ? text : "", n);
 		r->spans[r->nspans - 1].len += (uint32_t)n;
 		return;
 	}
@@ -189,13 +211,28 @@ static bool mass_mention(const char *p, const char *end)
 	return false;
 }
 
-/* Characters that need no care in any dialect: copied in runs. */
-static inline bool plain_byte(unsigned char c)
+/* Bytes that need a look, per dialect, as 256-bit sets; everything else
+ * is copied in runs.  Every set holds the C0 controls, DEL and the lead
+ * bytes of C1 controls (C2) and direction overrides (E2). */
+struct byteset {
+	uint64_t w[4];
+};
+#define BIT(c) (1ULL << ((c) & 63))
+#define BASE_W0 0xFFFFFFFFULL                 /* 0x00-0x1f */
+#define BASE_W1 BIT(0x7f)
+#define BASE_W3 (BIT(0xC2) | BIT(0xE2))
+static const struct byteset set_console = { { BASE_W0, BASE_W1, 0, BASE_W3 } };
+static const struct byteset set_mplain = { { BASE_W0, BASE_W1 | BIT('@'), 0, BASE_W3 } };
+static const struct byteset set_slack = {
+	{ BASE_W0 | BIT('&') | BIT('<') | BIT('>'), BASE_W1 | BIT('@') | BIT('`'), 0, BASE_W3 }
+};
+static const struct byteset set_html = {
+	{ BASE_W0 | BIT('&') | BIT('<') | BIT('>') | BIT('"') | BIT('\''), BASE_W1 | BIT('@'), 0, BASE_W3 }
+};
+
+static inline bool special(const struct byteset *set, unsigned char c)
 {
-	return c >= 0x20 && c < 0x7f && c != '&' && c != '<' && c != '>' && c != '@' &&
-	       c != '"' && c != '\'' && c != '\\' && c != '`' && c != '*' && c != '_' &&
-	       c != '[' && c != ']' && c != '#' && c != '|' && c != '~' && c != '!' &&
-	       c != '-' && c != '+' && c != '.' && c != '=' && c != ':' && c != '(' && c != ')';
+	return (set->w[c >> 6] >> (c & 63)) & 1;
 }
 
 /* ---- per-dialect escaping: the one place user text is made safe -------- */
@@ -207,13 +244,13 @@ enum put_mode { PUT_TEXT, PUT_CODE };
 static void put_plain(struct buf *out, const char *s, size_t n, bool defuse, enum put_mode mode)
 {
 	const char *end = s + n;
-	buf_grow(out, n + 8);
+	const struct byteset *set = defuse ? &set_mplain : &set_console;
 	while (s < end) {
 		const char *run = s;
-		while (s < end && plain_byte((unsigned char)*s))
+		while (s < end && !special(set, (unsigned char)*s))
 			s++;
 		if (s > run)
-			buf_add(out, run, (size_t)(s - run));
+			emit(out, run, (size_t)(s - run));
 		if (s >= end)
 			break;
 		size_t d = drop_len((const unsigned char *)s, (const unsigned char *)end);
@@ -224,9 +261,9 @@ static void put_plain(struct buf *out, const char *s, size_t n, bool defuse, enu
 		char c = *s++;
 		if (mode == PUT_CODE && c == '\n')
 			c = ' ';
-		buf_addc(out, c);
+		emitc(out, c);
 		if (c == '@' && defuse && mass_mention(s, end))
-			buf_add(out, ZWSP, 3);
+			emit(out, ZWSP, 3);
 	}
 }
 
@@ -236,13 +273,12 @@ static void put_plain(struct buf *out, const char *s, size_t n, bool defuse, enu
 static void put_slack(struct buf *out, const char *s, size_t n, enum put_mode mode)
 {
 	const char *end = s + n;
-	buf_grow(out, n + 8);
 	while (s < end) {
 		const char *run = s;
-		while (s < end && plain_byte((unsigned char)*s))
+		while (s < end && !special(&set_slack, (unsigned char)*s))
 			s++;
 		if (s > run)
-			buf_add(out, run, (size_t)(s - run));
+			emit(out, run, (size_t)(s - run));
 		if (s >= end)
 			break;
 		size_t d = drop_len((const unsigned char *)s, (const unsigned char *)end);
@@ -252,21 +288,21 @@ static void put_slack(struct buf *out, const char *s, size_t n, enum put_mode mo
 		}
 		char c = *s++;
 		switch (c) {
-		case '&': buf_add(out, "&amp;", 5); break;
-		case '<': buf_add(out, "&lt;", 4); break;
-		case '>': buf_add(out, "&gt;", 4); break;
+		case '&': emit(out, "&amp;", 5); break;
+		case '<': emit(out, "&lt;", 4); break;
+		case '>': emit(out, "&gt;", 4); break;
 		case '@':
-			buf_addc(out, '@');
+			emitc(out, '@');
 			if (mass_mention(s, end))
-				buf_add(out, ZWSP, 3);
+				emit(out, ZWSP, 3);
 			break;
 		case '`':
-			buf_addc(out, mode == PUT_CODE ? '\'' : '`');
+			emitc(out, mode == PUT_CODE ? '\'' : '`');
 			break;
 		case '\n':
-			buf_addc(out, mode == PUT_CODE ? ' ' : '\n');
+			emitc(out, mode == PUT_CODE ? ' ' : '\n');
 			break;
-		default: buf_addc(out, c); break;
+		default: emitc(out, c); break;
 		}
 	}
 }
@@ -275,13 +311,12 @@ static void put_slack(struct buf *out, const char *s, size_t n, enum put_mode mo
 static void put_html(struct buf *out, const char *s, size_t n, enum put_mode mode)
 {
 	const char *end = s + n;
-	buf_grow(out, n + 8);
 	while (s < end) {
 		const char *run = s;
-		while (s < end && plain_byte((unsigned char)*s))
+		while (s < end && !special(&set_html, (unsigned char)*s))
 			s++;
 		if (s > run)
-			buf_add(out, run, (size_t)(s - run));
+			emit(out, run, (size_t)(s - run));
 		if (s >= end)
 			break;
 		size_t d = drop_len((const unsigned char *)s, (const unsigned char *)end);
@@ -291,23 +326,23 @@ static void put_html(struct buf *out, const char *s, size_t n, enum put_mode mod
 		}
 		char c = *s++;
 		switch (c) {
-		case '&': buf_add(out, "&amp;", 5); break;
-		case '<': buf_add(out, "&lt;", 4); break;
-		case '>': buf_add(out, "&gt;", 4); break;
-		case '"': buf_add(out, "&quot;", 6); break;
-		case '\'': buf_add(out, "&#39;", 5); break;
+		case '&': emit(out, "&amp;", 5); break;
+		case '<': emit(out, "&lt;", 4); break;
+		case '>': emit(out, "&gt;", 4); break;
+		case '"': emit(out, "&quot;", 6); break;
+		case '\'': emit(out, "&#39;", 5); break;
 		case '@':
-			buf_addc(out, '@');
+			emitc(out, '@');
 			if (mass_mention(s, end))
-				buf_add(out, ZWSP, 3);
+				emit(out, ZWSP, 3);
 			break;
 		case '\n':
 			if (mode == PUT_CODE)
-				buf_addc(out, ' ');
+				emitc(out, ' ');
 			else
-				buf_add(out, "<br>", 4);
+				emit(out, "<br>", 4);
 			break;
-		default: buf_addc(out, c); break;
+		default: emitc(out, c); break;
 		}
 	}
 }
@@ -336,26 +371,26 @@ static void put_md(struct buf *out, const char *s, size_t n, bool *line_start)
 		switch (c) {
 		case '\\': case '`': case '*': case '_': case '[': case ']': case '<': case '>':
 		case '#': case '|': case '~': case '!': case '&': case '{': case '}': case ':':
-			buf_addc(out, '\\');
-			buf_addc(out, (char)c);
+			emitc(out, '\\');
+			emitc(out, (char)c);
 			break;
 		case '-': case '+': case '=':
 			if (at_start)
-				buf_addc(out, '\\');
-			buf_addc(out, (char)c);
+				emitc(out, '\\');
+			emitc(out, (char)c);
 			break;
 		case '.': case ')':
 			/* "1." or "1)" at a line start would open an ordered list */
 			if (out->len && out->data[out->len - 1] >= '0' && out->data[out->len - 1] <= '9')
-				buf_addc(out, '\\');
-			buf_addc(out, (char)c);
+				emitc(out, '\\');
+			emitc(out, (char)c);
 			break;
 		case '@':
-			buf_addc(out, '@');
-			buf_add(out, ZWSP, 3);
+			emitc(out, '@');
+			emit(out, ZWSP, 3);
 			break;
 		default:
-			buf_addc(out, (char)c);
+			emitc(out, (char)c);
 		}
 	}
 }
@@ -375,12 +410,12 @@ static void put_md_code(struct buf *out, const char *prefix, const char *s, size
 	bool pad = n && (s[0] == '`' || s[n - 1] == '`');
 	/* two adjacent fences would read as one longer run */
 	if (out->len && out->data[out->len - 1] == '`')
-		buf_add(out, ZWSP, 3);
+		emit(out, ZWSP, 3);
 	for (size_t i = 0; i < fence; i++)
-		buf_addc(out, '`');
+		emitc(out, '`');
 	if (pad)
-		buf_addc(out, ' ');
-	buf_adds(out, prefix);
+		emitc(out, ' ');
+	emits(out, prefix);
 	const char *end = s + n;
 	while (s < end) {
 		size_t d = drop_len((const unsigned char *)s, (const unsigned char *)end);
@@ -388,13 +423,13 @@ static void put_md_code(struct buf *out, const char *prefix, const char *s, size
 			s += d;
 			continue;
 		}
-		buf_addc(out, *s == '\n' ? ' ' : *s);
+		emitc(out, *s == '\n' ? ' ' : *s);
 		s++;
 	}
 	if (pad)
-		buf_addc(out, ' ');
+		emitc(out, ' ');
 	for (size_t i = 0; i < fence; i++)
-		buf_addc(out, '`');
+		emitc(out, '`');
 }
 
 /* ---- rendering ---------------------------------------------------------- */
@@ -430,20 +465,20 @@ static void render_strong(struct render *x, const char *s, size_t n)
 		put(x, s, n, PUT_TEXT);
 		break;
 	case DIALECT_SLACK:
-		buf_addc(x->out, '*');
+		emitc(x->out, '*');
 		put(x, s, n, PUT_CODE); /* no newlines inside bold */
-		buf_addc(x->out, '*');
+		emitc(x->out, '*');
 		break;
 	case DIALECT_MATRIX_HTML:
-		buf_adds(x->out, "<strong>");
+		emits(x->out, "<strong>");
 		put(x, s, n, PUT_TEXT);
-		buf_adds(x->out, "</strong>");
+		emits(x->out, "</strong>");
 		break;
 	case DIALECT_DISCOURSE:
-		buf_adds(x->out, "**");
+		emits(x->out, "**");
 		x->line_start = false;
 		put(x, s, n, PUT_TEXT);
-		buf_adds(x->out, "**");
+		emits(x->out, "**");
 		break;
 	}
 }
@@ -454,14 +489,14 @@ static void render_code(struct render *x, const char *s, size_t n)
 	case DIALECT_CONSOLE:
 	case DIALECT_MATRIX_PLAIN:
 	case DIALECT_SLACK:
-		buf_addc(x->out, '`');
+		emitc(x->out, '`');
 		put(x, s, n, PUT_CODE);
-		buf_addc(x->out, '`');
+		emitc(x->out, '`');
 		break;
 	case DIALECT_MATRIX_HTML:
-		buf_adds(x->out, "<code>");
+		emits(x->out, "<code>");
 		put(x, s, n, PUT_CODE);
-		buf_adds(x->out, "</code>");
+		emits(x->out, "</code>");
 		break;
 	case DIALECT_DISCOURSE:
 		put(x, s, n, PUT_CODE);
@@ -501,23 +536,23 @@ static void open_block(struct render *x, enum span_kind kind, enum span_kind pre
 	case DIALECT_MATRIX_PLAIN:
 	case DIALECT_SLACK:
 		if (!first)
-			buf_adds(o, (kind == SP_PARA && prev == SP_ITEM) ? "\n\n" : "\n");
+			emits(o, (kind == SP_PARA && prev == SP_ITEM) ? "\n\n" : "\n");
 		if (kind == SP_ITEM)
-			buf_adds(o, x->d == DIALECT_SLACK ? "\xE2\x80\xA2 " : "- ");
+			emits(o, x->d == DIALECT_SLACK ? "\xE2\x80\xA2 " : "- ");
 		break;
 	case DIALECT_MATRIX_HTML:
 		if (!first && prev == SP_ITEM && kind != SP_ITEM)
-			buf_adds(o, "</ul>");
+			emits(o, "</ul>");
 		if (kind == SP_ITEM)
-			buf_adds(o, (!first && prev == SP_ITEM) ? "<li>" : "<ul><li>");
+			emits(o, (!first && prev == SP_ITEM) ? "<li>" : "<ul><li>");
 		else
-			buf_adds(o, "<p>");
+			emits(o, "<p>");
 		break;
 	case DIALECT_DISCOURSE:
 		if (!first)
-			buf_adds(o, (kind == SP_ITEM && prev == SP_ITEM) ? "\n" : "\n\n");
+			emits(o, (kind == SP_ITEM && prev == SP_ITEM) ? "\n" : "\n\n");
 		if (kind == SP_ITEM)
-			buf_adds(o, "- ");
+			emits(o, "- ");
 		x->line_start = true;
 		break;
 	}
@@ -526,7 +561,7 @@ static void open_block(struct render *x, enum span_kind kind, enum span_kind pre
 static void close_block(struct render *x, enum span_kind kind)
 {
 	if (x->d == DIALECT_MATRIX_HTML)
-		buf_adds(x->out, kind == SP_ITEM ? "</li>" : "</p>");
+		emits(x->out, kind == SP_ITEM ? "</li>" : "</p>");
 }
 
 void reply_render(const struct reply *r, enum reply_dialect d, struct buf *out)
@@ -570,6 +605,6 @@ void reply_render(const struct reply *r, enum reply_dialect d, struct buf *out)
 	if (open)
 		close_block(&x, cur);
 	if (any && d == DIALECT_MATRIX_HTML && prev == SP_ITEM)
-		buf_adds(out, "</ul>");
+		emits(out, "</ul>");
 	buf_add(out, "", 0); /* NUL-terminates, even when nothing was added */
 }

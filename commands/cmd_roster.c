@@ -42,6 +42,18 @@ static const char *section_kind_name(enum roster_kind k)
 	}
 }
 
+/* A count as text, without printf (who is on the hot path). */
+static void add_count(struct reply *r, size_t n)
+{
+	char digits[24];
+	size_t i = sizeof(digits);
+	do {
+		digits[--i] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n && i);
+	reply_textn(r, digits + i, sizeof(digits) - i);
+}
+
 static enum roster_kind group_kind(const struct roster *r, const struct roster_group *g)
 {
 	return g->section < r->nsections ? r->sections[g->section].kind : ROSTER_MODULES;
@@ -179,10 +191,16 @@ static int who_module(struct command_ctx *ctx, const struct roster_group *g)
 	if (kind == ROSTER_SUNSET)
 		reply_text(r, " (sunsetted)");
 	if (active) {
-		reply_textf(r, ": %zu active %s maintainer%s", active, section_kind_name(kind),
-			    active == 1 ? "" : "s");
-		if (emeritus)
-			reply_textf(r, ", %zu emeritus", emeritus);
+		reply_text(r, ": ");
+		add_count(r, active);
+		reply_text(r, " active ");
+		reply_text(r, section_kind_name(kind));
+		reply_text(r, active == 1 ? " maintainer" : " maintainers");
+		if (emeritus) {
+			reply_text(r, ", ");
+			add_count(r, emeritus);
+			reply_text(r, " emeritus");
+		}
 		for (size_t i = 0; i < g->npeople; i++) {
 			if (g->people[i].emeritus)
 				continue;
