@@ -105,6 +105,7 @@ int main(void)
 	double per_s = (double)done * 1000.0 / (double)(t1 - t0);
 	printf("dispatch: %.0f commands/s (%ld commands over %lld ms, %zu modules)\n", per_s, done,
 	       t1 - t0, b.nlines);
+	fflush(stdout);
 
 	/* memory: RSS before and after 10 million more */
 	long before = rss_kib();
