@@ -211,28 +211,34 @@ static bool mass_mention(const char *p, const char *end)
 	return false;
 }
 
-/* Bytes that need a look, per dialect, as 256-bit sets; everything else
- * is copied in runs.  Every set holds the C0 controls, DEL and the lead
- * bytes of C1 controls (C2) and direction overrides (E2). */
-struct byteset {
-	uint64_t w[4];
-};
-#define BIT(c) (1ULL << ((c) & 63))
-#define BASE_W0 0xFFFFFFFFULL                 /* 0x00-0x1f */
-#define BASE_W1 BIT(0x7f)
-#define BASE_W3 (BIT(0xC2) | BIT(0xE2))
-static const struct byteset set_console = { { BASE_W0, BASE_W1, 0, BASE_W3 } };
-static const struct byteset set_mplain = { { BASE_W0, BASE_W1 | BIT('@'), 0, BASE_W3 } };
-static const struct byteset set_slack = {
-	{ BASE_W0 | BIT('&') | BIT('<') | BIT('>'), BASE_W1 | BIT('@') | BIT('`'), 0, BASE_W3 }
-};
-static const struct byteset set_html = {
-	{ BASE_W0 | BIT('&') | BIT('<') | BIT('>') | BIT('"') | BIT('\''), BASE_W1 | BIT('@'), 0, BASE_W3 }
+/* Bytes that need a look, per dialect (one bit each); everything else is
+ * copied in runs.  Every dialect looks at the C0 controls, DEL and the
+ * lead bytes of C1 controls (C2) and of direction overrides (E2); Matrix
+ * plain adds '@'; Slack adds & < > @ `; HTML adds & < > " ' @.
+ * Generated: bit 1 console, 2 Matrix plain, 4 Slack, 8 Matrix HTML. */
+enum { SET_CONSOLE = 1, SET_MPLAIN = 2, SET_SLACK = 4, SET_HTML = 8 };
+static const unsigned char byte_class[256] = {
+	15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, /* 0x00 */
+	15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, /* 0x10 */
+	0, 0, 8, 0, 0, 0, 12, 8, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 0, 12, 0, /* 0x30 */
+	14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x40 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x50 */
+	4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x60 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 15, /* 0x70 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x80 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x90 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xa0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xb0 */
+	0, 0, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xc0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xd0 */
+	0, 0, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xe0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xf0 */
 };
 
-static inline bool special(const struct byteset *set, unsigned char c)
+static inline bool special(unsigned set, unsigned char c)
 {
-	return (set->w[c >> 6] >> (c & 63)) & 1;
+	return byte_class[c] & set;
 }
 
 /* ---- per-dialect escaping: the one place user text is made safe -------- */
@@ -244,7 +250,7 @@ enum put_mode { PUT_TEXT, PUT_CODE };
 static void put_plain(struct buf *out, const char *s, size_t n, bool defuse, enum put_mode mode)
 {
 	const char *end = s + n;
-	const struct byteset *set = defuse ? &set_mplain : &set_console;
+	unsigned set = defuse ? SET_MPLAIN : SET_CONSOLE;
 	while (s < end) {
 		const char *run = s;
 		while (s < end && !special(set, (unsigned char)*s))
@@ -275,7 +281,7 @@ static void put_slack(struct buf *out, const char *s, size_t n, enum put_mode mo
 	const char *end = s + n;
 	while (s < end) {
 		const char *run = s;
-		while (s < end && !special(&set_slack, (unsigned char)*s))
+		while (s < end && !special(SET_SLACK, (unsigned char)*s))
 			s++;
 		if (s > run)
 			emit(out, run, (size_t)(s - run));
@@ -313,7 +319,7 @@ static void put_html(struct buf *out, const char *s, size_t n, enum put_mode mod
 	const char *end = s + n;
 	while (s < end) {
 		const char *run = s;
-		while (s < end && !special(&set_html, (unsigned char)*s))
+		while (s < end && !special(SET_HTML, (unsigned char)*s))
 			s++;
 		if (s > run)
 			emit(out, run, (size_t)(s - run));
