@@ -241,6 +241,23 @@ static inline bool special(unsigned set, unsigned char c)
 	return byte_class[c] & set;
 }
 
+/* Skips 8 bytes at a time while all are printable ASCII (0x20..0x7e):
+ * nothing the console dialect has to look at. */
+static inline const char *skip_printable_ascii(const char *s, const char *end)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	while (end - s >= 8) {
+		uint64_t x;
+		memcpy(&x, s, 8);
+		uint64_t below = (x - ones * 0x20) & ~x;          /* a byte < 0x20 */
+		uint64_t above = (x + ones * (127 - 0x7e)) | x;   /* a byte > 0x7e */
+		if ((below | above) & highs)
+			break;
+		s += 8;
+	}
+	return s;
+}
+
 /* ---- per-dialect escaping: the one place user text is made safe -------- */
 
 enum put_mode { PUT_TEXT, PUT_CODE };
@@ -253,6 +270,8 @@ static void put_plain(struct buf *out, const char *s, size_t n, bool defuse, enu
 	unsigned set = defuse ? SET_MPLAIN : SET_CONSOLE;
 	while (s < end) {
 		const char *run = s;
+		if (!defuse)
+			s = skip_printable_ascii(s, end);
 		while (s < end && !special(set, (unsigned char)*s))
 			s++;
 		if (s > run)
@@ -520,18 +539,13 @@ static void render_handle(struct render *x, const char *s, size_t n)
 		x->line_start = false;
 		return;
 	}
-	char at[256];
-	if (n + 1 <= sizeof(at)) {
-		at[0] = '@';
-		memcpy(at + 1, s, n);
-		put(x, at, n + 1, PUT_CODE);
-	} else {
-		struct buf tmp = BUF_INIT;
-		buf_addc(&tmp, '@');
-		buf_add(&tmp, s, n);
-		put(x, tmp.data, tmp.len, PUT_CODE);
-		buf_release(&tmp);
-	}
+	/* '@' then the handle; the '@' is checked for a mass mention here,
+	 * since the handle's own bytes no longer follow an '@' in put() */
+	emitc(x->out, '@');
+	if ((x->d == DIALECT_SLACK || x->d == DIALECT_MATRIX_HTML || x->d == DIALECT_MATRIX_PLAIN) &&
+	    mass_mention(s, s + n))
+		emit(x->out, ZWSP, 3);
+	put(x, s, n, PUT_CODE);
 }
 
 static void open_block(struct render *x, enum span_kind kind, enum span_kind prev, bool first)
