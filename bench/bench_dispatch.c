@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chatbot/config.h"
@@ -18,6 +19,15 @@
 #include "commands/commands.h"
 
 #define RSS_COMMANDS 10000000L
+
+/* CPU time of this process in ms: on a shared machine, the work done per
+ * second of CPU is what the code costs; wall time is printed alongside. */
+static long long cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static long rss_kib(void)
 {
@@ -95,16 +105,17 @@ int main(void)
 	if (run(&b, 10000) < 0)
 		return 1;
 	long done = 0;
-	long long t0 = time_mono_ms(), t1;
+	long long t0 = cpu_ms(), w0 = time_mono_ms(), t1;
 	do {
 		if (run(&b, 100000) < 0)
 			return 1;
 		done += 100000;
-		t1 = time_mono_ms();
+		t1 = cpu_ms();
 	} while (t1 - t0 < 2000);
+	long long wall = time_mono_ms() - w0;
 	double per_s = (double)done * 1000.0 / (double)(t1 - t0);
-	printf("dispatch: %.0f commands/s (%ld commands over %lld ms, %zu modules)\n", per_s, done,
-	       t1 - t0, b.nlines);
+	printf("dispatch: %.0f commands/s (%ld commands in %lld ms of CPU, %lld ms wall; %zu modules)\n",
+	       per_s, done, t1 - t0, wall, b.nlines);
 	fflush(stdout);
 
 	/* memory: RSS before and after 10 million more */
