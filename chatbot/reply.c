@@ -18,6 +18,7 @@ enum span_kind { SP_PARA, SP_ITEM, SP_TEXT, SP_STRONG, SP_CODE, SP_HANDLE, SP_PE
 
 struct span {
 	uint8_t kind;
+	uint8_t cls;          /* classify() of its text: which dialects must escape it */
 	uint32_t off, len;    /* text in the arena */
 	uint32_t off2, len2;  /* SP_PERSON: the handle (len2 == 0: none) */
 };
@@ -29,6 +30,45 @@ struct reply {
 };
 
 #define ZWSP "\xE2\x80\x8B" /* U+200B ZERO WIDTH SPACE */
+
+/* Bytes that need a look, per dialect (one bit each); everything else is
+ * copied in runs.  Every dialect looks at the C0 controls, DEL and the
+ * lead bytes of C1 controls (C2) and of direction overrides (E2); Matrix
+ * plain adds '@'; Slack adds & < > @ `; HTML adds & < > " ' @.
+ * Generated: bit 1 console, 2 Matrix plain, 4 Slack, 8 Matrix HTML. */
+enum { SET_CONSOLE = 1, SET_MPLAIN = 2, SET_SLACK = 4, SET_HTML = 8 };
+static const unsigned char byte_class[256] = {
+	15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, /* 0x00 */
+	15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, /* 0x10 */
+	0, 0, 8, 0, 0, 0, 12, 8, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 0, 12, 0, /* 0x30 */
+	14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x40 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x50 */
+	4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x60 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 15, /* 0x70 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x80 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x90 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xa0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xb0 */
+	0, 0, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xc0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xd0 */
+	0, 0, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xe0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xf0 */
+};
+
+static inline bool special(unsigned set, unsigned char c)
+{
+	return byte_class[c] & set;
+}
+
+/* The union of the classes of s[0..n): 0 when no dialect needs to look. */
+static inline uint8_t classify(const char *s, size_t n)
+{
+	unsigned c = 0;
+	for (size_t i = 0; i < n; i++)
+		c |= byte_class[(unsigned char)s[i]];
+	return (uint8_t)c;
+}
 
 /* Appends without NUL-terminating (reply_render terminates once at the
  * end): the hot path of rendering, so no call when capacity suffices. */
@@ -108,6 +148,7 @@ static void add_span(struct reply *r, enum span_kind kind, const char *text, siz
 		text = "";
 	struct span *s = push(r, kind);
 	s->off = stash(r, text, n, &s->len);
+	s->cls = classify(text, n);
 }
 
 void reply_para(struct reply *r)
@@ -132,6 +173,7 @@ void reply_textn(struct reply *r, const char *text, size_t n)
 	    r->spans[r->nspans - 1].off + r->spans[r->nspans - 1].len == r->arena.len) {
 		emit(&r->arena, text ? text : "", n);
 		r->spans[r->nspans - 1].len += (uint32_t)n;
+		r->spans[r->nspans - 1].cls |= classify(text ? text : "", n);
 		return;
 	}
 	add_span(r, SP_TEXT, text, n);
@@ -146,13 +188,16 @@ void reply_textf(struct reply *r, const char *fmt, ...)
 	buf_vaddf(&r->arena, fmt, ap);
 	va_end(ap);
 	size_t n = r->arena.len - before;
+	uint8_t cls = classify(r->arena.data + before, n);
 	if (last && last->kind == SP_TEXT && last->off + last->len == before) {
 		last->len += (uint32_t)n;
+		last->cls |= cls;
 		return;
 	}
 	struct span *s = push(r, SP_TEXT);
 	s->off = (uint32_t)before;
 	s->len = (uint32_t)n;
+	s->cls = cls;
 }
 
 void reply_strong(struct reply *r, const char *text)
@@ -174,8 +219,11 @@ void reply_person(struct reply *r, const char *name, const char *handle)
 {
 	struct span *s = push(r, SP_PERSON);
 	s->off = stash(r, name ? name : "", name ? strlen(name) : 0, &s->len);
-	if (handle && *handle)
+	s->cls = classify(r->arena.data + s->off, s->len);
+	if (handle && *handle) {
 		s->off2 = stash(r, handle, strlen(handle), &s->len2);
+		s->cls |= classify(handle, s->len2);
+	}
 }
 
 /* ---- shared character classes ------------------------------------------ */
@@ -203,42 +251,17 @@ static bool mass_mention(const char *p, const char *end)
 {
 	static const char *const words[] = { "channel", "here", "everyone", "room" };
 	size_t left = (size_t)(end - p);
+	if (!left)
+		return false;
+	char c = (char)(*p | 0x20);
+	if (c != 'c' && c != 'h' && c != 'e' && c != 'r')
+		return false;
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
 		size_t n = strlen(words[i]);
 		if (left >= n && str_ieqn(p, words[i], n))
 			return true;
 	}
 	return false;
-}
-
-/* Bytes that need a look, per dialect (one bit each); everything else is
- * copied in runs.  Every dialect looks at the C0 controls, DEL and the
- * lead bytes of C1 controls (C2) and of direction overrides (E2); Matrix
- * plain adds '@'; Slack adds & < > @ `; HTML adds & < > " ' @.
- * Generated: bit 1 console, 2 Matrix plain, 4 Slack, 8 Matrix HTML. */
-enum { SET_CONSOLE = 1, SET_MPLAIN = 2, SET_SLACK = 4, SET_HTML = 8 };
-static const unsigned char byte_class[256] = {
-	15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, /* 0x00 */
-	15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, /* 0x10 */
-	0, 0, 8, 0, 0, 0, 12, 8, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 0, 12, 0, /* 0x30 */
-	14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x40 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x50 */
-	4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x60 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 15, /* 0x70 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x80 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x90 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xa0 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xb0 */
-	0, 0, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xc0 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xd0 */
-	0, 0, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xe0 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xf0 */
-};
-
-static inline bool special(unsigned set, unsigned char c)
-{
-	return byte_class[c] & set;
 }
 
 /* Skips 8 bytes at a time while all are printable ASCII (0x20..0x7e):
@@ -464,10 +487,16 @@ struct render {
 	enum reply_dialect d;
 	struct buf *out;
 	bool line_start; /* Discourse: next text byte starts a line */
+	unsigned set;    /* the byte class this dialect escapes (0: Discourse) */
+	uint8_t cls;     /* the class of the span being rendered */
 };
 
 static void put(struct render *x, const char *s, size_t n, enum put_mode mode)
 {
+	if (x->set && !(x->cls & x->set)) {
+		emit(x->out, s, n); /* nothing in this span needs escaping here */
+		return;
+	}
 	switch (x->d) {
 	case DIALECT_CONSOLE: put_plain(x->out, s, n, false, mode); break;
 	case DIALECT_MATRIX_PLAIN: put_plain(x->out, s, n, true, mode); break;
@@ -586,7 +615,12 @@ static void close_block(struct render *x, enum span_kind kind)
 
 void reply_render(const struct reply *r, enum reply_dialect d, struct buf *out)
 {
-	struct render x = { r, d, out, true };
+	static const unsigned sets[] = {
+		[DIALECT_CONSOLE] = SET_CONSOLE, [DIALECT_SLACK] = SET_SLACK,
+		[DIALECT_MATRIX_HTML] = SET_HTML, [DIALECT_MATRIX_PLAIN] = SET_MPLAIN,
+		[DIALECT_DISCOURSE] = 0,
+	};
+	struct render x = { r, d, out, true, (unsigned)d < ARRAY_SIZE(sets) ? sets[d] : 0, 0xff };
 	const char *a = r->arena.data;
 	enum span_kind cur = SP_PARA, prev = SP_PARA;
 	bool open = false, any = false;
@@ -606,6 +640,7 @@ void reply_render(const struct reply *r, enum reply_dialect d, struct buf *out)
 			open = any = true;
 			prev = cur;
 		}
+		x.cls = s->cls;
 		switch ((enum span_kind)s->kind) {
 		case SP_TEXT: put(&x, a + s->off, s->len, PUT_TEXT); break;
 		case SP_STRONG: render_strong(&x, a + s->off, s->len); break;
@@ -614,9 +649,9 @@ void reply_render(const struct reply *r, enum reply_dialect d, struct buf *out)
 		case SP_PERSON:
 			put(&x, a + s->off, s->len, PUT_TEXT);
 			if (s->len2) {
-				put(&x, " (", 2, PUT_TEXT);
+				emit(out, " (", 2); /* safe in every dialect */
 				render_handle(&x, a + s->off2, s->len2);
-				put(&x, ")", 1, PUT_TEXT);
+				emitc(out, ')');
 			}
 			break;
 		default: break;
