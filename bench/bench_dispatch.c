@@ -29,16 +29,22 @@ static long long cpu_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static long rss_kib(void)
+/* Resident memory in KiB from /proc/self/statm: all of it, and the part not
+ * backed by files (heap, stacks: what a leak would grow). */
+static int rss_kib(long *total, long *anon)
 {
-	long size = 0, resident = 0;
+	long size = 0, resident = 0, shared = 0;
 	FILE *f = fopen("/proc/self/statm", "r");
 	if (!f)
 		return -1;
-	if (fscanf(f, "%ld %ld", &size, &resident) != 2)
-		resident = -1;
+	int n = fscanf(f, "%ld %ld %ld", &size, &resident, &shared);
 	fclose(f);
-	return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
+	if (n != 3)
+		return -1;
+	long kib = sysconf(_SC_PAGESIZE) / 1024;
+	*total = resident * kib;
+	*anon = (resident - shared) * kib;
+	return 0;
 }
 
 struct bench {
@@ -119,12 +125,14 @@ int main(void)
 	fflush(stdout);
 
 	/* memory: RSS before and after 10 million more */
-	long before = rss_kib();
+	long before = 0, before_anon = 0, after = 0, after_anon = 0;
+	rss_kib(&before, &before_anon);
 	if (run(&b, RSS_COMMANDS) < 0)
 		return 1;
-	long after = rss_kib();
-	printf("dispatch: rss growth %ld KiB over %ld commands (rss %ld KiB)\n", after - before,
-	       RSS_COMMANDS, after);
+	rss_kib(&after, &after_anon);
+	printf("dispatch: rss growth %ld KiB over %ld commands (rss %ld KiB; heap and stacks %ld -> %ld KiB, "
+	       "growth %ld KiB)\n", after - before, RSS_COMMANDS, after, before_anon, after_anon,
+	       after_anon - before_anon);
 	fprintf(stderr, "dispatch: rendered %zu bytes\n", b.bytes);
 
 	for (size_t i = 0; i < b.nlines; i++)
