@@ -64,9 +64,13 @@ static inline bool special(unsigned set, unsigned char c)
 /* The union of the classes of s[0..n): 0 when no dialect needs to look. */
 static inline uint8_t classify(const char *s, size_t n)
 {
+	const unsigned char *p = (const unsigned char *)s;
 	unsigned c = 0;
-	for (size_t i = 0; i < n; i++)
-		c |= byte_class[(unsigned char)s[i]];
+	size_t i = 0;
+	for (; i + 4 <= n; i += 4)
+		c |= byte_class[p[i]] | byte_class[p[i + 1]] | byte_class[p[i + 2]] | byte_class[p[i + 3]];
+	for (; i < n; i++)
+		c |= byte_class[p[i]];
 	return (uint8_t)c;
 }
 
