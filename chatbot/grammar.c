@@ -251,11 +251,17 @@ static void tidy_arg(const char **a, size_t *n)
 	*n = len;
 }
 
-/* Case-insensitive: is s[0..n) one of the words in list? */
-static bool word_in(const char *s, size_t n, const char *const *list)
+struct word {
+	const char *s;
+	size_t n;
+};
+#define W(x) { x, sizeof(x) - 1 }
+
+/* Case-insensitive: is s[0..n) one of the words in list[0..count)? */
+static bool word_in(const char *s, size_t n, const struct word *list, size_t count)
 {
-	for (; *list; list++)
-		if (strlen(*list) == n && str_ieqn(s, *list, n))
+	for (size_t i = 0; i < count; i++)
+		if (list[i].n == n && str_ieqn(s, list[i].s, n))
 			return true;
 	return false;
 }
@@ -266,27 +272,28 @@ static bool word_in(const char *s, size_t n, const char *const *list)
  * tests/test_grammar.c holds a case for every form. */
 static bool maybe_question(const char *s, size_t n)
 {
-	static const char *const first[] = {
-		"who's", "whos", "what", "whois", "tell", "which", "list", "show", "the", "core",
-		"maintainers", "owners", "how", "commands", "please", "please,", "pls", "hey", "hey,",
-		"hi", "hi,", "hello", "hello,", NULL,
+	static const struct word first[] = {
+		W("who's"), W("whos"), W("what"), W("whois"), W("tell"), W("which"), W("list"),
+		W("show"), W("the"), W("core"), W("maintainers"), W("owners"), W("how"), W("commands"),
+		W("please"), W("please,"), W("pls"), W("hey"), W("hey,"), W("hi"), W("hi,"),
+		W("hello"), W("hello,"),
 	};
-	static const char *const who_next[] = {
-		"is", "are", "leads", "maintains", "owns", "looks", "can", "do", "should", NULL,
+	static const struct word who_next[] = {
+		W("is"), W("are"), W("leads"), W("maintains"), W("owns"), W("looks"), W("can"),
+		W("do"), W("should"),
 	};
 	size_t w = 0;
 	while (w < n && !is_space(s[w]))
 		w++;
-	if (word_in(s, w, first))
-		return true;
-	if (w != 3 || !str_ieqn(s, "who", 3))
-		return false;
-	while (w < n && is_space(s[w]))
-		w++;
-	size_t w2 = w;
-	while (w2 < n && !is_space(s[w2]) && s[w2] != '?')
-		w2++;
-	return word_in(s + w, w2 - w, who_next);
+	if (w == 3 && str_ieqn(s, "who", 3)) {
+		while (w < n && is_space(s[w]))
+			w++;
+		size_t w2 = w;
+		while (w2 < n && !is_space(s[w2]) && s[w2] != '?')
+			w2++;
+		return word_in(s + w, w2 - w, who_next, ARRAY_SIZE(who_next));
+	}
+	return word_in(s, w, first, ARRAY_SIZE(first));
 }
 
 /* The command line starts at s[0..n): a question, or WORD ARGS. */
