@@ -645,6 +645,32 @@ void reply_render(const struct reply *r, enum reply_dialect d, struct buf *out)
 			prev = cur;
 		}
 		x.cls = s->cls;
+		if (d == DIALECT_CONSOLE && !(s->cls & SET_CONSOLE)) {
+			/* the common case: clean text on the console, copied as is */
+			const char *t = a + s->off;
+			switch ((enum span_kind)s->kind) {
+			case SP_CODE:
+				emitc(out, '`');
+				emit(out, t, s->len);
+				emitc(out, '`');
+				continue;
+			case SP_HANDLE:
+				emitc(out, '@');
+				emit(out, t, s->len);
+				continue;
+			case SP_PERSON:
+				emit(out, t, s->len);
+				if (s->len2) {
+					emit(out, " (@", 3);
+					emit(out, a + s->off2, s->len2);
+					emitc(out, ')');
+				}
+				continue;
+			default:
+				emit(out, t, s->len);
+				continue;
+			}
+		}
 		switch ((enum span_kind)s->kind) {
 		case SP_TEXT: put(&x, a + s->off, s->len, PUT_TEXT); break;
 		case SP_STRONG: render_strong(&x, a + s->off, s->len); break;
