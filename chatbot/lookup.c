@@ -241,6 +241,18 @@ const struct roster_group *lookup_module(const struct roster *r, const char *que
 		return NULL;
 	const struct lookup_index *ix = r->index;
 	size_t n = strlen(query);
+	char key[KEY_MAX];
+	/* A heading exactly as written first ("Foo?" may be a heading). */
+	const char *q0 = query;
+	size_t n0 = n;
+	while (n0 && (*q0 == ' ' || *q0 == '\t')) {
+		q0++;
+		n0--;
+	}
+	size_t kl = normalise(q0, n0, key, sizeof(key));
+	long e = kl != (size_t)-1 ? ix_find(ix, key, kl) : -1;
+	if (e >= 0)
+		return &r->groups[ix->entries[e].group];
 	while (n && is_trim_char(*query, false)) {
 		query++;
 		n--;
@@ -250,11 +262,10 @@ const struct roster_group *lookup_module(const struct roster *r, const char *que
 	bool path = memchr(query, '/', n) != NULL;
 	if (path)
 		n = strip_extension(query, n);
-	char key[KEY_MAX];
-	size_t kl = normalise(query, n, key, sizeof(key));
+	kl = normalise(query, n, key, sizeof(key));
 	if (kl == (size_t)-1 || !kl)
 		return NULL;
-	long e = ix_find(ix, key, kl);
+	e = ix_find(ix, key, kl);
 	if (e < 0 && path) {
 		/* ./torch/..., pytorch/torch/..., torch/csrc/autograd/... */
 		char *k = key;

@@ -26,6 +26,7 @@ struct line {
 	enum line_type type;
 	int level;              /* L_HEAD: 1 title, 2 section, 3 group */
 	bool underlined;        /* L_HEAD in reStructuredText: the next line is its underline */
+	bool opens;             /* L_HEAD that opens the title, a section or a group (else text) */
 	size_t indent;          /* L_ITEM: columns before the marker */
 	const char *item;       /* L_ITEM: text after the marker, trimmed */
 	size_t itemlen;
@@ -78,7 +79,7 @@ static void trim(const char **s, size_t *n)
 /* Drops a trailing pilcrow (rendered Sphinx pages put one after headings). */
 static void strip_pilcrow(const char *s, size_t *n)
 {
-	if (*n >= 2 && (unsigned char)s[*n - 2] == 0xC2 && (unsigned char)s[*n - 1] == 0xB6) {
+	while (*n >= 2 && (unsigned char)s[*n - 2] == 0xC2 && (unsigned char)s[*n - 1] == 0xB6) {
 		*n -= 2;
 		while (*n && is_space(s[*n - 1]))
 			(*n)--;
@@ -224,9 +225,11 @@ static size_t utf8_chars(const char *s, size_t n)
 	return c;
 }
 
-static bool rst_heading(struct parser *p, size_t i)
+/* Is line i a reStructuredText title (text, then an underline)?  Fills
+ * the title when it is. */
+static bool rst_title_at(const struct parser *p, size_t i, const char **title, size_t *len, char *mark)
 {
-	struct line *l = &p->lines[i];
+	const struct line *l = &p->lines[i];
 	if (i + 1 >= p->nlines || line_blank(l) || is_space(l->s[0]) || underline_char(l))
 		return false;
 	struct line probe = *l;
@@ -244,6 +247,20 @@ static bool rst_heading(struct parser *p, size_t i)
 		ul--;
 	if (!tl || (ul < 3 && ul < utf8_chars(t, tl)))
 		return false;
+	*title = t;
+	*len = tl;
+	*mark = u;
+	return true;
+}
+
+static bool rst_heading(struct parser *p, size_t i)
+{
+	const char *t;
+	size_t tl;
+	char u;
+	if (!rst_title_at(p, i, &t, &tl, &u))
+		return false;
+	struct line *l = &p->lines[i];
 	l->type = L_HEAD;
 	l->level = u == '=' ? 1 : u == '-' ? 2 : 3;
 	l->underlined = true;
@@ -268,8 +285,10 @@ static void detect_form(struct parser *p)
 		struct line probe = p->lines[i];
 		if (md_heading(&probe))
 			return;
-		if (i + 1 < p->nlines && !line_blank(&p->lines[i]) && underline_char(&p->lines[i + 1]) &&
-		    !underline_char(&p->lines[i]) && !is_space(p->lines[i].s[0])) {
+		const char *t;
+		size_t tl;
+		char u;
+		if (rst_title_at(p, i, &t, &tl, &u)) {
 			p->rst = true;
 			return;
 		}
@@ -342,14 +361,37 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void collect_heads(struct parser *p)
+static enum roster_kind kind_of(const char *title);
+static bool kind_has_modules(enum roster_kind k);
+
+/* Decides which headings open the title, a section or a group; the others
+ * are kept as text.  Only opening headings count as "known headings". */
+static void mark_openers(struct parser *p)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < p->nlines; i++)
-		n += p->lines[i].type == L_HEAD;
+	bool title = false;
+	size_t sections = 0, n = 0;
+	enum roster_kind kind = ROSTER_TEXT;
+	for (size_t i = 0; i < p->nlines; i++) {
+		struct line *l = &p->lines[i];
+		if (l->type != L_HEAD)
+			continue;
+		l->opens = (l->level == 1 && !title && !sections) || l->level == 2 ||
+			   (l->level == 3 && sections && kind_has_modules(kind));
+		if (!l->opens)
+			continue;
+		n++;
+		if (l->level == 1) {
+			title = true;
+		} else if (l->level == 2) {
+			char *t = xstrndup(l->head, l->headlen);
+			kind = kind_of(t);
+			free(t);
+			sections++;
+		}
+	}
 	p->heads = xcalloc(n, sizeof(char *));
 	for (size_t i = 0; i < p->nlines; i++)
-		if (p->lines[i].type == L_HEAD)
+		if (p->lines[i].type == L_HEAD && p->lines[i].opens)
 			p->heads[p->nheads++] = lower_dup(p->lines[i].head, p->lines[i].headlen);
 	qsort(p->heads, p->nheads, sizeof(char *), cmp_str);
 }
@@ -694,9 +736,7 @@ static int build(struct parser *p)
 			continue;
 		bool in_list = p->zone == Z_GROUP && p->listing;
 		if (l->type == L_HEAD) {
-			enum roster_kind k = r->nsections ? r->sections[r->nsections - 1].kind : ROSTER_TEXT;
-			bool opens = (l->level == 1 && !r->title && !r->nsections) || l->level == 2 ||
-				     (l->level == 3 && r->nsections && kind_has_modules(k));
+			bool opens = l->opens;
 			if (opens && l->level == 1) {
 				r->title = xstrndup(l->head, l->headlen);
 				continue;
@@ -823,7 +863,7 @@ int roster_parse(const char *text, size_t len, struct roster **out, char *err, s
 	p.r->source_format = p.rst ? ROSTER_FMT_RST : ROSTER_FMT_MD;
 	if (classify(&p) < 0)
 		goto cleanup;
-	collect_heads(&p);
+	mark_openers(&p);
 	if (build(&p) < 0)
 		goto cleanup;
 	if (!roster_lead_group(p.r) && !roster_core_group(p.r)) {

@@ -13,6 +13,7 @@ struct writer {
 	struct buf *out;
 	bool rst;
 	bool started;
+	bool headed;    /* front matter or a heading was written */
 };
 
 /* Starts a block: a blank line after the previous one. */
@@ -34,6 +35,7 @@ static size_t utf8_chars(const char *s)
 static void heading(struct writer *w, int level, const char *title)
 {
 	block(w);
+	w->headed = true;
 	if (!w->rst) {
 		buf_addf(w->out, "%.*s %s\n", level, "###", title);
 		return;
@@ -46,12 +48,58 @@ static void heading(struct writer *w, int level, const char *title)
 	buf_addc(w->out, '\n');
 }
 
-static void text(struct writer *w, const char *t)
+/* Number of '#' when the line would read as a Markdown heading, else 0. */
+static int md_heading_level(const char *s, size_t n)
+{
+	size_t k = 0;
+	while (k < n && s[k] == '#')
+		k++;
+	return k >= 1 && k <= 3 && k < n && (s[k] == ' ' || s[k] == '\t') ? (int)k : 0;
+}
+
+/* "----", "====", "~~~~": before the first heading such a line could make
+ * the reader take the page for reStructuredText. */
+static bool underline_like(const char *s, size_t n)
+{
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (!n || !strchr("=-~^", s[0]))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (s[i] != s[0])
+			return false;
+	return true;
+}
+
+/* Writes a verbatim block.  In Markdown, a line the reader would take for
+ * a heading in this place (text read from the other form) gets a
+ * backslash, so that what was text stays text. */
+enum text_place { IN_PREFACE, IN_SECTION, IN_MODULES };
+
+static void text(struct writer *w, const char *t, enum text_place where, bool titled)
 {
 	if (!t || !*t)
 		return;
+	bool first = !w->started;
 	block(w);
-	buf_addf(w->out, "%s\n", t);
+	if (w->rst) {
+		buf_addf(w->out, "%s\n", t);
+		return;
+	}
+	while (*t) {
+		const char *end = strchr(t, '\n');
+		size_t n = end ? (size_t)(end - t) : strlen(t);
+		int level = md_heading_level(t, n);
+		bool esc = level == 2 || (level == 1 && where == IN_PREFACE && !titled) ||
+			   (level == 3 && where == IN_MODULES) || (first && n == 3 && memcmp(t, "---", 3) == 0) ||
+			   (!w->headed && underline_like(t, n));
+		first = false;
+		if (esc)
+			buf_addc(w->out, '\\');
+		buf_add(w->out, t, n);
+		buf_addc(w->out, '\n');
+		t += n + (end ? 1 : 0);
+	}
 }
 
 static void person(struct writer *w, const struct roster_person *p)
@@ -72,14 +120,14 @@ static void person(struct writer *w, const struct roster_person *p)
 	buf_addc(o, '\n');
 }
 
-static void group_body(struct writer *w, const struct roster_group *g)
+static void group_body(struct writer *w, const struct roster_group *g, enum text_place where)
 {
 	if (g->npeople) {
 		block(w);
 		for (size_t i = 0; i < g->npeople; i++)
 			person(w, &g->people[i]);
 	}
-	text(w, g->text);
+	text(w, g->text, where, true);
 }
 
 /* Markdown front matter "key: value" lines as reStructuredText fields. */
@@ -123,21 +171,24 @@ static void write_page(const struct roster *r, bool rst, struct buf *out)
 		rst_fields(&w, r->front_matter);
 	} else if (r->front_matter) {
 		block(&w);
+		w.headed = true;
 		buf_addf(out, "---\n%s%s---\n", r->front_matter, *r->front_matter ? "\n" : "");
 	}
 	if (r->title)
 		heading(&w, 1, r->title);
-	text(&w, r->preface);
+	text(&w, r->preface, IN_PREFACE, r->title != NULL);
 	for (size_t s = 0; s < r->nsections; s++) {
 		const struct roster_section *sec = &r->sections[s];
+		enum text_place where = sec->kind == ROSTER_TEXT || sec->kind == ROSTER_LEAD ||
+						sec->kind == ROSTER_CORE ? IN_SECTION : IN_MODULES;
 		heading(&w, 2, sec->title);
-		text(&w, sec->text);
-		text(&w, sec->intro);
+		text(&w, sec->text, where, true);
+		text(&w, sec->intro, where, true);
 		for (size_t k = 0; k < sec->ngroups; k++) {
 			const struct roster_group *g = &r->groups[sec->first_group + k];
 			if (sec->kind != ROSTER_LEAD && sec->kind != ROSTER_CORE)
 				heading(&w, 3, g->title);
-			group_body(&w, g);
+			group_body(&w, g, where);
 		}
 	}
 }
