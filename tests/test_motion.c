@@ -274,6 +274,15 @@ START_TEST(test_propose_refusals)
 	ask_is("c1", "propose elect-lead @c1 @C1", CMD_ERROR, "named twice");
 	ask_is("c1", "propose elect-lead @c1 @c2!", CMD_ERROR, "not a GitHub handle");
 	ask_is("m1", "propose elect-lead @c1 @c2", CMD_REFUSED, "only the core maintainers");
+	ck_assert_int_eq(ask("stranger", "propose core anything"), CMD_REFUSED);
+	{
+		struct buf longer = BUF_INIT;
+		buf_adds(&longer, "propose core ");
+		for (int i = 0; i < 2100; i++)
+			buf_addc(&longer, 'x');
+		ask_is("c1", buf_str(&longer), CMD_ERROR, "limit is 2000");
+		buf_release(&longer);
+	}
 	ck_assert_int_eq(q("SELECT count(*) FROM items", 0), 0);
 	/* one remove-lead motion at a time */
 	ask_ok("c1", "propose remove-lead inactive for a year");
