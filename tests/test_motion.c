@@ -602,6 +602,59 @@ START_TEST(test_process_deadline_restart)
 }
 END_TEST
 
+/* `govbot run` on the console with GOVBOT_NOW=now and input on stdin;
+ * returns the exit code, stdout in `text`. */
+static int run_console(long long now, const char *input)
+{
+	int in[2], out[2];
+	char nowbuf[32];
+	ck_assert_int_eq(pipe(in), 0);
+	ck_assert_int_eq(pipe(out), 0);
+	snprintf(nowbuf, sizeof(nowbuf), "%lld", now);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		setenv("GOVBOT_NOW", nowbuf, 1);
+		alarm(20);
+		execl(govbot_path(), "govbot", "run", "--config", cfg_path, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	ck_assert_int_eq(write(in[1], input, strlen(input)), (ssize_t)strlen(input));
+	close(in[1]);
+	buf_reset(&text);
+	char chunk[4096];
+	ssize_t n;
+	while ((n = read(out[0], chunk, sizeof(chunk))) > 0)
+		buf_add(&text, chunk, (size_t)n);
+	close(out[0]);
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+/* The running bot closes a motion past its deadline and prints the
+ * announcement once; a second run does not print it again. */
+START_TEST(test_process_run_announces_expired)
+{
+	bot_close(&bot);
+	ck_assert_int_eq(run_ask(T0, "c1", "propose core adopt the security policy"), 0);
+	ck_assert_int_eq(run_console(T0 + 15 * DAY, "lead\n"), 0);
+	ck_assert_ptr_nonnull(strstr(buf_str(&text), "[announcement] Motion 1 expired: adopt the security policy"));
+	ck_assert_ptr_nonnull(strstr(buf_str(&text), "not voted 9"));
+	ck_assert_int_eq(run_console(T0 + 16 * DAY, "lead\n"), 0);
+	ck_assert_ptr_null(strstr(buf_str(&text), "[announcement]"));
+}
+END_TEST
+
 /* Recusals through the real command: the motion is settled by the next
  * process at the latest. */
 START_TEST(test_process_recusal)
@@ -676,6 +729,7 @@ static Suite *motion_suite(void)
 	tcase_add_test(tc, test_process_deadline_restart);
 	tcase_add_test(tc, test_process_election);
 	tcase_add_test(tc, test_process_recusal);
+	tcase_add_test(tc, test_process_run_announces_expired);
 	suite_add_tcase(s, tc);
 	return s;
 }
