@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "chatbot/gov.h"
+#include "chatbot/motion.h"
 
 #define LIST_MAX 50
 #define DECISIONS_DEFAULT 10
@@ -211,47 +212,6 @@ static void show_recusals(struct command_ctx *ctx, long long id)
 	sqlite3_reset(st);
 }
 
-static void show_votes(struct command_ctx *ctx, const struct gov_item *it)
-{
-	struct store *s = ctx->bot->store;
-	long long electors = store_count(s, "SELECT count(*) FROM electorate WHERE item_id = ?1", it->id);
-	reply_para(ctx->reply);
-	reply_textf(ctx->reply, "Electorate: %lld.", electors < 0 ? 0 : electors);
-	if (it->deadline) {
-		char day[40];
-		gov_format_time(it->deadline, day, sizeof(day));
-		reply_textf(ctx->reply, " Deadline: %s.", day);
-	}
-	sqlite3_stmt *st = store_stmt(s, "SELECT handle, pos FROM candidates WHERE item_id = ?1 ORDER BY pos");
-	if (st) {
-		sqlite3_bind_int64(st, 1, it->id);
-		bool any = false;
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			reply_text(ctx->reply, any ? ", " : " Candidates: ");
-			reply_handle(ctx->reply, col(st, 0));
-			any = true;
-		}
-		if (any)
-			reply_text(ctx->reply, ".");
-		sqlite3_reset(st);
-	}
-	st = store_stmt(s, "SELECT handle, vote FROM votes WHERE item_id = ?1 ORDER BY handle");
-	if (st) {
-		sqlite3_bind_int64(st, 1, it->id);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			reply_item(ctx->reply);
-			reply_handle(ctx->reply, col(st, 0));
-			reply_textf(ctx->reply, ": %s", col(st, 1));
-		}
-		sqlite3_reset(st);
-	}
-	long long ballots = store_count(s, "SELECT count(*) FROM ballots WHERE item_id = ?1", it->id);
-	if (ballots > 0) {
-		reply_para(ctx->reply);
-		reply_textf(ctx->reply, "Ballots cast: %lld.", ballots);
-	}
-}
-
 static void show_decisions(struct command_ctx *ctx, long long id)
 {
 	sqlite3_stmt *st = store_stmt(ctx->bot->store, "SELECT id, outcome, by_handle, by_id, rationale,"
@@ -339,7 +299,8 @@ int cmd_show(struct command_ctx *ctx)
 	if (strcmp(it.state, "open") == 0)
 		reply_textf(ctx->reply, "Decided by %s.", gov_decider(&it));
 	if (gov_kind_is_vote(it.kind)) {
-		show_votes(ctx, &it);
+		reply_para(ctx->reply);
+		motion_describe(ctx->bot, it.id, ctx->reply);
 	} else {
 		show_fields(ctx, &it);
 		show_letters(ctx, it.id);

@@ -17,6 +17,7 @@
 
 #include "chatbot/gov.h"
 #include "chatbot/lookup.h"
+#include "chatbot/motion.h"
 #include "chatbot/roster.h"
 
 #define HANDLE_MAX 39
@@ -740,22 +741,6 @@ int cmd_recuse(struct command_ctx *ctx)
 		rc = store_check(bot->store, sqlite3_step(st), "recuse");
 		sqlite3_reset(st);
 	}
-	/* a recused member leaves the electorate of a motion, with any vote cast */
-	static const char *const leave[] = {
-		"DELETE FROM electorate WHERE item_id = ?1 AND handle = ?2",
-		"DELETE FROM votes WHERE item_id = ?1 AND handle = ?2",
-		"DELETE FROM ballots WHERE item_id = ?1 AND handle = ?2",
-	};
-	for (size_t i = 0; rc == STORE_OK && i < ARRAY_SIZE(leave); i++) {
-		st = store_stmt(bot->store, leave[i]);
-		rc = st ? STORE_OK : STORE_ERR;
-		if (st) {
-			sqlite3_bind_int64(st, 1, it.id);
-			sqlite3_bind_text(st, 2, me, -1, SQLITE_STATIC);
-			rc = store_check(bot->store, sqlite3_step(st), "recuse");
-			sqlite3_reset(st);
-		}
-	}
 	if (rc == STORE_OK)
 		rc = store_audit(bot->store, now, ctx->caller->id, me, "recuse", it.id,
 				 *p ? p : "conflict of interest");
@@ -765,6 +750,9 @@ int cmd_recuse(struct command_ctx *ctx)
 		ret = store_failed(ctx, rc);
 		goto cleanup;
 	}
+	/* a motion counts its electorate less the recused: it may be decided now */
+	if (gov_kind_is_vote(it.kind))
+		motion_settle(bot, it.id, now);
 	reply_text(ctx->reply, "Recorded: ");
 	reply_handle(ctx->reply, me);
 	reply_textf(ctx->reply, " is recused from %s %lld and will not %s it.", gov_item_noun(&it),
