@@ -22,7 +22,22 @@ struct govbot {
 	long long now_override;   /* tests: when non-zero, "now" in seconds */
 };
 
-/* Seconds since the epoch, or now_override when set. */
+#include "chatbot/util.h"
+
+/* bot_open() flags. */
+#define BOT_OPEN_STORE 1u   /* open the config's database (run, ask, export-roster) */
+
+/* Loads the config (config_path, else $GOVBOT_CONFIG, else the defaults),
+ * the roster it names (else the bundled one), opens the store when flags
+ * has BOT_OPEN_STORE and applies its decisions, and compiles the grammar.
+ * Returns 0, or -1 with every problem in err (one per line) and bot
+ * zeroed.  Free with bot_close(). */
+int bot_open(struct govbot *bot, const char *config_path, unsigned flags, struct buf *err);
+/* Frees everything bot_open() made; bot is zeroed.  Safe on a zeroed bot. */
+void bot_close(struct govbot *bot);
+
+/* Seconds since the epoch: now_override when set, else $GOVBOT_NOW when set
+ * (a positive integer), else the clock. */
 long long bot_now(const struct govbot *bot);
 
 #endif

@@ -1,0 +1,246 @@
+/*
+ * console.c - the console adapter: each line of standard input is a
+ * command (with or without /gov), answered on standard output in the
+ * console dialect.  The caller is console:$USER.
+ *
+ * The work is split so the shared event loop can take it over: read_some()
+ * reads what the descriptor has, feed() cuts it into lines (bounded: a line
+ * longer than GOVBOT_MAX_INPUT keeps its first GOVBOT_MAX_INPUT + 1 bytes,
+ * the rest is discarded, and the dispatcher refuses it as too long),
+ * handle_line() answers one line.
+ */
+#include "adapters/adapter.h"
+#include "adapters/console.h"
+#include "chatbot/dispatch.h"
+#include "chatbot/gov.h"
+#include "chatbot/identity.h"
+#include "chatbot/log.h"
+#include "chatbot/outbox.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PROMPT "gov> "
+/* How often a running console looks for announcements and decisions that
+ * other processes (`govbot ask`) stored. */
+#define TICK_MS 1000
+
+struct console {
+	struct govbot *bot;
+	int in_fd;
+	FILE *out;
+	bool interactive;
+	char caller[IDENTITY_MAX_ID + 16];
+	char line[GOVBOT_MAX_INPUT + 2];   /* the line so far, NUL-terminated */
+	size_t len;
+	bool overlong;                     /* past GOVBOT_MAX_INPUT: discarding */
+	struct reply *reply;
+	struct buf rendered;
+};
+
+static const char *const console_secrets[] = { NULL };
+
+static void console_init(struct console *c, struct govbot *bot, int in_fd, FILE *out, bool interactive)
+{
+	memset(c, 0, sizeof(*c));
+	c->bot = bot;
+	c->in_fd = in_fd;
+	c->out = out;
+	c->interactive = interactive;
+	identity_console_user(c->caller, sizeof(c->caller));
+	c->reply = reply_new();
+	buf_init(&c->rendered);
+}
+
+static void console_release(struct console *c)
+{
+	reply_free(c->reply);
+	buf_release(&c->rendered);
+}
+
+static void prompt(struct console *c)
+{
+	if (c->interactive) {
+		fputs(PROMPT, c->out);
+		fflush(c->out);
+	}
+}
+
+/* Answers one line (without its newline). */
+static void handle_line(struct console *c, const char *text, size_t len)
+{
+	if (len && text[len - 1] == '\r')
+		len--;
+	size_t i = 0;
+	while (i < len && (text[i] == ' ' || text[i] == '\t'))
+		i++;
+	if (i == len)
+		return;   /* blank lines are ignored */
+
+	struct dispatch_request req = {
+		.text = text, .len = len, .caller_id = c->caller, .place = "console",
+		.require_prefix = false,
+	};
+	int rc = dispatch_line(c->bot, &req, c->reply);
+	if (rc == DISPATCH_IGNORED)
+		return;
+	buf_reset(&c->rendered);
+	reply_render(c->reply, DIALECT_CONSOLE, &c->rendered);
+	if (c->rendered.len) {
+		fwrite(c->rendered.data, 1, c->rendered.len, c->out);
+		if (c->rendered.data[c->rendered.len - 1] != '\n')
+			fputc('\n', c->out);
+	}
+	fflush(c->out);
+}
+
+/* Writes s without control characters other than newline and tab. */
+static void put_clean(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch >= 0x20 || ch == '\n' || ch == '\t')
+			fputc(ch, out);
+	}
+}
+
+/* Prints one stored announcement: the outbox's delivery to "console". */
+static int deliver(void *arg, const struct outbox_entry *e, struct buf *error)
+{
+	struct console *c = arg;
+	fputs("[announcement] ", c->out);
+	put_clean(c->out, e->title);
+	fputc('\n', c->out);
+	if (e->body && *e->body) {
+		put_clean(c->out, e->body);
+		if (e->body[strlen(e->body) - 1] != '\n')
+			fputc('\n', c->out);
+	}
+	if (fflush(c->out) != 0 || ferror(c->out)) {
+		buf_adds(error, "standard output is closed");
+		return OUTBOX_FAILED;
+	}
+	return OUTBOX_SENT;
+}
+
+/* Brings the roster up to date and prints due announcements. */
+static void tick(struct console *c)
+{
+	gov_tick(c->bot, "console", deliver, c);
+}
+
+static void end_line(struct console *c)
+{
+	c->line[c->len] = '\0';
+	handle_line(c, c->line, c->len);
+	tick(c);
+	c->len = 0;
+	c->overlong = false;
+	prompt(c);
+}
+
+/* Cuts data into lines and answers each complete one. */
+static void feed(struct console *c, const char *data, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (data[i] == '\n') {
+			end_line(c);
+			continue;
+		}
+		if (c->len <= GOVBOT_MAX_INPUT)
+			c->line[c->len++] = data[i];   /* keeps one byte past the limit */
+		else
+			c->overlong = true;
+	}
+}
+
+/* Reads what in_fd has.  Returns 0 after data, 1 at end of file (a last
+ * line without newline is answered), -1 on an error. */
+static int read_some(struct console *c)
+{
+	char chunk[4096];
+	ssize_t n = read(c->in_fd, chunk, sizeof(chunk));
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : -1;
+	if (n == 0) {
+		if (c->len)
+			end_line(c);
+		return 1;
+	}
+	feed(c, chunk, (size_t)n);
+	return 0;
+}
+
+int console_run(struct govbot *bot, int in_fd, FILE *out, int interactive, volatile sig_atomic_t *stop)
+{
+	struct console c;
+	int rc = 0;
+	console_init(&c, bot, in_fd, out, interactive != 0);
+	if (c.interactive)
+		fprintf(out, "govbot: ask about the maintainers and the governance process; "
+			"type help, or Ctrl-D to leave.\n");
+	tick(&c);
+	prompt(&c);
+	while (!*stop) {
+		struct pollfd p = { .fd = in_fd, .events = POLLIN };
+		int n = poll(&p, 1, TICK_MS);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("console", "poll: %s", strerror(errno));
+			rc = -1;
+			break;
+		}
+		if (n == 0) {
+			tick(&c);
+			continue;
+		}
+		int r = read_some(&c);
+		if (r < 0) {
+			log_error("console", "reading standard input: %s", strerror(errno));
+			rc = -1;
+			break;
+		}
+		if (r > 0)
+			break;
+		if (ferror(out)) {
+			log_error("console", "cannot write the answers: standard output is closed");
+			rc = -1;
+			break;
+		}
+	}
+	if (c.interactive)
+		fputc('\n', out);
+	fflush(out);
+	console_release(&c);
+	return rc;
+}
+
+/* Prints an announcement on standard output; delivered as soon as written. */
+static int console_announce(void *state, const char *key, const struct reply *text)
+{
+	struct buf b = BUF_INIT;
+	FILE *out = state ? ((struct console *)state)->out : stdout;
+	reply_render(text, DIALECT_CONSOLE, &b);
+	while (b.len && b.data[b.len - 1] == '\n')
+		b.data[--b.len] = '\0';
+	fprintf(out, "[announcement] %s\n", buf_str(&b));
+	fflush(out);
+	buf_release(&b);
+	return ferror(out) ? -1 : 0;
+}
+
+const struct adapter adapter_console = {
+	.name = "console",
+	.dialect = DIALECT_CONSOLE,
+	.secrets = console_secrets,
+	/* start/stop arrive with the shared loop (issue 4); until then `run`
+	 * drives the console through console_run(). */
+	.start = NULL,
+	.announce = console_announce,
+	.stop = NULL,
+};

@@ -1,0 +1,654 @@
+/* test_cli.c - the govbot binary as a process: every verb's exit code and
+ * output, export-roster round trips, `run` on a pipe, bad input.
+ * The binary is $GOVBOT, else build/govbot.  Each test works in its own
+ * mkdtemp directory (the child runs there, so the database lands there). */
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chatbot/outbox.h"
+#include "chatbot/store.h"
+#include "chatbot/util.h"
+
+#define TIMEOUT_MS 20000
+
+static char govbot[PATH_MAX];
+static char tmpdir[64];
+
+struct proc {
+	int status;       /* exit code, or 128 + signal */
+	struct buf out, err;
+};
+
+static void setup(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/govbot-cli-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static const char *write_file(const char *name, const char *text, size_t len)
+{
+	static char path[256];
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+	fclose(f);
+	return path;
+}
+
+static const char *write_text(const char *name, const char *text)
+{
+	return write_file(name, text, strlen(text));
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Runs govbot with args (NULL-terminated, without argv[0]) in tmpdir, with
+ * input on stdin (then closed), env changes ("K=V" sets, "K" unsets).  When
+ * signal_after is set, sends that signal once stdout has a line (stdin is
+ * then kept open until the process ends).  Kills it after TIMEOUT_MS.
+ */
+static void run_full(const char *const *args, const char *input, size_t inlen, const char *const *env,
+		     int signal_after, struct proc *p)
+{
+	int in[2], out[2], err[2];
+	ck_assert_int_eq(pipe(in), 0);
+	ck_assert_int_eq(pipe(out), 0);
+	ck_assert_int_eq(pipe(err), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		close(in[0]); close(in[1]); close(out[0]); close(out[1]); close(err[0]); close(err[1]);
+		if (chdir(tmpdir) != 0)
+			_exit(126);
+		unsetenv("GOVBOT_CONFIG");
+		for (size_t i = 0; env && env[i]; i++) {
+			const char *eq = strchr(env[i], '=');
+			if (eq) {
+				char key[128];
+				snprintf(key, sizeof(key), "%.*s", (int)(eq - env[i]), env[i]);
+				setenv(key, eq + 1, 1);
+			} else {
+				unsetenv(env[i]);
+			}
+		}
+		const char *argv[32] = { govbot };
+		for (size_t i = 0; args[i] && i < 30; i++)
+			argv[i + 1] = args[i];
+		execv(govbot, (char *const *)argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	buf_init(&p->out);
+	buf_init(&p->err);
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	size_t written = 0;
+	int in_fd = in[1];
+	bool signalled = false;
+	if (inlen == 0 && !signal_after) {
+		close(in_fd);
+		in_fd = -1;
+	}
+	long long deadline = now_ms() + TIMEOUT_MS;
+	int open_fds = 2;
+	while (open_fds > 0) {
+		struct pollfd pf[3] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 },
+					{ in_fd, POLLOUT, 0 } };
+		int nfds = in_fd >= 0 && written < inlen ? 3 : 2;
+		long long left = deadline - now_ms();
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			ck_abort_msg("govbot did not finish within %d ms", TIMEOUT_MS);
+		}
+		int n = poll(pf, (nfds_t)nfds, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			char chunk[8192];
+			ssize_t r = read(pf[i].fd, chunk, sizeof(chunk));
+			if (r <= 0) {
+				close(i == 0 ? out[0] : err[0]);
+				if (i == 0)
+					out[0] = -1;
+				else
+					err[0] = -1;
+				open_fds--;
+			} else {
+				buf_add(i == 0 ? &p->out : &p->err, chunk, (size_t)r);
+			}
+		}
+		if (nfds == 3 && (pf[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+			ssize_t w = write(in_fd, input + written, inlen - written);
+			if (w > 0)
+				written += (size_t)w;
+			if (w < 0 && errno != EAGAIN)
+				written = inlen;
+			if (written >= inlen && !signal_after) {
+				close(in_fd);
+				in_fd = -1;
+			}
+		}
+		if (signal_after && !signalled && memchr(buf_str(&p->out), '\n', p->out.len)) {
+			kill(pid, signal_after);
+			signalled = true;
+		}
+	}
+	if (in_fd >= 0)
+		close(in_fd);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	p->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void run(const char *const *args, const char *input, const char *const *env, struct proc *p)
+{
+	run_full(args, input, input ? strlen(input) : 0, env, 0, p);
+}
+
+static void proc_release(struct proc *p)
+{
+	buf_release(&p->out);
+	buf_release(&p->err);
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* ---- exit codes of every verb ---- */
+
+struct exit_case {
+	const char *args[6];
+	int status;
+	const char *out_has;   /* substring of stdout, or NULL */
+	const char *err_has;   /* substring of stderr, or NULL */
+};
+
+static const struct exit_case exit_cases[] = {
+	{ { "--version" }, 0, "govbot 0.", NULL },
+	{ { "--help" }, 0, "usage: govbot", NULL },
+	{ { "-h" }, 0, "check-config", NULL },
+	{ { "frobnicate" }, 2, NULL, "unknown verb frobnicate" },
+	{ { "run", "--bogus" }, 2, NULL, "unknown option --bogus" },
+	{ { "--bogus" }, 2, NULL, "usage: govbot" },
+	{ { "run", "extra" }, 2, NULL, "unexpected argument extra" },
+	{ { "run", "--config" }, 2, NULL, "--config needs a value" },
+	{ { "ask" }, 2, NULL, "ask needs the TEXT" },
+	{ { "ask", "--as", "nobody", "who", "torch.nn" }, 2, NULL, "--as nobody: not an identity" },
+	{ { "ask", "--as", "irc:bob", "lead" }, 2, NULL, "not an identity" },
+	{ { "ask", "--format", "md", "lead" }, 2, NULL, "unknown option --format" },
+	{ { "ask", "who", "torch.nn" }, 0, "Joel Schlosser", NULL },
+	{ { "ask", "lead" }, 0, "Soumith Chintala", NULL },
+	{ { "ask", "--", "who", "torch.nn" }, 0, "Alban Desmaison", NULL },
+	{ { "ask", "who", "maintains", "torch.nn?" }, 0, "Greg Chanan", NULL },
+	{ { "ask", "frobnicate" }, 1, NULL, NULL },
+	{ { "ask", "link", "slack:U1", "@alice" }, 1, NULL, NULL },   /* refused: not a core maintainer */
+	{ { "check-config" }, 0, "config OK: built-in defaults", NULL },
+	{ { "check-config", "--config", "missing.json" }, 1, "(file): cannot read the config: ", NULL },
+	{ { "check-config", "--as", "console:x" }, 2, NULL, "unknown option --as" },
+	{ { "export-roster" }, 0, "## Core Maintainers", NULL },
+	{ { "export-roster", "--format", "rst" }, 0, "Core Maintainers\n----------------", NULL },
+	{ { "export-roster", "--format=json" }, 0, "\"Core Maintainers\"", NULL },
+	{ { "export-roster", "--format", "pdf" }, 2, NULL, "--format pdf: expected md, rst or json" },
+	{ { "ask", "--config", "missing.json", "lead" }, 1, NULL, "cannot read the config" },
+	{ { "--config", "missing.json" }, 1, NULL, "cannot read the config" },   /* run is the default */
+	{ { "--config=missing.json" }, 1, NULL, "cannot read the config" },
+};
+
+START_TEST(test_exit_codes)
+{
+	const struct exit_case *ec = &exit_cases[_i];
+	struct proc p;
+	run(ec->args, NULL, NULL, &p);
+	ck_assert_msg(p.status == ec->status, "%s: exit %d, want %d\nstdout: %s\nstderr: %s", ec->args[0],
+		      p.status, ec->status, buf_str(&p.out), buf_str(&p.err));
+	if (ec->out_has)
+		ck_assert_msg(strstr(buf_str(&p.out), ec->out_has), "stdout lacks \"%s\":\n%s", ec->out_has,
+			      buf_str(&p.out));
+	if (ec->err_has)
+		ck_assert_msg(strstr(buf_str(&p.err), ec->err_has), "stderr lacks \"%s\":\n%s", ec->err_has,
+			      buf_str(&p.err));
+	if (ec->status == 2)
+		ck_assert(strstr(buf_str(&p.err), "usage: govbot"));
+	if (ec->status == 1 && strcmp(ec->args[0], "ask") == 0 && !strstr(ec->args[1], "--config"))
+		ck_assert_msg(p.out.len > 0, "a refusal says why");   /* the reply explains */
+	proc_release(&p);
+}
+END_TEST
+
+START_TEST(test_ask_who)
+{
+	struct proc p;
+	const char *args[] = { "ask", "who", "torch.nn", NULL };
+	run(args, NULL, NULL, &p);
+	ck_assert_int_eq(p.status, 0);
+	const char *o = buf_str(&p.out);
+	/* active maintainers before the emeritus ones */
+	const char *active = strstr(o, "Joel Schlosser"), *emeritus = strstr(o, "Sam Gross");
+	ck_assert_ptr_nonnull(active);
+	ck_assert_ptr_nonnull(emeritus);
+	ck_assert(active < emeritus);
+	ck_assert(strstr(o, "albanD"));
+	proc_release(&p);
+}
+END_TEST
+
+/* `--as` a mapped identity holds the handle's role: link is no longer refused
+ * for the role (whatever the command then says). */
+START_TEST(test_ask_as_mapped)
+{
+	struct proc a, b;
+	const char *cfg = write_text("g.json", "{\"identities\":{\"soumith\":[\"console:smth\"]}}");
+	const char *as_core[] = { "ask", "--config", cfg, "--as", "console:smth", "who", "@soumith", NULL };
+	run(as_core, NULL, NULL, &a);
+	ck_assert_int_eq(a.status, 0);
+	ck_assert(strstr(buf_str(&a.out), "Soumith"));
+	const char *unmapped[] = { "ask", "--config", cfg, "--as", "console:soumith", "link", "slack:U1",
+				   "@alice", NULL };
+	run(unmapped, NULL, NULL, &b);
+	ck_assert_int_eq(b.status, 1);
+	ck_assert(b.out.len > 0);
+	proc_release(&a);
+	proc_release(&b);
+}
+END_TEST
+
+START_TEST(test_check_config_broken)
+{
+	struct proc p;
+	const char *cfg = write_text("bad.json",
+		"{\"adapters\":{\"slak\":{},\"slack\":{\"api_url\":\"nope\"},"
+		"\"matrix\":{\"homeserver_url\":\"https://m.org\",\"user_id\":\"@g:m.org\",\"announce_room\":1}},"
+		"\"identities\":{\"soumith\":[\"slack:U1\",\"soumith\"]}}");
+	const char *args[] = { "check-config", "--config", cfg, NULL };
+	const char *env[] = { "SLACK_APP_TOKEN=xapp-topsecret", "SLACK_BOT_TOKEN=xoxb-topsecret",
+			      "MATRIX_ACCESS_TOKEN=syt-topsecret", NULL };
+	run(args, NULL, env, &p);
+	ck_assert_int_eq(p.status, 1);
+	const char *o = buf_str(&p.out);
+	ck_assert_msg(strstr(o, "adapters.slak: unknown key"), "%s", o);
+	ck_assert(strstr(o, "adapters.slack.api_url: not a URL\n"));
+	ck_assert(strstr(o, "adapters.matrix.announce_room: expected a string\n"));
+	ck_assert(strstr(o, "identities.soumith[1]: not an identity (PLATFORM:ID)\n"));
+	ck_assert(!strstr(o, "config OK"));
+	ck_assert(!strstr(o, "topsecret") && !strstr(buf_str(&p.err), "topsecret"));
+	proc_release(&p);
+}
+END_TEST
+
+START_TEST(test_check_config_secrets_and_roster)
+{
+	struct proc p;
+	write_text("broken.md", "# Not a maintainers page\n\nJust some text.\n");
+	const char *cfg = write_text("g.json", "{\"roster\":\"broken.md\",\"adapters\":{\"slack\":{}}}");
+	const char *args[] = { "check-config", "--config", cfg, NULL };
+	const char *env[] = { "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN=xoxb-topsecret", NULL };
+	run(args, NULL, env, &p);
+	ck_assert_int_eq(p.status, 1);
+	const char *o = buf_str(&p.out);
+	ck_assert_msg(strstr(o, "roster: "), "%s", o);
+	ck_assert(strstr(o, "broken.md"));
+	ck_assert(strstr(o, "adapters.slack: SLACK_APP_TOKEN is not set in the environment\n"));
+	ck_assert(!strstr(o, "SLACK_BOT_TOKEN"));
+	ck_assert(!strstr(o, "topsecret"));
+	proc_release(&p);
+}
+END_TEST
+
+START_TEST(test_check_config_env)
+{
+	struct proc p;
+	const char *cfg = write_text("g.json", "{\"bot_name\":\"pytorchbot\"}");
+	char env0[300];
+	snprintf(env0, sizeof(env0), "GOVBOT_CONFIG=%s", cfg);
+	const char *env[] = { env0, NULL };
+	const char *args[] = { "check-config", NULL };
+	run(args, NULL, env, &p);
+	ck_assert_int_eq(p.status, 0);
+	ck_assert(strstr(buf_str(&p.out), "config OK: "));
+	ck_assert(strstr(buf_str(&p.out), "g.json"));
+	proc_release(&p);
+}
+END_TEST
+
+/* export, read it back through a config, export again: the same bytes. */
+static void round_trip(const char *format, const char *file)
+{
+	struct proc a, b;
+	const char *first[] = { "export-roster", "--format", format, NULL };
+	run(first, NULL, NULL, &a);
+	ck_assert_int_eq(a.status, 0);
+	ck_assert(a.out.len > 1000);
+	write_file(file, a.out.data, a.out.len);
+	char cfgtext[256];
+	snprintf(cfgtext, sizeof(cfgtext), "{\"roster\":\"%s\"}", file);
+	const char *cfg = write_text("rt.json", cfgtext);
+	const char *again[] = { "export-roster", "--config", cfg, "--format", format, NULL };
+	run(again, NULL, NULL, &b);
+	ck_assert_int_eq(b.status, 0);
+	ck_assert_uint_eq(a.out.len, b.out.len);
+	ck_assert(memcmp(a.out.data, b.out.data, a.out.len) == 0);
+
+	/* and the roster read from that file answers like the bundled one */
+	struct proc c;
+	const char *ask[] = { "ask", "--config", cfg, "who", "torch.nn", NULL };
+	run(ask, NULL, NULL, &c);
+	ck_assert_int_eq(c.status, 0);
+	ck_assert(strstr(buf_str(&c.out), "Joel Schlosser"));
+	proc_release(&a);
+	proc_release(&b);
+	proc_release(&c);
+}
+
+START_TEST(test_export_md_round_trip)
+{
+	round_trip("md", "roster.md");
+}
+END_TEST
+
+START_TEST(test_export_rst_round_trip)
+{
+	round_trip("rst", "roster.rst");
+}
+END_TEST
+
+START_TEST(test_export_default_is_md)
+{
+	struct proc a, b;
+	const char *md[] = { "export-roster", "--format", "md", NULL };
+	const char *dflt[] = { "export-roster", NULL };
+	run(md, NULL, NULL, &a);
+	run(dflt, NULL, NULL, &b);
+	ck_assert_int_eq(a.status, 0);
+	ck_assert_uint_eq(a.out.len, b.out.len);
+	ck_assert(memcmp(a.out.data, b.out.data, a.out.len) == 0);
+	ck_assert(strstr(a.out.data, "- Soumith Chintala ([soumith](https://github.com/soumith))"));
+	proc_release(&a);
+	proc_release(&b);
+}
+END_TEST
+
+START_TEST(test_export_json_parses)
+{
+	struct proc p;
+	const char *args[] = { "export-roster", "--format", "json", NULL };
+	run(args, NULL, NULL, &p);
+	ck_assert_int_eq(p.status, 0);
+	cJSON *root = cJSON_ParseWithLength(p.out.data, p.out.len);
+	ck_assert_msg(root != NULL, "export-roster --format json is not JSON");
+	ck_assert(cJSON_IsObject(root) || cJSON_IsArray(root));
+	ck_assert(strstr(p.out.data, "jbschlosser"));
+	cJSON_Delete(root);
+	proc_release(&p);
+}
+END_TEST
+
+/* ---- run ---- */
+
+START_TEST(test_run_piped)
+{
+	struct proc p;
+	const char *args[] = { "run", NULL };
+	run(args, "who torch.nn\n\n   \nlead\n/gov core\nmodules", NULL, &p);
+	ck_assert_msg(p.status == 0, "exit %d: %s", p.status, buf_str(&p.err));
+	const char *o = buf_str(&p.out);
+	ck_assert(!strstr(o, "gov> "));   /* no prompt on a pipe */
+	const char *nn = strstr(o, "Joel Schlosser");
+	ck_assert_ptr_nonnull(nn);
+	ck_assert(strstr(nn, "Soumith Chintala"));   /* lead, after who */
+	ck_assert(strstr(o, "Edward Yang"));          /* core */
+	ck_assert(strstr(o, "torch.optim") || strstr(o, "Optimizers"));   /* last line without newline */
+	proc_release(&p);
+}
+END_TEST
+
+START_TEST(test_run_is_default_verb)
+{
+	struct proc p;
+	const char *args[] = { NULL };
+	run(args, "lead\n", NULL, &p);
+	ck_assert_int_eq(p.status, 0);
+	ck_assert(strstr(buf_str(&p.out), "Soumith Chintala"));
+	proc_release(&p);
+}
+END_TEST
+
+START_TEST(test_run_empty_input)
+{
+	struct proc p;
+	const char *args[] = { "run", NULL };
+	run(args, NULL, NULL, &p);
+	ck_assert_int_eq(p.status, 0);
+	ck_assert_uint_eq(p.out.len, 0);
+	proc_release(&p);
+}
+END_TEST
+
+/* An over-long line, invalid UTF-8 and control characters are refused; the
+ * lines after them are still answered. */
+START_TEST(test_run_bad_lines)
+{
+	struct proc p, q;
+	struct buf in = BUF_INIT;
+	const char *args[] = { "run", NULL };
+	for (int i = 0; i < 3 * GOVBOT_MAX_INPUT; i++)
+		buf_addc(&in, 'a');
+	buf_adds(&in, "\nlead\n");
+	run_full(args, in.data, in.len, NULL, 0, &p);
+	ck_assert_int_eq(p.status, 0);
+	const char *o = buf_str(&p.out);
+	const char *lead = strstr(o, "Soumith Chintala");
+	ck_assert_ptr_nonnull(lead);
+	ck_assert_msg(lead != o && count_lines(o) >= 2, "the long line got no refusal:\n%s", o);
+	ck_assert(!strstr(o, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+
+	const char bad[] = "who \xff\xfe torch.nn\nwho torch\x01.nn\nlead\n";
+	run_full(args, bad, sizeof(bad) - 1, NULL, 0, &q);
+	ck_assert_int_eq(q.status, 0);
+	o = buf_str(&q.out);
+	lead = strstr(o, "Soumith Chintala");
+	ck_assert_ptr_nonnull(lead);
+	ck_assert(count_lines(o) >= 3);
+	ck_assert(!strstr(o, "Joel Schlosser"));   /* neither bad line was answered as who */
+	buf_release(&in);
+	proc_release(&p);
+	proc_release(&q);
+}
+END_TEST
+
+START_TEST(test_run_sigterm)
+{
+	struct proc p;
+	const char *args[] = { "run", NULL };
+	run_full(args, "lead\n", 5, NULL, SIGTERM, &p);
+	ck_assert_msg(p.status == 0, "exit %d after SIGTERM: %s", p.status, buf_str(&p.err));
+	ck_assert(strstr(buf_str(&p.out), "Soumith Chintala"));
+	proc_release(&p);
+}
+END_TEST
+
+START_TEST(test_run_sigint)
+{
+	struct proc p;
+	const char *args[] = { "run", NULL };
+	run_full(args, "lead\n", 5, NULL, SIGINT, &p);
+	ck_assert_int_eq(p.status, 0);
+	proc_release(&p);
+}
+END_TEST
+
+START_TEST(test_run_missing_secret)
+{
+	struct proc p;
+	const char *cfg = write_text("g.json", "{\"adapters\":{\"console\":{},\"slack\":{}}}");
+	const char *args[] = { "run", "--config", cfg, NULL };
+	const char *env[] = { "SLACK_APP_TOKEN=xapp-topsecret", "SLACK_BOT_TOKEN", NULL };
+	run(args, "lead\n", env, &p);
+	ck_assert_int_eq(p.status, 1);
+	const char *e = buf_str(&p.err);
+	ck_assert_msg(strstr(e, "SLACK_BOT_TOKEN is not set in the environment"), "%s", e);
+	ck_assert(!strstr(e, "topsecret"));
+	ck_assert(strstr(e, "level=error"));
+	ck_assert_uint_eq(p.out.len, 0);   /* nothing answered */
+	proc_release(&p);
+}
+END_TEST
+
+/* A malformed roster: one clear message, exit 1, for every verb that reads it. */
+START_TEST(test_malformed_roster)
+{
+	static const char *const verbs[][3] = { { "ask", "lead", NULL }, { "run", NULL, NULL },
+						{ "export-roster", NULL, NULL } };
+	write_text("bad.md", "## Core Maintainers\n\n- [unclosed](\n\xff\n");
+	const char *cfg = write_text("g.json", "{\"roster\":\"bad.md\"}");
+	for (size_t i = 0; i < 3; i++) {
+		struct proc p;
+		const char *args[6] = { verbs[i][0], "--config", cfg, verbs[i][1], NULL };
+		run(args, "lead\n", NULL, &p);
+		ck_assert_msg(p.status == 1, "%s: exit %d", verbs[i][0], p.status);
+		ck_assert_msg(strstr(buf_str(&p.err), "roster: "), "%s", buf_str(&p.err));
+		ck_assert(strstr(buf_str(&p.err), "bad.md"));
+		ck_assert_uint_eq(count_lines(buf_str(&p.err)), 1);
+		ck_assert_uint_eq(p.out.len, 0);
+		proc_release(&p);
+	}
+	/* a roster file that is not there */
+	struct proc q;
+	const char *cfg2 = write_text("g2.json", "{\"roster\":\"nope.md\"}");
+	const char *args[] = { "ask", "--config", cfg2, "lead", NULL };
+	run(args, NULL, NULL, &q);
+	ck_assert_int_eq(q.status, 1);
+	ck_assert(strstr(buf_str(&q.err), "nope.md"));
+	proc_release(&q);
+}
+END_TEST
+
+START_TEST(test_broken_config_for_run_and_ask)
+{
+	struct proc p;
+	const char *cfg = write_text("g.json", "{\"adapters\":{\"slak\":{}}");
+	const char *args[] = { "ask", "--config", cfg, "lead", NULL };
+	run(args, NULL, NULL, &p);
+	ck_assert_int_eq(p.status, 1);
+	ck_assert(strstr(buf_str(&p.err), "(root): not valid JSON"));
+	proc_release(&p);
+}
+END_TEST
+
+/* An announcement waiting in the outbox (as `ask` leaves it) is printed by
+ * the running console once, and never again. */
+START_TEST(test_run_delivers_outbox_once)
+{
+	char db[256], err[256];
+	snprintf(db, sizeof(db), "%s/var", tmpdir);
+	ck_assert_int_eq(mkdir(db, 0700), 0);
+	snprintf(db, sizeof(db), "%s/var/govbot.sqlite3", tmpdir);
+	struct store *s = NULL;
+	ck_assert_int_eq(store_open(db, &s, err, sizeof(err)), STORE_OK);
+	const char *targets[] = { "console", "slack" };
+	ck_assert_int_eq(store_begin(s), STORE_OK);
+	ck_assert_int_eq(outbox_enqueue(s, 0, "Decision on nomination 7: accepted",
+					"Alice joins torch.nn.\nRationale: steady reviews", targets, 2,
+					time(NULL) - 1, NULL), STORE_OK);
+	ck_assert_int_eq(store_commit(s), STORE_OK);
+	store_close(s);
+
+	struct proc a, b;
+	const char *args[] = { "run", NULL };
+	run(args, "lead\n", NULL, &a);
+	ck_assert_int_eq(a.status, 0);
+	const char *o = buf_str(&a.out);
+	const char *ann = strstr(o, "[announcement] Decision on nomination 7: accepted\n");
+	ck_assert_msg(ann != NULL, "%s", o);
+	ck_assert(strstr(ann, "Rationale: steady reviews"));
+	ck_assert(strstr(o, "Soumith Chintala"));
+	run(args, "lead\n", NULL, &b);
+	ck_assert_int_eq(b.status, 0);
+	ck_assert(!strstr(buf_str(&b.out), "[announcement]"));
+	proc_release(&a);
+	proc_release(&b);
+}
+END_TEST
+
+static Suite *cli_suite(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tcase_create("cli");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_exit_codes, 0, (int)ARRAY_SIZE(exit_cases));
+	tcase_add_test(tc, test_ask_who);
+	tcase_add_test(tc, test_ask_as_mapped);
+	tcase_add_test(tc, test_check_config_broken);
+	tcase_add_test(tc, test_check_config_secrets_and_roster);
+	tcase_add_test(tc, test_check_config_env);
+	tcase_add_test(tc, test_export_md_round_trip);
+	tcase_add_test(tc, test_export_rst_round_trip);
+	tcase_add_test(tc, test_export_default_is_md);
+	tcase_add_test(tc, test_export_json_parses);
+	tcase_add_test(tc, test_run_piped);
+	tcase_add_test(tc, test_run_is_default_verb);
+	tcase_add_test(tc, test_run_empty_input);
+	tcase_add_test(tc, test_run_bad_lines);
+	tcase_add_test(tc, test_run_sigterm);
+	tcase_add_test(tc, test_run_sigint);
+	tcase_add_test(tc, test_run_missing_secret);
+	tcase_add_test(tc, test_run_delivers_outbox_once);
+	tcase_add_test(tc, test_malformed_roster);
+	tcase_add_test(tc, test_broken_config_for_run_and_ask);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	const char *env = getenv("GOVBOT");
+	if (!realpath(env && *env ? env : "build/govbot", govbot)) {
+		fprintf(stderr, "test_cli: cannot find the govbot binary (%s); set GOVBOT\n",
+			env && *env ? env : "build/govbot");
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	SRunner *sr = srunner_create(cli_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,313 @@
+/* test_store.c - the SQLite store: open, WAL, migrations, transactions,
+ * locking, audit, links, seen events, kv, claims. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chatbot/store.h"
+
+static char dir[256];
+static char path[300];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/govbot-store-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/gov.sqlite3", dir);
+	setenv("GOVBOT_BUSY_MS", "200", 1);
+}
+
+static void teardown(void)
+{
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cleanup of %s failed\n", dir);
+}
+
+static struct store *open_ok(void)
+{
+	struct store *s = NULL;
+	char err[256] = "";
+	int rc = store_open(path, &s, err, sizeof(err));
+	ck_assert_msg(rc == STORE_OK, "store_open: %s", err);
+	return s;
+}
+
+static long long count(struct store *s, const char *sql)
+{
+	return store_count(s, sql, 0);
+}
+
+static char *pragma_text(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	char *v = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v;
+}
+
+START_TEST(test_open_wal_fk_version)
+{
+	struct store *s = open_ok();
+	ck_assert_int_eq(store_version(s), STORE_SCHEMA_VERSION);
+	char *mode = pragma_text(store_db(s), "PRAGMA journal_mode");
+	ck_assert_str_eq(mode, "wal");
+	free(mode);
+	char *fk = pragma_text(store_db(s), "PRAGMA foreign_keys");
+	ck_assert_str_eq(fk, "1");
+	free(fk);
+	char *uv = pragma_text(store_db(s), "PRAGMA user_version");
+	ck_assert_int_eq(atoi(uv), STORE_SCHEMA_VERSION);
+	free(uv);
+	/* every table of schema v1 is there */
+	static const char *const tables[] = { "items", "fields", "letters", "recusals", "electorate",
+		"candidates", "votes", "ballots", "decisions", "roster_events", "outbox",
+		"outbox_delivery", "links", "audit", "seen_events", "kv" };
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1");
+		sqlite3_bind_text(st, 1, tables[i], -1, SQLITE_STATIC);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+		ck_assert_msg(sqlite3_column_int(st, 0) == 1, "table %s missing", tables[i]);
+		sqlite3_reset(st);
+	}
+	store_close(s);
+	/* the WAL file exists next to the database while open */
+	s = open_ok();
+	ck_assert_int_eq(store_execf(s, "INSERT INTO kv(key, value) VALUES (?1, ?2)", 2, "a", "b"), STORE_OK);
+	char wal[320];
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	ck_assert_int_eq(access(wal, F_OK), 0);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_migrate_from_v0)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE meta(k TEXT, v TEXT);"
+				      "INSERT INTO meta VALUES ('made-by', 'an older govbot');"
+				      "PRAGMA user_version = 0;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	struct store *s = open_ok();
+	ck_assert_int_eq(store_version(s), 1);
+	ck_assert_int_eq(count(s, "SELECT count(*) FROM meta"), 1);
+	ck_assert_int_eq(count(s, "SELECT count(*) FROM items"), 0);
+	store_close(s);
+	/* a second open finds nothing to migrate and keeps the data */
+	s = open_ok();
+	ck_assert_int_eq(store_version(s), 1);
+	ck_assert_int_eq(count(s, "SELECT count(*) FROM meta"), 1);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_newer_schema_refused)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	struct store *s = NULL;
+	char err[256] = "";
+	ck_assert_int_ne(store_open(path, &s, err, sizeof(err)), STORE_OK);
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strstr(err, "newer") != NULL, "message: %s", err);
+}
+END_TEST
+
+START_TEST(test_unopenable_path)
+{
+	struct store *s = NULL;
+	char err[256] = "";
+	char bad[320];
+	snprintf(bad, sizeof(bad), "%s/no/such/dir/x.sqlite3", dir);
+	ck_assert_int_eq(store_open(bad, &s, err, sizeof(err)), STORE_BUSY);
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strstr(err, "cannot open") != NULL, "message: %s", err);
+}
+END_TEST
+
+START_TEST(test_transactions)
+{
+	struct store *s = open_ok();
+	ck_assert_int_eq(store_begin(s), STORE_OK);
+	ck_assert(store_in_tx(s));
+	ck_assert_int_eq(store_begin(s), STORE_ERR);   /* not nested */
+	ck_assert_int_eq(store_kv_set(s, "k", "rolled back"), STORE_OK);
+	store_rollback(s);
+	ck_assert(!store_in_tx(s));
+	ck_assert_ptr_null(store_kv_get(s, "k"));
+
+	ck_assert_int_eq(store_begin(s), STORE_OK);
+	ck_assert_int_eq(store_kv_set(s, "k", "kept"), STORE_OK);
+	ck_assert_int_eq(store_commit(s), STORE_OK);
+	/* a second connection sees the commit */
+	struct store *t = open_ok();
+	char *v = store_kv_get(t, "k");
+	ck_assert_str_eq(v, "kept");
+	free(v);
+	store_close(t);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_locked_database)
+{
+	struct store *s = open_ok();
+	struct store *other = open_ok();
+	store_set_busy_ms(s, 100);
+	ck_assert_int_eq(store_begin(other), STORE_OK);
+	ck_assert_int_eq(store_kv_set(other, "holder", "other"), STORE_OK);
+	/* the writer lock is taken: a clear busy failure, nothing changed */
+	ck_assert_int_eq(store_begin(s), STORE_BUSY);
+	ck_assert(!store_in_tx(s));
+	ck_assert_ptr_nonnull(strstr(store_rc_text(STORE_BUSY), "nothing was changed"));
+	ck_assert_int_eq(store_kv_set(s, "mine", "x"), STORE_BUSY);
+	ck_assert_int_eq(store_commit(other), STORE_OK);
+	/* the lock is gone: the same change now works, the other's is kept */
+	ck_assert_int_eq(store_begin(s), STORE_OK);
+	ck_assert_int_eq(store_kv_set(s, "mine", "x"), STORE_OK);
+	ck_assert_int_eq(store_commit(s), STORE_OK);
+	char *a = store_kv_get(s, "holder"), *b = store_kv_get(s, "mine");
+	ck_assert_str_eq(a, "other");
+	ck_assert_str_eq(b, "x");
+	free(a);
+	free(b);
+	store_close(other);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_foreign_keys_enforced)
+{
+	struct store *s = open_ok();
+	int rc = store_execf(s, "INSERT INTO fields(item_id, name, text, by_id, at)"
+			     " VALUES (42, 'support', 'x', 'console:a', 1)", 0);
+	ck_assert_int_eq(rc, STORE_ERR);
+	ck_assert_int_eq(count(s, "SELECT count(*) FROM fields"), 0);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_audit)
+{
+	struct store *s = open_ok();
+	ck_assert_int_eq(store_audit(s, 1000, "slack:U0123", "alice", "nominate", 7, "for torch.nn"), STORE_OK);
+	ck_assert_int_eq(store_audit(s, 1001, "console:bob", NULL, "link", 0, NULL), STORE_OK);
+	sqlite3_stmt *st = store_stmt(s, "SELECT at, actor_id, actor_handle, platform, action, item_id, detail"
+				      " FROM audit ORDER BY id");
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int64(st, 0), 1000);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 1), "slack:U0123");
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 2), "alice");
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 3), "slack");
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 4), "nominate");
+	ck_assert_int_eq(sqlite3_column_int64(st, 5), 7);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 6), "for torch.nn");
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 3), "console");
+	ck_assert_int_eq(sqlite3_column_type(st, 5), SQLITE_NULL);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_reset(st);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_links)
+{
+	struct store *s = open_ok();
+	ck_assert_ptr_null(store_link_get(s, "slack:U1"));
+	ck_assert_ptr_null(store_link_handle(s, "slack:U1"));
+	ck_assert_int_eq(store_link_set(s, "slack:U1", "alice", "console:soumith", 5), STORE_OK);
+	const char *h1 = store_link_handle(s, "slack:U1");
+	ck_assert_str_eq(h1, "alice");
+	ck_assert_ptr_eq(store_link_handle(s, "slack:U1"), h1);   /* interned */
+	ck_assert_int_eq(store_link_set(s, "slack:U1", "bob", "console:soumith", 6), STORE_OK);
+	char *h = store_link_get(s, "slack:U1");
+	ck_assert_str_eq(h, "bob");
+	free(h);
+	ck_assert_str_eq(h1, "alice");   /* still valid */
+	ck_assert_int_eq(count(s, "SELECT count(*) FROM links"), 1);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_seen_events)
+{
+	struct store *s = open_ok();
+	ck_assert_int_eq(store_seen_mark(s, "slack", "Ev1", 100), 1);
+	ck_assert_int_eq(store_seen_mark(s, "slack", "Ev1", 101), 0);
+	ck_assert_int_eq(store_seen_mark(s, "matrix", "Ev1", 102), 1);
+	ck_assert_int_eq(store_seen_mark(s, "slack", "Ev2", 200), 1);
+	ck_assert_int_eq(store_seen_prune(s, 150), 2);
+	ck_assert_int_eq(store_seen_mark(s, "slack", "Ev1", 300), 1);
+	ck_assert_int_eq(store_seen_mark(s, "slack", "Ev2", 300), 0);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_kv_and_claims)
+{
+	struct store *s = open_ok();
+	ck_assert_ptr_null(store_kv_get(s, "matrix.since"));
+	ck_assert_int_eq(store_kv_set(s, "matrix.since", "s1"), STORE_OK);
+	ck_assert_int_eq(store_kv_set(s, "matrix.since", "s2"), STORE_OK);
+	char *v = store_kv_get(s, "matrix.since");
+	ck_assert_str_eq(v, "s2");
+	free(v);
+	ck_assert(store_claim(s, "a"));
+	ck_assert(!store_claim(s, "a"));
+	ck_assert(store_claimed(s, "a"));
+	store_unclaim(s, "a");
+	ck_assert(!store_claimed(s, "a"));
+	ck_assert(store_claim(s, "a"));
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_memory_database)
+{
+	struct store *s = NULL;
+	char err[128];
+	ck_assert_int_eq(store_open(":memory:", &s, err, sizeof(err)), STORE_OK);
+	ck_assert_int_eq(store_version(s), STORE_SCHEMA_VERSION);
+	store_close(s);
+}
+END_TEST
+
+static Suite *store_suite(void)
+{
+	Suite *su = suite_create("store");
+	TCase *tc = tcase_create("store");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_open_wal_fk_version);
+	tcase_add_test(tc, test_migrate_from_v0);
+	tcase_add_test(tc, test_newer_schema_refused);
+	tcase_add_test(tc, test_unopenable_path);
+	tcase_add_test(tc, test_transactions);
+	tcase_add_test(tc, test_locked_database);
+	tcase_add_test(tc, test_foreign_keys_enforced);
+	tcase_add_test(tc, test_audit);
+	tcase_add_test(tc, test_links);
+	tcase_add_test(tc, test_seen_events);
+	tcase_add_test(tc, test_kv_and_claims);
+	tcase_add_test(tc, test_memory_database);
+	suite_add_tcase(su, tc);
+	return su;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(store_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,1 @@
+/* testutil.h - placeholder */
