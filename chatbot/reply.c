@@ -453,8 +453,6 @@ static void render_code(struct render *x, const char *s, size_t n)
 	switch (x->d) {
 	case DIALECT_CONSOLE:
 	case DIALECT_MATRIX_PLAIN:
-		put(x, s, n, PUT_CODE);
-		break;
 	case DIALECT_SLACK:
 		buf_addc(x->out, '`');
 		put(x, s, n, PUT_CODE);

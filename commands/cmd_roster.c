@@ -58,11 +58,11 @@ static const char *role_words(const struct command *c)
 	if (c->authorize == auth_decide)
 		return "a member of the body that decides the item, unless recused";
 	if (c->authorize == auth_propose)
-		return "a member of the group the motion is for (core maintainers for the lead)";
+		return "members of the group the motion is for; core maintainers for the lead";
 	if (c->authorize == auth_vote)
 		return "the electorate of that motion or election";
 	switch (c->role) {
-	case ROLE_MAINTAINER: return "active maintainers (module or core)";
+	case ROLE_MAINTAINER: return "active module or core maintainers";
 	case ROLE_CORE: return "core maintainers";
 	case ROLE_LEAD: return "the lead core maintainer";
 	default: return "anyone";
@@ -135,7 +135,7 @@ int cmd_help(struct command_ctx *ctx)
 			reply_code(r, c->synopsis);
 			reply_text(r, " - ");
 			reply_text(r, c->summary);
-			if (c->role != ROLE_ANYONE) {
+			if (c->role != ROLE_ANYONE || c->authorize) {
 				reply_text(r, " (");
 				reply_text(r, role_words(c));
 				reply_text(r, ")");

@@ -37,9 +37,9 @@ struct golden {
 
 static const struct golden goldens[] = {
 	{ DIALECT_CONSOLE,
-	  "Maintainers of NN APIs (torch.nn):\n- Greg Chanan (@gchanan)\n- No Handle\n\nask @soumith" },
+	  "Maintainers of NN APIs (`torch.nn`):\n- Greg Chanan (@gchanan)\n- No Handle\n\nask @soumith" },
 	{ DIALECT_MATRIX_PLAIN,
-	  "Maintainers of NN APIs (torch.nn):\n- Greg Chanan (@gchanan)\n- No Handle\n\nask @soumith" },
+	  "Maintainers of NN APIs (`torch.nn`):\n- Greg Chanan (@gchanan)\n- No Handle\n\nask @soumith" },
 	{ DIALECT_SLACK,
 	  "Maintainers of *NN APIs* (`torch.nn`):\n\xE2\x80\xA2 Greg Chanan (@gchanan)\n\xE2\x80\xA2 No Handle\n\nask @soumith" },
 	{ DIALECT_MATRIX_HTML,
