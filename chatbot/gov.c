@@ -10,6 +10,7 @@
 
 #include "chatbot/config.h"
 #include "chatbot/log.h"
+#include "chatbot/motion.h"
 #include "chatbot/reply.h"
 #include "chatbot/roster.h"
 #include "commands/commands.h"
@@ -484,6 +485,8 @@ int gov_tick(struct govbot *bot, const char *target, outbox_deliver_fn *fn, void
 {
 	if (!bot->store)
 		return 0;
+	/* motions and elections past their deadline close (and announce) here */
+	motion_close_expired(bot, bot_now(bot));
 	gov_roster_sync(bot);
 	return outbox_pump(bot->store, bot_now(bot), target, fn, arg);
 }

@@ -142,8 +142,9 @@ int gov_roster_sync(struct govbot *bot);
 /* bot->roster = copy of bot->base + every stored roster event, in order. */
 int gov_roster_rebuild(struct govbot *bot);
 
-/* A periodic hook for whoever runs the adapters: syncs the roster, then
- * pumps the outbox of target through fn (see outbox.h).  Returns what
+/* A periodic hook for whoever runs the adapters: closes the motions and
+ * elections past their deadline (motion_close_expired), syncs the roster,
+ * then pumps the outbox of target through fn (see outbox.h).  Returns what
  * outbox_pump() returns. */
 int gov_tick(struct govbot *bot, const char *target, outbox_deliver_fn *fn, void *arg);
 
