@@ -740,7 +740,9 @@ static int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 			c->ping_due = false;
 			if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
 				return -1;
-		} else if (c->tx_head) {
+		}
+		/* as many queued frames as the socket takes without buffering */
+		while (c->tx_head && !lws_send_pipe_choked(wsi)) {
 			struct tx *t = c->tx_head;
 			int n = lws_write(wsi, t->data + LWS_PRE, t->len, LWS_WRITE_TEXT);
 			c->tx_head = t->next;
