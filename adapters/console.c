@@ -38,6 +38,8 @@ struct console {
 	char line[GOVBOT_MAX_INPUT + 2];   /* the line so far, NUL-terminated */
 	size_t len;
 	bool overlong;                     /* past GOVBOT_MAX_INPUT: discarding */
+	bool at_prompt;                    /* "gov> " shown, nothing typed since */
+	int delivered;                     /* announcements printed by the last tick */
 	struct reply *reply;
 	struct buf rendered;
 };
@@ -67,6 +69,7 @@ static void prompt(struct console *c)
 	if (c->interactive) {
 		fputs(PROMPT, c->out);
 		fflush(c->out);
+		c->at_prompt = true;
 	}
 }
 
@@ -112,6 +115,11 @@ static void put_clean(FILE *out, const char *s)
 static int deliver(void *arg, const struct outbox_entry *e, struct buf *error)
 {
 	struct console *c = arg;
+	if (c->at_prompt) {
+		fputc('\n', c->out);   /* not on the prompt's line */
+		c->at_prompt = false;
+	}
+	c->delivered++;
 	fputs("[announcement] ", c->out);
 	put_clean(c->out, e->title);
 	fputc('\n', c->out);
@@ -130,11 +138,16 @@ static int deliver(void *arg, const struct outbox_entry *e, struct buf *error)
 /* Brings the roster up to date and prints due announcements. */
 static void tick(struct console *c)
 {
+	bool was_at_prompt = c->at_prompt;
+	c->delivered = 0;
 	gov_tick(c->bot, "console", deliver, c);
+	if (was_at_prompt && c->delivered)
+		prompt(c);   /* the prompt again, under the announcements */
 }
 
 static void end_line(struct console *c)
 {
+	c->at_prompt = false;
 	c->line[c->len] = '\0';
 	handle_line(c, c->line, c->len);
 	tick(c);

@@ -81,14 +81,14 @@ static int usage(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-/* Logs each line of problems as one error event. */
-static void log_lines(const struct buf *problems)
+/* Logs each line of problems as one error event, after prefix. */
+static void log_lines(const char *prefix, const struct buf *problems)
 {
 	const char *s = buf_str(problems);
 	while (*s) {
 		const char *nl = strchr(s, '\n');
 		size_t n = nl ? (size_t)(nl - s) : strlen(s);
-		log_error(NULL, "%.*s", (int)n, s);
+		log_error(NULL, "%s%.*s", prefix, (int)n, s);
 		s += n + (nl ? 1 : 0);
 	}
 }
@@ -98,7 +98,7 @@ static int open_bot(struct govbot *bot, const struct options *o, unsigned flags)
 	struct buf err = BUF_INIT;
 	int rc = bot_open(bot, o->config, flags, &err);
 	if (rc < 0)
-		log_lines(&err);
+		log_lines("", &err);
 	buf_release(&err);
 	return rc;
 }
@@ -134,10 +134,8 @@ static int check_adapters_ready(const struct config *c)
 			buf_addf(&problems, "adapters.%s: this build has no %s adapter\n", a->string, a->string);
 	config_missing_secrets(c, &problems);
 	int rc = problems.len ? -1 : 0;
-	if (rc < 0) {
-		log_lines(&problems);
-		log_error(NULL, "cannot start: fix the problems above (govbot check-config lists them)");
-	}
+	if (rc < 0)
+		log_lines("cannot start: ", &problems);
 	buf_release(&problems);
 	return rc;
 }

@@ -417,6 +417,12 @@ static int check_voter(struct store *s, const struct gov_item *it, const char *h
 		out = busy(rc, why);
 		goto cleanup;
 	}
+	if (motion_handles_find(&el, handle) < 0 && strcmp(it->kind, GOV_REMOVE_LEAD) == 0 &&
+	    it->subject && str_ieq(handle, it->subject)) {
+		buf_addf(why, "as the lead, you do not vote on motion %lld to remove you; the core "
+			 "maintainers other than the lead decide it", id);
+		goto cleanup;
+	}
 	if (motion_handles_find(&el, handle) < 0) {
 		buf_addf(why, "@%s is not in the electorate of %s %lld (%s); only they vote on it",
 			 handle, motion_noun(it), id, motion_electorate_words(it));

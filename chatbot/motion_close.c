@@ -1,5 +1,5 @@
 /* motion_close.c - deciding when a motion or election is over, recording
- * the result with its full tally, and describing an item.  See motion.h. */
+ * the result with its full tally, and describing an item (`show N`).  See motion.h. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -440,7 +440,7 @@ int motion_describe(struct govbot *bot, long long id, struct reply *r)
 	struct store *s = bot->store;
 	struct gov_item it;
 	struct motion_handles el = { 0 }, yes = { 0 }, no = { 0 }, ab = { 0 }, none = { 0 },
-		rec = { 0 }, cands = { 0 }, cast = { 0 };
+		cands = { 0 }, cast = { 0 };
 	char when[64];
 	int rc, out = MOTION_FAILED;
 
@@ -455,8 +455,6 @@ int motion_describe(struct govbot *bot, long long id, struct reply *r)
 	}
 	bool election = strcmp(it.kind, GOV_ELECT_LEAD) == 0;
 	rc = motion_electorate(s, id, &el);
-	if (rc == STORE_OK)
-		rc = recused_electors(s, id, &rec);
 	if (rc == STORE_OK && election)
 		rc = motion_query_handles(s, "SELECT handle FROM candidates WHERE item_id = ?1"
 					  " ORDER BY pos", id, &cands);
@@ -467,41 +465,20 @@ int motion_describe(struct govbot *bot, long long id, struct reply *r)
 	if (rc != STORE_OK)
 		goto cleanup;
 
+	/* `show N` has printed the item's heading, opener, recusals and
+	 * decisions already: this adds what only a vote has */
 	reply_para(r);
 	if (election) {
-		reply_textf(r, "Election %lld of the lead core maintainer (instant-runoff), %s. Candidates:",
-			    id, it.state);
+		reply_text(r, "Candidates (instant-runoff):");
 		for (size_t i = 0; i < cands.n; i++) {
 			reply_text(r, i ? ", " : " ");
 			reply_handle(r, cands.v[i]);
 		}
-		reply_text(r, ".");
-	} else {
-		if (strcmp(it.kind, GOV_REMOVE_LEAD) == 0) {
-			reply_textf(r, "Motion %lld to remove the lead core maintainer ", id);
-			reply_handle(r, it.subject ? it.subject : "?");
-		} else {
-			reply_textf(r, "Motion %lld for %s", id,
-				    strcmp(it.kind, GOV_MOTION_GROUP) == 0 && it.grp ? it.grp
-				    : "the core maintainers");
-		}
-		reply_textf(r, ", %s: ", it.state);
-		reply_text(r, it.text ? it.text : "");
+		reply_text(r, ". ");
 	}
-	reply_para(r);
-	motion_format_time(it.created_at, when, sizeof(when));
-	reply_text(r, "Opened by ");
-	if (it.opened_by_handle)
-		reply_handle(r, it.opened_by_handle);
-	else
-		reply_text(r, it.opened_by);
-	reply_textf(r, " on %s; ", when);
 	if (strcmp(it.state, "open") == 0) {
 		motion_format_time(it.deadline, when, sizeof(when));
-		reply_textf(r, "it closes when decided or on %s.", when);
-	} else {
-		motion_format_time(it.closed_at, when, sizeof(when));
-		reply_textf(r, "closed on %s.", when);
+		reply_textf(r, "It closes as soon as it is decided, or on %s.", when);
 	}
 	reply_para(r);
 	reply_textf(r, "Electorate (%zu, %s):", el.n, motion_electorate_words(&it));
@@ -517,30 +494,17 @@ int motion_describe(struct govbot *bot, long long id, struct reply *r)
 					       : motion_handles_find(&ab, el.v[i]) >= 0 ? "abstain"
 										 : "not voted");
 	}
-	for (size_t i = 0; i < rec.n; i++) {
-		reply_item(r);
-		reply_handle(r, rec.v[i]);
-		reply_text(r, ": recused");
-	}
-	if (!election) {
-		enum tally_rule rule = strcmp(it.kind, GOV_REMOVE_LEAD) == 0 ? TALLY_THREE_QUARTERS
-									    : TALLY_MAJORITY;
-		reply_para(r);
-		reply_textf(r, "Yes %zu, no %zu, abstain %zu; %d yes votes needed.", yes.n, no.n, ab.n,
-			    tally_needed(rule, (int)el.n));
-	}
-	if (strcmp(it.state, "open") != 0) {
-		sqlite3_stmt *st = store_stmt(s, "SELECT tally FROM decisions WHERE item_id = ?1"
-					      " ORDER BY id DESC LIMIT 1");
-		if (st) {
-			sqlite3_bind_int64(st, 1, id);
-			if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
-				reply_para(r);
-				reply_text(r, "Result: ");
-				reply_text(r, (const char *)sqlite3_column_text(st, 0));
-			}
-			sqlite3_reset(st);
-		}
+	reply_para(r);
+	if (election) {
+		size_t n = 0;
+		for (size_t i = 0; i < el.n; i++)
+			n += motion_handles_find(&cast, el.v[i]) >= 0;
+		reply_textf(r, "%zu of %zu ballots cast.", n, el.n);
+	} else {
+		bool lead = strcmp(it.kind, GOV_REMOVE_LEAD) == 0;
+		reply_textf(r, "Yes %zu, no %zu, abstain %zu; %d yes votes needed (%s).", yes.n, no.n,
+			    ab.n, tally_needed(lead ? TALLY_THREE_QUARTERS : TALLY_MAJORITY, (int)el.n),
+			    lead ? "at least 75% of the electorate" : "more than half of the electorate");
 	}
 	out = MOTION_OK;
 cleanup:
@@ -550,7 +514,6 @@ cleanup:
 	motion_handles_release(&no);
 	motion_handles_release(&ab);
 	motion_handles_release(&none);
-	motion_handles_release(&rec);
 	motion_handles_release(&cands);
 	motion_handles_release(&cast);
 	return out;

@@ -48,6 +48,7 @@ static char *next_handle(const char **s, bool *bad, struct buf *why)
 		*s = p;
 		return NULL;
 	}
+	const char *start = p;
 	if (*p == '@')
 		p++;
 	const char *w = p;
@@ -58,7 +59,8 @@ static char *next_handle(const char **s, bool *bad, struct buf *why)
 		const char *e = p;
 		while (*e && !isspace((unsigned char)*e) && *e != ',' && *e != '>')
 			e++;
-		buf_addf(why, "\"%.*s\" is not a GitHub handle; write handles as @name", (int)(e - *s > 60 ? 60 : e - *s), *s);
+		buf_addf(why, "\"%.*s\" is not a GitHub handle; write handles as @name",
+			 (int)(e - start > 60 ? 60 : e - start), start);
 		*bad = true;
 		*s = e;
 		return NULL;
@@ -117,6 +119,9 @@ static int parse_propose(struct command_ctx *ctx, struct proposal *p, struct buf
 
 	memset(p, 0, sizeof(*p));
 	first_word(ctx->args, &word, &rest);
+	/* "propose core: TEXT" reads like "propose core TEXT" */
+	while (word.len && (word.data[word.len - 1] == ':' || word.data[word.len - 1] == ','))
+		word.data[--word.len] = '\0';
 	if (!word.len) {
 		buf_addf(why, "say what to propose: %s", propose_usage);
 		goto cleanup;
@@ -267,6 +272,9 @@ int cmd_vote(struct command_ctx *ctx)
 	if (rc)
 		goto cleanup;
 	first_word(rest, &word, &rest);
+	/* "vote 9 yes." and "vote 9 yes!" */
+	while (word.len && (word.data[word.len - 1] == '.' || word.data[word.len - 1] == '!'))
+		word.data[--word.len] = '\0';
 	const char *v = buf_str(&word);
 	const char *vote = str_ieq(v, "yes") ? "yes" : str_ieq(v, "no") ? "no"
 			 : str_ieq(v, "abstain") ? "abstain" : NULL;
