@@ -56,8 +56,9 @@ static const struct topic topics[] = {
 	  "Removing a maintainer, or stepping down",
 	  "how a module or core maintainer is removed or steps down",
 	  NULL,
-	  "the core maintainers, leaving out anyone with a conflict of interest; the decision and "
-	  "its reasons are public",
+	  "for a module maintainer, the core maintainers, leaving out anyone with a conflict of "
+	  "interest; for a core maintainer, the lead core maintainer, who confirms or removes core "
+	  "maintainers; the decision and its reasons are public",
 	  { "Anyone in the community may propose removing a module or core maintainer: "
 	    "`nominate-removal @handle from MODULE|core REASON`.",
 	    "Maintainers may ask for their own removal: `step-down MODULE|core [REASON]`.",
