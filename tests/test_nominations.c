@@ -577,6 +577,36 @@ START_TEST(test_locked_database_loses_nothing)
 }
 END_TEST
 
+/* Writes that fail half-way (here: the connection turned read-only after
+ * BEGIN) roll the whole change back and say so. */
+START_TEST(test_unwritable_midway_rolls_back)
+{
+	ok(complete_nn, "console:carol");
+	ok("support 1 yes", "console:dave");
+	ck_assert_int_eq(sqlite3_exec(store_db(bot.store), "PRAGMA query_only = 1", NULL, NULL, NULL), SQLITE_OK);
+	long long before[NSNAP];
+	snapshot(before);
+	static const char *const cmds[][2] = {
+		{ "decide 1 accept strong record", "console:ed" },
+		{ "nominate @x2 for torch.optim contributions: a", "console:carol" },
+		{ "support 1 me too", "console:dave" },
+		{ "amend 1 support: still yes", "console:carol" },
+		{ "recuse 1", "console:greg" },
+		{ "link slack:U0NEW @malfet", "console:soumith" },
+		{ "nominate-removal @albanD from torch.nn gone", "console:carol" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+		ck_assert_msg(ask(cmds[i][0], cmds[i][1]) == CMD_FAILED, "%s -> %s", cmds[i][0], out);
+		has("nothing was changed");
+		ck_assert(!store_in_tx(bot.store));
+	}
+	unchanged(before);
+	ck_assert(!roster_in_group(gov_find_group(bot.roster, "NN APIs (torch.nn)"), "newbie", NULL));
+	ck_assert_int_eq(sqlite3_exec(store_db(bot.store), "PRAGMA query_only = 0", NULL, NULL, NULL), SQLITE_OK);
+	ok("decide 1 accept strong record", "console:ed");
+}
+END_TEST
+
 static Suite *nominations_suite(void)
 {
 	Suite *su = suite_create("nominations");
@@ -600,6 +630,7 @@ static Suite *nominations_suite(void)
 	tcase_add_test(tc, test_vote_items_cannot_be_decided);
 	tcase_add_test(tc, test_link);
 	tcase_add_test(tc, test_locked_database_loses_nothing);
+	tcase_add_test(tc, test_unwritable_midway_rolls_back);
 	suite_add_tcase(su, tc);
 	return su;
 }
