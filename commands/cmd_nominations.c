@@ -268,6 +268,12 @@ int cmd_nominate(struct command_ctx *ctx)
 	const char *grp = core ? GOV_CORE : g->title;
 	const char *kind = core ? GOV_NOMINATE_CORE : GOV_NOMINATE_MODULE;
 	ret = CMD_REFUSED;
+	if (!core && roster_group_kind(bot->roster, g) == ROSTER_SUNSET) {
+		reply_textf(ctx->reply, "%s is a sunsetted module: it takes no new maintainers (", grp);
+		reply_code(ctx->reply, "modules");
+		reply_text(ctx->reply, " lists the active ones)");
+		goto cleanup;
+	}
 	if (core ? roster_is_core(bot->roster, who) : roster_in_group(g, who, NULL)) {
 		reply_handle(ctx->reply, who);
 		reply_textf(ctx->reply, " is already %s%s; nothing to nominate (",

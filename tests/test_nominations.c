@@ -607,6 +607,42 @@ START_TEST(test_unwritable_midway_rolls_back)
 }
 END_TEST
 
+static const char sunset_roster[] =
+	"# PyTorch Governance | Maintainers\n\n"
+	"## Lead Core Maintainer (BDFL)\n\n- Soumith Chintala ([soumith](https://github.com/soumith))\n\n"
+	"## Core Maintainers\n\n- Soumith Chintala ([soumith](https://github.com/soumith))\n"
+	"- Edward Yang ([ezyang](https://github.com/ezyang))\n\n"
+	"## Module-level maintainers\n\n### Old Thing (torch.oldthing)\n\n"
+	"- Someone ([someone](https://github.com/someone))\n\n"
+	"## Sunsetted Modules\n\n### Gone Module (torch.gone)\n\n"
+	"- (emeritus) Past Person ([past](https://github.com/past))\n";
+
+START_TEST(test_sunsetted_module_takes_no_nominations)
+{
+	bot_close(&bot);
+	char path[320];
+	snprintf(path, sizeof(path), "%s/roster.md", dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(sunset_roster, f);
+	fclose(f);
+	f = fopen(cfg, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{ \"database\": \"gov.sqlite3\", \"roster\": \"roster.md\","
+	      " \"identities\": { \"ezyang\": [\"console:ed\"] } }\n", f);
+	fclose(f);
+	open_bot();
+	long long before[NSNAP];
+	snapshot(before);
+	ck_assert_int_eq(ask("nominate @newbie for torch.gone", "console:carol"), CMD_REFUSED);
+	has("sunsetted");
+	unchanged(before);
+	ok("nominate @newbie for torch.oldthing contributions: a interactions: b support: c", "console:carol");
+	ok("decide 1 accept yes", "console:ed");
+	ck_assert(roster_in_group(gov_find_group(bot.roster, "Old Thing (torch.oldthing)"), "newbie", NULL));
+}
+END_TEST
+
 static Suite *nominations_suite(void)
 {
 	Suite *su = suite_create("nominations");
@@ -631,6 +667,7 @@ static Suite *nominations_suite(void)
 	tcase_add_test(tc, test_link);
 	tcase_add_test(tc, test_locked_database_loses_nothing);
 	tcase_add_test(tc, test_unwritable_midway_rolls_back);
+	tcase_add_test(tc, test_sunsetted_module_takes_no_nominations);
 	suite_add_tcase(su, tc);
 	return su;
 }
