@@ -114,6 +114,7 @@ int main(void)
 	struct govbot bot;
 	memset(&bot, 0, sizeof(bot));
 	bot.config = config_default();
+	cJSON_Delete(bot.config->adapters);
 	bot.config->adapters = cJSON_Parse("{\"console\": {}}");
 	bot.base = roster_load_default();
 	bot.roster = roster_clone(bot.base);

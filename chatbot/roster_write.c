@@ -32,22 +32,6 @@ static size_t utf8_chars(const char *s)
 	return c;
 }
 
-static void heading(struct writer *w, int level, const char *title)
-{
-	block(w);
-	w->headed = true;
-	if (!w->rst) {
-		buf_addf(w->out, "%.*s %s\n", level, "###", title);
-		return;
-	}
-	static const char marks[] = { '=', '-', '~' };
-	size_t n = utf8_chars(title);
-	buf_addf(w->out, "%s\n", title);
-	for (size_t i = 0; i < n; i++)
-		buf_addc(w->out, marks[level - 1]);
-	buf_addc(w->out, '\n');
-}
-
 /* Number of '#' when the line would read as a Markdown heading, else 0. */
 static int md_heading_level(const char *s, size_t n)
 {
@@ -71,9 +55,78 @@ static bool underline_like(const char *s, size_t n)
 	return true;
 }
 
-/* Writes a verbatim block.  In Markdown, a line the reader would take for
- * a heading in this place (text read from the other form) gets a
- * backslash, so that what was text stays text. */
+/* "- x", "* x", "+ x" (or the marker alone): a list item, never a title. */
+static bool item_like(const char *s, size_t n)
+{
+	return n && strchr("-*+", s[0]) && (n == 1 || s[1] == ' ' || s[1] == '\t');
+}
+
+/* A line the reStructuredText reader could take as a title's text. */
+static bool title_like(const char *s, size_t n)
+{
+	return n && s[0] != ' ' && s[0] != '\t' && !item_like(s, n) && !underline_like(s, n);
+}
+
+/* Would the reader take prev + line for a reStructuredText title?  Then
+ * returns the underline character, else 0. */
+static char rst_pair(const char *prev, size_t pn, const char *s, size_t n)
+{
+	if (!prev || !title_like(prev, pn) || !underline_like(s, n))
+		return 0;
+	for (;;) {
+		while (pn && (prev[pn - 1] == ' ' || prev[pn - 1] == '\t'))
+			pn--;
+		if (pn >= 2 && (unsigned char)prev[pn - 2] == 0xC2 && (unsigned char)prev[pn - 1] == 0xB6)
+			pn -= 2;
+		else
+			break;
+	}
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	size_t chars = 0;
+	for (size_t i = 0; i < pn; i++)
+		chars += ((unsigned char)prev[i] & 0xC0) != 0x80;
+	return pn && (n >= 3 || n >= chars) ? s[0] : 0;
+}
+
+/* ":orphan:", ":key: value": a field the reader takes as front matter at
+ * the top of a reStructuredText page. */
+static bool field_like(const char *s, size_t n)
+{
+	size_t k = 1;
+	if (n < 3 || s[0] != ':')
+		return false;
+	while (k < n && (strchr("-_", s[k]) || (s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') ||
+			 (s[k] >= '0' && s[k] <= '9')))
+		k++;
+	return k > 1 && k < n && s[k] == ':' && (k + 1 == n || s[k + 1] == ' ');
+}
+
+static void heading(struct writer *w, int level, const char *title)
+{
+	bool md_like = !w->headed && md_heading_level(title, strlen(title));
+	bool at_start = !w->started;
+	block(w);
+	w->headed = true;
+	if (!w->rst) {
+		buf_addf(w->out, "%.*s %s\n", level, "###", title);
+		return;
+	}
+	static const char marks[] = { '=', '-', '~' };
+	size_t tl = strlen(title);
+	/* a title that would not read back as one (or would make the page
+	 * look like Markdown or like fields) gets a backslash */
+	bool esc = !title_like(title, tl) || md_like || (at_start && field_like(title, tl));
+	size_t n = utf8_chars(title) + esc;
+	buf_addf(w->out, "%s%s\n", esc ? "\\" : "", title);
+	for (size_t i = 0; i < n; i++)
+		buf_addc(w->out, marks[level - 1]);
+	buf_addc(w->out, '\n');
+}
+
+/* Writes a verbatim block.  A line the reader would take for a heading in
+ * this place (text read from the other form) gets a backslash, so that
+ * what was text stays text. */
 enum text_place { IN_PREFACE, IN_SECTION, IN_MODULES };
 
 static void text(struct writer *w, const char *t, enum text_place where, bool titled)
@@ -82,18 +135,25 @@ static void text(struct writer *w, const char *t, enum text_place where, bool ti
 		return;
 	bool first = !w->started;
 	block(w);
-	if (w->rst) {
-		buf_addf(w->out, "%s\n", t);
-		return;
-	}
+	const char *prev = NULL;
+	size_t prevn = 0;
 	while (*t) {
 		const char *end = strchr(t, '\n');
 		size_t n = end ? (size_t)(end - t) : strlen(t);
 		int level = md_heading_level(t, n);
-		bool esc = level == 2 || (level == 1 && where == IN_PREFACE && !titled) ||
-			   (level == 3 && where == IN_MODULES) || (first && n == 3 && memcmp(t, "---", 3) == 0) ||
-			   (!w->headed && underline_like(t, n));
+		bool esc = first && n == 3 && memcmp(t, "---", 3) == 0;
+		char u = rst_pair(prev, prevn, t, n);
+		if (!w->rst) {
+			esc = esc || level == 2 || (level == 1 && where == IN_PREFACE && !titled) ||
+			      (level == 3 && where == IN_MODULES) || (!w->headed && u);
+		} else {
+			esc = esc || (first && field_like(t, n)) || (!w->headed && level) || u == '-' ||
+			      (u == '=' && where == IN_PREFACE && !titled) ||
+			      ((u == '~' || u == '^') && where == IN_MODULES);
+		}
 		first = false;
+		prev = t;
+		prevn = n;
 		if (esc)
 			buf_addc(w->out, '\\');
 		buf_add(w->out, t, n);
