@@ -840,14 +840,10 @@ static void slack_open_done(void *arg, const struct http_response *res)
 		slack_fatal(s, why.data);
 		buf_release(&why);
 	} else {
+		/* a socket being replaced keeps serving until a later attempt works */
 		log_warn("slack", "apps.connections.open failed: %s", root ? "no url" : err);
-		for (struct sconn *c = s->conns; c; c = c->next)
-			c->retiring = false;   /* keep what we have until a new one works */
-		if (!slack_has_live(s))
-			slack_schedule(s, res->status == 429 && res->retry_after_s >= 0
-						  ? res->retry_after_s * 1000LL : -1);
-		else
-			slack_schedule(s, -1);
+		slack_schedule(s, res->status == 429 && res->retry_after_s >= 0
+					  ? res->retry_after_s * 1000LL : -1);
 	}
 	cJSON_Delete(root);
 }
