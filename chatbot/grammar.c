@@ -37,9 +37,10 @@ static const char *const questions[] = {
 	"(*MARK:who)(?:who|what)(?:\\s+is|'s|\\s+are)\\s+(@[^\\s?!]+)",
 	"(*MARK:who)(?:whois|tell\\s+me\\s+about)\\s+(@[^\\s?!]+)",
 	"(*MARK:who)what\\s+(?:roles?|modules?)\\s+(?:does|do)\\s+(@[^\\s?!]+)\\s+(?:have|hold|maintain)",
+	"(*MARK:who)what\\s+(?:does|do)\\s+(@[^\\s?!]+)\\s+(?:maintain|own|do)",
 	/* the lead */
 	"(*MARK:lead)(?:who\\s+is|who's|whos)\\s+(?:the\\s+)?(?:bdfl|lead|leader|project\\s+lead|"
-	"benevolent\\s+dictator)\\b.*",
+	"benevolent\\s+dictator)\\b(?!.*\\b(?:of|for)\\s)(?!\\s+maintainers?\\b).*",
 	"(*MARK:lead)who\\s+leads\\b.*",
 	/* the core maintainers */
 	"(*MARK:core)(?:who\\s+(?:are|is)|list|show(?:\\s+me)?|what\\s+are)\\s+(?:all\\s+)?(?:the\\s+)?"
@@ -54,8 +55,9 @@ static const char *const questions[] = {
 	/* who maintains X */
 	"(*MARK:who)who\\s+(?:maintains|owns|looks\\s+after|is\\s+responsible\\s+for|"
 	"are\\s+(?:the\\s+)?(?:maintainers|owners)\\s+(?:of|for)|"
-	"is\\s+(?:the\\s+)?(?:maintainer|owner)\\s+(?:of|for)|can\\s+review|"
-	"(?:do|should)\\s+i\\s+ask\\s+about)\\s+(.+)",
+	"(?:is|are)\\s+(?:the\\s+)?(?:lead\\s+)?(?:maintainers?|owners?)\\s+(?:of|for)|"
+	"can\\s+review|reviews|knows\\s+about|works\\s+on|"
+	"(?:do|should|can)\\s+i\\s+(?:ask|talk\\s+to)\\s+about)\\s+(.+)",
 	"(*MARK:who)(?:the\\s+)?(?:maintainers|owners)\\s+(?:of|for)\\s+(.+)",
 	/* how things work */
 	"(*MARK:process lead)" HOW "\\b(?:lead|leader|bdfl)\\b.*",
@@ -280,7 +282,7 @@ static bool maybe_question(const char *s, size_t n)
 	};
 	static const struct word who_next[] = {
 		W("is"), W("are"), W("leads"), W("maintains"), W("owns"), W("looks"), W("can"),
-		W("do"), W("should"),
+		W("do"), W("should"), W("reviews"), W("knows"), W("works"),
 	};
 	size_t w = 0;
 	while (w < n && !is_space(s[w]))

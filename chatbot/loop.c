@@ -106,6 +106,11 @@ static void loop_lws_log(int level, const char *line)
 
 struct loop *loop_new(void)
 {
+	return loop_new_tls(true);
+}
+
+struct loop *loop_new_tls(bool tls)
+{
 	struct lws_context_creation_info info;
 	struct loop *l = xcalloc(1, sizeof(*l));
 
@@ -114,7 +119,7 @@ struct loop *loop_new(void)
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = loop_protocols;
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.options = tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
 	info.user = l;
 	info.gid = -1;
 	info.uid = -1;

@@ -55,6 +55,9 @@ struct loop_timer {
 
 /* NULL (logged) when libwebsockets cannot start. */
 struct loop *loop_new(void);
+/* The same; tls false skips the TLS library set-up and the CA bundle load
+ * (tens of ms) when no adapter makes wss:// connections (console only). */
+struct loop *loop_new_tls(bool tls);
 /* Runs queued posts one last time, destroys the context (closing every wsi). */
 void loop_free(struct loop *l);
 
