@@ -3,32 +3,26 @@
  * command (with or without /gov), answered on standard output in the
  * console dialect.  The caller is console:$USER.
  *
- * The work is split so the shared event loop can take it over: read_some()
- * reads what the descriptor has, feed() cuts it into lines (bounded: a line
+ * It runs on the shared loop (chatbot/host.h), standard input adopted as a
+ * raw file descriptor: read_some() reads what the descriptor has, feed()
+ * cuts it into lines (bounded: a line
  * longer than GOVBOT_MAX_INPUT keeps its first GOVBOT_MAX_INPUT + 1 bytes,
  * the rest is discarded, and the dispatcher refuses it as too long),
  * handle_line() answers one line.
  */
 #include "adapters/adapter.h"
-#include "adapters/console.h"
 #include "chatbot/dispatch.h"
-#include "chatbot/gov.h"
 #include "chatbot/host.h"
 #include "chatbot/identity.h"
 #include "chatbot/log.h"
-#include "chatbot/outbox.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define PROMPT "gov> "
-/* How often a running console looks for announcements and decisions that
- * other processes (`govbot ask`) stored. */
-#define TICK_MS 1000
 
 struct console {
 	struct govbot *bot;
@@ -40,7 +34,6 @@ struct console {
 	size_t len;
 	bool overlong;                     /* past GOVBOT_MAX_INPUT: discarding */
 	bool at_prompt;                    /* "gov> " shown, nothing typed since */
-	int delivered;                     /* announcements printed by the last tick */
 	struct reply *reply;
 	struct buf rendered;
 	/* hosted on the shared loop (govbot run): stdin is an adopted fd */
@@ -107,57 +100,11 @@ static void handle_line(struct console *c, const char *text, size_t len)
 	fflush(c->out);
 }
 
-/* Writes s without control characters other than newline and tab. */
-static void put_clean(FILE *out, const char *s)
-{
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch >= 0x20 || ch == '\n' || ch == '\t')
-			fputc(ch, out);
-	}
-}
-
-/* Prints one stored announcement: the outbox's delivery to "console". */
-static int deliver(void *arg, const struct outbox_entry *e, struct buf *error)
-{
-	struct console *c = arg;
-	if (c->at_prompt) {
-		fputc('\n', c->out);   /* not on the prompt's line */
-		c->at_prompt = false;
-	}
-	c->delivered++;
-	fputs("[announcement] ", c->out);
-	put_clean(c->out, e->title);
-	fputc('\n', c->out);
-	if (e->body && *e->body) {
-		put_clean(c->out, e->body);
-		if (e->body[strlen(e->body) - 1] != '\n')
-			fputc('\n', c->out);
-	}
-	if (fflush(c->out) != 0 || ferror(c->out)) {
-		buf_adds(error, "standard output is closed");
-		return OUTBOX_FAILED;
-	}
-	return OUTBOX_SENT;
-}
-
-/* Brings the roster up to date and prints due announcements. */
-static void tick(struct console *c)
-{
-	bool was_at_prompt = c->at_prompt;
-	c->delivered = 0;
-	gov_tick(c->bot, "console", deliver, c);
-	if (was_at_prompt && c->delivered)
-		prompt(c);   /* the prompt again, under the announcements */
-}
-
 static void end_line(struct console *c)
 {
 	c->at_prompt = false;
 	c->line[c->len] = '\0';
 	handle_line(c, c->line, c->len);
-	if (!c->host)
-		tick(c);   /* hosted: the host pumps the outbox after each command */
 	c->len = 0;
 	c->overlong = false;
 	prompt(c);
@@ -195,51 +142,6 @@ static int read_some(struct console *c)
 	return 0;
 }
 
-int console_run(struct govbot *bot, int in_fd, FILE *out, int interactive, volatile sig_atomic_t *stop)
-{
-	struct console c;
-	int rc = 0;
-	console_init(&c, bot, in_fd, out, interactive != 0);
-	if (c.interactive)
-		fprintf(out, "govbot: ask about the maintainers and the governance process; "
-			"type help, or Ctrl-D to leave.\n");
-	tick(&c);
-	prompt(&c);
-	while (!*stop) {
-		struct pollfd p = { .fd = in_fd, .events = POLLIN };
-		int n = poll(&p, 1, TICK_MS);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			log_error("console", "poll: %s", strerror(errno));
-			rc = -1;
-			break;
-		}
-		if (n == 0) {
-			tick(&c);
-			continue;
-		}
-		int r = read_some(&c);
-		if (r < 0) {
-			log_error("console", "reading standard input: %s", strerror(errno));
-			rc = -1;
-			break;
-		}
-		if (r > 0)
-			break;
-		if (ferror(out)) {
-			log_error("console", "cannot write the answers: standard output is closed");
-			rc = -1;
-			break;
-		}
-	}
-	if (c.interactive)
-		fputc('\n', out);
-	fflush(out);
-	console_release(&c);
-	return rc;
-}
-
 /* Prints an announcement on standard output; delivered as soon as written. */
 static int console_announce(void *state, const char *key, const struct reply *text)
 {
@@ -249,7 +151,12 @@ static int console_announce(void *state, const char *key, const struct reply *te
 	reply_render(text, DIALECT_CONSOLE, &b);
 	while (b.len && b.data[b.len - 1] == '\n')
 		b.data[--b.len] = '\0';
+	bool reprompt = c && c->at_prompt;
+	if (reprompt)
+		fputc('\n', out);   /* not on the prompt's line */
 	fprintf(out, "[announcement] %s\n", buf_str(&b));
+	if (reprompt)
+		prompt(c);        /* and the prompt again under it */
 	fflush(out);
 	buf_release(&b);
 	if (ferror(out))
