@@ -472,8 +472,11 @@ static void conn_close(struct sconn *c)
 		return;
 	c->closing = true;
 	loop_timer_cancel(&c->ping);
-	if (c->wsi)
-		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	if (c->wsi) {
+		/* a close frame when the socket can take it; killed in 1 s anyway */
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 1);
+		lws_callback_on_writable(c->wsi);
+	}
 }
 
 static void conn_send(struct sconn *c, const char *text, size_t len)
@@ -694,6 +697,7 @@ static int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		lws_set_opaque_user_data(wsi, NULL);   /* no further callbacks reach c */
 		c->wsi = NULL;
 		conn_gone(c, in ? (const char *)in : "connection failed");
 		return 0;
@@ -727,14 +731,18 @@ static int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		}
 		return 0;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
-		if (c->closing)
+		if (c->closing) {
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
 			return -1;
+		}
 		if (c->ping_due) {
 			unsigned char ping[LWS_PRE + 1];
 			c->ping_due = false;
 			if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
 				return -1;
-		} else if (c->tx_head) {
+		}
+		/* as many queued frames as the socket takes without buffering */
+		while (c->tx_head && !lws_send_pipe_choked(wsi)) {
 			struct tx *t = c->tx_head;
 			int n = lws_write(wsi, t->data + LWS_PRE, t->len, LWS_WRITE_TEXT);
 			c->tx_head = t->next;
@@ -749,6 +757,7 @@ static int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		return 0;
 	case LWS_CALLBACK_CLIENT_CLOSED:
 	case LWS_CALLBACK_WSI_DESTROY:
+		lws_set_opaque_user_data(wsi, NULL);
 		c->wsi = NULL;
 		conn_gone(c, "closed");
 		return 0;

@@ -134,9 +134,12 @@ static void host_pump(void *arg)
 
 int host_dispatch(struct adapter_host *h, const struct dispatch_request *req, struct reply *out)
 {
+	sqlite3 *db = h->bot->store ? store_db(h->bot->store) : NULL;
+	int before = db ? sqlite3_total_changes(db) : 0;
 	int rc = dispatch_line(h->bot, req, out);
 
-	if (rc != DISPATCH_IGNORED && !h->stopping)
+	/* a command that wrote may have queued an announcement: pump soon */
+	if (db && sqlite3_total_changes(db) != before && !h->stopping)
 		loop_timer_start(&h->pump, 0);
 	return rc;
 }
