@@ -29,6 +29,8 @@ struct grammar {
 };
 
 #define WS "[ \\t]"
+/* A Matrix mention may carry the server: @govbot:example.org[:8448] */
+#define MXID_SERVER "(?::[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?)?"
 #define HOW "how\\s+(?:do|can|does|would|should|is|are|was|were|could|to)\\b.*"
 
 /* The questions, in priority order: the first that matches a whole line wins. */
@@ -37,9 +39,10 @@ static const char *const questions[] = {
 	"(*MARK:who)(?:who|what)(?:\\s+is|'s|\\s+are)\\s+(@[^\\s?!]+)",
 	"(*MARK:who)(?:whois|tell\\s+me\\s+about)\\s+(@[^\\s?!]+)",
 	"(*MARK:who)what\\s+(?:roles?|modules?)\\s+(?:does|do)\\s+(@[^\\s?!]+)\\s+(?:have|hold|maintain)",
+	"(*MARK:who)what\\s+(?:does|do)\\s+(@[^\\s?!]+)\\s+(?:maintain|own|do)",
 	/* the lead */
 	"(*MARK:lead)(?:who\\s+is|who's|whos)\\s+(?:the\\s+)?(?:bdfl|lead|leader|project\\s+lead|"
-	"benevolent\\s+dictator)\\b.*",
+	"benevolent\\s+dictator)\\b(?!.*\\b(?:of|for)\\s)(?!\\s+maintainers?\\b).*",
 	"(*MARK:lead)who\\s+leads\\b.*",
 	/* the core maintainers */
 	"(*MARK:core)(?:who\\s+(?:are|is)|list|show(?:\\s+me)?|what\\s+are)\\s+(?:all\\s+)?(?:the\\s+)?"
@@ -54,8 +57,9 @@ static const char *const questions[] = {
 	/* who maintains X */
 	"(*MARK:who)who\\s+(?:maintains|owns|looks\\s+after|is\\s+responsible\\s+for|"
 	"are\\s+(?:the\\s+)?(?:maintainers|owners)\\s+(?:of|for)|"
-	"is\\s+(?:the\\s+)?(?:maintainer|owner)\\s+(?:of|for)|can\\s+review|"
-	"(?:do|should)\\s+i\\s+ask\\s+about)\\s+(.+)",
+	"(?:is|are)\\s+(?:the\\s+)?(?:lead\\s+)?(?:maintainers?|owners?)\\s+(?:of|for)|"
+	"can\\s+review|reviews|knows\\s+about|works\\s+on|"
+	"(?:do|should|can)\\s+i\\s+(?:ask|talk\\s+to)\\s+about)\\s+(.+)",
 	"(*MARK:who)(?:the\\s+)?(?:maintainers|owners)\\s+(?:of|for)\\s+(.+)",
 	/* how things work */
 	"(*MARK:process lead)" HOW "\\b(?:lead|leader|bdfl)\\b.*",
@@ -141,7 +145,7 @@ struct grammar *grammar_new(const char *bot_name)
 	/* line start: /gov !gov @NAME[:,] NAME[:,]; the prefix must end the word */
 	buf_adds(&p, "^" WS "*(?:[/!]gov(?![^\\s:,])[:,]?|@");
 	add_quoted(&p, bot_name);
-	buf_adds(&p, "(?![^\\s:,])[:,]?|");
+	buf_adds(&p, MXID_SERVER "(?![^\\s:,])[:,]?|");
 	add_quoted(&p, bot_name);
 	buf_adds(&p, "[:,])" WS "*");
 	g->prefix = compile(p.data, "prefix");
@@ -149,7 +153,7 @@ struct grammar *grammar_new(const char *bot_name)
 	buf_reset(&p);
 	buf_adds(&p, "(?<![\\w@.+-])@");
 	add_quoted(&p, bot_name);
-	buf_adds(&p, "(?![\\w.-])[:,]?" WS "*");
+	buf_adds(&p, MXID_SERVER "(?![\\w.-])[:,]?" WS "*");
 	g->mention = compile(p.data, "mention");
 
 	buf_reset(&p);
@@ -280,7 +284,7 @@ static bool maybe_question(const char *s, size_t n)
 	};
 	static const struct word who_next[] = {
 		W("is"), W("are"), W("leads"), W("maintains"), W("owns"), W("looks"), W("can"),
-		W("do"), W("should"),
+		W("do"), W("should"), W("reviews"), W("knows"), W("works"),
 	};
 	size_t w = 0;
 	while (w < n && !is_space(s[w]))

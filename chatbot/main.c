@@ -4,10 +4,10 @@
  * 1 refused/failed/bad config, 2 usage.
  */
 #include "adapters/adapter.h"
-#include "adapters/console.h"
 #include "chatbot/bot.h"
 #include "chatbot/config.h"
 #include "chatbot/dispatch.h"
+#include "chatbot/host.h"
 #include "chatbot/identity.h"
 #include "chatbot/log.h"
 #include "chatbot/reply.h"
@@ -105,26 +105,6 @@ static int open_bot(struct govbot *bot, const struct options *o, unsigned flags)
 
 /* ---- run ---- */
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;   /* no SA_RESTART: poll() returns and the loop sees the flag */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 /* Every configured adapter must be in this build and have its secrets. */
 static int check_adapters_ready(const struct config *c)
 {
@@ -149,16 +129,8 @@ static int verb_run(const struct options *o)
 		bot_close(&bot);
 		return 1;
 	}
-	int rc = 0;
-	install_signals();
-	if (config_adapter(bot.config, "console")) {
-		log_info("console", "ready");
-		if (console_run(&bot, STDIN_FILENO, stdout, isatty(STDIN_FILENO), &stop_requested) < 0)
-			rc = 1;
-	} else {
-		log_error(NULL, "the config names no adapter this build can run yet");
-		rc = 1;
-	}
+	/* every adapter on the shared loop; see chatbot/host.h */
+	int rc = host_run(&bot);
 	bot_close(&bot);
 	return rc;
 }
@@ -224,9 +196,35 @@ static size_t count_modules(const struct roster *r)
 	return n;
 }
 
+/* Mapped handles nobody in the roster has: likely typos (a warning, not a
+ * problem: the person may join through a decision stored in the database). */
+static void warn_unknown_handles(const struct config *c, const struct roster *r, struct buf *out)
+{
+	for (size_t i = 0; r && i < c->nidentities; i++) {
+		const char *h = c->identities[i].handle;
+		if (roster_find_person(r, h))
+			continue;
+		const char *best = NULL;
+		size_t best_d = 3;
+		for (size_t g = 0; g < r->ngroups; g++)
+			for (size_t p = 0; p < r->groups[g].npeople; p++) {
+				const char *other = r->groups[g].people[p].handle;
+				size_t d = other ? str_edit_distance(h, other) : best_d;
+				if (d < best_d) {
+					best_d = d;
+					best = other;
+				}
+			}
+		buf_addf(out, "identities.%s: warning: no one in the roster has this handle", h);
+		if (best)
+			buf_addf(out, " (did you mean \"%s\"?)", best);
+		buf_addc(out, '\n');
+	}
+}
+
 static int verb_check_config(const struct options *o)
 {
-	struct buf problems = BUF_INIT, names = BUF_INIT;
+	struct buf problems = BUF_INIT, names = BUF_INIT, warnings = BUF_INIT;
 	struct config *c = NULL;
 	struct roster *r = NULL;
 	char msg[512];
@@ -248,11 +246,14 @@ static int verb_check_config(const struct options *o)
 					 a->string, a->string);
 		}
 		config_missing_secrets(c, &problems);
+		warn_unknown_handles(c, r, &warnings);
 	}
 	if (problems.len) {
 		fwrite(problems.data, 1, problems.len, stdout);
+		fwrite(buf_str(&warnings), 1, warnings.len, stdout);
 		goto cleanup;
 	}
+	fwrite(buf_str(&warnings), 1, warnings.len, stdout);
 	printf("config OK: %s; roster %s (%zu modules and libraries); adapters: %s; "
 	       "%zu mapped handles; database %s\n",
 	       c->path ? c->path : "built-in defaults",
@@ -264,6 +265,7 @@ cleanup:
 	config_free(c);
 	buf_release(&problems);
 	buf_release(&names);
+	buf_release(&warnings);
 	return rc;
 }
 

@@ -401,9 +401,12 @@ static void put_html(struct buf *out, const char *s, size_t n, enum put_mode mod
 
 /* Discourse Markdown text: Markdown punctuation backslash-escaped, & and <
  * too (no entities, no raw HTML), and every '@' followed by U+200B so no
- * user or group is ever mentioned.  *line_start tracks whether the next
- * byte begins a line, where - + = and "1." would start a block. */
-static void put_md(struct buf *out, const char *s, size_t n, bool *line_start)
+ * user or group is ever mentioned.  *st tracks the line: MD_LINE_START
+ * where - + = would start a block, MD_DIGITS while only digits followed
+ * the line start (then "1." or "1)" would open an ordered list). */
+enum { MD_MID, MD_LINE_START, MD_DIGITS };
+
+static void put_md(struct buf *out, const char *s, size_t n, int *st)
 {
 	const char *end = s + n;
 	buf_grow(out, n + 16);
@@ -415,25 +418,24 @@ static void put_md(struct buf *out, const char *s, size_t n, bool *line_start)
 			continue;
 		}
 		s++;
-		if (*line_start && (c == ' ' || c == '\t')) {
+		if (*st == MD_LINE_START && (c == ' ' || c == '\t'))
 			continue; /* leading blanks would make an indented code block */
-		}
-		bool at_start = *line_start;
-		*line_start = (c == '\n');
+		int was = *st;
+		*st = c == '\n' ? MD_LINE_START
+			: (c >= '0' && c <= '9' && was != MD_MID) ? MD_DIGITS : MD_MID;
 		switch (c) {
 		case '\\': case '`': case '*': case '_': case '[': case ']': case '<': case '>':
-		case '#': case '|': case '~': case '!': case '&': case '{': case '}': case ':':
+		case '#': case '|': case '~': case '!': case '&': case '{': case '}':
 			emitc(out, '\\');
 			emitc(out, (char)c);
 			break;
 		case '-': case '+': case '=':
-			if (at_start)
+			if (was == MD_LINE_START)
 				emitc(out, '\\');
 			emitc(out, (char)c);
 			break;
 		case '.': case ')':
-			/* "1." or "1)" at a line start would open an ordered list */
-			if (out->len && out->data[out->len - 1] >= '0' && out->data[out->len - 1] <= '9')
+			if (was == MD_DIGITS)
 				emitc(out, '\\');
 			emitc(out, (char)c);
 			break;
@@ -490,7 +492,7 @@ struct render {
 	const struct reply *r;
 	enum reply_dialect d;
 	struct buf *out;
-	bool line_start; /* Discourse: next text byte starts a line */
+	int line_start;  /* Discourse: MD_LINE_START, MD_DIGITS or MD_MID */
 	unsigned set;    /* the byte class this dialect escapes (0: Discourse) */
 	uint8_t cls;     /* the class of the span being rendered */
 };
@@ -534,7 +536,7 @@ static void render_strong(struct render *x, const char *s, size_t n)
 		break;
 	case DIALECT_DISCOURSE:
 		emits(x->out, "**");
-		x->line_start = false;
+		x->line_start = MD_MID;
 		put(x, s, n, PUT_TEXT);
 		emits(x->out, "**");
 		break;
@@ -560,7 +562,7 @@ static void render_code(struct render *x, const char *s, size_t n)
 		put(x, s, n, PUT_CODE);
 		break;
 	}
-	x->line_start = false;
+	x->line_start = MD_MID;
 }
 
 /* "@handle", never a ping: in Discourse a code span; elsewhere plain text
@@ -569,7 +571,7 @@ static void render_handle(struct render *x, const char *s, size_t n)
 {
 	if (x->d == DIALECT_DISCOURSE) {
 		put_md_code(x->out, "@", s, n);
-		x->line_start = false;
+		x->line_start = MD_MID;
 		return;
 	}
 	/* '@' then the handle; the '@' is checked for a mass mention here,
@@ -606,7 +608,7 @@ static void open_block(struct render *x, enum span_kind kind, enum span_kind pre
 			emits(o, (kind == SP_ITEM && prev == SP_ITEM) ? "\n" : "\n\n");
 		if (kind == SP_ITEM)
 			emits(o, "- ");
-		x->line_start = true;
+		x->line_start = MD_LINE_START;
 		break;
 	}
 }
@@ -624,7 +626,7 @@ void reply_render(const struct reply *r, enum reply_dialect d, struct buf *out)
 		[DIALECT_MATRIX_HTML] = SET_HTML, [DIALECT_MATRIX_PLAIN] = SET_MPLAIN,
 		[DIALECT_DISCOURSE] = 0,
 	};
-	struct render x = { r, d, out, true, (unsigned)d < ARRAY_SIZE(sets) ? sets[d] : 0, 0xff };
+	struct render x = { r, d, out, MD_LINE_START, (unsigned)d < ARRAY_SIZE(sets) ? sets[d] : 0, 0xff };
 	const char *a = r->arena.data;
 	enum span_kind cur = SP_PARA, prev = SP_PARA;
 	bool open = false, any = false;

@@ -11,18 +11,12 @@
 
 #include "chatbot/gov.h"
 #include "chatbot/motion.h"
+#include "commands/govcmd.h"
 
 #define LIST_MAX 50
 #define DECISIONS_DEFAULT 10
 #define DECISIONS_MAX 100
 #define HISTORY_DETAIL 160
-
-static int no_store(struct command_ctx *ctx)
-{
-	reply_text(ctx->reply, "governance commands need the database, and none is open; "
-		   "run govbot with a config that names a writable \"database\"");
-	return CMD_FAILED;
-}
 
 static int read_failed(struct command_ctx *ctx)
 {
@@ -82,7 +76,7 @@ int cmd_nominations(struct command_ctx *ctx)
 {
 	struct store *s = ctx->bot->store;
 	if (!s)
-		return no_store(ctx);
+		return govcmd_no_store(ctx);
 	const char *a = ctx->args;
 	const char *filter = "open", *handle = NULL;
 	if (*a == '@') {
@@ -271,7 +265,7 @@ int cmd_show(struct command_ctx *ctx)
 	struct store *s = ctx->bot->store;
 	long long id;
 	if (!s)
-		return no_store(ctx);
+		return govcmd_no_store(ctx);
 	if (gov_parse_number(ctx->args, &id, NULL) < 0) {
 		reply_text(ctx->reply, "show which item? usage: ");
 		reply_code(ctx->reply, "show N");
@@ -317,7 +311,7 @@ int cmd_decisions(struct command_ctx *ctx)
 	struct store *s = ctx->bot->store;
 	long long limit = DECISIONS_DEFAULT;
 	if (!s)
-		return no_store(ctx);
+		return govcmd_no_store(ctx);
 	if (*ctx->args && (gov_parse_number(ctx->args, &limit, NULL) < 0 || limit > DECISIONS_MAX)) {
 		reply_textf(ctx->reply, "how many? give a number from 1 to %d; usage: ", DECISIONS_MAX);
 		reply_code(ctx->reply, "decisions [N]");
@@ -377,7 +371,7 @@ int cmd_agenda(struct command_ctx *ctx)
 {
 	struct store *s = ctx->bot->store;
 	if (!s)
-		return no_store(ctx);
+		return govcmd_no_store(ctx);
 	sqlite3_stmt *st = store_stmt(s, "SELECT id FROM items WHERE state = 'open' ORDER BY id LIMIT 500");
 	if (!st)
 		return read_failed(ctx);

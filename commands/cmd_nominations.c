@@ -1,11 +1,13 @@
 /*
- * cmd_nominations.c - nominations, removals, step-downs, letters,
- * recusals and decisions (contract "Commands"; rules in chatbot/gov.h).
+ * cmd_nominations.c - nominations, removals, step-downs, amendments,
+ * letters and recusals (contract "Commands"; rules in chatbot/gov.h).
+ * `decide` is in cmd_decide.c, the reading commands in cmd_decisions.c.
  *
  * Every change is one store transaction with its audit row; a database
  * that is busy or unwritable gives CMD_FAILED and changes nothing.
  * Permissions are in the dispatcher (role column) and in the authorize
- * hooks at the end of this file; handlers assume they may act.
+ * hooks at the end of this file (auth_decide: cmd_decide.c); handlers
+ * assume they may act.
  */
 #include "commands/commands.h"
 
@@ -16,6 +18,7 @@
 #include <time.h>
 
 #include "chatbot/gov.h"
+#include "commands/govcmd.h"
 #include "chatbot/lookup.h"
 #include "chatbot/motion.h"
 #include "chatbot/roster.h"
@@ -26,23 +29,6 @@ static const char *const field_names[] = { "contributions", "interactions", "sup
 #define NFIELDS 3
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static int no_store(struct command_ctx *ctx)
-{
-	reply_text(ctx->reply, "governance commands need the database, and none is open; "
-		   "run govbot with a config that names a writable \"database\"");
-	return CMD_FAILED;
-}
-
-static int store_failed(struct command_ctx *ctx, int rc)
-{
-	struct store *s = ctx->bot->store;
-	if (store_in_tx(s))
-		store_rollback(s);
-	reply_reset(ctx->reply);
-	reply_text(ctx->reply, store_rc_text(rc == STORE_OK ? STORE_ERR : rc));
-	return CMD_FAILED;
-}
 
 /* Parses "@handle" or "handle" (GitHub syntax: letters, digits, single
  * hyphens inside, at most 39) into out; *rest points past it.  -1 when
@@ -76,22 +62,6 @@ static const char *canonical_handle(const struct roster *r, const char *h)
 {
 	const struct roster_person *p = roster_find_person(r, h);
 	return p && p->handle ? p->handle : h;
-}
-
-static const char *person_name(const struct roster *r, const char *h)
-{
-	const struct roster_person *p = roster_find_person(r, h);
-	return p && p->name ? p->name : h;
-}
-
-/* Skips the word w (case-insensitive) followed by a blank; NULL when absent. */
-static const char *skip_word(const char *p, const char *w)
-{
-	p = str_skip_space(p);
-	size_t n = strlen(w);
-	if (!str_ieqn(p, w, n) || (p[n] && !isspace((unsigned char)p[n])))
-		return NULL;
-	return str_skip_space(p + n);
 }
 
 static void bad_handle(struct command_ctx *ctx, const char *usage)
@@ -245,26 +215,6 @@ static long long open_item(struct store *s, const char *kind, const char *subjec
 	return id;
 }
 
-/* Loads item N named at the start of args; writes the refusal when there
- * is none.  Returns 1 found, 0 (CMD_ERROR written) or a store error. */
-static int load_item(struct command_ctx *ctx, struct gov_item *it, const char **rest,
-		     const char *usage)
-{
-	long long id;
-	if (gov_parse_number(ctx->args, &id, rest) < 0) {
-		reply_text(ctx->reply, "which item? give its number; usage: ");
-		reply_code(ctx->reply, usage);
-		return 0;
-	}
-	int rc = gov_item_get(ctx->bot->store, id, it);
-	if (rc == 0) {
-		reply_textf(ctx->reply, "there is no nomination or motion %lld; ", id);
-		reply_code(ctx->reply, "nominations all");
-		reply_text(ctx->reply, " lists them");
-	}
-	return rc;
-}
-
 static void say_missing(struct reply *r, long long id, const char *missing)
 {
 	reply_para(r);
@@ -287,12 +237,12 @@ int cmd_nominate(struct command_ctx *ctx)
 	char *grpname = NULL;
 	int ret = CMD_ERROR, rc;
 	if (!bot->store)
-		return no_store(ctx);
+		return govcmd_no_store(ctx);
 	if (parse_handle(ctx->args, handle, sizeof(handle), &p) < 0) {
 		bad_handle(ctx, nominate_usage);
 		return CMD_ERROR;
 	}
-	if (!(p = skip_word(p, "for"))) {
+	if (!(p = govcmd_skip_word(p, "for"))) {
 		reply_text(ctx->reply, "say which group the nomination is for; usage: ");
 		reply_code(ctx->reply, nominate_usage);
 		return CMD_ERROR;
@@ -318,6 +268,12 @@ int cmd_nominate(struct command_ctx *ctx)
 	const char *grp = core ? GOV_CORE : g->title;
 	const char *kind = core ? GOV_NOMINATE_CORE : GOV_NOMINATE_MODULE;
 	ret = CMD_REFUSED;
+	if (!core && roster_group_kind(bot->roster, g) == ROSTER_SUNSET) {
+		reply_textf(ctx->reply, "%s is a sunsetted module: it takes no new maintainers (", grp);
+		reply_code(ctx->reply, "modules");
+		reply_text(ctx->reply, " lists the active ones)");
+		goto cleanup;
+	}
 	if (core ? roster_is_core(bot->roster, who) : roster_in_group(g, who, NULL)) {
 		reply_handle(ctx->reply, who);
 		reply_textf(ctx->reply, " is already %s%s; nothing to nominate (",
@@ -328,7 +284,7 @@ int cmd_nominate(struct command_ctx *ctx)
 		goto cleanup;
 	}
 	if ((rc = store_begin(bot->store)) != STORE_OK) {
-		ret = store_failed(ctx, rc);
+		ret = govcmd_store_failed(ctx, rc);
 		goto cleanup;
 	}
 	long long dup = open_item(bot->store, kind, who, grp);
@@ -359,7 +315,7 @@ int cmd_nominate(struct command_ctx *ctx)
 	if (rc == STORE_OK)
 		rc = store_commit(bot->store);
 	if (rc != STORE_OK) {
-		ret = store_failed(ctx, rc);
+		ret = govcmd_store_failed(ctx, rc);
 		goto cleanup;
 	}
 	reply_textf(ctx->reply, "Opened nomination %lld: ", id);
@@ -428,7 +384,7 @@ static int open_removal(struct command_ctx *ctx, const char *who, const struct r
 	}
 	int rc = store_begin(bot->store);
 	if (rc != STORE_OK)
-		return store_failed(ctx, rc);
+		return govcmd_store_failed(ctx, rc);
 	long long dup = open_item(bot->store, kind, who, grp);
 	if (dup) {
 		store_rollback(bot->store);
@@ -455,7 +411,7 @@ static int open_removal(struct command_ctx *ctx, const char *who, const struct r
 	if (rc == STORE_OK)
 		rc = store_commit(bot->store);
 	if (rc != STORE_OK)
-		return store_failed(ctx, rc);
+		return govcmd_store_failed(ctx, rc);
 	it.id = id;
 	reply_textf(ctx->reply, "Opened %s %lld: ", noun, id);
 	reply_handle(ctx->reply, who);
@@ -478,12 +434,12 @@ int cmd_nominate_removal(struct command_ctx *ctx)
 	const char *p, *reason;
 	bool core;
 	if (!ctx->bot->store)
-		return no_store(ctx);
+		return govcmd_no_store(ctx);
 	if (parse_handle(ctx->args, handle, sizeof(handle), &p) < 0) {
 		bad_handle(ctx, removal_usage);
 		return CMD_ERROR;
 	}
-	if (!(p = skip_word(p, "from"))) {
+	if (!(p = govcmd_skip_word(p, "from"))) {
 		reply_text(ctx->reply, "say which group to remove them from; usage: ");
 		reply_code(ctx->reply, removal_usage);
 		return CMD_ERROR;
@@ -510,7 +466,7 @@ int cmd_step_down(struct command_ctx *ctx)
 	const char *reason;
 	bool core;
 	if (!ctx->bot->store)
-		return no_store(ctx);
+		return govcmd_no_store(ctx);
 	if (!*ctx->args) {
 		reply_text(ctx->reply, "say what you step down from; usage: ");
 		reply_code(ctx->reply, "step-down MODULE|core [REASON]");
@@ -537,15 +493,15 @@ int cmd_amend(struct command_ctx *ctx)
 	struct govbot *bot = ctx->bot;
 	struct gov_item it;
 	const char *p;
-	int rc = load_item(ctx, &it, &p, "amend N FIELD: TEXT");
+	int rc = govcmd_load_item(ctx, &it, &p, "amend N FIELD: TEXT");
 	if (rc <= 0)
-		return rc < 0 ? store_failed(ctx, rc) : CMD_ERROR;
+		return rc < 0 ? govcmd_store_failed(ctx, rc) : CMD_ERROR;
 	int ret = CMD_ERROR;
 	bool removal = gov_kind_is_removal(it.kind);
 	char *vals[NFIELDS] = { NULL, NULL, NULL };
 	char *reason = NULL;
 	if (removal) {
-		const char *q = skip_word(p, "reason:");
+		const char *q = govcmd_skip_word(p, "reason:");
 		if (!q && str_istarts(p, "reason:"))
 			q = p + 7;
 		reason = q ? str_trim_dup(q, strlen(q)) : NULL;
@@ -567,10 +523,13 @@ int cmd_amend(struct command_ctx *ctx)
 	}
 	long long now = bot_now(bot);
 	if ((rc = store_begin(bot->store)) != STORE_OK) {
-		ret = store_failed(ctx, rc);
+		ret = govcmd_store_failed(ctx, rc);
 		goto cleanup;
 	}
-	struct buf detail = BUF_INIT;
+	if ((ret = govcmd_still_open(ctx, it.id)) != 0)
+		goto cleanup;
+	ret = CMD_ERROR;
+	struct buf detail = BUF_INIT, what = BUF_INIT;
 	if (removal) {
 		sqlite3_stmt *st = store_stmt(bot->store,
 			"UPDATE items SET text = ?1 WHERE id = ?2 AND state = 'open'");
@@ -581,13 +540,15 @@ int cmd_amend(struct command_ctx *ctx)
 			rc = store_check(bot->store, sqlite3_step(st), "amend");
 			sqlite3_reset(st);
 		}
-		buf_adds(&detail, "reason");
+		buf_adds(&what, "reason");
+		buf_addf(&detail, "reason: %s", reason);
 	} else {
 		for (int i = 0; rc == STORE_OK && i < NFIELDS; i++) {
 			if (!vals[i])
 				continue;
 			rc = insert_field(bot->store, it.id, field_names[i], vals[i], ctx->caller->id, now);
-			buf_addf(&detail, "%s%s", detail.len ? ", " : "", field_names[i]);
+			buf_addf(&what, "%s%s", what.len ? ", " : "", field_names[i]);
+			buf_addf(&detail, "%s%s: %s", detail.len ? "; " : "", field_names[i], vals[i]);
 		}
 	}
 	if (rc == STORE_OK)
@@ -595,13 +556,14 @@ int cmd_amend(struct command_ctx *ctx)
 				 it.id, buf_str(&detail));
 	if (rc == STORE_OK)
 		rc = store_commit(bot->store);
+	buf_release(&detail);
 	if (rc != STORE_OK) {
-		buf_release(&detail);
-		ret = store_failed(ctx, rc);
+		buf_release(&what);
+		ret = govcmd_store_failed(ctx, rc);
 		goto cleanup;
 	}
-	reply_textf(ctx->reply, "Updated %s of %s %lld.", buf_str(&detail), gov_item_noun(&it), it.id);
-	buf_release(&detail);
+	reply_textf(ctx->reply, "Updated %s of %s %lld.", buf_str(&what), gov_item_noun(&it), it.id);
+	buf_release(&what);
 	if (removal) {
 		free(it.text);
 		it.text = xstrdup(reason);
@@ -629,10 +591,10 @@ static int add_letter(struct command_ctx *ctx, const char *kind)
 	char usage[32];
 	snprintf(usage, sizeof(usage), "%s N TEXT", kind);
 	if (!bot->store)
-		return no_store(ctx);
-	int rc = load_item(ctx, &it, &p, usage);
+		return govcmd_no_store(ctx);
+	int rc = govcmd_load_item(ctx, &it, &p, usage);
 	if (rc <= 0)
-		return rc < 0 ? store_failed(ctx, rc) : CMD_ERROR;
+		return rc < 0 ? govcmd_store_failed(ctx, rc) : CMD_ERROR;
 	int ret = CMD_REFUSED;
 	if (gov_kind_is_vote(it.kind)) {
 		reply_textf(ctx->reply, "%lld is a %s: it takes votes, not letters (", it.id,
@@ -656,9 +618,12 @@ static int add_letter(struct command_ctx *ctx, const char *kind)
 	}
 	long long now = bot_now(bot);
 	if ((rc = store_begin(bot->store)) != STORE_OK) {
-		ret = store_failed(ctx, rc);
+		ret = govcmd_store_failed(ctx, rc);
 		goto cleanup;
 	}
+	if ((ret = govcmd_still_open(ctx, it.id)) != 0)
+		goto cleanup;
+	ret = CMD_ERROR;
 	sqlite3_stmt *st = store_stmt(bot->store, "INSERT INTO letters(item_id, kind, by_id, by_handle,"
 				      " text, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 	rc = st ? STORE_OK : STORE_ERR;
@@ -678,7 +643,7 @@ static int add_letter(struct command_ctx *ctx, const char *kind)
 	if (rc == STORE_OK)
 		rc = store_commit(bot->store);
 	if (rc != STORE_OK) {
-		ret = store_failed(ctx, rc);
+		ret = govcmd_store_failed(ctx, rc);
 		goto cleanup;
 	}
 	long long ns = store_count(bot->store, "SELECT count(*) FROM letters WHERE item_id = ?1"
@@ -709,9 +674,9 @@ int cmd_recuse(struct command_ctx *ctx)
 	struct govbot *bot = ctx->bot;
 	struct gov_item it;
 	const char *p;
-	int rc = load_item(ctx, &it, &p, "recuse N [REASON]");
+	int rc = govcmd_load_item(ctx, &it, &p, "recuse N [REASON]");
 	if (rc <= 0)
-		return rc < 0 ? store_failed(ctx, rc) : CMD_ERROR;
+		return rc < 0 ? govcmd_store_failed(ctx, rc) : CMD_ERROR;
 	int ret = CMD_ERROR;
 	const char *me = ctx->caller->handle;
 	if (strlen(p) > GOV_MAX_TEXT) {
@@ -726,9 +691,12 @@ int cmd_recuse(struct command_ctx *ctx)
 	}
 	long long now = bot_now(bot);
 	if ((rc = store_begin(bot->store)) != STORE_OK) {
-		ret = store_failed(ctx, rc);
+		ret = govcmd_store_failed(ctx, rc);
 		goto cleanup;
 	}
+	if ((ret = govcmd_still_open(ctx, it.id)) != 0)
+		goto cleanup;
+	ret = CMD_ERROR;
 	sqlite3_stmt *st = store_stmt(bot->store, "INSERT INTO recusals(item_id, handle, reason, at)"
 				      " VALUES (?1, ?2, ?3, ?4)");
 	rc = st ? STORE_OK : STORE_ERR;
@@ -747,7 +715,7 @@ int cmd_recuse(struct command_ctx *ctx)
 	if (rc == STORE_OK)
 		rc = store_commit(bot->store);
 	if (rc != STORE_OK) {
-		ret = store_failed(ctx, rc);
+		ret = govcmd_store_failed(ctx, rc);
 		goto cleanup;
 	}
 	/* a motion counts its electorate less the recused: it may be decided now */
@@ -763,173 +731,12 @@ cleanup:
 	return ret;
 }
 
-/* ---- deciding ----------------------------------------------------------- */
-
-/* The roster change an accepted item makes, and the sentence saying it. */
-static size_t accept_events(const struct govbot *bot, const struct gov_item *it,
-			    struct gov_event *ev, struct buf *what)
-{
-	const char *h = it->subject;
-	if (strcmp(it->kind, GOV_NOMINATE_MODULE) == 0) {
-		*ev = (struct gov_event){ "add", it->grp, person_name(bot->roster, h), h };
-		buf_addf(what, "@%s becomes a maintainer of %s.", h, it->grp);
-	} else if (strcmp(it->kind, GOV_NOMINATE_CORE) == 0) {
-		*ev = (struct gov_event){ "add-core", NULL, person_name(bot->roster, h), h };
-		buf_addf(what, "@%s becomes a core maintainer.", h);
-	} else if (strcmp(it->kind, GOV_REMOVE_MODULE) == 0) {
-		*ev = (struct gov_event){ "emeritus", it->grp, NULL, h };
-		buf_addf(what, "@%s %s and moves to emeritus in %s.", h,
-			 it->self ? "steps down" : "is removed", it->grp);
-	} else {
-		*ev = (struct gov_event){ "remove-core", NULL, NULL, h };
-		buf_addf(what, "@%s %s the core maintainers.", h, it->self ? "steps down from" : "leaves");
-	}
-	return 1;
-}
-
-static const char decide_usage[] = "decide N accept|reject RATIONALE";
-
-int cmd_decide(struct command_ctx *ctx)
-{
-	struct govbot *bot = ctx->bot;
-	struct gov_item it;
-	const char *p;
-	int rc = load_item(ctx, &it, &p, decide_usage);
-	if (rc <= 0)
-		return rc < 0 ? store_failed(ctx, rc) : CMD_ERROR;
-	int ret = CMD_ERROR;
-	struct buf missing = BUF_INIT, what = BUF_INIT, title = BUF_INIT, body = BUF_INIT;
-	bool accept;
-	const char *rationale;
-	if ((rationale = skip_word(p, "accept")) || (rationale = skip_word(p, "accepted")))
-		accept = true;
-	else if ((rationale = skip_word(p, "reject")) || (rationale = skip_word(p, "rejected")))
-		accept = false;
-	else {
-		reply_text(ctx->reply, "say accept or reject, then why; usage: ");
-		reply_code(ctx->reply, decide_usage);
-		goto cleanup;
-	}
-	if (!*rationale) {
-		reply_text(ctx->reply, "a decision needs its rationale: the docs ask that every decision "
-			   "be explained in public; usage: ");
-		reply_code(ctx->reply, decide_usage);
-		goto cleanup;
-	}
-	if (strlen(rationale) > GOV_MAX_TEXT) {
-		reply_textf(ctx->reply, "the rationale is longer than %d bytes; shorten it (link to a "
-			    "longer text if needed)", GOV_MAX_TEXT);
-		goto cleanup;
-	}
-	if ((rc = store_begin(bot->store)) != STORE_OK) {
-		ret = store_failed(ctx, rc);
-		goto cleanup;
-	}
-	/* re-check under the write lock: someone may have decided meanwhile */
-	struct gov_item cur;
-	rc = gov_item_get(bot->store, it.id, &cur);
-	if (rc == 1) {
-		struct buf why = BUF_INIT;
-		int may = gov_may_decide(bot, &cur, ctx->caller->handle, &why);
-		gov_item_release(&cur);
-		if (may) {
-			store_rollback(bot->store);
-			reply_text(ctx->reply, buf_str(&why));
-			buf_release(&why);
-			ret = CMD_REFUSED;
-			goto cleanup;
-		}
-		buf_release(&why);
-	} else if (rc < 0) {
-		ret = store_failed(ctx, rc);
-		goto cleanup;
-	}
-	int nmissing = gov_missing_fields(bot->store, &it, &missing);
-	if (nmissing != 0) {
-		store_rollback(bot->store);
-		if (nmissing < 0) {
-			ret = store_failed(ctx, nmissing);
-			goto cleanup;
-		}
-		reply_textf(ctx->reply, "%s %lld is incomplete, so it cannot be decided yet: it lacks %s. "
-			    "The nominator adds them with ", gov_item_noun(&it), it.id, buf_str(&missing));
-		reply_code(ctx->reply, "amend N FIELD: TEXT");
-		reply_text(ctx->reply, ".");
-		ret = CMD_REFUSED;
-		goto cleanup;
-	}
-	struct gov_event ev[1];
-	size_t nev = 0;
-	if (accept)
-		nev = accept_events(bot, &it, ev, &what);
-	else
-		buf_addf(&what, "The %s of @%s is not accepted; the roster stays as it is.",
-			 gov_item_noun(&it), it.subject);
-	const char *state = accept ? "accepted" : "rejected";
-	buf_addf(&title, "Decision on %s %lld: %s", gov_item_noun(&it), it.id, state);
-	buf_addf(&body, "%s Decided by @%s. Rationale: %s", buf_str(&what), ctx->caller->handle,
-		 rationale);
-	struct gov_decision d = {
-		.item_id = it.id, .state = state, .by_id = ctx->caller->id,
-		.by_handle = ctx->caller->handle, .rationale = rationale, .title = buf_str(&title),
-		.body = buf_str(&body), .action = "decide", .events = ev, .nevents = nev,
-	};
-	long long did = 0;
-	rc = gov_record_decision(bot, &d, bot_now(bot), &did);
-	if (rc == STORE_OK)
-		rc = store_commit(bot->store);
-	if (rc != STORE_OK) {
-		ret = store_failed(ctx, rc);
-		goto cleanup;
-	}
-	gov_roster_sync(bot);
-	reply_textf(ctx->reply, "Recorded decision %lld on %s %lld: %s. %s", did, gov_item_noun(&it),
-		    it.id, state, buf_str(&what));
-	const char *targets[GOV_MAX_TARGETS];
-	size_t nt = gov_announce_targets(bot->config, targets, ARRAY_SIZE(targets));
-	reply_para(ctx->reply);
-	reply_text(ctx->reply, "It is announced with its rationale on:");
-	for (size_t i = 0; i < nt && i < ARRAY_SIZE(targets); i++)
-		reply_textf(ctx->reply, "%s %s", i ? "," : "", targets[i]);
-	reply_text(ctx->reply, ".");
-	ret = CMD_OK;
-cleanup:
-	buf_release(&missing);
-	buf_release(&what);
-	buf_release(&title);
-	buf_release(&body);
-	gov_item_release(&it);
-	return ret;
-}
-
 /* ---- authorize hooks ---------------------------------------------------- */
-
-/* Loads N for a hook: CMD_ERROR with why when malformed or unknown. */
-static int hook_item(struct command_ctx *ctx, struct buf *why, struct gov_item *it, const char *usage)
-{
-	long long id;
-	if (!ctx->bot->store) {
-		buf_adds(why, "governance commands need the database, and none is open");
-		return CMD_REFUSED;
-	}
-	if (gov_parse_number(ctx->args, &id, NULL) < 0) {
-		buf_addf(why, "which item? give its number; usage: %s", usage);
-		return CMD_ERROR;
-	}
-	int rc = gov_item_get(ctx->bot->store, id, it);
-	if (rc == 1)
-		return 0;
-	if (rc == 0)
-		buf_addf(why, "there is no nomination or motion %lld; `nominations all` lists them", id);
-	else
-		buf_adds(why, store_rc_text(rc));
-	return rc == 0 ? CMD_ERROR : CMD_REFUSED;
-}
 
 int auth_amend(struct command_ctx *ctx, struct buf *why)
 {
 	struct gov_item it;
-	int rc = hook_item(ctx, why, &it, "amend N FIELD: TEXT");
+	int rc = govcmd_hook_item(ctx, why, &it, "amend N FIELD: TEXT");
 	if (rc)
 		return rc;
 	rc = CMD_REFUSED;
@@ -953,7 +760,7 @@ int auth_amend(struct command_ctx *ctx, struct buf *why)
 int auth_recuse(struct command_ctx *ctx, struct buf *why)
 {
 	struct gov_item it;
-	int rc = hook_item(ctx, why, &it, "recuse N [REASON]");
+	int rc = govcmd_hook_item(ctx, why, &it, "recuse N [REASON]");
 	if (rc)
 		return rc;
 	rc = 0;
@@ -962,17 +769,6 @@ int auth_recuse(struct command_ctx *ctx, struct buf *why)
 			 gov_item_noun(&it), it.id, it.state);
 		rc = CMD_REFUSED;
 	}
-	gov_item_release(&it);
-	return rc;
-}
-
-int auth_decide(struct command_ctx *ctx, struct buf *why)
-{
-	struct gov_item it;
-	int rc = hook_item(ctx, why, &it, decide_usage);
-	if (rc)
-		return rc;
-	rc = gov_may_decide(ctx->bot, &it, ctx->caller->handle, why);
 	gov_item_release(&it);
 	return rc;
 }

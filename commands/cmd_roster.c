@@ -341,8 +341,12 @@ int cmd_who(struct command_ctx *ctx)
 		reply_code(r, "who @soumith");
 		return CMD_ERROR;
 	}
-	if (arg[0] == '@')
+	if (arg[0] == '@') {
+		size_t n = strlen(arg);
+		while (n > 1 && (arg[n - 1] == '.' || arg[n - 1] == ',' || arg[n - 1] == ':'))
+			arg[--n] = '\0'; /* "who is @albanD." */
 		return who_person(ctx, arg + 1);
+	}
 
 	const char *suggestion = NULL;
 	const struct roster_group *g = lookup_module(ctx->bot->roster, arg, &suggestion);

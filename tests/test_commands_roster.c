@@ -116,6 +116,8 @@ START_TEST(test_who_person)
 	has("Apple M1/MPS");
 	lacks("core maintainer");
 
+	ck_assert_int_eq(ask("who @albanD."), CMD_OK);
+	has("Alban Desmaison (@albanD):");
 	ck_assert_int_eq(ask("who is @ALBAND?"), CMD_OK);
 	has("maintainer of NestedTensor (torch.nested)");
 

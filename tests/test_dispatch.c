@@ -236,6 +236,21 @@ START_TEST(test_refusal_logged)
 }
 END_TEST
 
+/* The row's authorize hook runs after the role check, and its refusal
+ * (here: amend needs the database, and this bot has none) is the answer. */
+START_TEST(test_authorize_refusal)
+{
+	int rc = ask("amend 1 support: they review a lot", "console:nobody");
+	ck_assert_int_eq(rc, CMD_REFUSED);
+	ck_assert_msg(strlen(out) > 10, "refusal: '%s'", out);
+	lacks("not available");
+	/* a malformed item is the user's error, still refused before the handler */
+	rc = ask("amend x", "console:nobody");
+	ck_assert(rc == CMD_ERROR || rc == CMD_REFUSED);
+	ck_assert_msg(strlen(out) > 10, "refusal: '%s'", out);
+}
+END_TEST
+
 START_TEST(test_reply_reset_between_calls)
 {
 	ask("who torch.nn", "console:x");
@@ -261,6 +276,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_role_not_core);
 	tcase_add_test(tc, test_role_allowed);
 	tcase_add_test(tc, test_refusal_logged);
+	tcase_add_test(tc, test_authorize_refusal);
 	tcase_add_test(tc, test_reply_reset_between_calls);
 	suite_add_tcase(s, tc);
 	return s;

@@ -90,6 +90,7 @@ static const struct {
 START_TEST(test_announce_targets)
 {
 	if (targets[_i].adapters) {
+		cJSON_Delete(bot.config->adapters);
 		bot.config->adapters = cJSON_Parse(targets[_i].adapters);
 		ck_assert_ptr_nonnull(bot.config->adapters);
 	}
@@ -160,6 +161,7 @@ static struct gov_decision decision(long long id, const struct gov_event *ev, si
 
 START_TEST(test_record_decision_is_one_transaction)
 {
+	cJSON_Delete(bot.config->adapters);
 	bot.config->adapters = cJSON_Parse("{\"console\": {}, \"slack\": {\"announce_channel\": \"C1\"}}");
 	long long id = open_item(GOV_NOMINATE_MODULE, "alice", "NN APIs (torch.nn)", NULL);
 	struct gov_event ev = { "add", "NN APIs (torch.nn)", "Alice A", "alice" };

@@ -12,6 +12,7 @@
 #include "chatbot/gov.h"
 #include "chatbot/roster.h"
 #include "commands/commands.h"
+#include "commands/govcmd.h"
 
 static char dir[256];
 static char cfg[300];
@@ -577,6 +578,94 @@ START_TEST(test_locked_database_loses_nothing)
 }
 END_TEST
 
+/* Writes that fail half-way (here: the connection turned read-only after
+ * BEGIN) roll the whole change back and say so. */
+START_TEST(test_unwritable_midway_rolls_back)
+{
+	ok(complete_nn, "console:carol");
+	ok("support 1 yes", "console:dave");
+	ck_assert_int_eq(sqlite3_exec(store_db(bot.store), "PRAGMA query_only = 1", NULL, NULL, NULL), SQLITE_OK);
+	long long before[NSNAP];
+	snapshot(before);
+	static const char *const cmds[][2] = {
+		{ "decide 1 accept strong record", "console:ed" },
+		{ "nominate @x2 for torch.optim contributions: a", "console:carol" },
+		{ "support 1 me too", "console:dave" },
+		{ "amend 1 support: still yes", "console:carol" },
+		{ "recuse 1", "console:greg" },
+		{ "link slack:U0NEW @malfet", "console:soumith" },
+		{ "nominate-removal @albanD from torch.nn gone", "console:carol" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+		ck_assert_msg(ask(cmds[i][0], cmds[i][1]) == CMD_FAILED, "%s -> %s", cmds[i][0], out);
+		has("nothing was changed");
+		ck_assert(!store_in_tx(bot.store));
+	}
+	unchanged(before);
+	ck_assert(!roster_in_group(gov_find_group(bot.roster, "NN APIs (torch.nn)"), "newbie", NULL));
+	ck_assert_int_eq(sqlite3_exec(store_db(bot.store), "PRAGMA query_only = 0", NULL, NULL, NULL), SQLITE_OK);
+	ok("decide 1 accept strong record", "console:ed");
+}
+END_TEST
+
+/* The re-check under the write lock: an item closed between the
+ * authorize hook and the write refuses and rolls back. */
+START_TEST(test_still_open_recheck)
+{
+	ok(complete_nn, "console:carol");
+	struct caller who = { "console:carol", NULL };
+	struct command_ctx ctx = { &bot, commands_find("support"), &who, "console", "1 x", reply };
+	ck_assert_int_eq(store_begin(bot.store), STORE_OK);
+	ck_assert_int_eq(govcmd_still_open(&ctx, 1), 0);
+	ck_assert(store_in_tx(bot.store));
+	store_rollback(bot.store);
+	ok("decide 1 accept fine", "console:ed");
+	ck_assert_int_eq(store_begin(bot.store), STORE_OK);
+	ck_assert_int_eq(govcmd_still_open(&ctx, 1), CMD_REFUSED);
+	ck_assert(!store_in_tx(bot.store));
+	struct buf b = BUF_INIT;
+	reply_render(reply, DIALECT_CONSOLE, &b);
+	ck_assert_ptr_nonnull(strstr(buf_str(&b), "was closed a moment ago (accepted); nothing was changed"));
+	buf_release(&b);
+}
+END_TEST
+
+static const char sunset_roster[] =
+	"# PyTorch Governance | Maintainers\n\n"
+	"## Lead Core Maintainer (BDFL)\n\n- Soumith Chintala ([soumith](https://github.com/soumith))\n\n"
+	"## Core Maintainers\n\n- Soumith Chintala ([soumith](https://github.com/soumith))\n"
+	"- Edward Yang ([ezyang](https://github.com/ezyang))\n\n"
+	"## Module-level maintainers\n\n### Old Thing (torch.oldthing)\n\n"
+	"- Someone ([someone](https://github.com/someone))\n\n"
+	"## Sunsetted Modules\n\n### Gone Module (torch.gone)\n\n"
+	"- (emeritus) Past Person ([past](https://github.com/past))\n";
+
+START_TEST(test_sunsetted_module_takes_no_nominations)
+{
+	bot_close(&bot);
+	char path[320];
+	snprintf(path, sizeof(path), "%s/roster.md", dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(sunset_roster, f);
+	fclose(f);
+	f = fopen(cfg, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{ \"database\": \"gov.sqlite3\", \"roster\": \"roster.md\","
+	      " \"identities\": { \"ezyang\": [\"console:ed\"] } }\n", f);
+	fclose(f);
+	open_bot();
+	long long before[NSNAP];
+	snapshot(before);
+	ck_assert_int_eq(ask("nominate @newbie for torch.gone", "console:carol"), CMD_REFUSED);
+	has("sunsetted");
+	unchanged(before);
+	ok("nominate @newbie for torch.oldthing contributions: a interactions: b support: c", "console:carol");
+	ok("decide 1 accept yes", "console:ed");
+	ck_assert(roster_in_group(gov_find_group(bot.roster, "Old Thing (torch.oldthing)"), "newbie", NULL));
+}
+END_TEST
+
 static Suite *nominations_suite(void)
 {
 	Suite *su = suite_create("nominations");
@@ -600,6 +689,9 @@ static Suite *nominations_suite(void)
 	tcase_add_test(tc, test_vote_items_cannot_be_decided);
 	tcase_add_test(tc, test_link);
 	tcase_add_test(tc, test_locked_database_loses_nothing);
+	tcase_add_test(tc, test_unwritable_midway_rolls_back);
+	tcase_add_test(tc, test_sunsetted_module_takes_no_nominations);
+	tcase_add_test(tc, test_still_open_recheck);
 	suite_add_tcase(su, tc);
 	return su;
 }
