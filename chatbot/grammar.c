@@ -29,6 +29,8 @@ struct grammar {
 };
 
 #define WS "[ \\t]"
+/* A Matrix mention may carry the server: @govbot:example.org[:8448] */
+#define MXID_SERVER "(?::[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+(?::[0-9]+)?)?"
 #define HOW "how\\s+(?:do|can|does|would|should|is|are|was|were|could|to)\\b.*"
 
 /* The questions, in priority order: the first that matches a whole line wins. */
@@ -143,7 +145,7 @@ struct grammar *grammar_new(const char *bot_name)
 	/* line start: /gov !gov @NAME[:,] NAME[:,]; the prefix must end the word */
 	buf_adds(&p, "^" WS "*(?:[/!]gov(?![^\\s:,])[:,]?|@");
 	add_quoted(&p, bot_name);
-	buf_adds(&p, "(?![^\\s:,])[:,]?|");
+	buf_adds(&p, MXID_SERVER "(?![^\\s:,])[:,]?|");
 	add_quoted(&p, bot_name);
 	buf_adds(&p, "[:,])" WS "*");
 	g->prefix = compile(p.data, "prefix");
@@ -151,7 +153,7 @@ struct grammar *grammar_new(const char *bot_name)
 	buf_reset(&p);
 	buf_adds(&p, "(?<![\\w@.+-])@");
 	add_quoted(&p, bot_name);
-	buf_adds(&p, "(?![\\w.-])[:,]?" WS "*");
+	buf_adds(&p, MXID_SERVER "(?![\\w.-])[:,]?" WS "*");
 	g->mention = compile(p.data, "mention");
 
 	buf_reset(&p);

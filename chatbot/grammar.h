@@ -2,7 +2,8 @@
  * grammar.h - is a message addressed to govbot, and which command is it?
  *
  * A message is addressed to the bot when a line starts with `/gov`, `!gov`,
- * `@BOTNAME` (optionally followed by ':' or ','), or `BOTNAME:` /
+ * `@BOTNAME` or a Matrix ID `@BOTNAME:server` (optionally followed by ':'
+ * or ','), or `BOTNAME:` /
  * `BOTNAME,`; or when `@BOTNAME` appears inside a line after a word
  * boundary; or always, when the caller does not require a prefix (console,
  * DMs, slash commands, `govbot ask`).  The text after the prefix is the

@@ -196,9 +196,35 @@ static size_t count_modules(const struct roster *r)
 	return n;
 }
 
+/* Mapped handles nobody in the roster has: likely typos (a warning, not a
+ * problem: the person may join through a decision stored in the database). */
+static void warn_unknown_handles(const struct config *c, const struct roster *r, struct buf *out)
+{
+	for (size_t i = 0; r && i < c->nidentities; i++) {
+		const char *h = c->identities[i].handle;
+		if (roster_find_person(r, h))
+			continue;
+		const char *best = NULL;
+		size_t best_d = 3;
+		for (size_t g = 0; g < r->ngroups; g++)
+			for (size_t p = 0; p < r->groups[g].npeople; p++) {
+				const char *other = r->groups[g].people[p].handle;
+				size_t d = other ? str_edit_distance(h, other) : best_d;
+				if (d < best_d) {
+					best_d = d;
+					best = other;
+				}
+			}
+		buf_addf(out, "identities.%s: warning: no one in the roster has this handle", h);
+		if (best)
+			buf_addf(out, " (did you mean \"%s\"?)", best);
+		buf_addc(out, '\n');
+	}
+}
+
 static int verb_check_config(const struct options *o)
 {
-	struct buf problems = BUF_INIT, names = BUF_INIT;
+	struct buf problems = BUF_INIT, names = BUF_INIT, warnings = BUF_INIT;
 	struct config *c = NULL;
 	struct roster *r = NULL;
 	char msg[512];
@@ -220,11 +246,14 @@ static int verb_check_config(const struct options *o)
 					 a->string, a->string);
 		}
 		config_missing_secrets(c, &problems);
+		warn_unknown_handles(c, r, &warnings);
 	}
 	if (problems.len) {
 		fwrite(problems.data, 1, problems.len, stdout);
+		fwrite(buf_str(&warnings), 1, warnings.len, stdout);
 		goto cleanup;
 	}
+	fwrite(buf_str(&warnings), 1, warnings.len, stdout);
 	printf("config OK: %s; roster %s (%zu modules and libraries); adapters: %s; "
 	       "%zu mapped handles; database %s\n",
 	       c->path ? c->path : "built-in defaults",
@@ -236,6 +265,7 @@ cleanup:
 	config_free(c);
 	buf_release(&problems);
 	buf_release(&names);
+	buf_release(&warnings);
 	return rc;
 }
 

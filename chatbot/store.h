@@ -22,7 +22,8 @@
  *
  * Durability: WAL with synchronous=NORMAL.  A committed transaction
  * survives a crash of the process (SIGKILL) at any point; only a power loss
- * can drop the last commits.
+ * can drop the last commits.  The WAL is checkpointed every 16384 pages
+ * (64 MB) and trimmed to 16 MB afterwards.
  *
  * Ownership: store_open() returns a store freed by store_close().  Getters
  * returning char * return a malloc'd copy the caller frees.

@@ -526,7 +526,10 @@ int cmd_amend(struct command_ctx *ctx)
 		ret = govcmd_store_failed(ctx, rc);
 		goto cleanup;
 	}
-	struct buf detail = BUF_INIT;
+	if ((ret = govcmd_still_open(ctx, it.id)) != 0)
+		goto cleanup;
+	ret = CMD_ERROR;
+	struct buf detail = BUF_INIT, what = BUF_INIT;
 	if (removal) {
 		sqlite3_stmt *st = store_stmt(bot->store,
 			"UPDATE items SET text = ?1 WHERE id = ?2 AND state = 'open'");
@@ -537,13 +540,15 @@ int cmd_amend(struct command_ctx *ctx)
 			rc = store_check(bot->store, sqlite3_step(st), "amend");
 			sqlite3_reset(st);
 		}
-		buf_adds(&detail, "reason");
+		buf_adds(&what, "reason");
+		buf_addf(&detail, "reason: %s", reason);
 	} else {
 		for (int i = 0; rc == STORE_OK && i < NFIELDS; i++) {
 			if (!vals[i])
 				continue;
 			rc = insert_field(bot->store, it.id, field_names[i], vals[i], ctx->caller->id, now);
-			buf_addf(&detail, "%s%s", detail.len ? ", " : "", field_names[i]);
+			buf_addf(&what, "%s%s", what.len ? ", " : "", field_names[i]);
+			buf_addf(&detail, "%s%s: %s", detail.len ? "; " : "", field_names[i], vals[i]);
 		}
 	}
 	if (rc == STORE_OK)
@@ -551,13 +556,14 @@ int cmd_amend(struct command_ctx *ctx)
 				 it.id, buf_str(&detail));
 	if (rc == STORE_OK)
 		rc = store_commit(bot->store);
+	buf_release(&detail);
 	if (rc != STORE_OK) {
-		buf_release(&detail);
+		buf_release(&what);
 		ret = govcmd_store_failed(ctx, rc);
 		goto cleanup;
 	}
-	reply_textf(ctx->reply, "Updated %s of %s %lld.", buf_str(&detail), gov_item_noun(&it), it.id);
-	buf_release(&detail);
+	reply_textf(ctx->reply, "Updated %s of %s %lld.", buf_str(&what), gov_item_noun(&it), it.id);
+	buf_release(&what);
 	if (removal) {
 		free(it.text);
 		it.text = xstrdup(reason);
@@ -615,6 +621,9 @@ static int add_letter(struct command_ctx *ctx, const char *kind)
 		ret = govcmd_store_failed(ctx, rc);
 		goto cleanup;
 	}
+	if ((ret = govcmd_still_open(ctx, it.id)) != 0)
+		goto cleanup;
+	ret = CMD_ERROR;
 	sqlite3_stmt *st = store_stmt(bot->store, "INSERT INTO letters(item_id, kind, by_id, by_handle,"
 				      " text, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 	rc = st ? STORE_OK : STORE_ERR;
@@ -685,6 +694,9 @@ int cmd_recuse(struct command_ctx *ctx)
 		ret = govcmd_store_failed(ctx, rc);
 		goto cleanup;
 	}
+	if ((ret = govcmd_still_open(ctx, it.id)) != 0)
+		goto cleanup;
+	ret = CMD_ERROR;
 	sqlite3_stmt *st = store_stmt(bot->store, "INSERT INTO recusals(item_id, handle, reason, at)"
 				      " VALUES (?1, ?2, ?3, ?4)");
 	rc = st ? STORE_OK : STORE_ERR;

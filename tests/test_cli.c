@@ -665,6 +665,24 @@ START_TEST(test_check_config_ok)
 }
 END_TEST
 
+/* A mapped handle the roster lacks is a warning with a suggestion, not a failure. */
+START_TEST(test_check_config_handle_typo)
+{
+	struct proc p;
+	const char *cfg = write_text("g.json", "{\"identities\":{\"soumtih\":[\"console:s\"],"
+				     "\"newperson\":[\"slack:U9\"]}}");
+	const char *args[] = { "check-config", "--config", cfg, NULL };
+	run(args, NULL, NULL, &p);
+	ck_assert_int_eq(p.status, 0);
+	const char *o = buf_str(&p.out);
+	ck_assert_msg(strstr(o, "identities.soumtih: warning: no one in the roster has this handle "
+			      "(did you mean \"soumith\"?)\n"), "%s", o);
+	ck_assert(strstr(o, "identities.newperson: warning: no one in the roster has this handle\n"));
+	ck_assert(strstr(o, "config OK: "));
+	proc_release(&p);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -691,6 +709,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_run_delivers_outbox_once);
 	tcase_add_test(tc, test_ask_shares_database);
 	tcase_add_test(tc, test_check_config_ok);
+	tcase_add_test(tc, test_check_config_handle_typo);
 	tcase_add_test(tc, test_malformed_roster);
 	tcase_add_test(tc, test_broken_config_for_run_and_ask);
 	suite_add_tcase(s, tc);

@@ -309,6 +309,29 @@ START_TEST(test_locked_database_process)
 }
 END_TEST
 
+/* Two processes decide the same nomination at once: exactly one decision
+ * is recorded and announced; the other is told it was already decided. */
+START_TEST(test_concurrent_decides)
+{
+	ask_ok("console:carol", "nominate @newbie for torch.nn contributions: a interactions: b support: c");
+	const char *a1[] = { "ask", "--config", cfg, "--as", "console:ed", "decide 1 accept first", NULL };
+	const char *a2[] = { "ask", "--config", cfg, "--as", "console:soumith", "decide 1 reject second", NULL };
+	struct child c1, c2;
+	start(&c1, a1, NULL, NULL);
+	start(&c2, a2, NULL, NULL);
+	int r1 = finish(&c1), r2 = finish(&c2);
+	ck_assert_msg((r1 == 0) != (r2 == 0), "exits %d and %d:\n%s\n%s", r1, r2, buf_str(&c1.text),
+		      buf_str(&c2.text));
+	const char *loser = r1 == 0 ? buf_str(&c2.text) : buf_str(&c1.text);
+	ck_assert_msg(strstr(loser, "already decided") != NULL, "loser said: %s", loser);
+	buf_release(&c1.text);
+	buf_release(&c2.text);
+	ck_assert_int_eq(db_count("SELECT count(*) FROM decisions"), 1);
+	ck_assert_int_eq(db_count("SELECT count(*) FROM outbox"), 1);
+	ck_assert_int_eq(db_count("SELECT count(*) FROM items WHERE state = 'open'"), 0);
+}
+END_TEST
+
 static Suite *crash_suite(void)
 {
 	Suite *su = suite_create("crash");
@@ -318,6 +341,7 @@ static Suite *crash_suite(void)
 	tcase_add_test(tc, test_crash_between_commit_and_delivery);
 	tcase_add_test(tc, test_flow_through_ask_processes);
 	tcase_add_test(tc, test_locked_database_process);
+	tcase_add_loop_test(tc, test_concurrent_decides, 0, 3);
 	suite_add_tcase(su, tc);
 	return su;
 }

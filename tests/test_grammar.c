@@ -30,6 +30,10 @@ static const struct gcase cases[] = {
 	{ "   /gov   who    torch.nn   ", 1, 1, "who", "torch.nn" },
 	{ "\t!gov\tlead", 1, 1, "lead", "" },
 	{ "/gov:help", 1, 1, "help", "" },
+	{ "@govbot:example.org who torch.nn", 1, 1, "who", "torch.nn" },
+	{ "@govbot:matrix.example.org:8448: lead", 1, 1, "lead", "" },
+	{ "hi @govbot:example.org core", 1, 1, "core", "" },
+	{ "@govbot:who torch.nn", 1, 1, "who", "torch.nn" },
 	/* prefix alone: help */
 	{ "/gov", 1, 1, "", "" },
 	{ "!gov   ", 1, 1, "", "" },

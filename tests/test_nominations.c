@@ -12,6 +12,7 @@
 #include "chatbot/gov.h"
 #include "chatbot/roster.h"
 #include "commands/commands.h"
+#include "commands/govcmd.h"
 
 static char dir[256];
 static char cfg[300];
@@ -607,6 +608,28 @@ START_TEST(test_unwritable_midway_rolls_back)
 }
 END_TEST
 
+/* The re-check under the write lock: an item closed between the
+ * authorize hook and the write refuses and rolls back. */
+START_TEST(test_still_open_recheck)
+{
+	ok(complete_nn, "console:carol");
+	struct caller who = { "console:carol", NULL };
+	struct command_ctx ctx = { &bot, commands_find("support"), &who, "console", "1 x", reply };
+	ck_assert_int_eq(store_begin(bot.store), STORE_OK);
+	ck_assert_int_eq(govcmd_still_open(&ctx, 1), 0);
+	ck_assert(store_in_tx(bot.store));
+	store_rollback(bot.store);
+	ok("decide 1 accept fine", "console:ed");
+	ck_assert_int_eq(store_begin(bot.store), STORE_OK);
+	ck_assert_int_eq(govcmd_still_open(&ctx, 1), CMD_REFUSED);
+	ck_assert(!store_in_tx(bot.store));
+	struct buf b = BUF_INIT;
+	reply_render(reply, DIALECT_CONSOLE, &b);
+	ck_assert_ptr_nonnull(strstr(buf_str(&b), "was closed a moment ago (accepted); nothing was changed"));
+	buf_release(&b);
+}
+END_TEST
+
 static const char sunset_roster[] =
 	"# PyTorch Governance | Maintainers\n\n"
 	"## Lead Core Maintainer (BDFL)\n\n- Soumith Chintala ([soumith](https://github.com/soumith))\n\n"
@@ -668,6 +691,7 @@ static Suite *nominations_suite(void)
 	tcase_add_test(tc, test_locked_database_loses_nothing);
 	tcase_add_test(tc, test_unwritable_midway_rolls_back);
 	tcase_add_test(tc, test_sunsetted_module_takes_no_nominations);
+	tcase_add_test(tc, test_still_open_recheck);
 	suite_add_tcase(su, tc);
 	return su;
 }
