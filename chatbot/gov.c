@@ -253,15 +253,16 @@ int gov_may_decide(struct govbot *bot, const struct gov_item *it, const char *ha
 		return CMD_REFUSED;
 	}
 	if (it->subject && str_ieq(it->subject, handle)) {
-		buf_addf(why, "%s %lld is about you, @%s: nobody decides their own case; another of %s "
-			 "has to", noun, it->id, handle, core ? "the core maintainers (through the lead)" : body);
-		if (core)
-			buf_adds(why, " (with the lead conflicted, the core maintainers can hold a motion)");
+		buf_addf(why, "%s %lld is about you, @%s: nobody decides their own case; another core "
+			 "maintainer has to", noun, it->id, handle);
 		return CMD_REFUSED;
 	}
 	if (gov_is_recused(bot->store, it->id, handle)) {
 		buf_addf(why, "you recused yourself from %s %lld, so you no longer decide it", noun, it->id);
-		if (!core)
+		if (core)
+			buf_adds(why, "; with the lead recused, the core maintainers can settle it by a "
+				 "motion (`propose core TEXT`)");
+		else
 			buf_adds(why, "; another core maintainer can");
 		return CMD_REFUSED;
 	}

@@ -304,6 +304,21 @@ START_TEST(test_recuse)
 }
 END_TEST
 
+START_TEST(test_recused_lead)
+{
+	ok("nominate @newbie for core contributions: a interactions: b support: c", "console:carol");
+	ok("recuse 1 we work together", "console:soumith");
+	long long before[NSNAP];
+	snapshot(before);
+	ck_assert_int_eq(ask("decide 1 accept fine", "console:soumith"), CMD_REFUSED);
+	has("recused");
+	has("propose core");
+	ck_assert_int_eq(ask("decide 1 accept fine", "console:ed"), CMD_REFUSED);
+	has("only the lead core maintainer decides");
+	unchanged(before);
+}
+END_TEST
+
 /* ---- who decides --------------------------------------------------------- */
 
 struct perm_case {
@@ -680,6 +695,7 @@ static Suite *nominations_suite(void)
 	tcase_add_test(tc, test_amend_by_nominator_only);
 	tcase_add_test(tc, test_letters);
 	tcase_add_test(tc, test_recuse);
+	tcase_add_test(tc, test_recused_lead);
 	tcase_add_loop_test(tc, test_who_decides, 0, (int)ARRAY_SIZE(perms));
 	tcase_add_test(tc, test_decide_refusals);
 	tcase_add_test(tc, test_accept_changes_roster_and_announces);
