@@ -174,7 +174,8 @@ static void start_server(const char *scenario)
 	FILE *f = fopen(R.cfg, "w");
 	ck_assert(f != NULL);
 	fprintf(f, "{\"adapters\":{\"slack\":{\"api_url\":\"http://127.0.0.1:%d/api/\","
-		   "\"announce_channel\":\"C0ANNOUNCE\"}},\"database\":\"%s/db.sqlite3\"}\n",
+		   "\"announce_channel\":\"C0ANNOUNCE\"}},\"database\":\"%s/db.sqlite3\","
+		   "\"identities\":{\"ezyang\":[\"slack:UEZYANG\"],\"soumith\":[\"slack:USOUMITH\"]}}\n",
 		R.port, R.dir);
 	fclose(f);
 }
@@ -208,6 +209,39 @@ static void start_bot(void)
 		execl(govbot, govbot, "run", "--config", R.cfg, (char *)NULL);
 		_exit(127);
 	}
+}
+
+/* Runs `govbot ask --config CFG --as ID TEXT` to its end; returns its exit
+ * code (-1 when it did not exit normally within 20 s). */
+static int ask(const char *as, const char *text)
+{
+	const char *govbot = env_or("GOVBOT", "build/govbot");
+	char out[200];
+	int status;
+
+	snprintf(out, sizeof out, "%s/out.txt", R.dir);
+	pid_t p = fork();
+	ck_assert(p >= 0);
+	if (p == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int null = open("/dev/null", O_RDONLY);
+		int o = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (null < 0 || o < 0)
+			_exit(127);
+		dup2(null, 0);
+		dup2(o, 1);
+		dup2(o, 2);
+		setenv("SLACK_APP_TOKEN", APP_TOKEN, 1);
+		setenv("SLACK_BOT_TOKEN", BOT_TOKEN, 1);
+		execl(govbot, govbot, "ask", "--config", R.cfg, "--as", as, text, (char *)NULL);
+		_exit(127);
+	}
+	for (double until = now() + 20; now() < until; usleep(10000))
+		if (waitpid(p, &status, WNOHANG) == p)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	kill(p, SIGKILL);
+	waitpid(p, NULL, 0);
+	return -1;
 }
 
 /* Waits up to secs for govbot to exit by itself; true when it did. */
@@ -543,6 +577,11 @@ START_TEST(own_and_bot_messages_ignored)
 	usleep(300000);
 	reload();
 	ck_assert_msg(posts_to("D111") == 0, "govbot answered its own or another bot's message");
+	ck_assert_msg(posts_to("C111") == 0,
+		      "govbot answered a channel message event (a mention comes as app_mention)");
+	ck_assert_int_eq(acks_of("57d6a792-4d35-4d0b-b6aa-3361493e1caf"), 1); /* interactive */
+	ck_assert_int_eq(acks_of(DM_ENV), 1); /* the channel message event */
+	ck_assert_int_eq(count_api("chat.postMessage", -1), 1);
 	ck_assert_int_eq(acks_of("env-own"), 1);
 	ck_assert_int_eq(acks_of("env-bot"), 1);
 	ck_assert_int_eq(acks_of("env-own-botid"), 1);
@@ -884,6 +923,39 @@ START_TEST(mrkdwn_injection_defused)
 }
 END_TEST
 
+START_TEST(announcement_posted_once_with_blocks)
+{
+	start_server("announce");
+	ck_assert_int_eq(ask("slack:UEZYANG", "nominate @newbie for torch.nn contributions: many "
+			     "fixes interactions: kind reviews support: the NN maintainers agree"), 0);
+	ck_assert_int_eq(ask("slack:USOUMITH", "decide 1 accept steady work <!channel> & <@U999>"), 0);
+	start_bot();
+	WAIT(15, posts_to("C0ANNOUNCE") >= 1);
+	const cJSON *p = post_to("C0ANNOUNCE", 0);
+	ck_assert_msg(p != NULL, "the decision was not announced in announce_channel");
+	const cJSON *body = cJSON_GetObjectItemCaseSensitive(p, "body");
+	const cJSON *blocks = cJSON_GetObjectItemCaseSensitive(body, "blocks");
+	ck_assert_msg(cJSON_IsArray(blocks) && cJSON_GetArraySize(blocks) > 0,
+		      "the announcement has no Block Kit blocks");
+	ck_assert_msg(str_of(body, "text") && *str_of(body, "text"),
+		      "the announcement has no plain-text fallback");
+	char *t = texts(body);
+	ck_assert_msg(contains_ci(t, "newbie") && contains_ci(t, "steady work") && strstr(t, "1"),
+		      "the announcement does not say what was decided and why: \"%s\"", t);
+	check_inert("announcement", t);
+	free(t);
+	/* Delivered from the outbox once: a restart must not post it again. */
+	stop_bot_cleanly();
+	start_bot();
+	WAIT(15, count_recs("ws_hello", NULL, NULL) >= 2);
+	usleep(1000000);
+	reload();
+	ck_assert_msg(posts_to("C0ANNOUNCE") == 1, "announced %d times, want once",
+		      posts_to("C0ANNOUNCE"));
+	finish();
+}
+END_TEST
+
 static Suite *slack_suite(void)
 {
 	Suite *s = suite_create("slack");
@@ -910,6 +982,7 @@ static Suite *slack_suite(void)
 		{ "big", one_megabyte_frame_survived, 1 },
 		{ "fragments", fragmented_frames_reassembled, 1 },
 		{ "injection", mrkdwn_injection_defused, 1 },
+		{ "announce", announcement_posted_once_with_blocks, 1 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		TCase *tc = tcase_create(cases[i].name);
