@@ -45,6 +45,7 @@
 struct conn {
 	int fd;
 	bool ws;          /* upgraded to the Socket Mode link */
+	bool continued;   /* "100 Continue" sent for the request being read */
 	char *in;         /* unread bytes */
 	size_t len, cap;
 	char *msg;        /* a fragmented message being reassembled */
@@ -273,8 +274,14 @@ static size_t http_request(struct conn *c)
 	memcpy(head, c->in, hlen);
 	head[hlen] = '\0';
 	size_t body = header(head, "Content-Length", val, sizeof val) ? strtoul(val, NULL, 10) : 0;
-	if (c->len < hlen + body)
+	if (c->len < hlen + body) {
+		if (!c->continued && header(head, "Expect", val, sizeof val) &&
+		    strcasecmp(val, "100-continue") == 0)
+			write_all(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+		c->continued = true;
 		return 0;
+	}
+	c->continued = false;
 	const char *auth = header(head, "Authorization", val, sizeof val);
 	bool app = auth && strcmp(auth, "Bearer " APP_TOKEN) == 0;
 	bool botk = auth && strcmp(auth, "Bearer " BOT_TOKEN) == 0;

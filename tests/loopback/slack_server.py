@@ -549,7 +549,7 @@ class Server:
     async def handle(self, reader, writer):
         try:
             while True:
-                req = await self.read_request(reader)
+                req = await self.read_request(reader, writer)
                 if req is None:
                     break
                 if req["path"].startswith("/link/") or req["path"] == "/link":
@@ -574,7 +574,7 @@ class Server:
             except Exception:  # noqa: BLE001
                 pass
 
-    async def read_request(self, reader):
+    async def read_request(self, reader, writer):
         try:
             head = await reader.readuntil(b"\r\n\r\n")
         except asyncio.IncompleteReadError as e:
@@ -597,6 +597,10 @@ class Server:
             k = k.strip().lower()
             headers[k] = (headers[k] + ", " + v.strip()) if k in headers else v.strip()
         body = b""
+        if headers.get("expect", "").lower() == "100-continue":
+            # libcurl asks before sending a larger POST body (RFC 9110 10.1.1).
+            writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            await writer.drain()
         if headers.get("transfer-encoding", "").lower() == "chunked":
             while True:
                 size_line = await reader.readuntil(b"\r\n")
