@@ -531,6 +531,31 @@ START_TEST(slash_command_answered_in_ack)
 }
 END_TEST
 
+START_TEST(slash_command_answered_through_response_url)
+{
+	run_scenario("slash_response_url");
+	WAIT(15, count_api("response_url", -1) >= 1);
+	const cJSON *ack = ack_of(SLASH_ENV);
+	ck_assert_msg(ack != NULL, "the slash command envelope was never acked");
+	const cJSON *r = nth_rec("http", "api", "response_url", 0);
+	ck_assert_msg(r != NULL, "nothing POSTed to response_url (accepts_response_payload is false)");
+	double sent = t_of(nth_rec("sent", "envelope_id", SLASH_ENV, 0));
+	ck_assert_msg(t_of(ack) - sent < 3.0, "acked after %.3f s; Slack waits 3 s", t_of(ack) - sent);
+	const cJSON *body = cJSON_GetObjectItemCaseSensitive(r, "body");
+	char *t = texts(body);
+	ck_assert_msg(says_nn(t), "response_url body does not name torch.nn's maintainers: \"%s\"", t);
+	free(t);
+	ck_assert_msg(field_is(r, "method", "POST"), "response_url not POSTed");
+	ck_assert_msg(!str_of(r, "auth") || !strstr(str_of(r, "auth"), "xoxb-"),
+		      "the bot token was sent to response_url");
+	usleep(300000);
+	reload();
+	ck_assert_int_eq(count_api("response_url", -1), 1);
+	ck_assert_int_eq(count_api("chat.postMessage", -1), 0);
+	finish();
+}
+END_TEST
+
 START_TEST(mention_answered_in_thread)
 {
 	run_scenario("mention");
@@ -743,16 +768,23 @@ START_TEST(unavailable_then_posted)
 }
 END_TEST
 
+/* A fatal auth error from either token's first call: scenario, method. */
+static const char *const fatal_auth[][2] = {
+	{ "invalid_auth", "apps.connections.open" },
+	{ "bot_invalid_auth", "auth.test" },
+};
+
 START_TEST(invalid_auth_is_fatal)
 {
-	run_scenario("invalid_auth");
+	const char *method = fatal_auth[_i][1];
+
+	run_scenario(fatal_auth[_i][0]);
 	ck_assert_msg(bot_exited(15), "govbot still runs 15 s after invalid_auth");
 	ck_assert_msg(WIFEXITED(R.bot_status) && WEXITSTATUS(R.bot_status) != 0,
 		      "govbot ended with status 0x%x, want a non-zero exit", R.bot_status);
 	reload();
-	ck_assert_msg(count_api("apps.connections.open", -1) == 1,
-		      "apps.connections.open called %d times after invalid_auth, want 1",
-		      count_api("apps.connections.open", -1));
+	ck_assert_msg(count_api(method, -1) == 1, "%s called %d times after invalid_auth, want 1",
+		      method, count_api(method, -1));
 	ck_assert_int_eq(count_recs("ws_open", NULL, NULL), 0);
 	char *err = bot_stderr();
 	int lines = 0, errors = 0;
@@ -965,6 +997,7 @@ static Suite *slack_suite(void)
 		int loops;
 	} cases[] = {
 		{ "slash", slash_command_answered_in_ack, 1 },
+		{ "response_url", slash_command_answered_through_response_url, 1 },
 		{ "mention", mention_answered_in_thread, 1 },
 		{ "dm", dm_answered_in_dm, 1 },
 		{ "own", own_and_bot_messages_ignored, 1 },
@@ -975,7 +1008,7 @@ static Suite *slack_suite(void)
 		{ "dead", dead_link_detected_by_ping, 1 },
 		{ "ratelimit", rate_limited_then_posted_after_retry_after, 1 },
 		{ "unavailable", unavailable_then_posted, 1 },
-		{ "invalid_auth", invalid_auth_is_fatal, 1 },
+		{ "invalid_auth", invalid_auth_is_fatal, 2 },
 		{ "link_disabled", link_disabled_stops_without_reconnect, 1 },
 		{ "too_many", too_many_websockets_backs_off, 1 },
 		{ "malformed", malformed_frames_survived, 1 },

@@ -166,6 +166,11 @@ class Bot:
         return None
 
     async def post(self, body):
+        if "_url" in body:
+            url = body.pop("_url")
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, lambda: self.call("", None, body, url=url))
+            return
         ans = await self.api_call("chat.postMessage", self.bot, body)
         if ans and not ans.get("ok"):
             log("warn", "chat.postMessage failed: %s" % ans.get("error"))
@@ -196,7 +201,12 @@ class Bot:
         if not isinstance(payload, dict):
             return None, None
         if typ == "slash_commands":
-            return {"text": answer(payload.get("text", ""))}, None
+            ans = {"text": answer(payload.get("text", ""))}
+            if env.get("accepts_response_payload"):
+                return ans, None
+            ans["response_type"] = "ephemeral"
+            ans["_url"] = payload.get("response_url")
+            return None, ans
         if typ != "events_api":
             return None, None
         ev = payload.get("event") or {}
