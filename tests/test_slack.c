@@ -903,8 +903,9 @@ START_TEST(fragmented_frames_reassembled)
 	t = post_text("D1", 0);
 	ck_assert_msg(says_autograd(t), "fragmented DM misread: \"%s\"", t);
 	free(t);
-	ck_assert_msg(count_recs("pong", NULL, NULL) >= 4,
-		      "pings between fragments not answered with pongs (%d)", count_recs("pong", NULL, NULL));
+	/* RFC 6455 5.5.3: pings not yet answered may get one pong, for the latest. */
+	ck_assert_msg(count_recs("pong", NULL, NULL) >= 1,
+		      "pings between fragments not answered with a pong");
 	finish();
 }
 END_TEST
