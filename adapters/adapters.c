@@ -6,6 +6,7 @@
 
 const struct adapter *const adapters_all[] = {
 	&adapter_console,
+	&adapter_slack,
 	NULL,
 };
 

@@ -3,20 +3,20 @@
  * command (with or without /gov), answered on standard output in the
  * console dialect.  The caller is console:$USER.
  *
- * The work is split so the shared event loop can take it over: read_some()
- * reads what the descriptor has, feed() cuts it into lines (bounded: a line
+ * It runs on the shared loop (chatbot/host.h), standard input adopted as a
+ * raw file descriptor: read_some() reads what the descriptor has, feed()
+ * cuts it into lines (bounded: a line
  * longer than GOVBOT_MAX_INPUT keeps its first GOVBOT_MAX_INPUT + 1 bytes,
  * the rest is discarded, and the dispatcher refuses it as too long),
  * handle_line() answers one line.
  */
 #include "adapters/adapter.h"
-#include "adapters/console.h"
 #include "chatbot/dispatch.h"
+#include "chatbot/host.h"
 #include "chatbot/identity.h"
 #include "chatbot/log.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +33,14 @@ struct console {
 	char line[GOVBOT_MAX_INPUT + 2];   /* the line so far, NUL-terminated */
 	size_t len;
 	bool overlong;                     /* past GOVBOT_MAX_INPUT: discarding */
+	bool at_prompt;                    /* "gov> " shown, nothing typed since */
 	struct reply *reply;
 	struct buf rendered;
+	/* hosted on the shared loop (govbot run): stdin is an adopted fd */
+	struct adapter_host *host;
+	struct loop_handler handler;
+	struct lws *wsi;
+	bool ended;
 };
 
 static const char *const console_secrets[] = { NULL };
@@ -62,6 +68,7 @@ static void prompt(struct console *c)
 	if (c->interactive) {
 		fputs(PROMPT, c->out);
 		fflush(c->out);
+		c->at_prompt = true;
 	}
 }
 
@@ -80,7 +87,7 @@ static void handle_line(struct console *c, const char *text, size_t len)
 		.text = text, .len = len, .caller_id = c->caller, .place = "console",
 		.require_prefix = false,
 	};
-	int rc = dispatch_line(c->bot, &req, c->reply);
+	int rc = c->host ? host_dispatch(c->host, &req, c->reply) : dispatch_line(c->bot, &req, c->reply);
 	if (rc == DISPATCH_IGNORED)
 		return;
 	buf_reset(&c->rendered);
@@ -95,6 +102,7 @@ static void handle_line(struct console *c, const char *text, size_t len)
 
 static void end_line(struct console *c)
 {
+	c->at_prompt = false;
 	c->line[c->len] = '\0';
 	handle_line(c, c->line, c->len);
 	c->len = 0;
@@ -134,67 +142,104 @@ static int read_some(struct console *c)
 	return 0;
 }
 
-int console_run(struct govbot *bot, int in_fd, FILE *out, int interactive, volatile sig_atomic_t *stop)
-{
-	struct console c;
-	int rc = 0;
-	console_init(&c, bot, in_fd, out, interactive != 0);
-	if (c.interactive)
-		fprintf(out, "govbot: ask about the maintainers and the governance process; "
-			"type help, or Ctrl-D to leave.\n");
-	prompt(&c);
-	while (!*stop) {
-		struct pollfd p = { .fd = in_fd, .events = POLLIN };
-		int n = poll(&p, 1, -1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			log_error("console", "poll: %s", strerror(errno));
-			rc = -1;
-			break;
-		}
-		int r = read_some(&c);
-		if (r < 0) {
-			log_error("console", "reading standard input: %s", strerror(errno));
-			rc = -1;
-			break;
-		}
-		if (r > 0)
-			break;
-		if (ferror(out)) {
-			log_error("console", "cannot write the answers: standard output is closed");
-			rc = -1;
-			break;
-		}
-	}
-	if (c.interactive)
-		fputc('\n', out);
-	fflush(out);
-	console_release(&c);
-	return rc;
-}
-
 /* Prints an announcement on standard output; delivered as soon as written. */
 static int console_announce(void *state, const char *key, const struct reply *text)
 {
+	struct console *c = state;
 	struct buf b = BUF_INIT;
-	FILE *out = state ? ((struct console *)state)->out : stdout;
+	FILE *out = c ? c->out : stdout;
 	reply_render(text, DIALECT_CONSOLE, &b);
 	while (b.len && b.data[b.len - 1] == '\n')
 		b.data[--b.len] = '\0';
+	bool reprompt = c && c->at_prompt;
+	if (reprompt)
+		fputc('\n', out);   /* not on the prompt's line */
 	fprintf(out, "[announcement] %s\n", buf_str(&b));
+	if (reprompt)
+		prompt(c);        /* and the prompt again under it */
 	fflush(out);
 	buf_release(&b);
-	return ferror(out) ? -1 : 0;
+	if (ferror(out))
+		return -1;
+	if (c && c->host)
+		host_announce_done(c->host, key, true);
+	return 0;
+}
+
+/* Standard input became readable (or reached its end). */
+static int console_on_input(struct lws *wsi, enum lws_callback_reasons reason, void *arg,
+			    void *in, size_t len)
+{
+	struct console *c = arg;
+	bool hangup = reason == LWS_CALLBACK_RAW_CLOSE_FILE;
+	if (hangup)
+		c->wsi = NULL;   /* lws saw the end (POLLHUP) and closes it */
+	else if (reason != LWS_CALLBACK_RAW_RX_FILE)
+		return 0;
+	if (c->ended)
+		return 0;
+	int r = read_some(c);
+	while (hangup && r == 0)   /* drain what is left before the end */
+		r = read_some(c);
+	bool broken = ferror(c->out) != 0;
+	if (r == 0 && !broken)
+		return 0;
+	if (r < 0)
+		log_error("console", "reading standard input: %s", strerror(errno));
+	else if (broken)
+		log_error("console", "cannot write the answers: standard output is closed");
+	if (c->interactive)
+		fputc('\n', c->out);
+	fflush(c->out);
+	c->ended = true;
+	host_adapter_ended(c->host, &adapter_console, r < 0 || broken);
+	return -1;   /* closes the wsi and our copy of the descriptor */
+}
+
+static int console_start(struct adapter_host *host, void **state)
+{
+	int fd = dup(STDIN_FILENO);
+	if (fd < 0) {
+		log_error("console", "cannot read standard input: %s", strerror(errno));
+		return -1;
+	}
+	struct console *c = xmalloc(sizeof(*c));
+	console_init(c, host_bot(host), fd, stdout, isatty(STDIN_FILENO) != 0);
+	c->host = host;
+	c->handler.fn = console_on_input;
+	c->handler.arg = c;
+	if (c->interactive)
+		fprintf(c->out, "govbot: ask about the maintainers and the governance process; "
+			"type help, or Ctrl-D to leave.\n");
+	c->wsi = loop_adopt_fd(host_loop(host), fd, &c->handler);
+	if (!c->wsi) {
+		console_release(c);
+		free(c);
+		return -1;
+	}
+	log_info("console", "ready");
+	prompt(c);
+	*state = c;
+	return 0;
+}
+
+static void console_stop(void *state)
+{
+	struct console *c = state;
+	if (c->wsi)
+		lws_set_opaque_user_data(c->wsi, NULL);   /* lws closes it with the loop */
+	if (c->interactive && !c->ended)
+		fputc('\n', c->out);
+	fflush(c->out);
+	console_release(c);
+	free(c);
 }
 
 const struct adapter adapter_console = {
 	.name = "console",
 	.dialect = DIALECT_CONSOLE,
 	.secrets = console_secrets,
-	/* start/stop arrive with the shared loop (issue 4); until then `run`
-	 * drives the console through console_run(). */
-	.start = NULL,
+	.start = console_start,
 	.announce = console_announce,
-	.stop = NULL,
+	.stop = console_stop,
 };

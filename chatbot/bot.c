@@ -3,6 +3,7 @@
 #include "chatbot/config.h"
 #include "chatbot/gov.h"
 #include "chatbot/grammar.h"
+#include "chatbot/motion.h"
 #include "chatbot/roster.h"
 #include "chatbot/store.h"
 
@@ -65,6 +66,8 @@ int bot_open(struct govbot *bot, const char *config_path, unsigned flags, struct
 				 store_errmsg(bot->store));
 			goto fail;
 		}
+		/* motions and elections whose deadline passed while no process ran */
+		motion_close_expired(bot, bot_now(bot));
 	}
 
 	bot->grammar = grammar_new(bot->config->bot_name);
@@ -95,5 +98,13 @@ long long bot_now(const struct govbot *bot)
 {
 	if (bot && bot->now_override)
 		return bot->now_override;
+	/* tests: GOVBOT_NOW=SECONDS fixes "now" for a whole process */
+	const char *env = getenv("GOVBOT_NOW");
+	if (env && *env) {
+		char *end;
+		long long v = strtoll(env, &end, 10);
+		if (*end == '\0' && v > 0)
+			return v;
+	}
 	return time_now_s();
 }

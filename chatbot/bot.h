@@ -36,7 +36,8 @@ int bot_open(struct govbot *bot, const char *config_path, unsigned flags, struct
 /* Frees everything bot_open() made; bot is zeroed.  Safe on a zeroed bot. */
 void bot_close(struct govbot *bot);
 
-/* Seconds since the epoch, or now_override when set. */
+/* Seconds since the epoch: now_override when set, else $GOVBOT_NOW when set
+ * (a positive integer), else the clock. */
 long long bot_now(const struct govbot *bot);
 
 #endif

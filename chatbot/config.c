@@ -647,11 +647,14 @@ int config_load_partial(const char *path, struct config **partial, struct buf *p
 		problem(&ck, "(root)", "not valid JSON: the file is not UTF-8 text");
 		goto cleanup;
 	}
+	const char *start = text;
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		start += 3;   /* a UTF-8 byte order mark, as some editors write */
 	const char *end = NULL;
-	root = cJSON_ParseWithLengthOpts(text, len, &end, false);
+	root = cJSON_ParseWithLengthOpts(start, len - (size_t)(start - text), &end, false);
 	if (!root) {
 		struct buf where = BUF_INIT;
-		if (str_skip_space(text)[0] == '\0') {
+		if (str_skip_space(start)[0] == '\0') {
 			buf_adds(&where, "the file is empty");
 		} else {
 			const char *at = cJSON_GetErrorPtr();

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chatbot/gov.h"
 #include "chatbot/grammar.h"
 #include "chatbot/identity.h"
 #include "chatbot/log.h"
@@ -182,6 +183,8 @@ int dispatch_line(struct govbot *bot, const struct dispatch_request *req, struct
 	memcpy(args, p.args, an);
 	args[an] = '\0';
 
+	/* decisions other processes (`govbot ask`) stored count from now on */
+	gov_roster_sync(bot);
 	struct caller caller = { req->caller_id, NULL };
 	if (req->caller_id)
 		caller.handle = identity_handle(bot, req->caller_id);

@@ -10,6 +10,8 @@
 
 #include "chatbot/config.h"
 #include "chatbot/log.h"
+#include "chatbot/motion.h"
+#include "chatbot/reply.h"
 #include "chatbot/roster.h"
 #include "commands/commands.h"
 
@@ -483,6 +485,39 @@ int gov_tick(struct govbot *bot, const char *target, outbox_deliver_fn *fn, void
 {
 	if (!bot->store)
 		return 0;
+	/* motions and elections past their deadline close (and announce) here */
+	motion_close_expired(bot, bot_now(bot));
 	gov_roster_sync(bot);
 	return outbox_pump(bot->store, bot_now(bot), target, fn, arg);
+}
+
+void gov_format_time(long long at, char *out, size_t n)
+{
+	time_t t = (time_t)at;
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || !strftime(out, n, "%Y-%m-%d %H:%M UTC", &tm))
+		snprintf(out, n, "%lld", at);
+}
+
+void gov_describe_item(struct reply *r, const struct gov_item *it)
+{
+	bool core = it->grp && strcmp(it->grp, GOV_CORE) == 0;
+	if (gov_kind_is_vote(it->kind)) {
+		if (strcmp(it->kind, GOV_ELECT_LEAD) == 0)
+			reply_text(r, "election of the lead core maintainer");
+		else if (strcmp(it->kind, GOV_REMOVE_LEAD) == 0)
+			reply_text(r, "motion to remove the lead core maintainer");
+		else
+			reply_textf(r, "motion of %s: %s", core ? "the core maintainers" :
+				    (it->grp ? it->grp : "?"), it->text ? it->text : "");
+		return;
+	}
+	reply_textf(r, "%s of ", gov_item_noun(it));
+	reply_handle(r, it->subject ? it->subject : "?");
+	if (strcmp(it->kind, GOV_NOMINATE_CORE) == 0)
+		reply_text(r, " as a core maintainer");
+	else if (strcmp(it->kind, GOV_NOMINATE_MODULE) == 0)
+		reply_textf(r, " as a maintainer of %s", it->grp ? it->grp : "?");
+	else
+		reply_textf(r, " from %s", core ? "the core maintainers" : (it->grp ? it->grp : "?"));
 }

@@ -35,6 +35,7 @@
 #include "chatbot/util.h"
 
 struct config;
+struct reply;
 struct roster_group;
 
 /* Item kinds (items.kind). */
@@ -141,10 +142,17 @@ int gov_roster_sync(struct govbot *bot);
 /* bot->roster = copy of bot->base + every stored roster event, in order. */
 int gov_roster_rebuild(struct govbot *bot);
 
-/* A periodic hook for whoever runs the adapters: syncs the roster, then
- * pumps the outbox of target through fn (see outbox.h).  Returns what
+/* A periodic hook for whoever runs the adapters: closes the motions and
+ * elections past their deadline (motion_close_expired), syncs the roster,
+ * then pumps the outbox of target through fn (see outbox.h).  Returns what
  * outbox_pump() returns. */
 int gov_tick(struct govbot *bot, const char *target, outbox_deliver_fn *fn, void *arg);
+
+/* "2026-11-22 02:10 UTC" into out. */
+void gov_format_time(long long at, char *out, size_t n);
+/* Appends "nomination of @alice as a maintainer of NN APIs (torch.nn)",
+ * "removal of @bob from ...", "motion of the core maintainers: TEXT", ... */
+void gov_describe_item(struct reply *r, const struct gov_item *it);
 
 /* The group of the roster that grp (a heading) names, or NULL.  Borrowed. */
 const struct roster_group *gov_find_group(const struct roster *r, const char *grp);

@@ -37,9 +37,10 @@ static const char *const questions[] = {
 	"(*MARK:who)(?:who|what)(?:\\s+is|'s|\\s+are)\\s+(@[^\\s?!]+)",
 	"(*MARK:who)(?:whois|tell\\s+me\\s+about)\\s+(@[^\\s?!]+)",
 	"(*MARK:who)what\\s+(?:roles?|modules?)\\s+(?:does|do)\\s+(@[^\\s?!]+)\\s+(?:have|hold|maintain)",
+	"(*MARK:who)what\\s+(?:does|do)\\s+(@[^\\s?!]+)\\s+(?:maintain|own|do)",
 	/* the lead */
 	"(*MARK:lead)(?:who\\s+is|who's|whos)\\s+(?:the\\s+)?(?:bdfl|lead|leader|project\\s+lead|"
-	"benevolent\\s+dictator)\\b.*",
+	"benevolent\\s+dictator)\\b(?!.*\\b(?:of|for)\\s)(?!\\s+maintainers?\\b).*",
 	"(*MARK:lead)who\\s+leads\\b.*",
 	/* the core maintainers */
 	"(*MARK:core)(?:who\\s+(?:are|is)|list|show(?:\\s+me)?|what\\s+are)\\s+(?:all\\s+)?(?:the\\s+)?"
@@ -54,8 +55,9 @@ static const char *const questions[] = {
 	/* who maintains X */
 	"(*MARK:who)who\\s+(?:maintains|owns|looks\\s+after|is\\s+responsible\\s+for|"
 	"are\\s+(?:the\\s+)?(?:maintainers|owners)\\s+(?:of|for)|"
-	"is\\s+(?:the\\s+)?(?:maintainer|owner)\\s+(?:of|for)|can\\s+review|"
-	"(?:do|should)\\s+i\\s+ask\\s+about)\\s+(.+)",
+	"(?:is|are)\\s+(?:the\\s+)?(?:lead\\s+)?(?:maintainers?|owners?)\\s+(?:of|for)|"
+	"can\\s+review|reviews|knows\\s+about|works\\s+on|"
+	"(?:do|should|can)\\s+i\\s+(?:ask|talk\\s+to)\\s+about)\\s+(.+)",
 	"(*MARK:who)(?:the\\s+)?(?:maintainers|owners)\\s+(?:of|for)\\s+(.+)",
 	/* how things work */
 	"(*MARK:process lead)" HOW "\\b(?:lead|leader|bdfl)\\b.*",
@@ -210,6 +212,19 @@ static bool match(struct grammar *g, pcre2_code *re, const char *s, size_t n, si
 	return true;
 }
 
+/* A cheap gate in front of the prefix pattern: a prefix starts with '/',
+ * '!', '@' or the bot's name. */
+static bool maybe_prefix(const struct grammar *g, const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i == n)
+		return false;
+	char c = s[i];
+	return c == '/' || c == '!' || c == '@' || ((c | 0x20) == (g->name[0] | 0x20));
+}
+
 /* Strips what a question may carry around its argument: "the ", a closing
  * "module"/"library", "please", and trailing punctuation. */
 static void tidy_arg(const char **a, size_t *n)
@@ -238,6 +253,51 @@ static void tidy_arg(const char **a, size_t *n)
 	*n = len;
 }
 
+struct word {
+	const char *s;
+	size_t n;
+};
+#define W(x) { x, sizeof(x) - 1 }
+
+/* Case-insensitive: is s[0..n) one of the words in list[0..count)? */
+static bool word_in(const char *s, size_t n, const struct word *list, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (list[i].n == n && str_ieqn(s, list[i].s, n))
+			return true;
+	return false;
+}
+
+/* A cheap gate in front of the question pattern: every question starts
+ * with one of these words (after an optional greeting), and "who" is a
+ * question only before one of who_next.  Keep in step with questions[];
+ * tests/test_grammar.c holds a case for every form. */
+static bool maybe_question(const char *s, size_t n)
+{
+	static const struct word first[] = {
+		W("who's"), W("whos"), W("what"), W("whois"), W("tell"), W("which"), W("list"),
+		W("show"), W("the"), W("core"), W("maintainers"), W("owners"), W("how"), W("commands"),
+		W("please"), W("please,"), W("pls"), W("hey"), W("hey,"), W("hi"), W("hi,"),
+		W("hello"), W("hello,"),
+	};
+	static const struct word who_next[] = {
+		W("is"), W("are"), W("leads"), W("maintains"), W("owns"), W("looks"), W("can"),
+		W("do"), W("should"), W("reviews"), W("knows"), W("works"),
+	};
+	size_t w = 0;
+	while (w < n && !is_space(s[w]))
+		w++;
+	if (w == 3 && str_ieqn(s, "who", 3)) {
+		while (w < n && is_space(s[w]))
+			w++;
+		size_t w2 = w;
+		while (w2 < n && !is_space(s[w2]) && s[w2] != '?')
+			w2++;
+		return word_in(s + w, w2 - w, who_next, ARRAY_SIZE(who_next));
+	}
+	return word_in(s, w, first, ARRAY_SIZE(first));
+}
+
 /* The command line starts at s[0..n): a question, or WORD ARGS. */
 static void parse_command(struct grammar *g, const char *s, size_t n, struct grammar_parse *out)
 {
@@ -258,7 +318,7 @@ static void parse_command(struct grammar *g, const char *s, size_t n, struct gra
 		return;
 
 	size_t end;
-	if (match(g, g->question, s, line, NULL, &end)) {
+	if (maybe_question(s, line) && match(g, g->question, s, line, NULL, &end)) {
 		const char *mark = (const char *)pcre2_get_mark(g->md);
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(g->md);
 		out->question = true;
@@ -314,7 +374,7 @@ bool grammar_parse(struct grammar *g, const char *text, size_t len, bool require
 		const char *line = text + at;
 		const char *nl = memchr(line, '\n', len - at);
 		size_t n = nl ? (size_t)(nl - line) : len - at;
-		if (match(g, g->prefix, line, n, NULL, &end)) {
+		if (maybe_prefix(g, line, n) && match(g, g->prefix, line, n, NULL, &end)) {
 			out->addressed = true;
 			parse_command(g, line + end, len - at - end, out);
 			return true;
@@ -325,7 +385,7 @@ bool grammar_parse(struct grammar *g, const char *text, size_t len, bool require
 			parse_command(g, text, len, out);
 			return true;
 		}
-		if (match(g, g->mention, line, n, &start, &end)) {
+		if (memchr(line, '@', n) && match(g, g->mention, line, n, &start, &end)) {
 			out->addressed = true;
 			parse_command(g, line + end, len - at - end, out);
 			return true;

@@ -28,4 +28,11 @@ struct lookup_role {
  * Fills up to max entries; returns the total count. */
 size_t lookup_person(const struct roster *r, const char *handle, struct lookup_role *out, size_t max);
 
+/* The index roster_parse()/roster_clone() keep in r->index: every module
+ * heading and alias, lowercased, hashed.  Freed by lookup_index_free()
+ * (roster_free() does it).  Group titles and aliases must not change while
+ * it lives; the roster mutations never touch them. */
+struct lookup_index *lookup_index_build(const struct roster *r);
+void lookup_index_free(struct lookup_index *ix);
+
 #endif

@@ -4,10 +4,10 @@
  * 1 refused/failed/bad config, 2 usage.
  */
 #include "adapters/adapter.h"
-#include "adapters/console.h"
 #include "chatbot/bot.h"
 #include "chatbot/config.h"
 #include "chatbot/dispatch.h"
+#include "chatbot/host.h"
 #include "chatbot/identity.h"
 #include "chatbot/log.h"
 #include "chatbot/reply.h"
@@ -81,14 +81,14 @@ static int usage(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-/* Logs each line of problems as one error event. */
-static void log_lines(const struct buf *problems)
+/* Logs each line of problems as one error event, after prefix. */
+static void log_lines(const char *prefix, const struct buf *problems)
 {
 	const char *s = buf_str(problems);
 	while (*s) {
 		const char *nl = strchr(s, '\n');
 		size_t n = nl ? (size_t)(nl - s) : strlen(s);
-		log_error(NULL, "%.*s", (int)n, s);
+		log_error(NULL, "%s%.*s", prefix, (int)n, s);
 		s += n + (nl ? 1 : 0);
 	}
 }
@@ -98,32 +98,12 @@ static int open_bot(struct govbot *bot, const struct options *o, unsigned flags)
 	struct buf err = BUF_INIT;
 	int rc = bot_open(bot, o->config, flags, &err);
 	if (rc < 0)
-		log_lines(&err);
+		log_lines("", &err);
 	buf_release(&err);
 	return rc;
 }
 
 /* ---- run ---- */
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;   /* no SA_RESTART: poll() returns and the loop sees the flag */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
 
 /* Every configured adapter must be in this build and have its secrets. */
 static int check_adapters_ready(const struct config *c)
@@ -134,10 +114,8 @@ static int check_adapters_ready(const struct config *c)
 			buf_addf(&problems, "adapters.%s: this build has no %s adapter\n", a->string, a->string);
 	config_missing_secrets(c, &problems);
 	int rc = problems.len ? -1 : 0;
-	if (rc < 0) {
-		log_lines(&problems);
-		log_error(NULL, "cannot start: fix the problems above (govbot check-config lists them)");
-	}
+	if (rc < 0)
+		log_lines("cannot start: ", &problems);
 	buf_release(&problems);
 	return rc;
 }
@@ -151,16 +129,8 @@ static int verb_run(const struct options *o)
 		bot_close(&bot);
 		return 1;
 	}
-	int rc = 0;
-	install_signals();
-	if (config_adapter(bot.config, "console")) {
-		log_info("console", "ready");
-		if (console_run(&bot, STDIN_FILENO, stdout, isatty(STDIN_FILENO), &stop_requested) < 0)
-			rc = 1;
-	} else {
-		log_error(NULL, "the config names no adapter this build can run yet");
-		rc = 1;
-	}
+	/* every adapter on the shared loop; see chatbot/host.h */
+	int rc = host_run(&bot);
 	bot_close(&bot);
 	return rc;
 }

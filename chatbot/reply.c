@@ -18,6 +18,7 @@ enum span_kind { SP_PARA, SP_ITEM, SP_TEXT, SP_STRONG, SP_CODE, SP_HANDLE, SP_PE
 
 struct span {
 	uint8_t kind;
+	uint8_t cls;          /* classify() of its text: which dialects must escape it */
 	uint32_t off, len;    /* text in the arena */
 	uint32_t off2, len2;  /* SP_PERSON: the handle (len2 == 0: none) */
 };
@@ -29,6 +30,71 @@ struct reply {
 };
 
 #define ZWSP "\xE2\x80\x8B" /* U+200B ZERO WIDTH SPACE */
+
+/* Bytes that need a look, per dialect (one bit each); everything else is
+ * copied in runs.  Every dialect looks at the C0 controls, DEL and the
+ * lead bytes of C1 controls (C2) and of direction overrides (E2); Matrix
+ * plain adds '@'; Slack adds & < > @ `; HTML adds & < > " ' @.
+ * Generated: bit 1 console, 2 Matrix plain, 4 Slack, 8 Matrix HTML. */
+enum { SET_CONSOLE = 1, SET_MPLAIN = 2, SET_SLACK = 4, SET_HTML = 8 };
+static const unsigned char byte_class[256] = {
+	15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, /* 0x00 */
+	15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, /* 0x10 */
+	0, 0, 8, 0, 0, 0, 12, 8, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 0, 12, 0, /* 0x30 */
+	14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x40 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x50 */
+	4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x60 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 15, /* 0x70 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x80 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x90 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xa0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xb0 */
+	0, 0, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xc0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xd0 */
+	0, 0, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xe0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xf0 */
+};
+
+static inline bool special(unsigned set, unsigned char c)
+{
+	return byte_class[c] & set;
+}
+
+/* The union of the classes of s[0..n): 0 when no dialect needs to look. */
+static inline uint8_t classify(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned c = 0;
+	size_t i = 0;
+	for (; i + 4 <= n; i += 4)
+		c |= byte_class[p[i]] | byte_class[p[i + 1]] | byte_class[p[i + 2]] | byte_class[p[i + 3]];
+	for (; i < n; i++)
+		c |= byte_class[p[i]];
+	return (uint8_t)c;
+}
+
+/* Appends without NUL-terminating (reply_render terminates once at the
+ * end): the hot path of rendering, so no call when capacity suffices. */
+static inline void emit(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		buf_grow(b, n);
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+}
+
+static inline void emitc(struct buf *b, char c)
+{
+	if (b->len + 2 > b->cap)
+		buf_grow(b, 1);
+	b->data[b->len++] = c;
+}
+
+static inline void emits(struct buf *b, const char *s)
+{
+	emit(b, s, strlen(s));
+}
 
 struct reply *reply_new(void)
 {
@@ -75,7 +141,7 @@ static struct span *push(struct reply *r, enum span_kind kind)
 static uint32_t stash(struct reply *r, const char *text, size_t n, uint32_t *len)
 {
 	uint32_t off = (uint32_t)r->arena.len;
-	buf_add(&r->arena, text, n);
+	emit(&r->arena, text, n);
 	*len = (uint32_t)n;
 	return off;
 }
@@ -86,6 +152,7 @@ static void add_span(struct reply *r, enum span_kind kind, const char *text, siz
 		text = "";
 	struct span *s = push(r, kind);
 	s->off = stash(r, text, n, &s->len);
+	s->cls = classify(text, n);
 }
 
 void reply_para(struct reply *r)
@@ -108,8 +175,9 @@ void reply_textn(struct reply *r, const char *text, size_t n)
 	/* consecutive text spans merge: fewer spans, same output */
 	if (r->nspans && r->spans[r->nspans - 1].kind == SP_TEXT &&
 	    r->spans[r->nspans - 1].off + r->spans[r->nspans - 1].len == r->arena.len) {
-		buf_add(&r->arena, text ? text : "", n);
+		emit(&r->arena, text ? text : "", n);
 		r->spans[r->nspans - 1].len += (uint32_t)n;
+		r->spans[r->nspans - 1].cls |= classify(text ? text : "", n);
 		return;
 	}
 	add_span(r, SP_TEXT, text, n);
@@ -124,13 +192,16 @@ void reply_textf(struct reply *r, const char *fmt, ...)
 	buf_vaddf(&r->arena, fmt, ap);
 	va_end(ap);
 	size_t n = r->arena.len - before;
+	uint8_t cls = classify(r->arena.data + before, n);
 	if (last && last->kind == SP_TEXT && last->off + last->len == before) {
 		last->len += (uint32_t)n;
+		last->cls |= cls;
 		return;
 	}
 	struct span *s = push(r, SP_TEXT);
 	s->off = (uint32_t)before;
 	s->len = (uint32_t)n;
+	s->cls = cls;
 }
 
 void reply_strong(struct reply *r, const char *text)
@@ -152,8 +223,11 @@ void reply_person(struct reply *r, const char *name, const char *handle)
 {
 	struct span *s = push(r, SP_PERSON);
 	s->off = stash(r, name ? name : "", name ? strlen(name) : 0, &s->len);
-	if (handle && *handle)
+	s->cls = classify(r->arena.data + s->off, s->len);
+	if (handle && *handle) {
 		s->off2 = stash(r, handle, strlen(handle), &s->len2);
+		s->cls |= classify(handle, s->len2);
+	}
 }
 
 /* ---- shared character classes ------------------------------------------ */
@@ -181,6 +255,11 @@ static bool mass_mention(const char *p, const char *end)
 {
 	static const char *const words[] = { "channel", "here", "everyone", "room" };
 	size_t left = (size_t)(end - p);
+	if (!left)
+		return false;
+	char c = (char)(*p | 0x20);
+	if (c != 'c' && c != 'h' && c != 'e' && c != 'r')
+		return false;
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
 		size_t n = strlen(words[i]);
 		if (left >= n && str_ieqn(p, words[i], n))
@@ -189,13 +268,21 @@ static bool mass_mention(const char *p, const char *end)
 	return false;
 }
 
-/* Characters that need no care in any dialect: copied in runs. */
-static inline bool plain_byte(unsigned char c)
+/* Skips 8 bytes at a time while all are printable ASCII (0x20..0x7e):
+ * nothing the console dialect has to look at. */
+static inline const char *skip_printable_ascii(const char *s, const char *end)
 {
-	return c >= 0x20 && c < 0x7f && c != '&' && c != '<' && c != '>' && c != '@' &&
-	       c != '"' && c != '\'' && c != '\\' && c != '`' && c != '*' && c != '_' &&
-	       c != '[' && c != ']' && c != '#' && c != '|' && c != '~' && c != '!' &&
-	       c != '-' && c != '+' && c != '.' && c != '=' && c != ':' && c != '(' && c != ')';
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	while (end - s >= 8) {
+		uint64_t x;
+		memcpy(&x, s, 8);
+		uint64_t below = (x - ones * 0x20) & ~x;          /* a byte < 0x20 */
+		uint64_t above = (x + ones * (127 - 0x7e)) | x;   /* a byte > 0x7e */
+		if ((below | above) & highs)
+			break;
+		s += 8;
+	}
+	return s;
 }
 
 /* ---- per-dialect escaping: the one place user text is made safe -------- */
@@ -207,13 +294,15 @@ enum put_mode { PUT_TEXT, PUT_CODE };
 static void put_plain(struct buf *out, const char *s, size_t n, bool defuse, enum put_mode mode)
 {
 	const char *end = s + n;
-	buf_grow(out, n + 8);
+	unsigned set = defuse ? SET_MPLAIN : SET_CONSOLE;
 	while (s < end) {
 		const char *run = s;
-		while (s < end && plain_byte((unsigned char)*s))
+		if (!defuse)
+			s = skip_printable_ascii(s, end);
+		while (s < end && !special(set, (unsigned char)*s))
 			s++;
 		if (s > run)
-			buf_add(out, run, (size_t)(s - run));
+			emit(out, run, (size_t)(s - run));
 		if (s >= end)
 			break;
 		size_t d = drop_len((const unsigned char *)s, (const unsigned char *)end);
@@ -224,9 +313,9 @@ static void put_plain(struct buf *out, const char *s, size_t n, bool defuse, enu
 		char c = *s++;
 		if (mode == PUT_CODE && c == '\n')
 			c = ' ';
-		buf_addc(out, c);
+		emitc(out, c);
 		if (c == '@' && defuse && mass_mention(s, end))
-			buf_add(out, ZWSP, 3);
+			emit(out, ZWSP, 3);
 	}
 }
 
@@ -236,13 +325,12 @@ static void put_plain(struct buf *out, const char *s, size_t n, bool defuse, enu
 static void put_slack(struct buf *out, const char *s, size_t n, enum put_mode mode)
 {
 	const char *end = s + n;
-	buf_grow(out, n + 8);
 	while (s < end) {
 		const char *run = s;
-		while (s < end && plain_byte((unsigned char)*s))
+		while (s < end && !special(SET_SLACK, (unsigned char)*s))
 			s++;
 		if (s > run)
-			buf_add(out, run, (size_t)(s - run));
+			emit(out, run, (size_t)(s - run));
 		if (s >= end)
 			break;
 		size_t d = drop_len((const unsigned char *)s, (const unsigned char *)end);
@@ -252,21 +340,21 @@ static void put_slack(struct buf *out, const char *s, size_t n, enum put_mode mo
 		}
 		char c = *s++;
 		switch (c) {
-		case '&': buf_add(out, "&amp;", 5); break;
-		case '<': buf_add(out, "&lt;", 4); break;
-		case '>': buf_add(out, "&gt;", 4); break;
+		case '&': emit(out, "&amp;", 5); break;
+		case '<': emit(out, "&lt;", 4); break;
+		case '>': emit(out, "&gt;", 4); break;
 		case '@':
-			buf_addc(out, '@');
+			emitc(out, '@');
 			if (mass_mention(s, end))
-				buf_add(out, ZWSP, 3);
+				emit(out, ZWSP, 3);
 			break;
 		case '`':
-			buf_addc(out, mode == PUT_CODE ? '\'' : '`');
+			emitc(out, mode == PUT_CODE ? '\'' : '`');
 			break;
 		case '\n':
-			buf_addc(out, mode == PUT_CODE ? ' ' : '\n');
+			emitc(out, mode == PUT_CODE ? ' ' : '\n');
 			break;
-		default: buf_addc(out, c); break;
+		default: emitc(out, c); break;
 		}
 	}
 }
@@ -275,13 +363,12 @@ static void put_slack(struct buf *out, const char *s, size_t n, enum put_mode mo
 static void put_html(struct buf *out, const char *s, size_t n, enum put_mode mode)
 {
 	const char *end = s + n;
-	buf_grow(out, n + 8);
 	while (s < end) {
 		const char *run = s;
-		while (s < end && plain_byte((unsigned char)*s))
+		while (s < end && !special(SET_HTML, (unsigned char)*s))
 			s++;
 		if (s > run)
-			buf_add(out, run, (size_t)(s - run));
+			emit(out, run, (size_t)(s - run));
 		if (s >= end)
 			break;
 		size_t d = drop_len((const unsigned char *)s, (const unsigned char *)end);
@@ -291,32 +378,35 @@ static void put_html(struct buf *out, const char *s, size_t n, enum put_mode mod
 		}
 		char c = *s++;
 		switch (c) {
-		case '&': buf_add(out, "&amp;", 5); break;
-		case '<': buf_add(out, "&lt;", 4); break;
-		case '>': buf_add(out, "&gt;", 4); break;
-		case '"': buf_add(out, "&quot;", 6); break;
-		case '\'': buf_add(out, "&#39;", 5); break;
+		case '&': emit(out, "&amp;", 5); break;
+		case '<': emit(out, "&lt;", 4); break;
+		case '>': emit(out, "&gt;", 4); break;
+		case '"': emit(out, "&quot;", 6); break;
+		case '\'': emit(out, "&#39;", 5); break;
 		case '@':
-			buf_addc(out, '@');
+			emitc(out, '@');
 			if (mass_mention(s, end))
-				buf_add(out, ZWSP, 3);
+				emit(out, ZWSP, 3);
 			break;
 		case '\n':
 			if (mode == PUT_CODE)
-				buf_addc(out, ' ');
+				emitc(out, ' ');
 			else
-				buf_add(out, "<br>", 4);
+				emit(out, "<br>", 4);
 			break;
-		default: buf_addc(out, c); break;
+		default: emitc(out, c); break;
 		}
 	}
 }
 
 /* Discourse Markdown text: Markdown punctuation backslash-escaped, & and <
  * too (no entities, no raw HTML), and every '@' followed by U+200B so no
- * user or group is ever mentioned.  *line_start tracks whether the next
- * byte begins a line, where - + = and "1." would start a block. */
-static void put_md(struct buf *out, const char *s, size_t n, bool *line_start)
+ * user or group is ever mentioned.  *st tracks the line: MD_LINE_START
+ * where - + = would start a block, MD_DIGITS while only digits followed
+ * the line start (then "1." or "1)" would open an ordered list). */
+enum { MD_MID, MD_LINE_START, MD_DIGITS };
+
+static void put_md(struct buf *out, const char *s, size_t n, int *st)
 {
 	const char *end = s + n;
 	buf_grow(out, n + 16);
@@ -328,34 +418,33 @@ static void put_md(struct buf *out, const char *s, size_t n, bool *line_start)
 			continue;
 		}
 		s++;
-		if (*line_start && (c == ' ' || c == '\t')) {
+		if (*st == MD_LINE_START && (c == ' ' || c == '\t'))
 			continue; /* leading blanks would make an indented code block */
-		}
-		bool at_start = *line_start;
-		*line_start = (c == '\n');
+		int was = *st;
+		*st = c == '\n' ? MD_LINE_START
+			: (c >= '0' && c <= '9' && was != MD_MID) ? MD_DIGITS : MD_MID;
 		switch (c) {
 		case '\\': case '`': case '*': case '_': case '[': case ']': case '<': case '>':
-		case '#': case '|': case '~': case '!': case '&': case '{': case '}': case ':':
-			buf_addc(out, '\\');
-			buf_addc(out, (char)c);
+		case '#': case '|': case '~': case '!': case '&': case '{': case '}':
+			emitc(out, '\\');
+			emitc(out, (char)c);
 			break;
 		case '-': case '+': case '=':
-			if (at_start)
-				buf_addc(out, '\\');
-			buf_addc(out, (char)c);
+			if (was == MD_LINE_START)
+				emitc(out, '\\');
+			emitc(out, (char)c);
 			break;
 		case '.': case ')':
-			/* "1." or "1)" at a line start would open an ordered list */
-			if (out->len && out->data[out->len - 1] >= '0' && out->data[out->len - 1] <= '9')
-				buf_addc(out, '\\');
-			buf_addc(out, (char)c);
+			if (was == MD_DIGITS)
+				emitc(out, '\\');
+			emitc(out, (char)c);
 			break;
 		case '@':
-			buf_addc(out, '@');
-			buf_add(out, ZWSP, 3);
+			emitc(out, '@');
+			emit(out, ZWSP, 3);
 			break;
 		default:
-			buf_addc(out, (char)c);
+			emitc(out, (char)c);
 		}
 	}
 }
@@ -375,12 +464,12 @@ static void put_md_code(struct buf *out, const char *prefix, const char *s, size
 	bool pad = n && (s[0] == '`' || s[n - 1] == '`');
 	/* two adjacent fences would read as one longer run */
 	if (out->len && out->data[out->len - 1] == '`')
-		buf_add(out, ZWSP, 3);
+		emit(out, ZWSP, 3);
 	for (size_t i = 0; i < fence; i++)
-		buf_addc(out, '`');
+		emitc(out, '`');
 	if (pad)
-		buf_addc(out, ' ');
-	buf_adds(out, prefix);
+		emitc(out, ' ');
+	emits(out, prefix);
 	const char *end = s + n;
 	while (s < end) {
 		size_t d = drop_len((const unsigned char *)s, (const unsigned char *)end);
@@ -388,13 +477,13 @@ static void put_md_code(struct buf *out, const char *prefix, const char *s, size
 			s += d;
 			continue;
 		}
-		buf_addc(out, *s == '\n' ? ' ' : *s);
+		emitc(out, *s == '\n' ? ' ' : *s);
 		s++;
 	}
 	if (pad)
-		buf_addc(out, ' ');
+		emitc(out, ' ');
 	for (size_t i = 0; i < fence; i++)
-		buf_addc(out, '`');
+		emitc(out, '`');
 }
 
 /* ---- rendering ---------------------------------------------------------- */
@@ -403,11 +492,17 @@ struct render {
 	const struct reply *r;
 	enum reply_dialect d;
 	struct buf *out;
-	bool line_start; /* Discourse: next text byte starts a line */
+	int line_start;  /* Discourse: MD_LINE_START, MD_DIGITS or MD_MID */
+	unsigned set;    /* the byte class this dialect escapes (0: Discourse) */
+	uint8_t cls;     /* the class of the span being rendered */
 };
 
 static void put(struct render *x, const char *s, size_t n, enum put_mode mode)
 {
+	if (x->set && !(x->cls & x->set)) {
+		emit(x->out, s, n); /* nothing in this span needs escaping here */
+		return;
+	}
 	switch (x->d) {
 	case DIALECT_CONSOLE: put_plain(x->out, s, n, false, mode); break;
 	case DIALECT_MATRIX_PLAIN: put_plain(x->out, s, n, true, mode); break;
@@ -430,20 +525,20 @@ static void render_strong(struct render *x, const char *s, size_t n)
 		put(x, s, n, PUT_TEXT);
 		break;
 	case DIALECT_SLACK:
-		buf_addc(x->out, '*');
+		emitc(x->out, '*');
 		put(x, s, n, PUT_CODE); /* no newlines inside bold */
-		buf_addc(x->out, '*');
+		emitc(x->out, '*');
 		break;
 	case DIALECT_MATRIX_HTML:
-		buf_adds(x->out, "<strong>");
+		emits(x->out, "<strong>");
 		put(x, s, n, PUT_TEXT);
-		buf_adds(x->out, "</strong>");
+		emits(x->out, "</strong>");
 		break;
 	case DIALECT_DISCOURSE:
-		buf_adds(x->out, "**");
-		x->line_start = false;
+		emits(x->out, "**");
+		x->line_start = MD_MID;
 		put(x, s, n, PUT_TEXT);
-		buf_adds(x->out, "**");
+		emits(x->out, "**");
 		break;
 	}
 }
@@ -453,23 +548,21 @@ static void render_code(struct render *x, const char *s, size_t n)
 	switch (x->d) {
 	case DIALECT_CONSOLE:
 	case DIALECT_MATRIX_PLAIN:
-		put(x, s, n, PUT_CODE);
-		break;
 	case DIALECT_SLACK:
-		buf_addc(x->out, '`');
+		emitc(x->out, '`');
 		put(x, s, n, PUT_CODE);
-		buf_addc(x->out, '`');
+		emitc(x->out, '`');
 		break;
 	case DIALECT_MATRIX_HTML:
-		buf_adds(x->out, "<code>");
+		emits(x->out, "<code>");
 		put(x, s, n, PUT_CODE);
-		buf_adds(x->out, "</code>");
+		emits(x->out, "</code>");
 		break;
 	case DIALECT_DISCOURSE:
 		put(x, s, n, PUT_CODE);
 		break;
 	}
-	x->line_start = false;
+	x->line_start = MD_MID;
 }
 
 /* "@handle", never a ping: in Discourse a code span; elsewhere plain text
@@ -478,21 +571,16 @@ static void render_handle(struct render *x, const char *s, size_t n)
 {
 	if (x->d == DIALECT_DISCOURSE) {
 		put_md_code(x->out, "@", s, n);
-		x->line_start = false;
+		x->line_start = MD_MID;
 		return;
 	}
-	char at[256];
-	if (n + 1 <= sizeof(at)) {
-		at[0] = '@';
-		memcpy(at + 1, s, n);
-		put(x, at, n + 1, PUT_CODE);
-	} else {
-		struct buf tmp = BUF_INIT;
-		buf_addc(&tmp, '@');
-		buf_add(&tmp, s, n);
-		put(x, tmp.data, tmp.len, PUT_CODE);
-		buf_release(&tmp);
-	}
+	/* '@' then the handle; the '@' is checked for a mass mention here,
+	 * since the handle's own bytes no longer follow an '@' in put() */
+	emitc(x->out, '@');
+	if ((x->d == DIALECT_SLACK || x->d == DIALECT_MATRIX_HTML || x->d == DIALECT_MATRIX_PLAIN) &&
+	    mass_mention(s, s + n))
+		emit(x->out, ZWSP, 3);
+	put(x, s, n, PUT_CODE);
 }
 
 static void open_block(struct render *x, enum span_kind kind, enum span_kind prev, bool first)
@@ -503,24 +591,24 @@ static void open_block(struct render *x, enum span_kind kind, enum span_kind pre
 	case DIALECT_MATRIX_PLAIN:
 	case DIALECT_SLACK:
 		if (!first)
-			buf_adds(o, (kind == SP_PARA && prev == SP_ITEM) ? "\n\n" : "\n");
+			emits(o, (kind == SP_PARA && prev == SP_ITEM) ? "\n\n" : "\n");
 		if (kind == SP_ITEM)
-			buf_adds(o, x->d == DIALECT_SLACK ? "\xE2\x80\xA2 " : "- ");
+			emits(o, x->d == DIALECT_SLACK ? "\xE2\x80\xA2 " : "- ");
 		break;
 	case DIALECT_MATRIX_HTML:
 		if (!first && prev == SP_ITEM && kind != SP_ITEM)
-			buf_adds(o, "</ul>");
+			emits(o, "</ul>");
 		if (kind == SP_ITEM)
-			buf_adds(o, (!first && prev == SP_ITEM) ? "<li>" : "<ul><li>");
+			emits(o, (!first && prev == SP_ITEM) ? "<li>" : "<ul><li>");
 		else
-			buf_adds(o, "<p>");
+			emits(o, "<p>");
 		break;
 	case DIALECT_DISCOURSE:
 		if (!first)
-			buf_adds(o, (kind == SP_ITEM && prev == SP_ITEM) ? "\n" : "\n\n");
+			emits(o, (kind == SP_ITEM && prev == SP_ITEM) ? "\n" : "\n\n");
 		if (kind == SP_ITEM)
-			buf_adds(o, "- ");
-		x->line_start = true;
+			emits(o, "- ");
+		x->line_start = MD_LINE_START;
 		break;
 	}
 }
@@ -528,12 +616,17 @@ static void open_block(struct render *x, enum span_kind kind, enum span_kind pre
 static void close_block(struct render *x, enum span_kind kind)
 {
 	if (x->d == DIALECT_MATRIX_HTML)
-		buf_adds(x->out, kind == SP_ITEM ? "</li>" : "</p>");
+		emits(x->out, kind == SP_ITEM ? "</li>" : "</p>");
 }
 
 void reply_render(const struct reply *r, enum reply_dialect d, struct buf *out)
 {
-	struct render x = { r, d, out, true };
+	static const unsigned sets[] = {
+		[DIALECT_CONSOLE] = SET_CONSOLE, [DIALECT_SLACK] = SET_SLACK,
+		[DIALECT_MATRIX_HTML] = SET_HTML, [DIALECT_MATRIX_PLAIN] = SET_MPLAIN,
+		[DIALECT_DISCOURSE] = 0,
+	};
+	struct render x = { r, d, out, MD_LINE_START, (unsigned)d < ARRAY_SIZE(sets) ? sets[d] : 0, 0xff };
 	const char *a = r->arena.data;
 	enum span_kind cur = SP_PARA, prev = SP_PARA;
 	bool open = false, any = false;
@@ -553,6 +646,33 @@ void reply_render(const struct reply *r, enum reply_dialect d, struct buf *out)
 			open = any = true;
 			prev = cur;
 		}
+		x.cls = s->cls;
+		if (d == DIALECT_CONSOLE && !(s->cls & SET_CONSOLE)) {
+			/* the common case: clean text on the console, copied as is */
+			const char *t = a + s->off;
+			switch ((enum span_kind)s->kind) {
+			case SP_CODE:
+				emitc(out, '`');
+				emit(out, t, s->len);
+				emitc(out, '`');
+				continue;
+			case SP_HANDLE:
+				emitc(out, '@');
+				emit(out, t, s->len);
+				continue;
+			case SP_PERSON:
+				emit(out, t, s->len);
+				if (s->len2) {
+					emit(out, " (@", 3);
+					emit(out, a + s->off2, s->len2);
+					emitc(out, ')');
+				}
+				continue;
+			default:
+				emit(out, t, s->len);
+				continue;
+			}
+		}
 		switch ((enum span_kind)s->kind) {
 		case SP_TEXT: put(&x, a + s->off, s->len, PUT_TEXT); break;
 		case SP_STRONG: render_strong(&x, a + s->off, s->len); break;
@@ -561,9 +681,9 @@ void reply_render(const struct reply *r, enum reply_dialect d, struct buf *out)
 		case SP_PERSON:
 			put(&x, a + s->off, s->len, PUT_TEXT);
 			if (s->len2) {
-				put(&x, " (", 2, PUT_TEXT);
+				emit(out, " (", 2); /* safe in every dialect */
 				render_handle(&x, a + s->off2, s->len2);
-				put(&x, ")", 1, PUT_TEXT);
+				emitc(out, ')');
 			}
 			break;
 		default: break;
@@ -572,6 +692,6 @@ void reply_render(const struct reply *r, enum reply_dialect d, struct buf *out)
 	if (open)
 		close_block(&x, cur);
 	if (any && d == DIALECT_MATRIX_HTML && prev == SP_ITEM)
-		buf_adds(out, "</ul>");
+		emits(out, "</ul>");
 	buf_add(out, "", 0); /* NUL-terminates, even when nothing was added */
 }

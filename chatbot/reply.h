@@ -11,6 +11,10 @@
  *
  * Ownership: reply_new() returns a reply freed by reply_free().  Renderers
  * append to a caller-owned buf.  A reply can be reused after reply_reset().
+ * Rendered text has no trailing newline; blocks are separated by one (a
+ * blank line before a paragraph that follows list items; in Discourse
+ * Markdown, wherever Markdown needs one).  In the plain dialects code spans
+ * keep their backticks and items start with "- " (Slack: a bullet).
  */
 #ifndef GOVBOT_REPLY_H
 #define GOVBOT_REPLY_H

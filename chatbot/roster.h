@@ -27,6 +27,8 @@
 /* Longest roster file accepted, in bytes. */
 #define ROSTER_MAX_BYTES (4u << 20)
 
+struct lookup_index;
+
 enum roster_kind {
 	ROSTER_TEXT,      /* prose, kept verbatim (Responsibilities, ...) */
 	ROSTER_LEAD,      /* "Lead Core Maintainer (BDFL)" */
@@ -41,6 +43,7 @@ struct roster_person {
 	char *name;       /* "Alban Desmaison"; never NULL */
 	char *handle;     /* "albanD" as written, or NULL when the entry has none */
 	bool emeritus;
+	char *url;        /* link target when it is not https://github.com/HANDLE; else NULL */
 };
 
 struct roster_group {
@@ -50,6 +53,7 @@ struct roster_group {
 	struct roster_person *people;
 	size_t npeople;
 	size_t section;           /* index into roster.sections */
+	char *text;               /* lines after the list that are not people, verbatim; or NULL */
 };
 
 struct roster_section {
@@ -58,6 +62,7 @@ struct roster_section {
 	char *text;               /* body of a ROSTER_TEXT section, verbatim; else NULL */
 	size_t first_group;       /* groups[first_group .. first_group+ngroups) */
 	size_t ngroups;
+	char *intro;              /* prose between a module section's heading and its first group; or NULL */
 };
 
 enum roster_format { ROSTER_FMT_MD, ROSTER_FMT_RST, ROSTER_FMT_JSON };
@@ -70,6 +75,8 @@ struct roster {
 	size_t nsections;
 	struct roster_group *groups;
 	size_t ngroups;
+	char *preface;            /* prose before the first section, verbatim; or NULL */
+	struct lookup_index *index; /* module name index (chatbot/lookup.c); private */
 };
 
 /* Parses text[0..len).  Returns 0 and *out, or -1 with a one-line message
@@ -97,7 +104,9 @@ const struct roster_person *roster_lead(const struct roster *r);
 bool roster_is_lead(const struct roster *r, const char *handle);
 /* Active core maintainer; the lead counts even when the core list omits them. */
 bool roster_is_core(const struct roster *r, const char *handle);
-/* Active maintainer of that group. */
+/* Active maintainer of that group.  When emeritus is not NULL it is set to
+ * true when the handle is listed there only as emeritus (the call then
+ * returns false), else to false. */
 bool roster_in_group(const struct roster_group *g, const char *handle, bool *emeritus);
 /* True when the handle is an active maintainer of any module/library group. */
 bool roster_is_module_maintainer(const struct roster *r, const char *handle);
@@ -106,11 +115,25 @@ const struct roster_person *roster_find_person(const struct roster *r, const cha
 /* Active core maintainers, lead included, each handle once, in page order.
  * Fills up to max borrowed handles; returns the total count. */
 size_t roster_core_handles(const struct roster *r, const char **out, size_t max);
+/* True for module, library, external and sunsetted groups. */
 bool roster_group_is_module(const struct roster *r, const struct roster_group *g);
 size_t roster_group_active(const struct roster_group *g);
+/* The kind of the group's section (ROSTER_SUNSET: `who` says so). */
+enum roster_kind roster_group_kind(const struct roster *r, const struct roster_group *g);
+/* Index of g in r->groups (for the mutations below). */
+size_t roster_group_index(const struct roster *r, const struct roster_group *g);
+/* "lead", "core", "modules", "libraries", "external", "sunset", "text". Static. */
+const char *roster_kind_name(enum roster_kind kind);
 
 /* Mutations used when decisions are applied (they keep the page's order:
- * active people before emeritus ones).  Return 0, or -1 when nothing matched. */
+ * active people before emeritus ones).  Return 0, or -1 when nothing matched.
+ * roster_add_person() adds an active entry after the last active one; a
+ * handle already listed as emeritus there becomes active again; a handle
+ * already active there is -1.  roster_set_emeritus() moves a person who
+ * becomes emeritus to the head of the emeritus entries, one who comes back
+ * to the end of the active ones.  roster_set_lead() is -1 when the page has
+ * no lead section.  Groups are never added or removed, so group indexes
+ * and pointers stay valid. */
 int roster_add_person(struct roster *r, size_t group, const char *name, const char *handle);
 int roster_set_emeritus(struct roster *r, size_t group, const char *handle, bool emeritus);
 int roster_remove_person(struct roster *r, size_t group, const char *handle);

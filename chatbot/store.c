@@ -23,12 +23,11 @@ static const char *const migrations[] = {
 	" opened_by TEXT NOT NULL, opened_by_handle TEXT,"
 	" created_at INTEGER NOT NULL, deadline INTEGER, closed_at INTEGER, result TEXT);"
 	"CREATE INDEX items_state ON items(state, deadline);"
-	"CREATE INDEX items_subject ON items(subject COLLATE NOCASE);"
 	"CREATE TABLE fields ("
 	" item_id INTEGER NOT NULL REFERENCES items(id),"
 	" name TEXT NOT NULL CHECK (name IN ('contributions','interactions','support')),"
 	" text TEXT NOT NULL, by_id TEXT NOT NULL, at INTEGER NOT NULL,"
-	" PRIMARY KEY (item_id, name));"
+	" PRIMARY KEY (item_id, name)) WITHOUT ROWID;"
 	"CREATE TABLE letters ("
 	" id INTEGER PRIMARY KEY,"
 	" item_id INTEGER NOT NULL REFERENCES items(id),"
@@ -77,7 +76,7 @@ static const char *const migrations[] = {
 	" state TEXT NOT NULL CHECK (state IN ('pending','done')),"
 	" attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0,"
 	" last_error TEXT, delivered_at INTEGER,"
-	" PRIMARY KEY (outbox_id, target));"
+	" PRIMARY KEY (outbox_id, target)) WITHOUT ROWID;"
 	"CREATE INDEX outbox_due ON outbox_delivery(target, state, next_at);"
 	"CREATE TABLE links ("
 	" identity TEXT PRIMARY KEY, handle TEXT NOT NULL, by_id TEXT, at INTEGER NOT NULL);"
@@ -359,6 +358,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	if ((rc = exec_plain(s, "PRAGMA journal_mode=WAL")) != STORE_OK ||
 	    (rc = exec_plain(s, "PRAGMA foreign_keys=ON")) != STORE_OK ||
 	    (rc = exec_plain(s, "PRAGMA synchronous=NORMAL")) != STORE_OK ||
+	    (rc = exec_plain(s, "PRAGMA wal_autocheckpoint=8192")) != STORE_OK ||
 	    (rc = migrate(s)) != STORE_OK) {
 		snprintf(err, errlen, "%s: %s", path, s->err);
 		goto fail;

@@ -56,8 +56,9 @@ static const struct topic topics[] = {
 	  "Removing a maintainer, or stepping down",
 	  "how a module or core maintainer is removed or steps down",
 	  NULL,
-	  "the core maintainers, leaving out anyone with a conflict of interest; the decision and "
-	  "its reasons are public",
+	  "for a module maintainer, the core maintainers, leaving out anyone with a conflict of "
+	  "interest; for a core maintainer, the lead core maintainer, who confirms or removes core "
+	  "maintainers; the decision and its reasons are public",
 	  { "Anyone in the community may propose removing a module or core maintainer: "
 	    "`nominate-removal @handle from MODULE|core REASON`.",
 	    "Maintainers may ask for their own removal: `step-down MODULE|core [REASON]`.",
@@ -165,8 +166,8 @@ static const struct topic topics[] = {
 	  "backwards-incompatible change to the Python or C++ API; additions to the core framework "
 	  "or a library, including substantial new features in an existing library; and removing "
 	  "core features or platform support.",
-	  "the module's maintainers approve; on escalation the core maintainers; where they cannot "
-	  "agree, the lead core maintainer",
+	  "core and module maintainers approve such changes; a dispute a module group cannot settle "
+	  "goes to the core maintainers, and where they cannot agree, to the lead core maintainer",
 	  { "The module's maintainer group decides by its own rules; a majority vote is the default "
 	    "(`propose MODULE TEXT`, then `vote N yes|no|abstain`).",
 	    "Maintainers of other modules may challenge a decision, above all one that affects them.",

@@ -42,6 +42,31 @@ static const char *section_kind_name(enum roster_kind k)
 	}
 }
 
+/* Appends to line[0..n) within cap (truncating); returns the new length. */
+static size_t put_str(char *line, size_t n, size_t cap, const char *s)
+{
+	size_t k = strlen(s);
+	if (k > cap - n)
+		k = cap - n;
+	memcpy(line + n, s, k);
+	return n + k;
+}
+
+static size_t put_count(char *line, size_t n, size_t cap, size_t v)
+{
+	char digits[24];
+	size_t i = sizeof(digits);
+	do {
+		digits[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && i);
+	size_t k = sizeof(digits) - i;
+	if (k > cap - n)
+		k = cap - n;
+	memcpy(line + n, digits + i, k);
+	return n + k;
+}
+
 static enum roster_kind group_kind(const struct roster *r, const struct roster_group *g)
 {
 	return g->section < r->nsections ? r->sections[g->section].kind : ROSTER_MODULES;
@@ -58,11 +83,11 @@ static const char *role_words(const struct command *c)
 	if (c->authorize == auth_decide)
 		return "a member of the body that decides the item, unless recused";
 	if (c->authorize == auth_propose)
-		return "a member of the group the motion is for (core maintainers for the lead)";
+		return "members of the group the motion is for; core maintainers for the lead";
 	if (c->authorize == auth_vote)
 		return "the electorate of that motion or election";
 	switch (c->role) {
-	case ROLE_MAINTAINER: return "active maintainers (module or core)";
+	case ROLE_MAINTAINER: return "active module or core maintainers";
 	case ROLE_CORE: return "core maintainers";
 	case ROLE_LEAD: return "the lead core maintainer";
 	default: return "anyone";
@@ -135,7 +160,7 @@ int cmd_help(struct command_ctx *ctx)
 			reply_code(r, c->synopsis);
 			reply_text(r, " - ");
 			reply_text(r, c->summary);
-			if (c->role != ROLE_ANYONE) {
+			if (c->role != ROLE_ANYONE || c->authorize) {
 				reply_text(r, " (");
 				reply_text(r, role_words(c));
 				reply_text(r, ")");
@@ -179,10 +204,20 @@ static int who_module(struct command_ctx *ctx, const struct roster_group *g)
 	if (kind == ROSTER_SUNSET)
 		reply_text(r, " (sunsetted)");
 	if (active) {
-		reply_textf(r, ": %zu active %s maintainer%s", active, section_kind_name(kind),
-			    active == 1 ? "" : "s");
-		if (emeritus)
-			reply_textf(r, ", %zu emeritus", emeritus);
+		/* ": 4 active module maintainers, 2 emeritus", built in one piece */
+		char line[128];
+		size_t n = 0;
+		n = put_str(line, n, sizeof(line), ": ");
+		n = put_count(line, n, sizeof(line), active);
+		n = put_str(line, n, sizeof(line), " active ");
+		n = put_str(line, n, sizeof(line), section_kind_name(kind));
+		n = put_str(line, n, sizeof(line), active == 1 ? " maintainer" : " maintainers");
+		if (emeritus) {
+			n = put_str(line, n, sizeof(line), ", ");
+			n = put_count(line, n, sizeof(line), emeritus);
+			n = put_str(line, n, sizeof(line), " emeritus");
+		}
+		reply_textn(r, line, n);
 		for (size_t i = 0; i < g->npeople; i++) {
 			if (g->people[i].emeritus)
 				continue;
@@ -306,8 +341,12 @@ int cmd_who(struct command_ctx *ctx)
 		reply_code(r, "who @soumith");
 		return CMD_ERROR;
 	}
-	if (arg[0] == '@')
+	if (arg[0] == '@') {
+		size_t n = strlen(arg);
+		while (n > 1 && (arg[n - 1] == '.' || arg[n - 1] == ',' || arg[n - 1] == ':'))
+			arg[--n] = '\0'; /* "who is @albanD." */
 		return who_person(ctx, arg + 1);
+	}
 
 	const char *suggestion = NULL;
 	const struct roster_group *g = lookup_module(ctx->bot->roster, arg, &suggestion);

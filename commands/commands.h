@@ -84,7 +84,8 @@ const char *commands_nearest(const char *name);
 command_fn cmd_help, cmd_who, cmd_modules, cmd_core, cmd_lead;
 /* commands/cmd_process.c */
 command_fn cmd_process;
-/* commands/cmd_nominations.c (nominations, letters, decisions) */
+/* commands/cmd_nominations.c (nominations, letters), cmd_decide.c (decide),
+ * cmd_decisions.c (nominations, show, decisions, agenda) */
 command_fn cmd_nominate, cmd_amend, cmd_nominate_removal, cmd_step_down, cmd_support,
 	cmd_object, cmd_recuse, cmd_nominations, cmd_show, cmd_decide, cmd_decisions, cmd_agenda;
 /* commands/cmd_votes.c (motions and elections) */

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chatbot/outbox.h"
+#include "chatbot/store.h"
 #include "chatbot/util.h"
 
 #define TIMEOUT_MS 20000
@@ -570,6 +572,99 @@ START_TEST(test_broken_config_for_run_and_ask)
 }
 END_TEST
 
+/* An announcement waiting in the outbox (as `ask` leaves it) is printed by
+ * the running console once, and never again. */
+START_TEST(test_run_delivers_outbox_once)
+{
+	char db[256], err[256];
+	snprintf(db, sizeof(db), "%s/var", tmpdir);
+	ck_assert_int_eq(mkdir(db, 0700), 0);
+	snprintf(db, sizeof(db), "%s/var/govbot.sqlite3", tmpdir);
+	struct store *s = NULL;
+	ck_assert_int_eq(store_open(db, &s, err, sizeof(err)), STORE_OK);
+	const char *targets[] = { "console", "slack" };
+	ck_assert_int_eq(store_begin(s), STORE_OK);
+	ck_assert_int_eq(outbox_enqueue(s, 0, "Decision on nomination 7: accepted",
+					"Alice joins torch.nn.\nRationale: steady reviews", targets, 2,
+					time(NULL) - 1, NULL), STORE_OK);
+	ck_assert_int_eq(store_commit(s), STORE_OK);
+	store_close(s);
+
+	struct proc a, b;
+	const char *args[] = { "run", NULL };
+	run(args, "lead\n", NULL, &a);
+	ck_assert_int_eq(a.status, 0);
+	const char *o = buf_str(&a.out);
+	const char *ann = strstr(o, "[announcement] Decision on nomination 7: accepted\n");
+	ck_assert_msg(ann != NULL, "%s", o);
+	ck_assert(strstr(ann, "Rationale: steady reviews"));
+	ck_assert(strstr(o, "Soumith Chintala"));
+	run(args, "lead\n", NULL, &b);
+	ck_assert_int_eq(b.status, 0);
+	ck_assert(!strstr(buf_str(&b.out), "[announcement]"));
+	proc_release(&a);
+	proc_release(&b);
+}
+END_TEST
+
+/* Successive `ask` calls work on the config's database: a nomination opened
+ * by one is decided by the next, and export-roster shows the result. */
+START_TEST(test_ask_shares_database)
+{
+	struct proc a, b, c, d;
+	const char *cfg = write_text("g.json", "{\"identities\":{\"ezyang\":[\"console:ezyang\"]},"
+				     "\"database\":\"state/gov.sqlite3\"}");
+	const char *nominate[] = { "ask", "--config", cfg, "nominate", "@alice", "for", "torch.nn",
+				   "contributions: reviews", "interactions: kind", "support: the nn maintainers",
+				   NULL };
+	run(nominate, NULL, NULL, &a);
+	ck_assert_msg(a.status == 0, "%s%s", buf_str(&a.out), buf_str(&a.err));
+	const char *decide[] = { "ask", "--config", cfg, "--as", "console:ezyang", "decide", "1", "accept",
+				 "steady", "reviews", NULL };
+	run(decide, NULL, NULL, &b);
+	ck_assert_msg(b.status == 0, "%s%s", buf_str(&b.out), buf_str(&b.err));
+	const char *who[] = { "ask", "--config", cfg, "who", "torch.nn", NULL };
+	run(who, NULL, NULL, &c);
+	ck_assert_int_eq(c.status, 0);
+	ck_assert(strstr(buf_str(&c.out), "@alice"));
+	const char *export[] = { "export-roster", "--config", cfg, NULL };
+	run(export, NULL, NULL, &d);
+	ck_assert_int_eq(d.status, 0);
+	ck_assert(strstr(buf_str(&d.out), "([alice](https://github.com/alice))"));
+	char db[256];
+	snprintf(db, sizeof(db), "%s/state/gov.sqlite3", tmpdir);
+	ck_assert_int_eq(access(db, F_OK), 0);   /* relative to the config, directory created */
+	proc_release(&a);
+	proc_release(&b);
+	proc_release(&c);
+	proc_release(&d);
+}
+END_TEST
+
+/* A valid config with an rst roster and mapped identities: exit 0 and a summary. */
+START_TEST(test_check_config_ok)
+{
+	struct proc a, b;
+	const char *rst[] = { "export-roster", "--format", "rst", NULL };
+	run(rst, NULL, NULL, &a);
+	ck_assert_int_eq(a.status, 0);
+	write_file("poi.rst", a.out.data, a.out.len);
+	const char *cfg = write_text("g.json", "{\"roster\":\"poi.rst\",\"adapters\":{\"console\":{}},"
+				     "\"identities\":{\"soumith\":[\"console:soumith\"],\"ezyang\":[\"slack:U1\"]},"
+				     "\"governance\":{\"vote_days\":7}}");
+	const char *args[] = { "check-config", "--config", cfg, NULL };
+	run(args, NULL, NULL, &b);
+	ck_assert_msg(b.status == 0, "%s", buf_str(&b.out));
+	const char *o = buf_str(&b.out);
+	ck_assert(strncmp(o, "config OK: ", 11) == 0);
+	ck_assert(strstr(o, "poi.rst"));
+	ck_assert(strstr(o, "2 mapped handles"));
+	ck_assert_uint_eq(count_lines(o), 1);
+	proc_release(&a);
+	proc_release(&b);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -593,6 +688,9 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_run_sigterm);
 	tcase_add_test(tc, test_run_sigint);
 	tcase_add_test(tc, test_run_missing_secret);
+	tcase_add_test(tc, test_run_delivers_outbox_once);
+	tcase_add_test(tc, test_ask_shares_database);
+	tcase_add_test(tc, test_check_config_ok);
 	tcase_add_test(tc, test_malformed_roster);
 	tcase_add_test(tc, test_broken_config_for_run_and_ask);
 	suite_add_tcase(s, tc);

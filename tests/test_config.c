@@ -339,6 +339,21 @@ START_TEST(test_unreadable)
 }
 END_TEST
 
+START_TEST(test_byte_order_mark)
+{
+	struct buf problems = BUF_INIT;
+	struct config *c = NULL;
+	const char *path = write_file("g.json", "\xEF\xBB\xBF{\"bot_name\":\"bom\"}");
+	ck_assert_msg(config_load(path, &c, &problems) == 0, "%s", buf_str(&problems));
+	ck_assert_str_eq(c->bot_name, "bom");
+	config_free(c);
+	path = write_file("g.json", "\xEF\xBB\xBF  ");
+	ck_assert_int_eq(config_load(path, &c, &problems), -1);
+	ck_assert(has_line(buf_str(&problems), "(root): not valid JSON: the file is empty"));
+	buf_release(&problems);
+}
+END_TEST
+
 START_TEST(test_partial_keeps_roster)
 {
 	struct buf problems = BUF_INIT;
@@ -398,6 +413,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_govbot_config_env);
 	tcase_add_test(tc, test_unreadable);
 	tcase_add_test(tc, test_partial_keeps_roster);
+	tcase_add_test(tc, test_byte_order_mark);
 	tcase_add_test(tc, test_missing_secrets);
 	suite_add_tcase(s, tc);
 	return s;

@@ -109,6 +109,15 @@ static const struct gcase cases[] = {
 	{ "who's @ezyang", 0, 1, "who", "@ezyang" },
 	{ "/gov who is @gchanan?", 1, 1, "who", "@gchanan" },
 	{ "what can you do?", 0, 1, "help", "" },
+	{ "who can I ask about torch.fft?", 0, 1, "who", "torch.fft" },
+	{ "who should I talk to about ONNX", 0, 1, "who", "ONNX" },
+	{ "who knows about sparse?", 0, 1, "who", "sparse" },
+	{ "who works on torch/csrc/autograd/engine.cpp", 0, 1, "who", "torch/csrc/autograd/engine.cpp" },
+	{ "who reviews torch.linalg", 0, 1, "who", "torch.linalg" },
+	{ "who is the lead maintainer of torch.nn?", 0, 1, "who", "torch.nn" },
+	{ "who are the lead maintainers of XLA", 0, 1, "who", "XLA" },
+	{ "what does @ezyang maintain?", 0, 1, "who", "@ezyang" },
+	{ "who is the lead?", 0, 1, "lead", "" },
 	/* a question only counts on the first line */
 	{ "how do I nominate someone?\nextra", 0, 1, "process", "nomination" },
 	/* not a question: the first word is the command */

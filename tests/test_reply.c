@@ -37,16 +37,16 @@ struct golden {
 
 static const struct golden goldens[] = {
 	{ DIALECT_CONSOLE,
-	  "Maintainers of NN APIs (torch.nn):\n- Greg Chanan (@gchanan)\n- No Handle\n\nask @soumith" },
+	  "Maintainers of NN APIs (`torch.nn`):\n- Greg Chanan (@gchanan)\n- No Handle\n\nask @soumith" },
 	{ DIALECT_MATRIX_PLAIN,
-	  "Maintainers of NN APIs (torch.nn):\n- Greg Chanan (@gchanan)\n- No Handle\n\nask @soumith" },
+	  "Maintainers of NN APIs (`torch.nn`):\n- Greg Chanan (@gchanan)\n- No Handle\n\nask @soumith" },
 	{ DIALECT_SLACK,
 	  "Maintainers of *NN APIs* (`torch.nn`):\n\xE2\x80\xA2 Greg Chanan (@gchanan)\n\xE2\x80\xA2 No Handle\n\nask @soumith" },
 	{ DIALECT_MATRIX_HTML,
 	  "<p>Maintainers of <strong>NN APIs</strong> (<code>torch.nn</code>):</p>"
 	  "<ul><li>Greg Chanan (@gchanan)</li><li>No Handle</li></ul><p>ask @soumith</p>" },
 	{ DIALECT_DISCOURSE,
-	  "Maintainers of **NN APIs** (`torch.nn`)\\:\n\n- Greg Chanan (`@gchanan`)\n- No Handle\n\nask `@soumith`" },
+	  "Maintainers of **NN APIs** (`torch.nn`):\n\n- Greg Chanan (`@gchanan`)\n- No Handle\n\nask `@soumith`" },
 };
 
 START_TEST(test_golden)
@@ -88,6 +88,9 @@ static const struct attack attacks[] = {
 	{ DIALECT_DISCOURSE, "# title", "\\# title" },
 	{ DIALECT_DISCOURSE, "- item", "\\- item" },
 	{ DIALECT_DISCOURSE, "1. x", "1\\. x" },
+	{ DIALECT_DISCOURSE, "12) x", "12\\) x" },
+	{ DIALECT_DISCOURSE, "Python 3.11: ok", "Python 3.11: ok" },
+	{ DIALECT_DISCOURSE, "a\n2. b\n- c", "a\n2\\. b\n\\- c" },
 	{ DIALECT_DISCOURSE, "a & b", "a \\& b" },
 	{ DIALECT_DISCOURSE, "`code`", "\\`code\\`" },
 	{ DIALECT_DISCOURSE, "    indented", "indented" },

@@ -1,0 +1,1000 @@
+/*
+ * slack.c - Slack through Socket Mode (a websocket on the shared lws loop)
+ * and the Web API (the shared curl worker).
+ *
+ * Start: auth.test (bot token) gives the bot's user id; apps.connections.open
+ * (app token) gives a single-use websocket URL; the socket says `hello`.
+ * Every envelope is acked at once on the socket; slash commands carry their
+ * answer in the ack, mentions and DMs are answered with chat.postMessage.
+ * `disconnect` warning/refresh_requested opens a new socket first and closes
+ * the old one when the new one said hello; link_disabled stops the adapter;
+ * too_many_websockets backs off.  A socket silent for 6 pings is dead.
+ * Reconnects use a fresh URL with exponential backoff and jitter, forever;
+ * only the fatal auth errors stop the adapter.
+ *
+ * Wire facts and log lines: /work/notes/slack.md ("Slack adapter").
+ */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapters/adapter.h"
+#include "chatbot/config.h"
+#include "chatbot/host.h"
+#include "chatbot/log.h"
+#include "chatbot/util.h"
+
+#define SLACK_DEFAULT_API "https://slack.com/api/"
+#define SLACK_MAX_MESSAGE (4u << 20)       /* one websocket message, reassembled */
+#define SLACK_MAX_TEXT 40000               /* chat.postMessage text */
+#define SLACK_MAX_SECTION 3000             /* a section block's text */
+#define SLACK_MAX_BLOCKS 50
+#define SLACK_REPLY_ATTEMPTS 5
+#define SLACK_BACKOFF_CAP_MS 60000
+#define SLACK_DEAD_PINGS 6
+
+static const char *const slack_secrets[] = { "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", NULL };
+
+/* A fatal answer of auth.test / apps.connections.open: stop, never retry. */
+static const char *const slack_fatal_errors[] = {
+	"not_authed", "invalid_auth", "account_inactive", "user_removed_from_team", "team_disabled",
+};
+
+struct slack;
+
+struct tx {
+	struct tx *next;
+	size_t len;
+	unsigned char data[];   /* LWS_PRE bytes of headroom, then the frame */
+};
+
+struct sconn {
+	struct sconn *next;
+	struct slack *s;
+	unsigned id;
+	struct loop_handler handler;
+	struct lws *wsi;
+	char *url;              /* lws_parse_uri cuts this copy up */
+	bool established;
+	bool hello;
+	bool retiring;          /* replaced: close once the new socket said hello */
+	bool closing;
+	bool slow_reconnect;    /* too_many_websockets: no immediate reconnect */
+	bool ping_due;
+	long long last_rx_ms;
+	struct loop_timer ping;
+	struct buf rx;
+	bool rx_skip;
+	struct tx *tx_head, *tx_tail;
+};
+
+struct slack {
+	struct adapter_host *host;
+	char *api_url;          /* ends with '/' */
+	char *announce_channel; /* NULL: announcements are skipped */
+	char *app_token;
+	char *bot_token;
+	char *auth_app;         /* "Authorization: Bearer xapp-..." */
+	char *auth_bot;
+	char *bot_user_id;      /* from auth.test */
+	bool stopped;
+	bool opening;           /* apps.connections.open in flight */
+	int attempt;            /* reconnect backoff step */
+	unsigned next_id;
+	long ping_ms;
+	long backoff_ms;
+	unsigned rng;
+	struct loop_timer reconnect;
+	struct sconn *conns;
+	struct reply *reply;
+};
+
+/* ---- small helpers ---- */
+
+static long env_ms(const char *name, long def)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return def;
+	n = strtol(v, &end, 10);
+	return (*end || n <= 0 || n > 3600000) ? def : n;
+}
+
+static unsigned slack_rand(struct slack *s)
+{
+	s->rng ^= s->rng << 13;
+	s->rng ^= s->rng >> 17;
+	s->rng ^= s->rng << 5;
+	return s->rng;
+}
+
+static bool slack_is_fatal(const char *error)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(slack_fatal_errors); i++)
+		if (error && strcmp(error, slack_fatal_errors[i]) == 0)
+			return true;
+	return false;
+}
+
+static const char *json_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Cuts s to at most max bytes on a UTF-8 boundary; returns the new length. */
+static size_t utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return max;
+}
+
+/* The text to post: the whole reply, or its head and "(truncated)". */
+static void slack_limit_text(struct buf *text, size_t max)
+{
+	static const char note[] = "\n_(truncated)_";
+
+	if (text->len <= max)
+		return;
+	text->len = utf8_cut(text->data, text->len, max - (sizeof(note) - 1));
+	text->data[text->len] = '\0';
+	buf_adds(text, note);
+}
+
+/* Slack escapes & < > in message text; the dispatcher wants what the user typed. */
+static char *slack_unescape(const char *s, size_t n)
+{
+	struct buf out = BUF_INIT;
+	static const struct { const char *ent; char c; } ents[] = {
+		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
+	};
+
+	buf_grow(&out, n + 1);
+	for (size_t i = 0; i < n;) {
+		bool done = false;
+		for (size_t k = 0; k < ARRAY_SIZE(ents) && !done; k++) {
+			size_t el = strlen(ents[k].ent);
+			if (n - i >= el && memcmp(s + i, ents[k].ent, el) == 0) {
+				buf_addc(&out, ents[k].c);
+				i += el;
+				done = true;
+			}
+		}
+		if (!done)
+			buf_addc(&out, s[i++]);
+	}
+	buf_addc(&out, '\0');
+	out.len--;
+	return buf_detach(&out);
+}
+
+/* Skips a leading <@U...> (or <@U...|name>) mention and the spaces after it. */
+static const char *slack_skip_mention(const char *t)
+{
+	const char *p = str_skip_space(t);
+
+	if (strncmp(p, "<@", 2) == 0) {
+		const char *end = strchr(p, '>');
+		if (end)
+			return str_skip_space(end + 1);
+	}
+	return p;
+}
+
+/* ---- Web API ---- */
+
+struct api_call {
+	struct slack *s;
+	char method[40];
+	char *key;              /* announcement key, or NULL */
+};
+
+static char *slack_method_url(struct slack *s, const char *method)
+{
+	struct buf u = BUF_INIT;
+	buf_addf(&u, "%s%s", s->api_url, method);
+	return buf_detach(&u);
+}
+
+/* Parses a Web API answer.  Returns the root (caller frees) when ok:true;
+ * otherwise NULL with the error in err. */
+static cJSON *slack_api_result(const struct http_response *res, char *err, size_t errlen)
+{
+	cJSON *root;
+	const cJSON *ok;
+
+	if (res->status == 0) {
+		snprintf(err, errlen, "%s", res->error ? res->error : "no response");
+		return NULL;
+	}
+	if (res->status == 429) {
+		snprintf(err, errlen, "ratelimited");
+		return NULL;
+	}
+	root = cJSON_ParseWithLength(res->body, res->body_len);
+	ok = root ? cJSON_GetObjectItemCaseSensitive(root, "ok") : NULL;
+	if (cJSON_IsTrue(ok))
+		return root;
+	if (root && json_str(root, "error"))
+		snprintf(err, errlen, "%s", json_str(root, "error"));
+	else if (res->status != 200)
+		snprintf(err, errlen, "HTTP %ld", res->status);
+	else
+		snprintf(err, errlen, "malformed answer");
+	cJSON_Delete(root);
+	return NULL;
+}
+
+static void slack_submit(struct slack *s, const char *method, const char *auth,
+			 const char *ctype, const char *body, int attempts,
+			 http_done_fn *done, struct api_call *call)
+{
+	char *url = slack_method_url(s, method);
+	struct buf ct = BUF_INIT, key = BUF_INIT;
+	const char *hdrs[3];
+	struct http_request rq;
+
+	buf_addf(&ct, "Content-Type: %s", ctype);
+	buf_addf(&key, "slack:%s", method);
+	hdrs[0] = auth;
+	hdrs[1] = ct.data;
+	hdrs[2] = NULL;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "POST";
+	rq.url = url;
+	rq.headers = hdrs;
+	rq.body = body ? body : "";
+	rq.body_len = body ? strlen(body) : 0;
+	rq.rate_key = key.data;
+	rq.max_attempts = attempts;
+	snprintf(call->method, sizeof(call->method), "%s", method);
+	call->s = s;
+	http_submit(host_http(s->host), &rq, done, call);
+	free(url);
+	buf_release(&ct);
+	buf_release(&key);
+}
+
+static void slack_post_done(void *arg, const struct http_response *res)
+{
+	struct api_call *call = arg;
+	char err[128];
+	cJSON *root = slack_api_result(res, err, sizeof(err));
+
+	if (!root)
+		log_warn("slack", "%s failed: %s", call->method, err);
+	if (call->key)
+		host_announce_done(call->s->host, call->key, root != NULL);
+	cJSON_Delete(root);
+	free(call->key);
+	free(call);
+}
+
+/* chat.postMessage with mrkdwn text (already rendered and escaped). */
+static void slack_post(struct slack *s, const char *channel, const char *mrkdwn,
+		       const char *thread_ts, const char *key)
+{
+	cJSON *body = cJSON_CreateObject();
+	struct buf text = BUF_INIT;
+	struct api_call *call = xcalloc(1, sizeof(*call));
+	char *json;
+
+	buf_adds(&text, mrkdwn);
+	slack_limit_text(&text, SLACK_MAX_TEXT);
+	cJSON_AddStringToObject(body, "channel", channel);
+	cJSON_AddStringToObject(body, "text", buf_str(&text));
+	if (thread_ts)
+		cJSON_AddStringToObject(body, "thread_ts", thread_ts);
+	if (key) {
+		/* Announcements: Block Kit sections of at most 3,000 characters,
+		 * cut at line ends where possible; `text` is the fallback. */
+		cJSON *blocks = cJSON_AddArrayToObject(body, "blocks");
+		size_t off = 0, nblocks = 0;
+
+		while (off < text.len && nblocks < SLACK_MAX_BLOCKS) {
+			size_t n = utf8_cut(text.data + off, text.len - off, SLACK_MAX_SECTION);
+			cJSON *blk = cJSON_CreateObject(), *t;
+			char *part;
+
+			if (off + n < text.len) {
+				size_t k = n;
+				while (k > SLACK_MAX_SECTION / 2 && text.data[off + k - 1] != '\n')
+					k--;
+				if (text.data[off + k - 1] == '\n')
+					n = k;
+			}
+			part = xstrndup(text.data + off, n);
+			cJSON_AddStringToObject(blk, "type", "section");
+			t = cJSON_AddObjectToObject(blk, "text");
+			cJSON_AddStringToObject(t, "type", "mrkdwn");
+			cJSON_AddStringToObject(t, "text", part);
+			cJSON_AddItemToArray(blocks, blk);
+			free(part);
+			off += n;
+			nblocks++;
+		}
+		call->key = xstrdup(key);
+	}
+	json = cJSON_PrintUnformatted(body);
+	slack_submit(s, "chat.postMessage", s->auth_bot, "application/json; charset=utf-8", json,
+		     SLACK_REPLY_ATTEMPTS, slack_post_done, call);
+	cJSON_free(json);
+	cJSON_Delete(body);
+	buf_release(&text);
+}
+
+static void slack_response_url_done(void *arg, const struct http_response *res)
+{
+	struct api_call *call = arg;
+
+	if (res->status < 200 || res->status >= 300)
+		log_warn("slack", "response_url POST failed: %s",
+			 res->status ? "HTTP error" : (res->error ? res->error : "no response"));
+	free(call);
+}
+
+static void slack_post_response_url(struct slack *s, const char *url, const char *mrkdwn)
+{
+	cJSON *body = cJSON_CreateObject();
+	struct buf text = BUF_INIT;
+	struct api_call *call = xcalloc(1, sizeof(*call));
+	const char *hdrs[] = { "Content-Type: application/json; charset=utf-8", NULL };
+	struct http_request rq;
+	char *json;
+
+	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) {
+		log_warn("slack", "slash command without a usable response_url; answer dropped");
+		free(call);
+		cJSON_Delete(body);
+		return;
+	}
+	buf_adds(&text, mrkdwn);
+	slack_limit_text(&text, SLACK_MAX_TEXT);
+	cJSON_AddStringToObject(body, "response_type", "ephemeral");
+	cJSON_AddStringToObject(body, "text", buf_str(&text));
+	json = cJSON_PrintUnformatted(body);
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "POST";
+	rq.url = url;
+	rq.headers = hdrs;
+	rq.body = json;
+	rq.body_len = strlen(json);
+	rq.rate_key = "slack:response_url";
+	rq.max_attempts = SLACK_REPLY_ATTEMPTS;
+	call->s = s;
+	snprintf(call->method, sizeof(call->method), "response_url");
+	http_submit(host_http(s->host), &rq, slack_response_url_done, call);
+	cJSON_free(json);
+	cJSON_Delete(body);
+	buf_release(&text);
+}
+
+/* ---- connections ---- */
+
+static void slack_open(struct slack *s);
+static void conn_close(struct sconn *c);
+
+static void slack_fatal(struct slack *s, const char *why)
+{
+	if (s->stopped)
+		return;
+	log_error("slack", "%s; stopping the slack adapter", why);
+	s->stopped = true;
+	loop_timer_cancel(&s->reconnect);
+	for (struct sconn *c = s->conns; c; c = c->next)
+		conn_close(c);
+	host_adapter_ended(s->host, &adapter_slack, true);
+}
+
+static long long slack_backoff(struct slack *s)
+{
+	long long d = s->backoff_ms;
+
+	for (int i = 1; i < s->attempt && d < SLACK_BACKOFF_CAP_MS; i++)
+		d *= 2;
+	if (d > SLACK_BACKOFF_CAP_MS)
+		d = SLACK_BACKOFF_CAP_MS;
+	s->attempt++;
+	return d / 2 + (long long)(slack_rand(s) % (unsigned)(d / 2 + 1));
+}
+
+/* Reconnects after delay_ms (<0: the next backoff step). */
+static void slack_schedule(struct slack *s, long long delay_ms)
+{
+	if (s->stopped || host_stopping(s->host))
+		return;
+	if (delay_ms < 0)
+		delay_ms = slack_backoff(s);
+	if (delay_ms > 0)
+		log_info("slack", "reconnecting in %lld ms", delay_ms);
+	loop_timer_start(&s->reconnect, delay_ms);
+}
+
+static bool slack_has_live(const struct slack *s)
+{
+	for (const struct sconn *c = s->conns; c; c = c->next)
+		if (!c->closing && !c->retiring)
+			return true;
+	return false;
+}
+
+static void conn_free(struct sconn *c)
+{
+	struct slack *s = c->s;
+
+	for (struct sconn **pp = &s->conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	loop_timer_cancel(&c->ping);
+	if (c->wsi)
+		lws_set_opaque_user_data(c->wsi, NULL);
+	while (c->tx_head) {
+		struct tx *t = c->tx_head;
+		c->tx_head = t->next;
+		free(t);
+	}
+	buf_release(&c->rx);
+	free(c->url);
+	free(c);
+}
+
+/* The socket is gone (closed, failed, or never connected). */
+static void conn_gone(struct sconn *c, const char *why)
+{
+	struct slack *s = c->s;
+	bool had_hello = c->hello, slow = c->slow_reconnect;
+
+	log_info("slack", "socket %u closed: %s", c->id, why);
+	conn_free(c);
+	if (s->stopped || host_stopping(s->host))
+		return;
+	/* A replacement is on its way (or live): nothing to do. */
+	if (slack_has_live(s) || s->opening || s->reconnect.pending)
+		return;
+	if (slow && s->attempt < 3)
+		s->attempt = 3;
+	slack_schedule(s, had_hello && !slow ? 0 : -1);
+}
+
+/* Closes from our side; conn_gone() follows from the lws callbacks. */
+static void conn_close(struct sconn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	loop_timer_cancel(&c->ping);
+	if (c->wsi)
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+static void conn_send(struct sconn *c, const char *text, size_t len)
+{
+	struct tx *t;
+
+	if (c->closing || !c->wsi)
+		return;
+	t = xmalloc(sizeof(*t) + LWS_PRE + len);
+	t->next = NULL;
+	t->len = len;
+	memcpy(t->data + LWS_PRE, text, len);
+	if (c->tx_tail)
+		c->tx_tail->next = t;
+	else
+		c->tx_head = t;
+	c->tx_tail = t;
+	lws_callback_on_writable(c->wsi);
+}
+
+static void conn_on_ping(void *arg)
+{
+	struct sconn *c = arg;
+	long long quiet = loop_now_ms() - c->last_rx_ms;
+
+	if (quiet >= (long long)c->s->ping_ms * SLACK_DEAD_PINGS) {
+		log_warn("slack", "socket %u silent for %lld ms; reconnecting", c->id, quiet);
+		conn_close(c);
+		return;
+	}
+	if (c->established) {
+		c->ping_due = true;
+		lws_callback_on_writable(c->wsi);
+	}
+	loop_timer_start(&c->ping, c->s->ping_ms);
+}
+
+/* ---- envelopes ---- */
+
+static void conn_ack(struct sconn *c, const char *envelope_id, const char *answer)
+{
+	cJSON *ack = cJSON_CreateObject();
+	char *json;
+
+	cJSON_AddStringToObject(ack, "envelope_id", envelope_id);
+	if (answer) {
+		cJSON *p = cJSON_AddObjectToObject(ack, "payload");
+		cJSON_AddStringToObject(p, "text", answer);
+	}
+	json = cJSON_PrintUnformatted(ack);
+	conn_send(c, json, strlen(json));
+	cJSON_free(json);
+	cJSON_Delete(ack);
+}
+
+/* Runs text as caller user in place channel; the rendered mrkdwn goes to
+ * *out (caller frees) unless there is nothing to say. */
+static bool slack_run(struct slack *s, const char *text, const char *user, const char *channel,
+		      char **out)
+{
+	struct dispatch_request req;
+	struct buf caller = BUF_INIT, place = BUF_INIT, rendered = BUF_INIT;
+	char *plain = slack_unescape(text, strlen(text));
+	int rc;
+
+	buf_addf(&caller, "slack:%s", user);
+	if (channel)
+		buf_addf(&place, "slack:%s", channel);
+	memset(&req, 0, sizeof(req));
+	req.text = plain;
+	req.len = strlen(plain);
+	req.caller_id = caller.data;
+	req.place = channel ? place.data : NULL;
+	req.require_prefix = false;
+	rc = host_dispatch(s->host, &req, s->reply);
+	if (rc != DISPATCH_IGNORED && !reply_empty(s->reply)) {
+		reply_render(s->reply, DIALECT_SLACK, &rendered);
+		slack_limit_text(&rendered, SLACK_MAX_TEXT);
+		*out = buf_detach(&rendered);
+	} else {
+		*out = NULL;
+	}
+	free(plain);
+	buf_release(&caller);
+	buf_release(&place);
+	buf_release(&rendered);
+	return *out != NULL;
+}
+
+static void slack_slash(struct sconn *c, const char *envelope_id, const cJSON *env)
+{
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(env, "payload");
+	const char *text = json_str(p, "text"), *user = json_str(p, "user_id");
+	const char *channel = json_str(p, "channel_id"), *rurl = json_str(p, "response_url");
+	bool in_ack = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(env, "accepts_response_payload"));
+	char *answer = NULL;
+
+	if (!user) {
+		conn_ack(c, envelope_id, NULL);
+		log_warn("slack", "slash command without user_id ignored");
+		return;
+	}
+	slack_run(c->s, text ? text : "", user, channel, &answer);
+	if (answer && in_ack) {
+		conn_ack(c, envelope_id, answer);
+	} else {
+		conn_ack(c, envelope_id, NULL);
+		if (answer && rurl)
+			slack_post_response_url(c->s, rurl, answer);
+	}
+	free(answer);
+}
+
+static void slack_event(struct slack *s, const cJSON *payload)
+{
+	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(payload, "event");
+	const char *type = json_str(ev, "type"), *event_id = json_str(payload, "event_id");
+	const char *user = json_str(ev, "user"), *channel = json_str(ev, "channel");
+	const char *text = json_str(ev, "text"), *ts = json_str(ev, "ts");
+	const char *thread_ts = json_str(ev, "thread_ts");
+	bool mention;
+	char *answer = NULL;
+
+	if (!type || !user || !channel || !text)
+		return;
+	mention = strcmp(type, "app_mention") == 0;
+	if (!mention && !(strcmp(type, "message") == 0 && json_str(ev, "channel_type") &&
+			  strcmp(json_str(ev, "channel_type"), "im") == 0))
+		return;
+	/* never answer a bot, ourselves, or an edit/join/other subtype */
+	if (cJSON_GetObjectItemCaseSensitive(ev, "bot_id") || json_str(ev, "subtype"))
+		return;
+	if (s->bot_user_id && strcmp(user, s->bot_user_id) == 0)
+		return;
+	if (event_id && !host_event_first(s->host, "slack", event_id)) {
+		log_debug("slack", "event %s seen before; not answered again", event_id);
+		return;
+	}
+	if (!slack_run(s, slack_skip_mention(text), user, channel, &answer))
+		return;
+	slack_post(s, channel, answer, mention ? (thread_ts ? thread_ts : ts) : NULL, NULL);
+	free(answer);
+}
+
+static void conn_hello(struct sconn *c)
+{
+	struct slack *s = c->s;
+
+	c->hello = true;
+	s->attempt = 0;
+	log_info("slack", "connected");
+	/* the replacement is up: retire the sockets it replaces */
+	for (struct sconn *o = s->conns; o; o = o->next)
+		if (o != c && o->retiring)
+			conn_close(o);
+}
+
+static void conn_disconnect(struct sconn *c, const char *reason)
+{
+	struct slack *s = c->s;
+
+	reason = reason ? reason : "";
+	if (strcmp(reason, "link_disabled") == 0) {
+		slack_fatal(s, "Slack disabled this app's Socket Mode link (link_disabled); "
+			       "enable Socket Mode for the app");
+		return;
+	}
+	if (strcmp(reason, "too_many_websockets") == 0) {
+		log_warn("slack", "too many websockets open for this app; backing off");
+		c->slow_reconnect = true;
+		conn_close(c);
+		return;
+	}
+	/* warning, refresh_requested, or a reason we do not know yet: open the
+	 * replacement first, keep reading here until it says hello */
+	log_info("slack", "disconnect requested (%s); opening a new socket first", reason);
+	if (!c->retiring) {
+		c->retiring = true;
+		slack_open(s);
+	}
+}
+
+static void conn_message(struct sconn *c, const char *data, size_t len, bool binary)
+{
+	cJSON *root = binary ? NULL : cJSON_ParseWithLength(data, len);
+	const char *type, *envelope_id;
+
+	if (!cJSON_IsObject(root)) {
+		log_warn("slack", "malformed frame ignored");
+		cJSON_Delete(root);
+		return;
+	}
+	type = json_str(root, "type");
+	envelope_id = json_str(root, "envelope_id");
+	if (envelope_id) {
+		if (type && strcmp(type, "slash_commands") == 0) {
+			slack_slash(c, envelope_id, root);
+		} else {
+			/* ack first: nothing below may delay it */
+			conn_ack(c, envelope_id, NULL);
+			if (type && strcmp(type, "events_api") == 0)
+				slack_event(c->s, cJSON_GetObjectItemCaseSensitive(root, "payload"));
+		}
+	} else if (type && strcmp(type, "hello") == 0) {
+		conn_hello(c);
+	} else if (type && strcmp(type, "disconnect") == 0) {
+		conn_disconnect(c, json_str(root, "reason"));
+	} else {
+		log_debug("slack", "frame of type %s ignored", type ? type : "(none)");
+	}
+	cJSON_Delete(root);
+}
+
+static int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *arg,
+			 void *in, size_t len)
+{
+	struct sconn *c = arg;
+
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		c->wsi = NULL;
+		conn_gone(c, in ? (const char *)in : "connection failed");
+		return 0;
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		c->established = true;
+		c->last_rx_ms = loop_now_ms();
+		return 0;
+	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+		c->last_rx_ms = loop_now_ms();
+		return 0;
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+		c->last_rx_ms = loop_now_ms();
+		if (!c->rx_skip) {
+			if (c->rx.len + len > SLACK_MAX_MESSAGE) {
+				log_warn("slack", "message over %u bytes skipped", SLACK_MAX_MESSAGE);
+				c->rx_skip = true;
+				buf_release(&c->rx);
+			} else {
+				buf_add(&c->rx, in, len);
+			}
+		}
+		if (lws_is_final_fragment(wsi)) {
+			if (!c->rx_skip)
+				conn_message(c, buf_str(&c->rx), c->rx.len, lws_frame_is_binary(wsi));
+			c->rx_skip = false;
+			/* keep small buffers, drop big ones */
+			if (c->rx.cap > 65536)
+				buf_release(&c->rx);
+			else
+				buf_reset(&c->rx);
+		}
+		return 0;
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		if (c->closing)
+			return -1;
+		if (c->ping_due) {
+			unsigned char ping[LWS_PRE + 1];
+			c->ping_due = false;
+			if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+				return -1;
+		} else if (c->tx_head) {
+			struct tx *t = c->tx_head;
+			int n = lws_write(wsi, t->data + LWS_PRE, t->len, LWS_WRITE_TEXT);
+			c->tx_head = t->next;
+			if (!c->tx_head)
+				c->tx_tail = NULL;
+			free(t);
+			if (n < 0)
+				return -1;
+		}
+		if (c->tx_head || c->ping_due)
+			lws_callback_on_writable(wsi);
+		return 0;
+	case LWS_CALLBACK_CLIENT_CLOSED:
+	case LWS_CALLBACK_WSI_DESTROY:
+		c->wsi = NULL;
+		conn_gone(c, "closed");
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Connects a new socket to url (ws:// or wss://). */
+static void slack_connect(struct slack *s, const char *url)
+{
+	struct sconn *c = xcalloc(1, sizeof(*c));
+	struct lws_client_connect_info info;
+	const char *prot = NULL, *addr = NULL, *path = NULL;
+	struct buf fullpath = BUF_INIT;
+	int port = 0;
+
+	c->s = s;
+	c->id = ++s->next_id;
+	c->handler.fn = conn_callback;
+	c->handler.arg = c;
+	c->url = xstrdup(url);
+	c->last_rx_ms = loop_now_ms();
+	loop_timer_init(&c->ping, host_loop(s->host), conn_on_ping, c);
+	c->next = s->conns;
+	s->conns = c;
+
+	if (lws_parse_uri(c->url, &prot, &addr, &port, &path) ||
+	    (strcmp(prot, "wss") != 0 && strcmp(prot, "ws") != 0) || !*addr) {
+		log_warn("slack", "apps.connections.open gave an unusable URL");
+		conn_gone(c, "bad URL");
+		return;
+	}
+	/* lws_parse_uri dropped the path's leading '/' */
+	buf_addf(&fullpath, "/%s", path);
+	memset(&info, 0, sizeof(info));
+	info.context = loop_lws(host_loop(s->host));
+	info.vhost = loop_vhost(host_loop(s->host));
+	info.address = addr;
+	info.port = port;
+	info.path = fullpath.data;
+	info.host = addr;
+	info.origin = addr;
+	info.ssl_connection = strcmp(prot, "wss") == 0 ? LCCSCF_USE_SSL : 0;
+	info.local_protocol_name = LOOP_PROTOCOL;
+	info.opaque_user_data = &c->handler;
+	info.pwsi = &c->wsi;
+	loop_timer_start(&c->ping, s->ping_ms);
+	log_info("slack", "connecting socket %u", c->id);
+	if (!lws_client_connect_via_info(&info)) {
+		/* lws may already have reported CONNECTION_ERROR (and freed c) */
+		for (struct sconn *o = s->conns; o; o = o->next) {
+			if (o == c) {
+				c->wsi = NULL;
+				conn_gone(c, "connect failed");
+				break;
+			}
+		}
+	}
+	buf_release(&fullpath);
+}
+
+static void slack_open_done(void *arg, const struct http_response *res)
+{
+	struct api_call *call = arg;
+	struct slack *s = call->s;
+	char err[128];
+	cJSON *root;
+
+	free(call);
+	s->opening = false;
+	if (s->stopped || host_stopping(s->host))
+		return;
+	root = slack_api_result(res, err, sizeof(err));
+	if (root && json_str(root, "url")) {
+		slack_connect(s, json_str(root, "url"));
+	} else if (slack_is_fatal(err)) {
+		struct buf why = BUF_INIT;
+		buf_addf(&why, "apps.connections.open failed: %s (check SLACK_APP_TOKEN)", err);
+		slack_fatal(s, why.data);
+		buf_release(&why);
+	} else {
+		log_warn("slack", "apps.connections.open failed: %s", root ? "no url" : err);
+		for (struct sconn *c = s->conns; c; c = c->next)
+			c->retiring = false;   /* keep what we have until a new one works */
+		if (!slack_has_live(s))
+			slack_schedule(s, res->status == 429 && res->retry_after_s >= 0
+						  ? res->retry_after_s * 1000LL : -1);
+		else
+			slack_schedule(s, -1);
+	}
+	cJSON_Delete(root);
+}
+
+/* apps.connections.open, then connect.  Only one call at a time. */
+static void slack_open(struct slack *s)
+{
+	struct api_call *call;
+
+	if (s->opening || s->stopped || host_stopping(s->host))
+		return;
+	loop_timer_cancel(&s->reconnect);
+	s->opening = true;
+	call = xcalloc(1, sizeof(*call));
+	slack_submit(s, "apps.connections.open", s->auth_app, "application/x-www-form-urlencoded",
+		     NULL, 1, slack_open_done, call);
+}
+
+static void slack_auth_done(void *arg, const struct http_response *res)
+{
+	struct api_call *call = arg;
+	struct slack *s = call->s;
+	char err[128];
+	cJSON *root;
+
+	free(call);
+	s->opening = false;
+	if (s->stopped || host_stopping(s->host))
+		return;
+	root = slack_api_result(res, err, sizeof(err));
+	if (root && json_str(root, "user_id")) {
+		s->bot_user_id = xstrdup(json_str(root, "user_id"));
+		cJSON_Delete(root);
+		slack_open(s);
+		return;
+	}
+	cJSON_Delete(root);
+	if (slack_is_fatal(err)) {
+		struct buf why = BUF_INIT;
+		buf_addf(&why, "auth.test failed: %s (check SLACK_BOT_TOKEN)", err);
+		slack_fatal(s, why.data);
+		buf_release(&why);
+		return;
+	}
+	log_warn("slack", "auth.test failed: %s", err);
+	slack_schedule(s, res->status == 429 && res->retry_after_s >= 0 ? res->retry_after_s * 1000LL : -1);
+}
+
+static void slack_auth(struct slack *s)
+{
+	struct api_call *call = xcalloc(1, sizeof(*call));
+
+	s->opening = true;
+	slack_submit(s, "auth.test", s->auth_bot, "application/x-www-form-urlencoded", NULL, 1,
+		     slack_auth_done, call);
+}
+
+static void slack_on_reconnect(void *arg)
+{
+	struct slack *s = arg;
+
+	if (!s->bot_user_id)
+		slack_auth(s);
+	else
+		slack_open(s);
+}
+
+/* ---- the adapter ---- */
+
+static void slack_free(struct slack *s)
+{
+	while (s->conns)
+		conn_free(s->conns);
+	reply_free(s->reply);
+	free(s->api_url);
+	free(s->announce_channel);
+	free(s->auth_app);
+	free(s->auth_bot);
+	free(s->bot_user_id);
+	free(s);
+}
+
+static int slack_start(struct adapter_host *host, void **state)
+{
+	const cJSON *cfg = config_adapter(host_bot(host)->config, "slack");
+	const char *api = json_str(cfg, "api_url"), *chan = json_str(cfg, "announce_channel");
+	const char *app = getenv("SLACK_APP_TOKEN"), *bot = getenv("SLACK_BOT_TOKEN");
+	struct slack *s;
+	struct buf b = BUF_INIT;
+
+	if (!app || !*app || !bot || !*bot) {
+		log_error("slack", "SLACK_APP_TOKEN and SLACK_BOT_TOKEN must both be set");
+		return -1;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->host = host;
+	buf_adds(&b, api && *api ? api : SLACK_DEFAULT_API);
+	if (b.data[b.len - 1] != '/')
+		buf_addc(&b, '/');
+	s->api_url = buf_detach(&b);
+	s->announce_channel = chan && *chan ? xstrdup(chan) : NULL;
+	buf_addf(&b, "Authorization: Bearer %s", app);
+	s->auth_app = buf_detach(&b);
+	buf_addf(&b, "Authorization: Bearer %s", bot);
+	s->auth_bot = buf_detach(&b);
+	s->ping_ms = env_ms("GOVBOT_SLACK_PING_MS", 5000);
+	s->backoff_ms = env_ms("GOVBOT_SLACK_BACKOFF_MS", 1000);
+	s->rng = (unsigned)loop_now_ms() * 2654435761u | 1u;
+	s->reply = reply_new();
+	loop_timer_init(&s->reconnect, host_loop(host), slack_on_reconnect, s);
+	slack_auth(s);
+	*state = s;
+	return 0;
+}
+
+static int slack_announce(void *state, const char *key, const struct reply *text)
+{
+	struct slack *s = state;
+	struct buf out = BUF_INIT;
+
+	if (!s->announce_channel) {
+		host_announce_done(s->host, key, true);
+		return 0;
+	}
+	if (s->stopped) {
+		host_announce_done(s->host, key, false);
+		return 0;
+	}
+	reply_render(text, DIALECT_SLACK, &out);
+	slack_post(s, s->announce_channel, buf_str(&out), NULL, key);
+	buf_release(&out);
+	return 0;
+}
+
+static void slack_stop(void *state)
+{
+	struct slack *s = state;
+
+	s->stopped = true;
+	loop_timer_cancel(&s->reconnect);
+	for (struct sconn *c = s->conns; c; c = c->next) {
+		loop_timer_cancel(&c->ping);
+		if (c->wsi) {
+			lws_set_opaque_user_data(c->wsi, NULL);
+			lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+			c->wsi = NULL;
+		}
+	}
+	slack_free(s);
+}
+
+const struct adapter adapter_slack = {
+	.name = "slack",
+	.dialect = DIALECT_SLACK,
+	.secrets = slack_secrets,
+	.start = slack_start,
+	.announce = slack_announce,
+	.stop = slack_stop,
+};

@@ -1,0 +1,762 @@
+/*
+ * cmd_nominations.c - nominations, removals, step-downs, amendments,
+ * letters and recusals (contract "Commands"; rules in chatbot/gov.h).
+ * `decide` is in cmd_decide.c, the reading commands in cmd_decisions.c.
+ *
+ * Every change is one store transaction with its audit row; a database
+ * that is busy or unwritable gives CMD_FAILED and changes nothing.
+ * Permissions are in the dispatcher (role column) and in the authorize
+ * hooks at the end of this file (auth_decide: cmd_decide.c); handlers
+ * assume they may act.
+ */
+#include "commands/commands.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chatbot/gov.h"
+#include "commands/govcmd.h"
+#include "chatbot/lookup.h"
+#include "chatbot/motion.h"
+#include "chatbot/roster.h"
+
+#define HANDLE_MAX 39
+
+static const char *const field_names[] = { "contributions", "interactions", "support" };
+#define NFIELDS 3
+
+/* ---- small helpers ------------------------------------------------------ */
+
+/* Parses "@handle" or "handle" (GitHub syntax: letters, digits, single
+ * hyphens inside, at most 39) into out; *rest points past it.  -1 when
+ * malformed. */
+static int parse_handle(const char *p, char *out, size_t n, const char **rest)
+{
+	p = str_skip_space(p);
+	if (*p == '@')
+		p++;
+	size_t len = 0;
+	while (p[len] && !isspace((unsigned char)p[len]))
+		len++;
+	if (len == 0 || len > HANDLE_MAX || len >= n || p[0] == '-' || p[len - 1] == '-')
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (!isalnum(c) && c != '-')
+			return -1;
+		if (c == '-' && p[i + 1] == '-')
+			return -1;
+	}
+	memcpy(out, p, len);
+	out[len] = '\0';
+	if (rest)
+		*rest = str_skip_space(p + len);
+	return 0;
+}
+
+/* The handle as the roster writes it, when the roster knows the person. */
+static const char *canonical_handle(const struct roster *r, const char *h)
+{
+	const struct roster_person *p = roster_find_person(r, h);
+	return p && p->handle ? p->handle : h;
+}
+
+static void bad_handle(struct command_ctx *ctx, const char *usage)
+{
+	reply_text(ctx->reply, "that is not a GitHub handle (letters, digits and single hyphens, "
+		   "at most 39); usage: ");
+	reply_code(ctx->reply, usage);
+}
+
+/* "core", or a module of the roster.  NULL with the refusal written. */
+static const struct roster_group *find_group(struct command_ctx *ctx, const char *name, bool *core)
+{
+	*core = str_ieq(name, "core") || str_ieq(name, "core maintainers");
+	if (*core)
+		return roster_core_group(ctx->bot->roster);
+	const char *sugg = NULL;
+	const struct roster_group *g = lookup_module(ctx->bot->roster, name, &sugg);
+	if (g)
+		return g;
+	reply_text(ctx->reply, "no module or library is called ");
+	reply_code(ctx->reply, name);
+	if (sugg) {
+		reply_text(ctx->reply, "; did you mean ");
+		reply_code(ctx->reply, sugg);
+		reply_text(ctx->reply, "?");
+	}
+	reply_text(ctx->reply, " (");
+	reply_code(ctx->reply, "modules");
+	reply_text(ctx->reply, " lists them; use ");
+	reply_code(ctx->reply, "core");
+	reply_text(ctx->reply, " for the core maintainers)");
+	return NULL;
+}
+
+/* Splits "MODULE REST" where MODULE may have several words: the longest
+ * run of leading words (on the first line) that names a module or "core". */
+static const struct roster_group *find_group_prefix(struct command_ctx *ctx, const char *p,
+						    bool *core, const char **rest)
+{
+	p = str_skip_space(p);
+	size_t ends[12];
+	size_t nends = 0, i = 0;
+	while (p[i] && p[i] != '\n' && nends < ARRAY_SIZE(ends)) {
+		while (p[i] && !isspace((unsigned char)p[i]))
+			i++;
+		ends[nends++] = i;
+		while (p[i] == ' ' || p[i] == '\t')
+			i++;
+	}
+	for (size_t k = nends; k-- > 0;) {
+		char *cand = xstrndup(p, ends[k]);
+		const char *sugg = NULL;
+		const struct roster_group *g = NULL;
+		*core = str_ieq(cand, "core");
+		if (*core)
+			g = roster_core_group(ctx->bot->roster);
+		else
+			g = lookup_module(ctx->bot->roster, cand, &sugg);
+		free(cand);
+		if (g || *core) {
+			*rest = str_skip_space(p + ends[k]);
+			return g;
+		}
+	}
+	/* nothing matched: report on the first word */
+	char *first = xstrndup(p, nends ? ends[0] : 0);
+	const struct roster_group *g = find_group(ctx, *first ? first : "(nothing)", core);
+	free(first);
+	return g;
+}
+
+/* Finds "contributions:", "interactions:", "support:" at a word start in p;
+ * returns the index of the label (or -1) and its position. */
+static int next_label(const char *p, const char **at, const char **text)
+{
+	for (const char *q = p; *q; q++) {
+		if (q != p && !isspace((unsigned char)q[-1]))
+			continue;
+		for (int i = 0; i < NFIELDS; i++) {
+			size_t n = strlen(field_names[i]);
+			if (str_ieqn(q, field_names[i], n) && q[n] == ':') {
+				*at = q;
+				*text = q + n + 1;
+				return i;
+			}
+		}
+	}
+	return -1;
+}
+
+/* Parses the fields of p into vals[] (malloc'd, trimmed).  Returns 0, or -1
+ * with the refusal written (a field twice, empty or too long). */
+static int parse_fields(struct command_ctx *ctx, const char *p, char *vals[NFIELDS])
+{
+	const char *at, *text;
+	int i = next_label(p, &at, &text);
+	while (i >= 0) {
+		const char *nat, *ntext;
+		int j = next_label(text, &nat, &ntext);
+		size_t len = j >= 0 ? (size_t)(nat - text) : strlen(text);
+		char *v = str_trim_dup(text, len);
+		if (vals[i]) {
+			reply_textf(ctx->reply, "%s: is given twice; give each field once", field_names[i]);
+			free(v);
+			return -1;
+		}
+		if (!*v || strlen(v) > GOV_MAX_TEXT) {
+			reply_textf(ctx->reply, *v ? "%s: is longer than %d bytes; shorten it (link to a "
+				    "longer text if needed)" : "%s: is empty; write the text after the colon",
+				    field_names[i], GOV_MAX_TEXT);
+			free(v);
+			return -1;
+		}
+		vals[i] = v;
+		i = j;
+		text = ntext;
+	}
+	return 0;
+}
+
+static int insert_field(struct store *s, long long item, const char *name, const char *text,
+			const char *by, long long now)
+{
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO fields(item_id, name, text, by_id, at)"
+				      " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(item_id, name)"
+				      " DO UPDATE SET text = ?3, by_id = ?4, at = ?5");
+	if (!st)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, item);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now);
+	int rc = store_check(s, sqlite3_step(st), "field");
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* The number of an open item of kind about subject in grp, or 0. */
+static long long open_item(struct store *s, const char *kind, const char *subject, const char *grp)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT id FROM items WHERE state = 'open' AND kind = ?1"
+				      " AND subject = ?2 COLLATE NOCASE AND grp = ?3 COLLATE NOCASE");
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, grp, -1, SQLITE_STATIC);
+	long long id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return id;
+}
+
+static void say_missing(struct reply *r, long long id, const char *missing)
+{
+	reply_para(r);
+	reply_textf(r, "Still missing: %s. The nominator adds them with ", missing);
+	reply_code(r, "amend N FIELD: TEXT");
+	reply_textf(r, " (N is %lld); only a complete nomination can be decided.", id);
+}
+
+/* ---- opening items ------------------------------------------------------ */
+
+static const char nominate_usage[] =
+	"nominate @handle for MODULE|core contributions: ... interactions: ... support: ...";
+
+int cmd_nominate(struct command_ctx *ctx)
+{
+	struct govbot *bot = ctx->bot;
+	char handle[64];
+	const char *p;
+	char *vals[NFIELDS] = { NULL, NULL, NULL };
+	char *grpname = NULL;
+	int ret = CMD_ERROR, rc;
+	if (!bot->store)
+		return govcmd_no_store(ctx);
+	if (parse_handle(ctx->args, handle, sizeof(handle), &p) < 0) {
+		bad_handle(ctx, nominate_usage);
+		return CMD_ERROR;
+	}
+	if (!(p = govcmd_skip_word(p, "for"))) {
+		reply_text(ctx->reply, "say which group the nomination is for; usage: ");
+		reply_code(ctx->reply, nominate_usage);
+		return CMD_ERROR;
+	}
+	/* the group runs to the end of the line or the first field label */
+	const char *at, *text, *end = strchr(p, '\n');
+	if (next_label(p, &at, &text) >= 0 && (!end || at < end))
+		end = at;
+	grpname = str_trim_dup(p, end ? (size_t)(end - p) : strlen(p));
+	if (!*grpname) {
+		reply_text(ctx->reply, "say which module (or core) the nomination is for; usage: ");
+		reply_code(ctx->reply, nominate_usage);
+		goto cleanup;
+	}
+	bool core;
+	const struct roster_group *g = find_group(ctx, grpname, &core);
+	if (!g && !core)
+		goto cleanup;
+	if (parse_fields(ctx, end ? end : "", vals) < 0)
+		goto cleanup;
+
+	const char *who = canonical_handle(bot->roster, handle);
+	const char *grp = core ? GOV_CORE : g->title;
+	const char *kind = core ? GOV_NOMINATE_CORE : GOV_NOMINATE_MODULE;
+	ret = CMD_REFUSED;
+	if (!core && roster_group_kind(bot->roster, g) == ROSTER_SUNSET) {
+		reply_textf(ctx->reply, "%s is a sunsetted module: it takes no new maintainers (", grp);
+		reply_code(ctx->reply, "modules");
+		reply_text(ctx->reply, " lists the active ones)");
+		goto cleanup;
+	}
+	if (core ? roster_is_core(bot->roster, who) : roster_in_group(g, who, NULL)) {
+		reply_handle(ctx->reply, who);
+		reply_textf(ctx->reply, " is already %s%s; nothing to nominate (",
+			    core ? "a core maintainer" : "an active maintainer of ", core ? "" : grp);
+		reply_code(ctx->reply, "who @");
+		reply_text(ctx->reply, who);
+		reply_text(ctx->reply, " shows their roles)");
+		goto cleanup;
+	}
+	if ((rc = store_begin(bot->store)) != STORE_OK) {
+		ret = govcmd_store_failed(ctx, rc);
+		goto cleanup;
+	}
+	long long dup = open_item(bot->store, kind, who, grp);
+	if (dup) {
+		store_rollback(bot->store);
+		reply_textf(ctx->reply, "nomination %lld of ", dup);
+		reply_handle(ctx->reply, who);
+		reply_textf(ctx->reply, " for %s is already open; support it with ", grp);
+		reply_code(ctx->reply, "support N TEXT");
+		reply_text(ctx->reply, ", or (if it is yours) complete it with ");
+		reply_code(ctx->reply, "amend N FIELD: TEXT");
+		goto cleanup;
+	}
+	long long now = bot_now(bot), id = 0;
+	struct gov_item it = { .kind = (char *)kind, .subject = (char *)who, .grp = (char *)grp,
+			       .opened_by = (char *)ctx->caller->id,
+			       .opened_by_handle = (char *)ctx->caller->handle, .created_at = now };
+	rc = gov_item_insert(bot->store, &it, &id);
+	for (int i = 0; rc == STORE_OK && i < NFIELDS; i++)
+		if (vals[i])
+			rc = insert_field(bot->store, id, field_names[i], vals[i], ctx->caller->id, now);
+	struct buf detail = BUF_INIT;
+	buf_addf(&detail, "nominate @%s for %s", who, grp);
+	if (rc == STORE_OK)
+		rc = store_audit(bot->store, now, ctx->caller->id, ctx->caller->handle, "nominate",
+				 id, buf_str(&detail));
+	buf_release(&detail);
+	if (rc == STORE_OK)
+		rc = store_commit(bot->store);
+	if (rc != STORE_OK) {
+		ret = govcmd_store_failed(ctx, rc);
+		goto cleanup;
+	}
+	reply_textf(ctx->reply, "Opened nomination %lld: ", id);
+	reply_handle(ctx->reply, who);
+	reply_textf(ctx->reply, core ? " as a core maintainer." : " as a maintainer of %s.", grp);
+	if (!roster_find_person(bot->roster, who))
+		reply_text(ctx->reply, " (Not on the roster yet: a new maintainer.)");
+	struct buf missing = BUF_INIT;
+	it.id = id;
+	if (gov_missing_fields(bot->store, &it, &missing) > 0) {
+		say_missing(ctx->reply, id, buf_str(&missing));
+	} else {
+		reply_para(ctx->reply);
+		reply_textf(ctx->reply, "It is complete and waits for %s: ", gov_decider(&it));
+		reply_code(ctx->reply, "decide N accept|reject RATIONALE");
+		reply_text(ctx->reply, ". Anyone can add letters with ");
+		reply_code(ctx->reply, "support N TEXT");
+		reply_text(ctx->reply, ".");
+	}
+	buf_release(&missing);
+	ret = CMD_OK;
+cleanup:
+	for (int i = 0; i < NFIELDS; i++)
+		free(vals[i]);
+	free(grpname);
+	return ret;
+}
+
+/* Opens a removal of who from g (or core), self for a step-down. */
+static int open_removal(struct command_ctx *ctx, const char *who, const struct roster_group *g,
+			bool core, const char *reason, bool self)
+{
+	struct govbot *bot = ctx->bot;
+	const char *grp = core ? GOV_CORE : g->title;
+	const char *kind = core ? GOV_REMOVE_CORE : GOV_REMOVE_MODULE;
+	const char *noun = self ? "step-down" : "removal";
+	if (strlen(reason) > GOV_MAX_TEXT) {
+		reply_textf(ctx->reply, "the reason is longer than %d bytes; shorten it", GOV_MAX_TEXT);
+		return CMD_ERROR;
+	}
+	if (core && roster_is_lead(bot->roster, who)) {
+		reply_handle(ctx->reply, who);
+		reply_text(ctx->reply, " is the lead core maintainer: the lead leaves by a motion of the "
+			   "core maintainers (");
+		reply_code(ctx->reply, "propose remove-lead RATIONALE");
+		reply_text(ctx->reply, ") or by electing a new lead (");
+		reply_code(ctx->reply, "propose elect-lead @a @b");
+		reply_text(ctx->reply, ")");
+		return CMD_REFUSED;
+	}
+	if (core ? !roster_is_core(bot->roster, who) : !roster_in_group(g, who, NULL)) {
+		if (self) {
+			reply_text(ctx->reply, "you (");
+			reply_handle(ctx->reply, who);
+			reply_text(ctx->reply, ") are not ");
+		} else {
+			reply_handle(ctx->reply, who);
+			reply_text(ctx->reply, " is not ");
+		}
+		reply_textf(ctx->reply, core ? "a core maintainer" : "an active maintainer of %s", grp);
+		reply_textf(ctx->reply, ", so there is nothing to %s; ", self ? "step down from" : "remove");
+		reply_code(ctx->reply, "who @");
+		reply_text(ctx->reply, who);
+		reply_text(ctx->reply, " shows the current roles");
+		return CMD_REFUSED;
+	}
+	int rc = store_begin(bot->store);
+	if (rc != STORE_OK)
+		return govcmd_store_failed(ctx, rc);
+	long long dup = open_item(bot->store, kind, who, grp);
+	if (dup) {
+		store_rollback(bot->store);
+		reply_textf(ctx->reply, "removal %lld of ", dup);
+		reply_handle(ctx->reply, who);
+		reply_textf(ctx->reply, " from %s is already open; add to it with ", grp);
+		reply_code(ctx->reply, "support N TEXT");
+		reply_text(ctx->reply, " or ");
+		reply_code(ctx->reply, "object N TEXT");
+		return CMD_REFUSED;
+	}
+	long long now = bot_now(bot), id = 0;
+	struct gov_item it = { .kind = (char *)kind, .subject = (char *)who, .grp = (char *)grp,
+			       .text = (char *)reason, .self = self,
+			       .opened_by = (char *)ctx->caller->id,
+			       .opened_by_handle = (char *)ctx->caller->handle, .created_at = now };
+	rc = gov_item_insert(bot->store, &it, &id);
+	struct buf detail = BUF_INIT;
+	buf_addf(&detail, "%s @%s from %s: %s", noun, who, grp, reason);
+	if (rc == STORE_OK)
+		rc = store_audit(bot->store, now, ctx->caller->id, ctx->caller->handle,
+				 self ? "step-down" : "nominate-removal", id, buf_str(&detail));
+	buf_release(&detail);
+	if (rc == STORE_OK)
+		rc = store_commit(bot->store);
+	if (rc != STORE_OK)
+		return govcmd_store_failed(ctx, rc);
+	it.id = id;
+	reply_textf(ctx->reply, "Opened %s %lld: ", noun, id);
+	reply_handle(ctx->reply, who);
+	reply_textf(ctx->reply, " from %s. ", core ? "the core maintainers" : grp);
+	reply_textf(ctx->reply, "It waits for %s: ", gov_decider(&it));
+	reply_code(ctx->reply, "decide N accept|reject RATIONALE");
+	reply_text(ctx->reply, "; letters go in with ");
+	reply_code(ctx->reply, "support N TEXT");
+	reply_text(ctx->reply, " and ");
+	reply_code(ctx->reply, "object N TEXT");
+	reply_text(ctx->reply, ".");
+	return CMD_OK;
+}
+
+static const char removal_usage[] = "nominate-removal @handle from MODULE|core REASON";
+
+int cmd_nominate_removal(struct command_ctx *ctx)
+{
+	char handle[64];
+	const char *p, *reason;
+	bool core;
+	if (!ctx->bot->store)
+		return govcmd_no_store(ctx);
+	if (parse_handle(ctx->args, handle, sizeof(handle), &p) < 0) {
+		bad_handle(ctx, removal_usage);
+		return CMD_ERROR;
+	}
+	if (!(p = govcmd_skip_word(p, "from"))) {
+		reply_text(ctx->reply, "say which group to remove them from; usage: ");
+		reply_code(ctx->reply, removal_usage);
+		return CMD_ERROR;
+	}
+	const struct roster_group *g = find_group_prefix(ctx, p, &core, &reason);
+	if (!g && !core)
+		return CMD_ERROR;
+	char *why = str_trim_dup(reason, strlen(reason));
+	int rc;
+	if (!*why) {
+		reply_text(ctx->reply, "a removal needs its reason (activity, conduct, a conflict of "
+			   "interest, ...); usage: ");
+		reply_code(ctx->reply, removal_usage);
+		rc = CMD_ERROR;
+	} else {
+		rc = open_removal(ctx, canonical_handle(ctx->bot->roster, handle), g, core, why, false);
+	}
+	free(why);
+	return rc;
+}
+
+int cmd_step_down(struct command_ctx *ctx)
+{
+	const char *reason;
+	bool core;
+	if (!ctx->bot->store)
+		return govcmd_no_store(ctx);
+	if (!*ctx->args) {
+		reply_text(ctx->reply, "say what you step down from; usage: ");
+		reply_code(ctx->reply, "step-down MODULE|core [REASON]");
+		return CMD_ERROR;
+	}
+	const struct roster_group *g = find_group_prefix(ctx, ctx->args, &core, &reason);
+	if (!g && !core)
+		return CMD_ERROR;
+	char *why = str_trim_dup(reason, strlen(reason));
+	if (!*why) {
+		free(why);
+		why = xstrdup("stepping down at their own request");
+	}
+	int rc = open_removal(ctx, canonical_handle(ctx->bot->roster, ctx->caller->handle), g, core,
+			      why, true);
+	free(why);
+	return rc;
+}
+
+/* ---- changing open items ------------------------------------------------ */
+
+int cmd_amend(struct command_ctx *ctx)
+{
+	struct govbot *bot = ctx->bot;
+	struct gov_item it;
+	const char *p;
+	int rc = govcmd_load_item(ctx, &it, &p, "amend N FIELD: TEXT");
+	if (rc <= 0)
+		return rc < 0 ? govcmd_store_failed(ctx, rc) : CMD_ERROR;
+	int ret = CMD_ERROR;
+	bool removal = gov_kind_is_removal(it.kind);
+	char *vals[NFIELDS] = { NULL, NULL, NULL };
+	char *reason = NULL;
+	if (removal) {
+		const char *q = govcmd_skip_word(p, "reason:");
+		if (!q && str_istarts(p, "reason:"))
+			q = p + 7;
+		reason = q ? str_trim_dup(q, strlen(q)) : NULL;
+		if (!reason || !*reason || strlen(reason) > GOV_MAX_TEXT) {
+			reply_text(ctx->reply, "a removal has one field, its reason; usage: ");
+			reply_code(ctx->reply, "amend N reason: TEXT");
+			reply_textf(ctx->reply, " (at most %d bytes)", GOV_MAX_TEXT);
+			goto cleanup;
+		}
+	} else {
+		const char *at, *text;
+		if (next_label(p, &at, &text) < 0 || str_skip_space(p) != at) {
+			reply_text(ctx->reply, "name the field: contributions, interactions or support; usage: ");
+			reply_code(ctx->reply, "amend N FIELD: TEXT");
+			goto cleanup;
+		}
+		if (parse_fields(ctx, p, vals) < 0)
+			goto cleanup;
+	}
+	long long now = bot_now(bot);
+	if ((rc = store_begin(bot->store)) != STORE_OK) {
+		ret = govcmd_store_failed(ctx, rc);
+		goto cleanup;
+	}
+	struct buf detail = BUF_INIT;
+	if (removal) {
+		sqlite3_stmt *st = store_stmt(bot->store,
+			"UPDATE items SET text = ?1 WHERE id = ?2 AND state = 'open'");
+		rc = st ? STORE_OK : STORE_ERR;
+		if (st) {
+			sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, it.id);
+			rc = store_check(bot->store, sqlite3_step(st), "amend");
+			sqlite3_reset(st);
+		}
+		buf_adds(&detail, "reason");
+	} else {
+		for (int i = 0; rc == STORE_OK && i < NFIELDS; i++) {
+			if (!vals[i])
+				continue;
+			rc = insert_field(bot->store, it.id, field_names[i], vals[i], ctx->caller->id, now);
+			buf_addf(&detail, "%s%s", detail.len ? ", " : "", field_names[i]);
+		}
+	}
+	if (rc == STORE_OK)
+		rc = store_audit(bot->store, now, ctx->caller->id, ctx->caller->handle, "amend",
+				 it.id, buf_str(&detail));
+	if (rc == STORE_OK)
+		rc = store_commit(bot->store);
+	if (rc != STORE_OK) {
+		buf_release(&detail);
+		ret = govcmd_store_failed(ctx, rc);
+		goto cleanup;
+	}
+	reply_textf(ctx->reply, "Updated %s of %s %lld.", buf_str(&detail), gov_item_noun(&it), it.id);
+	buf_release(&detail);
+	if (removal) {
+		free(it.text);
+		it.text = xstrdup(reason);
+	}
+	struct buf missing = BUF_INIT;
+	if (gov_missing_fields(bot->store, &it, &missing) > 0)
+		say_missing(ctx->reply, it.id, buf_str(&missing));
+	else
+		reply_textf(ctx->reply, " It is complete and waits for %s.", gov_decider(&it));
+	buf_release(&missing);
+	ret = CMD_OK;
+cleanup:
+	for (int i = 0; i < NFIELDS; i++)
+		free(vals[i]);
+	free(reason);
+	gov_item_release(&it);
+	return ret;
+}
+
+static int add_letter(struct command_ctx *ctx, const char *kind)
+{
+	struct govbot *bot = ctx->bot;
+	struct gov_item it;
+	const char *p;
+	char usage[32];
+	snprintf(usage, sizeof(usage), "%s N TEXT", kind);
+	if (!bot->store)
+		return govcmd_no_store(ctx);
+	int rc = govcmd_load_item(ctx, &it, &p, usage);
+	if (rc <= 0)
+		return rc < 0 ? govcmd_store_failed(ctx, rc) : CMD_ERROR;
+	int ret = CMD_REFUSED;
+	if (gov_kind_is_vote(it.kind)) {
+		reply_textf(ctx->reply, "%lld is a %s: it takes votes, not letters (", it.id,
+			    gov_item_noun(&it));
+		reply_code(ctx->reply, "show N");
+		reply_text(ctx->reply, " shows it)");
+		goto cleanup;
+	}
+	if (strcmp(it.state, "open") != 0) {
+		reply_textf(ctx->reply, "%s %lld is closed (%s); letters go to open items only",
+			    gov_item_noun(&it), it.id, it.state);
+		goto cleanup;
+	}
+	ret = CMD_ERROR;
+	if (!*p || strlen(p) > GOV_MAX_TEXT) {
+		reply_textf(ctx->reply, *p ? "the letter is longer than %d bytes; shorten it" :
+			    "write the letter after the number; usage: ", GOV_MAX_TEXT);
+		if (!*p)
+			reply_code(ctx->reply, usage);
+		goto cleanup;
+	}
+	long long now = bot_now(bot);
+	if ((rc = store_begin(bot->store)) != STORE_OK) {
+		ret = govcmd_store_failed(ctx, rc);
+		goto cleanup;
+	}
+	sqlite3_stmt *st = store_stmt(bot->store, "INSERT INTO letters(item_id, kind, by_id, by_handle,"
+				      " text, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	rc = st ? STORE_OK : STORE_ERR;
+	if (st) {
+		sqlite3_bind_int64(st, 1, it.id);
+		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, ctx->caller->id, -1, SQLITE_STATIC);
+		if (ctx->caller->handle)
+			sqlite3_bind_text(st, 4, ctx->caller->handle, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, p, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, now);
+		rc = store_check(bot->store, sqlite3_step(st), "letter");
+		sqlite3_reset(st);
+	}
+	if (rc == STORE_OK)
+		rc = store_audit(bot->store, now, ctx->caller->id, ctx->caller->handle, kind, it.id, p);
+	if (rc == STORE_OK)
+		rc = store_commit(bot->store);
+	if (rc != STORE_OK) {
+		ret = govcmd_store_failed(ctx, rc);
+		goto cleanup;
+	}
+	long long ns = store_count(bot->store, "SELECT count(*) FROM letters WHERE item_id = ?1"
+				   " AND kind = 'support'", it.id);
+	long long no = store_count(bot->store, "SELECT count(*) FROM letters WHERE item_id = ?1"
+				   " AND kind = 'object'", it.id);
+	reply_textf(ctx->reply, "Added your %s to %s %lld (now %lld in support, %lld against).",
+		    strcmp(kind, "support") == 0 ? "letter of support" : "objection",
+		    gov_item_noun(&it), it.id, ns, no);
+	ret = CMD_OK;
+cleanup:
+	gov_item_release(&it);
+	return ret;
+}
+
+int cmd_support(struct command_ctx *ctx)
+{
+	return add_letter(ctx, "support");
+}
+
+int cmd_object(struct command_ctx *ctx)
+{
+	return add_letter(ctx, "object");
+}
+
+int cmd_recuse(struct command_ctx *ctx)
+{
+	struct govbot *bot = ctx->bot;
+	struct gov_item it;
+	const char *p;
+	int rc = govcmd_load_item(ctx, &it, &p, "recuse N [REASON]");
+	if (rc <= 0)
+		return rc < 0 ? govcmd_store_failed(ctx, rc) : CMD_ERROR;
+	int ret = CMD_ERROR;
+	const char *me = ctx->caller->handle;
+	if (strlen(p) > GOV_MAX_TEXT) {
+		reply_textf(ctx->reply, "the reason is longer than %d bytes; shorten it", GOV_MAX_TEXT);
+		goto cleanup;
+	}
+	if (gov_is_recused(bot->store, it.id, me)) {
+		reply_textf(ctx->reply, "you had already recused yourself from %s %lld; nothing changed",
+			    gov_item_noun(&it), it.id);
+		ret = CMD_OK;
+		goto cleanup;
+	}
+	long long now = bot_now(bot);
+	if ((rc = store_begin(bot->store)) != STORE_OK) {
+		ret = govcmd_store_failed(ctx, rc);
+		goto cleanup;
+	}
+	sqlite3_stmt *st = store_stmt(bot->store, "INSERT INTO recusals(item_id, handle, reason, at)"
+				      " VALUES (?1, ?2, ?3, ?4)");
+	rc = st ? STORE_OK : STORE_ERR;
+	if (st) {
+		sqlite3_bind_int64(st, 1, it.id);
+		sqlite3_bind_text(st, 2, me, -1, SQLITE_STATIC);
+		if (*p)
+			sqlite3_bind_text(st, 3, p, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, now);
+		rc = store_check(bot->store, sqlite3_step(st), "recuse");
+		sqlite3_reset(st);
+	}
+	if (rc == STORE_OK)
+		rc = store_audit(bot->store, now, ctx->caller->id, me, "recuse", it.id,
+				 *p ? p : "conflict of interest");
+	if (rc == STORE_OK)
+		rc = store_commit(bot->store);
+	if (rc != STORE_OK) {
+		ret = govcmd_store_failed(ctx, rc);
+		goto cleanup;
+	}
+	/* a motion counts its electorate less the recused: it may be decided now */
+	if (gov_kind_is_vote(it.kind))
+		motion_settle(bot, it.id, now);
+	reply_text(ctx->reply, "Recorded: ");
+	reply_handle(ctx->reply, me);
+	reply_textf(ctx->reply, " is recused from %s %lld and will not %s it.", gov_item_noun(&it),
+		    it.id, gov_kind_is_vote(it.kind) ? "vote on" : "decide");
+	ret = CMD_OK;
+cleanup:
+	gov_item_release(&it);
+	return ret;
+}
+
+/* ---- authorize hooks ---------------------------------------------------- */
+
+int auth_amend(struct command_ctx *ctx, struct buf *why)
+{
+	struct gov_item it;
+	int rc = govcmd_hook_item(ctx, why, &it, "amend N FIELD: TEXT");
+	if (rc)
+		return rc;
+	rc = CMD_REFUSED;
+	if (gov_kind_is_vote(it.kind))
+		buf_addf(why, "%lld is a %s; motions have no fields to amend", it.id, gov_item_noun(&it));
+	else if (strcmp(it.state, "open") != 0)
+		buf_addf(why, "%s %lld is closed (%s); it can no longer be amended", gov_item_noun(&it),
+			 it.id, it.state);
+	else if (!(ctx->caller->id && strcmp(ctx->caller->id, it.opened_by) == 0) &&
+		 !(ctx->caller->handle && it.opened_by_handle &&
+		   str_ieq(ctx->caller->handle, it.opened_by_handle)))
+		buf_addf(why, "only the nominator (@%s) amends %s %lld; add your view with `support %lld "
+			 "TEXT` or `object %lld TEXT`", it.opened_by_handle ? it.opened_by_handle :
+			 it.opened_by, gov_item_noun(&it), it.id, it.id, it.id);
+	else
+		rc = 0;
+	gov_item_release(&it);
+	return rc;
+}
+
+int auth_recuse(struct command_ctx *ctx, struct buf *why)
+{
+	struct gov_item it;
+	int rc = govcmd_hook_item(ctx, why, &it, "recuse N [REASON]");
+	if (rc)
+		return rc;
+	rc = 0;
+	if (strcmp(it.state, "open") != 0) {
+		buf_addf(why, "%s %lld is closed (%s); a recusal matters only while it is open",
+			 gov_item_noun(&it), it.id, it.state);
+		rc = CMD_REFUSED;
+	}
+	gov_item_release(&it);
+	return rc;
+}

@@ -1,0 +1,29 @@
+/*
+ * govcmd.h - helpers shared by the governance command files
+ * (cmd_nominations.c, cmd_decide.c, cmd_decisions.c).  Each writes the
+ * user-facing refusal into ctx->reply (or why) itself.
+ */
+#ifndef GOVBOT_GOVCMD_H
+#define GOVBOT_GOVCMD_H
+
+#include "chatbot/gov.h"
+#include "commands/commands.h"
+
+/* "governance commands need the database ..."; returns CMD_FAILED. */
+int govcmd_no_store(struct command_ctx *ctx);
+/* Rolls back an open transaction and answers store_rc_text(rc); CMD_FAILED. */
+int govcmd_store_failed(struct command_ctx *ctx, int rc);
+/* Skips the word w (case-insensitive) and the blanks after it; NULL when
+ * p does not start with it.  Borrowed pointer into p. */
+const char *govcmd_skip_word(const char *p, const char *w);
+/* Loads item N named at the start of ctx->args into *it (release it with
+ * gov_item_release()); *rest points past N.  Returns 1 found, 0 when there
+ * is none or no number (the CMD_ERROR text is written), or a store error. */
+int govcmd_load_item(struct command_ctx *ctx, struct gov_item *it, const char **rest,
+		     const char *usage);
+/* The same for authorize hooks: 0 and *it, else CMD_ERROR/CMD_REFUSED with
+ * why written. */
+int govcmd_hook_item(struct command_ctx *ctx, struct buf *why, struct gov_item *it,
+		     const char *usage);
+
+#endif

@@ -1,0 +1,464 @@
+/* test_http.c - chatbot/http.c against a small HTTP server on 127.0.0.1. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "chatbot/http.h"
+#include "chatbot/loop.h"
+#include "chatbot/util.h"
+
+/* ---- the server: one accept thread, one thread a connection ---- */
+
+struct srv {
+	int fd;
+	int port;
+	pthread_t th;
+	atomic_bool stop;
+	atomic_int active;
+	atomic_int hits_429, hits_503, hits_total;
+};
+
+struct conn_arg {
+	struct srv *s;
+	int fd;
+};
+
+static void send_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void respond(int fd, int status, const char *extra, const char *body, size_t blen)
+{
+	char head[512];
+	int n = snprintf(head, sizeof(head),
+			 "HTTP/1.1 %d X\r\nContent-Length: %zu\r\nConnection: close\r\n%s\r\n",
+			 status, blen, extra ? extra : "");
+	send_all(fd, head, (size_t)n);
+	send_all(fd, body, blen);
+}
+
+static void *conn_main(void *arg)
+{
+	struct conn_arg *c = arg;
+	struct srv *s = c->s;
+	struct buf req = BUF_INIT;
+	char tmp[4096], path[256] = "";
+	size_t hdr_end = 0, clen = 0;
+
+	for (;;) {
+		ssize_t n = recv(c->fd, tmp, sizeof(tmp), 0);
+		char *p;
+		if (n <= 0)
+			goto done;
+		buf_add(&req, tmp, (size_t)n);
+		if (!hdr_end && (p = strstr(req.data, "\r\n\r\n"))) {
+			char *cl = strcasestr(req.data, "content-length:");
+			hdr_end = (size_t)(p - req.data) + 4;
+			if (cl && cl < p)
+				clen = strtoul(cl + 15, NULL, 10);
+		}
+		if (hdr_end && req.len >= hdr_end + clen)
+			break;
+	}
+	sscanf(req.data, "%*s %255s", path);
+	atomic_fetch_add(&s->hits_total, 1);
+	if (strcmp(path, "/ok") == 0) {
+		respond(c->fd, 200, NULL, "hello", 5);
+	} else if (strcmp(path, "/echo") == 0) {
+		respond(c->fd, 200, NULL, req.data, req.len);
+	} else if (strcmp(path, "/429once") == 0) {
+		if (atomic_fetch_add(&s->hits_429, 1) == 0)
+			respond(c->fd, 429, "Retry-After: 1\r\n", "{\"ok\":false,\"error\":\"ratelimited\"}", 35);
+		else
+			respond(c->fd, 200, NULL, "after429", 8);
+	} else if (strcmp(path, "/503once") == 0) {
+		if (atomic_fetch_add(&s->hits_503, 1) == 0)
+			respond(c->fd, 503, NULL, "busy", 4);
+		else
+			respond(c->fd, 200, NULL, "after503", 8);
+	} else if (strcmp(path, "/503always") == 0) {
+		atomic_fetch_add(&s->hits_503, 1);
+		respond(c->fd, 503, NULL, "busy", 4);
+	} else if (strcmp(path, "/slow") == 0) {
+		for (int i = 0; i < 100 && !atomic_load(&s->stop); i++)
+			usleep(20000);
+		respond(c->fd, 200, NULL, "slow", 4);
+	} else if (strncmp(path, "/n/", 3) == 0) {
+		respond(c->fd, 200, NULL, path + 3, strlen(path + 3));
+	} else {
+		respond(c->fd, 404, NULL, "", 0);
+	}
+done:
+	close(c->fd);
+	buf_release(&req);
+	free(c);
+	atomic_fetch_sub(&s->active, 1);
+	return NULL;
+}
+
+static void *srv_main(void *arg)
+{
+	struct srv *s = arg;
+
+	while (!atomic_load(&s->stop)) {
+		struct pollfd pfd = { s->fd, POLLIN, 0 };
+		struct conn_arg *c;
+		pthread_t th;
+		int fd;
+
+		if (poll(&pfd, 1, 20) <= 0)
+			continue;
+		fd = accept(s->fd, NULL, NULL);
+		if (fd < 0)
+			continue;
+		c = xmalloc(sizeof(*c));
+		c->s = s;
+		c->fd = fd;
+		atomic_fetch_add(&s->active, 1);
+		if (pthread_create(&th, NULL, conn_main, c) != 0) {
+			atomic_fetch_sub(&s->active, 1);
+			close(fd);
+			free(c);
+			continue;
+		}
+		pthread_detach(th);
+	}
+	return NULL;
+}
+
+static int listen_any(int *port)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fd, 512), 0);
+	getsockname(fd, (struct sockaddr *)&a, &alen);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static void srv_start(struct srv *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = listen_any(&s->port);
+	pthread_create(&s->th, NULL, srv_main, s);
+}
+
+static void srv_stop(struct srv *s)
+{
+	atomic_store(&s->stop, true);
+	pthread_join(s->th, NULL);
+	for (int i = 0; i < 500 && atomic_load(&s->active); i++)
+		usleep(10000);
+	close(s->fd);
+}
+
+/* ---- the client side ---- */
+
+struct result {
+	long status;
+	char body[256];
+	char error[128];
+	int attempts;
+	long long at_ms;
+	bool done;
+};
+
+struct ctx {
+	struct loop *loop;
+	int want, got;
+	struct result *res;
+};
+
+struct req_ref {
+	struct ctx *c;
+	int i;
+};
+
+static void on_done(void *arg, const struct http_response *r)
+{
+	struct req_ref *ref = arg;
+	struct result *res = &ref->c->res[ref->i];
+
+	res->status = r->status;
+	snprintf(res->body, sizeof(res->body), "%s", r->body);
+	snprintf(res->error, sizeof(res->error), "%s", r->error ? r->error : "");
+	res->attempts = r->attempts;
+	res->at_ms = loop_now_ms();
+	res->done = true;
+	if (++ref->c->got == ref->c->want)
+		loop_stop(ref->c->loop, 0);
+}
+
+static void on_guard(void *arg)
+{
+	loop_stop(arg, 99);
+}
+
+static int run_until_done(struct ctx *c, long long ms)
+{
+	struct loop_timer t;
+	int rc;
+
+	loop_timer_init(&t, c->loop, on_guard, c->loop);
+	loop_timer_start(&t, ms);
+	rc = loop_run(c->loop);
+	loop_timer_cancel(&t);
+	return rc;
+}
+
+static char *url(const struct srv *s, const char *path)
+{
+	struct buf b = BUF_INIT;
+	buf_addf(&b, "http://127.0.0.1:%d%s", s->port, path);
+	return buf_detach(&b);
+}
+
+/* One request and its expected outcome. */
+struct one_case {
+	const char *path;
+	int max_attempts;
+	long status;
+	const char *body;
+	int attempts;
+	long long min_ms;   /* at least this long (Retry-After, backoff) */
+};
+
+static const struct one_case one_cases[] = {
+	{ "/ok", 1, 200, "hello", 1, 0 },
+	{ "/429once", 3, 200, "after429", 2, 950 },
+	{ "/503once", 3, 200, "after503", 2, 0 },
+	{ "/503always", 3, 503, "busy", 3, 0 },
+	{ "/503once", 1, 503, "busy", 1, 0 },
+	{ "/missing", 3, 404, "", 1, 0 },
+};
+
+START_TEST(one_request)
+{
+	const struct one_case *tc = &one_cases[_i];
+	struct srv s;
+	struct result res[1];
+	struct ctx c = { .want = 1, .res = res };
+	struct req_ref ref = { &c, 0 };
+	struct http_request rq = { 0 };
+	struct http *h;
+	char *u;
+	long long t0;
+
+	setenv("GOVBOT_HTTP_BACKOFF_MS", "20", 1);
+	memset(res, 0, sizeof(res));
+	srv_start(&s);
+	c.loop = loop_new();
+	h = http_new(c.loop);
+	ck_assert_ptr_nonnull(h);
+	u = url(&s, tc->path);
+	rq.url = u;
+	rq.max_attempts = tc->max_attempts;
+	t0 = loop_now_ms();
+	http_submit(h, &rq, on_done, &ref);
+	ck_assert_int_eq(http_pending(h), 1);
+	ck_assert_int_eq(run_until_done(&c, 10000), 0);
+	ck_assert(res[0].done);
+	ck_assert_int_eq(res[0].status, tc->status);
+	ck_assert_str_eq(res[0].body, tc->body);
+	ck_assert_int_eq(res[0].attempts, tc->attempts);
+	ck_assert_int_ge(res[0].at_ms - t0, tc->min_ms);
+	ck_assert_int_eq(http_pending(h), 0);
+	http_free(h, 0);
+	loop_free(c.loop);
+	srv_stop(&s);
+	free(u);
+}
+END_TEST
+
+START_TEST(post_sends_headers_and_body)
+{
+	struct srv s;
+	struct result res[1];
+	struct ctx c = { .want = 1, .res = res };
+	struct req_ref ref = { &c, 0 };
+	const char *hdrs[] = { "Authorization: Bearer xoxb-test", "Content-Type: application/json", NULL };
+	struct http_request rq = { 0 };
+	struct http *h;
+	char *u;
+
+	memset(res, 0, sizeof(res));
+	srv_start(&s);
+	c.loop = loop_new();
+	h = http_new(c.loop);
+	u = url(&s, "/echo");
+	rq.method = "POST";
+	rq.url = u;
+	rq.headers = hdrs;
+	rq.body = "{\"x\":1}";
+	rq.body_len = 7;
+	http_submit(h, &rq, on_done, &ref);
+	ck_assert_int_eq(run_until_done(&c, 5000), 0);
+	ck_assert_int_eq(res[0].status, 200);
+	ck_assert_ptr_nonnull(strstr(res[0].body, "POST /echo HTTP/1.1"));
+	ck_assert_ptr_nonnull(strstr(res[0].body, "Authorization: Bearer xoxb-test"));
+	ck_assert_ptr_nonnull(strstr(res[0].body, "\r\n\r\n{\"x\":1}"));
+	http_free(h, 0);
+	loop_free(c.loop);
+	srv_stop(&s);
+	free(u);
+}
+END_TEST
+
+START_TEST(connection_refused)
+{
+	struct result res[1];
+	struct ctx c = { .want = 1, .res = res };
+	struct req_ref ref = { &c, 0 };
+	struct http_request rq = { 0 };
+	struct http *h;
+	int port, fd = listen_any(&port);
+	struct buf u = BUF_INIT;
+
+	close(fd);  /* nobody listens there now */
+	setenv("GOVBOT_HTTP_BACKOFF_MS", "10", 1);
+	memset(res, 0, sizeof(res));
+	c.loop = loop_new();
+	h = http_new(c.loop);
+	buf_addf(&u, "http://127.0.0.1:%d/ok", port);
+	rq.url = buf_str(&u);
+	rq.max_attempts = 2;
+	http_submit(h, &rq, on_done, &ref);
+	ck_assert_int_eq(run_until_done(&c, 5000), 0);
+	ck_assert_int_eq(res[0].status, 0);
+	ck_assert_int_eq(res[0].attempts, 2);
+	ck_assert_str_ne(res[0].error, "");
+	ck_assert_str_ne(res[0].error, "cancelled");
+	http_free(h, 0);
+	loop_free(c.loop);
+	buf_release(&u);
+}
+END_TEST
+
+#define MANY 200
+
+START_TEST(many_concurrent)
+{
+	struct srv s;
+	struct result *res = xcalloc(MANY, sizeof(*res));
+	struct req_ref *refs = xcalloc(MANY, sizeof(*refs));
+	struct ctx c = { .want = MANY, .res = res };
+	struct http *h;
+
+	srv_start(&s);
+	c.loop = loop_new();
+	h = http_new(c.loop);
+	for (int i = 0; i < MANY; i++) {
+		struct http_request rq = { 0 };
+		char path[32];
+		char *u;
+
+		snprintf(path, sizeof(path), "/n/%d", i);
+		u = url(&s, path);
+		rq.url = u;
+		rq.max_attempts = 3;
+		refs[i].c = &c;
+		refs[i].i = i;
+		http_submit(h, &rq, on_done, &refs[i]);
+		free(u);   /* copied at submit */
+	}
+	ck_assert_int_eq(http_pending(h), MANY);
+	ck_assert_int_eq(run_until_done(&c, 15000), 0);
+	for (int i = 0; i < MANY; i++) {
+		char want[16];
+		snprintf(want, sizeof(want), "%d", i);
+		ck_assert_int_eq(res[i].status, 200);
+		ck_assert_str_eq(res[i].body, want);
+	}
+	ck_assert_int_eq(http_pending(h), 0);
+	http_free(h, 0);
+	loop_free(c.loop);
+	srv_stop(&s);
+	free(res);
+	free(refs);
+}
+END_TEST
+
+START_TEST(free_cancels_in_flight)
+{
+	struct srv s;
+	struct result res[2];
+	struct ctx c = { .want = 2, .res = res };
+	struct req_ref refs[2] = { { &c, 0 }, { &c, 1 } };
+	struct http_request rq = { 0 };
+	struct http *h;
+	char *slow, *ok;
+	long long t0;
+
+	memset(res, 0, sizeof(res));
+	srv_start(&s);
+	c.loop = loop_new();
+	h = http_new(c.loop);
+	slow = url(&s, "/slow");
+	ok = url(&s, "/ok");
+	rq.url = ok;
+	http_submit(h, &rq, on_done, &refs[0]);
+	rq.url = slow;
+	http_submit(h, &rq, on_done, &refs[1]);
+	t0 = loop_now_ms();
+	/* the grace period lets /ok finish; /slow is cancelled */
+	http_free(h, 300);
+	ck_assert_int_lt(loop_now_ms() - t0, 1500);
+	ck_assert(res[0].done && res[1].done);
+	ck_assert_int_eq(res[0].status, 200);
+	ck_assert_int_eq(res[1].status, 0);
+	ck_assert_str_eq(res[1].error, "cancelled");
+	loop_free(c.loop);
+	srv_stop(&s);
+	free(slow);
+	free(ok);
+}
+END_TEST
+
+static Suite *http_suite(void)
+{
+	Suite *s = suite_create("http");
+	TCase *tc = tcase_create("worker");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, one_request, 0, (int)ARRAY_SIZE(one_cases));
+	tcase_add_test(tc, post_sends_headers_and_body);
+	tcase_add_test(tc, connection_refused);
+	tcase_add_test(tc, many_concurrent);
+	tcase_add_test(tc, free_cancels_in_flight);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(http_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
