@@ -1,11 +1,19 @@
 /*
  * lookup.h - find a module of the roster from what a person typed.
  *
- * A module answers to its heading ("NN APIs (torch.nn)"), to each name in
- * its parentheses ("torch.nn", "AOTI"), to a `torch.x.y` name by its longest
- * known prefix, and to a source path ("torch/nn/functional.py"), all
- * ASCII case-insensitively.  When nothing matches, the nearest heading or
- * alias by edit distance is offered as "did you mean".
+ * A module answers to its heading ("NN APIs (torch.nn)"), to each of its
+ * aliases (struct roster_group: the names in its parentheses, "torch.nn",
+ * "AOTI", the heading without them, "NN APIs", and the parts of a heading
+ * like "AMD/ROCm/HIP" or "Distributions & RNG"), to a `torch.x.y` name by
+ * its longest known prefix (torch.nn.functional -> torch.nn; "nn.functional"
+ * and "optim" imply the "torch."), and to a source path
+ * ("torch/nn/functional.py", "torch/csrc/autograd/engine.cpp"), all ASCII
+ * case-insensitively, ignoring blanks, backticks and quotes around the query
+ * and a trailing '?'.  Only module, library, external and sunsetted groups
+ * are found; a heading beats another group's alias, otherwise the first
+ * group in page order wins.  When nothing matches, the nearest heading or
+ * alias by edit distance (1 for up to 5 bytes, 2 up to 9, else 3; nothing
+ * under 4 bytes) is offered as "did you mean".  No allocation per call.
  *
  * All returned pointers are borrowed from the roster.
  */

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "chatbot/lookup.h"
+#include "chatbot/roster_int.h"
 
 static void person_release(struct roster_person *p)
 {
@@ -351,4 +352,91 @@ int roster_set_lead(struct roster *r, const char *name, const char *handle)
 	g->people[0] = (struct roster_person){ .name = xstrdup(name), .handle = xstrdup(handle) };
 	g->npeople = 1;
 	return 0;
+}
+
+static bool alias_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* ---- aliases ---- */
+
+static void alias_add(struct roster_group *g, const char *s, size_t n, size_t *cap)
+{
+	roster_lines_trim(&s, &n);
+	if (!n || (strlen(g->title) == n && str_ieqn(g->title, s, n)))
+		return;
+	for (size_t i = 0; i < g->naliases; i++)
+		if (strlen(g->aliases[i]) == n && str_ieqn(g->aliases[i], s, n))
+			return;
+	if (g->naliases == *cap) {
+		*cap = *cap ? *cap * 2 : 4;
+		g->aliases = xrealloc(g->aliases, *cap * sizeof(char *));
+	}
+	g->aliases[g->naliases++] = xstrndup(s, n);
+}
+
+/* Splits s on the separators; adds every part when there are two or more. */
+static bool alias_split(struct roster_group *g, const char *s, size_t n, const char *const *seps,
+			size_t *cap)
+{
+	size_t start = 0, parts = 0;
+	const char *pieces[64][2];
+	for (size_t i = 0; i <= n && parts < 63; i++) {
+		size_t sl = 0;
+		for (size_t k = 0; seps[k] && !sl && i < n; k++) {
+			size_t kl = strlen(seps[k]);
+			if (i + kl <= n && memcmp(s + i, seps[k], kl) == 0)
+				sl = kl;
+		}
+		if (i == n || sl) {
+			pieces[parts][0] = s + start;
+			pieces[parts][1] = s + i;
+			parts++;
+			start = i + sl;
+			if (sl)
+				i += sl - 1;
+		}
+	}
+	if (parts < 2)
+		return false;
+	for (size_t k = 0; k < parts; k++)
+		alias_add(g, pieces[k][0], (size_t)(pieces[k][1] - pieces[k][0]), cap);
+	return true;
+}
+
+/* "Compilers (JIT / TorchScript)" answers to JIT, TorchScript and Compilers;
+ * "AMD/ROCm/HIP" to AMD, ROCm, HIP; "Distributions & RNG" to both parts. */
+void roster_aliases_build(struct roster_group *g)
+{
+	static const char *const in_parens[] = { " / ", ", ", " & ", " + ", NULL };
+	static const char *const in_base[] = { " / ", ", ", " & ", " + ", " and ", NULL };
+	static const char *const slash[] = { "/", NULL };
+	size_t cap = 0;
+	struct buf base = BUF_INIT;
+	const char *t = g->title;
+	size_t n = strlen(t);
+	bool had_parens = false;
+	for (size_t i = 0; i < n; i++) {
+		const char *close = t[i] == '(' ? memchr(t + i, ')', n - i) : NULL;
+		if (!close) {
+			if (!(alias_space(t[i]) && (!base.len || base.data[base.len - 1] == ' ')))
+				buf_addc(&base, alias_space(t[i]) ? ' ' : t[i]);
+			continue;
+		}
+		had_parens = true;
+		const char *in = t + i + 1;
+		size_t il = (size_t)(close - in);
+		if (!alias_split(g, in, il, in_parens, &cap))
+			alias_add(g, in, il, &cap);
+		i = (size_t)(close - t);
+	}
+	const char *b = buf_str(&base);
+	size_t bl = base.len;
+	roster_lines_trim(&b, &bl);
+	if (had_parens)
+		alias_add(g, b, bl, &cap);
+	if (!alias_split(g, b, bl, in_base, &cap))
+		alias_split(g, b, bl, slash, &cap);
+	buf_release(&base);
 }

@@ -48,7 +48,15 @@ struct roster_person {
 
 struct roster_group {
 	char *title;              /* heading as written: "NN APIs (torch.nn)" */
-	char **aliases;           /* names it also answers to: "torch.nn", "AOTI", ... */
+	/* Names it also answers to, as written, no duplicates (case-insensitive),
+	 * never the title itself:
+	 *  - each name inside parentheses, split on " / ", ", ", " & ", " + "
+	 *    ("(JIT / TorchScript)" -> JIT, TorchScript; "(torch/ao)" stays whole);
+	 *  - the title without its parentheses ("NN APIs", "AOT Inductor & AOTI Runtime");
+	 *  - the parts of that, split on " / ", ", ", " & ", " + ", " and "
+	 *    ("Distributions & RNG" -> Distributions, RNG), or else on a bare '/'
+	 *    ("AMD/ROCm/HIP" -> AMD, ROCm, HIP; "Apple M1/MPS" -> Apple M1, MPS). */
+	char **aliases;
 	size_t naliases;
 	struct roster_person *people;
 	size_t npeople;

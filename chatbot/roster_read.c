@@ -10,7 +10,7 @@
  * heading of the page (a table of contents).  Everything from there to the
  * next heading is kept verbatim as the group's text, never as people.
  */
-#include "chatbot/roster.h"
+#include "chatbot/roster_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,26 +18,10 @@
 
 #include "chatbot/lookup.h"
 
-enum line_type { L_BLANK, L_TEXT, L_ITEM, L_HEAD, L_SKIP };
-
-struct line {
-	const char *s;          /* borrowed from the input; no line end */
-	size_t len;
-	enum line_type type;
-	int level;              /* L_HEAD: 1 title, 2 section, 3 group */
-	bool underlined;        /* L_HEAD in reStructuredText: the next line is its underline */
-	bool opens;             /* L_HEAD that opens the title, a section or a group (else text) */
-	size_t indent;          /* L_ITEM: columns before the marker */
-	const char *item;       /* L_ITEM: text after the marker, trimmed */
-	size_t itemlen;
-	const char *head;       /* L_HEAD: title, trimmed */
-	size_t headlen;
-};
-
 enum zone { Z_PREFACE, Z_TEXT, Z_INTRO, Z_GROUP };
 
 struct parser {
-	struct line *lines;
+	struct roster_line *lines;
 	size_t nlines;
 	bool rst;
 	struct roster *r;
@@ -66,26 +50,6 @@ static int lower(int c)
 	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
-static void trim(const char **s, size_t *n)
-{
-	while (*n && is_space(**s)) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n && is_space((*s)[*n - 1]))
-		(*n)--;
-}
-
-/* Drops a trailing pilcrow (rendered Sphinx pages put one after headings). */
-static void strip_pilcrow(const char *s, size_t *n)
-{
-	while (*n >= 2 && (unsigned char)s[*n - 2] == 0xC2 && (unsigned char)s[*n - 1] == 0xB6) {
-		*n -= 2;
-		while (*n && is_space(s[*n - 1]))
-			(*n)--;
-	}
-}
-
 static char *lower_dup(const char *s, size_t n)
 {
 	char *d = xstrndup(s, n);
@@ -96,264 +60,7 @@ static char *lower_dup(const char *s, size_t n)
 
 static int fail(struct parser *p, size_t line, const char *fmt, const char *what)
 {
-	char shown[72];
-	size_t n = strlen(what);
-	if (n > 60) {
-		/* cut on a UTF-8 boundary */
-		n = 60;
-		while (n && ((unsigned char)what[n] & 0xC0) == 0x80)
-			n--;
-		snprintf(shown, sizeof(shown), "%.*s...", (int)n, what);
-	} else {
-		snprintf(shown, sizeof(shown), "%s", what);
-	}
-	char msg[200];
-	snprintf(msg, sizeof(msg), fmt, shown);
-	if (line)
-		snprintf(p->err, p->errlen, "line %zu: %s", line, msg);
-	else
-		snprintf(p->err, p->errlen, "%s", msg);
-	return -1;
-}
-
-/* ---- bytes and lines ---- */
-
-static int split_lines(struct parser *p, const char *text, size_t len)
-{
-	if (len > ROSTER_MAX_BYTES)
-		return fail(p, 0, "%s", "roster is larger than 4 MiB");
-	size_t cap = 64, line = 1;
-	p->lines = xcalloc(cap, sizeof(*p->lines));
-	size_t i = 0;
-	while (i < len) {
-		const char *nl = memchr(text + i, '\n', len - i);
-		size_t end = nl ? (size_t)(nl - text) : len;
-		size_t n = end - i;
-		if (n && text[i + n - 1] == '\r')
-			n--;
-		const char *s = text + i;
-		if (memchr(s, '\0', n))
-			return fail(p, line, "%s", "NUL byte");
-		if (!utf8_valid(s, n))
-			return fail(p, line, "%s", "invalid UTF-8");
-		if (memchr(s, '\r', n) || str_has_controls(s, n))
-			return fail(p, line, "%s", "control character");
-		if (p->nlines == cap) {
-			cap *= 2;
-			p->lines = xrealloc(p->lines, cap * sizeof(*p->lines));
-		}
-		p->lines[p->nlines++] = (struct line){ .s = s, .len = n };
-		i = end + 1;
-		line++;
-	}
-	return 0;
-}
-
-static bool line_blank(const struct line *l)
-{
-	for (size_t i = 0; i < l->len; i++)
-		if (!is_space(l->s[i]))
-			return false;
-	return true;
-}
-
-/* "- text", "* text", "+ text", after an indent. */
-static bool classify_item(struct line *l)
-{
-	size_t i = 0, col = 0;
-	while (i < l->len && is_space(l->s[i]))
-		col = l->s[i++] == '\t' ? (col / 4 + 1) * 4 : col + 1;
-	if (i >= l->len || !strchr("-*+", l->s[i]))
-		return false;
-	if (i + 1 < l->len && !is_space(l->s[i + 1]))
-		return false;
-	l->type = L_ITEM;
-	l->indent = col;
-	l->item = l->s + i + 1;
-	l->itemlen = l->len - i - 1;
-	trim(&l->item, &l->itemlen);
-	return true;
-}
-
-static void classify_plain(struct line *l)
-{
-	if (line_blank(l))
-		l->type = L_BLANK;
-	else if (!classify_item(l))
-		l->type = L_TEXT;
-}
-
-static bool md_heading(struct line *l)
-{
-	size_t n = 0;
-	while (n < l->len && l->s[n] == '#')
-		n++;
-	if (n < 1 || n > 3 || n >= l->len || !is_space(l->s[n]))
-		return false;
-	const char *t = l->s + n;
-	size_t tl = l->len - n;
-	trim(&t, &tl);
-	strip_pilcrow(t, &tl);
-	if (!tl)
-		return false;
-	l->type = L_HEAD;
-	l->level = (int)n;
-	l->head = t;
-	l->headlen = tl;
-	return true;
-}
-
-/* A run of one punctuation character: "=====", "-----", "~~~~~". */
-static char underline_char(const struct line *l)
-{
-	size_t n = l->len;
-	while (n && is_space(l->s[n - 1]))
-		n--;
-	if (!n || !strchr("=-~^", l->s[0]))
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if (l->s[i] != l->s[0])
-			return 0;
-	return l->s[0];
-}
-
-static size_t utf8_chars(const char *s, size_t n)
-{
-	size_t c = 0;
-	for (size_t i = 0; i < n; i++)
-		c += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return c;
-}
-
-/* Is line i a reStructuredText title (text, then an underline)?  Fills
- * the title when it is. */
-static bool rst_title_at(const struct parser *p, size_t i, const char **title, size_t *len, char *mark)
-{
-	const struct line *l = &p->lines[i];
-	if (i + 1 >= p->nlines || line_blank(l) || is_space(l->s[0]) || underline_char(l))
-		return false;
-	struct line probe = *l;
-	if (classify_item(&probe))
-		return false;
-	char u = underline_char(&p->lines[i + 1]);
-	if (!u)
-		return false;
-	const char *t = l->s;
-	size_t tl = l->len;
-	trim(&t, &tl);
-	strip_pilcrow(t, &tl);
-	size_t ul = p->lines[i + 1].len;
-	while (ul && is_space(p->lines[i + 1].s[ul - 1]))
-		ul--;
-	if (!tl || (ul < 3 && ul < utf8_chars(t, tl)))
-		return false;
-	*title = t;
-	*len = tl;
-	*mark = u;
-	return true;
-}
-
-static bool rst_heading(struct parser *p, size_t i)
-{
-	const char *t;
-	size_t tl;
-	char u;
-	if (!rst_title_at(p, i, &t, &tl, &u))
-		return false;
-	struct line *l = &p->lines[i];
-	l->type = L_HEAD;
-	l->level = u == '=' ? 1 : u == '-' ? 2 : 3;
-	l->underlined = true;
-	l->head = t;
-	l->headlen = tl;
-	p->lines[i + 1].type = L_SKIP;
-	return true;
-}
-
-static bool line_is(const struct line *l, const char *s)
-{
-	return l->len == strlen(s) && memcmp(l->s, s, l->len) == 0;
-}
-
-/* Markdown when it opens with front matter or its first heading is "#"-style. */
-static void detect_form(struct parser *p)
-{
-	p->rst = false;
-	if (p->nlines && line_is(&p->lines[0], "---"))
-		return;
-	for (size_t i = 0; i < p->nlines; i++) {
-		struct line probe = p->lines[i];
-		if (md_heading(&probe))
-			return;
-		const char *t;
-		size_t tl;
-		char u;
-		if (rst_title_at(p, i, &t, &tl, &u)) {
-			p->rst = true;
-			return;
-		}
-	}
-}
-
-/* ":orphan:" / ":key: value" lines opening a reStructuredText page. */
-static size_t rst_fields(struct parser *p)
-{
-	struct buf fm = BUF_INIT;
-	size_t i = 0;
-	for (; i < p->nlines; i++) {
-		const struct line *l = &p->lines[i];
-		if (l->len < 3 || l->s[0] != ':')
-			break;
-		size_t k = 1;
-		while (k < l->len && (l->s[k] == '-' || l->s[k] == '_' || (l->s[k] >= 'a' && l->s[k] <= 'z') ||
-				      (l->s[k] >= 'A' && l->s[k] <= 'Z') || (l->s[k] >= '0' && l->s[k] <= '9')))
-			k++;
-		if (k == 1 || k >= l->len || l->s[k] != ':' || (k + 1 < l->len && l->s[k + 1] != ' '))
-			break;
-		const char *v = l->s + k + 1;
-		size_t vl = l->len - k - 1;
-		trim(&v, &vl);
-		if (fm.len)
-			buf_addc(&fm, '\n');
-		buf_addf(&fm, "%.*s: %.*s", (int)(k - 1), l->s + 1, (int)(vl ? vl : 4), vl ? v : "true");
-		p->lines[i].type = L_SKIP;
-	}
-	if (fm.len)
-		p->r->front_matter = buf_detach(&fm);
-	return i;
-}
-
-static int classify(struct parser *p)
-{
-	size_t start = 0;
-	if (p->rst) {
-		start = rst_fields(p);
-	} else if (p->nlines && line_is(&p->lines[0], "---")) {
-		size_t end = 1;
-		while (end < p->nlines && !line_is(&p->lines[end], "---"))
-			end++;
-		if (end >= p->nlines)
-			return fail(p, 1, "%s", "front matter opened with --- is never closed");
-		struct buf fm = BUF_INIT;
-		for (size_t i = 1; i < end; i++) {
-			buf_add(&fm, p->lines[i].s, p->lines[i].len);
-			if (i + 1 < end)
-				buf_addc(&fm, '\n');
-		}
-		p->r->front_matter = buf_detach(&fm);
-		for (size_t i = 0; i <= end; i++)
-			p->lines[i].type = L_SKIP;
-		start = end + 1;
-	}
-	for (size_t i = start; i < p->nlines; i++) {
-		struct line *l = &p->lines[i];
-		if (l->type == L_SKIP)
-			continue;
-		if (p->rst ? rst_heading(p, i) : md_heading(l))
-			continue;
-		classify_plain(l);
-	}
-	return 0;
+	return roster_lines_error(p->err, p->errlen, line, fmt, what);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -372,7 +79,7 @@ static void mark_openers(struct parser *p)
 	size_t sections = 0, n = 0;
 	enum roster_kind kind = ROSTER_TEXT;
 	for (size_t i = 0; i < p->nlines; i++) {
-		struct line *l = &p->lines[i];
+		struct roster_line *l = &p->lines[i];
 		if (l->type != L_HEAD)
 			continue;
 		l->opens = (l->level == 1 && !title && !sections) || l->level == 2 ||
@@ -398,7 +105,7 @@ static void mark_openers(struct parser *p)
 
 static bool is_heading_text(const struct parser *p, const char *s, size_t n)
 {
-	strip_pilcrow(s, &n);
+	roster_lines_strip_pilcrow(s, &n);
 	char *key = lower_dup(s, n);
 	bool found = bsearch(&key, p->heads, p->nheads, sizeof(char *), cmp_str) != NULL;
 	free(key);
@@ -478,7 +185,7 @@ static int parse_person(struct parser *p, const char *s, size_t n, size_t lineno
 		out->emeritus = true;
 		s += 10;
 		n -= 10;
-		trim(&s, &n);
+		roster_lines_trim(&s, &n);
 	}
 	const char *link = NULL;
 	for (size_t i = 0; i + 1 < n && !link; i++)
@@ -486,7 +193,7 @@ static int parse_person(struct parser *p, const char *s, size_t n, size_t lineno
 			link = s + i;
 	size_t nl = link ? (size_t)(link - s) : n;
 	const char *name = s;
-	trim(&name, &nl);
+	roster_lines_trim(&name, &nl);
 	if (!nl)
 		return fail(p, lineno, "entry \"%s\" has no name", s);
 	if (link) {
@@ -494,7 +201,7 @@ static int parse_person(struct parser *p, const char *s, size_t n, size_t lineno
 		size_t used = parse_link(link + 1, rest, &out->handle, &out->url);
 		const char *after = link + 1 + used;
 		size_t al = rest - used;
-		trim(&after, &al);
+		roster_lines_trim(&after, &al);
 		if (!used || al) {
 			free(out->handle);
 			free(out->url);
@@ -570,7 +277,7 @@ static char *take_text(struct parser *p)
 	return out;
 }
 
-static void add_raw(struct parser *p, const struct line *l)
+static void add_raw(struct parser *p, const struct roster_line *l)
 {
 	buf_add(&p->text, l->s, l->len);
 	buf_addc(&p->text, '\n');
@@ -675,11 +382,11 @@ static void add_section(struct parser *p, const char *title, size_t n)
 /* One line inside a group while its list of people is being read. */
 static int group_line(struct parser *p, size_t i)
 {
-	const struct line *l = &p->lines[i];
+	const struct roster_line *l = &p->lines[i];
 	if (l->type == L_TEXT && p->after_item && is_space(l->s[0])) {
 		const char *s = l->s;
 		size_t n = l->len;
-		trim(&s, &n);
+		roster_lines_trim(&s, &n);
 		buf_addc(&p->pending, ' ');
 		buf_add(&p->pending, s, n);
 		p->pending_last = i;
@@ -731,7 +438,7 @@ static int build(struct parser *p)
 	struct roster *r = p->r;
 	p->zone = Z_PREFACE;
 	for (size_t i = 0; i < p->nlines; i++) {
-		const struct line *l = &p->lines[i];
+		const struct roster_line *l = &p->lines[i];
 		if (l->type == L_SKIP)
 			continue;
 		bool in_list = p->zone == Z_GROUP && p->listing;
@@ -766,103 +473,24 @@ static int build(struct parser *p)
 	return close_block(p);
 }
 
-/* ---- aliases ---- */
-
-static void alias_add(struct roster_group *g, const char *s, size_t n, size_t *cap)
-{
-	trim(&s, &n);
-	if (!n || (strlen(g->title) == n && str_ieqn(g->title, s, n)))
-		return;
-	for (size_t i = 0; i < g->naliases; i++)
-		if (strlen(g->aliases[i]) == n && str_ieqn(g->aliases[i], s, n))
-			return;
-	if (g->naliases == *cap) {
-		*cap = *cap ? *cap * 2 : 4;
-		g->aliases = xrealloc(g->aliases, *cap * sizeof(char *));
-	}
-	g->aliases[g->naliases++] = xstrndup(s, n);
-}
-
-/* Splits s on the separators; adds every part when there are two or more. */
-static bool alias_split(struct roster_group *g, const char *s, size_t n, const char *const *seps,
-			size_t *cap)
-{
-	size_t start = 0, parts = 0;
-	const char *pieces[64][2];
-	for (size_t i = 0; i <= n && parts < 63; i++) {
-		size_t sl = 0;
-		for (size_t k = 0; seps[k] && !sl && i < n; k++) {
-			size_t kl = strlen(seps[k]);
-			if (i + kl <= n && memcmp(s + i, seps[k], kl) == 0)
-				sl = kl;
-		}
-		if (i == n || sl) {
-			pieces[parts][0] = s + start;
-			pieces[parts][1] = s + i;
-			parts++;
-			start = i + sl;
-			if (sl)
-				i += sl - 1;
-		}
-	}
-	if (parts < 2)
-		return false;
-	for (size_t k = 0; k < parts; k++)
-		alias_add(g, pieces[k][0], (size_t)(pieces[k][1] - pieces[k][0]), cap);
-	return true;
-}
-
-/* "Compilers (JIT / TorchScript)" answers to JIT, TorchScript and Compilers;
- * "AMD/ROCm/HIP" to AMD, ROCm, HIP; "Distributions & RNG" to both parts. */
-static void group_aliases(struct roster_group *g)
-{
-	static const char *const in_parens[] = { " / ", ", ", " & ", " + ", NULL };
-	static const char *const in_base[] = { " / ", ", ", " & ", " + ", " and ", NULL };
-	static const char *const slash[] = { "/", NULL };
-	size_t cap = 0;
-	struct buf base = BUF_INIT;
-	const char *t = g->title;
-	size_t n = strlen(t);
-	bool had_parens = false;
-	for (size_t i = 0; i < n; i++) {
-		const char *close = t[i] == '(' ? memchr(t + i, ')', n - i) : NULL;
-		if (!close) {
-			if (!(is_space(t[i]) && (!base.len || base.data[base.len - 1] == ' ')))
-				buf_addc(&base, is_space(t[i]) ? ' ' : t[i]);
-			continue;
-		}
-		had_parens = true;
-		const char *in = t + i + 1;
-		size_t il = (size_t)(close - in);
-		if (!alias_split(g, in, il, in_parens, &cap))
-			alias_add(g, in, il, &cap);
-		i = (size_t)(close - t);
-	}
-	const char *b = buf_str(&base);
-	size_t bl = base.len;
-	trim(&b, &bl);
-	if (had_parens)
-		alias_add(g, b, bl, &cap);
-	if (!alias_split(g, b, bl, in_base, &cap))
-		alias_split(g, b, bl, slash, &cap);
-	buf_release(&base);
-}
-
 /* ---- entry points ---- */
 
 int roster_parse(const char *text, size_t len, struct roster **out, char *err, size_t errlen)
 {
 	char dummy[8];
 	struct parser p = { .err = err ? err : dummy, .errlen = err ? errlen : sizeof(dummy) };
+	struct roster_lines ls = { 0 };
 	int rc = -1;
 	*out = NULL;
 	p.r = xcalloc(1, sizeof(*p.r));
-	if (split_lines(&p, text ? text : "", text ? len : 0) < 0)
+	if (roster_lines_read(&ls, text ? text : "", text ? len : 0, p.err, p.errlen) < 0)
 		goto cleanup;
-	detect_form(&p);
+	p.lines = ls.v;
+	p.nlines = ls.n;
+	p.rst = ls.rst;
 	p.r->source_format = p.rst ? ROSTER_FMT_RST : ROSTER_FMT_MD;
-	if (classify(&p) < 0)
-		goto cleanup;
+	p.r->front_matter = ls.front_matter;
+	ls.front_matter = NULL;
 	mark_openers(&p);
 	if (build(&p) < 0)
 		goto cleanup;
@@ -871,14 +499,14 @@ int roster_parse(const char *text, size_t len, struct roster **out, char *err, s
 		goto cleanup;
 	}
 	for (size_t i = 0; i < p.r->ngroups; i++)
-		group_aliases(&p.r->groups[i]);
+		roster_aliases_build(&p.r->groups[i]);
 	p.r->index = lookup_index_build(p.r);
 	*out = p.r;
 	p.r = NULL;
 	rc = 0;
 cleanup:
 	roster_free(p.r);
-	free(p.lines);
+	roster_lines_release(&ls);
 	for (size_t i = 0; i < p.nheads; i++)
 		free(p.heads[i]);
 	free(p.heads);

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Builds every tests/fuzz/fuzz_*.c as a libFuzzer target (clang, ASan+UBSan)
-# into build-fuzz/, seeds its corpus from tests/data and the bundled roster,
-# and runs each for ${1:-60} seconds.  Crashes land in build-fuzz/NAME-crashes/.
+# into build-fuzz/, seeds its corpus from tests/data, the bundled roster and
+# tests/fuzz/NAME/ (inputs that once failed: keep them as regressions), uses
+# tests/fuzz/NAME.dict when present, and runs each for ${1:-60} seconds.
+# Crashes land in build-fuzz/NAME-crashes/; the exit status is non-zero then.
 set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-60}
@@ -50,8 +52,11 @@ for target in tests/fuzz/fuzz_*.c; do
     if [ -d "tests/fuzz/$name" ]; then
         cp tests/fuzz/"$name"/* "$corpus/" 2>/dev/null || true
     fi
+    dict=""
+    [ -f "tests/fuzz/$name.dict" ] && dict="-dict=tests/fuzz/$name.dict"
     echo "fuzz: running $name for ${secs}s"
-    if ! "./$out/$name" -max_total_time="$secs" -max_len=65536 -timeout=10 \
+    # shellcheck disable=SC2086
+    if ! "./$out/$name" $dict -max_total_time="$secs" -max_len=65536 -timeout=10 \
         -artifact_prefix="$crashes/" -print_final_stats=1 "$corpus" 2>"$out/$name.log"; then
         status=1
         echo "fuzz: $name FAILED; see $out/$name.log and $crashes/"
