@@ -87,6 +87,7 @@ struct slack {
 	struct loop_timer reconnect;
 	struct sconn *conns;
 	struct reply *reply;
+	struct buf scratch;     /* the ack being built */
 };
 
 /* ---- small helpers ---- */
@@ -544,20 +545,47 @@ static void conn_on_ping(void *arg)
 
 /* ---- envelopes ---- */
 
+/* Appends s as a JSON string (quoted, escaped; UTF-8 passes through). */
+static void json_put_string(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	buf_addc(b, '"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\') {
+			buf_addc(b, '\\');
+			buf_addc(b, (char)ch);
+		} else if (ch == '\n') {
+			buf_adds(b, "\\n");
+		} else if (ch < 0x20) {
+			buf_adds(b, "\\u00");
+			buf_addc(b, hex[ch >> 4]);
+			buf_addc(b, hex[ch & 15]);
+		} else {
+			buf_addc(b, (char)ch);
+		}
+	}
+	buf_addc(b, '"');
+}
+
+/* {"envelope_id":"...","payload":{"text":"..."}}: built by hand, it is
+ * the one frame written for every envelope. */
 static void conn_ack(struct sconn *c, const char *envelope_id, const char *answer)
 {
-	cJSON *ack = cJSON_CreateObject();
-	char *json;
+	struct buf *b = &c->s->scratch;
 
-	cJSON_AddStringToObject(ack, "envelope_id", envelope_id);
+	buf_reset(b);
+	buf_adds(b, "{\"envelope_id\":");
+	json_put_string(b, envelope_id);
 	if (answer) {
-		cJSON *p = cJSON_AddObjectToObject(ack, "payload");
-		cJSON_AddStringToObject(p, "text", answer);
+		buf_adds(b, ",\"payload\":{\"text\":");
+		json_put_string(b, answer);
+		buf_addc(b, '}');
 	}
-	json = cJSON_PrintUnformatted(ack);
-	conn_send(c, json, strlen(json));
-	cJSON_free(json);
-	cJSON_Delete(ack);
+	buf_addc(b, '}');
+	conn_send(c, b->data, b->len);
 }
 
 /* Runs text as caller user in place channel; the rendered mrkdwn goes to
@@ -946,6 +974,7 @@ static void slack_free(struct slack *s)
 	while (s->conns)
 		conn_free(s->conns);
 	reply_free(s->reply);
+	buf_release(&s->scratch);
 	free(s->api_url);
 	free(s->announce_channel);
 	free(s->auth_app);

@@ -151,6 +151,31 @@ START_TEST(short_text_untouched)
 }
 END_TEST
 
+static const char *const json_strings[] = {
+	"plain", "quote \" and backslash \\", "line\nbreak\ttab\r", "\x01\x1f control",
+	"é 名前 ✓", "", "*bold* &lt;!channel&gt; `code`",
+};
+
+/* The hand-built ack is JSON that reads back as the same strings. */
+START_TEST(ack_json_round_trips)
+{
+	struct buf b = BUF_INIT;
+	cJSON *root;
+
+	buf_adds(&b, "{\"envelope_id\":");
+	json_put_string(&b, "env-1");
+	buf_adds(&b, ",\"payload\":{\"text\":");
+	json_put_string(&b, json_strings[_i]);
+	buf_adds(&b, "}}");
+	root = cJSON_Parse(b.data);
+	ck_assert_msg(root != NULL, "not JSON: %s", b.data);
+	ck_assert_str_eq(json_str(root, "envelope_id"), "env-1");
+	ck_assert_str_eq(json_str(cJSON_GetObjectItem(root, "payload"), "text"), json_strings[_i]);
+	cJSON_Delete(root);
+	buf_release(&b);
+}
+END_TEST
+
 static Suite *slack_text_suite(void)
 {
 	Suite *s = suite_create("slack_text");
@@ -162,6 +187,7 @@ static Suite *slack_text_suite(void)
 	tcase_add_loop_test(tc, truncated_text_stays_valid, 0, (int)ARRAY_SIZE(units));
 	tcase_add_loop_test(tc, blocks_split_the_text, 0, (int)ARRAY_SIZE(units));
 	tcase_add_test(tc, short_text_untouched);
+	tcase_add_loop_test(tc, ack_json_round_trips, 0, (int)ARRAY_SIZE(json_strings));
 	suite_add_tcase(s, tc);
 	return s;
 }
