@@ -87,6 +87,7 @@ struct slack {
 	struct loop_timer reconnect;
 	struct sconn *conns;
 	struct reply *reply;
+	struct buf scratch;     /* the ack being built */
 };
 
 /* ---- small helpers ---- */
@@ -135,6 +136,23 @@ static size_t utf8_cut(const char *s, size_t len, size_t max)
 	return max;
 }
 
+/* Like utf8_cut(), and never inside an entity (&amp; &lt; &gt;) of
+ * escaped mrkdwn. */
+static size_t slack_cut(const char *s, size_t len, size_t max)
+{
+	size_t n = utf8_cut(s, len, max);
+
+	if (n == len)
+		return n;
+	for (size_t k = n; k > 0 && n - k < 5; k--) {
+		if (s[k - 1] == ';')
+			break;
+		if (s[k - 1] == '&')
+			return k - 1;
+	}
+	return n;
+}
+
 /* The text to post: the whole reply, or its head and "(truncated)". */
 static void slack_limit_text(struct buf *text, size_t max)
 {
@@ -142,7 +160,7 @@ static void slack_limit_text(struct buf *text, size_t max)
 
 	if (text->len <= max)
 		return;
-	text->len = utf8_cut(text->data, text->len, max - (sizeof(note) - 1));
+	text->len = slack_cut(text->data, text->len, max - (sizeof(note) - 1));
 	text->data[text->len] = '\0';
 	buf_adds(text, note);
 }
@@ -277,12 +295,15 @@ static void slack_post_done(void *arg, const struct http_response *res)
 }
 
 /* chat.postMessage with mrkdwn text (already rendered and escaped). */
-static void slack_post(struct slack *s, const char *channel, const char *mrkdwn,
-		       const char *thread_ts, const char *key)
+/* The chat.postMessage body for mrkdwn (already rendered and escaped):
+ * text cut to Slack's limit; with blocks, the text again as Block Kit
+ * sections of at most 3,000 bytes cut at line ends where possible (`text`
+ * is then the notification fallback).  Caller frees with cJSON_free(). */
+static char *slack_post_json(const char *channel, const char *mrkdwn, const char *thread_ts,
+			     bool blocks)
 {
 	cJSON *body = cJSON_CreateObject();
 	struct buf text = BUF_INIT;
-	struct api_call *call = xcalloc(1, sizeof(*call));
 	char *json;
 
 	buf_adds(&text, mrkdwn);
@@ -291,14 +312,12 @@ static void slack_post(struct slack *s, const char *channel, const char *mrkdwn,
 	cJSON_AddStringToObject(body, "text", buf_str(&text));
 	if (thread_ts)
 		cJSON_AddStringToObject(body, "thread_ts", thread_ts);
-	if (key) {
-		/* Announcements: Block Kit sections of at most 3,000 characters,
-		 * cut at line ends where possible; `text` is the fallback. */
-		cJSON *blocks = cJSON_AddArrayToObject(body, "blocks");
+	if (blocks) {
+		cJSON *arr = cJSON_AddArrayToObject(body, "blocks");
 		size_t off = 0, nblocks = 0;
 
 		while (off < text.len && nblocks < SLACK_MAX_BLOCKS) {
-			size_t n = utf8_cut(text.data + off, text.len - off, SLACK_MAX_SECTION);
+			size_t n = slack_cut(text.data + off, text.len - off, SLACK_MAX_SECTION);
 			cJSON *blk = cJSON_CreateObject(), *t;
 			char *part;
 
@@ -314,19 +333,29 @@ static void slack_post(struct slack *s, const char *channel, const char *mrkdwn,
 			t = cJSON_AddObjectToObject(blk, "text");
 			cJSON_AddStringToObject(t, "type", "mrkdwn");
 			cJSON_AddStringToObject(t, "text", part);
-			cJSON_AddItemToArray(blocks, blk);
+			cJSON_AddItemToArray(arr, blk);
 			free(part);
 			off += n;
 			nblocks++;
 		}
-		call->key = xstrdup(key);
 	}
 	json = cJSON_PrintUnformatted(body);
+	cJSON_Delete(body);
+	buf_release(&text);
+	return json;
+}
+
+/* chat.postMessage; key names an announcement (then with blocks). */
+static void slack_post(struct slack *s, const char *channel, const char *mrkdwn,
+		       const char *thread_ts, const char *key)
+{
+	struct api_call *call = xcalloc(1, sizeof(*call));
+	char *json = slack_post_json(channel, mrkdwn, thread_ts, key != NULL);
+
+	call->key = xstrdup(key);
 	slack_submit(s, "chat.postMessage", s->auth_bot, "application/json; charset=utf-8", json,
 		     SLACK_REPLY_ATTEMPTS, slack_post_done, call);
 	cJSON_free(json);
-	cJSON_Delete(body);
-	buf_release(&text);
 }
 
 static void slack_response_url_done(void *arg, const struct http_response *res)
@@ -516,20 +545,47 @@ static void conn_on_ping(void *arg)
 
 /* ---- envelopes ---- */
 
+/* Appends s as a JSON string (quoted, escaped; UTF-8 passes through). */
+static void json_put_string(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	buf_addc(b, '"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\') {
+			buf_addc(b, '\\');
+			buf_addc(b, (char)ch);
+		} else if (ch == '\n') {
+			buf_adds(b, "\\n");
+		} else if (ch < 0x20) {
+			buf_adds(b, "\\u00");
+			buf_addc(b, hex[ch >> 4]);
+			buf_addc(b, hex[ch & 15]);
+		} else {
+			buf_addc(b, (char)ch);
+		}
+	}
+	buf_addc(b, '"');
+}
+
+/* {"envelope_id":"...","payload":{"text":"..."}}: built by hand, it is
+ * the one frame written for every envelope. */
 static void conn_ack(struct sconn *c, const char *envelope_id, const char *answer)
 {
-	cJSON *ack = cJSON_CreateObject();
-	char *json;
+	struct buf *b = &c->s->scratch;
 
-	cJSON_AddStringToObject(ack, "envelope_id", envelope_id);
+	buf_reset(b);
+	buf_adds(b, "{\"envelope_id\":");
+	json_put_string(b, envelope_id);
 	if (answer) {
-		cJSON *p = cJSON_AddObjectToObject(ack, "payload");
-		cJSON_AddStringToObject(p, "text", answer);
+		buf_adds(b, ",\"payload\":{\"text\":");
+		json_put_string(b, answer);
+		buf_addc(b, '}');
 	}
-	json = cJSON_PrintUnformatted(ack);
-	conn_send(c, json, strlen(json));
-	cJSON_free(json);
-	cJSON_Delete(ack);
+	buf_addc(b, '}');
+	conn_send(c, b->data, b->len);
 }
 
 /* Runs text as caller user in place channel; the rendered mrkdwn goes to
@@ -840,14 +896,10 @@ static void slack_open_done(void *arg, const struct http_response *res)
 		slack_fatal(s, why.data);
 		buf_release(&why);
 	} else {
+		/* a socket being replaced keeps serving until a later attempt works */
 		log_warn("slack", "apps.connections.open failed: %s", root ? "no url" : err);
-		for (struct sconn *c = s->conns; c; c = c->next)
-			c->retiring = false;   /* keep what we have until a new one works */
-		if (!slack_has_live(s))
-			slack_schedule(s, res->status == 429 && res->retry_after_s >= 0
-						  ? res->retry_after_s * 1000LL : -1);
-		else
-			slack_schedule(s, -1);
+		slack_schedule(s, res->status == 429 && res->retry_after_s >= 0
+					  ? res->retry_after_s * 1000LL : -1);
 	}
 	cJSON_Delete(root);
 }
@@ -922,6 +974,7 @@ static void slack_free(struct slack *s)
 	while (s->conns)
 		conn_free(s->conns);
 	reply_free(s->reply);
+	buf_release(&s->scratch);
 	free(s->api_url);
 	free(s->announce_channel);
 	free(s->auth_app);

@@ -51,6 +51,7 @@ void gov_item_release(struct gov_item *it)
 	free(it->kind);
 	free(it->state);
 	free(it->subject);
+	free(it->subject_name);
 	free(it->grp);
 	free(it->text);
 	free(it->opened_by);
@@ -64,7 +65,7 @@ int gov_item_get(struct store *s, long long id, struct gov_item *out)
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *st = store_stmt(s,
 		"SELECT id, kind, state, subject, grp, text, self, opened_by, opened_by_handle,"
-		" created_at, deadline, closed_at, result FROM items WHERE id = ?1");
+		" created_at, deadline, closed_at, result, subject_name FROM items WHERE id = ?1");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, id);
@@ -86,6 +87,7 @@ int gov_item_get(struct store *s, long long id, struct gov_item *out)
 	out->deadline = sqlite3_column_int64(st, 10);
 	out->closed_at = sqlite3_column_int64(st, 11);
 	out->result = store_col_dup(st, 12);
+	out->subject_name = store_col_dup(st, 13);
 	sqlite3_reset(st);
 	return 1;
 }
@@ -100,7 +102,7 @@ int gov_item_insert(struct store *s, const struct gov_item *it, long long *id)
 {
 	sqlite3_stmt *st = store_stmt(s,
 		"INSERT INTO items(kind, state, subject, grp, text, self, opened_by, opened_by_handle,"
-		" created_at, deadline) VALUES (?1, 'open', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+		" created_at, deadline, subject_name) VALUES (?1, 'open', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, it->kind, -1, SQLITE_STATIC);
@@ -113,6 +115,7 @@ int gov_item_insert(struct store *s, const struct gov_item *it, long long *id)
 	sqlite3_bind_int64(st, 8, it->created_at);
 	if (it->deadline)
 		sqlite3_bind_int64(st, 9, it->deadline);
+	bind_opt_text(st, 10, it->subject_name);
 	int rc = store_check(s, sqlite3_step(st), "insert item");
 	sqlite3_reset(st);
 	if (rc == STORE_OK && id)
@@ -253,15 +256,16 @@ int gov_may_decide(struct govbot *bot, const struct gov_item *it, const char *ha
 		return CMD_REFUSED;
 	}
 	if (it->subject && str_ieq(it->subject, handle)) {
-		buf_addf(why, "%s %lld is about you, @%s: nobody decides their own case; another of %s "
-			 "has to", noun, it->id, handle, core ? "the core maintainers (through the lead)" : body);
-		if (core)
-			buf_adds(why, " (with the lead conflicted, the core maintainers can hold a motion)");
+		buf_addf(why, "%s %lld is about you, @%s: nobody decides their own case; another core "
+			 "maintainer has to", noun, it->id, handle);
 		return CMD_REFUSED;
 	}
 	if (gov_is_recused(bot->store, it->id, handle)) {
 		buf_addf(why, "you recused yourself from %s %lld, so you no longer decide it", noun, it->id);
-		if (!core)
+		if (core)
+			buf_adds(why, "; with the lead recused, the core maintainers can settle it by a "
+				 "motion (`propose core TEXT`)");
+		else
 			buf_adds(why, "; another core maintainer can");
 		return CMD_REFUSED;
 	}

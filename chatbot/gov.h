@@ -52,6 +52,8 @@ struct roster_group;
 #define GOV_CORE "core"
 /* Longest field, reason, letter or rationale, in bytes. */
 #define GOV_MAX_TEXT 2000
+/* Longest full name given with `name:`, in bytes. */
+#define GOV_MAX_NAME 200
 /* Most announce targets (one per adapter). */
 #define GOV_MAX_TARGETS 8
 
@@ -60,6 +62,7 @@ struct gov_item {
 	char *kind;              /* GOV_* */
 	char *state;             /* open | accepted | rejected | passed | failed | elected | expired */
 	char *subject;           /* nominee / subject handle, or NULL */
+	char *subject_name;      /* nominee's full name when the nomination gave one, or NULL */
 	char *grp;               /* module heading as written, or "core", or NULL */
 	char *text;              /* removal reason / motion text, or NULL */
 	bool self;               /* a step-down */

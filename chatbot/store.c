@@ -89,6 +89,8 @@ static const char *const migrations[] = {
 	" platform TEXT NOT NULL, event_id TEXT NOT NULL, at INTEGER NOT NULL,"
 	" PRIMARY KEY (platform, event_id));"
 	"CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT);",
+	/* v2: the full name a nomination gives for a newcomer, for the roster entry */
+	"ALTER TABLE items ADD COLUMN subject_name TEXT;",
 };
 
 struct cached_stmt {

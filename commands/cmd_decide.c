@@ -12,10 +12,14 @@
 #include "chatbot/roster.h"
 #include "commands/govcmd.h"
 
-static const char *person_name(const struct roster *r, const char *h)
+/* The name for the roster entry: the roster's own when it knows the
+ * person, else the one the nomination gave, else the handle. */
+static const char *person_name(const struct roster *r, const char *h, const char *given)
 {
 	const struct roster_person *p = roster_find_person(r, h);
-	return p && p->name ? p->name : h;
+	if (p && p->name)
+		return p->name;
+	return given ? given : h;
 }
 
 /* The roster change an accepted item makes, and the sentence saying it. */
@@ -23,11 +27,12 @@ static size_t accept_events(const struct govbot *bot, const struct gov_item *it,
 			    struct gov_event *ev, struct buf *what)
 {
 	const char *h = it->subject;
+	const char *name = person_name(bot->roster, h, it->subject_name);
 	if (strcmp(it->kind, GOV_NOMINATE_MODULE) == 0) {
-		*ev = (struct gov_event){ "add", it->grp, person_name(bot->roster, h), h };
+		*ev = (struct gov_event){ "add", it->grp, name, h };
 		buf_addf(what, "@%s becomes a maintainer of %s.", h, it->grp);
 	} else if (strcmp(it->kind, GOV_NOMINATE_CORE) == 0) {
-		*ev = (struct gov_event){ "add-core", NULL, person_name(bot->roster, h), h };
+		*ev = (struct gov_event){ "add-core", NULL, name, h };
 		buf_addf(what, "@%s becomes a core maintainer.", h);
 	} else if (strcmp(it->kind, GOV_REMOVE_MODULE) == 0) {
 		*ev = (struct gov_event){ "emeritus", it->grp, NULL, h };

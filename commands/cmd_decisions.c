@@ -290,6 +290,8 @@ int cmd_show(struct command_ctx *ctx)
 	reply_text(ctx->reply, "Opened by ");
 	reply_actor(ctx->reply, it.opened_by_handle, it.opened_by);
 	reply_textf(ctx->reply, " on %s. ", day);
+	if (it.subject_name)
+		reply_textf(ctx->reply, "Nominee's name: %s. ", it.subject_name);
 	if (strcmp(it.state, "open") == 0)
 		reply_textf(ctx->reply, "Decided by %s.", gov_decider(&it));
 	if (gov_kind_is_vote(it.kind)) {

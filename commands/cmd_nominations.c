@@ -25,8 +25,12 @@
 
 #define HANDLE_MAX 39
 
-static const char *const field_names[] = { "contributions", "interactions", "support" };
-#define NFIELDS 3
+/* The labels a nomination takes: the three required fields, then the
+ * optional full name of a newcomer (for the roster entry). */
+static const char *const field_names[] = { "contributions", "interactions", "support", "name" };
+#define NFIELDS 3                /* required fields: field_names[0..NFIELDS) */
+#define NLABELS 4
+#define LABEL_NAME 3
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -140,7 +144,7 @@ static int next_label(const char *p, const char **at, const char **text)
 	for (const char *q = p; *q; q++) {
 		if (q != p && !isspace((unsigned char)q[-1]))
 			continue;
-		for (int i = 0; i < NFIELDS; i++) {
+		for (int i = 0; i < NLABELS; i++) {
 			size_t n = strlen(field_names[i]);
 			if (str_ieqn(q, field_names[i], n) && q[n] == ':') {
 				*at = q;
@@ -154,7 +158,7 @@ static int next_label(const char *p, const char **at, const char **text)
 
 /* Parses the fields of p into vals[] (malloc'd, trimmed).  Returns 0, or -1
  * with the refusal written (a field twice, empty or too long). */
-static int parse_fields(struct command_ctx *ctx, const char *p, char *vals[NFIELDS])
+static int parse_fields(struct command_ctx *ctx, const char *p, char *vals[NLABELS])
 {
 	const char *at, *text;
 	int i = next_label(p, &at, &text);
@@ -165,6 +169,12 @@ static int parse_fields(struct command_ctx *ctx, const char *p, char *vals[NFIEL
 		char *v = str_trim_dup(text, len);
 		if (vals[i]) {
 			reply_textf(ctx->reply, "%s: is given twice; give each field once", field_names[i]);
+			free(v);
+			return -1;
+		}
+		if (i == LABEL_NAME && (strlen(v) > GOV_MAX_NAME || strpbrk(v, "\n\r[]()"))) {
+			reply_textf(ctx->reply, "name: takes the nominee's full name on one line, at most "
+				    "%d bytes, without brackets or parentheses", GOV_MAX_NAME);
 			free(v);
 			return -1;
 		}
@@ -196,6 +206,18 @@ static int insert_field(struct store *s, long long item, const char *name, const
 	sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now);
 	int rc = store_check(s, sqlite3_step(st), "field");
+	sqlite3_reset(st);
+	return rc;
+}
+
+static int set_name(struct store *s, long long item, const char *name)
+{
+	sqlite3_stmt *st = store_stmt(s, "UPDATE items SET subject_name = ?2 WHERE id = ?1");
+	if (!st)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, item);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	int rc = store_check(s, sqlite3_step(st), "name");
 	sqlite3_reset(st);
 	return rc;
 }
@@ -233,7 +255,7 @@ int cmd_nominate(struct command_ctx *ctx)
 	struct govbot *bot = ctx->bot;
 	char handle[64];
 	const char *p;
-	char *vals[NFIELDS] = { NULL, NULL, NULL };
+	char *vals[NLABELS] = { NULL, NULL, NULL, NULL };
 	char *grpname = NULL;
 	int ret = CMD_ERROR, rc;
 	if (!bot->store)
@@ -300,6 +322,7 @@ int cmd_nominate(struct command_ctx *ctx)
 	}
 	long long now = bot_now(bot), id = 0;
 	struct gov_item it = { .kind = (char *)kind, .subject = (char *)who, .grp = (char *)grp,
+			       .subject_name = vals[LABEL_NAME],
 			       .opened_by = (char *)ctx->caller->id,
 			       .opened_by_handle = (char *)ctx->caller->handle, .created_at = now };
 	rc = gov_item_insert(bot->store, &it, &id);
@@ -321,8 +344,16 @@ int cmd_nominate(struct command_ctx *ctx)
 	reply_textf(ctx->reply, "Opened nomination %lld: ", id);
 	reply_handle(ctx->reply, who);
 	reply_textf(ctx->reply, core ? " as a core maintainer." : " as a maintainer of %s.", grp);
-	if (!roster_find_person(bot->roster, who))
-		reply_text(ctx->reply, " (Not on the roster yet: a new maintainer.)");
+	if (!roster_find_person(bot->roster, who)) {
+		reply_text(ctx->reply, " (Not on the roster yet: a new maintainer");
+		if (vals[LABEL_NAME])
+			reply_textf(ctx->reply, ", listed as %s.)", vals[LABEL_NAME]);
+		else {
+			reply_text(ctx->reply, "; add their full name for the roster with ");
+			reply_code(ctx->reply, "amend N name: Full Name");
+			reply_text(ctx->reply, ".)");
+		}
+	}
 	struct buf missing = BUF_INIT;
 	it.id = id;
 	if (gov_missing_fields(bot->store, &it, &missing) > 0) {
@@ -338,7 +369,7 @@ int cmd_nominate(struct command_ctx *ctx)
 	buf_release(&missing);
 	ret = CMD_OK;
 cleanup:
-	for (int i = 0; i < NFIELDS; i++)
+	for (int i = 0; i < NLABELS; i++)
 		free(vals[i]);
 	free(grpname);
 	return ret;
@@ -498,7 +529,7 @@ int cmd_amend(struct command_ctx *ctx)
 		return rc < 0 ? govcmd_store_failed(ctx, rc) : CMD_ERROR;
 	int ret = CMD_ERROR;
 	bool removal = gov_kind_is_removal(it.kind);
-	char *vals[NFIELDS] = { NULL, NULL, NULL };
+	char *vals[NLABELS] = { NULL, NULL, NULL, NULL };
 	char *reason = NULL;
 	if (removal) {
 		const char *q = govcmd_skip_word(p, "reason:");
@@ -514,7 +545,8 @@ int cmd_amend(struct command_ctx *ctx)
 	} else {
 		const char *at, *text;
 		if (next_label(p, &at, &text) < 0 || str_skip_space(p) != at) {
-			reply_text(ctx->reply, "name the field: contributions, interactions or support; usage: ");
+			reply_text(ctx->reply, "name the field: contributions, interactions, support (or the "
+				   "nominee's name); usage: ");
 			reply_code(ctx->reply, "amend N FIELD: TEXT");
 			goto cleanup;
 		}
@@ -543,10 +575,14 @@ int cmd_amend(struct command_ctx *ctx)
 		buf_adds(&what, "reason");
 		buf_addf(&detail, "reason: %s", reason);
 	} else {
-		for (int i = 0; rc == STORE_OK && i < NFIELDS; i++) {
+		for (int i = 0; rc == STORE_OK && i < NLABELS; i++) {
 			if (!vals[i])
 				continue;
-			rc = insert_field(bot->store, it.id, field_names[i], vals[i], ctx->caller->id, now);
+			if (i == LABEL_NAME)
+				rc = set_name(bot->store, it.id, vals[i]);
+			else
+				rc = insert_field(bot->store, it.id, field_names[i], vals[i],
+						  ctx->caller->id, now);
 			buf_addf(&what, "%s%s", what.len ? ", " : "", field_names[i]);
 			buf_addf(&detail, "%s%s: %s", detail.len ? "; " : "", field_names[i], vals[i]);
 		}
@@ -576,7 +612,7 @@ int cmd_amend(struct command_ctx *ctx)
 	buf_release(&missing);
 	ret = CMD_OK;
 cleanup:
-	for (int i = 0; i < NFIELDS; i++)
+	for (int i = 0; i < NLABELS; i++)
 		free(vals[i]);
 	free(reason);
 	gov_item_release(&it);

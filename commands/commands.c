@@ -19,7 +19,8 @@ const struct command commands_table[] = {
 	  "process nomination", "Asking" },
 
 	{ "nominate", cmd_nominate, ROLE_ANYONE, NULL,
-	  "nominate @handle for MODULE|core [contributions: TEXT] [interactions: TEXT] [support: TEXT]",
+	  "nominate @handle for MODULE|core [contributions: TEXT] [interactions: TEXT] "
+	  "[support: TEXT] [name: FULL NAME]",
 	  "open a nomination; the three fields can follow inline, on later lines or by amend",
 	  "nominate @alice for torch.nn contributions: reviewed 200 PRs", "Nominations" },
 	{ "amend", cmd_amend, ROLE_ANYONE, auth_amend, "amend N FIELD: TEXT",

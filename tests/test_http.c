@@ -192,6 +192,9 @@ struct ctx {
 	struct result *res;
 };
 
+static pthread_t loop_thread;
+static atomic_int off_loop_calls;
+
 struct req_ref {
 	struct ctx *c;
 	int i;
@@ -202,6 +205,8 @@ static void on_done(void *arg, const struct http_response *r)
 	struct req_ref *ref = arg;
 	struct result *res = &ref->c->res[ref->i];
 
+	if (!pthread_equal(pthread_self(), loop_thread))
+		atomic_fetch_add(&off_loop_calls, 1);
 	res->status = r->status;
 	snprintf(res->body, sizeof(res->body), "%s", r->body);
 	snprintf(res->error, sizeof(res->error), "%s", r->error ? r->error : "");
@@ -393,6 +398,8 @@ START_TEST(many_concurrent)
 		ck_assert_str_eq(res[i].body, want);
 	}
 	ck_assert_int_eq(http_pending(h), 0);
+	/* every completion ran on the loop thread, woken from the worker */
+	ck_assert_int_eq(atomic_load(&off_loop_calls), 0);
 	http_free(h, 0);
 	loop_free(c.loop);
 	srv_stop(&s);
@@ -437,6 +444,69 @@ START_TEST(free_cancels_in_flight)
 }
 END_TEST
 
+
+/* A 429 pauses every request of its rate key, not the others. */
+struct later {
+	struct http *h;
+	struct srv *s;
+	struct req_ref *refs;
+	long long at_ms;
+	char *urls[2];
+};
+
+static void submit_later(void *arg)
+{
+	struct later *l = arg;
+	struct http_request rq = { 0 };
+
+	l->at_ms = loop_now_ms();
+	rq.url = l->urls[0];
+	rq.rate_key = "slack:chat.postMessage";
+	http_submit(l->h, &rq, on_done, &l->refs[1]);
+	rq.rate_key = "slack:auth.test";
+	http_submit(l->h, &rq, on_done, &l->refs[2]);
+}
+
+START_TEST(rate_limit_pauses_its_key)
+{
+	struct srv s;
+	struct result res[3];
+	struct ctx c = { .want = 3, .res = res };
+	struct req_ref refs[3] = { { &c, 0 }, { &c, 1 }, { &c, 2 } };
+	struct http_request rq = { 0 };
+	struct later l;
+	struct loop_timer t;
+	char *u429;
+
+	memset(res, 0, sizeof(res));
+	srv_start(&s);
+	c.loop = loop_new();
+	l.h = http_new(c.loop);
+	l.s = &s;
+	l.refs = refs;
+	l.urls[0] = url(&s, "/ok");
+	u429 = url(&s, "/429once");
+	rq.url = u429;
+	rq.rate_key = "slack:chat.postMessage";
+	rq.max_attempts = 3;
+	http_submit(l.h, &rq, on_done, &refs[0]);
+	loop_timer_init(&t, c.loop, submit_later, &l);
+	loop_timer_start(&t, 300);   /* well after the 429 came back */
+	ck_assert_int_eq(run_until_done(&c, 10000), 0);
+	ck_assert_int_eq(res[0].status, 200);
+	ck_assert_int_eq(res[1].status, 200);
+	ck_assert_int_eq(res[2].status, 200);
+	/* same key: waited for the pause (1 s from the 429); other key: at once */
+	ck_assert_int_ge(res[1].at_ms - l.at_ms, 500);
+	ck_assert_int_lt(res[2].at_ms - l.at_ms, 500);
+	http_free(l.h, 0);
+	loop_free(c.loop);
+	srv_stop(&s);
+	free(u429);
+	free(l.urls[0]);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
 	Suite *s = suite_create("http");
@@ -448,12 +518,14 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, connection_refused);
 	tcase_add_test(tc, many_concurrent);
 	tcase_add_test(tc, free_cancels_in_flight);
+	tcase_add_test(tc, rate_limit_pauses_its_key);
 	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
+	loop_thread = pthread_self();
 	SRunner *sr = srunner_create(http_suite());
 	int failed;
 

@@ -232,6 +232,33 @@ START_TEST(test_duplicate_open_nomination)
 }
 END_TEST
 
+START_TEST(test_newcomer_name_in_roster)
+{
+	ok("nominate @alice for torch.nn name: Alice Liddell contributions: a interactions: b "
+	   "support: c", "console:carol");
+	has("listed as Alice Liddell");
+	ok("nominate @bob2 for torch.optim contributions: a interactions: b support: c", "console:carol");
+	has("amend N name: Full Name");
+	ok("amend 2 name: Bob Builder", "console:carol");
+	ck_assert_int_eq(ask("amend 2 name: Bob (the) Builder", "console:carol"), CMD_ERROR);
+	has("full name on one line");
+	/* a known person keeps the roster's name whatever the nomination says */
+	ok("nominate @albanD for torch.fft name: Someone Else contributions: a interactions: b "
+	   "support: c", "console:carol");
+	ok("show 1", "console:carol");
+	has("Nominee's name: Alice Liddell");
+	ok("decide 1 accept yes", "console:ed");
+	ok("decide 2 accept yes", "console:ed");
+	ok("decide 3 accept yes", "console:ed");
+	struct buf md = BUF_INIT;
+	roster_write(bot.roster, ROSTER_FMT_MD, &md);
+	ck_assert_ptr_nonnull(strstr(buf_str(&md), "- Alice Liddell ([alice](https://github.com/alice))"));
+	ck_assert_ptr_nonnull(strstr(buf_str(&md), "- Bob Builder ([bob2](https://github.com/bob2))"));
+	ck_assert_ptr_null(strstr(buf_str(&md), "Someone Else"));
+	buf_release(&md);
+}
+END_TEST
+
 /* ---- amend, letters, recusal --------------------------------------------- */
 
 START_TEST(test_amend_by_nominator_only)
@@ -301,6 +328,21 @@ START_TEST(test_recuse)
 	has("closed");
 	ok("show 1", "console:carol");
 	has("Recused:");
+}
+END_TEST
+
+START_TEST(test_recused_lead)
+{
+	ok("nominate @newbie for core contributions: a interactions: b support: c", "console:carol");
+	ok("recuse 1 we work together", "console:soumith");
+	long long before[NSNAP];
+	snapshot(before);
+	ck_assert_int_eq(ask("decide 1 accept fine", "console:soumith"), CMD_REFUSED);
+	has("recused");
+	has("propose core");
+	ck_assert_int_eq(ask("decide 1 accept fine", "console:ed"), CMD_REFUSED);
+	has("only the lead core maintainer decides");
+	unchanged(before);
 }
 END_TEST
 
@@ -677,9 +719,11 @@ static Suite *nominations_suite(void)
 	tcase_add_loop_test(tc, test_bad_input_changes_nothing, 0, (int)ARRAY_SIZE(bad_nominations));
 	tcase_add_test(tc, test_overlong_field);
 	tcase_add_test(tc, test_duplicate_open_nomination);
+	tcase_add_test(tc, test_newcomer_name_in_roster);
 	tcase_add_test(tc, test_amend_by_nominator_only);
 	tcase_add_test(tc, test_letters);
 	tcase_add_test(tc, test_recuse);
+	tcase_add_test(tc, test_recused_lead);
 	tcase_add_loop_test(tc, test_who_decides, 0, (int)ARRAY_SIZE(perms));
 	tcase_add_test(tc, test_decide_refusals);
 	tcase_add_test(tc, test_accept_changes_roster_and_announces);

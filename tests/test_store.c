@@ -95,14 +95,35 @@ START_TEST(test_migrate_from_v0)
 				      "PRAGMA user_version = 0;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	struct store *s = open_ok();
-	ck_assert_int_eq(store_version(s), 1);
+	ck_assert_int_eq(store_version(s), STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(count(s, "SELECT count(*) FROM meta"), 1);
 	ck_assert_int_eq(count(s, "SELECT count(*) FROM items"), 0);
 	store_close(s);
 	/* a second open finds nothing to migrate and keeps the data */
 	s = open_ok();
-	ck_assert_int_eq(store_version(s), 1);
+	ck_assert_int_eq(store_version(s), STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(count(s, "SELECT count(*) FROM meta"), 1);
+	store_close(s);
+}
+END_TEST
+
+/* A version-1 database (before items.subject_name) with data in it is
+ * brought to the current version, its rows kept. */
+START_TEST(test_migrate_from_v1)
+{
+	struct store *s = open_ok();
+	ck_assert_int_eq(store_execf(s, "INSERT INTO items(kind, state, subject, grp, opened_by, created_at)"
+				     " VALUES ('nominate-core', 'open', 'alice', 'core', 'console:bob', 5)", 0), STORE_OK);
+	store_close(s);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "ALTER TABLE items DROP COLUMN subject_name;"
+				      "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	s = open_ok();
+	ck_assert_int_eq(store_version(s), STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(count(s, "SELECT count(*) FROM items WHERE subject = 'alice' AND subject_name IS NULL"), 1);
+	ck_assert_int_eq(store_execf(s, "UPDATE items SET subject_name = 'Alice A'", 0), STORE_OK);
 	store_close(s);
 }
 END_TEST
@@ -289,6 +310,7 @@ static Suite *store_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_open_wal_fk_version);
 	tcase_add_test(tc, test_migrate_from_v0);
+	tcase_add_test(tc, test_migrate_from_v1);
 	tcase_add_test(tc, test_newer_schema_refused);
 	tcase_add_test(tc, test_unopenable_path);
 	tcase_add_test(tc, test_transactions);

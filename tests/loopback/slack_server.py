@@ -33,6 +33,9 @@ they run out the method answers normally.  RESP is one of
   {"status": 429, "retry_after": 1}   {"status": 503}
   {"ok": false, "error": "invalid_auth"}   (HTTP 200, Slack's error form)
   {"delay": 0.5}                      answer normally after a pause
+"redeliver" (default true): like Slack, an events_api envelope that a
+closed link left unacked is sent again (same event_id, retry_attempt + 1)
+on the newest live link, or on the next one once it said hello.
 "links"[i] is what the (i+1)-th websocket connection does; later
 connections only get "hello".  STEP is one of
   {"send": "FIXTURE.json", "set": {"dotted.path": VALUE, ...},
@@ -62,6 +65,7 @@ Records (JSON lines in --log, and GET /control/log), each with "t"
   wait_timeout {conn, step}        a scenario wait that ran out
   violation {conn?, what}          govbot broke the protocol
   mark      {conn, label}
+  redeliver_queued / redelivered {conn, envelope_id}
 """
 
 import argparse
@@ -164,6 +168,7 @@ class Link:
         self.reader = reader
         self.writer = writer
         self.sent_envelopes = {}   # envelope_id -> times sent on this link
+        self.sent_objs = {}        # envelope_id -> the envelope (for redelivery)
         self.acked = {}            # envelope_id -> times acked on this link
         self.closed = False
         self.close_sent = False
@@ -207,6 +212,7 @@ class Link:
         env = obj.get("envelope_id") if isinstance(obj, dict) else None
         if env:
             self.sent_envelopes[env] = self.sent_envelopes.get(env, 0) + 1
+            self.sent_objs[env] = obj
             self.server.delivered.setdefault(env, []).append(self.conn)
         ok = await self.send_text(text, fragments, ping_between)
         self.rec("sent", envelope_id=env, type=obj.get("type") if isinstance(obj, dict) else None,
@@ -309,6 +315,7 @@ class Link:
         finally:
             self.closed = True
             self.abort()
+            self.server.redeliver_unacked(self)
 
     def on_message(self, op, data):
         if op == OP_BINARY:
@@ -345,9 +352,10 @@ class Link:
     # ---- scenario -----------------------------------------------------
     async def run_steps(self, steps):
         for step in steps:
-            if self.closed and not ("sleep" in step or "mark" in step or "wait_link" in step
-                                    or "wait_http" in step):
-                break
+            if self.closed and not any(k in step for k in ("send", "sleep", "mark", "wait_link",
+                                                             "wait_http", "wait_ack")):
+                self.rec("step_skipped", step=step)
+                continue
             try:
                 await self.step(step)
             except Exception as e:  # noqa: BLE001 - a scenario mistake must be seen
@@ -372,12 +380,22 @@ class Link:
             obj = srv.fixture(step["send"])
             for path, value in step.get("set", {}).items():
                 set_path(obj, path, substitute(value, srv.base))
+            if self.closed:
+                if "envelope_id" in obj:
+                    # Slack sends an envelope on one of the app's live links.
+                    srv.pending.append(obj)
+                    self.rec("rerouted", envelope_id=obj["envelope_id"])
+                    srv.flush_pending()
+                else:
+                    self.rec("step_skipped", step=step)
+                return
             if obj.get("type") == "hello":
                 self.hello_sent = True
             await self.send_json(obj, step.get("fragments", 1), step.get("ping_between", False))
             if obj.get("type") == "hello":
                 srv.hellos.append(self.conn)
                 self.rec("ws_hello")
+                srv.flush_pending()
         elif "raw" in step:
             env = None
             try:
@@ -469,6 +487,36 @@ class Server:
         self.next_ts = 1
         self.stop = None
         self.fixtures_cache = {}
+        self.pending = []        # envelopes waiting for a live link
+        self.stopping = False
+
+    def redeliver_unacked(self, link):
+        """Like Slack: events_api envelopes a closed link never acked go out
+        again, same event_id, retry_attempt + 1, on another open link (or the
+        next one to say hello)."""
+        if not self.scenario.get("redeliver", True) or self.stopping:
+            return
+        for env, obj in link.sent_objs.items():
+            if obj.get("type") != "events_api" or link.acked.get(env, 0) >= link.sent_envelopes[env]:
+                continue
+            if self.acks.get(env, 0) >= len(self.delivered.get(env, [])):
+                continue
+            again = copy.deepcopy(obj)
+            again["retry_attempt"] = int(again.get("retry_attempt") or 0) + 1
+            again["retry_reason"] = "timeout"
+            self.pending.append(again)
+            self.rec.add("redeliver_queued", conn=link.conn, envelope_id=env)
+        self.flush_pending()
+
+    def flush_pending(self):
+        live = [l for l in self.links if not l.closed and l.hello_sent]
+        if not live or not self.pending:
+            return
+        target = live[-1]
+        todo, self.pending = self.pending, []
+        for obj in todo:
+            asyncio.ensure_future(target.send_json(obj))
+            target.rec("redelivered", envelope_id=obj.get("envelope_id"))
 
     def violation(self, what, **fields):
         self.rec.add("violation", what=what, **fields)
@@ -485,7 +533,7 @@ class Server:
         if not isinstance(obj, dict):
             raise ValueError("a scenario is a JSON object")
         for key in obj:
-            if key not in ("name", "api", "links", "comment"):
+            if key not in ("name", "api", "links", "comment", "redeliver"):
                 raise ValueError("unknown scenario key %r" % key)
         self.scenario = obj
         self.rec.add("scenario", name=obj.get("name"))
@@ -501,7 +549,7 @@ class Server:
     async def handle(self, reader, writer):
         try:
             while True:
-                req = await self.read_request(reader)
+                req = await self.read_request(reader, writer)
                 if req is None:
                     break
                 if req["path"].startswith("/link/") or req["path"] == "/link":
@@ -526,7 +574,7 @@ class Server:
             except Exception:  # noqa: BLE001
                 pass
 
-    async def read_request(self, reader):
+    async def read_request(self, reader, writer):
         try:
             head = await reader.readuntil(b"\r\n\r\n")
         except asyncio.IncompleteReadError as e:
@@ -549,6 +597,10 @@ class Server:
             k = k.strip().lower()
             headers[k] = (headers[k] + ", " + v.strip()) if k in headers else v.strip()
         body = b""
+        if headers.get("expect", "").lower() == "100-continue":
+            # libcurl asks before sending a larger POST body (RFC 9110 10.1.1).
+            writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            await writer.drain()
         if headers.get("transfer-encoding", "").lower() == "chunked":
             while True:
                 size_line = await reader.readuntil(b"\r\n")
@@ -776,6 +828,7 @@ class Server:
             self.rec.add("shutdown", why="asked")
         except asyncio.TimeoutError:
             self.rec.add("shutdown", why="timeout")
+        self.stopping = True
         srv.close()
         for link in self.links:
             link.abort()

@@ -1,0 +1,204 @@
+/* test_slack_text.c - adapters/slack.c's text handling, reached by including
+ * the file: what Slack sends is unescaped for the dispatcher, the bot's
+ * mention stripped, and what govbot posts cut to Slack's limits without
+ * breaking UTF-8 or an entity (the end-to-end tests are tests/test_slack.c). */
+#include "adapters/slack.c"
+
+#include <check.h>
+
+struct unescape_case {
+	const char *in;
+	const char *out;
+};
+
+static const struct unescape_case unescape_cases[] = {
+	{ "who torch.nn", "who torch.nn" },
+	{ "a &amp; b", "a & b" },
+	{ "&lt;!channel&gt;", "<!channel>" },
+	{ "&amp;lt;", "&lt;" },          /* one level only */
+	{ "&amp", "&amp" },              /* not an entity */
+	{ "x &gt;&gt; y", "x >> y" },
+	{ "", "" },
+};
+
+START_TEST(unescape)
+{
+	const struct unescape_case *c = &unescape_cases[_i];
+	char *got = slack_unescape(c->in, strlen(c->in));
+
+	ck_assert_str_eq(got, c->out);
+	free(got);
+}
+END_TEST
+
+static const struct unescape_case mention_cases[] = {
+	{ "<@U111> who torch.nn", "who torch.nn" },
+	{ "  <@U111|govbot>   help", "help" },
+	{ "<@U111>", "" },
+	{ "who <@U111>", "who <@U111>" },       /* only a leading mention */
+	{ "<@U111", "<@U111" },                 /* unterminated: kept */
+	{ "help", "help" },
+};
+
+START_TEST(skip_mention)
+{
+	const struct unescape_case *c = &mention_cases[_i];
+
+	ck_assert_str_eq(slack_skip_mention(c->in), c->out);
+}
+END_TEST
+
+START_TEST(fatal_errors)
+{
+	ck_assert(slack_is_fatal("invalid_auth"));
+	ck_assert(slack_is_fatal("not_authed"));
+	ck_assert(slack_is_fatal("account_inactive"));
+	ck_assert(slack_is_fatal("user_removed_from_team"));
+	ck_assert(slack_is_fatal("team_disabled"));
+	ck_assert(!slack_is_fatal("ratelimited"));
+	ck_assert(!slack_is_fatal("internal_error"));
+	ck_assert(!slack_is_fatal(NULL));
+}
+END_TEST
+
+/* A long text of a repeated unit (multi-byte characters, entities, lines). */
+static char *long_text(const char *unit, size_t total)
+{
+	struct buf b = BUF_INIT;
+
+	while (b.len < total)
+		buf_adds(&b, unit);
+	return buf_detach(&b);
+}
+
+static const char *const units[] = {
+	"é",                     /* 2-byte characters */
+	"名前",                   /* 3-byte characters */
+	"a &amp; b &lt;x&gt; ",  /* entities everywhere */
+	"line of text\n",
+	"x",
+};
+
+START_TEST(truncated_text_stays_valid)
+{
+	char *text = long_text(units[_i], SLACK_MAX_TEXT + 1000);
+	char *json = slack_post_json("C1", text, "1.2", false);
+	cJSON *root = cJSON_Parse(json);
+	const char *t = json_str(root, "text");
+	size_t n;
+
+	ck_assert_ptr_nonnull(t);
+	n = strlen(t);
+	ck_assert_uint_le(n, SLACK_MAX_TEXT);
+	ck_assert_uint_gt(n, SLACK_MAX_TEXT - 100);
+	ck_assert(utf8_valid(t, n));
+	ck_assert_ptr_nonnull(strstr(t, "(truncated)"));
+	/* every & still starts a whole entity */
+	for (const char *p = strchr(t, '&'); p; p = strchr(p + 1, '&'))
+		ck_assert(!strncmp(p, "&amp;", 5) || !strncmp(p, "&lt;", 4) || !strncmp(p, "&gt;", 4));
+	ck_assert_str_eq(json_str(root, "thread_ts"), "1.2");
+	ck_assert_ptr_null(cJSON_GetObjectItem(root, "blocks"));
+	cJSON_Delete(root);
+	cJSON_free(json);
+	free(text);
+}
+END_TEST
+
+START_TEST(blocks_split_the_text)
+{
+	char *text = long_text(units[_i], 10000);
+	char *json = slack_post_json("C1", text, NULL, true);
+	cJSON *root = cJSON_Parse(json), *blk;
+	const cJSON *blocks = cJSON_GetObjectItem(root, "blocks");
+	struct buf joined = BUF_INIT;
+
+	ck_assert(cJSON_IsArray(blocks));
+	ck_assert_int_ge(cJSON_GetArraySize(blocks), 4);
+	ck_assert_ptr_null(cJSON_GetObjectItem(root, "thread_ts"));
+	cJSON_ArrayForEach(blk, blocks) {
+		const cJSON *t = cJSON_GetObjectItem(blk, "text");
+		const char *s = json_str(t, "text");
+
+		ck_assert_str_eq(json_str(blk, "type"), "section");
+		ck_assert_str_eq(json_str(t, "type"), "mrkdwn");
+		ck_assert_uint_le(strlen(s), SLACK_MAX_SECTION);
+		ck_assert(utf8_valid(s, strlen(s)));
+		if (strchr(units[_i], '\n'))   /* cut at line ends when there are some */
+			ck_assert(s[strlen(s) - 1] == '\n' || blk->next == NULL);
+		buf_adds(&joined, s);
+	}
+	/* the sections are the text, in order, nothing lost */
+	ck_assert_str_eq(buf_str(&joined), text);
+	ck_assert_str_eq(json_str(root, "text"), text);
+	buf_release(&joined);
+	cJSON_Delete(root);
+	cJSON_free(json);
+	free(text);
+}
+END_TEST
+
+START_TEST(short_text_untouched)
+{
+	char *json = slack_post_json("D1", "*who* &lt;x&gt;", NULL, true);
+	cJSON *root = cJSON_Parse(json);
+	const cJSON *blocks = cJSON_GetObjectItem(root, "blocks");
+
+	ck_assert_str_eq(json_str(root, "channel"), "D1");
+	ck_assert_str_eq(json_str(root, "text"), "*who* &lt;x&gt;");
+	ck_assert_int_eq(cJSON_GetArraySize(blocks), 1);
+	cJSON_Delete(root);
+	cJSON_free(json);
+}
+END_TEST
+
+static const char *const json_strings[] = {
+	"plain", "quote \" and backslash \\", "line\nbreak\ttab\r", "\x01\x1f control",
+	"é 名前 ✓", "", "*bold* &lt;!channel&gt; `code`",
+};
+
+/* The hand-built ack is JSON that reads back as the same strings. */
+START_TEST(ack_json_round_trips)
+{
+	struct buf b = BUF_INIT;
+	cJSON *root;
+
+	buf_adds(&b, "{\"envelope_id\":");
+	json_put_string(&b, "env-1");
+	buf_adds(&b, ",\"payload\":{\"text\":");
+	json_put_string(&b, json_strings[_i]);
+	buf_adds(&b, "}}");
+	root = cJSON_Parse(b.data);
+	ck_assert_msg(root != NULL, "not JSON: %s", b.data);
+	ck_assert_str_eq(json_str(root, "envelope_id"), "env-1");
+	ck_assert_str_eq(json_str(cJSON_GetObjectItem(root, "payload"), "text"), json_strings[_i]);
+	cJSON_Delete(root);
+	buf_release(&b);
+}
+END_TEST
+
+static Suite *slack_text_suite(void)
+{
+	Suite *s = suite_create("slack_text");
+	TCase *tc = tcase_create("text");
+
+	tcase_add_loop_test(tc, unescape, 0, (int)ARRAY_SIZE(unescape_cases));
+	tcase_add_loop_test(tc, skip_mention, 0, (int)ARRAY_SIZE(mention_cases));
+	tcase_add_test(tc, fatal_errors);
+	tcase_add_loop_test(tc, truncated_text_stays_valid, 0, (int)ARRAY_SIZE(units));
+	tcase_add_loop_test(tc, blocks_split_the_text, 0, (int)ARRAY_SIZE(units));
+	tcase_add_test(tc, short_text_untouched);
+	tcase_add_loop_test(tc, ack_json_round_trips, 0, (int)ARRAY_SIZE(json_strings));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(slack_text_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
