@@ -584,6 +584,7 @@ int main(void)
 		}
 	}
 	long rss = bot > 0 ? rss_kib("VmRSS:") : -1, hwm = bot > 0 ? rss_kib("VmHWM:") : -1;
+	long anon = bot > 0 ? rss_kib("RssAnon:") : -1, file = bot > 0 ? rss_kib("RssFile:") : -1;
 	if (!warm)
 		die("govbot never opened the Socket Mode link");
 	if (inflight > 0)
@@ -596,9 +597,10 @@ int main(void)
 
 	qsort(lat, nlat, sizeof *lat, cmp_double);
 	double p50 = nlat ? lat[nlat / 2] : 0, p99 = nlat ? lat[(size_t)((double)nlat * 0.99)] : 0;
-	printf("slack: %.0f commands/s, p50 %.3f ms, p99 %.3f ms, rss %ld KiB (peak %ld KiB)"
-	       " [%ld answered in %.1f s, %d in flight, %ld acks without answer, %ld bad]\n",
-	       (double)answered / seconds, p50, p99, rss, hwm, answered, seconds, want,
+	printf("slack: %.0f commands/s, p50 %.3f ms, p99 %.3f ms, rss %ld KiB"
+	       " [peak %ld KiB, anon %ld KiB, file %ld KiB; %ld answered in %.1f s, %d in flight,"
+	       " %ld acks without answer, %ld bad]\n",
+	       (double)answered / seconds, p50, p99, rss, hwm, anon, file, answered, seconds, want,
 	       bare_acks, bad_acks);
 	unlink(cfg);
 	unlink(db);

@@ -511,6 +511,33 @@ static void run_scenario(const char *name)
 
 /* ---- tests -------------------------------------------------------------- */
 
+/* The loopback Slack itself, checked by its own client (handshake, masking,
+ * fragments, tickets, scripted answers), so a failure below points at govbot. */
+START_TEST(loopback_server_self_test)
+{
+	const char *script = env_or("SLACK_SELFTEST", "tests/loopback/slack_selftest.py");
+	const char *py = env_or("PYTHON", "python3");
+	int status;
+
+	ck_assert_msg(access(script, R_OK) == 0, "%s: not found", script);
+	pid_t p = fork();
+	ck_assert(p >= 0);
+	if (p == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+		}
+		execlp(py, py, script, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert(waitpid(p, &status, 0) == p);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the loopback Slack failed its self-test (status 0x%x)", status);
+}
+END_TEST
+
 START_TEST(slash_command_answered_in_ack)
 {
 	run_scenario("slash");
@@ -589,6 +616,25 @@ START_TEST(dm_answered_in_dm)
 	reload();
 	ck_assert_int_eq(count_api("chat.postMessage", -1), 1);
 	finish();
+}
+END_TEST
+
+/* SIGTERM: finish, then close the link with a Close frame (RFC 6455 7.1.2). */
+START_TEST(sigterm_closes_link_cleanly)
+{
+	run_scenario("dm");
+	WAIT(15, posts_to("D111") >= 1);
+	ck_assert_int_eq(posts_to("D111"), 1);
+	common_checks();
+	stop_bot_cleanly();
+	WAIT(5, count_recs("ws_close", NULL, NULL) >= 1);
+	const cJSON *c = nth_rec("ws_close", NULL, NULL, 0);
+	ck_assert_msg(c != NULL, "the server saw no close of the link");
+	ck_assert_msg(field_is(c, "by", "client") && cJSON_IsTrue(cJSON_GetObjectItem(c, "clean")),
+		      "govbot dropped the link on SIGTERM without a Close frame");
+	ck_assert_msg(num_of(c, "code") == 1000 || num_of(c, "code") == 1001,
+		      "Close code %.0f on shutdown, want 1000 or 1001", num_of(c, "code"));
+	R.passed = true;
 }
 END_TEST
 
@@ -997,11 +1043,13 @@ static Suite *slack_suite(void)
 		const TTest *test;
 		int loops;
 	} cases[] = {
+		{ "loopback", loopback_server_self_test, 1 },
 		{ "slash", slash_command_answered_in_ack, 1 },
 		{ "response_url", slash_command_answered_through_response_url, 1 },
 		{ "mention", mention_answered_in_thread, 1 },
 		{ "dm", dm_answered_in_dm, 1 },
 		{ "own", own_and_bot_messages_ignored, 1 },
+		{ "sigterm", sigterm_closes_link_cleanly, 1 },
 		{ "retry", redelivered_event_answered_once, 1 },
 		{ "retry_restart", redelivered_event_answered_once_across_restart, 1 },
 		{ "switch", disconnect_switch_loses_nothing, 2 },
