@@ -336,6 +336,24 @@ static void host_stop_adapters(struct adapter_host *h)
 	h->nrun = 0;
 }
 
+/* Services the loop until in-flight requests are done and every adapter
+ * closed its links, or the grace period ends. */
+static void host_drain(struct adapter_host *h)
+{
+	long long deadline = loop_now_ms() + HOST_GRACE_MS;
+
+	for (;;) {
+		bool busy = h->http && http_pending(h->http) > 0;
+
+		for (size_t i = 0; i < h->nrun; i++)
+			if (h->run[i].a->drain && h->run[i].a->drain(h->run[i].state))
+				busy = true;
+		if (!busy || loop_now_ms() >= deadline)
+			return;
+		loop_service(h->loop, 20);
+	}
+}
+
 /* ---- signals ---- */
 
 static int host_on_signal(struct lws *wsi, enum lws_callback_reasons reason, void *arg,
@@ -405,9 +423,10 @@ int host_run(struct govbot *bot)
 	}
 	h->stopping = true;
 	loop_timer_cancel(&h->pump);
+	host_drain(h);
 out:
 	if (h->http)
-		http_free(h->http, HOST_GRACE_MS);
+		http_free(h->http, 0);
 	if (h->loop)
 		host_stop_adapters(h);
 	loop_free(h->loop);
