@@ -4,7 +4,10 @@
  * Reads PyTorch's persons_of_interest page in either upstream form,
  * Markdown (`## Section`, `### Module`, `- Name ([handle](https://github.com/handle))`)
  * or reStructuredText (`---`/`~~~` underlines, `(`handle <url>`__)`), told
- * apart by content.  Writes Markdown, reStructuredText or JSON.
+ * apart by content.  Writes Markdown, reStructuredText or JSON.  Also
+ * reads the page as the docs site renders it ("Name (handle)" items,
+ * pilcrows after headings); what follows a group's list (a table of
+ * contents, navigation) is kept as text, never as people.
  *
  * Model: a roster is a list of sections ("Core Maintainers",
  * "Module-level maintainers", ...); each section has a kind and a list of

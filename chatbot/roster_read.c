@@ -177,6 +177,34 @@ static size_t parse_link(const char *s, size_t n, char **handle, char **url)
 	return i + cl;
 }
 
+/* The rendered page's "Name (handle)": a trailing parenthesis holding only
+ * what GitHub allows in a handle (letters, digits, '-', up to 39) is the
+ * handle.  Shortens *nl to the name when it is. */
+static void bare_handle(const char *name, size_t *nl, char **handle)
+{
+	size_t n = *nl;
+	if (n < 4 || name[n - 1] != ')')
+		return;
+	size_t open = n - 1;
+	while (open > 0 && name[open - 1] != '(')
+		open--;
+	if (open < 2 || name[open - 2] != ' ')
+		return;
+	size_t hl = n - 1 - open;
+	bool ok = hl >= 1 && hl <= 39;
+	for (size_t k = open; k < n - 1 && ok; k++) {
+		char c = name[k];
+		ok = c == '-' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+	}
+	const char *rest = name;
+	size_t rl = open - 2;
+	roster_lines_trim(&rest, &rl);
+	if (!ok || !rl)
+		return;
+	*handle = xstrndup(name + open, hl);
+	*nl = rl;
+}
+
 static int parse_person(struct parser *p, const char *s, size_t n, size_t lineno,
 			struct roster_person *out)
 {
@@ -209,6 +237,8 @@ static int parse_person(struct parser *p, const char *s, size_t n, size_t lineno
 			return fail(p, lineno, "broken GitHub link in \"%s\"", s);
 		}
 	}
+	if (!link)
+		bare_handle(name, &nl, &out->handle);
 	out->name = xstrndup(name, nl);
 	return 0;
 }

@@ -69,9 +69,10 @@ static bool title_like(const char *s, size_t n)
 
 /* Would the reader take prev + line for a reStructuredText title?  Then
  * returns the underline character, else 0. */
-static char rst_pair(const char *prev, size_t pn, const char *s, size_t n)
+static char rst_pair(const char *prev, size_t pn, bool prev_escaped, const char *s, size_t n)
 {
-	if (!prev || !title_like(prev, pn) || !underline_like(s, n))
+	/* an escaped line was written with a backslash first: always title-like */
+	if (!prev || !(prev_escaped || title_like(prev, pn)) || !underline_like(s, n))
 		return 0;
 	for (;;) {
 		while (pn && (prev[pn - 1] == ' ' || prev[pn - 1] == '\t'))
@@ -83,10 +84,10 @@ static char rst_pair(const char *prev, size_t pn, const char *s, size_t n)
 	}
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
-	size_t chars = 0;
+	size_t chars = prev_escaped;
 	for (size_t i = 0; i < pn; i++)
 		chars += ((unsigned char)prev[i] & 0xC0) != 0x80;
-	return pn && (n >= 3 || n >= chars) ? s[0] : 0;
+	return (pn || prev_escaped) && (n >= 3 || n >= chars) ? s[0] : 0;
 }
 
 /* ":orphan:", ":key: value": a field the reader takes as front matter at
@@ -137,12 +138,13 @@ static void text(struct writer *w, const char *t, enum text_place where, bool ti
 	block(w);
 	const char *prev = NULL;
 	size_t prevn = 0;
+	bool prev_esc = false;
 	while (*t) {
 		const char *end = strchr(t, '\n');
 		size_t n = end ? (size_t)(end - t) : strlen(t);
 		int level = md_heading_level(t, n);
 		bool esc = first && n == 3 && memcmp(t, "---", 3) == 0;
-		char u = rst_pair(prev, prevn, t, n);
+		char u = rst_pair(prev, prevn, prev_esc, t, n);
 		if (!w->rst) {
 			esc = esc || level == 2 || (level == 1 && where == IN_PREFACE && !titled) ||
 			      (level == 3 && where == IN_MODULES) || (!w->headed && u);
@@ -154,6 +156,7 @@ static void text(struct writer *w, const char *t, enum text_place where, bool ti
 		first = false;
 		prev = t;
 		prevn = n;
+		prev_esc = esc;
 		if (esc)
 			buf_addc(w->out, '\\');
 		buf_add(w->out, t, n);

@@ -4,6 +4,7 @@
 # tests/fuzz/NAME/ (inputs that once failed: keep them as regressions), uses
 # tests/fuzz/NAME.dict when present, and runs each for ${1:-60} seconds.
 # Crashes land in build-fuzz/NAME-crashes/; the exit status is non-zero then.
+# FUZZ_ONLY=NAME runs one target; FUZZ_CC picks the compiler (clang).
 set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-60}
@@ -39,6 +40,10 @@ status=0
 for target in tests/fuzz/fuzz_*.c; do
     [ -e "$target" ] || continue
     name=$(basename "$target" .c)
+    # FUZZ_ONLY=fuzz_roster runs just that target
+    if [ -n "${FUZZ_ONLY:-}" ] && [ "$name" != "$FUZZ_ONLY" ]; then
+        continue
+    fi
     echo "fuzz: building $name"
     # shellcheck disable=SC2086
     $CC $objflags $linkflags -o "$out/$name" "$target" "$out/libgovbot-fuzz.a" $libs

@@ -244,6 +244,66 @@ START_TEST(toc_rules)
 }
 END_TEST
 
+/* The rendered page ("Name (handle)" items, pilcrows after headings, a
+ * navigation preface and the contents list after the page) reads as the
+ * same people as the Markdown page it was rendered from. */
+START_TEST(rendered_page_reads_same_people)
+{
+	struct roster *md = load_ok("roster_small.md"), *html = load_ok("roster_rendered.txt");
+	ck_assert_str_eq(html->title, "Example Project | Maintainers");
+	ck_assert_int_eq(html->ngroups, md->ngroups);
+	for (size_t i = 0; i < md->ngroups; i++) {
+		const struct roster_group *a = &md->groups[i], *b = &html->groups[i];
+		ck_assert_str_eq(a->title, b->title);
+		ck_assert_int_eq(a->npeople, b->npeople);
+		for (size_t k = 0; k < a->npeople; k++) {
+			ck_assert_str_eq(a->people[k].name, b->people[k].name);
+			ck_assert_int_eq(a->people[k].emeritus, b->people[k].emeritus);
+			if (a->people[k].handle)
+				ck_assert_str_eq(a->people[k].handle, b->people[k].handle);
+			else
+				ck_assert_ptr_null(b->people[k].handle);
+		}
+	}
+	roster_free(md);
+	roster_free(html);
+}
+END_TEST
+
+struct bare_case {
+	const char *item;
+	const char *name;
+	const char *handle; /* NULL: none */
+};
+
+static const struct bare_case bare_cases[] = {
+	{ "Soumith Chintala (soumith)", "Soumith Chintala", "soumith" },
+	{ "Howard Huang (H-Huang)", "Howard Huang", "H-Huang" },
+	{ "Team Lead (torch.nn)", "Team Lead (torch.nn)", NULL },
+	{ "Jane (Doe) Smith", "Jane (Doe) Smith", NULL },
+	{ "(jdoe)", "(jdoe)", NULL },
+	{ "Jane Doe ()", "Jane Doe ()", NULL },
+	{ "Jane Doe(jdoe)", "Jane Doe(jdoe)", NULL },
+	{ "Dhanasekar Karuppasamy", "Dhanasekar Karuppasamy", NULL },
+};
+
+START_TEST(bare_handles)
+{
+	const struct bare_case *c = &bare_cases[_i];
+	struct buf page = BUF_INIT;
+	buf_addf(&page, "## Core Maintainers\n\n- %s\n", c->item);
+	struct roster *r = parse_ok(page.data, page.len);
+	const struct roster_person *p = &r->groups[0].people[0];
+	ck_assert_str_eq(p->name, c->name);
+	if (c->handle)
+		ck_assert_str_eq(p->handle, c->handle);
+	else
+		ck_assert_ptr_null(p->handle);
+	buf_release(&page);
+	roster_free(r);
+}
+END_TEST
+
 /* ---- errors ---- */
 
 struct err_case {
@@ -585,6 +645,8 @@ static Suite *roster_suite(void)
 	tcase_add_loop_test(t, handle_less_entries, 0, 2);
 	tcase_add_loop_test(t, toc_tail_is_not_people, 0, (int)ARRAY_SIZE(toc_bases));
 	tcase_add_loop_test(t, toc_rules, 0, (int)ARRAY_SIZE(traps));
+	tcase_add_test(t, rendered_page_reads_same_people);
+	tcase_add_loop_test(t, bare_handles, 0, (int)ARRAY_SIZE(bare_cases));
 	tcase_add_loop_test(t, errors_name_the_line, 0, (int)ARRAY_SIZE(errors));
 	tcase_add_test(t, oversize_and_files);
 	tcase_add_loop_test(t, aliases_from_headings, 0, (int)ARRAY_SIZE(alias_cases));
