@@ -19,6 +19,8 @@
 #include "chatbot/util.h"
 
 #define HOST_PUMP_MS 500
+#define HOST_PRUNE_EVERY_S 3600
+#define HOST_SEEN_KEEP_S (7 * 24 * 3600LL)
 #define SEEN_BUCKETS 4096
 #define SEEN_KEEP 16384
 
@@ -48,6 +50,7 @@ struct adapter_host {
 
 	struct loop_timer pump;
 	bool pumping;
+	long long pruned_at;      /* when seen events were last pruned */
 	const char *cur_key;      /* the delivery being offered, during announce() */
 	int cur_result;           /* -1 pending, else OUTBOX_SENT / OUTBOX_FAILED */
 
@@ -120,6 +123,11 @@ static void host_pump(void *arg)
 	if (h->stopping || h->pumping)
 		return;
 	h->pumping = true;
+	/* platforms redeliver within hours: a week of seen event ids is plenty */
+	if (h->bot->store && bot_now(h->bot) - h->pruned_at >= HOST_PRUNE_EVERY_S) {
+		h->pruned_at = bot_now(h->bot);
+		store_seen_prune(h->bot->store, h->pruned_at - HOST_SEEN_KEEP_S);
+	}
 	for (size_t i = 0; i < h->nrun; i++) {
 		struct running *r = &h->run[i];
 		struct deliver_ctx d = { h, r };
@@ -391,8 +399,6 @@ int host_run(struct govbot *bot)
 	if (host_start_adapters(h) < 0) {
 		rc = 1;
 	} else {
-		if (bot->store)
-			store_seen_prune(bot->store, bot_now(bot) - 7 * 24 * 3600LL);
 		host_pump(h);   /* what waits in the outbox goes out first */
 		rc = loop_run(h->loop);
 		host_pump(h);   /* and what the last commands queued */
