@@ -798,6 +798,26 @@ START_TEST(rate_limited_then_posted_after_retry_after)
 }
 END_TEST
 
+/* A Web API call that hangs must hold up neither acks nor other answers. */
+START_TEST(slow_web_api_delays_no_ack)
+{
+	run_scenario("slow_api");
+	WAIT(20, posts_to("D0") >= 1 && posts_to("D5") >= 1);
+	for (int i = 0; i <= 5; i++) {
+		char env[16], chan[8];
+		snprintf(env, sizeof env, "env-%d", i);
+		snprintf(chan, sizeof chan, "D%d", i);
+		double sent = t_of(nth_rec("sent", "envelope_id", env, 0));
+		ck_assert_msg(acks_of(env) == 1, "%s acked %d times", env, acks_of(env));
+		ck_assert_msg(t_of(ack_of(env)) - sent < 0.8,
+			      "%s acked %.3f s after delivery while chat.postMessage hung", env,
+			      t_of(ack_of(env)) - sent);
+		ck_assert_msg(posts_to(chan) == 1, "%s answered %d times, want once", env, posts_to(chan));
+	}
+	finish();
+}
+END_TEST
+
 START_TEST(unavailable_then_posted)
 {
 	run_scenario("unavailable");
@@ -1057,6 +1077,7 @@ static Suite *slack_suite(void)
 		{ "dead", dead_link_detected_by_ping, 1 },
 		{ "ratelimit", rate_limited_then_posted_after_retry_after, 1 },
 		{ "unavailable", unavailable_then_posted, 1 },
+		{ "slow_api", slow_web_api_delays_no_ack, 1 },
 		{ "invalid_auth", invalid_auth_is_fatal, 2 },
 		{ "link_disabled", link_disabled_stops_without_reconnect, 1 },
 		{ "too_many", too_many_websockets_backs_off, 1 },
