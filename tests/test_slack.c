@@ -511,6 +511,33 @@ static void run_scenario(const char *name)
 
 /* ---- tests -------------------------------------------------------------- */
 
+/* The loopback Slack itself, checked by its own client (handshake, masking,
+ * fragments, tickets, scripted answers), so a failure below points at govbot. */
+START_TEST(loopback_server_self_test)
+{
+	const char *script = env_or("SLACK_SELFTEST", "tests/loopback/slack_selftest.py");
+	const char *py = env_or("PYTHON", "python3");
+	int status;
+
+	ck_assert_msg(access(script, R_OK) == 0, "%s: not found", script);
+	pid_t p = fork();
+	ck_assert(p >= 0);
+	if (p == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+		}
+		execlp(py, py, script, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert(waitpid(p, &status, 0) == p);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the loopback Slack failed its self-test (status 0x%x)", status);
+}
+END_TEST
+
 START_TEST(slash_command_answered_in_ack)
 {
 	run_scenario("slash");
@@ -589,6 +616,25 @@ START_TEST(dm_answered_in_dm)
 	reload();
 	ck_assert_int_eq(count_api("chat.postMessage", -1), 1);
 	finish();
+}
+END_TEST
+
+/* SIGTERM: finish, then close the link with a Close frame (RFC 6455 7.1.2). */
+START_TEST(sigterm_closes_link_cleanly)
+{
+	run_scenario("dm");
+	WAIT(15, posts_to("D111") >= 1);
+	ck_assert_int_eq(posts_to("D111"), 1);
+	common_checks();
+	stop_bot_cleanly();
+	WAIT(5, count_recs("ws_close", NULL, NULL) >= 1);
+	const cJSON *c = nth_rec("ws_close", NULL, NULL, 0);
+	ck_assert_msg(c != NULL, "the server saw no close of the link");
+	ck_assert_msg(field_is(c, "by", "client") && cJSON_IsTrue(cJSON_GetObjectItem(c, "clean")),
+		      "govbot dropped the link on SIGTERM without a Close frame");
+	ck_assert_msg(num_of(c, "code") == 1000 || num_of(c, "code") == 1001,
+		      "Close code %.0f on shutdown, want 1000 or 1001", num_of(c, "code"));
+	R.passed = true;
 }
 END_TEST
 
@@ -748,6 +794,26 @@ START_TEST(rate_limited_then_posted_after_retry_after)
 	char *t = post_text("D1", 0);
 	ck_assert(says_nn(t));
 	free(t);
+	finish();
+}
+END_TEST
+
+/* A Web API call that hangs must hold up neither acks nor other answers. */
+START_TEST(slow_web_api_delays_no_ack)
+{
+	run_scenario("slow_api");
+	WAIT(20, posts_to("D0") >= 1 && posts_to("D5") >= 1);
+	for (int i = 0; i <= 5; i++) {
+		char env[16], chan[8];
+		snprintf(env, sizeof env, "env-%d", i);
+		snprintf(chan, sizeof chan, "D%d", i);
+		double sent = t_of(nth_rec("sent", "envelope_id", env, 0));
+		ck_assert_msg(acks_of(env) == 1, "%s acked %d times", env, acks_of(env));
+		ck_assert_msg(t_of(ack_of(env)) - sent < 0.8,
+			      "%s acked %.3f s after delivery while chat.postMessage hung", env,
+			      t_of(ack_of(env)) - sent);
+		ck_assert_msg(posts_to(chan) == 1, "%s answered %d times, want once", env, posts_to(chan));
+	}
 	finish();
 }
 END_TEST
@@ -997,11 +1063,13 @@ static Suite *slack_suite(void)
 		const TTest *test;
 		int loops;
 	} cases[] = {
+		{ "loopback", loopback_server_self_test, 1 },
 		{ "slash", slash_command_answered_in_ack, 1 },
 		{ "response_url", slash_command_answered_through_response_url, 1 },
 		{ "mention", mention_answered_in_thread, 1 },
 		{ "dm", dm_answered_in_dm, 1 },
 		{ "own", own_and_bot_messages_ignored, 1 },
+		{ "sigterm", sigterm_closes_link_cleanly, 1 },
 		{ "retry", redelivered_event_answered_once, 1 },
 		{ "retry_restart", redelivered_event_answered_once_across_restart, 1 },
 		{ "switch", disconnect_switch_loses_nothing, 2 },
@@ -1009,6 +1077,7 @@ static Suite *slack_suite(void)
 		{ "dead", dead_link_detected_by_ping, 1 },
 		{ "ratelimit", rate_limited_then_posted_after_retry_after, 1 },
 		{ "unavailable", unavailable_then_posted, 1 },
+		{ "slow_api", slow_web_api_delays_no_ack, 1 },
 		{ "invalid_auth", invalid_auth_is_fatal, 2 },
 		{ "link_disabled", link_disabled_stops_without_reconnect, 1 },
 		{ "too_many", too_many_websockets_backs_off, 1 },

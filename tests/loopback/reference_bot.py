@@ -133,6 +133,7 @@ class Bot:
         self.user_id = None
         self.stop = asyncio.Event()
         self.exit_code = 0
+        self.links = []
 
     def call(self, method, token, body=None, url=None):
         data = json.dumps(body).encode() if body is not None else b""
@@ -194,7 +195,9 @@ class Bot:
         if not head.startswith(b"HTTP/1.1 101"):
             writer.close()
             return None
-        return Link(reader, writer)
+        link = Link(reader, writer)
+        self.links.append(link)
+        return link
 
     def handle(self, env):
         typ, payload = env.get("type"), env.get("payload")
@@ -346,6 +349,8 @@ class Bot:
                 continue
             attempt = 0
             self.tasks.append(asyncio.ensure_future(self.run_link(link, asyncio.Event())))
+        for link in self.links:
+            await link.close()
         await asyncio.sleep(0.1)
         return self.exit_code
 

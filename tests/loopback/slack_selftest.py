@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Self-test of slack_server.py with a minimal Socket Mode client of our own.
 
-Not govbot: this checks the loopback server itself (handshake, masking,
+Run by tests/test_slack.c (case "loopback").  Not govbot: this checks the loopback server itself (handshake, masking,
 fragment reassembly on the client side, ping/pong, close, tickets, scripted
 Web API answers) so that a failing tests/test_slack.c points at govbot.
 Run: python3 tests/loopback/slack_selftest.py   (exit 0 when all is well)
