@@ -18,7 +18,6 @@
 #include "chatbot/store.h"
 #include "chatbot/util.h"
 
-#define HOST_PUMP_MS 500
 #define HOST_PRUNE_EVERY_S 3600
 #define HOST_SEEN_KEEP_S (7 * 24 * 3600LL)
 #define SEEN_BUCKETS 4096

@@ -5,8 +5,13 @@
  *
  * host_run() starts every configured adapter (the console alone when the
  * config names none), services the loop until SIGINT/SIGTERM or until every
- * adapter has stopped, then finishes in-flight HTTP requests for a short
- * grace period, stops the adapters and returns.
+ * adapter has stopped, then keeps servicing it for a short grace period
+ * (HOST_GRACE_MS) while HTTP requests are in flight or an adapter's drain()
+ * says it is still closing its links, stops the adapters and returns.
+ *
+ * The outbox is pumped (gov_tick for each adapter's target, delivered
+ * through its announce()) at start, every HOST_PUMP_MS, right after a
+ * command that wrote to the database, and once more at shutdown.
  *
  * Adapters reach the shared pieces through the accessors below (all on the
  * loop thread).  Ownership: everything returned is borrowed from the host.
@@ -24,8 +29,10 @@
 
 struct adapter_host;
 
-/* Grace period for in-flight HTTP requests at shutdown. */
+/* Grace period for in-flight HTTP requests and closing links at shutdown. */
 #define HOST_GRACE_MS 2000
+/* How often the outbox is pumped when nothing else triggers it. */
+#define HOST_PUMP_MS 500
 
 /* Exit code: 0 after a signal (or when every adapter ended normally, e.g.
  * the console at end of input), 1 when an adapter could not start (a
