@@ -12,6 +12,7 @@
 #ifndef GOVBOT_ADAPTER_H
 #define GOVBOT_ADAPTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "chatbot/bot.h"
@@ -28,6 +29,10 @@ struct adapter {
 	/* Posts an announcement to the adapter's announce target.  Asynchronous:
 	 * the adapter calls host_announce_done(host, key, ok) when it is known. */
 	int (*announce)(void *state, const char *key, const struct reply *text);
+	/* Optional.  Shutdown began (the loop still runs for a grace period):
+	 * close links gracefully, start nothing new.  Called again after each
+	 * loop pass while it returns true (something is still closing). */
+	bool (*drain)(void *state);
 	/* Stops, finishing in-flight work; frees state. */
 	void (*stop)(void *state);
 };

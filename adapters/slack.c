@@ -1035,6 +1035,18 @@ static int slack_announce(void *state, const char *key, const struct reply *text
 	return 0;
 }
 
+/* Shutdown: no reconnect; every socket gets a Close frame. */
+static bool slack_drain(void *state)
+{
+	struct slack *s = state;
+
+	s->stopped = true;
+	loop_timer_cancel(&s->reconnect);
+	for (struct sconn *c = s->conns; c; c = c->next)
+		conn_close(c);
+	return s->conns != NULL;
+}
+
 static void slack_stop(void *state)
 {
 	struct slack *s = state;
@@ -1058,5 +1070,6 @@ const struct adapter adapter_slack = {
 	.secrets = slack_secrets,
 	.start = slack_start,
 	.announce = slack_announce,
+	.drain = slack_drain,
 	.stop = slack_stop,
 };

@@ -19,6 +19,8 @@
 #include "chatbot/util.h"
 
 #define HOST_PUMP_MS 500
+#define HOST_PRUNE_EVERY_S 3600
+#define HOST_SEEN_KEEP_S (7 * 24 * 3600LL)
 #define SEEN_BUCKETS 4096
 #define SEEN_KEEP 16384
 
@@ -48,6 +50,7 @@ struct adapter_host {
 
 	struct loop_timer pump;
 	bool pumping;
+	long long pruned_at;      /* when seen events were last pruned */
 	const char *cur_key;      /* the delivery being offered, during announce() */
 	int cur_result;           /* -1 pending, else OUTBOX_SENT / OUTBOX_FAILED */
 
@@ -120,6 +123,11 @@ static void host_pump(void *arg)
 	if (h->stopping || h->pumping)
 		return;
 	h->pumping = true;
+	/* platforms redeliver within hours: a week of seen event ids is plenty */
+	if (h->bot->store && bot_now(h->bot) - h->pruned_at >= HOST_PRUNE_EVERY_S) {
+		h->pruned_at = bot_now(h->bot);
+		store_seen_prune(h->bot->store, h->pruned_at - HOST_SEEN_KEEP_S);
+	}
 	for (size_t i = 0; i < h->nrun; i++) {
 		struct running *r = &h->run[i];
 		struct deliver_ctx d = { h, r };
@@ -328,6 +336,24 @@ static void host_stop_adapters(struct adapter_host *h)
 	h->nrun = 0;
 }
 
+/* Services the loop until in-flight requests are done and every adapter
+ * closed its links, or the grace period ends. */
+static void host_drain(struct adapter_host *h)
+{
+	long long deadline = loop_now_ms() + HOST_GRACE_MS;
+
+	for (;;) {
+		bool busy = h->http && http_pending(h->http) > 0;
+
+		for (size_t i = 0; i < h->nrun; i++)
+			if (h->run[i].a->drain && h->run[i].a->drain(h->run[i].state))
+				busy = true;
+		if (!busy || loop_now_ms() >= deadline)
+			return;
+		loop_service(h->loop, 20);
+	}
+}
+
 /* ---- signals ---- */
 
 static int host_on_signal(struct lws *wsi, enum lws_callback_reasons reason, void *arg,
@@ -391,17 +417,16 @@ int host_run(struct govbot *bot)
 	if (host_start_adapters(h) < 0) {
 		rc = 1;
 	} else {
-		if (bot->store)
-			store_seen_prune(bot->store, bot_now(bot) - 7 * 24 * 3600LL);
 		host_pump(h);   /* what waits in the outbox goes out first */
 		rc = loop_run(h->loop);
 		host_pump(h);   /* and what the last commands queued */
 	}
 	h->stopping = true;
 	loop_timer_cancel(&h->pump);
+	host_drain(h);
 out:
 	if (h->http)
-		http_free(h->http, HOST_GRACE_MS);
+		http_free(h->http, 0);
 	if (h->loop)
 		host_stop_adapters(h);
 	loop_free(h->loop);
