@@ -499,6 +499,40 @@ static double t_of(const cJSON *rec)
 	return rec ? num_of(rec, "t") : -1;
 }
 
+static size_t utf8_chars(const char *t)
+{
+	size_t n = 0;
+	for (; *t; t++)
+		n += ((unsigned char)*t & 0xC0) != 0x80;
+	return n;
+}
+
+/* Slack's published limits on chat.postMessage: text up to 40,000
+ * characters, at most 50 blocks, a section's text up to 3,000. */
+static void check_message_limits(void)
+{
+	const cJSON *r, *b;
+	cJSON_ArrayForEach(r, R.recs) {
+		if (!field_is(r, "kind", "http") || !field_is(r, "api", "chat.postMessage"))
+			continue;
+		const cJSON *body = cJSON_GetObjectItemCaseSensitive(r, "body");
+		const char *text = str_of(body, "text");
+		ck_assert_msg(!text || utf8_chars(text) <= SLACK_MAX_TEXT,
+			      "chat.postMessage text of %zu characters; Slack takes %d",
+			      utf8_chars(text), SLACK_MAX_TEXT);
+		const cJSON *blocks = cJSON_GetObjectItemCaseSensitive(body, "blocks");
+		ck_assert_msg(cJSON_GetArraySize(blocks) <= 50, "more than 50 blocks in one message");
+		cJSON_ArrayForEach(b, blocks) {
+			const cJSON *bt = cJSON_GetObjectItemCaseSensitive(b, "text");
+			const char *st = str_of(bt, "text");
+			if (field_is(b, "type", "section") && st)
+				ck_assert_msg(utf8_chars(st) <= 3000,
+					      "a section block's text has %zu characters; Slack takes 3000",
+					      utf8_chars(st));
+		}
+	}
+}
+
 /* Checks every test makes: govbot kept to the protocol and logged no token. */
 static void common_checks(void)
 {
@@ -518,6 +552,7 @@ static void common_checks(void)
 			used += (size_t)k;
 	}
 	ck_assert_msg(n == 0, "loopback Slack saw %d protocol violation(s): %s", n, what);
+	check_message_limits();
 	char *err = bot_stderr();
 	bool leak = strstr(err, APP_TOKEN) || strstr(err, BOT_TOKEN) ||
 		    strstr(err, "xapp-1-") || strstr(err, "xoxb-111");
