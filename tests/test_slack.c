@@ -836,7 +836,7 @@ START_TEST(slow_web_api_delays_no_ack)
 	run_scenario("slow_api");
 	WAIT(20, posts_to("D0") >= 1 && posts_to("D5") >= 1);
 	for (int i = 0; i <= 5; i++) {
-		char env[16], chan[8];
+		char env[32], chan[32];
 		snprintf(env, sizeof env, "env-%d", i);
 		snprintf(chan, sizeof chan, "D%d", i);
 		double sent = t_of(nth_rec("sent", "envelope_id", env, 0));
