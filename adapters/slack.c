@@ -32,6 +32,7 @@
 #define SLACK_REPLY_ATTEMPTS 5
 #define SLACK_BACKOFF_CAP_MS 60000
 #define SLACK_DEAD_PINGS 6
+#define SLACK_STABLE_MS 10000              /* a link up this long resets the backoff */
 
 static const char *const slack_secrets[] = { "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", NULL };
 
@@ -61,6 +62,7 @@ struct sconn {
 	bool closing;
 	bool slow_reconnect;    /* too_many_websockets: no immediate reconnect */
 	bool ping_due;
+	long long hello_ms;     /* when it said hello */
 	long long last_rx_ms;
 	struct loop_timer ping;
 	struct buf rx;
@@ -480,7 +482,10 @@ static void conn_free(struct sconn *c)
 static void conn_gone(struct sconn *c, const char *why)
 {
 	struct slack *s = c->s;
-	bool had_hello = c->hello, slow = c->slow_reconnect;
+	bool slow = c->slow_reconnect;
+	/* a link that served a while is replaced at once; one that dies young
+	 * (a flapping server) goes through the backoff */
+	bool served = c->hello && loop_now_ms() - c->hello_ms >= SLACK_STABLE_MS;
 
 	log_info("slack", "socket %u closed: %s", c->id, why);
 	conn_free(c);
@@ -489,9 +494,11 @@ static void conn_gone(struct sconn *c, const char *why)
 	/* A replacement is on its way (or live): nothing to do. */
 	if (slack_has_live(s) || s->opening || s->reconnect.pending)
 		return;
+	if (served && !slow)
+		s->attempt = 0;
 	if (slow && s->attempt < 3)
 		s->attempt = 3;
-	slack_schedule(s, had_hello && !slow ? 0 : -1);
+	slack_schedule(s, served && !slow ? 0 : -1);
 }
 
 /* Closes from our side; conn_gone() follows from the lws callbacks. */
@@ -682,7 +689,7 @@ static void conn_hello(struct sconn *c)
 	struct slack *s = c->s;
 
 	c->hello = true;
-	s->attempt = 0;
+	c->hello_ms = loop_now_ms();
 	log_info("slack", "connected");
 	/* the replacement is up: retire the sockets it replaces */
 	for (struct sconn *o = s->conns; o; o = o->next)

@@ -67,8 +67,11 @@ static int lines_fail(const struct roster_lines *p, size_t line, const char *fmt
 
 static int split_lines(struct roster_lines *p, const char *text, size_t len)
 {
-	if (len > ROSTER_MAX_BYTES)
-		return lines_fail(p, 0, "%s", "roster is larger than 4 MiB");
+	if (len > ROSTER_MAX_BYTES) {
+		char limit[64];
+		snprintf(limit, sizeof(limit), "%u bytes", (unsigned)ROSTER_MAX_BYTES);
+		return lines_fail(p, 0, "roster is larger than %s", limit);
+	}
 	size_t cap = 64, line = 1;
 	p->v = xcalloc(cap, sizeof(*p->v));
 	size_t i = 0;
