@@ -91,9 +91,10 @@ static bool contains_ci(const char *hay, const char *needle)
 
 static void cleanup_at_exit(void)
 {
-	if (R.bot > 0 && !R.bot_reaped) {
-		kill(R.bot, SIGKILL);
-		waitpid(R.bot, NULL, 0);
+	if (R.bot > 0) {
+		kill(-R.bot, SIGKILL); /* its group: anything it or a wrapper started */
+		if (!R.bot_reaped)
+			waitpid(R.bot, NULL, 0);
 	}
 	if (R.server > 0) {
 		if (R.server_in >= 0)
@@ -197,6 +198,7 @@ static void start_bot(void)
 	R.bot = fork();
 	ck_assert(R.bot >= 0);
 	if (R.bot == 0) {
+		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		int null = open("/dev/null", O_RDONLY);
 		int o = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
