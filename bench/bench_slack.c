@@ -78,7 +78,7 @@ static void die(const char *what)
 {
 	fprintf(stderr, "bench_slack: %s\n", what);
 	if (bot > 0)
-		kill(bot, SIGKILL);
+		kill(-bot, SIGKILL);
 	exit(1);
 }
 
@@ -434,6 +434,9 @@ static void spawn_bot(const char *govbot, const char *cfg)
 	if (bot < 0)
 		die("fork failed");
 	if (bot == 0) {
+		/* Its own process group, so that a wrapper's children (GOVBOT="time ...")
+		 * go down with it. */
+		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		int null = open("/dev/null", O_RDWR);
 		if (null >= 0) {
@@ -592,7 +595,7 @@ int main(void)
 	kill(bot, SIGTERM);
 	for (int i = 0; i < 200 && waitpid(bot, NULL, WNOHANG) != bot; i++)
 		usleep(10000);
-	kill(bot, SIGKILL);
+	kill(-bot, SIGKILL);
 	waitpid(bot, NULL, 0);
 
 	qsort(lat, nlat, sizeof *lat, cmp_double);

@@ -12,6 +12,12 @@
  *
  * Environment: GOVBOT (the binary; default build/govbot), SLACK_SERVER (the
  * server script), SLACK_SCENARIOS (the scenario folder), PYTHON (python3).
+ * One case: CK_RUN_CASE=slash.  A failed case keeps its files (log.jsonl,
+ * govbot's err.txt) in /tmp/govbot-slack.XXXXXX and says so.
+ *
+ * The tests themselves are checked against a reference client that does
+ * what docs/slack.md describes (all but `announce` pass with it):
+ *   GOVBOT=tests/loopback/reference_bot.py build/tests/test_slack
  */
 #include <check.h>
 #include <cJSON.h>
@@ -85,9 +91,10 @@ static bool contains_ci(const char *hay, const char *needle)
 
 static void cleanup_at_exit(void)
 {
-	if (R.bot > 0 && !R.bot_reaped) {
-		kill(R.bot, SIGKILL);
-		waitpid(R.bot, NULL, 0);
+	if (R.bot > 0) {
+		kill(-R.bot, SIGKILL); /* its group: anything it or a wrapper started */
+		if (!R.bot_reaped)
+			waitpid(R.bot, NULL, 0);
 	}
 	if (R.server > 0) {
 		if (R.server_in >= 0)
@@ -191,6 +198,7 @@ static void start_bot(void)
 	R.bot = fork();
 	ck_assert(R.bot >= 0);
 	if (R.bot == 0) {
+		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		int null = open("/dev/null", O_RDONLY);
 		int o = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -282,10 +290,33 @@ static char *bot_stderr(void)
 	return text;
 }
 
+/* The end of govbot's stderr on one line, for failure messages; borrowed
+ * (static buffer, valid until the next call). */
+static const char *err_tail(void)
+{
+	static char tail[600];
+	char *err = bot_stderr();
+	size_t n = strlen(err), from = n > sizeof tail - 1 ? n - (sizeof tail - 1) : 0;
+	size_t k = 0;
+	for (size_t i = from; i < n && k < sizeof tail - 3; i++) {
+		if (err[i] == '\n') {
+			tail[k++] = ' ';
+			tail[k++] = '|';
+			tail[k++] = ' ';
+		} else {
+			tail[k++] = err[i];
+		}
+	}
+	tail[k] = '\0';
+	free(err);
+	return tail;
+}
+
 /* govbot must still be running; SIGTERM must end it with exit 0. */
 static void stop_bot_cleanly(void)
 {
-	ck_assert_msg(!bot_exited(0), "govbot died during the test (status 0x%x)", R.bot_status);
+	ck_assert_msg(!bot_exited(0), "govbot died during the test (status 0x%x): %s", R.bot_status,
+		      err_tail());
 	kill(R.bot, SIGTERM);
 	ck_assert_msg(bot_exited(10), "govbot did not exit within 10 s of SIGTERM");
 	ck_assert_msg(WIFEXITED(R.bot_status) && WEXITSTATUS(R.bot_status) == 0,
@@ -470,6 +501,40 @@ static double t_of(const cJSON *rec)
 	return rec ? num_of(rec, "t") : -1;
 }
 
+static size_t utf8_chars(const char *t)
+{
+	size_t n = 0;
+	for (; *t; t++)
+		n += ((unsigned char)*t & 0xC0) != 0x80;
+	return n;
+}
+
+/* Slack's published limits on chat.postMessage: text up to 40,000
+ * characters, at most 50 blocks, a section's text up to 3,000. */
+static void check_message_limits(void)
+{
+	const cJSON *r, *b;
+	cJSON_ArrayForEach(r, R.recs) {
+		if (!field_is(r, "kind", "http") || !field_is(r, "api", "chat.postMessage"))
+			continue;
+		const cJSON *body = cJSON_GetObjectItemCaseSensitive(r, "body");
+		const char *text = str_of(body, "text");
+		ck_assert_msg(!text || utf8_chars(text) <= SLACK_MAX_TEXT,
+			      "chat.postMessage text of %zu characters; Slack takes %d",
+			      utf8_chars(text), SLACK_MAX_TEXT);
+		const cJSON *blocks = cJSON_GetObjectItemCaseSensitive(body, "blocks");
+		ck_assert_msg(cJSON_GetArraySize(blocks) <= 50, "more than 50 blocks in one message");
+		cJSON_ArrayForEach(b, blocks) {
+			const cJSON *bt = cJSON_GetObjectItemCaseSensitive(b, "text");
+			const char *st = str_of(bt, "text");
+			if (field_is(b, "type", "section") && st)
+				ck_assert_msg(utf8_chars(st) <= 3000,
+					      "a section block's text has %zu characters; Slack takes 3000",
+					      utf8_chars(st));
+		}
+	}
+}
+
 /* Checks every test makes: govbot kept to the protocol and logged no token. */
 static void common_checks(void)
 {
@@ -489,6 +554,7 @@ static void common_checks(void)
 			used += (size_t)k;
 	}
 	ck_assert_msg(n == 0, "loopback Slack saw %d protocol violation(s): %s", n, what);
+	check_message_limits();
 	char *err = bot_stderr();
 	bool leak = strstr(err, APP_TOKEN) || strstr(err, BOT_TOKEN) ||
 		    strstr(err, "xapp-1-") || strstr(err, "xoxb-111");
@@ -669,8 +735,11 @@ static void check_answered_once_each(void)
 		ag += says_autograd(t) && !says_nn(t);
 		free(t);
 	}
-	ck_assert_msg(ag == 1, "Ev111 answered %d times, want once", ag);
-	ck_assert_msg(nn == 1, "the sentinel Ev222 answered %d times, want once", nn);
+	if (ag != 1 || nn != 1) {
+		char *a = post_text("C111", 0), *b = post_text("C111", 1);
+		ck_abort_msg("Ev111 answered %d times, sentinel Ev222 %d times, want once each; "
+			     "posts: \"%.300s\" / \"%.300s\"; govbot said: %s", ag, nn, a, b, err_tail());
+	}
 	ck_assert_int_eq(posts_to("C111"), 2);
 	ck_assert_int_eq(acks_of("retry-2-envelope"), 1);
 }
@@ -804,7 +873,7 @@ START_TEST(slow_web_api_delays_no_ack)
 	run_scenario("slow_api");
 	WAIT(20, posts_to("D0") >= 1 && posts_to("D5") >= 1);
 	for (int i = 0; i <= 5; i++) {
-		char env[16], chan[8];
+		char env[32], chan[32];
 		snprintf(env, sizeof env, "env-%d", i);
 		snprintf(chan, sizeof chan, "D%d", i);
 		double sent = t_of(nth_rec("sent", "envelope_id", env, 0));
@@ -849,8 +918,8 @@ START_TEST(invalid_auth_is_fatal)
 	ck_assert_msg(WIFEXITED(R.bot_status) && WEXITSTATUS(R.bot_status) != 0,
 		      "govbot ended with status 0x%x, want a non-zero exit", R.bot_status);
 	reload();
-	ck_assert_msg(count_api(method, -1) == 1, "%s called %d times after invalid_auth, want 1",
-		      method, count_api(method, -1));
+	ck_assert_msg(count_api(method, -1) == 1, "%s called %d times after invalid_auth, want 1; "
+		      "govbot said: %s", method, count_api(method, -1), err_tail());
 	ck_assert_int_eq(count_recs("ws_open", NULL, NULL), 0);
 	char *err = bot_stderr();
 	int lines = 0, errors = 0;
@@ -1022,12 +1091,19 @@ START_TEST(mrkdwn_injection_defused)
 }
 END_TEST
 
-START_TEST(announcement_posted_once_with_blocks)
+/* Nomination 1 and its decision, made with `govbot ask` as the contract
+ * allows; the announcement waits in the outbox for the running bot. */
+static void decide_nomination(void)
 {
-	start_server("announce");
 	ck_assert_int_eq(ask("slack:UEZYANG", "nominate @newbie for torch.nn contributions: many "
 			     "fixes interactions: kind reviews support: the NN maintainers agree"), 0);
 	ck_assert_int_eq(ask("slack:USOUMITH", "decide 1 accept steady work <!channel> & <@U999>"), 0);
+}
+
+START_TEST(announcement_posted_once_with_blocks)
+{
+	start_server("announce");
+	decide_nomination();
 	start_bot();
 	WAIT(15, posts_to("C0ANNOUNCE") >= 1);
 	const cJSON *p = post_to("C0ANNOUNCE", 0);
@@ -1047,6 +1123,23 @@ START_TEST(announcement_posted_once_with_blocks)
 	stop_bot_cleanly();
 	start_bot();
 	WAIT(15, count_recs("ws_hello", NULL, NULL) >= 2);
+	usleep(1000000);
+	reload();
+	ck_assert_msg(posts_to("C0ANNOUNCE") == 1, "announced %d times, want once",
+		      posts_to("C0ANNOUNCE"));
+	finish();
+}
+END_TEST
+
+START_TEST(announcement_survives_outage)
+{
+	start_server("announce_outage");
+	decide_nomination();
+	start_bot();
+	WAIT(25, posts_to("C0ANNOUNCE") >= 1);
+	ck_assert_msg(count_api("chat.postMessage", 503) == 2, "the outage was not hit (%d 503s)",
+		      count_api("chat.postMessage", 503));
+	ck_assert_msg(posts_to("C0ANNOUNCE") == 1, "not delivered after the outage: %s", err_tail());
 	usleep(1000000);
 	reload();
 	ck_assert_msg(posts_to("C0ANNOUNCE") == 1, "announced %d times, want once",
@@ -1086,6 +1179,7 @@ static Suite *slack_suite(void)
 		{ "fragments", fragmented_frames_reassembled, 1 },
 		{ "injection", mrkdwn_injection_defused, 1 },
 		{ "announce", announcement_posted_once_with_blocks, 1 },
+		{ "announce_outage", announcement_survives_outage, 1 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		TCase *tc = tcase_create(cases[i].name);
@@ -1096,7 +1190,6 @@ static Suite *slack_suite(void)
 			tcase_add_test(tc, cases[i].test);
 		suite_add_tcase(s, tc);
 	}
-	(void)switch_reasons;
 	return s;
 }
 
