@@ -391,6 +391,11 @@ int host_run(struct govbot *bot)
 
 	h->bot = bot;
 	h->sig_fd = -1;
+	/* The loop must not sit in SQLite's busy wait for long (Slack wants an
+	 * ack within 3 s): a write that cannot get the lock in 1 s is refused
+	 * ("busy; nothing was changed") and the user retries. */
+	if (bot->store && !getenv("GOVBOT_BUSY_MS"))
+		store_set_busy_ms(bot->store, HOST_BUSY_MS);
 	signal(SIGPIPE, SIG_IGN);
 	/* Block the signals before any thread starts, so only the signalfd
 	 * (read on the loop) sees them. */

@@ -31,6 +31,8 @@ struct adapter_host;
 
 /* Grace period for in-flight HTTP requests and closing links at shutdown. */
 #define HOST_GRACE_MS 2000
+/* SQLite busy timeout while the loop runs (unless GOVBOT_BUSY_MS is set). */
+#define HOST_BUSY_MS 1000
 /* How often the outbox is pumped when nothing else triggers it. */
 #define HOST_PUMP_MS 500
 
