@@ -73,7 +73,7 @@ check: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCHES) $(BUILD)/govbot
-	@for b in $(BENCHES); do GOVBOT=$(CURDIR)/$(BUILD)/govbot ./$$b || exit 1; done
+	@rc=0; for b in $(BENCHES); do GOVBOT=$(CURDIR)/$(BUILD)/govbot ./$$b || { echo "$$b: failed or missed its goal"; rc=1; }; done; exit $$rc
 
 fuzz: deps
 	@sh scripts/fuzz.sh $(FUZZ_SECONDS)
