@@ -103,6 +103,14 @@ static int open_bot(struct govbot *bot, const struct options *o, unsigned flags)
 	return rc;
 }
 
+/* A configured adapter this build does not have (Matrix and Discourse are
+ * planned, not written yet): say so, and what would work. */
+static void no_adapter(struct buf *problems, const char *name)
+{
+	buf_addf(problems, "adapters.%s: this build has no %s adapter yet (it is planned, not "
+		 "implemented); remove adapters.%s to run the others\n", name, name, name);
+}
+
 /* ---- run ---- */
 
 /* Every configured adapter must be in this build and have its secrets. */
@@ -111,7 +119,7 @@ static int check_adapters_ready(const struct config *c)
 	struct buf problems = BUF_INIT;
 	for (const cJSON *a = c->adapters ? c->adapters->child : NULL; a; a = a->next)
 		if (!adapters_find(a->string))
-			buf_addf(&problems, "adapters.%s: this build has no %s adapter\n", a->string, a->string);
+			no_adapter(&problems, a->string);
 	config_missing_secrets(c, &problems);
 	int rc = problems.len ? -1 : 0;
 	if (rc < 0)
@@ -242,8 +250,7 @@ static int verb_check_config(const struct options *o)
 			buf_addf(&names, "%s%s", names.len ? ", " : "", a->string);
 			/* adapters the schema does not know were reported as unknown keys */
 			if (config_secrets(a->string) && !adapters_find(a->string))
-				buf_addf(&problems, "adapters.%s: this build has no %s adapter\n",
-					 a->string, a->string);
+				no_adapter(&problems, a->string);
 		}
 		config_missing_secrets(c, &problems);
 		warn_unknown_handles(c, r, &warnings);

@@ -237,6 +237,15 @@ static long long open_item(struct store *s, const char *kind, const char *subjec
 	return id;
 }
 
+/* The command that shows handle's roles, as one code span: `who @handle`. */
+static void who_hint(struct reply *r, const char *handle)
+{
+	struct buf cmd = BUF_INIT;
+	buf_addf(&cmd, "who @%s", handle);
+	reply_code(r, buf_str(&cmd));
+	buf_release(&cmd);
+}
+
 static void say_missing(struct reply *r, long long id, const char *missing)
 {
 	reply_para(r);
@@ -300,8 +309,7 @@ int cmd_nominate(struct command_ctx *ctx)
 		reply_handle(ctx->reply, who);
 		reply_textf(ctx->reply, " is already %s%s; nothing to nominate (",
 			    core ? "a core maintainer" : "an active maintainer of ", core ? "" : grp);
-		reply_code(ctx->reply, "who @");
-		reply_text(ctx->reply, who);
+		who_hint(ctx->reply, who);
 		reply_text(ctx->reply, " shows their roles)");
 		goto cleanup;
 	}
@@ -407,8 +415,7 @@ static int open_removal(struct command_ctx *ctx, const char *who, const struct r
 		}
 		reply_textf(ctx->reply, core ? "a core maintainer" : "an active maintainer of %s", grp);
 		reply_textf(ctx->reply, ", so there is nothing to %s; ", self ? "step down from" : "remove");
-		reply_code(ctx->reply, "who @");
-		reply_text(ctx->reply, who);
+		who_hint(ctx->reply, who);
 		reply_text(ctx->reply, " shows the current roles");
 		return CMD_REFUSED;
 	}
@@ -783,9 +790,10 @@ int auth_amend(struct command_ctx *ctx, struct buf *why)
 	else if (!(ctx->caller->id && strcmp(ctx->caller->id, it.opened_by) == 0) &&
 		 !(ctx->caller->handle && it.opened_by_handle &&
 		   str_ieq(ctx->caller->handle, it.opened_by_handle)))
-		buf_addf(why, "only the nominator (@%s) amends %s %lld; add your view with `support %lld "
-			 "TEXT` or `object %lld TEXT`", it.opened_by_handle ? it.opened_by_handle :
-			 it.opened_by, gov_item_noun(&it), it.id, it.id, it.id);
+		buf_addf(why, "only the nominator (%s%s) amends %s %lld; add your view with `support %lld "
+			 "TEXT` or `object %lld TEXT`", it.opened_by_handle ? "@" : "",
+			 it.opened_by_handle ? it.opened_by_handle : it.opened_by, gov_item_noun(&it),
+			 it.id, it.id, it.id);
 	else
 		rc = 0;
 	gov_item_release(&it);

@@ -683,6 +683,46 @@ START_TEST(test_check_config_handle_typo)
 }
 END_TEST
 
+/* The contract's example config with every secret set: the only problems
+ * are the adapters this build does not have yet, and the message says that
+ * they are planned and what would work (check-config and run alike). */
+START_TEST(test_contract_example_config)
+{
+	struct proc c, r;
+	const char *rst[] = { "export-roster", NULL };
+	run(rst, NULL, NULL, &c);
+	ck_assert_int_eq(c.status, 0);
+	write_file("poi.md", c.out.data, c.out.len);
+	proc_release(&c);
+	const char *cfg = write_text("g.json",
+		"{ \"roster\": \"poi.md\", \"database\": \"gov.sqlite3\", \"bot_name\": \"govbot\",\n"
+		"  \"http\": { \"listen\": \"127.0.0.1:8088\" },\n"
+		"  \"adapters\": { \"console\": {},\n"
+		"    \"slack\": { \"api_url\": \"https://slack.com/api/\", \"announce_channel\": \"C0123ANNOUNCE\" },\n"
+		"    \"matrix\": { \"homeserver_url\": \"https://matrix.example.org\", \"user_id\": \"@govbot:example.org\",\n"
+		"                \"announce_room\": \"!abc:example.org\", \"auto_join\": [\"!abc:example.org\"] },\n"
+		"    \"discourse\": { \"base_url\": \"https://discuss.example.org\", \"api_username\": \"govbot\",\n"
+		"                   \"announce_category_id\": 5, \"webhook_path\": \"/discourse/webhook\" } },\n"
+		"  \"identities\": { \"soumith\": [\"slack:U0SOUMITH\", \"matrix:@soumith:example.org\", \"discourse:smth\"] } }\n");
+	const char *env[] = { "SLACK_APP_TOKEN=xapp-1", "SLACK_BOT_TOKEN=xoxb-1", "MATRIX_ACCESS_TOKEN=syt-1",
+			      "DISCOURSE_API_KEY=k", "DISCOURSE_WEBHOOK_SECRET=s", NULL };
+	const char *check[] = { "check-config", "--config", cfg, NULL };
+	run(check, NULL, env, &c);
+	ck_assert_int_eq(c.status, 1);
+	const char *o = buf_str(&c.out);
+	ck_assert_msg(strstr(o, "adapters.matrix: this build has no matrix adapter yet (it is planned, not "
+			      "implemented); remove adapters.matrix to run the others\n"), "%s", o);
+	ck_assert_msg(strstr(o, "adapters.discourse: this build has no discourse adapter yet"), "%s", o);
+	ck_assert_uint_eq(count_lines(o), 2);   /* nothing else is wrong with it */
+	const char *start[] = { "run", "--config", cfg, NULL };
+	run(start, "", env, &r);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(buf_str(&r.err), "no matrix adapter yet (it is planned"), "%s", buf_str(&r.err));
+	proc_release(&c);
+	proc_release(&r);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -710,6 +750,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_ask_shares_database);
 	tcase_add_test(tc, test_check_config_ok);
 	tcase_add_test(tc, test_check_config_handle_typo);
+	tcase_add_test(tc, test_contract_example_config);
 	tcase_add_test(tc, test_malformed_roster);
 	tcase_add_test(tc, test_broken_config_for_run_and_ask);
 	suite_add_tcase(s, tc);

@@ -176,6 +176,8 @@ static const struct bad_case bad_nominations[] = {
 	{ "nominate @albanD for torch.nn", CMD_REFUSED, "already an active maintainer" },
 	{ "nominate @alband for NN APIs (torch.nn) support: x", CMD_REFUSED, "already an active maintainer" },
 	{ "nominate @ezyang for core", CMD_REFUSED, "already a core maintainer" },
+	{ "nominate @alband for torch.nn", CMD_REFUSED, "(`who @albanD` shows their roles)" },
+	{ "nominate-removal @newbie from torch.nn idle", CMD_REFUSED, "`who @newbie` shows the current roles" },
 	{ "nominate @soumith for core", CMD_REFUSED, "already a core maintainer" },
 	{ "nominate @newbie for torch.nn support: a support: b", CMD_ERROR, "given twice" },
 	{ "nominate @newbie for torch.nn support:", CMD_ERROR, "is empty" },
@@ -267,7 +269,7 @@ START_TEST(test_amend_by_nominator_only)
 	long long before[NSNAP];
 	snapshot(before);
 	ck_assert_int_eq(ask("amend 1 support: I say so", "console:mallory"), CMD_REFUSED);
-	has("only the nominator");
+	has("only the nominator (console:carol) amends");   /* an identity, not an @handle */
 	unchanged(before);
 	ok("amend 1 interactions: friendly\nsupport: the maintainers agree", "console:carol");
 	has("Updated interactions, support");
