@@ -134,6 +134,27 @@ static bool one_open(struct store *s, const char *kind, long long *id)
 	return found;
 }
 
+/* Why `propose elect-lead` waits while a lead is in office, and what would work. */
+static void refuse_lead_in_office(struct store *s, const struct roster_person *lead, struct buf *why)
+{
+	long long other;
+	if (lead->handle)
+		buf_addf(why, "@%s is the lead core maintainer", lead->handle);
+	else
+		buf_addf(why, "%s is the lead core maintainer", lead->name);
+	buf_adds(why, "; a new lead is elected only once the lead is removed");
+	if (one_open(s, GOV_REMOVE_LEAD, &other))
+		buf_addf(why, ": motion %lld to remove the lead is still open (`vote %lld "
+			 "yes|no|abstain`), and an election follows once it passes", other, other);
+	else
+		buf_adds(why, " (`propose remove-lead RATIONALE`, passed by yes from at least 75% of "
+			 "the core maintainers other than the lead), also when the lead is permanently "
+			 "unavailable");
+	if (!lead->handle)
+		buf_adds(why, "; the roster lists the lead without a GitHub handle, so add it there "
+			 "before proposing the removal");
+}
+
 /* Validates the request and collects the electorate and the candidates
  * (roster spellings).  MOTION_OK or BAD/REFUSED with why. */
 static int prepare(struct govbot *bot, const struct motion_open_req *req,
@@ -195,7 +216,13 @@ static int prepare(struct govbot *bot, const struct motion_open_req *req,
 	free(core);
 
 	if (req->kind == MOTION_REMOVE_LEAD) {
-		if (!lead || !lead->handle) {
+		if (lead && !lead->handle) {
+			buf_addf(why, "the lead core maintainer, %s, is listed on the roster without a "
+				 "GitHub handle, so there is no one to hold a vote on; add their handle "
+				 "to the roster's lead section first", lead->name);
+			return MOTION_REFUSED;
+		}
+		if (!lead) {
 			buf_adds(why, "there is no lead core maintainer to remove; to choose one, "
 				 "propose elect-lead @a @b ...");
 			return MOTION_REFUSED;
@@ -212,6 +239,12 @@ static int prepare(struct govbot *bot, const struct motion_open_req *req,
 		}
 	}
 	if (req->kind == MOTION_ELECT_LEAD) {
+		/* the lead leaves office only by the 75% removal: an election
+		 * (a simple majority in the last round) never unseats them */
+		if (lead) {
+			refuse_lead_in_office(bot->store, lead, why);
+			return MOTION_REFUSED;
+		}
 		if (one_open(bot->store, GOV_ELECT_LEAD, &other)) {
 			buf_addf(why, "election %lld is already open; cast your ballot with "
 				 "`ballot %lld @a > @b`", other, other);
@@ -307,6 +340,16 @@ int motion_open(struct govbot *bot, const struct motion_open_req *req, long long
 	rc = store_begin(s);
 	if (rc != STORE_OK)
 		return busy(rc, why);
+	/* who holds the lead decides whether these may open: read it under the
+	 * write lock, so a removal or election another process just closed counts
+	 * (no borrowed roster pointer is held by a lead request) */
+	if (req->kind == MOTION_ELECT_LEAD || req->kind == MOTION_REMOVE_LEAD) {
+		rc = gov_roster_sync(bot);
+		if (rc != STORE_OK) {
+			out = busy(rc, why);
+			goto cleanup;
+		}
+	}
 	out = prepare(bot, req, &electorate, &cands, &grp, &subject, why);
 	if (out != MOTION_OK)
 		goto cleanup;

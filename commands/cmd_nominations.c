@@ -397,12 +397,11 @@ static int open_removal(struct command_ctx *ctx, const char *who, const struct r
 	}
 	if (core && roster_is_lead(bot->roster, who)) {
 		reply_handle(ctx->reply, who);
-		reply_text(ctx->reply, " is the lead core maintainer: the lead leaves by a motion of the "
-			   "core maintainers (");
+		reply_text(ctx->reply, " is the lead core maintainer: the lead leaves only by a motion of "
+			   "the core maintainers (");
 		reply_code(ctx->reply, "propose remove-lead RATIONALE");
-		reply_text(ctx->reply, ") or by electing a new lead (");
-		reply_code(ctx->reply, "propose elect-lead @a @b");
-		reply_text(ctx->reply, ")");
+		reply_text(ctx->reply, ", yes from at least 75% of the core maintainers other than the "
+			   "lead); a new lead is elected after that");
 		return CMD_REFUSED;
 	}
 	if (core ? !roster_is_core(bot->roster, who) : !roster_in_group(g, who, NULL)) {

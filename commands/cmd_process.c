@@ -107,8 +107,10 @@ static const struct topic topics[] = {
 	    "The core maintainers other than the lead vote with `vote N yes|no|abstain`. It passes "
 	    "with yes from at least 75% of them, counted against all of them, not against the "
 	    "votes cast: with 8 such core maintainers, 6 yes votes are needed.",
-	    "After a removal, or when the lead can no longer serve (for example, is permanently "
-	    "unavailable), a core maintainer opens the election: `propose elect-lead @a @b ...`.",
+	    "A lead who can no longer serve (for example, is permanently unavailable) leaves office "
+	    "by this same motion.",
+	    "Once the lead is removed, and not before, a core maintainer opens the election: "
+	    "`propose elect-lead @a @b ...`.",
 	    "Each core maintainer ranks the candidates: `ballot N @a > @b > @c` (a new ballot "
 	    "replaces the old one).",
 	    "Instant runoff: each ballot counts for its highest-ranked candidate still in the race; "

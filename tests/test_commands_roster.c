@@ -360,6 +360,8 @@ START_TEST(test_process_facts)
 	has("75%");
 	has("propose remove-lead RATIONALE");
 	has("propose elect-lead @a @b ...");
+	has("permanently unavailable) leaves office by this same motion");
+	has("Once the lead is removed, and not before");
 	has("ballot N @a > @b > @c");
 	has("fewer votes in the previous round");
 	has("the handle that sorts last is eliminated");

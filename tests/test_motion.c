@@ -172,6 +172,23 @@ static void assert_not_closed(long long id)
 	ck_assert_int_eq(q("SELECT count(*) FROM decisions WHERE item_id = ?1", id), 0);
 }
 
+/* Passes a motion removing the lead (6 of the 8 other core maintainers
+ * vote yes), so that an election may open; returns its number.  The lead
+ * stays a core maintainer, so an election's electorate is still all 9. */
+static long long remove_lead(void)
+{
+	static const char *const yes[] = { "c1", "c2", "c3", "c4", "c5", "c6" };
+	ask_is("c1", "propose remove-lead permanently unavailable", CMD_OK, "Opened motion");
+	long long id = q("SELECT max(id) FROM items WHERE kind = 'remove-lead'", 0);
+	char line[64];
+	snprintf(line, sizeof(line), "vote %lld yes", id);
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
+		ask_ok(yes[i], line);
+	assert_state(id, "passed");
+	ck_assert_ptr_null(roster_lead(bot.roster));
+	return id;
+}
+
 /* ---- majority motions ---- */
 
 START_TEST(test_group_motion_passes_on_threshold)
@@ -271,8 +288,6 @@ START_TEST(test_propose_refusals)
 	ask_is("c1", "propose core", CMD_ERROR, "text");
 	ask_is("c1", "propose remove-lead", CMD_ERROR, "rationale");
 	ask_is("c1", "propose elect-lead @c1", CMD_ERROR, "at least two");
-	ask_is("c1", "propose elect-lead @c1 @m1", CMD_ERROR, "@m1 is not an active core maintainer");
-	ask_is("c1", "propose elect-lead @c1 @C1", CMD_ERROR, "named twice");
 	ask_is("c1", "propose elect-lead @c1 @c2!", CMD_ERROR, "\"@c2!\" is not a GitHub handle");
 	ask_is("m1", "propose elect-lead @c1 @c2", CMD_REFUSED, "only the core maintainers");
 	ck_assert_int_eq(ask("stranger", "propose core anything"), CMD_REFUSED);
@@ -401,54 +416,92 @@ END_TEST
 
 START_TEST(test_election_closes_when_all_cast)
 {
-	ask_is("c1", "propose elect-lead @c1 @c2 @C3", CMD_OK, "Opened election 1");
-	ck_assert_int_eq(q("SELECT count(*) FROM electorate WHERE item_id = ?1", 1), 9);
-	ck_assert_int_eq(q("SELECT count(*) FROM candidates WHERE item_id = ?1", 1), 3);
-	ask_is("c1", "vote 1 yes", CMD_REFUSED, "is an election");
+	ck_assert_int_eq(remove_lead(), 1);
+	ask_is("c1", "propose elect-lead @c1 @c2 @C3", CMD_OK, "Opened election 2");
+	ck_assert_int_eq(q("SELECT count(*) FROM electorate WHERE item_id = ?1", 2), 9);
+	ck_assert_int_eq(q("SELECT count(*) FROM candidates WHERE item_id = ?1", 2), 3);
+	ask_is("c1", "vote 2 yes", CMD_REFUSED, "is an election");
 	/* bad ballots change nothing */
-	ask_is("c1", "ballot 1 @c1 > @m1", CMD_ERROR, "@m1 is not a candidate");
-	ask_is("c1", "ballot 1 @c1 > @c2 > @c1", CMD_ERROR, "ranked twice");
-	ask_is("c1", "ballot 1", CMD_ERROR, "rank at least one");
-	ask_is("m1", "ballot 1 @c1", CMD_REFUSED, "");
+	ask_is("c1", "ballot 2 @c1 > @m1", CMD_ERROR, "@m1 is not a candidate");
+	ask_is("c1", "ballot 2 @c1 > @c2 > @c1", CMD_ERROR, "ranked twice");
+	ask_is("c1", "ballot 2", CMD_ERROR, "rank at least one");
+	ask_is("m1", "ballot 2 @c1", CMD_REFUSED, "");
 	ck_assert_int_eq(q("SELECT count(*) FROM ballots", 0), 0);
 
 	/* r1: c1 4, c2 3, c3 2 -> c3 out, to c2; r2: c2 5 of 9 wins */
-	ask_is("c1", "ballot 1 @c1", CMD_OK, "Your ballot in election 1 is @c1.");
-	ask_ok("c4", "ballot 1 c1");
-	ask_ok("c5", "ballot 1 @c1");
-	ask_ok("lead", "ballot 1 @c1 > @c2");
-	ask_ok("c2", "ballot 1 @c2 > @c3");
-	ask_ok("c6", "ballot 1 @c2");
-	ask_ok("c7", "ballot 1 @c2,@c1");
-	ask_ok("c8", "ballot 1 @c3");
-	ask_is("c8", "ballot 1 @c3 > @c2", CMD_OK, "replaces your earlier one and is @c3 > @c2");
-	assert_not_closed(1);
-	ask_is("c3", "ballot 1 @C3 @c2", CMD_OK, "@c2 is elected lead core maintainer after 2 rounds");
-	assert_state(1, "elected");
-	assert_announced(1);
-	char *tally = q_text("SELECT tally FROM decisions WHERE item_id = ?1", 1);
+	ask_is("c1", "ballot 2 @c1", CMD_OK, "Your ballot in election 2 is @c1.");
+	ask_ok("c4", "ballot 2 c1");
+	ask_ok("c5", "ballot 2 @c1");
+	ask_ok("lead", "ballot 2 @c1 > @c2");
+	ask_ok("c2", "ballot 2 @c2 > @c3");
+	ask_ok("c6", "ballot 2 @c2");
+	ask_ok("c7", "ballot 2 @c2,@c1");
+	ask_ok("c8", "ballot 2 @c3");
+	ask_is("c8", "ballot 2 @c3 > @c2", CMD_OK, "replaces your earlier one and is @c3 > @c2");
+	assert_not_closed(2);
+	ask_is("c3", "ballot 2 @C3 @c2", CMD_OK, "@c2 is elected lead core maintainer after 2 rounds");
+	assert_state(2, "elected");
+	assert_announced(2);
+	char *tally = q_text("SELECT tally FROM decisions WHERE item_id = ?1", 2);
 	ck_assert_ptr_nonnull(strstr(tally, "round 1: @c1 4, @c2 3, @c3 2 (9 continuing, 0 exhausted); "
 				     "@c3 eliminated (fewest votes)"));
 	ck_assert_ptr_nonnull(strstr(tally, "round 2: @c2 5, @c1 4"));
 	free(tally);
 	char *body = q_text("SELECT body FROM outbox WHERE decision_id ="
-			    " (SELECT id FROM decisions WHERE item_id = ?1)", 1);
+			    " (SELECT id FROM decisions WHERE item_id = ?1)", 2);
 	ck_assert_ptr_nonnull(strstr(body, "round 2:"));
 	free(body);
 	ck_assert_str_eq(roster_lead(bot.roster)->handle, "c2");
 	ask_is("m1", "lead", CMD_OK, "c2");
-	ask_is("c1", "ballot 1 @c1", CMD_REFUSED, "closed");
+	ask_is("c1", "ballot 2 @c1", CMD_REFUSED, "closed");
+}
+END_TEST
+
+/* While a lead is in office no election opens, whoever asks: the lead
+ * leaves only by the 75% removal, never by a majority in a runoff. */
+START_TEST(test_elect_lead_refused_while_lead_in_office)
+{
+	long long audit = q("SELECT count(*) FROM audit", 0);
+	ask_is("c1", "propose elect-lead @c1 @c2", CMD_REFUSED,
+	       "@lead is the lead core maintainer; a new lead is elected only once the lead is removed");
+	ck_assert_ptr_nonnull(strstr(buf_str(&text), "propose remove-lead RATIONALE"));
+	ck_assert_ptr_nonnull(strstr(buf_str(&text), "75%"));
+	ask_is("lead", "propose elect-lead @lead @c1", CMD_REFUSED, "only once the lead is removed");
+	ask_is("c2", "propose elect-lead @c2 @c3 @c4", CMD_REFUSED, "only once the lead is removed");
+	ck_assert_int_eq(q("SELECT count(*) FROM items", 0), 0);
+	ck_assert_int_eq(q("SELECT count(*) FROM electorate", 0), 0);
+	ck_assert_int_eq(q("SELECT count(*) FROM candidates", 0), 0);
+	ck_assert_int_eq(q("SELECT count(*) FROM audit", 0), audit);
+	ck_assert_str_eq(roster_lead(bot.roster)->handle, "lead");
+	/* the lead cannot step down from core either: the removal is the way */
+	ask_is("lead", "step-down core", CMD_REFUSED, "propose remove-lead RATIONALE");
+	ck_assert_ptr_null(strstr(buf_str(&text), "elect-lead"));
+
+	/* nor while a removal is still being voted on, nor after it failed */
+	ask_ok("c1", "propose remove-lead disagreement on direction");
+	ask_is("c2", "propose elect-lead @c1 @c2", CMD_REFUSED,
+	       "motion 1 to remove the lead is still open (`vote 1 yes|no|abstain`)");
+	ask_ok("c1", "vote 1 yes");
+	ask_ok("c2", "vote 1 no");
+	ask_ok("c3", "vote 1 no");
+	ask_ok("c4", "vote 1 no");  /* 1 yes + 4 left = 5 < 6 */
+	assert_state(1, "failed");
+	ask_is("c2", "propose elect-lead @c1 @c2", CMD_REFUSED, "@lead is the lead core maintainer");
+	ck_assert_int_eq(q("SELECT count(*) FROM items", 0), 1);
+
+	/* once removed, an election opens, and bad candidates are still caught */
+	ck_assert_int_eq(remove_lead(), 2);
+	ask_is("c1", "propose elect-lead @c1 @m1", CMD_ERROR, "@m1 is not an active core maintainer");
+	ask_is("c1", "propose elect-lead @c1 @C1", CMD_ERROR, "named twice");
+	ck_assert_int_eq(q("SELECT count(*) FROM items", 0), 2);
+	ask_is("c1", "propose elect-lead @c1 @c2", CMD_OK, "Opened election 3");
 }
 END_TEST
 
 /* The lead removed, then a new one elected; both survive a restart. */
 START_TEST(test_remove_then_elect)
 {
-	ask_ok("c1", "propose remove-lead unavailable");
-	const char *yes[] = { "c1", "c2", "c3", "c4", "c5", "c6" };
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
-		ask_ok(yes[i], "vote 1 yes");
-	ck_assert_ptr_null(roster_lead(bot.roster));
+	ck_assert_int_eq(remove_lead(), 1);
 	ask_ok("c2", "propose elect-lead @c4 @c5");
 	const char *all[] = { "lead", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8" };
 	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
@@ -467,10 +520,11 @@ START_TEST(test_deadline_across_restart)
 {
 	ask_ok("c1", "propose core adopt the new CI policy");
 	ask_ok("c1", "vote 1 yes");
+	ck_assert_int_eq(remove_lead(), 2);
 	ask_ok("c2", "propose elect-lead @c1 @c2");
-	ask_ok("c1", "ballot 2 @c2 > @c1");
+	ask_ok("c1", "ballot 3 @c2 > @c1");
 	ask_is("c3", "propose elect-lead @c3 @c4", CMD_REFUSED, "already open");
-	ck_assert_int_eq(q("SELECT count(*) FROM items", 0), 2);
+	ck_assert_int_eq(q("SELECT count(*) FROM items", 0), 3);
 	ck_assert_int_eq(q("SELECT deadline FROM items WHERE id = ?1", 1), T0 + 14 * DAY);
 	/* nothing is due yet */
 	ck_assert_int_eq(motion_close_expired(&bot, T0 + 14 * DAY - 1), 0);
@@ -481,13 +535,13 @@ START_TEST(test_deadline_across_restart)
 	ck_assert_int_eq(motion_close_expired(&bot, bot_now(&bot)), 2);
 	assert_state(1, "expired");
 	assert_announced(1);
-	assert_state(2, "elected");  /* by the one ballot cast */
-	assert_announced(2);
+	assert_state(3, "elected");  /* by the one ballot cast */
+	assert_announced(3);
 	ck_assert_str_eq(roster_lead(bot.roster)->handle, "c2");
 	/* closing again does nothing, and votes are refused */
 	ck_assert_int_eq(motion_close_expired(&bot, bot_now(&bot)), 0);
 	ask_is("c2", "vote 1 yes", CMD_REFUSED, "closed (expired)");
-	ck_assert_int_eq(q("SELECT count(*) FROM outbox", 0), 2);
+	ck_assert_int_eq(q("SELECT count(*) FROM outbox", 0), 3);  /* the removal's, too */
 }
 END_TEST
 
@@ -498,11 +552,13 @@ START_TEST(test_deadline_closes_on_vote)
 	ask_is("m2", "vote 1 yes", CMD_REFUSED, "closed (expired)");
 	assert_announced(1);
 	/* an election with no ballots expires and elects nobody */
+	ck_assert_int_eq(remove_lead(), 2);
 	ask_ok("c1", "propose elect-lead @c1 @c2");
 	bot.now_override = T0 + 40 * DAY;
 	ck_assert_int_eq(motion_close_expired(&bot, bot_now(&bot)), 1);
-	assert_state(2, "expired");
-	ck_assert_str_eq(roster_lead(bot.roster)->handle, "lead");
+	assert_state(3, "expired");
+	ck_assert_ptr_null(roster_lead(bot.roster));  /* the office stays empty */
+	ck_assert_int_eq(q("SELECT count(*) FROM roster_events", 0), 1);  /* the removal only */
 }
 END_TEST
 
@@ -718,16 +774,29 @@ END_TEST
 START_TEST(test_process_election)
 {
 	bot_close(&bot);
+	/* refused while the lead is in office: exit 1, nothing stored */
+	ck_assert_int_eq(run_ask(T0, "c1", "propose elect-lead @c1 @c2"), 1);
+	ck_assert_ptr_nonnull(strstr(buf_str(&text), "@lead is the lead core maintainer"));
+	/* removed by one process's motion and six others' votes ... */
+	ck_assert_int_eq(run_ask(T0, "c1", "propose remove-lead permanently unavailable"), 0);
+	ck_assert_ptr_nonnull(strstr(buf_str(&text), "Opened motion 1"));
+	const char *yes[] = { "c1", "c2", "c3", "c4", "c5", "c6" };
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
+		ck_assert_int_eq(run_ask(T0, yes[i], "vote 1 yes"), 0);
+	ck_assert_ptr_nonnull(strstr(buf_str(&text), "@lead is no longer the lead"));
+	/* ... so a later process opens the election */
 	ck_assert_int_eq(run_ask(T0, "c1", "propose elect-lead @c1 @c2"), 0);
+	ck_assert_ptr_nonnull(strstr(buf_str(&text), "Opened election 2"));
 	const char *all[] = { "lead", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8" };
 	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
-		ck_assert_int_eq(run_ask(T0, all[i], i < 4 ? "ballot 1 @c2 > @c1" : "ballot 1 @c1"), 0);
+		ck_assert_int_eq(run_ask(T0, all[i], i < 4 ? "ballot 2 @c2 > @c1" : "ballot 2 @c1"), 0);
 	ck_assert_ptr_nonnull(strstr(buf_str(&text), "@c1 is elected lead core maintainer after 1 round"));
 	ck_assert_int_eq(run_ask(T0, "m1", "lead"), 0);
 	ck_assert_ptr_nonnull(strstr(buf_str(&text), "c1"));
 	ck_assert_ptr_null(strstr(buf_str(&text), "Lead Person"));
 	open_bot(T0);
 	assert_announced(1);
+	assert_announced(2);
 }
 END_TEST
 
@@ -754,6 +823,7 @@ static Suite *motion_suite(void)
 	tc = tcase_create("elections");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_elect_lead_refused_while_lead_in_office);
 	tcase_add_test(tc, test_election_closes_when_all_cast);
 	tcase_add_test(tc, test_remove_then_elect);
 	suite_add_tcase(s, tc);
