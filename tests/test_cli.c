@@ -368,6 +368,8 @@ START_TEST(test_run_bad_lines)
 	ck_assert_ptr_nonnull(lead);
 	ck_assert_msg(lead != o && count_lines(o) >= 2, "the long line got no refusal:\n%s", o);
 	ck_assert(!strstr(o, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	/* the line had 12288 bytes: the refusal names the limit, not a wrong length */
+	ck_assert_msg(strstr(o, "message too long: the limit is 4096 bytes") && !strstr(o, "4097"), "%s", o);
 
 	const char bad[] = "who \xff\xfe torch.nn\nwho torch\x01.nn\nlead\n";
 	run_full(args, bad, sizeof(bad) - 1, NULL, 0, &q);

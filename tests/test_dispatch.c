@@ -82,7 +82,8 @@ START_TEST(test_too_long)
 	memset(s, 'a', n);
 	memcpy(s, "who ", 4);
 	ck_assert_int_eq(run(s, n, "console:x", false), CMD_ERROR);
-	ck_assert_str_eq(out, "message too long (4097 bytes; the limit is 4096)");
+	ck_assert_str_eq(out, "message too long: the limit is 4096 bytes; shorten it, or split it "
+			 "(a nomination's fields can follow with `amend N FIELD: TEXT`)");
 	/* exactly the limit is accepted (and then fails as an unknown module) */
 	ck_assert_int_eq(run(s, n - 1, "console:x", false), CMD_ERROR);
 	has("no module matches");

@@ -530,6 +530,30 @@ START_TEST(test_decisions_log_and_agenda)
 }
 END_TEST
 
+/* A motion's result: the rationale ends as a sentence before its tally, in
+ * `decisions` and in `show`; no line of `show` ends in a space. */
+START_TEST(test_result_rationale_then_tally)
+{
+	ok("propose core adopt a policy", "console:ed");
+	ok("vote 1 yes", "console:ed");
+	ok("vote 1 yes", "console:greg");
+	ok("vote 1 yes", "console:soumith");
+	has("closes motion 1");
+	ok("decisions", "console:carol");
+	has("Rationale: adopt a policy. Tally: yes 3");
+	ok("show 1", "console:carol");
+	has("Rationale: adopt a policy. Tally: yes 3");
+	lacks(" \n");
+	ok(complete_nn, "console:carol");
+	ok("decide 2 accept well earned!", "console:ed");
+	ok("decisions 1", "console:carol");
+	has("Rationale: well earned!");
+	lacks("earned!.");
+	ok("show 2", "console:carol");
+	lacks(" \n");
+}
+END_TEST
+
 START_TEST(test_vote_items_cannot_be_decided)
 {
 	struct gov_item it = { .kind = GOV_MOTION_CORE, .grp = GOV_CORE, .text = "adopt a policy",
@@ -712,6 +736,7 @@ static Suite *nominations_suite(void)
 	tcase_add_test(tc, test_core_and_removals_in_roster);
 	tcase_add_test(tc, test_step_down_refusals);
 	tcase_add_test(tc, test_decisions_log_and_agenda);
+	tcase_add_test(tc, test_result_rationale_then_tally);
 	tcase_add_test(tc, test_vote_items_cannot_be_decided);
 	tcase_add_test(tc, test_link);
 	tcase_add_test(tc, test_locked_database_loses_nothing);
