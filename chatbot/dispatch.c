@@ -38,7 +38,9 @@ static long find_control(const char *text, size_t len)
 static int validate(const char *text, size_t len, struct reply *out)
 {
 	if (len > GOVBOT_MAX_INPUT) {
-		reply_textf(out, "message too long (%zu bytes; the limit is %d)", len, GOVBOT_MAX_INPUT);
+		/* not the length: the console keeps only the first GOVBOT_MAX_INPUT + 1 bytes */
+		reply_textf(out, "message too long: the limit is %d bytes; shorten it, or split it "
+			    "(a nomination's fields can follow with `amend N FIELD: TEXT`)", GOVBOT_MAX_INPUT);
 		return CMD_ERROR;
 	}
 	if (!utf8_valid(text, len)) {

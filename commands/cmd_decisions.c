@@ -206,6 +206,14 @@ static void show_recusals(struct command_ctx *ctx, long long id)
 	sqlite3_reset(st);
 }
 
+/* " Rationale: TEXT", ended as a sentence so that a tally can follow it. */
+static void say_rationale(struct reply *r, const char *text)
+{
+	size_t n = strlen(text);
+	reply_textf(r, " Rationale: %s", text);
+	if (n == 0 || !strchr(".!?", text[n - 1]))
+		reply_text(r, ".");
+}
 static void show_decisions(struct command_ctx *ctx, long long id)
 {
 	sqlite3_stmt *st = store_stmt(ctx->bot->store, "SELECT id, outcome, by_handle, by_id, rationale,"
@@ -225,7 +233,7 @@ static void show_decisions(struct command_ctx *ctx, long long id)
 		}
 		reply_textf(ctx->reply, " on %s.", day);
 		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-			reply_textf(ctx->reply, " Rationale: %s", col(st, 4));
+			say_rationale(ctx->reply, col(st, 4));
 		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
 			reply_textf(ctx->reply, " Tally: %s", col(st, 5));
 	}
@@ -289,11 +297,11 @@ int cmd_show(struct command_ctx *ctx)
 	reply_para(ctx->reply);
 	reply_text(ctx->reply, "Opened by ");
 	reply_actor(ctx->reply, it.opened_by_handle, it.opened_by);
-	reply_textf(ctx->reply, " on %s. ", day);
+	reply_textf(ctx->reply, " on %s.", day);
 	if (it.subject_name)
-		reply_textf(ctx->reply, "Nominee's name: %s. ", it.subject_name);
+		reply_textf(ctx->reply, " Nominee's name: %s.", it.subject_name);
 	if (strcmp(it.state, "open") == 0)
-		reply_textf(ctx->reply, "Decided by %s.", gov_decider(&it));
+		reply_textf(ctx->reply, " Decided by %s.", gov_decider(&it));
 	if (gov_kind_is_vote(it.kind)) {
 		reply_para(ctx->reply);
 		motion_describe(ctx->bot, it.id, ctx->reply);
@@ -358,7 +366,7 @@ int cmd_decisions(struct command_ctx *ctx)
 		}
 		reply_text(ctx->reply, ".");
 		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			reply_textf(ctx->reply, " Rationale: %s", col(st, 5));
+			say_rationale(ctx->reply, col(st, 5));
 		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
 			reply_textf(ctx->reply, " Tally: %s", col(st, 6));
 	}

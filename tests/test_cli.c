@@ -20,38 +20,28 @@
 #include "chatbot/outbox.h"
 #include "chatbot/store.h"
 #include "chatbot/util.h"
+#include "tests/testutil.h"
 
 #define TIMEOUT_MS 20000
 
 static char govbot[PATH_MAX];
 static char tmpdir[64];
 
-struct proc {
-	int status;       /* exit code, or 128 + signal */
-	struct buf out, err;
-};
-
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/govbot-cli-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tu_mkdtemp(tmpdir, sizeof(tmpdir), "cli");
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(tu_rmrf(tmpdir), 0);
 }
 
 static const char *write_file(const char *name, const char *text, size_t len)
 {
 	static char path[256];
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "wb");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
-	fclose(f);
+	tu_write_bytes(path, text, len);
 	return path;
 }
 
@@ -60,128 +50,28 @@ static const char *write_text(const char *name, const char *text)
 	return write_file(name, text, strlen(text));
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Runs govbot with args (NULL-terminated, without argv[0]) in tmpdir, with
- * input on stdin (then closed), env changes ("K=V" sets, "K" unsets).  When
- * signal_after is set, sends that signal once stdout has a line (stdin is
- * then kept open until the process ends).  Kills it after TIMEOUT_MS.
+ * input on stdin (then closed), GOVBOT_CONFIG unset and then the env changes
+ * ("K=V" sets, "K" unsets).  When signal_after is set, sends that signal
+ * once stdout has a line (stdin is then kept open until the process ends).
+ * Kills it after TIMEOUT_MS.
  */
 static void run_full(const char *const *args, const char *input, size_t inlen, const char *const *env,
-		     int signal_after, struct proc *p)
+		     int signal_after, struct tu_proc *p)
 {
-	int in[2], out[2], err[2];
-	ck_assert_int_eq(pipe(in), 0);
-	ck_assert_int_eq(pipe(out), 0);
-	ck_assert_int_eq(pipe(err), 0);
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		dup2(err[1], 2);
-		close(in[0]); close(in[1]); close(out[0]); close(out[1]); close(err[0]); close(err[1]);
-		if (chdir(tmpdir) != 0)
-			_exit(126);
-		unsetenv("GOVBOT_CONFIG");
-		for (size_t i = 0; env && env[i]; i++) {
-			const char *eq = strchr(env[i], '=');
-			if (eq) {
-				char key[128];
-				snprintf(key, sizeof(key), "%.*s", (int)(eq - env[i]), env[i]);
-				setenv(key, eq + 1, 1);
-			} else {
-				unsetenv(env[i]);
-			}
-		}
-		const char *argv[32] = { govbot };
-		for (size_t i = 0; args[i] && i < 30; i++)
-			argv[i + 1] = args[i];
-		execv(govbot, (char *const *)argv);
-		_exit(127);
+	const char *all_env[16] = { "GOVBOT_CONFIG" };
+	size_t n = 1;
+	for (size_t i = 0; env && env[i]; i++) {
+		ck_assert_uint_lt(n, ARRAY_SIZE(all_env) - 1);
+		all_env[n++] = env[i];
 	}
-	close(in[0]);
-	close(out[1]);
-	close(err[1]);
-	buf_init(&p->out);
-	buf_init(&p->err);
-	fcntl(in[1], F_SETFL, O_NONBLOCK);
-	size_t written = 0;
-	int in_fd = in[1];
-	bool signalled = false;
-	if (inlen == 0 && !signal_after) {
-		close(in_fd);
-		in_fd = -1;
-	}
-	long long deadline = now_ms() + TIMEOUT_MS;
-	int open_fds = 2;
-	while (open_fds > 0) {
-		struct pollfd pf[3] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 },
-					{ in_fd, POLLOUT, 0 } };
-		int nfds = in_fd >= 0 && written < inlen ? 3 : 2;
-		long long left = deadline - now_ms();
-		if (left <= 0) {
-			kill(pid, SIGKILL);
-			ck_abort_msg("govbot did not finish within %d ms", TIMEOUT_MS);
-		}
-		int n = poll(pf, (nfds_t)nfds, (int)left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		for (int i = 0; i < 2; i++) {
-			if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP)))
-				continue;
-			char chunk[8192];
-			ssize_t r = read(pf[i].fd, chunk, sizeof(chunk));
-			if (r <= 0) {
-				close(i == 0 ? out[0] : err[0]);
-				if (i == 0)
-					out[0] = -1;
-				else
-					err[0] = -1;
-				open_fds--;
-			} else {
-				buf_add(i == 0 ? &p->out : &p->err, chunk, (size_t)r);
-			}
-		}
-		if (nfds == 3 && (pf[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
-			ssize_t w = write(in_fd, input + written, inlen - written);
-			if (w > 0)
-				written += (size_t)w;
-			if (w < 0 && errno != EAGAIN)
-				written = inlen;
-			if (written >= inlen && !signal_after) {
-				close(in_fd);
-				in_fd = -1;
-			}
-		}
-		if (signal_after && !signalled && memchr(buf_str(&p->out), '\n', p->out.len)) {
-			kill(pid, signal_after);
-			signalled = true;
-		}
-	}
-	if (in_fd >= 0)
-		close(in_fd);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	p->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	tu_run(govbot, tmpdir, args, input, inlen, all_env, signal_after, TIMEOUT_MS, p);
 }
 
-static void run(const char *const *args, const char *input, const char *const *env, struct proc *p)
+static void run(const char *const *args, const char *input, const char *const *env, struct tu_proc *p)
 {
 	run_full(args, input, input ? strlen(input) : 0, env, 0, p);
-}
-
-static void proc_release(struct proc *p)
-{
-	buf_release(&p->out);
-	buf_release(&p->err);
 }
 
 static size_t count_lines(const char *s)
@@ -235,7 +125,7 @@ static const struct exit_case exit_cases[] = {
 START_TEST(test_exit_codes)
 {
 	const struct exit_case *ec = &exit_cases[_i];
-	struct proc p;
+	struct tu_proc p;
 	run(ec->args, NULL, NULL, &p);
 	ck_assert_msg(p.status == ec->status, "%s: exit %d, want %d\nstdout: %s\nstderr: %s", ec->args[0],
 		      p.status, ec->status, buf_str(&p.out), buf_str(&p.err));
@@ -249,13 +139,13 @@ START_TEST(test_exit_codes)
 		ck_assert(strstr(buf_str(&p.err), "usage: govbot"));
 	if (ec->status == 1 && strcmp(ec->args[0], "ask") == 0 && !strstr(ec->args[1], "--config"))
 		ck_assert_msg(p.out.len > 0, "a refusal says why");   /* the reply explains */
-	proc_release(&p);
+	tu_proc_release(&p);
 }
 END_TEST
 
 START_TEST(test_ask_who)
 {
-	struct proc p;
+	struct tu_proc p;
 	const char *args[] = { "ask", "who", "torch.nn", NULL };
 	run(args, NULL, NULL, &p);
 	ck_assert_int_eq(p.status, 0);
@@ -266,7 +156,7 @@ START_TEST(test_ask_who)
 	ck_assert_ptr_nonnull(emeritus);
 	ck_assert(active < emeritus);
 	ck_assert(strstr(o, "albanD"));
-	proc_release(&p);
+	tu_proc_release(&p);
 }
 END_TEST
 
@@ -274,7 +164,7 @@ END_TEST
  * for the role (whatever the command then says). */
 START_TEST(test_ask_as_mapped)
 {
-	struct proc a, b;
+	struct tu_proc a, b;
 	const char *cfg = write_text("g.json", "{\"identities\":{\"soumith\":[\"console:smth\"]}}");
 	const char *as_core[] = { "ask", "--config", cfg, "--as", "console:smth", "who", "@soumith", NULL };
 	run(as_core, NULL, NULL, &a);
@@ -285,14 +175,14 @@ START_TEST(test_ask_as_mapped)
 	run(unmapped, NULL, NULL, &b);
 	ck_assert_int_eq(b.status, 1);
 	ck_assert(b.out.len > 0);
-	proc_release(&a);
-	proc_release(&b);
+	tu_proc_release(&a);
+	tu_proc_release(&b);
 }
 END_TEST
 
 START_TEST(test_check_config_broken)
 {
-	struct proc p;
+	struct tu_proc p;
 	const char *cfg = write_text("bad.json",
 		"{\"adapters\":{\"slak\":{},\"slack\":{\"api_url\":\"nope\"},"
 		"\"matrix\":{\"homeserver_url\":\"https://m.org\",\"user_id\":\"@g:m.org\",\"announce_room\":1}},"
@@ -309,13 +199,13 @@ START_TEST(test_check_config_broken)
 	ck_assert(strstr(o, "identities.soumith[1]: not an identity (PLATFORM:ID)\n"));
 	ck_assert(!strstr(o, "config OK"));
 	ck_assert(!strstr(o, "topsecret") && !strstr(buf_str(&p.err), "topsecret"));
-	proc_release(&p);
+	tu_proc_release(&p);
 }
 END_TEST
 
 START_TEST(test_check_config_secrets_and_roster)
 {
-	struct proc p;
+	struct tu_proc p;
 	write_text("broken.md", "# Not a maintainers page\n\nJust some text.\n");
 	const char *cfg = write_text("g.json", "{\"roster\":\"broken.md\",\"adapters\":{\"slack\":{}}}");
 	const char *args[] = { "check-config", "--config", cfg, NULL };
@@ -328,13 +218,13 @@ START_TEST(test_check_config_secrets_and_roster)
 	ck_assert(strstr(o, "adapters.slack: SLACK_APP_TOKEN is not set in the environment\n"));
 	ck_assert(!strstr(o, "SLACK_BOT_TOKEN"));
 	ck_assert(!strstr(o, "topsecret"));
-	proc_release(&p);
+	tu_proc_release(&p);
 }
 END_TEST
 
 START_TEST(test_check_config_env)
 {
-	struct proc p;
+	struct tu_proc p;
 	const char *cfg = write_text("g.json", "{\"bot_name\":\"pytorchbot\"}");
 	char env0[300];
 	snprintf(env0, sizeof(env0), "GOVBOT_CONFIG=%s", cfg);
@@ -344,14 +234,14 @@ START_TEST(test_check_config_env)
 	ck_assert_int_eq(p.status, 0);
 	ck_assert(strstr(buf_str(&p.out), "config OK: "));
 	ck_assert(strstr(buf_str(&p.out), "g.json"));
-	proc_release(&p);
+	tu_proc_release(&p);
 }
 END_TEST
 
 /* export, read it back through a config, export again: the same bytes. */
 static void round_trip(const char *format, const char *file)
 {
-	struct proc a, b;
+	struct tu_proc a, b;
 	const char *first[] = { "export-roster", "--format", format, NULL };
 	run(first, NULL, NULL, &a);
 	ck_assert_int_eq(a.status, 0);
@@ -367,14 +257,14 @@ static void round_trip(const char *format, const char *file)
 	ck_assert(memcmp(a.out.data, b.out.data, a.out.len) == 0);
 
 	/* and the roster read from that file answers like the bundled one */
-	struct proc c;
+	struct tu_proc c;
 	const char *ask[] = { "ask", "--config", cfg, "who", "torch.nn", NULL };
 	run(ask, NULL, NULL, &c);
 	ck_assert_int_eq(c.status, 0);
 	ck_assert(strstr(buf_str(&c.out), "Joel Schlosser"));
-	proc_release(&a);
-	proc_release(&b);
-	proc_release(&c);
+	tu_proc_release(&a);
+	tu_proc_release(&b);
+	tu_proc_release(&c);
 }
 
 START_TEST(test_export_md_round_trip)
@@ -391,7 +281,7 @@ END_TEST
 
 START_TEST(test_export_default_is_md)
 {
-	struct proc a, b;
+	struct tu_proc a, b;
 	const char *md[] = { "export-roster", "--format", "md", NULL };
 	const char *dflt[] = { "export-roster", NULL };
 	run(md, NULL, NULL, &a);
@@ -400,14 +290,14 @@ START_TEST(test_export_default_is_md)
 	ck_assert_uint_eq(a.out.len, b.out.len);
 	ck_assert(memcmp(a.out.data, b.out.data, a.out.len) == 0);
 	ck_assert(strstr(a.out.data, "- Soumith Chintala ([soumith](https://github.com/soumith))"));
-	proc_release(&a);
-	proc_release(&b);
+	tu_proc_release(&a);
+	tu_proc_release(&b);
 }
 END_TEST
 
 START_TEST(test_export_json_parses)
 {
-	struct proc p;
+	struct tu_proc p;
 	const char *args[] = { "export-roster", "--format", "json", NULL };
 	run(args, NULL, NULL, &p);
 	ck_assert_int_eq(p.status, 0);
@@ -416,7 +306,7 @@ START_TEST(test_export_json_parses)
 	ck_assert(cJSON_IsObject(root) || cJSON_IsArray(root));
 	ck_assert(strstr(p.out.data, "jbschlosser"));
 	cJSON_Delete(root);
-	proc_release(&p);
+	tu_proc_release(&p);
 }
 END_TEST
 
@@ -424,7 +314,7 @@ END_TEST
 
 START_TEST(test_run_piped)
 {
-	struct proc p;
+	struct tu_proc p;
 	const char *args[] = { "run", NULL };
 	run(args, "who torch.nn\n\n   \nlead\n/gov core\nmodules", NULL, &p);
 	ck_assert_msg(p.status == 0, "exit %d: %s", p.status, buf_str(&p.err));
@@ -435,29 +325,29 @@ START_TEST(test_run_piped)
 	ck_assert(strstr(nn, "Soumith Chintala"));   /* lead, after who */
 	ck_assert(strstr(o, "Edward Yang"));          /* core */
 	ck_assert(strstr(o, "torch.optim") || strstr(o, "Optimizers"));   /* last line without newline */
-	proc_release(&p);
+	tu_proc_release(&p);
 }
 END_TEST
 
 START_TEST(test_run_is_default_verb)
 {
-	struct proc p;
+	struct tu_proc p;
 	const char *args[] = { NULL };
 	run(args, "lead\n", NULL, &p);
 	ck_assert_int_eq(p.status, 0);
 	ck_assert(strstr(buf_str(&p.out), "Soumith Chintala"));
-	proc_release(&p);
+	tu_proc_release(&p);
 }
 END_TEST
 
 START_TEST(test_run_empty_input)
 {
-	struct proc p;
+	struct tu_proc p;
 	const char *args[] = { "run", NULL };
 	run(args, NULL, NULL, &p);
 	ck_assert_int_eq(p.status, 0);
 	ck_assert_uint_eq(p.out.len, 0);
-	proc_release(&p);
+	tu_proc_release(&p);
 }
 END_TEST
 
@@ -465,7 +355,7 @@ END_TEST
  * lines after them are still answered. */
 START_TEST(test_run_bad_lines)
 {
-	struct proc p, q;
+	struct tu_proc p, q;
 	struct buf in = BUF_INIT;
 	const char *args[] = { "run", NULL };
 	for (int i = 0; i < 3 * GOVBOT_MAX_INPUT; i++)
@@ -478,6 +368,8 @@ START_TEST(test_run_bad_lines)
 	ck_assert_ptr_nonnull(lead);
 	ck_assert_msg(lead != o && count_lines(o) >= 2, "the long line got no refusal:\n%s", o);
 	ck_assert(!strstr(o, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	/* the line had 12288 bytes: the refusal names the limit, not a wrong length */
+	ck_assert_msg(strstr(o, "message too long: the limit is 4096 bytes") && !strstr(o, "4097"), "%s", o);
 
 	const char bad[] = "who \xff\xfe torch.nn\nwho torch\x01.nn\nlead\n";
 	run_full(args, bad, sizeof(bad) - 1, NULL, 0, &q);
@@ -488,35 +380,35 @@ START_TEST(test_run_bad_lines)
 	ck_assert(count_lines(o) >= 3);
 	ck_assert(!strstr(o, "Joel Schlosser"));   /* neither bad line was answered as who */
 	buf_release(&in);
-	proc_release(&p);
-	proc_release(&q);
+	tu_proc_release(&p);
+	tu_proc_release(&q);
 }
 END_TEST
 
 START_TEST(test_run_sigterm)
 {
-	struct proc p;
+	struct tu_proc p;
 	const char *args[] = { "run", NULL };
 	run_full(args, "lead\n", 5, NULL, SIGTERM, &p);
 	ck_assert_msg(p.status == 0, "exit %d after SIGTERM: %s", p.status, buf_str(&p.err));
 	ck_assert(strstr(buf_str(&p.out), "Soumith Chintala"));
-	proc_release(&p);
+	tu_proc_release(&p);
 }
 END_TEST
 
 START_TEST(test_run_sigint)
 {
-	struct proc p;
+	struct tu_proc p;
 	const char *args[] = { "run", NULL };
 	run_full(args, "lead\n", 5, NULL, SIGINT, &p);
 	ck_assert_int_eq(p.status, 0);
-	proc_release(&p);
+	tu_proc_release(&p);
 }
 END_TEST
 
 START_TEST(test_run_missing_secret)
 {
-	struct proc p;
+	struct tu_proc p;
 	const char *cfg = write_text("g.json", "{\"adapters\":{\"console\":{},\"slack\":{}}}");
 	const char *args[] = { "run", "--config", cfg, NULL };
 	const char *env[] = { "SLACK_APP_TOKEN=xapp-topsecret", "SLACK_BOT_TOKEN", NULL };
@@ -527,7 +419,7 @@ START_TEST(test_run_missing_secret)
 	ck_assert(!strstr(e, "topsecret"));
 	ck_assert(strstr(e, "level=error"));
 	ck_assert_uint_eq(p.out.len, 0);   /* nothing answered */
-	proc_release(&p);
+	tu_proc_release(&p);
 }
 END_TEST
 
@@ -539,7 +431,7 @@ START_TEST(test_malformed_roster)
 	write_text("bad.md", "## Core Maintainers\n\n- [unclosed](\n\xff\n");
 	const char *cfg = write_text("g.json", "{\"roster\":\"bad.md\"}");
 	for (size_t i = 0; i < 3; i++) {
-		struct proc p;
+		struct tu_proc p;
 		const char *args[6] = { verbs[i][0], "--config", cfg, verbs[i][1], NULL };
 		run(args, "lead\n", NULL, &p);
 		ck_assert_msg(p.status == 1, "%s: exit %d", verbs[i][0], p.status);
@@ -547,28 +439,28 @@ START_TEST(test_malformed_roster)
 		ck_assert(strstr(buf_str(&p.err), "bad.md"));
 		ck_assert_uint_eq(count_lines(buf_str(&p.err)), 1);
 		ck_assert_uint_eq(p.out.len, 0);
-		proc_release(&p);
+		tu_proc_release(&p);
 	}
 	/* a roster file that is not there */
-	struct proc q;
+	struct tu_proc q;
 	const char *cfg2 = write_text("g2.json", "{\"roster\":\"nope.md\"}");
 	const char *args[] = { "ask", "--config", cfg2, "lead", NULL };
 	run(args, NULL, NULL, &q);
 	ck_assert_int_eq(q.status, 1);
 	ck_assert(strstr(buf_str(&q.err), "nope.md"));
-	proc_release(&q);
+	tu_proc_release(&q);
 }
 END_TEST
 
 START_TEST(test_broken_config_for_run_and_ask)
 {
-	struct proc p;
+	struct tu_proc p;
 	const char *cfg = write_text("g.json", "{\"adapters\":{\"slak\":{}}");
 	const char *args[] = { "ask", "--config", cfg, "lead", NULL };
 	run(args, NULL, NULL, &p);
 	ck_assert_int_eq(p.status, 1);
 	ck_assert(strstr(buf_str(&p.err), "(root): not valid JSON"));
-	proc_release(&p);
+	tu_proc_release(&p);
 }
 END_TEST
 
@@ -590,7 +482,7 @@ START_TEST(test_run_delivers_outbox_once)
 	ck_assert_int_eq(store_commit(s), STORE_OK);
 	store_close(s);
 
-	struct proc a, b;
+	struct tu_proc a, b;
 	const char *args[] = { "run", NULL };
 	run(args, "lead\n", NULL, &a);
 	ck_assert_int_eq(a.status, 0);
@@ -602,8 +494,8 @@ START_TEST(test_run_delivers_outbox_once)
 	run(args, "lead\n", NULL, &b);
 	ck_assert_int_eq(b.status, 0);
 	ck_assert(!strstr(buf_str(&b.out), "[announcement]"));
-	proc_release(&a);
-	proc_release(&b);
+	tu_proc_release(&a);
+	tu_proc_release(&b);
 }
 END_TEST
 
@@ -611,7 +503,7 @@ END_TEST
  * by one is decided by the next, and export-roster shows the result. */
 START_TEST(test_ask_shares_database)
 {
-	struct proc a, b, c, d;
+	struct tu_proc a, b, c, d;
 	const char *cfg = write_text("g.json", "{\"identities\":{\"ezyang\":[\"console:ezyang\"]},"
 				     "\"database\":\"state/gov.sqlite3\"}");
 	const char *nominate[] = { "ask", "--config", cfg, "nominate", "@alice", "for", "torch.nn",
@@ -634,17 +526,17 @@ START_TEST(test_ask_shares_database)
 	char db[256];
 	snprintf(db, sizeof(db), "%s/state/gov.sqlite3", tmpdir);
 	ck_assert_int_eq(access(db, F_OK), 0);   /* relative to the config, directory created */
-	proc_release(&a);
-	proc_release(&b);
-	proc_release(&c);
-	proc_release(&d);
+	tu_proc_release(&a);
+	tu_proc_release(&b);
+	tu_proc_release(&c);
+	tu_proc_release(&d);
 }
 END_TEST
 
 /* A valid config with an rst roster and mapped identities: exit 0 and a summary. */
 START_TEST(test_check_config_ok)
 {
-	struct proc a, b;
+	struct tu_proc a, b;
 	const char *rst[] = { "export-roster", "--format", "rst", NULL };
 	run(rst, NULL, NULL, &a);
 	ck_assert_int_eq(a.status, 0);
@@ -660,15 +552,15 @@ START_TEST(test_check_config_ok)
 	ck_assert(strstr(o, "poi.rst"));
 	ck_assert(strstr(o, "2 mapped handles"));
 	ck_assert_uint_eq(count_lines(o), 1);
-	proc_release(&a);
-	proc_release(&b);
+	tu_proc_release(&a);
+	tu_proc_release(&b);
 }
 END_TEST
 
 /* A mapped handle the roster lacks is a warning with a suggestion, not a failure. */
 START_TEST(test_check_config_handle_typo)
 {
-	struct proc p;
+	struct tu_proc p;
 	const char *cfg = write_text("g.json", "{\"identities\":{\"soumtih\":[\"console:s\"],"
 				     "\"newperson\":[\"slack:U9\"]}}");
 	const char *args[] = { "check-config", "--config", cfg, NULL };
@@ -679,7 +571,7 @@ START_TEST(test_check_config_handle_typo)
 			      "(did you mean \"soumith\"?)\n"), "%s", o);
 	ck_assert(strstr(o, "identities.newperson: warning: no one in the roster has this handle\n"));
 	ck_assert(strstr(o, "config OK: "));
-	proc_release(&p);
+	tu_proc_release(&p);
 }
 END_TEST
 
@@ -688,12 +580,12 @@ END_TEST
  * they are planned and what would work (check-config and run alike). */
 START_TEST(test_contract_example_config)
 {
-	struct proc c, r;
+	struct tu_proc c, r;
 	const char *rst[] = { "export-roster", NULL };
 	run(rst, NULL, NULL, &c);
 	ck_assert_int_eq(c.status, 0);
 	write_file("poi.md", c.out.data, c.out.len);
-	proc_release(&c);
+	tu_proc_release(&c);
 	const char *cfg = write_text("g.json",
 		"{ \"roster\": \"poi.md\", \"database\": \"gov.sqlite3\", \"bot_name\": \"govbot\",\n"
 		"  \"http\": { \"listen\": \"127.0.0.1:8088\" },\n"
@@ -718,8 +610,8 @@ START_TEST(test_contract_example_config)
 	run(start, "", env, &r);
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_msg(strstr(buf_str(&r.err), "no matrix adapter yet (it is planned"), "%s", buf_str(&r.err));
-	proc_release(&c);
-	proc_release(&r);
+	tu_proc_release(&c);
+	tu_proc_release(&r);
 }
 END_TEST
 
@@ -759,16 +651,8 @@ static Suite *cli_suite(void)
 
 int main(void)
 {
-	const char *env = getenv("GOVBOT");
-	if (!realpath(env && *env ? env : "build/govbot", govbot)) {
-		fprintf(stderr, "test_cli: cannot find the govbot binary (%s); set GOVBOT\n",
-			env && *env ? env : "build/govbot");
+	if (tu_find_govbot(govbot, "test_cli") != 0)
 		return 1;
-	}
 	signal(SIGPIPE, SIG_IGN);
-	SRunner *sr = srunner_create(cli_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(cli_suite());
 }

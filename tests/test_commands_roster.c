@@ -11,6 +11,7 @@
 #include "chatbot/grammar.h"
 #include "chatbot/roster.h"
 #include "commands/commands.h"
+#include "tests/testutil.h"
 
 static struct govbot bot;
 static struct reply *reply;
@@ -449,9 +450,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(suite());
 }

@@ -10,6 +10,7 @@
 
 #include "chatbot/config.h"
 #include "chatbot/util.h"
+#include "tests/testutil.h"
 
 static char tmpdir[64];
 
@@ -421,9 +422,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(config_suite());
 }

@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "chatbot/util.h"
+#include "tests/testutil.h"
 
 #define TIMEOUT_MS 15000
 
@@ -35,29 +36,16 @@ static const char config_text[] =
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/govbot-crash-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_mkdtemp(dir, sizeof(dir), "crash");
 	snprintf(cfg, sizeof(cfg), "%s/govbot.json", dir);
 	snprintf(db, sizeof(db), "%s/gov.sqlite3", dir);
-	FILE *f = fopen(cfg, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(config_text, f);
-	fclose(f);
+	tu_write_file(cfg, config_text);
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
+	if (tu_rmrf(dir) != 0)
 		fprintf(stderr, "cleanup failed\n");
-}
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 struct child {
@@ -71,36 +59,20 @@ struct child {
  * GOVBOT_FAULT.  stderr goes to dir/stderr.log. */
 static void start(struct child *c, const char *const *args, const char *fault, const char *busy_ms)
 {
-	int in[2], out[2];
-	ck_assert_int_eq(pipe(in), 0);
-	ck_assert_int_eq(pipe(out), 0);
-	c->pid = fork();
-	ck_assert_int_ge(c->pid, 0);
-	if (c->pid == 0) {
-		char log[128];
-		snprintf(log, sizeof(log), "%s/stderr.log", dir);
-		int e = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		if (e >= 0)
-			dup2(e, 2);
-		close(in[0]); close(in[1]); close(out[0]); close(out[1]);
-		unsetenv("GOVBOT_CONFIG");
-		unsetenv("GOVBOT_FAULT");
-		if (fault)
-			setenv("GOVBOT_FAULT", fault, 1);
-		if (busy_ms)
-			setenv("GOVBOT_BUSY_MS", busy_ms, 1);
-		const char *argv[16] = { govbot };
-		for (size_t i = 0; args[i] && i < 14; i++)
-			argv[i + 1] = args[i];
-		execv(govbot, (char *const *)argv);
-		_exit(127);
+	char log[128], fault_env[128], busy_env[64];
+	const char *env[5] = { "GOVBOT_CONFIG", "GOVBOT_FAULT" };
+	size_t n = 2;
+	snprintf(log, sizeof(log), "%s/stderr.log", dir);
+	if (fault) {
+		snprintf(fault_env, sizeof(fault_env), "GOVBOT_FAULT=%s", fault);
+		env[n++] = fault_env;
 	}
-	close(in[0]);
-	close(out[1]);
-	c->in = in[1];
-	c->out = out[0];
+	if (busy_ms) {
+		snprintf(busy_env, sizeof(busy_env), "GOVBOT_BUSY_MS=%s", busy_ms);
+		env[n++] = busy_env;
+	}
+	int err;
+	c->pid = tu_spawn(govbot, NULL, args, env, log, &c->in, &c->out, &err);
 	fcntl(c->out, F_SETFL, O_NONBLOCK);
 	buf_init(&c->text);
 }
@@ -109,11 +81,11 @@ static void start(struct child *c, const char *const *args, const char *fault, c
  * file) or ms pass.  Returns true when the needle (or the end) was seen. */
 static bool read_until(struct child *c, const char *needle, int ms)
 {
-	long long end = mono_ms() + ms;
+	long long end = tu_now_ms() + ms;
 	while (c->out >= 0) {
 		if (needle && strstr(buf_str(&c->text), needle))
 			return true;
-		long long left = end - mono_ms();
+		long long left = end - tu_now_ms();
 		if (left <= 0)
 			return false;
 		struct pollfd p = { c->out, POLLIN, 0 };
@@ -138,11 +110,11 @@ static int finish(struct child *c)
 		close(c->in);
 		c->in = -1;
 	}
-	long long end = mono_ms() + TIMEOUT_MS;
+	long long end = tu_now_ms() + TIMEOUT_MS;
 	int status = 0;
 	pid_t r;
 	while ((r = waitpid(c->pid, &status, WNOHANG)) == 0) {
-		if (mono_ms() > end) {
+		if (tu_now_ms() > end) {
 			kill(c->pid, SIGKILL);
 			waitpid(c->pid, &status, 0);
 			ck_abort_msg("govbot did not stop");
@@ -152,7 +124,7 @@ static int finish(struct child *c)
 	read_until(c, NULL, 2000);
 	if (c->out >= 0)
 		close(c->out);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return tu_exit_code(status);
 }
 
 /* Runs `govbot ask --config CFG --as AS TEXT`; returns the exit code and
@@ -209,10 +181,10 @@ START_TEST(test_crash_between_commit_and_delivery)
 	struct child r1;
 	start(&r1, run_args, "crash-before-delivery", NULL);
 	ask_ok("console:ed", "decide 1 accept steady reviews over two years");
-	long long end = mono_ms() + TIMEOUT_MS;
+	long long end = tu_now_ms() + TIMEOUT_MS;
 	int status = 0;
 	while (waitpid(r1.pid, &status, WNOHANG) == 0) {
-		ck_assert_msg(mono_ms() < end, "the runner did not crash at the delivery");
+		ck_assert_msg(tu_now_ms() < end, "the runner did not crash at the delivery");
 		read_until(&r1, "\x01never", 100);
 	}
 	ck_assert(WIFSIGNALED(status));
@@ -348,16 +320,8 @@ static Suite *crash_suite(void)
 
 int main(void)
 {
-	const char *env = getenv("GOVBOT");
-	if (!realpath(env && *env ? env : "build/govbot", govbot)) {
-		fprintf(stderr, "test_crash: cannot find the govbot binary (%s); set GOVBOT\n",
-			env && *env ? env : "build/govbot");
+	if (tu_find_govbot(govbot, "test_crash") != 0)
 		return 1;
-	}
 	signal(SIGPIPE, SIG_IGN);
-	SRunner *sr = srunner_create(crash_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(crash_suite());
 }

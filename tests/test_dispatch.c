@@ -11,6 +11,7 @@
 #include "chatbot/grammar.h"
 #include "chatbot/roster.h"
 #include "commands/commands.h"
+#include "tests/testutil.h"
 
 static struct govbot bot;
 static struct reply *reply;
@@ -81,7 +82,8 @@ START_TEST(test_too_long)
 	memset(s, 'a', n);
 	memcpy(s, "who ", 4);
 	ck_assert_int_eq(run(s, n, "console:x", false), CMD_ERROR);
-	ck_assert_str_eq(out, "message too long (4097 bytes; the limit is 4096)");
+	ck_assert_str_eq(out, "message too long: the limit is 4096 bytes; shorten it, or split it "
+			 "(a nomination's fields can follow with `amend N FIELD: TEXT`)");
 	/* exactly the limit is accepted (and then fails as an unknown module) */
 	ck_assert_int_eq(run(s, n - 1, "console:x", false), CMD_ERROR);
 	has("no module matches");
@@ -284,9 +286,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(suite());
 }

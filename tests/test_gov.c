@@ -10,6 +10,7 @@
 #include "chatbot/config.h"
 #include "chatbot/gov.h"
 #include "chatbot/roster.h"
+#include "tests/testutil.h"
 
 static struct govbot bot;
 
@@ -292,9 +293,5 @@ static Suite *gov_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(gov_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(gov_suite());
 }

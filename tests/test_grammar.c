@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "chatbot/grammar.h"
+#include "tests/testutil.h"
 
 struct gcase {
 	const char *text;
@@ -255,9 +256,5 @@ static Suite *grammar_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(grammar_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(grammar_suite());
 }

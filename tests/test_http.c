@@ -15,6 +15,7 @@
 #include "chatbot/http.h"
 #include "chatbot/loop.h"
 #include "chatbot/util.h"
+#include "tests/testutil.h"
 
 /* ---- the server: one accept thread, one thread a connection ---- */
 
@@ -526,11 +527,5 @@ static Suite *http_suite(void)
 int main(void)
 {
 	loop_thread = pthread_self();
-	SRunner *sr = srunner_create(http_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(http_suite());
 }

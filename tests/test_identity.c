@@ -10,6 +10,7 @@
 #include "chatbot/config.h"
 #include "chatbot/identity.h"
 #include "chatbot/store.h"
+#include "tests/testutil.h"
 
 struct valid_case {
 	const char *id;
@@ -209,9 +210,5 @@ static Suite *identity_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(identity_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(identity_suite());
 }

@@ -7,6 +7,7 @@
 
 #include "chatbot/loop.h"
 #include "chatbot/util.h"
+#include "tests/testutil.h"
 
 struct rec {
 	struct loop *loop;
@@ -300,11 +301,5 @@ static Suite *loop_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(loop_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(loop_suite());
 }

@@ -17,6 +17,7 @@
 #include "chatbot/roster.h"
 #include "chatbot/store.h"
 #include "commands/commands.h"
+#include "tests/testutil.h"
 
 #define T0 1800000000LL  /* 2027-01-15: a fixed "now" */
 #define DAY 86400LL
@@ -850,10 +851,5 @@ static Suite *motion_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(motion_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(motion_suite());
 }

@@ -13,6 +13,7 @@
 #include "chatbot/roster.h"
 #include "commands/commands.h"
 #include "commands/govcmd.h"
+#include "tests/testutil.h"
 
 static char dir[256];
 static char cfg[300];
@@ -37,24 +38,16 @@ static const char config_text[] =
 
 static void open_bot(void)
 {
-	struct buf err = BUF_INIT;
-	int rc = bot_open(&bot, cfg, BOT_OPEN_STORE, &err);
-	ck_assert_msg(rc == 0, "bot_open: %s", buf_str(&err));
-	buf_release(&err);
-	bot.now_override = NOW;
+	tu_bot_open(&bot, cfg, NOW);
 	store_set_busy_ms(bot.store, 100);
 }
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/govbot-nom-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_mkdtemp(dir, sizeof(dir), "nom");
 	snprintf(cfg, sizeof(cfg), "%s/govbot.json", dir);
 	snprintf(dbpath, sizeof(dbpath), "%s/gov.sqlite3", dir);
-	FILE *f = fopen(cfg, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(config_text, f);
-	fclose(f);
+	tu_write_file(cfg, config_text);
 	open_bot();
 	reply = reply_new();
 	out = NULL;
@@ -66,21 +59,14 @@ static void teardown(void)
 	out = NULL;
 	reply_free(reply);
 	bot_close(&bot);
-	char cmd[400];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
+	if (tu_rmrf(dir) != 0)
 		fprintf(stderr, "cleanup failed\n");
 }
 
 static int ask(const char *text, const char *as)
 {
 	struct dispatch_request req = { text, strlen(text), as, "console", false };
-	int rc = dispatch_line(&bot, &req, reply);
-	struct buf b = BUF_INIT;
-	reply_render(reply, DIALECT_CONSOLE, &b);
-	free(out);
-	out = buf_detach(&b);
-	return rc;
+	return tu_dispatch(&bot, &req, reply, &out);
 }
 
 #define has(s) ck_assert_msg(strstr(out, (s)) != NULL, "missing '%s' in:\n%s", (s), out)
@@ -544,6 +530,30 @@ START_TEST(test_decisions_log_and_agenda)
 }
 END_TEST
 
+/* A motion's result: the rationale ends as a sentence before its tally, in
+ * `decisions` and in `show`; no line of `show` ends in a space. */
+START_TEST(test_result_rationale_then_tally)
+{
+	ok("propose core adopt a policy", "console:ed");
+	ok("vote 1 yes", "console:ed");
+	ok("vote 1 yes", "console:greg");
+	ok("vote 1 yes", "console:soumith");
+	has("closes motion 1");
+	ok("decisions", "console:carol");
+	has("Rationale: adopt a policy. Tally: yes 3");
+	ok("show 1", "console:carol");
+	has("Rationale: adopt a policy. Tally: yes 3");
+	lacks(" \n");
+	ok(complete_nn, "console:carol");
+	ok("decide 2 accept well earned!", "console:ed");
+	ok("decisions 1", "console:carol");
+	has("Rationale: well earned!");
+	lacks("earned!.");
+	ok("show 2", "console:carol");
+	lacks(" \n");
+}
+END_TEST
+
 START_TEST(test_vote_items_cannot_be_decided)
 {
 	struct gov_item it = { .kind = GOV_MOTION_CORE, .grp = GOV_CORE, .text = "adopt a policy",
@@ -689,15 +699,9 @@ START_TEST(test_sunsetted_module_takes_no_nominations)
 	bot_close(&bot);
 	char path[320];
 	snprintf(path, sizeof(path), "%s/roster.md", dir);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(sunset_roster, f);
-	fclose(f);
-	f = fopen(cfg, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("{ \"database\": \"gov.sqlite3\", \"roster\": \"roster.md\","
-	      " \"identities\": { \"ezyang\": [\"console:ed\"] } }\n", f);
-	fclose(f);
+	tu_write_file(path, sunset_roster);
+	tu_write_file(cfg, "{ \"database\": \"gov.sqlite3\", \"roster\": \"roster.md\","
+		      " \"identities\": { \"ezyang\": [\"console:ed\"] } }\n");
 	open_bot();
 	long long before[NSNAP];
 	snapshot(before);
@@ -732,6 +736,7 @@ static Suite *nominations_suite(void)
 	tcase_add_test(tc, test_core_and_removals_in_roster);
 	tcase_add_test(tc, test_step_down_refusals);
 	tcase_add_test(tc, test_decisions_log_and_agenda);
+	tcase_add_test(tc, test_result_rationale_then_tally);
 	tcase_add_test(tc, test_vote_items_cannot_be_decided);
 	tcase_add_test(tc, test_link);
 	tcase_add_test(tc, test_locked_database_loses_nothing);
@@ -744,9 +749,5 @@ static Suite *nominations_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(nominations_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(nominations_suite());
 }

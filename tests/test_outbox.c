@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "chatbot/outbox.h"
+#include "tests/testutil.h"
 
 static char dir[256];
 static char path[300];
@@ -252,9 +253,5 @@ static Suite *outbox_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(outbox_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(outbox_suite());
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "chatbot/reply.h"
+#include "tests/testutil.h"
 
 static char *render(struct reply *r, enum reply_dialect d)
 {
@@ -266,9 +267,5 @@ static Suite *reply_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(reply_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(reply_suite());
 }

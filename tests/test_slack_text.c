@@ -3,6 +3,7 @@
  * mention stripped, and what govbot posts cut to Slack's limits without
  * breaking UTF-8 or an entity (the end-to-end tests are tests/test_slack.c). */
 #include "adapters/slack.c"
+#include "tests/testutil.h"
 
 #include <check.h>
 
@@ -194,11 +195,5 @@ static Suite *slack_text_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(slack_text_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(slack_text_suite());
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "chatbot/store.h"
+#include "tests/testutil.h"
 
 static char dir[256];
 static char path[300];
@@ -327,9 +328,5 @@ static Suite *store_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(store_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(store_suite());
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "chatbot/tally.h"
+#include "tests/testutil.h"
 
 /* ---- thresholds ---- */
 
@@ -451,10 +452,5 @@ static Suite *tally_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tally_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(tally_suite());
 }
