@@ -417,6 +417,21 @@ START_TEST(byte_order_mark_is_skipped)
 }
 END_TEST
 
+/* ATX headings may close with a run of '#': it is not part of the title. */
+START_TEST(closing_hashes_are_not_the_title)
+{
+	static const char page[] =
+		"# Maintainers #\n\n## Lead Core Maintainer (BDFL) ##\n\n- Ada ([ada](https://github.com/ada))\n\n"
+		"## Module-level maintainers\n\n### NN APIs (torch.nn) ###\n\n- Bob ([bob](https://github.com/bob))\n\n"
+		"### C# bindings\n\n- Cy ([cy](https://github.com/cy))\n";
+	struct roster *r = parse_ok(page, sizeof(page) - 1);
+	ck_assert_ptr_nonnull(group_titled(r, "NN APIs (torch.nn)"));
+	ck_assert_ptr_nonnull(group_titled(r, "C# bindings"));
+	ck_assert_ptr_nonnull(roster_lead_group(r));
+	roster_free(r);
+}
+END_TEST
+
 START_TEST(fixtures_round_trip)
 {
 	struct roster *r = load_ok(fixtures[_i]);
@@ -673,6 +688,7 @@ static Suite *roster_suite(void)
 	tcase_add_test(w, bundled_round_trips_byte_exact);
 	tcase_add_loop_test(w, fixtures_round_trip, 0, 2);
 	tcase_add_loop_test(w, byte_order_mark_is_skipped, 0, 2);
+	tcase_add_test(w, closing_hashes_are_not_the_title);
 	tcase_add_test(w, json_structure);
 	suite_add_tcase(s, w);
 	TCase *q = tcase_create("query");
