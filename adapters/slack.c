@@ -858,7 +858,13 @@ static void slack_connect(struct slack *s, const char *url)
 	buf_addf(&fullpath, "/%s", path);
 	memset(&info, 0, sizeof(info));
 	info.context = loop_lws(host_loop(s->host));
-	info.vhost = loop_vhost(host_loop(s->host));
+	info.vhost = strcmp(prot, "wss") == 0 ? loop_tls_vhost(host_loop(s->host))
+					      : loop_vhost(host_loop(s->host));
+	if (!info.vhost) {
+		conn_gone(c, "no TLS");
+		buf_release(&fullpath);
+		return;
+	}
 	info.address = addr;
 	info.port = port;
 	info.path = fullpath.data;

@@ -13,7 +13,7 @@
  * Goals (issue 4): >= 20,000 commands/s, p99 < 5 ms, rss < 10 MB.
  *
  * Environment: GOVBOT (default build/govbot), BENCH_SECONDS (3),
- * BENCH_INFLIGHT (64).  Exit 0 when the run completed (goals are reported,
+ * BENCH_INFLIGHT (64), BENCH_SMAPS (a file to copy govbot's smaps into).  Exit 0 when the run completed (goals are reported,
  * not enforced), 1 when govbot could not be driven.
  */
 #define _GNU_SOURCE /* memmem */
@@ -467,6 +467,22 @@ static long rss_kib(const char *field)
 	return v;
 }
 
+/* BENCH_SMAPS=FILE: govbot's /proc/PID/smaps at the end of the window is
+ * copied to FILE, to see which mappings are resident (measurement only). */
+static void copy_smaps(const char *to)
+{
+	char path[64], chunk[4096];
+	size_t n;
+	snprintf(path, sizeof path, "/proc/%d/smaps", (int)bot);
+	FILE *in = fopen(path, "r"), *out = fopen(to, "w");
+	while (in && out && (n = fread(chunk, 1, sizeof chunk, in)) > 0)
+		fwrite(chunk, 1, n, out);
+	if (in)
+		fclose(in);
+	if (out)
+		fclose(out);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -586,6 +602,8 @@ int main(void)
 				break;
 		}
 	}
+	if (bot > 0 && getenv("BENCH_SMAPS"))
+		copy_smaps(getenv("BENCH_SMAPS"));
 	long rss = bot > 0 ? rss_kib("VmRSS:") : -1, hwm = bot > 0 ? rss_kib("VmHWM:") : -1;
 	long anon = bot > 0 ? rss_kib("RssAnon:") : -1, file = bot > 0 ? rss_kib("RssFile:") : -1;
 	if (!warm)

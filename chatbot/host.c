@@ -370,19 +370,6 @@ static int host_on_signal(struct lws *wsi, enum lws_callback_reasons reason, voi
 	return 0;
 }
 
-/* Network adapters (the ones with secrets) need TLS on the loop; the
- * console alone does not, and starts faster without it. */
-static bool host_needs_tls(const struct govbot *bot)
-{
-	const cJSON *a = bot->config && bot->config->adapters ? bot->config->adapters->child : NULL;
-	for (; a; a = a->next) {
-		const struct adapter *ad = adapters_find(a->string);
-		if (!ad || (ad->secrets && ad->secrets[0]))
-			return true;
-	}
-	return false;
-}
-
 int host_run(struct govbot *bot)
 {
 	struct adapter_host *h = xcalloc(1, sizeof(*h));
@@ -404,7 +391,9 @@ int host_run(struct govbot *bot)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 
-	h->loop = loop_new_tls(host_needs_tls(bot));
+	/* TLS is set up when the first wss:// link needs it (loop_tls_vhost);
+	 * libcurl sets up its own for https:// */
+	h->loop = loop_new_tls(false);
 	if (!h->loop)
 		goto out;
 	h->http = http_new(h->loop);

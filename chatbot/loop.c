@@ -22,7 +22,8 @@ struct wake_handler {
 
 struct loop {
 	struct lws_context *ctx;
-	struct lws_vhost *vhost;
+	struct lws_vhost *vhost;      /* plain: ws://, adopted fds */
+	struct lws_vhost *tls_vhost;  /* wss://; == vhost when set up at start */
 	bool stop;
 	int code;
 
@@ -131,7 +132,31 @@ struct loop *loop_new_tls(bool tls)
 		return NULL;
 	}
 	l->vhost = lws_get_vhost_by_name(l->ctx, "default");
+	if (tls)
+		l->tls_vhost = l->vhost;
 	return l;
+}
+
+struct lws_vhost *loop_tls_vhost(struct loop *l)
+{
+	struct lws_context_creation_info info;
+
+	if (l->tls_vhost)
+		return l->tls_vhost;
+	/* The first wss:// link: the TLS library, a client SSL context and the
+	 * system CA bundle (about 2 MB resident) are set up now, on a vhost of
+	 * their own, so a process that never makes one never pays for them. */
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = loop_protocols;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.vhost_name = "govbot-tls";
+	info.gid = -1;
+	info.uid = -1;
+	l->tls_vhost = lws_create_vhost(l->ctx, &info);
+	if (!l->tls_vhost)
+		log_error("loop", "cannot set up TLS for wss:// connections");
+	return l->tls_vhost;
 }
 
 void loop_free(struct loop *l)

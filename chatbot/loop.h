@@ -55,8 +55,8 @@ struct loop_timer {
 
 /* NULL (logged) when libwebsockets cannot start. */
 struct loop *loop_new(void);
-/* The same; tls false skips the TLS library set-up and the CA bundle load
- * (tens of ms) when no adapter makes wss:// connections (console only). */
+/* The same; tls false leaves the TLS library set-up and the CA bundle load
+ * (tens of ms, about 2 MB) to the first loop_tls_vhost(), if any. */
 struct loop *loop_new_tls(bool tls);
 /* Runs queued posts one last time, destroys the context (closing every wsi). */
 void loop_free(struct loop *l);
@@ -72,6 +72,11 @@ bool loop_stopping(const struct loop *l);
 
 struct lws_context *loop_lws(struct loop *l);
 struct lws_vhost *loop_vhost(struct loop *l);
+/* The vhost for TLS client links (wss://).  Unless the loop was made with
+ * tls true, TLS is set up on the first call (a memory and start-up cost a
+ * process with only ws:// / plain links never pays); NULL (logged) when it
+ * cannot be.  Loop thread only. */
+struct lws_vhost *loop_tls_vhost(struct loop *l);
 
 /* Thread-safe: runs fn(arg) on the loop thread soon, in posting order. */
 void loop_post(struct loop *l, loop_fn *fn, void *arg);
