@@ -48,12 +48,7 @@ static void teardown(void)
 static int ask(const char *text)
 {
 	struct dispatch_request req = { text, strlen(text), "console:tester", NULL, false };
-	int rc = dispatch_line(&bot, &req, reply);
-	struct buf b = BUF_INIT;
-	reply_render(reply, DIALECT_CONSOLE, &b);
-	free(out);
-	out = buf_detach(&b);
-	return rc;
+	return tu_dispatch(&bot, &req, reply, &out);
 }
 
 /* Every needle appears in out, in this order. */

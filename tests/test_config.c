@@ -16,16 +16,13 @@ static char tmpdir[64];
 
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/govbot-config-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tu_mkdtemp(tmpdir, sizeof(tmpdir), "config");
 	unsetenv("GOVBOT_CONFIG");
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(tu_rmrf(tmpdir), 0);
 }
 
 /* Writes text to tmpdir/name; returns the path (static buffer). */
@@ -33,10 +30,7 @@ static const char *write_file(const char *name, const char *text)
 {
 	static char path[256];
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
+	tu_write_file(path, text);
 	return path;
 }
 
@@ -271,9 +265,7 @@ START_TEST(test_relative_to_config_dir)
 	snprintf(sub, sizeof(sub), "%s/etc", tmpdir);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	snprintf(path, sizeof(path), "%s/etc/govbot.json", tmpdir);
-	FILE *f = fopen(path, "w");
-	fputs("{\"roster\":\"../data/roster.rst\",\"database\":\"db/x.sqlite3\"}", f);
-	fclose(f);
+	tu_write_file(path, "{\"roster\":\"../data/roster.rst\",\"database\":\"db/x.sqlite3\"}");
 	ck_assert_int_eq(config_load(path, &c, &problems), 0);
 	snprintf(want, sizeof(want), "%s/etc/../data/roster.rst", tmpdir);
 	ck_assert_str_eq(c->roster_path, want);

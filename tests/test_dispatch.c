@@ -28,15 +28,7 @@ static void setup(void)
 {
 	memset(&bot, 0, sizeof(bot));
 	bot.config = config_default();
-	bot.config->identities = xcalloc(ARRAY_SIZE(mapping), sizeof(*bot.config->identities));
-	bot.config->nidentities = ARRAY_SIZE(mapping);
-	for (size_t i = 0; i < ARRAY_SIZE(mapping); i++) {
-		struct config_identity *ci = &bot.config->identities[i];
-		ci->handle = xstrdup(mapping[i][0]);
-		ci->ids = xcalloc(1, sizeof(char *));
-		ci->ids[0] = xstrdup(mapping[i][1]);
-		ci->nids = 1;
-	}
+	tu_map_identities(bot.config, mapping, ARRAY_SIZE(mapping));
 	bot.base = roster_load_default();
 	bot.roster = roster_clone(bot.base);
 	bot.grammar = grammar_new(NULL);
@@ -57,12 +49,7 @@ static void teardown(void)
 static int run(const char *text, size_t len, const char *as, bool require_prefix)
 {
 	struct dispatch_request req = { text, len, as, "console:test", require_prefix };
-	int rc = dispatch_line(&bot, &req, reply);
-	struct buf b = BUF_INIT;
-	reply_render(reply, DIALECT_CONSOLE, &b);
-	free(out);
-	out = buf_detach(&b);
-	return rc;
+	return tu_dispatch(&bot, &req, reply, &out);
 }
 
 static int ask(const char *text, const char *as)

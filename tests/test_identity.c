@@ -91,13 +91,11 @@ END_TEST
 
 START_TEST(test_handle_from_config)
 {
-	char dir[] = "/tmp/govbot-identity-XXXXXX", path[128], cmd[160];
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char dir[64], path[128];
+	tu_mkdtemp(dir, sizeof(dir), "identity");
 	snprintf(path, sizeof(path), "%s/g.json", dir);
-	FILE *f = fopen(path, "w");
-	fputs("{\"identities\":{\"soumith\":[\"slack:U0SOUMITH\",\"matrix:@soumith:example.org\"],"
-	      "\"albanD\":[\"console:alban\",\"discourse:alband\"]}}", f);
-	fclose(f);
+	tu_write_file(path, "{\"identities\":{\"soumith\":[\"slack:U0SOUMITH\",\"matrix:@soumith:example.org\"],"
+		      "\"albanD\":[\"console:alban\",\"discourse:alband\"]}}");
 	struct buf problems = BUF_INIT;
 	struct govbot bot;
 	memset(&bot, 0, sizeof(bot));
@@ -116,8 +114,7 @@ START_TEST(test_handle_from_config)
 
 	config_free(bot.config);
 	buf_release(&problems);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(tu_rmrf(dir), 0);
 }
 END_TEST
 
@@ -163,13 +160,11 @@ END_TEST
 /* Links made with `link` are found after the config's mappings; the config wins. */
 START_TEST(test_handle_from_store)
 {
-	char dir[] = "/tmp/govbot-identity-XXXXXX", db[128], cfg[128], cmd[160], err[256];
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char dir[64], db[128], cfg[128], err[256];
+	tu_mkdtemp(dir, sizeof(dir), "identity");
 	snprintf(db, sizeof(db), "%s/g.sqlite3", dir);
 	snprintf(cfg, sizeof(cfg), "%s/g.json", dir);
-	FILE *f = fopen(cfg, "w");
-	fputs("{\"identities\":{\"soumith\":[\"slack:U0SOUMITH\"]}}", f);
-	fclose(f);
+	tu_write_file(cfg, "{\"identities\":{\"soumith\":[\"slack:U0SOUMITH\"]}}");
 	struct buf problems = BUF_INIT;
 	struct govbot bot;
 	memset(&bot, 0, sizeof(bot));
@@ -187,8 +182,7 @@ START_TEST(test_handle_from_store)
 	store_close(bot.store);
 	config_free(bot.config);
 	buf_release(&problems);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(tu_rmrf(dir), 0);
 }
 END_TEST
 

@@ -55,38 +55,25 @@ static struct govbot bot;
 static struct reply *rep;
 static struct buf text = BUF_INIT;
 
-static void write_file(const char *path, const char *s)
-{
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(s, f);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
 static void open_bot(long long now)
 {
-	struct buf err = BUF_INIT;
-	int rc = bot_open(&bot, cfg_path, BOT_OPEN_STORE, &err);
-	ck_assert_msg(rc == 0, "bot_open: %s", buf_str(&err));
-	buf_release(&err);
-	bot.now_override = now;
+	tu_bot_open(&bot, cfg_path, now);
 }
 
 static void setup(void)
 {
 	char path[320];
 	struct buf cfg = BUF_INIT;
-	snprintf(dir, sizeof(dir), "/tmp/govbot-motion-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_mkdtemp(dir, sizeof(dir), "motion");
 	snprintf(path, sizeof(path), "%s/roster.md", dir);
-	write_file(path, roster_md);
+	tu_write_file(path, roster_md);
 	snprintf(cfg_path, sizeof(cfg_path), "%s/govbot.json", dir);
 	snprintf(db_path, sizeof(db_path), "%s/gov.sqlite3", dir);
 	buf_adds(&cfg, "{ \"roster\": \"roster.md\", \"database\": \"gov.sqlite3\", \"identities\": {");
 	for (size_t i = 0; i < ARRAY_SIZE(people); i++)
 		buf_addf(&cfg, "%s \"%s\": [\"console:%s\"]", i ? "," : "", people[i], people[i]);
 	buf_adds(&cfg, " } }\n");
-	write_file(cfg_path, buf_str(&cfg));
+	tu_write_file(cfg_path, buf_str(&cfg));
 	buf_release(&cfg);
 	setenv("GOVBOT_BUSY_MS", "2000", 1);
 	unsetenv("GOVBOT_NOW");
@@ -96,12 +83,10 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[400];
 	reply_free(rep);
 	bot_close(&bot);
 	buf_release(&text);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
+	if (tu_rmrf(dir) != 0)
 		fprintf(stderr, "cleanup of %s failed\n", dir);
 }
 
@@ -587,37 +572,31 @@ static const char *govbot_path(void)
 	return g && *g ? g : "build/govbot";
 }
 
+/* Runs govbot with args and GOVBOT_NOW=now (at most 20 s); asserts it
+ * exited by itself and returns its exit code, stdout in `text`. */
+static int run_govbot(long long now, const char *const *args, const char *input)
+{
+	char nowenv[48];
+	snprintf(nowenv, sizeof(nowenv), "GOVBOT_NOW=%lld", now);
+	const char *env[] = { nowenv, NULL };
+	struct tu_proc p;
+	tu_run(govbot_path(), NULL, args, input, input ? strlen(input) : 0, env, 0, 20000, &p);
+	buf_reset(&text);
+	buf_add(&text, p.out.data, p.out.len);
+	int status = p.status;
+	tu_proc_release(&p);
+	ck_assert_msg(status < 128, "govbot ended by signal %d", status - 128);
+	return status;
+}
+
 /* Runs govbot ask --config cfg --as console:WHO LINE with GOVBOT_NOW=now;
  * returns the exit code, stdout in `text`. */
 static int run_ask(long long now, const char *who, const char *line)
 {
-	int fds[2];
-	char as[64], nowbuf[32];
-	ck_assert_int_eq(pipe(fds), 0);
+	char as[64];
 	snprintf(as, sizeof(as), "console:%s", who);
-	snprintf(nowbuf, sizeof(nowbuf), "%lld", now);
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		setenv("GOVBOT_NOW", nowbuf, 1);
-		alarm(20);
-		execl(govbot_path(), "govbot", "ask", "--config", cfg_path, "--as", as, line, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	buf_reset(&text);
-	char chunk[4096];
-	ssize_t n;
-	while ((n = read(fds[0], chunk, sizeof(chunk))) > 0)
-		buf_add(&text, chunk, (size_t)n);
-	close(fds[0]);
-	int st;
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert(WIFEXITED(st));
-	return WEXITSTATUS(st);
+	const char *args[] = { "ask", "--config", cfg_path, "--as", as, line, NULL };
+	return run_govbot(now, args, NULL);
 }
 
 START_TEST(test_process_vote_flow)
@@ -706,39 +685,8 @@ END_TEST
  * returns the exit code, stdout in `text`. */
 static int run_console(long long now, const char *input)
 {
-	int in[2], out[2];
-	char nowbuf[32];
-	ck_assert_int_eq(pipe(in), 0);
-	ck_assert_int_eq(pipe(out), 0);
-	snprintf(nowbuf, sizeof(nowbuf), "%lld", now);
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[0]);
-		close(in[1]);
-		close(out[0]);
-		close(out[1]);
-		setenv("GOVBOT_NOW", nowbuf, 1);
-		alarm(20);
-		execl(govbot_path(), "govbot", "run", "--config", cfg_path, (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	ck_assert_int_eq(write(in[1], input, strlen(input)), (ssize_t)strlen(input));
-	close(in[1]);
-	buf_reset(&text);
-	char chunk[4096];
-	ssize_t n;
-	while ((n = read(out[0], chunk, sizeof(chunk))) > 0)
-		buf_add(&text, chunk, (size_t)n);
-	close(out[0]);
-	int st;
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert(WIFEXITED(st));
-	return WEXITSTATUS(st);
+	const char *args[] = { "run", "--config", cfg_path, NULL };
+	return run_govbot(now, args, input);
 }
 
 /* The running bot closes a motion past its deadline and prints the

@@ -18,8 +18,7 @@ static struct store *s;
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/govbot-outbox-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_mkdtemp(dir, sizeof(dir), "outbox");
 	snprintf(path, sizeof(path), "%s/gov.sqlite3", dir);
 	char err[256];
 	ck_assert_int_eq(store_open(path, &s, err, sizeof(err)), STORE_OK);
@@ -29,9 +28,7 @@ static void teardown(void)
 {
 	store_close(s);
 	s = NULL;
-	char cmd[400];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
+	if (tu_rmrf(dir) != 0)
 		fprintf(stderr, "cleanup failed\n");
 }
 

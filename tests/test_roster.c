@@ -357,14 +357,10 @@ START_TEST(oversize_and_files)
 	char dir[] = "/tmp/roster_test_XXXXXX", path[600];
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/bad.md", dir);
-	FILE *f = fopen(path, "w");
-	fputs("## Core Maintainers\n\n- A ([a](https://github.com/a)\n", f);
-	fclose(f);
+	tu_write_file(path, "## Core Maintainers\n\n- A ([a](https://github.com/a)\n");
 	ck_assert_int_eq(roster_load(path, &r, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, path) && strstr(err, "line 3"), "%s", err);
-	f = fopen(path, "w");
-	fputs("## Core Maintainers\r\n\r\n- A ([a](https://github.com/a))\r\n", f);
-	fclose(f);
+	tu_write_file(path, "## Core Maintainers\r\n\r\n- A ([a](https://github.com/a))\r\n");
 	ck_assert_int_eq(roster_load(path, &r, err, sizeof(err)), 0);
 	ck_assert_str_eq(r->groups[0].people[0].handle, "a");
 	roster_free(r);

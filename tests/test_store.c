@@ -14,17 +14,14 @@ static char path[300];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/govbot-store-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_mkdtemp(dir, sizeof(dir), "store");
 	snprintf(path, sizeof(path), "%s/gov.sqlite3", dir);
 	setenv("GOVBOT_BUSY_MS", "200", 1);
 }
 
 static void teardown(void)
 {
-	char cmd[400];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
+	if (tu_rmrf(dir) != 0)
 		fprintf(stderr, "cleanup of %s failed\n", dir);
 }
 
