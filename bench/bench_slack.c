@@ -483,6 +483,25 @@ static void copy_smaps(const char *to)
 		fclose(out);
 }
 
+/* govbot's CPU time (user + system) in ms, from /proc/PID/stat. */
+static double cpu_ms(void)
+{
+	char path[64], line[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)bot);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(line, 1, sizeof line - 1, f);
+	fclose(f);
+	line[n] = '\0';
+	char *p = strrchr(line, ')');
+	unsigned long ut = 0, st = 0;
+	/* after "pid (comm)": state, then fields 4..13, then utime, stime */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -525,6 +544,7 @@ int main(void)
 
 	double start = now(), window_start = 0, window_end = 0, deadline = start + 30;
 	bool warm = false;
+	double cpu_start = -1, cpu_end = -1;   /* govbot's CPU ms over the window */
 	while (now() < deadline) {
 		struct pollfd pfd[MAX_CONNS + 1];
 		int map[MAX_CONNS + 1], np = 0;
@@ -596,10 +616,16 @@ int main(void)
 				window_end = window_start + seconds;
 				deadline = window_end + 5;
 			}
-			if (t < window_end)
+			if (cpu_start < 0 && t >= window_start)
+				cpu_start = cpu_ms();
+			if (t < window_end) {
 				send_envelopes(want);
-			else if (inflight == 0)
-				break;
+			} else {
+				if (cpu_end < 0)
+					cpu_end = cpu_ms();
+				if (inflight == 0)
+					break;
+			}
 		}
 	}
 	if (bot > 0 && getenv("BENCH_SMAPS"))
@@ -620,9 +646,10 @@ int main(void)
 	double p50 = nlat ? lat[nlat / 2] : 0, p99 = nlat ? lat[(size_t)((double)nlat * 0.99)] : 0;
 	printf("slack: %.0f commands/s, p50 %.3f ms, p99 %.3f ms, rss %ld KiB"
 	       " [peak %ld KiB, anon %ld KiB, file %ld KiB; %ld answered in %.1f s, %d in flight,"
-	       " %ld acks without answer, %ld bad]\n",
+	       " %ld acks without answer, %ld bad; govbot cpu %.1f us/command]\n",
 	       (double)answered / seconds, p50, p99, rss, hwm, anon, file, answered, seconds, want,
-	       bare_acks, bad_acks);
+	       bare_acks, bad_acks,
+	       answered && cpu_start >= 0 && cpu_end >= 0 ? (cpu_end - cpu_start) * 1000.0 / (double)answered : -1.0);
 	unlink(cfg);
 	unlink(db);
 	char side[160];

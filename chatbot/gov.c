@@ -470,18 +470,26 @@ int gov_roster_sync(struct govbot *bot)
 {
 	if (!bot->store)
 		return STORE_OK;
+	/* nothing changed since the last sync (the common case, once per
+	 * command): no roster_events read */
+	long long gen = store_refresh(bot->store);
+	if (bot->roster && gen == store_roster_gen(bot->store))
+		return STORE_OK;
 	long long max = store_count(bot->store, "SELECT coalesce(max(id), 0) FROM roster_events", 0);
 	if (max < 0)
 		return STORE_ERR;
 	long long mark = store_roster_mark(bot->store);
-	if (max == mark && bot->roster)
-		return STORE_OK;
-	if (max < mark || !bot->roster)
-		return gov_roster_rebuild(bot);
-	long long last = mark;
-	int rc = apply_events(bot->store, bot->roster, mark, &last);
+	int rc = STORE_OK;
+	if (max < mark || !bot->roster) {
+		rc = gov_roster_rebuild(bot);
+	} else if (max != mark) {
+		long long last = mark;
+		rc = apply_events(bot->store, bot->roster, mark, &last);
+		if (rc == STORE_OK)
+			store_set_roster_mark(bot->store, last);
+	}
 	if (rc == STORE_OK)
-		store_set_roster_mark(bot->store, last);
+		store_set_roster_gen(bot->store, gen);
 	return rc;
 }
 

@@ -140,7 +140,8 @@ int gov_record_decision(struct govbot *bot, const struct gov_decision *d, long l
 
 /* Brings bot->roster up to date with the stored roster events (applies
  * the new ones; rebuilds from bot->base when the store went back).  Cheap
- * when nothing changed: one indexed query.  Returns STORE_OK or an error. */
+ * when nothing changed: one light read (store_refresh()).  Returns
+ * STORE_OK or an error. */
 int gov_roster_sync(struct govbot *bot);
 /* bot->roster = copy of bot->base + every stored roster event, in order. */
 int gov_roster_rebuild(struct govbot *bot);

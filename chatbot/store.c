@@ -93,6 +93,15 @@ static const char *const migrations[] = {
 	"ALTER TABLE items ADD COLUMN subject_name TEXT;",
 };
 
+#define LINK_MEMO_BUCKETS 256
+#define LINK_MEMO_MAX 4096
+
+struct link_memo {
+	struct link_memo *next;
+	char *identity;
+	const char *handle;           /* interned; NULL: not linked */
+};
+
 struct cached_stmt {
 	const char *sql;
 	sqlite3_stmt *st;
@@ -109,6 +118,15 @@ struct store {
 	char **interned;
 	size_t ninterned, capinterned;
 	long long roster_mark;
+	long long roster_gen;         /* gen when bot->roster was last brought up to date */
+	/* change detection (store_refresh) */
+	long long gen;
+	long long data_version;
+	int total_changes;
+	/* identity -> handle (or none) as stored in links, valid for links_gen */
+	struct link_memo *memo[LINK_MEMO_BUCKETS];
+	size_t nmemo;
+	long long links_gen;
 	char err[256];
 };
 
@@ -338,6 +356,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 {
 	_Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per version");
 	struct store *s = xcalloc(1, sizeof(*s));
+	s->gen = 1;   /* roster_gen and links_gen (0) start stale */
 	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				 SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -375,10 +394,26 @@ fail:
 	return rc;
 }
 
+static void link_memo_clear(struct store *s)
+{
+	for (size_t i = 0; i < LINK_MEMO_BUCKETS; i++) {
+		struct link_memo *m = s->memo[i];
+		while (m) {
+			struct link_memo *next = m->next;
+			free(m->identity);
+			free(m);
+			m = next;
+		}
+		s->memo[i] = NULL;
+	}
+	s->nmemo = 0;
+}
+
 void store_close(struct store *s)
 {
 	if (!s)
 		return;
+	link_memo_clear(s);
 	for (size_t i = 0; i < s->nstmts; i++)
 		sqlite3_finalize(s->stmts[i].st);
 	free(s->stmts);
@@ -459,11 +494,51 @@ char *store_link_get(struct store *s, const char *identity)
 	return get_text1(s, "SELECT handle FROM links WHERE identity = ?1", identity);
 }
 
-const char *store_link_handle(struct store *s, const char *identity)
+/* This connection's own writes since the last look bump gen (no query). */
+static void store_note_own(struct store *s)
 {
-	char *h = store_link_get(s, identity);
-	if (!h)
-		return NULL;
+	int tc = sqlite3_total_changes(s->db);
+	if (tc != s->total_changes) {
+		s->total_changes = tc;
+		s->gen++;
+	}
+}
+
+long long store_refresh(struct store *s)
+{
+	/* data_version changes when another connection committed since this
+	 * connection's previous read; one read transaction, no table read */
+	sqlite3_stmt *st = store_stmt(s, "PRAGMA data_version");
+	long long dv = -1;
+	if (st) {
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			dv = sqlite3_column_int64(st, 0);
+		else
+			store_check(s, rc, "data version");
+		sqlite3_reset(st);
+	}
+	/* an error counts as a change: callers re-read and meet it themselves */
+	if (dv < 0 || dv != s->data_version) {
+		s->data_version = dv;
+		s->gen++;
+	}
+	store_note_own(s);
+	return s->gen;
+}
+
+long long store_roster_gen(const struct store *s)
+{
+	return s->roster_gen;
+}
+
+void store_set_roster_gen(struct store *s, long long gen)
+{
+	s->roster_gen = gen;
+}
+
+static const char *link_intern(struct store *s, char *h)
+{
 	for (size_t i = 0; i < s->ninterned; i++) {
 		if (strcmp(s->interned[i], h) == 0) {
 			free(h);
@@ -476,6 +551,47 @@ const char *store_link_handle(struct store *s, const char *identity)
 	}
 	s->interned[s->ninterned++] = h;
 	return h;
+}
+
+static unsigned link_hash(const char *str)
+{
+	unsigned x = 2166136261u;
+	while (*str)
+		x = (x ^ (unsigned char)*str++) * 16777619u;
+	return x;
+}
+
+const char *store_link_handle(struct store *s, const char *identity)
+{
+	/* Answers are remembered until the database changes: this
+	 * connection's writes are seen here, other processes' commits by the
+	 * latest store_refresh() (gov_roster_sync() does one per command). */
+	store_note_own(s);
+	if (s->links_gen != s->gen || s->nmemo >= LINK_MEMO_MAX) {
+		link_memo_clear(s);
+		s->links_gen = s->gen;
+	}
+	unsigned b = link_hash(identity) % LINK_MEMO_BUCKETS;
+	for (struct link_memo *m = s->memo[b]; m; m = m->next)
+		if (strcmp(m->identity, identity) == 0)
+			return m->handle;
+	/* store_link_get() tells "no link" from an error only through the log:
+	 * remember only a clean answer */
+	char saved[sizeof(s->err)];
+	memcpy(saved, s->err, sizeof(saved));
+	s->err[0] = '\0';
+	char *h = store_link_get(s, identity);
+	const char *handle = h ? link_intern(s, h) : NULL;
+	if (s->err[0])
+		return handle;
+	memcpy(s->err, saved, sizeof(saved));
+	struct link_memo *m = xmalloc(sizeof(*m));
+	m->identity = xstrdup(identity);
+	m->handle = handle;
+	m->next = s->memo[b];
+	s->memo[b] = m;
+	s->nmemo++;
+	return handle;
 }
 
 int store_seen_mark(struct store *s, const char *platform, const char *event_id, long long at)

@@ -97,8 +97,21 @@ int store_link_set(struct store *s, const char *identity, const char *handle,
 		   const char *by_id, long long at);
 char *store_link_get(struct store *s, const char *identity);
 /* The same, borrowed: handles are interned in the store and live until
- * store_close().  For identity_handle(). */
+ * store_close().  For identity_handle(): answers are remembered, and
+ * forgotten when this connection writes or store_refresh() sees another
+ * connection's commit (the dispatcher's gov_roster_sync() refreshes once per
+ * command, before the caller is looked up). */
 const char *store_link_handle(struct store *s, const char *identity);
+
+/* Change detection for caches of stored state: returns a generation that
+ * differs from the previous call's whenever the database may have changed
+ * since (another connection, e.g. `govbot ask`, committed; or this
+ * connection wrote).  Costs one light read transaction (PRAGMA
+ * data_version), less than the reads it lets a cache skip. */
+long long store_refresh(struct store *s);
+/* The generation bot->roster was last brought up to date at (gov.c). */
+long long store_roster_gen(const struct store *s);
+void store_set_roster_gen(struct store *s, long long gen);
 
 /* Seen events, for adapters that must not process a platform's event twice
  * (redeliveries): returns 1 when (platform, event_id) is new and is now

@@ -257,6 +257,34 @@ START_TEST(test_links)
 }
 END_TEST
 
+/* Another connection's commit (another process: `govbot ask link`) is seen
+ * at the next store_refresh(); this connection's own writes at once; an
+ * unchanged database keeps its generation (the caches stay). */
+START_TEST(test_refresh_and_link_cache)
+{
+	struct store *s = open_ok();
+	struct store *other = open_ok();
+	long long g = store_refresh(s);
+	ck_assert_int_eq(store_refresh(s), g);
+	ck_assert_ptr_null(store_link_handle(s, "slack:U1"));
+	ck_assert_int_eq(store_link_set(other, "slack:U1", "alice", "console:soumith", 5), STORE_OK);
+	long long g2 = store_refresh(s);
+	ck_assert_int_ne(g2, g);
+	ck_assert_str_eq(store_link_handle(s, "slack:U1"), "alice");
+	ck_assert_int_eq(store_refresh(s), g2);
+	ck_assert_int_eq(store_link_set(other, "slack:U1", "bob", "console:soumith", 6), STORE_OK);
+	ck_assert_int_ne(store_refresh(s), g2);
+	ck_assert_str_eq(store_link_handle(s, "slack:U1"), "bob");
+	/* own write: no refresh needed */
+	ck_assert_int_eq(store_link_set(s, "slack:U1", "carol", "console:soumith", 7), STORE_OK);
+	ck_assert_str_eq(store_link_handle(s, "slack:U1"), "carol");
+	ck_assert_int_eq(store_execf(s, "DELETE FROM links", 0), STORE_OK);
+	ck_assert_ptr_null(store_link_handle(s, "slack:U1"));
+	store_close(other);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(test_seen_events)
 {
 	struct store *s = open_ok();
@@ -316,6 +344,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_foreign_keys_enforced);
 	tcase_add_test(tc, test_audit);
 	tcase_add_test(tc, test_links);
+	tcase_add_test(tc, test_refresh_and_link_cache);
 	tcase_add_test(tc, test_seen_events);
 	tcase_add_test(tc, test_kv_and_claims);
 	tcase_add_test(tc, test_memory_database);
