@@ -252,6 +252,9 @@ static int verb_check_config(const struct options *o)
 			if (config_secrets(a->string) && !adapters_find(a->string))
 				no_adapter(&problems, a->string);
 		}
+		if (c->adapters && !c->adapters->child)   /* `run` refuses to start then */
+			buf_adds(&problems, "adapters: names no adapter, so `govbot run` has nothing to start; "
+				 "add \"console\": {} (or leave the key out for the console alone)\n");
 		config_missing_secrets(c, &problems);
 		warn_unknown_handles(c, r, &warnings);
 	}

@@ -289,15 +289,17 @@ static inline const char *skip_printable_ascii(const char *s, const char *end)
 
 enum put_mode { PUT_TEXT, PUT_CODE };
 
-/* Console and Matrix plain: plain text; controls dropped.  Matrix plain
- * also defuses @room/@channel/... (clients highlight on @room in a body). */
-static void put_plain(struct buf *out, const char *s, size_t n, bool defuse, enum put_mode mode)
+/* The scan every dialect shares: copies to out the bytes from *sp on that
+ * need no escaping in set, drops the characters drop_len() names, and
+ * returns the next byte that needs escaping (*sp moves past it), or -1 at
+ * end.  The console set has no special printable ASCII, so it skips those
+ * eight bytes at a time. */
+static inline int next_special(struct buf *out, const char **sp, const char *end, unsigned set)
 {
-	const char *end = s + n;
-	unsigned set = defuse ? SET_MPLAIN : SET_CONSOLE;
+	const char *s = *sp;
 	while (s < end) {
 		const char *run = s;
-		if (!defuse)
+		if (set == SET_CONSOLE)
 			s = skip_printable_ascii(s, end);
 		while (s < end && !special(set, (unsigned char)*s))
 			s++;
@@ -310,12 +312,34 @@ static void put_plain(struct buf *out, const char *s, size_t n, bool defuse, enu
 			s += d;
 			continue;
 		}
-		char c = *s++;
-		if (mode == PUT_CODE && c == '\n')
-			c = ' ';
-		emitc(out, c);
-		if (c == '@' && defuse && mass_mention(s, end))
-			emit(out, ZWSP, 3);
+		*sp = s + 1;
+		return (unsigned char)*s;
+	}
+	*sp = s;
+	return -1;
+}
+
+/* An '@' that was in the text, defused (a zero-width space after it) when
+ * what follows (s..end) is a mass-mention keyword. */
+static inline void put_at(struct buf *out, const char *s, const char *end)
+{
+	emitc(out, '@');
+	if (mass_mention(s, end))
+		emit(out, ZWSP, 3);
+}
+
+/* Console and Matrix plain: plain text; controls dropped.  Matrix plain
+ * also defuses @room/@channel/... (clients highlight on @room in a body). */
+static void put_plain(struct buf *out, const char *s, size_t n, bool defuse, enum put_mode mode)
+{
+	const char *end = s + n;
+	unsigned set = defuse ? SET_MPLAIN : SET_CONSOLE;
+	int c;
+	while ((c = next_special(out, &s, end, set)) >= 0) {
+		if (c == '@' && defuse)
+			put_at(out, s, end);
+		else
+			emitc(out, mode == PUT_CODE && c == '\n' ? ' ' : (char)c);
 	}
 }
 
@@ -325,36 +349,20 @@ static void put_plain(struct buf *out, const char *s, size_t n, bool defuse, enu
 static void put_slack(struct buf *out, const char *s, size_t n, enum put_mode mode)
 {
 	const char *end = s + n;
-	while (s < end) {
-		const char *run = s;
-		while (s < end && !special(SET_SLACK, (unsigned char)*s))
-			s++;
-		if (s > run)
-			emit(out, run, (size_t)(s - run));
-		if (s >= end)
-			break;
-		size_t d = drop_len((const unsigned char *)s, (const unsigned char *)end);
-		if (d) {
-			s += d;
-			continue;
-		}
-		char c = *s++;
+	int c;
+	while ((c = next_special(out, &s, end, SET_SLACK)) >= 0) {
 		switch (c) {
 		case '&': emit(out, "&amp;", 5); break;
 		case '<': emit(out, "&lt;", 4); break;
 		case '>': emit(out, "&gt;", 4); break;
-		case '@':
-			emitc(out, '@');
-			if (mass_mention(s, end))
-				emit(out, ZWSP, 3);
-			break;
+		case '@': put_at(out, s, end); break;
 		case '`':
 			emitc(out, mode == PUT_CODE ? '\'' : '`');
 			break;
 		case '\n':
 			emitc(out, mode == PUT_CODE ? ' ' : '\n');
 			break;
-		default: emitc(out, c); break;
+		default: emitc(out, (char)c); break;
 		}
 	}
 }
@@ -363,38 +371,22 @@ static void put_slack(struct buf *out, const char *s, size_t n, enum put_mode mo
 static void put_html(struct buf *out, const char *s, size_t n, enum put_mode mode)
 {
 	const char *end = s + n;
-	while (s < end) {
-		const char *run = s;
-		while (s < end && !special(SET_HTML, (unsigned char)*s))
-			s++;
-		if (s > run)
-			emit(out, run, (size_t)(s - run));
-		if (s >= end)
-			break;
-		size_t d = drop_len((const unsigned char *)s, (const unsigned char *)end);
-		if (d) {
-			s += d;
-			continue;
-		}
-		char c = *s++;
+	int c;
+	while ((c = next_special(out, &s, end, SET_HTML)) >= 0) {
 		switch (c) {
 		case '&': emit(out, "&amp;", 5); break;
 		case '<': emit(out, "&lt;", 4); break;
 		case '>': emit(out, "&gt;", 4); break;
 		case '"': emit(out, "&quot;", 6); break;
 		case '\'': emit(out, "&#39;", 5); break;
-		case '@':
-			emitc(out, '@');
-			if (mass_mention(s, end))
-				emit(out, ZWSP, 3);
-			break;
+		case '@': put_at(out, s, end); break;
 		case '\n':
 			if (mode == PUT_CODE)
 				emitc(out, ' ');
 			else
 				emit(out, "<br>", 4);
 			break;
-		default: emitc(out, c); break;
+		default: emitc(out, (char)c); break;
 		}
 	}
 }

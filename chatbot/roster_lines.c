@@ -144,6 +144,14 @@ static bool md_heading(struct roster_line *l)
 	size_t tl = l->len - n;
 	roster_lines_trim(&t, &tl);
 	roster_lines_strip_pilcrow(t, &tl);
+	/* an optional closing run of '#' after a blank: "### Title ###" */
+	size_t k = tl;
+	while (k && t[k - 1] == '#')
+		k--;
+	if (k < tl && k && is_space(t[k - 1])) {
+		tl = k;
+		roster_lines_trim(&t, &tl);
+	}
 	if (!tl)
 		return false;
 	l->type = L_HEAD;

@@ -513,6 +513,10 @@ int roster_parse(const char *text, size_t len, struct roster **out, char *err, s
 	int rc = -1;
 	*out = NULL;
 	p.r = xcalloc(1, sizeof(*p.r));
+	if (text && len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {   /* a UTF-8 byte order mark */
+		text += 3;
+		len -= 3;
+	}
 	if (roster_lines_read(&ls, text ? text : "", text ? len : 0, p.err, p.errlen) < 0)
 		goto cleanup;
 	p.lines = ls.v;

@@ -138,6 +138,16 @@ int cmd_nominations(struct command_ctx *ctx)
 	return CMD_OK;
 }
 
+/* The statement sql (borrowed from the store's cache; reset it after use)
+ * with ?1 bound to the item id; NULL when it could not be prepared. */
+static sqlite3_stmt *item_rows(struct command_ctx *ctx, const char *sql, long long id)
+{
+	sqlite3_stmt *st = store_stmt(ctx->bot->store, sql);
+	if (st)
+		sqlite3_bind_int64(st, 1, id);
+	return st;
+}
+
 static void show_fields(struct command_ctx *ctx, const struct gov_item *it)
 {
 	static const char *const names[] = { "contributions", "interactions", "support" };
@@ -148,10 +158,9 @@ static void show_fields(struct command_ctx *ctx, const struct gov_item *it)
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		sqlite3_stmt *st = store_stmt(ctx->bot->store, "SELECT text FROM fields WHERE item_id = ?1 AND name = ?2");
+		sqlite3_stmt *st = item_rows(ctx, "SELECT text FROM fields WHERE item_id = ?1 AND name = ?2", it->id);
 		if (!st)
 			return;
-		sqlite3_bind_int64(st, 1, it->id);
 		sqlite3_bind_text(st, 2, names[i], -1, SQLITE_STATIC);
 		reply_item(ctx->reply);
 		reply_strong(ctx->reply, names[i]);
@@ -160,20 +169,25 @@ static void show_fields(struct command_ctx *ctx, const struct gov_item *it)
 	}
 }
 
+/* Starts a paragraph with title the first time only (*any tells). */
+static void heading_once(struct reply *r, bool *any, const char *title)
+{
+	if (*any)
+		return;
+	reply_para(r);
+	reply_text(r, title);
+	*any = true;
+}
+
 static void show_letters(struct command_ctx *ctx, long long id)
 {
-	sqlite3_stmt *st = store_stmt(ctx->bot->store, "SELECT kind, by_handle, by_id, text, at"
-				      " FROM letters WHERE item_id = ?1 ORDER BY id");
+	sqlite3_stmt *st = item_rows(ctx, "SELECT kind, by_handle, by_id, text, at"
+				     " FROM letters WHERE item_id = ?1 ORDER BY id", id);
 	if (!st)
 		return;
-	sqlite3_bind_int64(st, 1, id);
 	bool any = false;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (!any) {
-			reply_para(ctx->reply);
-			reply_text(ctx->reply, "Letters:");
-			any = true;
-		}
+		heading_once(ctx->reply, &any, "Letters:");
 		char day[40];
 		gov_format_time(sqlite3_column_int64(st, 4), day, sizeof(day));
 		reply_item(ctx->reply);
@@ -186,18 +200,13 @@ static void show_letters(struct command_ctx *ctx, long long id)
 
 static void show_recusals(struct command_ctx *ctx, long long id)
 {
-	sqlite3_stmt *st = store_stmt(ctx->bot->store, "SELECT handle, reason FROM recusals"
-				      " WHERE item_id = ?1 ORDER BY at, handle");
+	sqlite3_stmt *st = item_rows(ctx, "SELECT handle, reason FROM recusals"
+				     " WHERE item_id = ?1 ORDER BY at, handle", id);
 	if (!st)
 		return;
-	sqlite3_bind_int64(st, 1, id);
 	bool any = false;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (!any) {
-			reply_para(ctx->reply);
-			reply_text(ctx->reply, "Recused:");
-			any = true;
-		}
+		heading_once(ctx->reply, &any, "Recused:");
 		reply_item(ctx->reply);
 		reply_handle(ctx->reply, col(st, 0));
 		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
@@ -216,11 +225,10 @@ static void say_rationale(struct reply *r, const char *text)
 }
 static void show_decisions(struct command_ctx *ctx, long long id)
 {
-	sqlite3_stmt *st = store_stmt(ctx->bot->store, "SELECT id, outcome, by_handle, by_id, rationale,"
-				      " tally, at FROM decisions WHERE item_id = ?1 ORDER BY id");
+	sqlite3_stmt *st = item_rows(ctx, "SELECT id, outcome, by_handle, by_id, rationale,"
+				     " tally, at FROM decisions WHERE item_id = ?1 ORDER BY id", id);
 	if (!st)
 		return;
-	sqlite3_bind_int64(st, 1, id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		char day[40];
 		gov_format_time(sqlite3_column_int64(st, 6), day, sizeof(day));
@@ -242,11 +250,10 @@ static void show_decisions(struct command_ctx *ctx, long long id)
 
 static void show_history(struct command_ctx *ctx, long long id)
 {
-	sqlite3_stmt *st = store_stmt(ctx->bot->store, "SELECT at, actor_handle, actor_id, platform,"
-				      " action, detail FROM audit WHERE item_id = ?1 ORDER BY id");
+	sqlite3_stmt *st = item_rows(ctx, "SELECT at, actor_handle, actor_id, platform,"
+				     " action, detail FROM audit WHERE item_id = ?1 ORDER BY id", id);
 	if (!st)
 		return;
-	sqlite3_bind_int64(st, 1, id);
 	reply_para(ctx->reply);
 	reply_text(ctx->reply, "History:");
 	while (sqlite3_step(st) == SQLITE_ROW) {

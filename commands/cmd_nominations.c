@@ -254,6 +254,31 @@ static void say_missing(struct reply *r, long long id, const char *missing)
 	reply_textf(r, " (N is %lld); only a complete nomination can be decided.", id);
 }
 
+/* Opens the write transaction and re-checks under it that item id is
+ * still open.  0 to go on; otherwise the answer is written, nothing is
+ * left open, and the command's result is returned. */
+static int begin_still_open(struct command_ctx *ctx, long long id)
+{
+	int rc = store_begin(ctx->bot->store);
+	if (rc != STORE_OK)
+		return govcmd_store_failed(ctx, rc);
+	return govcmd_still_open(ctx, id);
+}
+
+/* Ends a write: when rc (what the writes so far gave) is STORE_OK, audits
+ * action on item id by the caller (named handle) with detail, then commits.
+ * Returns the store result; a failure is the caller's to answer with
+ * govcmd_store_failed(). */
+static int audit_commit(struct command_ctx *ctx, int rc, long long now, const char *handle,
+			const char *action, long long id, const char *detail)
+{
+	if (rc == STORE_OK)
+		rc = store_audit(ctx->bot->store, now, ctx->caller->id, handle, action, id, detail);
+	if (rc == STORE_OK)
+		rc = store_commit(ctx->bot->store);
+	return rc;
+}
+
 /* ---- opening items ------------------------------------------------------ */
 
 static const char nominate_usage[] =
@@ -339,12 +364,8 @@ int cmd_nominate(struct command_ctx *ctx)
 			rc = insert_field(bot->store, id, field_names[i], vals[i], ctx->caller->id, now);
 	struct buf detail = BUF_INIT;
 	buf_addf(&detail, "nominate @%s for %s", who, grp);
-	if (rc == STORE_OK)
-		rc = store_audit(bot->store, now, ctx->caller->id, ctx->caller->handle, "nominate",
-				 id, buf_str(&detail));
+	rc = audit_commit(ctx, rc, now, ctx->caller->handle, "nominate", id, buf_str(&detail));
 	buf_release(&detail);
-	if (rc == STORE_OK)
-		rc = store_commit(bot->store);
 	if (rc != STORE_OK) {
 		ret = govcmd_store_failed(ctx, rc);
 		goto cleanup;
@@ -441,12 +462,9 @@ static int open_removal(struct command_ctx *ctx, const char *who, const struct r
 	rc = gov_item_insert(bot->store, &it, &id);
 	struct buf detail = BUF_INIT;
 	buf_addf(&detail, "%s @%s from %s: %s", noun, who, grp, reason);
-	if (rc == STORE_OK)
-		rc = store_audit(bot->store, now, ctx->caller->id, ctx->caller->handle,
-				 self ? "step-down" : "nominate-removal", id, buf_str(&detail));
+	rc = audit_commit(ctx, rc, now, ctx->caller->handle, self ? "step-down" : "nominate-removal",
+			  id, buf_str(&detail));
 	buf_release(&detail);
-	if (rc == STORE_OK)
-		rc = store_commit(bot->store);
 	if (rc != STORE_OK)
 		return govcmd_store_failed(ctx, rc);
 	it.id = id;
@@ -560,13 +578,10 @@ int cmd_amend(struct command_ctx *ctx)
 			goto cleanup;
 	}
 	long long now = bot_now(bot);
-	if ((rc = store_begin(bot->store)) != STORE_OK) {
-		ret = govcmd_store_failed(ctx, rc);
-		goto cleanup;
-	}
-	if ((ret = govcmd_still_open(ctx, it.id)) != 0)
+	if ((ret = begin_still_open(ctx, it.id)) != 0)
 		goto cleanup;
 	ret = CMD_ERROR;
+	rc = STORE_OK;
 	struct buf detail = BUF_INIT, what = BUF_INIT;
 	if (removal) {
 		sqlite3_stmt *st = store_stmt(bot->store,
@@ -593,11 +608,7 @@ int cmd_amend(struct command_ctx *ctx)
 			buf_addf(&detail, "%s%s: %s", detail.len ? "; " : "", field_names[i], vals[i]);
 		}
 	}
-	if (rc == STORE_OK)
-		rc = store_audit(bot->store, now, ctx->caller->id, ctx->caller->handle, "amend",
-				 it.id, buf_str(&detail));
-	if (rc == STORE_OK)
-		rc = store_commit(bot->store);
+	rc = audit_commit(ctx, rc, now, ctx->caller->handle, "amend", it.id, buf_str(&detail));
 	buf_release(&detail);
 	if (rc != STORE_OK) {
 		buf_release(&what);
@@ -659,11 +670,7 @@ static int add_letter(struct command_ctx *ctx, const char *kind)
 		goto cleanup;
 	}
 	long long now = bot_now(bot);
-	if ((rc = store_begin(bot->store)) != STORE_OK) {
-		ret = govcmd_store_failed(ctx, rc);
-		goto cleanup;
-	}
-	if ((ret = govcmd_still_open(ctx, it.id)) != 0)
+	if ((ret = begin_still_open(ctx, it.id)) != 0)
 		goto cleanup;
 	ret = CMD_ERROR;
 	sqlite3_stmt *st = store_stmt(bot->store, "INSERT INTO letters(item_id, kind, by_id, by_handle,"
@@ -680,10 +687,7 @@ static int add_letter(struct command_ctx *ctx, const char *kind)
 		rc = store_check(bot->store, sqlite3_step(st), "letter");
 		sqlite3_reset(st);
 	}
-	if (rc == STORE_OK)
-		rc = store_audit(bot->store, now, ctx->caller->id, ctx->caller->handle, kind, it.id, p);
-	if (rc == STORE_OK)
-		rc = store_commit(bot->store);
+	rc = audit_commit(ctx, rc, now, ctx->caller->handle, kind, it.id, p);
 	if (rc != STORE_OK) {
 		ret = govcmd_store_failed(ctx, rc);
 		goto cleanup;
@@ -732,11 +736,7 @@ int cmd_recuse(struct command_ctx *ctx)
 		goto cleanup;
 	}
 	long long now = bot_now(bot);
-	if ((rc = store_begin(bot->store)) != STORE_OK) {
-		ret = govcmd_store_failed(ctx, rc);
-		goto cleanup;
-	}
-	if ((ret = govcmd_still_open(ctx, it.id)) != 0)
+	if ((ret = begin_still_open(ctx, it.id)) != 0)
 		goto cleanup;
 	ret = CMD_ERROR;
 	sqlite3_stmt *st = store_stmt(bot->store, "INSERT INTO recusals(item_id, handle, reason, at)"
@@ -751,11 +751,7 @@ int cmd_recuse(struct command_ctx *ctx)
 		rc = store_check(bot->store, sqlite3_step(st), "recuse");
 		sqlite3_reset(st);
 	}
-	if (rc == STORE_OK)
-		rc = store_audit(bot->store, now, ctx->caller->id, me, "recuse", it.id,
-				 *p ? p : "conflict of interest");
-	if (rc == STORE_OK)
-		rc = store_commit(bot->store);
+	rc = audit_commit(ctx, rc, now, me, "recuse", it.id, *p ? p : "conflict of interest");
 	if (rc != STORE_OK) {
 		ret = govcmd_store_failed(ctx, rc);
 		goto cleanup;

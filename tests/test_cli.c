@@ -615,6 +615,25 @@ START_TEST(test_contract_example_config)
 }
 END_TEST
 
+/* An empty "adapters" makes `run` refuse to start, so check-config says so. */
+START_TEST(test_check_config_no_adapter)
+{
+	struct tu_proc c, r;
+	const char *cfg = write_text("g.json", "{\"adapters\": {}}");
+	const char *check[] = { "check-config", "--config", cfg, NULL };
+	run(check, NULL, NULL, &c);
+	ck_assert_int_eq(c.status, 1);
+	ck_assert_msg(strstr(buf_str(&c.out), "adapters: names no adapter, so `govbot run` has nothing to "
+			     "start; add \"console\": {}"), "%s", buf_str(&c.out));
+	ck_assert(!strstr(buf_str(&c.out), "config OK"));
+	const char *start[] = { "run", "--config", cfg, NULL };
+	run(start, "lead\n", NULL, &r);
+	ck_assert_int_eq(r.status, 1);
+	tu_proc_release(&c);
+	tu_proc_release(&r);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -643,6 +662,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_check_config_ok);
 	tcase_add_test(tc, test_check_config_handle_typo);
 	tcase_add_test(tc, test_contract_example_config);
+	tcase_add_test(tc, test_check_config_no_adapter);
 	tcase_add_test(tc, test_malformed_roster);
 	tcase_add_test(tc, test_broken_config_for_run_and_ask);
 	suite_add_tcase(s, tc);

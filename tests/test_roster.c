@@ -395,6 +395,43 @@ START_TEST(bundled_round_trips_byte_exact)
 }
 END_TEST
 
+/* A page saved with a UTF-8 byte order mark (some editors add one) reads
+ * like the page without it, in either form, and exports without it. */
+START_TEST(byte_order_mark_is_skipped)
+{
+	size_t len, l1, l2;
+	char *plain = slurp(fixtures[_i], &len);
+	char *bom = xmalloc(len + 4);
+	memcpy(bom, "\xEF\xBB\xBF", 3);
+	memcpy(bom + 3, plain, len + 1);
+	struct roster *a = parse_ok(plain, len), *b = parse_ok(bom, len + 3);
+	ck_assert_int_eq(b->source_format, a->source_format);
+	char *ma = write_fmt(a, ROSTER_FMT_MD, &l1), *mb = write_fmt(b, ROSTER_FMT_MD, &l2);
+	ck_assert_str_eq(mb, ma);
+	free(ma);
+	free(mb);
+	free(plain);
+	free(bom);
+	roster_free(a);
+	roster_free(b);
+}
+END_TEST
+
+/* ATX headings may close with a run of '#': it is not part of the title. */
+START_TEST(closing_hashes_are_not_the_title)
+{
+	static const char page[] =
+		"# Maintainers #\n\n## Lead Core Maintainer (BDFL) ##\n\n- Ada ([ada](https://github.com/ada))\n\n"
+		"## Module-level maintainers\n\n### NN APIs (torch.nn) ###\n\n- Bob ([bob](https://github.com/bob))\n\n"
+		"### C# bindings\n\n- Cy ([cy](https://github.com/cy))\n";
+	struct roster *r = parse_ok(page, sizeof(page) - 1);
+	ck_assert_ptr_nonnull(group_titled(r, "NN APIs (torch.nn)"));
+	ck_assert_ptr_nonnull(group_titled(r, "C# bindings"));
+	ck_assert_ptr_nonnull(roster_lead_group(r));
+	roster_free(r);
+}
+END_TEST
+
 START_TEST(fixtures_round_trip)
 {
 	struct roster *r = load_ok(fixtures[_i]);
@@ -650,6 +687,8 @@ static Suite *roster_suite(void)
 	TCase *w = tcase_create("write");
 	tcase_add_test(w, bundled_round_trips_byte_exact);
 	tcase_add_loop_test(w, fixtures_round_trip, 0, 2);
+	tcase_add_loop_test(w, byte_order_mark_is_skipped, 0, 2);
+	tcase_add_test(w, closing_hashes_are_not_the_title);
 	tcase_add_test(w, json_structure);
 	suite_add_tcase(s, w);
 	TCase *q = tcase_create("query");
