@@ -77,6 +77,14 @@ int cmd_link(struct command_ctx *ctx)
 	}
 	long long now = bot_now(bot);
 	char *before = store_link_get(bot->store, id);
+	if (before && strcmp(before, canon) == 0) {   /* nothing to change, nothing to audit */
+		reply_textf(ctx->reply, "%s is already linked to ", id);
+		reply_handle(ctx->reply, canon);
+		reply_text(ctx->reply, "; nothing changed");
+		free(before);
+		ret = CMD_OK;
+		goto cleanup;
+	}
 	struct buf detail = BUF_INIT;
 	buf_addf(&detail, "%s -> @%s", id, canon);
 	if (before)

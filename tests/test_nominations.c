@@ -605,6 +605,12 @@ START_TEST(test_link)
 	ck_assert_int_eq(count("SELECT count(*) FROM decisions WHERE by_handle = 'malfet' AND by_id = 'slack:U0NEW'"), 1);
 	ok("link slack:U0NEW @gchanan", "console:soumith");
 	has("it was @malfet");
+	/* the same link again changes nothing and says so; the audit log has no new row */
+	long long again[NSNAP];
+	snapshot(again);
+	ok("link slack:U0NEW @GChanan", "console:soumith");
+	has("slack:U0NEW is already linked to @gchanan; nothing changed");
+	unchanged(again);
 }
 END_TEST
 
