@@ -9,6 +9,9 @@
 #include "chatbot/log.h"
 #include "chatbot/util.h"
 
+/* sockets and descriptors the loop watches at once */
+#define LOOP_MAX_FDS 256
+
 struct post {
 	struct post *next;
 	loop_fn *fn;
@@ -121,6 +124,12 @@ struct loop *loop_new_tls(bool tls)
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = loop_protocols;
 	info.options = tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
+	/* lws sizes (and zeroes) its fd tables by the process fd limit: 16
+	 * bytes per possible fd, 16 MB under a 1M `ulimit -n`.  The loop holds a
+	 * handful (signals, stdin, the cancel pipe, a chat link or two; curl's
+	 * sockets live on its own thread), so a small table, searched instead of
+	 * indexed, is plenty. */
+	info.fd_limit_per_thread = LOOP_MAX_FDS;
 	info.user = l;
 	info.gid = -1;
 	info.uid = -1;
