@@ -303,12 +303,20 @@ int roster_add_person(struct roster *r, size_t group, const char *name, const ch
 	return 0;
 }
 
-int roster_set_emeritus(struct roster *r, size_t group, const char *handle, bool emeritus)
+/* Sets *g to group number group of r and returns where handle stands in
+ * it; -1 when there is no such group or no such person. */
+static ssize_t find_member(struct roster *r, size_t group, const char *handle, struct roster_group **g)
 {
 	if (group >= r->ngroups)
 		return -1;
-	struct roster_group *g = &r->groups[group];
-	ssize_t at = person_index(g, handle);
+	*g = &r->groups[group];
+	return person_index(*g, handle);
+}
+
+int roster_set_emeritus(struct roster *r, size_t group, const char *handle, bool emeritus)
+{
+	struct roster_group *g = NULL;
+	ssize_t at = find_member(r, group, handle, &g);
 	if (at < 0)
 		return -1;
 	if (g->people[at].emeritus == emeritus)
@@ -328,10 +336,8 @@ int roster_set_emeritus(struct roster *r, size_t group, const char *handle, bool
 
 int roster_remove_person(struct roster *r, size_t group, const char *handle)
 {
-	if (group >= r->ngroups)
-		return -1;
-	struct roster_group *g = &r->groups[group];
-	ssize_t at = person_index(g, handle);
+	struct roster_group *g = NULL;
+	ssize_t at = find_member(r, group, handle, &g);
 	if (at < 0)
 		return -1;
 	person_release(&g->people[at]);

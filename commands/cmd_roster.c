@@ -175,6 +175,26 @@ int cmd_help(struct command_ctx *ctx)
 
 /* ---- who ------------------------------------------------------------------ */
 
+/* The active core maintainers the roster lists without a handle (which
+ * roster_core_handles() leaves out): each as an item when r is not NULL.
+ * Returns how many. */
+static size_t core_without_handle(const struct roster *ro, struct reply *r)
+{
+	const struct roster_group *core = roster_core_group(ro);
+	size_t n = 0;
+	for (size_t i = 0; core && i < core->npeople; i++) {
+		const struct roster_person *p = &core->people[i];
+		if (p->emeritus || (p->handle && *p->handle))
+			continue;
+		n++;
+		if (r) {
+			reply_item(r);
+			reply_person(r, p->name, NULL);
+		}
+	}
+	return n;
+}
+
 static void list_core(struct reply *r, const struct roster *ro)
 {
 	const char *handles[64];
@@ -186,6 +206,7 @@ static void list_core(struct reply *r, const struct roster *ro)
 		reply_item(r);
 		reply_person(r, p ? p->name : handles[i], handles[i]);
 	}
+	n += core_without_handle(ro, r);
 	if (!n) {
 		reply_item(r);
 		reply_text(r, "(the roster names no core maintainers)");
@@ -455,7 +476,7 @@ int cmd_core(struct command_ctx *ctx)
 	if (n > ARRAY_SIZE(handles))
 		n = ARRAY_SIZE(handles);
 
-	reply_textf(r, "The core maintainers (%zu):", n);
+	reply_textf(r, "The core maintainers (%zu):", n + core_without_handle(ro, NULL));
 	for (size_t i = 0; i < n; i++) {
 		const struct roster_person *p = roster_find_person(ro, handles[i]);
 		reply_item(r);
@@ -463,6 +484,7 @@ int cmd_core(struct command_ctx *ctx)
 		if (lead && lead->handle && str_ieq(lead->handle, handles[i]))
 			reply_text(r, " - lead core maintainer (BDFL)");
 	}
+	core_without_handle(ro, r);
 	if (lead && !lead->handle) {
 		reply_item(r);
 		reply_person(r, lead->name, NULL);

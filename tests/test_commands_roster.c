@@ -207,7 +207,8 @@ static const char small_roster[] =
 	"- Lead Person ([leader](https://github.com/leader))\n\n"
 	"## Core Maintainers\n\n"
 	"- Core One ([core1](https://github.com/core1))\n"
-	"- Core Two ([core2](https://github.com/core2))\n\n"
+	"- Core Two ([core2](https://github.com/core2))\n"
+	"- Core Plain\n\n"
 	"## Module-level maintainers\n\n"
 	"### Old Module (torch.old)\n\n"
 	"- (emeritus) Gone Person ([gone](https://github.com/gone))\n\n"
@@ -231,7 +232,7 @@ START_TEST(test_all_emeritus)
 	ck_assert_int_eq(ask("who torch.old"), CMD_OK);
 	static const char *const want[] = {
 		"Old Module (torch.old) has no active maintainers; the core maintainers are the ones to ask:",
-		"- Lead Person (@leader)", "- Core One (@core1)", "- Core Two (@core2)", "Emeritus:",
+		"- Lead Person (@leader)", "- Core One (@core1)", "- Core Two (@core2)", "- Core Plain\n", "Emeritus:",
 		"- Gone Person (@gone)", NULL
 	};
 	assert_in_order(want);
@@ -256,8 +257,9 @@ START_TEST(test_sunset_and_no_handle)
 	has("lead core maintainer (BDFL)");
 	has("core maintainer (as the lead)");
 	ck_assert_int_eq(ask("core"), CMD_OK);
-	has("The core maintainers (3):");
+	has("The core maintainers (4):");   /* an entry without a handle is still shown */
 	has("Lead Person (@leader) - lead core maintainer (BDFL)");
+	has("- Core Plain");
 }
 END_TEST
 
