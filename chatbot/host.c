@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -411,6 +412,9 @@ int host_run(struct govbot *bot)
 		rc = 1;
 	} else {
 		host_pump(h);   /* what waits in the outbox goes out first */
+		/* start-up (config, roster parse, migrations) is over: give its
+		 * freed heap pages back before serving for days */
+		malloc_trim(0);
 		rc = loop_run(h->loop);
 		host_pump(h);   /* and what the last commands queued */
 	}

@@ -237,6 +237,22 @@ static long long open_item(struct store *s, const char *kind, const char *subjec
 	return id;
 }
 
+/* Opens the write transaction for a new item of kind on subject in grp.
+ * Returns the store result; on STORE_OK, *dup is the number of such an
+ * item already open (the transaction is then rolled back again), else 0. */
+static int begin_new_item(struct store *s, const char *kind, const char *subject, const char *grp,
+			  long long *dup)
+{
+	*dup = 0;
+	int rc = store_begin(s);
+	if (rc != STORE_OK)
+		return rc;
+	*dup = open_item(s, kind, subject, grp);
+	if (*dup)
+		store_rollback(s);
+	return STORE_OK;
+}
+
 /* The command that shows handle's roles, as one code span: `who @handle`. */
 static void who_hint(struct reply *r, const char *handle)
 {
@@ -338,13 +354,12 @@ int cmd_nominate(struct command_ctx *ctx)
 		reply_text(ctx->reply, " shows their roles)");
 		goto cleanup;
 	}
-	if ((rc = store_begin(bot->store)) != STORE_OK) {
+	long long dup;
+	if ((rc = begin_new_item(bot->store, kind, who, grp, &dup)) != STORE_OK) {
 		ret = govcmd_store_failed(ctx, rc);
 		goto cleanup;
 	}
-	long long dup = open_item(bot->store, kind, who, grp);
 	if (dup) {
-		store_rollback(bot->store);
 		reply_textf(ctx->reply, "nomination %lld of ", dup);
 		reply_handle(ctx->reply, who);
 		reply_textf(ctx->reply, " for %s is already open; support it with ", grp);
@@ -440,12 +455,11 @@ static int open_removal(struct command_ctx *ctx, const char *who, const struct r
 		reply_text(ctx->reply, " shows the current roles");
 		return CMD_REFUSED;
 	}
-	int rc = store_begin(bot->store);
+	long long dup;
+	int rc = begin_new_item(bot->store, kind, who, grp, &dup);
 	if (rc != STORE_OK)
 		return govcmd_store_failed(ctx, rc);
-	long long dup = open_item(bot->store, kind, who, grp);
 	if (dup) {
-		store_rollback(bot->store);
 		reply_textf(ctx->reply, "removal %lld of ", dup);
 		reply_handle(ctx->reply, who);
 		reply_textf(ctx->reply, " from %s is already open; add to it with ", grp);

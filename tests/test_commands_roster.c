@@ -19,12 +19,7 @@ static char *out; /* the last answer, console dialect */
 
 static void open_bot(struct roster *r)
 {
-	memset(&bot, 0, sizeof(bot));
-	bot.config = config_default();
-	bot.base = r;
-	bot.roster = roster_clone(r);
-	bot.grammar = grammar_new(NULL);
-	ck_assert_ptr_nonnull(bot.grammar);
+	tu_bot_memory(&bot, r);
 	reply = reply_new();
 	out = NULL;
 }
@@ -38,10 +33,7 @@ static void teardown(void)
 {
 	free(out);
 	reply_free(reply);
-	grammar_free(bot.grammar);
-	roster_free(bot.roster);
-	roster_free(bot.base);
-	config_free(bot.config);
+	tu_bot_memory_free(&bot);
 }
 
 /* Runs text as the local console user; the answer is left in out. */

@@ -26,12 +26,8 @@ static const char *const mapping[][2] = {
 
 static void setup(void)
 {
-	memset(&bot, 0, sizeof(bot));
-	bot.config = config_default();
+	tu_bot_memory(&bot, roster_load_default());
 	tu_map_identities(bot.config, mapping, ARRAY_SIZE(mapping));
-	bot.base = roster_load_default();
-	bot.roster = roster_clone(bot.base);
-	bot.grammar = grammar_new(NULL);
 	reply = reply_new();
 	out = NULL;
 }
@@ -40,10 +36,7 @@ static void teardown(void)
 {
 	free(out);
 	reply_free(reply);
-	grammar_free(bot.grammar);
-	roster_free(bot.roster);
-	roster_free(bot.base);
-	config_free(bot.config);
+	tu_bot_memory_free(&bot);
 }
 
 static int run(const char *text, size_t len, const char *as, bool require_prefix)

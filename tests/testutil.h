@@ -26,7 +26,9 @@
 #include "chatbot/bot.h"
 #include "chatbot/config.h"
 #include "chatbot/dispatch.h"
+#include "chatbot/grammar.h"
 #include "chatbot/reply.h"
+#include "chatbot/roster.h"
 #include "chatbot/store.h"
 #include "chatbot/util.h"
 
@@ -268,6 +270,28 @@ static inline void tu_map_identities(struct config *c, const char *const (*map)[
 		ci->ids[0] = xstrdup(map[i][1]);
 		ci->nids = 1;
 	}
+}
+
+/* Fills *bot without a store: the default config, base as its roster (bot
+ * owns it), a working copy of it and the grammar.  Undo with
+ * tu_bot_memory_free(). */
+static inline void tu_bot_memory(struct govbot *bot, struct roster *base)
+{
+	memset(bot, 0, sizeof(*bot));
+	bot->config = config_default();
+	bot->base = base;
+	bot->roster = roster_clone(base);
+	bot->grammar = grammar_new(NULL);
+	ck_assert_ptr_nonnull(bot->grammar);
+}
+
+/* Frees what tu_bot_memory() made. */
+static inline void tu_bot_memory_free(struct govbot *bot)
+{
+	grammar_free(bot->grammar);
+	roster_free(bot->roster);
+	roster_free(bot->base);
+	config_free(bot->config);
 }
 
 /* Opens bot from the config file cfg with its store; "now" is fixed at now. */
