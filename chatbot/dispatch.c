@@ -127,8 +127,17 @@ static void refuse_role(struct reply *out, const struct command *cmd, const stru
 
 static void unknown_command(struct reply *out, const char *name)
 {
+	size_t n = strlen(name);
 	reply_text(out, "unknown command ");
 	reply_code(out, name);
+	if (n > 1 && name[n - 1] == ':') {
+		/* "support: ..." on a line of its own: on the console each line is
+		 * a message, so a field cannot follow its `nominate` there */
+		reply_text(out, "; a nomination's fields go in the message that opens it, or later ");
+		reply_code(out, "amend N FIELD: TEXT");
+		reply_text(out, " (N is the nomination's number)");
+		return;
+	}
 	const char *near = commands_nearest(name);
 	if (near) {
 		reply_text(out, "; did you mean ");

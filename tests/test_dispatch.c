@@ -151,6 +151,10 @@ START_TEST(test_unknown_command)
 	longword[sizeof(longword) - 1] = '\0';
 	ck_assert_int_eq(ask(longword, "console:x"), CMD_ERROR);
 	has("unknown command");
+	/* a nomination field on a line (a console message) of its own */
+	ck_assert_int_eq(ask("support: the maintainers agree", "console:x"), CMD_ERROR);
+	ck_assert_str_eq(out, "unknown command `support:`; a nomination's fields go in the message that "
+			 "opens it, or later `amend N FIELD: TEXT` (N is the nomination's number)");
 }
 END_TEST
 
