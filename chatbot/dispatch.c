@@ -150,6 +150,36 @@ static void unknown_command(struct reply *out, const char *name)
 	reply_text(out, " for the list");
 }
 
+/* Chat clients send Unicode blanks (a no-break space from a pasted line or
+ * an Option-space, a zero-width space after a mention): in valid UTF-8 of at
+ * most GOVBOT_MAX_INPUT bytes, writes text to norm with U+00A0, U+2000-200A,
+ * U+202F, U+205F and U+3000 as ' ' and U+200B, U+FEFF dropped.  Returns the
+ * new length (never more than len). */
+static size_t normalize_blanks(const char *text, size_t len, char *norm)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == 0xC2 && i + 1 < len && s[i + 1] == 0xA0) {
+			norm[n++] = ' ';
+			i++;
+			continue;
+		}
+		if (i + 2 < len && ((s[i] == 0xE2 && s[i + 1] == 0x80 && (s[i + 2] <= 0x8B || s[i + 2] == 0xAF)) ||
+				    (s[i] == 0xE2 && s[i + 1] == 0x81 && s[i + 2] == 0x9F) ||
+				    (s[i] == 0xE3 && s[i + 1] == 0x80 && s[i + 2] == 0x80) ||
+				    (s[i] == 0xEF && s[i + 1] == 0xBB && s[i + 2] == 0xBF))) {
+			bool drop = (s[i] == 0xE2 && s[i + 2] == 0x8B) || s[i] == 0xEF;
+			if (!drop)
+				norm[n++] = ' ';
+			i += 2;
+			continue;
+		}
+		norm[n++] = text[i];
+	}
+	return n;
+}
+
 int dispatch_line(struct govbot *bot, const struct dispatch_request *req, struct reply *out)
 {
 	const char *text = req->text ? req->text : "";
@@ -167,6 +197,13 @@ int dispatch_line(struct govbot *bot, const struct dispatch_request *req, struct
 		}
 		return rc;
 	}
+	char norm[GOVBOT_MAX_INPUT];
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)text[i] >= 0xC2) {   /* only then can there be such a blank */
+			len = normalize_blanks(text, len, norm);
+			text = norm;
+			break;
+		}
 	if (!grammar_parse(bot->grammar, text, len, req->require_prefix, &p))
 		return DISPATCH_IGNORED;
 

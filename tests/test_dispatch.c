@@ -112,6 +112,15 @@ START_TEST(test_allowed_whitespace)
 	ck_assert_int_eq(ask("who torch.nn\n", "console:x"), CMD_OK);
 	ck_assert_int_eq(ask("who caf\xc3\xa9", "console:x"), CMD_ERROR); /* valid UTF-8, unknown module */
 	has("no module matches");
+	has("caf\xc3\xa9");
+	/* Unicode blanks chat clients send: no-break, ideographic, zero-width */
+	ck_assert_int_eq(ask("who\xc2\xa0torch.nn", "console:x"), CMD_OK);
+	has("NN APIs (torch.nn)");
+	ck_assert_int_eq(ask("\xe2\x80\x8bwho torch.nn\xe2\x80\x8b", "console:x"), CMD_OK);
+	const char *ideo = "/gov\xe3\x80\x80who\xe2\x80\xaftorch.nn";
+	ck_assert_int_eq(run(ideo, strlen(ideo), "slack:U1", true), CMD_OK);
+	has("NN APIs (torch.nn)");
+	ck_assert_int_eq(ask("\xef\xbb\xbfwho torch.nn", "console:x"), CMD_OK);
 }
 END_TEST
 
