@@ -61,6 +61,8 @@ static const char *const questions[] = {
 	"can\\s+review|reviews|knows\\s+about|works\\s+on|"
 	"(?:do|should|can)\\s+i\\s+(?:ask|talk\\s+to)\\s+about)\\s+(.+)",
 	"(*MARK:who)(?:the\\s+)?(?:maintainers|owners)\\s+(?:of|for)\\s+(.+)",
+	/* who is soumith? (one word: `who` tries a module, then a handle) */
+	"(*MARK:who)(?:who\\s+is|who's|whos)\\s+([A-Za-z0-9][A-Za-z0-9-]*)",
 	/* how things work */
 	"(*MARK:process lead)" HOW "\\b(?:lead|leader|bdfl)\\b.*",
 	"(*MARK:process core)" HOW "\\b(?:nominate|propose|become|add|appoint|made|make)\\b.*\\bcore\\b.*",

@@ -123,6 +123,9 @@ static const struct gcase cases[] = {
 	{ "who are the lead maintainers of XLA", 0, 1, "who", "XLA" },
 	{ "what does @ezyang maintain?", 0, 1, "who", "@ezyang" },
 	{ "who is the lead?", 0, 1, "lead", "" },
+	{ "who is soumith?", 0, 1, "who", "soumith" },
+	{ "who's albanD", 0, 1, "who", "albanD" },
+	{ "who is there today", 0, 1, "who", "is there today" },   /* more than one word: not a person */
 	/* a question only counts on the first line */
 	{ "how do I nominate someone?\nextra", 0, 1, "process", "nomination" },
 	/* not a question: the first word is the command */
