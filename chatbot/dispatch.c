@@ -138,6 +138,15 @@ static void unknown_command(struct reply *out, const char *name)
 		reply_text(out, " (N is the nomination's number)");
 		return;
 	}
+	if (str_ieq(name, "how") || str_ieq(name, "what") || str_ieq(name, "why")) {
+		/* a question in words none of the grammar's forms took */
+		reply_text(out, "; ");
+		reply_code(out, "process");
+		reply_text(out, " lists the topics (nominations, removals, the lead, disputes, votes), and ");
+		reply_code(out, "help");
+		reply_text(out, " the commands");
+		return;
+	}
 	const char *near = commands_nearest(name);
 	if (near) {
 		reply_text(out, "; did you mean ");

@@ -161,6 +161,10 @@ START_TEST(test_unknown_command)
 	ck_assert_int_eq(ask(longword, "console:x"), CMD_ERROR);
 	has("unknown command");
 	/* a nomination field on a line (a console message) of its own */
+	/* a question no form took points at process, not at `show` */
+	ck_assert_int_eq(ask("how are decisions made?", "console:x"), CMD_ERROR);
+	ck_assert_str_eq(out, "unknown command `how`; `process` lists the topics (nominations, removals, "
+			 "the lead, disputes, votes), and `help` the commands");
 	ck_assert_int_eq(ask("support: the maintainers agree", "console:x"), CMD_ERROR);
 	ck_assert_str_eq(out, "unknown command `support:`; a nomination's fields go in the message that "
 			 "opens it, or later `amend N FIELD: TEXT` (N is the nomination's number)");
