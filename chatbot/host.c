@@ -14,6 +14,7 @@
 
 #include "chatbot/config.h"
 #include "chatbot/gov.h"
+#include "chatbot/httpd.h"
 #include "chatbot/log.h"
 #include "chatbot/outbox.h"
 #include "chatbot/store.h"
@@ -40,7 +41,9 @@ struct adapter_host {
 	struct govbot *bot;
 	struct loop *loop;
 	struct http *http;
+	struct httpd *httpd;      /* NULL without http.listen */
 	bool stopping;
+	unsigned long long commands[4];  /* dispatched, by enum cmd_result */
 
 	struct running *run;
 	size_t nrun;
@@ -146,6 +149,8 @@ int host_dispatch(struct adapter_host *h, const struct dispatch_request *req, st
 	int before = db ? sqlite3_total_changes(db) : 0;
 	int rc = dispatch_line(h->bot, req, out);
 
+	if (rc >= 0 && rc < 4)
+		h->commands[rc]++;
 	/* a command that wrote may have queued an announcement: pump soon */
 	if (db && sqlite3_total_changes(db) != before && !h->stopping)
 		loop_timer_start(&h->pump, 0);
@@ -170,6 +175,17 @@ void host_announce_done(struct adapter_host *h, const char *key, bool ok)
 		log_warn("outbox", "delivery %lld to %s failed; it will be retried", id, target + 1);
 	outbox_done(h->bot->store, id, target + 1, ok, ok ? NULL : "the post failed",
 		    bot_now(h->bot));
+}
+
+void host_stats(struct adapter_host *h, struct host_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->commands, h->commands, sizeof(out->commands));
+	for (size_t i = 0; i < h->nrun; i++)
+		out->adapters_running += !h->run[i].ended;
+	if (h->bot->store)
+		out->outbox_pending = store_count(h->bot->store,
+			"SELECT count(*) FROM outbox_delivery WHERE state = 'pending'", 0);
 }
 
 /* ---- seen events ---- */
@@ -408,6 +424,11 @@ int host_run(struct govbot *bot)
 		goto out;
 	}
 	loop_timer_init(&h->pump, h->loop, host_pump, h);
+	if (bot->config->http_listen) {
+		h->httpd = httpd_start(h, bot->config->http_listen);
+		if (!h->httpd)
+			goto out;
+	}
 	if (host_start_adapters(h) < 0) {
 		rc = 1;
 	} else {
@@ -427,6 +448,7 @@ out:
 	if (h->loop)
 		host_stop_adapters(h);
 	loop_free(h->loop);
+	httpd_free(h->httpd);
 	seen_free(h);
 	free(h);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -47,7 +47,16 @@ struct http *host_http(struct adapter_host *h);
 /* True once shutdown began: start no new work. */
 bool host_stopping(struct adapter_host *h);
 
-/* dispatch_line(), then an outbox pump soon (a command may have queued an
+/* What GET /metrics and /healthz report (chatbot/httpd.c). */
+struct host_stats {
+	unsigned long long commands[4];  /* by enum cmd_result: ok, error, refused, failed */
+	size_t adapters_running;
+	long long outbox_pending;        /* pending deliveries; 0 without a database,
+					    -1 when the database cannot be read */
+};
+void host_stats(struct adapter_host *h, struct host_stats *out);
+
+/* dispatch_line() (its result counted for host_stats), then an outbox pump soon (a command may have queued an
  * announcement). */
 int host_dispatch(struct adapter_host *h, const struct dispatch_request *req, struct reply *out);
 
