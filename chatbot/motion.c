@@ -426,7 +426,7 @@ static int check_voter(struct store *s, const struct gov_item *it, const char *h
 	struct motion_handles el = { 0 };
 
 	if (!gov_kind_is_vote(it->kind)) {
-		buf_addf(why, "%lld is a %s, not a motion: %s decide it with `decide %lld "
+		buf_addf(why, "%lld is a %s, not a motion; it is decided by %s with `decide %lld "
 			 "accept|reject RATIONALE`", id, gov_item_noun(it), gov_decider(it), id);
 		return MOTION_REFUSED;
 	}

@@ -45,7 +45,10 @@ static const char roster_md[] =
 	"- Core One ([c1](https://github.com/c1))\n"
 	"- Mod Three ([m3](https://github.com/m3))\n"
 	"- Mod Four ([m4](https://github.com/m4))\n"
-	"- (emeritus) Old One ([e1](https://github.com/e1))\n";
+	"- (emeritus) Old One ([e1](https://github.com/e1))\n\n"
+	"### Gadget Tools\n\n"
+	"- Mod One ([m1](https://github.com/m1))\n"
+	"- Mod Two ([m2](https://github.com/m2))\n";
 
 static const char *const people[] = { "lead", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8",
 				      "m1", "m2", "m3", "m4", "e1" };
@@ -263,6 +266,20 @@ START_TEST(test_vote_refusals)
 	assert_state(1, "passed");
 	ask_is("c5", "vote 1 no", CMD_REFUSED, "closed");
 	ck_assert_int_eq(q("SELECT count(*) FROM votes WHERE item_id = ?1", 1), 5);
+}
+END_TEST
+
+/* A module whose name is several words is found by its longest leading run. */
+START_TEST(test_propose_multiword_module)
+{
+	ask_is("m1", "propose Gadget Tools", CMD_ERROR, "text");
+	ask_is("m1", "propose Gadget Tools adopt the gadget style", CMD_OK, "Opened motion 1 for Gadget Tools");
+	char *t = q_text("SELECT text FROM items WHERE id = ?1", 1);
+	ck_assert_str_eq(t, "adopt the gadget style");
+	free(t);
+	ask_is("m2", "propose gadget tools: drop the old gizmo", CMD_OK, "Opened motion 2 for Gadget Tools");
+	ask_is("m3", "propose Gadget Tools tidy up", CMD_REFUSED, "only the active maintainers of Gadget Tools");
+	ck_assert_int_eq(q("SELECT count(*) FROM items", 0), 2);
 }
 END_TEST
 
@@ -761,6 +778,7 @@ static Suite *motion_suite(void)
 	tcase_add_test(tc, test_vote_replacement);
 	tcase_add_test(tc, test_vote_refusals);
 	tcase_add_test(tc, test_propose_refusals);
+	tcase_add_test(tc, test_propose_multiword_module);
 	tcase_add_test(tc, test_recusal_shrinks_electorate);
 	tcase_add_test(tc, test_recusal_settles);
 	tcase_add_test(tc, test_sweep_settles_after_recusal);
