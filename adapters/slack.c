@@ -889,6 +889,23 @@ static void slack_connect(struct slack *s, const char *url)
 	buf_release(&fullpath);
 }
 
+/* A start-up call (auth.test, apps.connections.open) failed: a fatal error
+ * (bad token, ...) stops the adapter; anything else retries after backoff,
+ * or after Retry-After on a 429.  detail is what the warning line says. */
+static void start_call_failed(struct slack *s, const struct http_response *res, const char *method,
+			      const char *token_env, const char *err, const char *detail)
+{
+	if (slack_is_fatal(err)) {
+		struct buf why = BUF_INIT;
+		buf_addf(&why, "%s failed: %s (check %s)", method, err, token_env);
+		slack_fatal(s, why.data);
+		buf_release(&why);
+		return;
+	}
+	log_warn("slack", "%s failed: %s", method, detail);
+	slack_schedule(s, res->status == 429 && res->retry_after_s >= 0 ? res->retry_after_s * 1000LL : -1);
+}
+
 static void slack_open_done(void *arg, const struct http_response *res)
 {
 	struct api_call *call = arg;
@@ -903,16 +920,10 @@ static void slack_open_done(void *arg, const struct http_response *res)
 	root = slack_api_result(res, err, sizeof(err));
 	if (root && json_str(root, "url")) {
 		slack_connect(s, json_str(root, "url"));
-	} else if (slack_is_fatal(err)) {
-		struct buf why = BUF_INIT;
-		buf_addf(&why, "apps.connections.open failed: %s (check SLACK_APP_TOKEN)", err);
-		slack_fatal(s, why.data);
-		buf_release(&why);
 	} else {
 		/* a socket being replaced keeps serving until a later attempt works */
-		log_warn("slack", "apps.connections.open failed: %s", root ? "no url" : err);
-		slack_schedule(s, res->status == 429 && res->retry_after_s >= 0
-					  ? res->retry_after_s * 1000LL : -1);
+		start_call_failed(s, res, "apps.connections.open", "SLACK_APP_TOKEN", err,
+				  root ? "no url" : err);
 	}
 	cJSON_Delete(root);
 }
@@ -950,15 +961,7 @@ static void slack_auth_done(void *arg, const struct http_response *res)
 		return;
 	}
 	cJSON_Delete(root);
-	if (slack_is_fatal(err)) {
-		struct buf why = BUF_INIT;
-		buf_addf(&why, "auth.test failed: %s (check SLACK_BOT_TOKEN)", err);
-		slack_fatal(s, why.data);
-		buf_release(&why);
-		return;
-	}
-	log_warn("slack", "auth.test failed: %s", err);
-	slack_schedule(s, res->status == 429 && res->retry_after_s >= 0 ? res->retry_after_s * 1000LL : -1);
+	start_call_failed(s, res, "auth.test", "SLACK_BOT_TOKEN", err, err);
 }
 
 static void slack_auth(struct slack *s)
