@@ -10,6 +10,7 @@
  */
 #include "chatbot/lookup.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,4 +321,34 @@ size_t lookup_person(const struct roster *r, const char *handle, struct lookup_r
 		n++;
 	}
 	return n;
+}
+
+const struct roster_group *lookup_module_prefix(const struct roster *r, const char *text,
+						const char **rest)
+{
+	const char *s = str_skip_space(text);
+	const char *ends[12];
+	size_t n = 0;
+	const char *e = s;
+	while (n < ARRAY_SIZE(ends) && *e && *e != '\n') {
+		while (*e && !isspace((unsigned char)*e))
+			e++;
+		ends[n++] = e;
+		while (*e == ' ' || *e == '\t')
+			e++;
+	}
+	char cand[KEY_MAX];
+	for (size_t k = n; k-- > 0;) {
+		size_t len = (size_t)(ends[k] - s);
+		if (len >= sizeof(cand))
+			continue;
+		memcpy(cand, s, len);
+		cand[len] = '\0';
+		const struct roster_group *g = lookup_module(r, cand, NULL);
+		if (g) {
+			*rest = str_skip_space(ends[k]);
+			return g;
+		}
+	}
+	return NULL;
 }

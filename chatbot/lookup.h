@@ -27,6 +27,13 @@
 const struct roster_group *lookup_module(const struct roster *r, const char *query,
 					 const char **suggestion);
 
+/* A module named at the start of text by one or several words ("C++ API
+ * adopt ...", "torch.nn contributions: ..."): the longest run of up to 12
+ * leading words of the first line that lookup_module() finds.  Returns the
+ * group and sets *rest past those words, or NULL (nothing set). */
+const struct roster_group *lookup_module_prefix(const struct roster *r, const char *text,
+						const char **rest);
+
 struct lookup_role {
 	const struct roster_group *group;
 	bool emeritus;

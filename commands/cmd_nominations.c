@@ -100,39 +100,25 @@ static const struct roster_group *find_group(struct command_ctx *ctx, const char
 	return NULL;
 }
 
-/* Splits "MODULE REST" where MODULE may have several words: the longest
- * run of leading words (on the first line) that names a module or "core". */
+/* Splits "MODULE REST" where MODULE is "core" or a module named by one or
+ * several words (lookup_module_prefix).  NULL with the refusal written. */
 static const struct roster_group *find_group_prefix(struct command_ctx *ctx, const char *p,
 						    bool *core, const char **rest)
 {
 	p = str_skip_space(p);
-	size_t ends[12];
-	size_t nends = 0, i = 0;
-	while (p[i] && p[i] != '\n' && nends < ARRAY_SIZE(ends)) {
-		while (p[i] && !isspace((unsigned char)p[i]))
-			i++;
-		ends[nends++] = i;
-		while (p[i] == ' ' || p[i] == '\t')
-			i++;
+	size_t n = 0;
+	while (p[n] && !isspace((unsigned char)p[n]))
+		n++;
+	char *first = xstrndup(p, n);
+	const struct roster_group *g = NULL;
+	*core = str_ieq(first, "core");
+	if (*core) {
+		*rest = str_skip_space(p + n);
+		g = roster_core_group(ctx->bot->roster);
+	} else if (!(g = lookup_module_prefix(ctx->bot->roster, p, rest))) {
+		/* nothing matched: report on the first word */
+		g = find_group(ctx, *first ? first : "(nothing)", core);
 	}
-	for (size_t k = nends; k-- > 0;) {
-		char *cand = xstrndup(p, ends[k]);
-		const char *sugg = NULL;
-		const struct roster_group *g = NULL;
-		*core = str_ieq(cand, "core");
-		if (*core)
-			g = roster_core_group(ctx->bot->roster);
-		else
-			g = lookup_module(ctx->bot->roster, cand, &sugg);
-		free(cand);
-		if (g || *core) {
-			*rest = str_skip_space(p + ends[k]);
-			return g;
-		}
-	}
-	/* nothing matched: report on the first word */
-	char *first = xstrndup(p, nends ? ends[0] : 0);
-	const struct roster_group *g = find_group(ctx, *first ? first : "(nothing)", core);
 	free(first);
 	return g;
 }

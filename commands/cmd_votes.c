@@ -107,39 +107,6 @@ static void first_word(const char *s, struct buf *out, const char **rest)
 	*rest = str_skip_space(e);
 }
 
-/* A module named by several words ("C++ API adopt ..."): the longest run of
- * up to 8 leading words of the first line that names a module, with a
- * trailing ':' or ',' dropped.  Returns the group and sets *rest, or NULL. */
-static const struct roster_group *module_prefix(const struct roster *r, const char *args,
-						const char **rest)
-{
-	const char *s = str_skip_space(args);
-	const char *ends[8];
-	size_t n = 0;
-	const char *e = s;
-	while (n < ARRAY_SIZE(ends) && *e && *e != '\n') {
-		while (*e && !isspace((unsigned char)*e))
-			e++;
-		ends[n++] = e;
-		while (*e == ' ' || *e == '\t')
-			e++;
-	}
-	struct buf name = BUF_INIT;
-	const struct roster_group *g = NULL;
-	for (size_t k = n; k > 1 && !g; k--) {
-		size_t len = (size_t)(ends[k - 1] - s);
-		while (len && (s[len - 1] == ':' || s[len - 1] == ','))
-			len--;
-		buf_reset(&name);
-		buf_add(&name, s, len);
-		g = lookup_module(r, buf_str(&name), NULL);
-		if (g)
-			*rest = str_skip_space(ends[k - 1]);
-	}
-	buf_release(&name);
-	return g;
-}
-
 static const char propose_usage[] =
 	"propose MODULE|core TEXT, propose remove-lead RATIONALE, or propose elect-lead @a @b ...";
 
@@ -178,7 +145,7 @@ static int parse_propose(struct command_ctx *ctx, struct proposal *p, struct buf
 	else {
 		const char *suggestion = NULL;
 		p->kind = MOTION_GROUP;
-		p->group = module_prefix(ctx->bot->roster, ctx->args, &rest);
+		p->group = lookup_module_prefix(ctx->bot->roster, ctx->args, &rest);
 		if (!p->group)
 			p->group = lookup_module(ctx->bot->roster, buf_str(&word), &suggestion);
 		if (!p->group) {

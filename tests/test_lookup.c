@@ -243,6 +243,35 @@ START_TEST(person_roles)
 }
 END_TEST
 
+/* A module named by the leading words of a longer text. */
+static const struct {
+	const char *text, *title, *rest;
+} prefix_cases[] = {
+	{ "C++ API adopt the stable ABI", "C++ API", "adopt the stable ABI" },
+	{ "ONNX exporter: drop opset 9", "ONNX exporter", "drop opset 9" },
+	{ "  torch.nn contributions: many PRs", "NN APIs (torch.nn)", "contributions: many PRs" },
+	{ "NN APIs (torch.nn) support: yes", "NN APIs (torch.nn)", "support: yes" },
+	{ "\"C++ API\" use clang-format", "C++ API", "use clang-format" },
+	{ "torch/nn/functional.py\nsecond line", "NN APIs (torch.nn)", "second line" },
+	{ "no such module here", NULL, NULL },
+	{ "", NULL, NULL },
+};
+
+START_TEST(module_prefix)
+{
+	const char *rest = "untouched";
+	const struct roster_group *g = lookup_module_prefix(bundled, prefix_cases[_i].text, &rest);
+	if (!prefix_cases[_i].title) {
+		ck_assert_ptr_null(g);
+		ck_assert_str_eq(rest, "untouched");
+		return;
+	}
+	ck_assert_msg(g != NULL, "nothing found in \"%s\"", prefix_cases[_i].text);
+	ck_assert_str_eq(g->title, prefix_cases[_i].title);
+	ck_assert_str_eq(rest, prefix_cases[_i].rest);
+}
+END_TEST
+
 START_TEST(lookups_are_fast)
 {
 	const int n = 1000000;
@@ -271,6 +300,7 @@ static Suite *lookup_suite(void)
 	tcase_add_loop_test(t, did_you_mean, 0, (int)ARRAY_SIZE(suggest_cases));
 	tcase_add_test(t, found_clears_suggestion);
 	tcase_add_test(t, person_roles);
+	tcase_add_loop_test(t, module_prefix, 0, (int)ARRAY_SIZE(prefix_cases));
 	tcase_add_test(t, lookups_are_fast);
 	suite_add_tcase(s, t);
 	return s;
