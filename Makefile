@@ -21,13 +21,16 @@ else
 BUILD   ?= build
 endif
 
-LIB_SRC  := $(wildcard chatbot/*.c commands/*.c adapters/*.c)
-LIB_SRC  := $(filter-out chatbot/main.c,$(LIB_SRC))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/data/roster_blob.o
+# Sources are found by folder: every .c under chatbot/, commands/ and
+# adapters/ is part of libgovbot.a except the program's entry point.
+MAIN_SRC := chatbot/host/main.c
+LIB_SRC  := $(sort $(shell find chatbot commands adapters -name '*.c'))
+LIB_SRC  := $(filter-out $(MAIN_SRC),$(LIB_SRC))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/chatbot/roster/roster_blob.o
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
-BENCH_SRC:= $(wildcard bench/bench_*.c)
-BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+BENCH_SRC:= $(wildcard tests/bench/bench_*.c)
+BENCHES  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 
@@ -37,29 +40,32 @@ all: $(BUILD)/govbot
 deps:
 	@sh scripts/install-deps.sh
 
-$(BUILD)/obj/%.o: %.c $(wildcard chatbot/*.h commands/*.h adapters/*.h)
+# Each object depends on the headers it includes (-MMD writes them to .d,
+# -MP keeps a removed header from breaking the build).
+DEPFLAGS = -MMD -MP
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-# The bundled roster is linked in as bytes; see chatbot/roster_default.c.
-$(BUILD)/obj/data/roster_blob.o: data/roster_blob.S data/persons_of_interest.md
+# The bundled roster is linked in as bytes; see chatbot/roster/roster_default.c.
+$(BUILD)/obj/chatbot/roster/roster_blob.o: chatbot/roster/roster_blob.S chatbot/roster/persons_of_interest.md
 	@mkdir -p $(dir $@)
-	$(CC) -c -I. -o $@ data/roster_blob.S
+	$(CC) -c -I. -o $@ chatbot/roster/roster_blob.S
 
 $(BUILD)/libgovbot.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/govbot: $(BUILD)/obj/chatbot/main.o $(BUILD)/libgovbot.a
+$(BUILD)/govbot: $(BUILD)/obj/chatbot/host/main.o $(BUILD)/libgovbot.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libgovbot.a
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libgovbot.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libgovbot.a $(LDLIBS) $(CHECK_LIBS)
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libgovbot.a $(LDLIBS) $(CHECK_LIBS)
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libgovbot.a
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libgovbot.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libgovbot.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libgovbot.a $(LDLIBS)
 
 tests: $(TESTS) $(BUILD)/govbot
 
@@ -80,3 +86,5 @@ fuzz: deps
 
 clean:
 	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

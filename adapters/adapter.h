@@ -5,7 +5,7 @@
  * To add an adapter:
  *   1. write adapters/NAME.c exporting only `const struct adapter adapter_NAME`;
  *   2. declare it below and add it to adapters_all[] in adapters/adapters.c;
- *   3. give its config keys to chatbot/config.c's schema and its secrets'
+ *   3. give its config keys to chatbot/bot/config.c's schema and its secrets'
  *      environment variable names to .secrets;
  *   4. test it over real sockets against a local server in tests/.
  */
@@ -15,10 +15,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "chatbot/bot.h"
-#include "chatbot/reply.h"
+#include "chatbot/bot/bot.h"
+#include "chatbot/bot/reply.h"
 
-struct adapter_host;  /* the running program: bot, event loop; see chatbot/host.h */
+struct adapter_host;  /* the running program: bot, event loop; see chatbot/host/host.h */
 
 struct adapter {
 	const char *name;              /* "console", "slack": the config key and identity prefix */

@@ -3,7 +3,7 @@
  * command (with or without /gov), answered on standard output in the
  * console dialect.  The caller is console:$USER.
  *
- * It runs on the shared loop (chatbot/host.h), standard input adopted as a
+ * It runs on the shared loop (chatbot/host/host.h), standard input adopted as a
  * raw file descriptor: read_some() reads what the descriptor has, feed()
  * cuts it into lines (bounded: a line
  * longer than GOVBOT_MAX_INPUT keeps its first GOVBOT_MAX_INPUT + 1 bytes,
@@ -11,10 +11,10 @@
  * handle_line() answers one line.
  */
 #include "adapters/adapter.h"
-#include "chatbot/dispatch.h"
-#include "chatbot/host.h"
-#include "chatbot/identity.h"
-#include "chatbot/log.h"
+#include "chatbot/bot/dispatch.h"
+#include "chatbot/host/host.h"
+#include "chatbot/bot/identity.h"
+#include "chatbot/util/log.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -19,10 +19,10 @@
 #include <string.h>
 
 #include "adapters/adapter.h"
-#include "chatbot/config.h"
-#include "chatbot/host.h"
-#include "chatbot/log.h"
-#include "chatbot/util.h"
+#include "chatbot/bot/config.h"
+#include "chatbot/host/host.h"
+#include "chatbot/util/log.h"
+#include "chatbot/util/util.h"
 
 #define SLACK_DEFAULT_API "https://slack.com/api/"
 #define SLACK_MAX_MESSAGE (4u << 20)       /* one websocket message, reassembled */

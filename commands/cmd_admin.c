@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatbot/config.h"
-#include "chatbot/gov.h"
-#include "chatbot/identity.h"
-#include "chatbot/roster.h"
+#include "chatbot/bot/config.h"
+#include "chatbot/gov/gov.h"
+#include "chatbot/bot/identity.h"
+#include "chatbot/roster/roster.h"
 
 static const char link_usage[] = "link PLATFORM:ID @handle";
 

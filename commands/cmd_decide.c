@@ -1,6 +1,6 @@
 /*
  * cmd_decide.c - `decide N accept|reject RATIONALE` and its authorize hook.
- * Who decides is gov_may_decide() (chatbot/gov.h); the hook runs it before
+ * Who decides is gov_may_decide() (chatbot/gov/gov.h); the hook runs it before
  * the handler, and the handler runs it again under the write lock.
  */
 #include "commands/commands.h"
@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "chatbot/gov.h"
-#include "chatbot/roster.h"
+#include "chatbot/gov/gov.h"
+#include "chatbot/roster/roster.h"
 #include "commands/govcmd.h"
 
 /* The name for the roster entry: the roster's own when it knows the

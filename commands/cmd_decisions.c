@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatbot/gov.h"
-#include "chatbot/motion.h"
+#include "chatbot/gov/gov.h"
+#include "chatbot/gov/motion.h"
 #include "commands/govcmd.h"
 
 #define LIST_MAX 50

@@ -1,6 +1,6 @@
 /*
  * cmd_nominations.c - nominations, removals, step-downs, amendments,
- * letters and recusals (contract "Commands"; rules in chatbot/gov.h).
+ * letters and recusals (contract "Commands"; rules in chatbot/gov/gov.h).
  * `decide` is in cmd_decide.c, the reading commands in cmd_decisions.c.
  *
  * Every change is one store transaction with its audit row; a database
@@ -17,11 +17,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "chatbot/gov.h"
+#include "chatbot/gov/gov.h"
 #include "commands/govcmd.h"
-#include "chatbot/lookup.h"
-#include "chatbot/motion.h"
-#include "chatbot/roster.h"
+#include "chatbot/roster/lookup.h"
+#include "chatbot/gov/motion.h"
+#include "chatbot/roster/roster.h"
 
 #define HANDLE_MAX 39
 

@@ -7,7 +7,7 @@
  * code) and a case to tests/test_commands_roster.c. */
 #include <string.h>
 
-#include "chatbot/config.h"
+#include "chatbot/bot/config.h"
 #include "commands/commands.h"
 
 #define MAX_LINES 10

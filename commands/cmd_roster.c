@@ -3,8 +3,8 @@
  * Handlers check no permissions: these commands are for anyone. */
 #include <string.h>
 
-#include "chatbot/lookup.h"
-#include "chatbot/roster.h"
+#include "chatbot/roster/lookup.h"
+#include "chatbot/roster/roster.h"
 #include "commands/commands.h"
 
 /* Copies the argument without trailing '?', '!', '.' or blanks (a question

@@ -1,14 +1,14 @@
 /* cmd_votes.c - propose, vote, ballot: motions and lead elections.
  * The dispatcher runs auth_propose / auth_vote before the handlers; the
- * rules themselves live in chatbot/motion.c and chatbot/tally.c. */
+ * rules themselves live in chatbot/gov/motion.c and chatbot/gov/tally.c. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatbot/gov.h"
-#include "chatbot/lookup.h"
-#include "chatbot/motion.h"
-#include "chatbot/roster.h"
+#include "chatbot/gov/gov.h"
+#include "chatbot/roster/lookup.h"
+#include "chatbot/gov/motion.h"
+#include "chatbot/roster/roster.h"
 #include "commands/commands.h"
 
 /* Longest GitHub handle (GitHub allows 39). */

@@ -8,7 +8,7 @@
  *      declared below;
  *   2. add its row to commands_table[] in commands/commands.c: name, handler,
  *      the role it needs, optional authorize hook, synopsis, summary, example;
- *   3. if it is asked in plain words too, add the question to chatbot/grammar.c;
+ *   3. if it is asked in plain words too, add the question to chatbot/bot/grammar.c;
  *   4. add its cases to tests/ (help lists it automatically).
  *
  * Handlers never check permissions: the dispatcher does, from the row's
@@ -20,9 +20,9 @@
 
 #include <stddef.h>
 
-#include "chatbot/bot.h"
-#include "chatbot/reply.h"
-#include "chatbot/util.h"
+#include "chatbot/bot/bot.h"
+#include "chatbot/bot/reply.h"
+#include "chatbot/util/util.h"
 
 enum cmd_result {
 	CMD_OK = 0,       /* answered / done */

@@ -6,7 +6,7 @@
 #ifndef GOVBOT_GOVCMD_H
 #define GOVBOT_GOVCMD_H
 
-#include "chatbot/gov.h"
+#include "chatbot/gov/gov.h"
 #include "commands/commands.h"
 
 /* "governance commands need the database ..."; returns CMD_FAILED. */

@@ -21,12 +21,12 @@ objflags="-g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. \
 linkflags="-fsanitize=fuzzer,address,undefined"
 libs="$(pkg-config --libs libcjson libpcre2-8 sqlite3 libwebsockets libcurl 2>/dev/null) -lpthread -lm"
 objs=""
-for f in chatbot/*.c commands/*.c data/roster_blob.S; do
+for f in $(find chatbot commands -name '*.c' | sort) chatbot/roster/roster_blob.S; do
     [ -e "$f" ] || continue
-    [ "$f" = chatbot/main.c ] && continue
+    [ "$f" = chatbot/host/main.c ] && continue
     o="$out/obj/$(echo "$f" | tr / _).o"
     mkdir -p "$out/obj"
-    if [ ! -e "$o" ] || [ "$f" -nt "$o" ] || [ -n "$(find chatbot commands data -newer "$o" \( -name '*.h' -o -name '*.md' \) 2>/dev/null | head -1)" ]; then
+    if [ ! -e "$o" ] || [ "$f" -nt "$o" ] || [ -n "$(find chatbot commands -newer "$o" \( -name '*.h' -o -name '*.md' \) 2>/dev/null | head -1)" ]; then
         # shellcheck disable=SC2086
         $CC $objflags -c -o "$o" "$f"
     fi
@@ -50,7 +50,7 @@ for target in tests/fuzz/fuzz_*.c; do
     corpus="$out/$name-corpus"
     crashes="$out/$name-crashes"
     mkdir -p "$corpus" "$crashes"
-    cp data/persons_of_interest.md "$corpus/seed-bundled.md"
+    cp chatbot/roster/persons_of_interest.md "$corpus/seed-bundled.md"
     for d in tests/data/*; do
         [ -f "$d" ] && cp "$d" "$corpus/seed-$(basename "$d")"
     done

@@ -17,9 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "chatbot/outbox.h"
-#include "chatbot/store.h"
-#include "chatbot/util.h"
+#include "chatbot/gov/outbox.h"
+#include "chatbot/gov/store.h"
+#include "chatbot/util/util.h"
 #include "tests/testutil.h"
 
 #define TIMEOUT_MS 20000

@@ -1,4 +1,4 @@
-/* test_config.c - chatbot/config.c: every kind of problem with its JSON
+/* test_config.c - chatbot/bot/config.c: every kind of problem with its JSON
  * path, the contract's example, relative paths, GOVBOT_CONFIG, secrets. */
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "chatbot/config.h"
-#include "chatbot/util.h"
+#include "chatbot/bot/config.h"
+#include "chatbot/util/util.h"
 #include "tests/testutil.h"
 
 static char tmpdir[64];

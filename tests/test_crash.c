@@ -20,7 +20,7 @@
 
 #include <sqlite3.h>
 
-#include "chatbot/util.h"
+#include "chatbot/util/util.h"
 #include "tests/testutil.h"
 
 #define TIMEOUT_MS 15000

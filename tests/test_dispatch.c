@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chatbot/config.h"
-#include "chatbot/dispatch.h"
-#include "chatbot/grammar.h"
-#include "chatbot/roster.h"
+#include "chatbot/bot/config.h"
+#include "chatbot/bot/dispatch.h"
+#include "chatbot/bot/grammar.h"
+#include "chatbot/roster/roster.h"
 #include "commands/commands.h"
 #include "tests/testutil.h"
 

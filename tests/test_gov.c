@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatbot/config.h"
-#include "chatbot/gov.h"
-#include "chatbot/roster.h"
+#include "chatbot/bot/config.h"
+#include "chatbot/gov/gov.h"
+#include "chatbot/roster/roster.h"
 #include "tests/testutil.h"
 
 static struct govbot bot;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatbot/grammar.h"
+#include "chatbot/bot/grammar.h"
 #include "tests/testutil.h"
 
 struct gcase {

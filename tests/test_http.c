@@ -1,4 +1,4 @@
-/* test_http.c - chatbot/http.c against a small HTTP server on 127.0.0.1. */
+/* test_http.c - chatbot/net/http.c against a small HTTP server on 127.0.0.1. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <check.h>
@@ -12,9 +12,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "chatbot/http.h"
-#include "chatbot/loop.h"
-#include "chatbot/util.h"
+#include "chatbot/net/http.h"
+#include "chatbot/net/loop.h"
+#include "chatbot/util/util.h"
 #include "tests/testutil.h"
 
 /* ---- the server: one accept thread, one thread a connection ---- */

@@ -1,5 +1,5 @@
 /*
- * test_httpd.c - chatbot/httpd.c through the real binary: `govbot run`
+ * test_httpd.c - chatbot/net/httpd.c through the real binary: `govbot run`
  * with http.listen on a free 127.0.0.1 port (console adapter, stdin a pipe
  * kept open), asked over a plain socket for /healthz, /metrics, an unknown
  * path and other methods; commands sent on stdin show in

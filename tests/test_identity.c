@@ -1,4 +1,4 @@
-/* test_identity.c - chatbot/identity.c: which identities are valid, when two
+/* test_identity.c - chatbot/bot/identity.c: which identities are valid, when two
  * are the same, and which handle an identity is through the config. */
 #include <check.h>
 #include <stdio.h>
@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chatbot/bot.h"
-#include "chatbot/config.h"
-#include "chatbot/identity.h"
-#include "chatbot/store.h"
+#include "chatbot/bot/bot.h"
+#include "chatbot/bot/config.h"
+#include "chatbot/bot/identity.h"
+#include "chatbot/gov/store.h"
 #include "tests/testutil.h"
 
 struct valid_case {

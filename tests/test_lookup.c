@@ -1,12 +1,12 @@
-/* test_lookup.c - chatbot/lookup.c: headings, aliases, torch.x names,
+/* test_lookup.c - chatbot/roster/lookup.c: headings, aliases, torch.x names,
  * source paths, did-you-mean, people, and that lookups stay fast. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatbot/lookup.h"
-#include "chatbot/roster.h"
+#include "chatbot/roster/lookup.h"
+#include "chatbot/roster/roster.h"
 #include "tests/testutil.h"
 
 static struct roster *bundled;

@@ -1,12 +1,12 @@
-/* test_loop.c - chatbot/loop.c: timers, cross-thread posts and wakes, fd adoption. */
+/* test_loop.c - chatbot/net/loop.c: timers, cross-thread posts and wakes, fd adoption. */
 #include <check.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "chatbot/loop.h"
-#include "chatbot/util.h"
+#include "chatbot/net/loop.h"
+#include "chatbot/util/util.h"
 #include "tests/testutil.h"
 
 struct rec {

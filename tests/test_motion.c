@@ -1,4 +1,4 @@
-/* test_motion.c - motions and elections in the store (chatbot/motion.c,
+/* test_motion.c - motions and elections in the store (chatbot/gov/motion.c,
  * motion_close.c) through the dispatcher and commands/cmd_votes.c, and
  * through `govbot ask` processes. */
 #include <check.h>
@@ -9,13 +9,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "chatbot/bot.h"
-#include "chatbot/config.h"
-#include "chatbot/dispatch.h"
-#include "chatbot/motion.h"
-#include "chatbot/reply.h"
-#include "chatbot/roster.h"
-#include "chatbot/store.h"
+#include "chatbot/bot/bot.h"
+#include "chatbot/bot/config.h"
+#include "chatbot/bot/dispatch.h"
+#include "chatbot/gov/motion.h"
+#include "chatbot/bot/reply.h"
+#include "chatbot/roster/roster.h"
+#include "chatbot/gov/store.h"
 #include "commands/commands.h"
 #include "tests/testutil.h"
 

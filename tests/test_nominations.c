@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chatbot/dispatch.h"
-#include "chatbot/gov.h"
-#include "chatbot/roster.h"
+#include "chatbot/bot/dispatch.h"
+#include "chatbot/gov/gov.h"
+#include "chatbot/roster/roster.h"
 #include "commands/commands.h"
 #include "commands/govcmd.h"
 #include "tests/testutil.h"

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "chatbot/outbox.h"
+#include "chatbot/gov/outbox.h"
 #include "tests/testutil.h"
 
 static char dir[256];

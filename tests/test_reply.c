@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatbot/reply.h"
+#include "chatbot/bot/reply.h"
 #include "tests/testutil.h"
 
 static char *render(struct reply *r, enum reply_dialect d)

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chatbot/lookup.h"
-#include "chatbot/roster.h"
+#include "chatbot/roster/lookup.h"
+#include "chatbot/roster/roster.h"
 #include "tests/testutil.h"
 
 /* Test data lives in tests/data, found from the source tree (cwd or $SRCDIR). */

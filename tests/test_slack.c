@@ -16,7 +16,7 @@
  * govbot's err.txt) in /tmp/govbot-slack.XXXXXX and says so.
  *
  * The tests themselves are checked against a reference client that does
- * what docs/slack.md describes (all but `announce` pass with it):
+ * what adapters/slack.md describes (all but `announce` pass with it):
  *   GOVBOT=tests/loopback/reference_bot.py build/tests/test_slack
  */
 #include <check.h>

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chatbot/store.h"
+#include "chatbot/gov/store.h"
 #include "tests/testutil.h"
 
 static char dir[256];

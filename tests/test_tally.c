@@ -1,11 +1,11 @@
-/* test_tally.c - thresholds and instant-runoff (chatbot/tally.c). */
+/* test_tally.c - thresholds and instant-runoff (chatbot/gov/tally.c). */
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatbot/tally.h"
+#include "chatbot/gov/tally.h"
 #include "tests/testutil.h"
 
 /* ---- thresholds ---- */

@@ -23,14 +23,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "chatbot/bot.h"
-#include "chatbot/config.h"
-#include "chatbot/dispatch.h"
-#include "chatbot/grammar.h"
-#include "chatbot/reply.h"
-#include "chatbot/roster.h"
-#include "chatbot/store.h"
-#include "chatbot/util.h"
+#include "chatbot/bot/bot.h"
+#include "chatbot/bot/config.h"
+#include "chatbot/bot/dispatch.h"
+#include "chatbot/bot/grammar.h"
+#include "chatbot/bot/reply.h"
+#include "chatbot/roster/roster.h"
+#include "chatbot/gov/store.h"
+#include "chatbot/util/util.h"
 
 /* ---- a suite's main ---------------------------------------------------------- */
 

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chatbot/dispatch.h"
-#include "chatbot/log.h"
+#include "chatbot/bot/dispatch.h"
+#include "chatbot/util/log.h"
 #include "commands/commands.h"
 #include "tests/fuzz/fuzzutil.h"
 

@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatbot/config.h"
-#include "chatbot/dispatch.h"
-#include "chatbot/grammar.h"
-#include "chatbot/log.h"
-#include "chatbot/roster.h"
+#include "chatbot/bot/config.h"
+#include "chatbot/bot/dispatch.h"
+#include "chatbot/bot/grammar.h"
+#include "chatbot/util/log.h"
+#include "chatbot/roster/roster.h"
 #include "commands/commands.h"
 #include "tests/fuzz/fuzzutil.h"
 

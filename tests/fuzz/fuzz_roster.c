@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatbot/lookup.h"
-#include "chatbot/roster.h"
+#include "chatbot/roster/lookup.h"
+#include "chatbot/roster/roster.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

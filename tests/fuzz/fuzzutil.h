@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatbot/dispatch.h"
-#include "chatbot/reply.h"
-#include "chatbot/util.h"
+#include "chatbot/bot/dispatch.h"
+#include "chatbot/bot/reply.h"
+#include "chatbot/util/util.h"
 #include "commands/commands.h"
 
 /* True when needle occurs in hay[0..n), ignoring ASCII case. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A reference Socket Mode client that behaves as docs/slack.md and
+"""A reference Socket Mode client that behaves as adapters/slack.md and
 /work's Slack notes say govbot does, used only to check the tests themselves:
 
   GOVBOT=tests/loopback/reference_bot.py build/tests/test_slack

@@ -1,0 +1,59 @@
+/*
+ * reply.h - a reply is built once as a small document and rendered per
+ * chat dialect.  User-supplied text is escaped in exactly one place: the
+ * renderer for the dialect.  No dialect can emit a mass mention
+ * (@channel, @here, @everyone, @room) or a user ping from text spans:
+ *   console   plain text, control characters dropped
+ *   slack     mrkdwn: & < > escaped (defuses <!channel>, <@U..>), *bold*, `code`
+ *   matrix    HTML (formatted_body) with HTML escaping; plain body separately
+ *   discourse Markdown with Markdown escaping; @ in text defused so it never
+ *             mentions a user or group
+ *
+ * Ownership: reply_new() returns a reply freed by reply_free().  Renderers
+ * append to a caller-owned buf.  A reply can be reused after reply_reset().
+ * Rendered text has no trailing newline; blocks are separated by one (a
+ * blank line before a paragraph that follows list items; in Discourse
+ * Markdown, wherever Markdown needs one).  In the plain dialects code spans
+ * keep their backticks and items start with "- " (Slack: a bullet).
+ */
+#ifndef GOVBOT_REPLY_H
+#define GOVBOT_REPLY_H
+
+#include <stdarg.h>
+
+#include "chatbot/util/util.h"
+
+enum reply_dialect {
+	DIALECT_CONSOLE,
+	DIALECT_SLACK,
+	DIALECT_MATRIX_HTML,
+	DIALECT_MATRIX_PLAIN,
+	DIALECT_DISCOURSE,
+};
+
+struct reply;
+
+struct reply *reply_new(void);
+void reply_free(struct reply *r);
+void reply_reset(struct reply *r);
+
+/* Block structure: a new paragraph, or a new bullet item; text spans are
+ * added to the current block (a paragraph is opened when none is). */
+void reply_para(struct reply *r);
+void reply_item(struct reply *r);
+/* Inline spans. */
+void reply_text(struct reply *r, const char *text);
+void reply_textn(struct reply *r, const char *text, size_t n);
+void reply_textf(struct reply *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void reply_strong(struct reply *r, const char *text);
+void reply_code(struct reply *r, const char *text);
+/* A GitHub handle, shown as @handle but never a chat mention. */
+void reply_handle(struct reply *r, const char *handle);
+/* A person as "Full Name (@handle)", or just the name when handle is NULL. */
+void reply_person(struct reply *r, const char *name, const char *handle);
+
+/* True when nothing has been added. */
+int reply_empty(const struct reply *r);
+void reply_render(const struct reply *r, enum reply_dialect d, struct buf *out);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * gov.h - governance state on top of the store: items (nominations,
+ * removals, motions, elections share ONE sequence of numbers), who may
+ * decide what, decisions with their roster events and announcements, and
+ * the current roster (base roster + roster events in order).
+ *
+ * Rules (from the governance docs, ../shared/seeds 000 and 001):
+ *   - module maintainer nominations and removals (step-downs included):
+ *     decided by any active core maintainer who has not recused, never by
+ *     the person the item is about;
+ *   - core maintainer nominations and core removals: the lead core
+ *     maintainer (the docs make the lead the one who confirms or removes
+ *     core maintainers);
+ *   - motions and elections close by vote (chatbot/gov/motion.c), never by
+ *     `decide`.
+ *
+ * Writing: every change is one transaction, store_begin() .. store_commit().
+ * gov_record_decision() writes, inside the caller's transaction, the
+ * decision row, the item's new state, the roster events, the audit row and
+ * the outbox row with one delivery per announce target.  After the commit,
+ * gov_roster_sync() brings bot->roster up to date.
+ *
+ * Ownership: struct gov_item strings are owned by the item
+ * (gov_item_release()); everything else is borrowed.
+ */
+#ifndef GOVBOT_GOV_H
+#define GOVBOT_GOV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "chatbot/bot/bot.h"
+#include "chatbot/gov/outbox.h"
+#include "chatbot/gov/store.h"
+#include "chatbot/util/util.h"
+
+struct config;
+struct reply;
+struct roster_group;
+
+/* Item kinds (items.kind). */
+#define GOV_NOMINATE_MODULE "nominate-module"
+#define GOV_NOMINATE_CORE "nominate-core"
+#define GOV_REMOVE_MODULE "remove-module"
+#define GOV_REMOVE_CORE "remove-core"
+#define GOV_MOTION_GROUP "motion-group"
+#define GOV_MOTION_CORE "motion-core"
+#define GOV_REMOVE_LEAD "remove-lead"
+#define GOV_ELECT_LEAD "elect-lead"
+
+/* The group name of the core maintainers in items.grp and roster events. */
+#define GOV_CORE "core"
+/* Longest field, reason, letter or rationale, in bytes. */
+#define GOV_MAX_TEXT 2000
+/* Longest full name given with `name:`, in bytes. */
+#define GOV_MAX_NAME 200
+/* Most announce targets (one per adapter). */
+#define GOV_MAX_TARGETS 8
+
+struct gov_item {
+	long long id;
+	char *kind;              /* GOV_* */
+	char *state;             /* open | accepted | rejected | passed | failed | elected | expired */
+	char *subject;           /* nominee / subject handle, or NULL */
+	char *subject_name;      /* nominee's full name when the nomination gave one, or NULL */
+	char *grp;               /* module heading as written, or "core", or NULL */
+	char *text;              /* removal reason / motion text, or NULL */
+	bool self;               /* a step-down */
+	char *opened_by;         /* identity */
+	char *opened_by_handle;  /* or NULL */
+	long long created_at, deadline, closed_at;  /* 0 when NULL */
+	char *result;            /* or NULL */
+};
+
+bool gov_kind_is_vote(const char *kind);        /* motion-*, remove-lead, elect-lead */
+bool gov_kind_is_removal(const char *kind);     /* remove-module, remove-core */
+bool gov_kind_is_core(const char *kind);        /* nominate-core, remove-core */
+/* "nomination", "removal", "step-down", "motion", "election": for replies. */
+const char *gov_item_noun(const struct gov_item *it);
+
+/* 1 and *out filled, 0 when there is no item id, or an enum store_rc error. */
+int gov_item_get(struct store *s, long long id, struct gov_item *out);
+void gov_item_release(struct gov_item *it);
+/* Inside a transaction: inserts it (id, state, closed_at, result ignored:
+ * a new item is open) and returns its number in *id. */
+int gov_item_insert(struct store *s, const struct gov_item *it, long long *id);
+
+/* Parses "N", "#N" at the start of args; *rest (optional) points past it
+ * and the following blanks.  Returns 0, or -1 when there is no number. */
+int gov_parse_number(const char *args, long long *id, const char **rest);
+
+/* The required fields still missing, as "contributions, support" appended
+ * to missing (optional); returns how many (0: complete), or a store error.
+ * Nominations need contributions, interactions and support; removals a reason. */
+int gov_missing_fields(struct store *s, const struct gov_item *it, struct buf *missing);
+bool gov_is_recused(struct store *s, long long item_id, const char *handle);
+
+/* Who decides item it: 0 when handle may decide it now, else CMD_REFUSED
+ * with why (and what would work) appended.  Checks the item's state too. */
+int gov_may_decide(struct govbot *bot, const struct gov_item *it, const char *handle,
+		   struct buf *why);
+/* The body that decides it, for replies: "the core maintainers", "the lead
+ * core maintainer", "a vote of ...". Static string. */
+const char *gov_decider(const struct gov_item *it);
+
+/* The announce targets of a config, in adapter order: "console" when the
+ * console adapter runs (no adapters section, or a "console" key), "slack"
+ * with announce_channel, "matrix" with announce_room, "discourse" with
+ * announce_category_id.  Fills up to max borrowed names; returns the count. */
+size_t gov_announce_targets(const struct config *c, const char **out, size_t max);
+
+/* A change of the roster that a decision applies. */
+struct gov_event {
+	const char *op;      /* add | emeritus | remove | set-lead | add-core | remove-core */
+	const char *grp;     /* group heading (add, emeritus, remove) or NULL */
+	const char *name;    /* full name (add, add-core, set-lead) or NULL: the handle */
+	const char *handle;
+};
+
+struct gov_decision {
+	long long item_id;
+	const char *state;      /* the item's new state: accepted|rejected|passed|failed|elected|expired */
+	const char *outcome;    /* decisions.outcome; NULL: same as state */
+	const char *by_id;      /* identity of the decider; NULL for a vote's result */
+	const char *by_handle;  /* handle of the decider, or NULL */
+	const char *rationale;  /* or NULL */
+	const char *tally;      /* the full tally of a vote, or NULL */
+	const char *title;      /* announcement: one line */
+	const char *body;       /* announcement: the rest */
+	const char *action;     /* audit action: "decide", "close", ... */
+	const struct gov_event *events;
+	size_t nevents;
+};
+
+/* Inside the caller's transaction: the decision row, items.state /
+ * closed_at / result (= outcome), the roster events, an audit row and the
+ * announcement for every target of bot->config.  *decision_id optional. */
+int gov_record_decision(struct govbot *bot, const struct gov_decision *d, long long now,
+			long long *decision_id);
+
+/* Brings bot->roster up to date with the stored roster events (applies
+ * the new ones; rebuilds from bot->base when the store went back).  Cheap
+ * when nothing changed: one light read (store_refresh()).  Returns
+ * STORE_OK or an error. */
+int gov_roster_sync(struct govbot *bot);
+/* bot->roster = copy of bot->base + every stored roster event, in order. */
+int gov_roster_rebuild(struct govbot *bot);
+
+/* A periodic hook for whoever runs the adapters: closes the motions and
+ * elections past their deadline (motion_close_expired), syncs the roster,
+ * then pumps the outbox of target through fn (see outbox.h).  Returns what
+ * outbox_pump() returns. */
+int gov_tick(struct govbot *bot, const char *target, outbox_deliver_fn *fn, void *arg);
+
+/* "2026-11-22 02:10 UTC" into out. */
+void gov_format_time(long long at, char *out, size_t n);
+/* Appends "nomination of @alice as a maintainer of NN APIs (torch.nn)",
+ * "removal of @bob from ...", "motion of the core maintainers: TEXT", ... */
+void gov_describe_item(struct reply *r, const struct gov_item *it);
+
+/* The group of the roster that grp (a heading) names, or NULL.  Borrowed. */
+const struct roster_group *gov_find_group(const struct roster *r, const char *grp);
+
+#endif

@@ -1,0 +1,520 @@
+/* motion_close.c - deciding when a motion or election is over, recording
+ * the result with its full tally, and describing an item (`show N`).  See motion.h. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chatbot/util/log.h"
+#include "chatbot/gov/motion_int.h"
+#include "chatbot/roster/roster.h"
+
+/* At most n bytes of text on one line, cut at a character boundary. */
+static void add_excerpt(struct buf *b, const char *text, size_t n)
+{
+	size_t len = strlen(text), cut = len;
+	if (len > n) {
+		cut = n;
+		while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
+			cut--;
+	}
+	for (size_t i = 0; i < cut; i++)
+		buf_addc(b, text[i] == '\n' || text[i] == '\r' || text[i] == '\t' ? ' ' : text[i]);
+	if (cut < len)
+		buf_adds(b, "...");
+}
+
+static void add_list(struct buf *b, const char *label, const struct motion_handles *h)
+{
+	buf_addf(b, "%s %zu", label, h->n);
+	for (size_t i = 0; i < h->n; i++)
+		buf_addf(b, "%s@%s", i ? ", " : " (", h->v[i]);
+	buf_adds(b, h->n ? ")" : "");
+}
+
+static int recused_electors(struct store *s, long long id, struct motion_handles *out)
+{
+	return motion_query_handles(s, "SELECT handle FROM recusals WHERE item_id = ?1 AND handle IN"
+				    " (SELECT handle FROM electorate WHERE item_id = ?1) ORDER BY handle",
+				    id, out);
+}
+
+/* The votes of the current electorate, split by value. */
+static int load_votes(struct store *s, long long id, const struct motion_handles *el,
+		      struct motion_handles *yes, struct motion_handles *no,
+		      struct motion_handles *abstain, struct motion_handles *none)
+{
+	struct motion_handles who = { 0 }, what = { 0 };
+	int rc = motion_query_handles(s, "SELECT handle FROM votes WHERE item_id = ?1 ORDER BY handle",
+				      id, &who);
+	if (rc == STORE_OK)
+		rc = motion_query_handles(s, "SELECT vote FROM votes WHERE item_id = ?1 ORDER BY handle",
+					  id, &what);
+	if (rc != STORE_OK || who.n != what.n)
+		goto cleanup;
+	for (size_t i = 0; i < el->n; i++) {
+		int k = motion_handles_find(&who, el->v[i]);
+		struct motion_handles *dst = k < 0 ? none
+			: strcmp(what.v[k], "yes") == 0 ? yes
+			: strcmp(what.v[k], "no") == 0 ? no : abstain;
+		dst->v = xrealloc(dst->v, (dst->n + 1) * sizeof(*dst->v));
+		dst->v[dst->n++] = xstrdup(el->v[i]);
+	}
+cleanup:
+	motion_handles_release(&who);
+	motion_handles_release(&what);
+	return rc;
+}
+
+static int settle_motion(struct govbot *bot, const struct gov_item *it, long long now,
+			 bool at_deadline, bool dry, struct buf *summary)
+{
+	struct store *s = bot->store;
+	struct motion_handles el = { 0 }, yes = { 0 }, no = { 0 }, ab = { 0 }, none = { 0 }, rec = { 0 };
+	struct buf tally = BUF_INIT, title = BUF_INIT, body = BUF_INIT;
+	bool lead_vote = strcmp(it->kind, GOV_REMOVE_LEAD) == 0;
+	enum tally_rule rule = lead_vote ? TALLY_THREE_QUARTERS : TALLY_MAJORITY;
+	const char *state;
+	int rc, n, need;
+	enum tally_state st;
+
+	rc = motion_electorate(s, it->id, &el);
+	if (rc == STORE_OK)
+		rc = load_votes(s, it->id, &el, &yes, &no, &ab, &none);
+	if (rc == STORE_OK)
+		rc = recused_electors(s, it->id, &rec);
+	if (rc != STORE_OK)
+		goto cleanup;
+	n = (int)el.n;
+	need = tally_needed(rule, n);
+	st = tally_motion(rule, n, (int)yes.n, (int)(yes.n + no.n + ab.n));
+	if (st == TALLY_OPEN && !at_deadline) {
+		rc = 0;
+		goto cleanup;
+	}
+	if (dry) {
+		rc = 1;
+		goto cleanup;
+	}
+	state = st == TALLY_PASSED ? "passed" : st == TALLY_FAILED ? "failed" : "expired";
+
+	add_list(&tally, "yes", &yes);
+	add_list(&tally, "; no", &no);
+	add_list(&tally, "; abstain", &ab);
+	add_list(&tally, "; not voted", &none);
+	if (rec.n)
+		add_list(&tally, "; recused", &rec);
+	buf_addf(&tally, ". Electorate %d (%s); %d yes needed (%s).", n, motion_electorate_words(it),
+		 need, lead_vote ? "at least 75% of the electorate" : "more than half of the electorate");
+
+	if (lead_vote)
+		buf_addf(&title, "Motion %lld to remove the lead core maintainer @%s %s", it->id,
+			 it->subject ? it->subject : "?", state);
+	else {
+		buf_addf(&title, "Motion %lld %s: ", it->id, state);
+		add_excerpt(&title, it->text ? it->text : "", 80);
+	}
+	buf_addf(&body, "Motion %lld (%s", it->id,
+		 strcmp(it->kind, GOV_MOTION_GROUP) == 0 ? "a vote of the maintainers of " :
+		 lead_vote ? "removal of the lead, a vote of the core maintainers other than the lead"
+			   : "a vote of the core maintainers");
+	if (strcmp(it->kind, GOV_MOTION_GROUP) == 0)
+		buf_adds(&body, it->grp ? it->grp : "?");
+	buf_addf(&body, "), proposed by %s%s: \"", it->opened_by_handle ? "@" : "",
+		 it->opened_by_handle ? it->opened_by_handle : it->opened_by);
+	add_excerpt(&body, it->text ? it->text : "", MOTION_MAX_TEXT);
+	buf_addf(&body, "\"\nResult: %s with %zu yes of %d electors (%d needed)%s.\nTally: %s",
+		 state, yes.n, n, need,
+		 st == TALLY_PASSED ? "" : st == TALLY_FAILED ? "; the threshold can no longer be reached"
+								 : "; the deadline passed without enough yes votes",
+		 buf_str(&tally));
+
+	struct gov_event ev = { 0 };
+	const struct roster_group *lg = roster_lead_group(bot->roster);
+	size_t nev = 0;
+	if (lead_vote && st == TALLY_PASSED && it->subject && lg) {
+		ev.op = "remove";
+		ev.grp = lg->title;
+		ev.handle = it->subject;
+		nev = 1;
+		buf_addf(&body, "\n@%s is no longer the lead core maintainer. The core maintainers now "
+			 "elect a new lead by ranked-choice vote: a core maintainer opens the election "
+			 "with `propose elect-lead @a @b ...`.", it->subject);
+	}
+	struct gov_decision d = {
+		.item_id = it->id,
+		.state = state,
+		.rationale = it->text,
+		.tally = buf_str(&tally),
+		.title = buf_str(&title),
+		.body = buf_str(&body),
+		.action = "close",
+		.events = nev ? &ev : NULL,
+		.nevents = nev,
+	};
+	rc = gov_record_decision(bot, &d, now, NULL);
+	if (rc != STORE_OK)
+		goto cleanup;
+	buf_addf(summary, "That closes motion %lld: %s with %zu yes of %d electors (%d needed). "
+		 "The result is announced.", it->id, state, yes.n, n, need);
+	if (nev)
+		buf_addf(summary, " @%s is no longer the lead; an election of a new lead follows "
+			 "(propose elect-lead @a @b ...).", it->subject);
+	rc = 1;
+cleanup:
+	motion_handles_release(&el);
+	motion_handles_release(&yes);
+	motion_handles_release(&no);
+	motion_handles_release(&ab);
+	motion_handles_release(&none);
+	motion_handles_release(&rec);
+	buf_release(&tally);
+	buf_release(&title);
+	buf_release(&body);
+	return rc;
+}
+
+/* Ballots of the current electorate as tally input. */
+static int load_ballots(struct store *s, long long id, const struct motion_handles *el,
+			const struct motion_handles *cands, uint16_t **prefs, size_t **off,
+			size_t *nb)
+{
+	struct motion_handles who = { 0 }, rank = { 0 };
+	size_t np = 0, cap = 16;
+	int rc = motion_query_handles(s, "SELECT handle FROM ballots WHERE item_id = ?1 ORDER BY handle",
+				      id, &who);
+	if (rc == STORE_OK)
+		rc = motion_query_handles(s, "SELECT ranking FROM ballots WHERE item_id = ?1"
+					  " ORDER BY handle", id, &rank);
+	*nb = 0;
+	*prefs = xmalloc(cap * sizeof(**prefs));
+	*off = xmalloc((who.n + 1) * sizeof(**off));
+	(*off)[0] = 0;
+	if (rc != STORE_OK || who.n != rank.n)
+		goto cleanup;
+	for (size_t i = 0; i < who.n; i++) {
+		if (motion_handles_find(el, who.v[i]) < 0)
+			continue; /* recused since, or not an elector */
+		char *p = rank.v[i];
+		/* one bit per candidate: a stored ranking is valid, but never trust it twice */
+		char seen[MOTION_MAX_CANDIDATES] = { 0 };
+		while (*p) {
+			while (*p == ' ')
+				p++;
+			char *w = p;
+			while (*p && *p != ' ')
+				p++;
+			if (p == w)
+				break;
+			char save = *p;
+			*p = '\0';
+			int c = motion_handles_find(cands, w);
+			*p = save;
+			if (c < 0 || c >= MOTION_MAX_CANDIDATES || seen[c])
+				continue;
+			seen[c] = 1;
+			if (np == cap) {
+				cap *= 2;
+				*prefs = xrealloc(*prefs, cap * sizeof(**prefs));
+			}
+			(*prefs)[np++] = (uint16_t)c;
+		}
+		(*off)[++*nb] = np;
+	}
+cleanup:
+	motion_handles_release(&who);
+	motion_handles_release(&rank);
+	return rc;
+}
+
+static int settle_election(struct govbot *bot, const struct gov_item *it, long long now,
+			   bool at_deadline, bool dry, struct buf *summary)
+{
+	struct store *s = bot->store;
+	struct motion_handles el = { 0 }, cands = { 0 };
+	struct buf tally = BUF_INIT, title = BUF_INIT, body = BUF_INIT;
+	struct tally_irv t = { .winner = -1 };
+	uint16_t *prefs = NULL;
+	size_t *off = NULL, nb = 0;
+	char err[128];
+	int rc;
+
+	rc = motion_electorate(s, it->id, &el);
+	if (rc == STORE_OK)
+		rc = motion_query_handles(s, "SELECT handle FROM candidates WHERE item_id = ?1"
+					  " ORDER BY pos", it->id, &cands);
+	if (rc == STORE_OK)
+		rc = load_ballots(s, it->id, &el, &cands, &prefs, &off, &nb);
+	if (rc != STORE_OK)
+		goto cleanup;
+	if (nb < el.n && !at_deadline) {
+		rc = 0;
+		goto cleanup;
+	}
+	if (dry) {
+		rc = 1;
+		goto cleanup;
+	}
+	struct tally_ballots b = { prefs, off, nb };
+	if (tally_irv_run((const char *const *)cands.v, (int)cands.n, &b, &t, err, sizeof(err)) < 0) {
+		log_error("motion", "election %lld: %s", it->id, err);
+		rc = STORE_ERR;
+		goto cleanup;
+	}
+	bool won = t.winner >= 0;
+	const char *winner = won ? cands.v[t.winner] : NULL;
+	const struct roster_person *p = won ? roster_find_person(bot->roster, winner) : NULL;
+
+	buf_addf(&tally, "%zu ballots from %zu electors; candidates", nb, el.n);
+	for (size_t i = 0; i < cands.n; i++)
+		buf_addf(&tally, "%s @%s", i ? "," : "", cands.v[i]);
+	buf_adds(&tally, ".\n");
+	tally_irv_format(&t, (const char *const *)cands.v, &tally);
+	if (won)
+		buf_addf(&title, "Election %lld: @%s is the new lead core maintainer", it->id, winner);
+	else
+		buf_addf(&title, "Election %lld of a lead core maintainer expired with no ballots", it->id);
+	buf_addf(&body, "Election %lld of the lead core maintainer (instant-runoff vote of the core "
+		 "maintainers, opened by %s%s) closed %s.\n", it->id,
+		 it->opened_by_handle ? "@" : "", it->opened_by_handle ? it->opened_by_handle : it->opened_by,
+		 nb == el.n ? "when every elector had cast a ballot" : "at its deadline");
+	if (won)
+		buf_addf(&body, "@%s is elected lead core maintainer after %zu round%s.\n", winner,
+			 t.nrounds, t.nrounds == 1 ? "" : "s");
+	else
+		buf_adds(&body, "Nobody cast a ballot, so nobody is elected; a core maintainer can open "
+			 "a new election with `propose elect-lead @a @b ...`.\n");
+	buf_addf(&body, "Tally: %s", buf_str(&tally));
+	if (body.len && body.data[body.len - 1] == '\n')
+		body.data[--body.len] = '\0';
+
+	struct gov_event ev = { .op = "set-lead", .name = p ? p->name : winner, .handle = winner };
+	struct gov_decision d = {
+		.item_id = it->id,
+		.state = won ? "elected" : "expired",
+		.rationale = it->text && *it->text ? it->text : NULL,
+		.tally = buf_str(&tally),
+		.title = buf_str(&title),
+		.body = buf_str(&body),
+		.action = "close",
+		.events = won ? &ev : NULL,
+		.nevents = won ? 1 : 0,
+	};
+	rc = gov_record_decision(bot, &d, now, NULL);
+	if (rc != STORE_OK)
+		goto cleanup;
+	if (won)
+		buf_addf(summary, "That closes election %lld: @%s is elected lead core maintainer after "
+			 "%zu round%s. The result is announced with every round.", it->id, winner,
+			 t.nrounds, t.nrounds == 1 ? "" : "s");
+	else
+		buf_addf(summary, "Election %lld expired with no ballots.", it->id);
+	rc = 1;
+cleanup:
+	tally_irv_release(&t);
+	free(prefs);
+	free(off);
+	motion_handles_release(&el);
+	motion_handles_release(&cands);
+	buf_release(&tally);
+	buf_release(&title);
+	buf_release(&body);
+	return rc;
+}
+
+static int settle(struct govbot *bot, const struct gov_item *it, long long now, bool at_deadline,
+		  bool dry, struct buf *summary)
+{
+	if (strcmp(it->state, "open") != 0 || !gov_kind_is_vote(it->kind))
+		return 0;
+	if (strcmp(it->kind, GOV_ELECT_LEAD) == 0)
+		return settle_election(bot, it, now, at_deadline, dry, summary);
+	return settle_motion(bot, it, now, at_deadline, dry, summary);
+}
+
+int motion_settle_locked(struct govbot *bot, const struct gov_item *it, long long now,
+			 bool at_deadline, struct buf *summary)
+{
+	return settle(bot, it, now, at_deadline, false, summary);
+}
+
+/* Without a transaction: 1 when item id is open and would close now. */
+static int would_close(struct govbot *bot, long long id, long long now)
+{
+	struct gov_item it;
+	int rc = gov_item_get(bot->store, id, &it);
+	if (rc != 1)
+		return rc;
+	rc = settle(bot, &it, now, false, true, NULL);
+	gov_item_release(&it);
+	return rc;
+}
+
+/* One item in its own transaction. */
+static int settle_one(struct govbot *bot, long long id, long long now, bool deadline_check)
+{
+	struct store *s = bot->store;
+	struct gov_item it;
+	struct buf summary = BUF_INIT;
+	int rc = store_begin(s), closed = 0;
+	if (rc != STORE_OK)
+		return rc;
+	rc = gov_item_get(s, id, &it);
+	if (rc == 1) {
+		bool due = it.deadline > 0 && it.deadline <= now;
+		if (!deadline_check || due)
+			closed = motion_settle_locked(bot, &it, now, deadline_check && due, &summary);
+		gov_item_release(&it);
+		rc = closed < 0 ? closed : STORE_OK;
+	} else if (rc == 0) {
+		rc = STORE_OK;
+	}
+	if (rc == STORE_OK)
+		rc = store_commit(s);
+	else
+		store_rollback(s);
+	buf_release(&summary);
+	if (rc == STORE_OK && closed > 0) {
+		gov_roster_sync(bot);
+		log_info("motion", "item %lld closed%s", id, deadline_check ? " at its deadline" : "");
+		return 1;
+	}
+	return rc;
+}
+
+int motion_settle(struct govbot *bot, long long id, long long now)
+{
+	if (!bot->store)
+		return MOTION_FAILED;
+	return settle_one(bot, id, now, false) < 0 ? MOTION_FAILED : MOTION_OK;
+}
+
+int motion_close_expired(struct govbot *bot, long long now)
+{
+	struct store *s = bot->store;
+	long long *ids = NULL, *deadlines = NULL;
+	size_t n = 0;
+	int closed = 0, rc;
+	sqlite3_stmt *st;
+
+	if (!s || store_in_tx(s))
+		return 0;
+	st = store_stmt(s, "SELECT id, coalesce(deadline, 0) FROM items WHERE state = 'open'"
+			" AND kind IN ('motion-group', 'motion-core', 'remove-lead', 'elect-lead')"
+			" ORDER BY id");
+	if (!st)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ids = xrealloc(ids, (n + 1) * sizeof(*ids));
+		deadlines = xrealloc(deadlines, (n + 1) * sizeof(*deadlines));
+		ids[n] = sqlite3_column_int64(st, 0);
+		deadlines[n++] = sqlite3_column_int64(st, 1);
+	}
+	rc = store_check(s, rc, "open motions");
+	sqlite3_reset(st);
+	for (size_t i = 0; rc == STORE_OK && i < n; i++) {
+		bool due = deadlines[i] > 0 && deadlines[i] <= now;
+		int r;
+		/* one that is not due is settled only when it is decided already
+		 * (a recusal shrank its electorate): no write lock otherwise */
+		if (!due && (r = would_close(bot, ids[i], now)) <= 0) {
+			if (r < 0)
+				rc = r;
+			continue;
+		}
+		r = settle_one(bot, ids[i], now, due);
+		if (r < 0)
+			rc = r;
+		else
+			closed += r;
+	}
+	free(ids);
+	free(deadlines);
+	return rc == STORE_OK ? closed : -1;
+}
+
+/* ---- describing ---- */
+
+int motion_describe(struct govbot *bot, long long id, struct reply *r)
+{
+	struct store *s = bot->store;
+	struct gov_item it;
+	struct motion_handles el = { 0 }, yes = { 0 }, no = { 0 }, ab = { 0 }, none = { 0 },
+		cands = { 0 }, cast = { 0 };
+	char when[64];
+	int rc, out = MOTION_FAILED;
+
+	if (!s)
+		return MOTION_FAILED;
+	rc = gov_item_get(s, id, &it);
+	if (rc != 1)
+		return rc == 0 ? MOTION_BAD : MOTION_FAILED;
+	if (!gov_kind_is_vote(it.kind)) {
+		gov_item_release(&it);
+		return MOTION_BAD;
+	}
+	bool election = strcmp(it.kind, GOV_ELECT_LEAD) == 0;
+	rc = motion_electorate(s, id, &el);
+	if (rc == STORE_OK && election)
+		rc = motion_query_handles(s, "SELECT handle FROM candidates WHERE item_id = ?1"
+					  " ORDER BY pos", id, &cands);
+	if (rc == STORE_OK && election)
+		rc = motion_query_handles(s, "SELECT handle FROM ballots WHERE item_id = ?1", id, &cast);
+	if (rc == STORE_OK && !election)
+		rc = load_votes(s, id, &el, &yes, &no, &ab, &none);
+	if (rc != STORE_OK)
+		goto cleanup;
+
+	/* `show N` has printed the item's heading, opener, recusals and
+	 * decisions already: this adds what only a vote has */
+	reply_para(r);
+	if (election) {
+		reply_text(r, "Candidates (instant-runoff):");
+		for (size_t i = 0; i < cands.n; i++) {
+			reply_text(r, i ? ", " : " ");
+			reply_handle(r, cands.v[i]);
+		}
+		reply_text(r, ". ");
+	}
+	if (strcmp(it.state, "open") == 0) {
+		motion_format_time(it.deadline, when, sizeof(when));
+		reply_textf(r, "It closes as soon as it is decided, or on %s.", when);
+	}
+	reply_para(r);
+	reply_textf(r, "Electorate (%zu, %s):", el.n, motion_electorate_words(&it));
+	for (size_t i = 0; i < el.n; i++) {
+		reply_item(r);
+		reply_handle(r, el.v[i]);
+		if (election)
+			reply_text(r, motion_handles_find(&cast, el.v[i]) >= 0 ? ": ballot cast"
+										: ": no ballot yet");
+		else
+			reply_textf(r, ": %s", motion_handles_find(&yes, el.v[i]) >= 0 ? "yes"
+					       : motion_handles_find(&no, el.v[i]) >= 0 ? "no"
+					       : motion_handles_find(&ab, el.v[i]) >= 0 ? "abstain"
+										 : "not voted");
+	}
+	reply_para(r);
+	if (election) {
+		size_t n = 0;
+		for (size_t i = 0; i < el.n; i++)
+			n += motion_handles_find(&cast, el.v[i]) >= 0;
+		reply_textf(r, "%zu of %zu ballots cast.", n, el.n);
+	} else {
+		bool lead = strcmp(it.kind, GOV_REMOVE_LEAD) == 0;
+		reply_textf(r, "Yes %zu, no %zu, abstain %zu; %d yes votes needed (%s).", yes.n, no.n,
+			    ab.n, tally_needed(lead ? TALLY_THREE_QUARTERS : TALLY_MAJORITY, (int)el.n),
+			    lead ? "at least 75% of the electorate" : "more than half of the electorate");
+	}
+	out = MOTION_OK;
+cleanup:
+	gov_item_release(&it);
+	motion_handles_release(&el);
+	motion_handles_release(&yes);
+	motion_handles_release(&no);
+	motion_handles_release(&ab);
+	motion_handles_release(&none);
+	motion_handles_release(&cands);
+	motion_handles_release(&cast);
+	return out;
+}

@@ -1,0 +1,456 @@
+/* host.c - see host.h. */
+#include "chatbot/host/host.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "chatbot/bot/config.h"
+#include "chatbot/gov/gov.h"
+#include "chatbot/net/httpd.h"
+#include "chatbot/util/log.h"
+#include "chatbot/gov/outbox.h"
+#include "chatbot/gov/store.h"
+#include "chatbot/util/util.h"
+
+#define HOST_PRUNE_EVERY_S 3600
+#define HOST_SEEN_KEEP_S (7 * 24 * 3600LL)
+#define SEEN_BUCKETS 4096
+#define SEEN_KEEP 16384
+
+struct seen_node {
+	struct seen_node *next;
+	char *key;
+};
+
+struct running {
+	const struct adapter *a;
+	void *state;
+	bool ended;
+	bool fatal;
+};
+
+struct adapter_host {
+	struct govbot *bot;
+	struct loop *loop;
+	struct http *http;
+	struct httpd *httpd;      /* NULL without http.listen */
+	bool stopping;
+	unsigned long long commands[4];  /* dispatched, by enum cmd_result */
+
+	struct running *run;
+	size_t nrun;
+
+	struct loop_handler sig_handler;
+	int sig_fd;
+
+	struct loop_timer pump;
+	bool pumping;
+	long long pruned_at;      /* when seen events were last pruned */
+	const char *cur_key;      /* the delivery being offered, during announce() */
+	int cur_result;           /* -1 pending, else OUTBOX_SENT / OUTBOX_FAILED */
+
+	/* in-memory seen events (bots without a database) */
+	struct seen_node *seen[SEEN_BUCKETS];
+	char *seen_ring[SEEN_KEEP];
+	size_t seen_pos;
+};
+
+struct govbot *host_bot(struct adapter_host *h)
+{
+	return h->bot;
+}
+
+struct loop *host_loop(struct adapter_host *h)
+{
+	return h->loop;
+}
+
+struct http *host_http(struct adapter_host *h)
+{
+	return h->http;
+}
+
+bool host_stopping(struct adapter_host *h)
+{
+	return h->stopping || loop_stopping(h->loop);
+}
+
+/* ---- outbox pump ---- */
+
+struct deliver_ctx {
+	struct adapter_host *h;
+	struct running *r;
+};
+
+/* Offers one stored announcement to an adapter (outbox_deliver_fn). */
+static int host_deliver(void *arg, const struct outbox_entry *e, struct buf *error)
+{
+	struct deliver_ctx *d = arg;
+	struct adapter_host *h = d->h;
+	struct reply *text = reply_new();
+	char key[128];
+	int rc;
+
+	outbox_claim_key(e->id, e->target, key, sizeof(key));
+	reply_strong(text, e->title);
+	if (e->body && *e->body) {
+		reply_para(text);
+		reply_text(text, e->body);
+	}
+	h->cur_key = key;
+	h->cur_result = -1;
+	rc = d->r->a->announce(d->r->state, key, text);
+	h->cur_key = NULL;
+	reply_free(text);
+	if (rc < 0) {
+		buf_addf(error, "the %s adapter could not post it", d->r->a->name);
+		return OUTBOX_FAILED;
+	}
+	if (h->cur_result == OUTBOX_FAILED)
+		buf_addf(error, "the %s adapter could not post it", d->r->a->name);
+	return h->cur_result < 0 ? OUTBOX_PENDING : h->cur_result;
+}
+
+static void host_pump(void *arg)
+{
+	struct adapter_host *h = arg;
+
+	if (h->stopping || h->pumping)
+		return;
+	h->pumping = true;
+	/* platforms redeliver within hours: a week of seen event ids is plenty */
+	if (h->bot->store && bot_now(h->bot) - h->pruned_at >= HOST_PRUNE_EVERY_S) {
+		h->pruned_at = bot_now(h->bot);
+		store_seen_prune(h->bot->store, h->pruned_at - HOST_SEEN_KEEP_S);
+	}
+	for (size_t i = 0; i < h->nrun; i++) {
+		struct running *r = &h->run[i];
+		struct deliver_ctx d = { h, r };
+
+		if (r->ended || !r->a->announce)
+			continue;
+		gov_tick(h->bot, r->a->name, host_deliver, &d);
+	}
+	h->pumping = false;
+	loop_timer_start(&h->pump, HOST_PUMP_MS);
+}
+
+int host_dispatch(struct adapter_host *h, const struct dispatch_request *req, struct reply *out)
+{
+	sqlite3 *db = h->bot->store ? store_db(h->bot->store) : NULL;
+	int before = db ? sqlite3_total_changes(db) : 0;
+	int rc = dispatch_line(h->bot, req, out);
+
+	if (rc >= 0 && rc < 4)
+		h->commands[rc]++;
+	/* a command that wrote may have queued an announcement: pump soon */
+	if (db && sqlite3_total_changes(db) != before && !h->stopping)
+		loop_timer_start(&h->pump, 0);
+	return rc;
+}
+
+void host_announce_done(struct adapter_host *h, const char *key, bool ok)
+{
+	long long id = 0;
+	const char *target;
+
+	if (h->cur_key && strcmp(key, h->cur_key) == 0) {
+		h->cur_result = ok ? OUTBOX_SENT : OUTBOX_FAILED;
+		return;
+	}
+	target = strchr(key, ':') ? strchr(strchr(key, ':') + 1, ':') : NULL;
+	if (sscanf(key, "outbox:%lld:", &id) != 1 || !target || !h->bot->store) {
+		log_warn(NULL, "announcement outcome for unknown delivery %s ignored", key);
+		return;
+	}
+	if (!ok)
+		log_warn("outbox", "delivery %lld to %s failed; it will be retried", id, target + 1);
+	outbox_done(h->bot->store, id, target + 1, ok, ok ? NULL : "the post failed",
+		    bot_now(h->bot));
+}
+
+void host_stats(struct adapter_host *h, struct host_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->commands, h->commands, sizeof(out->commands));
+	for (size_t i = 0; i < h->nrun; i++)
+		out->adapters_running += !h->run[i].ended;
+	if (h->bot->store)
+		out->outbox_pending = store_count(h->bot->store,
+			"SELECT count(*) FROM outbox_delivery WHERE state = 'pending'", 0);
+}
+
+/* ---- seen events ---- */
+
+static unsigned seen_hash(const char *s)
+{
+	unsigned x = 2166136261u;
+
+	while (*s)
+		x = (x ^ (unsigned char)*s++) * 16777619u;
+	return x;
+}
+
+static void seen_forget(struct adapter_host *h, const char *key)
+{
+	struct seen_node **pp = &h->seen[seen_hash(key) % SEEN_BUCKETS];
+
+	for (; *pp; pp = &(*pp)->next) {
+		if ((*pp)->key == key) {
+			struct seen_node *n = *pp;
+			*pp = n->next;
+			free(n->key);
+			free(n);
+			return;
+		}
+	}
+}
+
+bool host_event_first(struct adapter_host *h, const char *platform, const char *event_id)
+{
+	struct buf key = BUF_INIT;
+	struct seen_node *n;
+	unsigned b;
+
+	if (h->bot->store) {
+		int rc = store_seen_mark(h->bot->store, platform, event_id, bot_now(h->bot));
+		if (rc >= 0)
+			return rc == 1;
+		/* a busy database: fall back on this process's memory */
+	}
+	buf_addf(&key, "%s:%s", platform, event_id);
+	b = seen_hash(key.data) % SEEN_BUCKETS;
+	for (n = h->seen[b]; n; n = n->next) {
+		if (strcmp(n->key, key.data) == 0) {
+			buf_release(&key);
+			return false;
+		}
+	}
+	if (h->seen_ring[h->seen_pos])
+		seen_forget(h, h->seen_ring[h->seen_pos]);
+	n = xmalloc(sizeof(*n));
+	n->key = buf_detach(&key);
+	n->next = h->seen[b];
+	h->seen[b] = n;
+	h->seen_ring[h->seen_pos] = n->key;
+	h->seen_pos = (h->seen_pos + 1) % SEEN_KEEP;
+	return true;
+}
+
+static void seen_free(struct adapter_host *h)
+{
+	for (size_t i = 0; i < SEEN_BUCKETS; i++) {
+		struct seen_node *n = h->seen[i];
+		while (n) {
+			struct seen_node *next = n->next;
+			free(n->key);
+			free(n);
+			n = next;
+		}
+	}
+}
+
+/* ---- adapters ---- */
+
+void host_adapter_ended(struct adapter_host *h, const struct adapter *a, bool fatal)
+{
+	bool any_fatal = false;
+
+	for (size_t i = 0; i < h->nrun; i++) {
+		if (h->run[i].a == a && !h->run[i].ended) {
+			h->run[i].ended = true;
+			h->run[i].fatal = fatal;
+		}
+	}
+	for (size_t i = 0; i < h->nrun; i++) {
+		if (!h->run[i].ended)
+			return;
+		any_fatal |= h->run[i].fatal;
+	}
+	if (!h->stopping)
+		log_info(NULL, "no adapter left running; stopping");
+	loop_stop(h->loop, any_fatal ? 1 : 0);
+}
+
+static bool host_wants(const struct govbot *bot, const struct adapter *a)
+{
+	if (!bot->config->adapters)
+		return strcmp(a->name, "console") == 0;
+	return config_adapter(bot->config, a->name) != NULL;
+}
+
+static int host_check_secrets(const struct adapter *a)
+{
+	int rc = 0;
+
+	for (size_t i = 0; a->secrets && a->secrets[i]; i++) {
+		const char *v = getenv(a->secrets[i]);
+		if (!v || !*v) {
+			log_error(a->name, "%s is not set in the environment; the %s adapter needs it",
+				  a->secrets[i], a->name);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+static int host_start_adapters(struct adapter_host *h)
+{
+	size_t n = 0;
+	const cJSON *ads = h->bot->config->adapters, *it;
+
+	/* a configured name this build does not know */
+	cJSON_ArrayForEach(it, ads) {
+		if (!adapters_find(it->string)) {
+			log_error(NULL, "adapters.%s: no such adapter in this build", it->string);
+			return -1;
+		}
+	}
+	for (size_t i = 0; adapters_all[i]; i++)
+		n += host_wants(h->bot, adapters_all[i]);
+	if (!n) {
+		log_error(NULL, "the config names no adapter to run");
+		return -1;
+	}
+	for (size_t i = 0; adapters_all[i]; i++)
+		if (host_wants(h->bot, adapters_all[i]) && host_check_secrets(adapters_all[i]) < 0)
+			return -1;
+	h->run = xcalloc(n, sizeof(*h->run));
+	for (size_t i = 0; adapters_all[i]; i++) {
+		const struct adapter *a = adapters_all[i];
+		struct running *r;
+
+		if (!host_wants(h->bot, a))
+			continue;
+		r = &h->run[h->nrun];
+		r->a = a;
+		if (a->start(h, &r->state) < 0) {
+			log_error(a->name, "the %s adapter did not start", a->name);
+			return -1;
+		}
+		h->nrun++;
+	}
+	return 0;
+}
+
+static void host_stop_adapters(struct adapter_host *h)
+{
+	for (size_t i = h->nrun; i-- > 0;) {
+		if (h->run[i].a->stop)
+			h->run[i].a->stop(h->run[i].state);
+	}
+	free(h->run);
+	h->run = NULL;
+	h->nrun = 0;
+}
+
+/* Services the loop until in-flight requests are done and every adapter
+ * closed its links, or the grace period ends. */
+static void host_drain(struct adapter_host *h)
+{
+	long long deadline = loop_now_ms() + HOST_GRACE_MS;
+
+	for (;;) {
+		bool busy = h->http && http_pending(h->http) > 0;
+
+		for (size_t i = 0; i < h->nrun; i++)
+			if (h->run[i].a->drain && h->run[i].a->drain(h->run[i].state))
+				busy = true;
+		if (!busy || loop_now_ms() >= deadline)
+			return;
+		loop_service(h->loop, 20);
+	}
+}
+
+/* ---- signals ---- */
+
+static int host_on_signal(struct lws *wsi, enum lws_callback_reasons reason, void *arg,
+			  void *in, size_t len)
+{
+	struct adapter_host *h = arg;
+	struct signalfd_siginfo si;
+
+	if (reason != LWS_CALLBACK_RAW_RX_FILE)
+		return 0;
+	while (read(h->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		log_info(NULL, "stopping on %s", si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+		loop_stop(h->loop, 0);
+	}
+	return 0;
+}
+
+int host_run(struct govbot *bot)
+{
+	struct adapter_host *h = xcalloc(1, sizeof(*h));
+	sigset_t set, old;
+	int rc = 1;
+
+	h->bot = bot;
+	h->sig_fd = -1;
+	/* The loop must not sit in SQLite's busy wait for long (Slack wants an
+	 * ack within 3 s): a write that cannot get the lock in 1 s is refused
+	 * ("busy; nothing was changed") and the user retries. */
+	if (bot->store && !getenv("GOVBOT_BUSY_MS"))
+		store_set_busy_ms(bot->store, HOST_BUSY_MS);
+	signal(SIGPIPE, SIG_IGN);
+	/* Block the signals before any thread starts, so only the signalfd
+	 * (read on the loop) sees them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+
+	/* TLS is set up when the first wss:// link needs it (loop_tls_vhost);
+	 * libcurl sets up its own for https:// */
+	h->loop = loop_new_tls(false);
+	if (!h->loop)
+		goto out;
+	h->http = http_new(h->loop);
+	if (!h->http)
+		goto out;
+	h->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	h->sig_handler.fn = host_on_signal;
+	h->sig_handler.arg = h;
+	if (h->sig_fd < 0 || !loop_adopt_fd(h->loop, h->sig_fd, &h->sig_handler)) {
+		log_error(NULL, "cannot watch signals: %s", strerror(errno));
+		goto out;
+	}
+	loop_timer_init(&h->pump, h->loop, host_pump, h);
+	if (bot->config->http_listen) {
+		h->httpd = httpd_start(h, bot->config->http_listen);
+		if (!h->httpd)
+			goto out;
+	}
+	if (host_start_adapters(h) < 0) {
+		rc = 1;
+	} else {
+		host_pump(h);   /* what waits in the outbox goes out first */
+		/* start-up (config, roster parse, migrations) is over: give its
+		 * freed heap pages back before serving for days */
+		malloc_trim(0);
+		rc = loop_run(h->loop);
+		host_pump(h);   /* and what the last commands queued */
+	}
+	h->stopping = true;
+	loop_timer_cancel(&h->pump);
+	host_drain(h);
+out:
+	if (h->http)
+		http_free(h->http, 0);
+	if (h->loop)
+		host_stop_adapters(h);
+	loop_free(h->loop);
+	httpd_free(h->httpd);
+	seen_free(h);
+	free(h);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}

@@ -1,0 +1,401 @@
+/*
+ * main.c - the govbot binary: a table of verbs (run, ask, check-config,
+ * export-roster), each parsing its own options.  Exit codes: 0 ok,
+ * 1 refused/failed/bad config, 2 usage.
+ */
+#include "adapters/adapter.h"
+#include "chatbot/bot/bot.h"
+#include "chatbot/bot/config.h"
+#include "chatbot/bot/dispatch.h"
+#include "chatbot/host/host.h"
+#include "chatbot/bot/identity.h"
+#include "chatbot/util/log.h"
+#include "chatbot/bot/reply.h"
+#include "chatbot/roster/roster.h"
+#include "commands/commands.h"
+
+#include <cjson/cJSON.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef GOVBOT_VERSION
+#define GOVBOT_VERSION "0.1.0"
+#endif
+
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+	"usage: govbot [run] [--config FILE]\n"
+	"       govbot ask [--config FILE] [--as PLATFORM:ID] TEXT...\n"
+	"       govbot check-config [--config FILE]\n"
+	"       govbot export-roster [--config FILE] [--format md|rst|json]\n"
+	"       govbot --help | --version\n";
+
+static const char help_text[] =
+	"govbot answers questions about the project's maintainers and runs its\n"
+	"governance process (nominations, decisions, votes) from chat.\n"
+	"\n"
+	"  run            run the bot on every adapter of the config (default;\n"
+	"                 with no config: the console on the bundled roster)\n"
+	"  ask TEXT...    run one command or question and print the reply;\n"
+	"                 exit 0 answered, 1 refused or failed, 2 usage\n"
+	"  check-config   validate the config and the roster, print every problem\n"
+	"  export-roster  print the roster with decisions applied (md, rst or json)\n"
+	"\n"
+	"options:\n"
+	"  --config FILE  the JSON config (else $GOVBOT_CONFIG, else built-in defaults)\n"
+	"  --as ID        the caller of ask, e.g. console:soumith or slack:U0123\n"
+	"  --format FMT   md (default), rst or json\n"
+	"\n"
+	"Secrets come from the environment: SLACK_APP_TOKEN, SLACK_BOT_TOKEN,\n"
+	"MATRIX_ACCESS_TOKEN, DISCOURSE_API_KEY, DISCOURSE_WEBHOOK_SECRET.\n";
+
+/* Options every verb may get; which ones a verb accepts is in its row. */
+struct options {
+	const char *config;
+	const char *as;
+	const char *format;
+	char **rest;       /* ask: the TEXT words */
+	int nrest;
+};
+
+enum { OPT_CONFIG = 1, OPT_AS = 2, OPT_FORMAT = 4, OPT_TEXT = 8 };
+
+struct verb {
+	const char *name;
+	int (*run)(const struct options *o);
+	unsigned opts;
+};
+
+static int usage(const char *fmt, const char *arg)
+{
+	if (fmt) {
+		fputs("govbot: ", stderr);
+		fprintf(stderr, fmt, arg);
+		fputc('\n', stderr);
+	}
+	fputs(usage_text, stderr);
+	return EXIT_USAGE;
+}
+
+/* Logs each line of problems as one error event, after prefix. */
+static void log_lines(const char *prefix, const struct buf *problems)
+{
+	const char *s = buf_str(problems);
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+		log_error(NULL, "%s%.*s", prefix, (int)n, s);
+		s += n + (nl ? 1 : 0);
+	}
+}
+
+static int open_bot(struct govbot *bot, const struct options *o, unsigned flags)
+{
+	struct buf err = BUF_INIT;
+	int rc = bot_open(bot, o->config, flags, &err);
+	if (rc < 0)
+		log_lines("", &err);
+	buf_release(&err);
+	return rc;
+}
+
+/* A configured adapter this build does not have (Matrix and Discourse are
+ * planned, not written yet): say so, and what would work. */
+static void no_adapter(struct buf *problems, const char *name)
+{
+	buf_addf(problems, "adapters.%s: this build has no %s adapter yet (it is planned, not "
+		 "implemented); remove adapters.%s to run the others\n", name, name, name);
+}
+
+/* ---- run ---- */
+
+/* Every configured adapter must be in this build and have its secrets. */
+static int check_adapters_ready(const struct config *c)
+{
+	struct buf problems = BUF_INIT;
+	for (const cJSON *a = c->adapters ? c->adapters->child : NULL; a; a = a->next)
+		if (!adapters_find(a->string))
+			no_adapter(&problems, a->string);
+	config_missing_secrets(c, &problems);
+	int rc = problems.len ? -1 : 0;
+	if (rc < 0)
+		log_lines("cannot start: ", &problems);
+	buf_release(&problems);
+	return rc;
+}
+
+static int verb_run(const struct options *o)
+{
+	struct govbot bot;
+	if (open_bot(&bot, o, BOT_OPEN_STORE) < 0)
+		return 1;
+	if (check_adapters_ready(bot.config) < 0) {
+		bot_close(&bot);
+		return 1;
+	}
+	/* every adapter on the shared loop; see chatbot/host/host.h */
+	int rc = host_run(&bot);
+	bot_close(&bot);
+	return rc;
+}
+
+/* ---- ask ---- */
+
+static int verb_ask(const struct options *o)
+{
+	char caller[IDENTITY_MAX_ID + 16];
+	struct govbot bot;
+	struct buf text = BUF_INIT, out = BUF_INIT;
+	int rc = 1;
+
+	if (o->nrest == 0)
+		return usage("ask needs the TEXT of a command or question", NULL);
+	if (o->as) {
+		if (!identity_valid(o->as))
+			return usage("--as %s: not an identity (PLATFORM:ID, e.g. console:alice or slack:U0123)",
+				     o->as);
+		snprintf(caller, sizeof(caller), "%s", o->as);
+	} else {
+		identity_console_user(caller, sizeof(caller));
+	}
+	for (int i = 0; i < o->nrest; i++) {
+		if (i)
+			buf_addc(&text, ' ');
+		buf_adds(&text, o->rest[i]);
+	}
+	if (open_bot(&bot, o, BOT_OPEN_STORE) < 0) {
+		buf_release(&text);
+		return 1;
+	}
+	struct reply *reply = reply_new();
+	struct dispatch_request req = {
+		.text = buf_str(&text), .len = text.len, .caller_id = caller, .place = "console",
+		.require_prefix = false,
+	};
+	int result = dispatch_line(&bot, &req, reply);
+	reply_render(reply, DIALECT_CONSOLE, &out);
+	if (out.len) {
+		fwrite(out.data, 1, out.len, stdout);
+		if (out.data[out.len - 1] != '\n')
+			fputc('\n', stdout);
+	}
+	rc = result == CMD_OK ? 0 : 1;
+	if (fflush(stdout) != 0)
+		rc = 1;
+	reply_free(reply);
+	bot_close(&bot);
+	buf_release(&text);
+	buf_release(&out);
+	return rc;
+}
+
+/* ---- check-config ---- */
+
+static size_t count_modules(const struct roster *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->ngroups; i++)
+		if (roster_group_is_module(r, &r->groups[i]))
+			n++;
+	return n;
+}
+
+/* Mapped handles nobody in the roster has: likely typos (a warning, not a
+ * problem: the person may join through a decision stored in the database). */
+static void warn_unknown_handles(const struct config *c, const struct roster *r, struct buf *out)
+{
+	for (size_t i = 0; r && i < c->nidentities; i++) {
+		const char *h = c->identities[i].handle;
+		if (roster_find_person(r, h))
+			continue;
+		const char *best = NULL;
+		size_t best_d = 3;
+		for (size_t g = 0; g < r->ngroups; g++)
+			for (size_t p = 0; p < r->groups[g].npeople; p++) {
+				const char *other = r->groups[g].people[p].handle;
+				size_t d = other ? str_edit_distance(h, other) : best_d;
+				if (d < best_d) {
+					best_d = d;
+					best = other;
+				}
+			}
+		buf_addf(out, "identities.%s: warning: no one in the roster has this handle", h);
+		if (best)
+			buf_addf(out, " (did you mean \"%s\"?)", best);
+		buf_addc(out, '\n');
+	}
+}
+
+static int verb_check_config(const struct options *o)
+{
+	struct buf problems = BUF_INIT, names = BUF_INIT, warnings = BUF_INIT;
+	struct config *c = NULL;
+	struct roster *r = NULL;
+	char msg[512];
+	int rc = 1;
+
+	config_load_partial(o->config, &c, &problems);
+	if (c) {
+		if (c->roster_path) {
+			if (roster_load(c->roster_path, &r, msg, sizeof(msg)) < 0)
+				buf_addf(&problems, "roster: %s\n", msg);
+		} else {
+			r = roster_load_default();
+		}
+		for (const cJSON *a = c->adapters ? c->adapters->child : NULL; a; a = a->next) {
+			buf_addf(&names, "%s%s", names.len ? ", " : "", a->string);
+			/* adapters the schema does not know were reported as unknown keys */
+			if (config_secrets(a->string) && !adapters_find(a->string))
+				no_adapter(&problems, a->string);
+		}
+		if (c->adapters && !c->adapters->child)   /* `run` refuses to start then */
+			buf_adds(&problems, "adapters: names no adapter, so `govbot run` has nothing to start; "
+				 "add \"console\": {} (or leave the key out for the console alone)\n");
+		config_missing_secrets(c, &problems);
+		warn_unknown_handles(c, r, &warnings);
+	}
+	if (problems.len) {
+		fwrite(problems.data, 1, problems.len, stdout);
+		fwrite(buf_str(&warnings), 1, warnings.len, stdout);
+		goto cleanup;
+	}
+	fwrite(buf_str(&warnings), 1, warnings.len, stdout);
+	printf("config OK: %s; roster %s (%zu modules and libraries); adapters: %s; "
+	       "%zu mapped handles; database %s\n",
+	       c->path ? c->path : "built-in defaults",
+	       c->roster_path ? c->roster_path : "bundled", count_modules(r),
+	       names.len ? names.data : "none", c->nidentities, c->database);
+	rc = 0;
+cleanup:
+	roster_free(r);
+	config_free(c);
+	buf_release(&problems);
+	buf_release(&names);
+	buf_release(&warnings);
+	return rc;
+}
+
+/* ---- export-roster ---- */
+
+static int verb_export_roster(const struct options *o)
+{
+	enum roster_format fmt = ROSTER_FMT_MD;
+	if (o->format) {
+		if (strcmp(o->format, "md") == 0)
+			fmt = ROSTER_FMT_MD;
+		else if (strcmp(o->format, "rst") == 0)
+			fmt = ROSTER_FMT_RST;
+		else if (strcmp(o->format, "json") == 0)
+			fmt = ROSTER_FMT_JSON;
+		else
+			return usage("--format %s: expected md, rst or json", o->format);
+	}
+	struct govbot bot;
+	if (open_bot(&bot, o, BOT_OPEN_STORE) < 0)
+		return 1;
+	struct buf out = BUF_INIT;
+	roster_write(bot.roster, fmt, &out);
+	fwrite(out.data ? out.data : "", 1, out.len, stdout);
+	int rc = fflush(stdout) == 0 ? 0 : 1;
+	buf_release(&out);
+	bot_close(&bot);
+	return rc;
+}
+
+static const struct verb verbs[] = {
+	{ "run", verb_run, OPT_CONFIG },
+	{ "ask", verb_ask, OPT_CONFIG | OPT_AS | OPT_TEXT },
+	{ "check-config", verb_check_config, OPT_CONFIG },
+	{ "export-roster", verb_export_roster, OPT_CONFIG | OPT_FORMAT },
+};
+
+/* "--config FILE" or "--config=FILE": returns the value and advances *i, or
+ * NULL when argv[*i] is not that option. */
+static const char *option_value(int argc, char **argv, int *i, const char *name, int *missing)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+	if (strncmp(a, name, n) != 0)
+		return NULL;
+	if (a[n] == '=')
+		return a + n + 1;
+	if (a[n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = 1;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+static int parse_options(const struct verb *v, int argc, char **argv, int i, struct options *o)
+{
+	memset(o, 0, sizeof(*o));
+	for (; i < argc; i++) {
+		const char *a = argv[i], *val;
+		int missing = 0;
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			break;
+		if ((v->opts & OPT_CONFIG) && (val = option_value(argc, argv, &i, "--config", &missing)))
+			o->config = val;
+		else if ((v->opts & OPT_AS) && (val = option_value(argc, argv, &i, "--as", &missing)))
+			o->as = val;
+		else if ((v->opts & OPT_FORMAT) && (val = option_value(argc, argv, &i, "--format", &missing)))
+			o->format = val;
+		else if (missing)
+			return usage("%s needs a value", a);
+		else
+			return usage("unknown option %s", a);
+	}
+	if (i < argc) {
+		if (!(v->opts & OPT_TEXT))
+			return usage("unexpected argument %s", argv[i]);
+		o->rest = argv + i;
+		o->nrest = argc - i;
+	}
+	if (o->config && !*o->config)
+		return usage("--config needs a file name", NULL);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct verb *v = &verbs[0];   /* run */
+	int first = 1;
+	struct options o;
+
+	if (argc > 1) {
+		const char *a = argv[1];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(usage_text, stdout);
+			fputc('\n', stdout);
+			fputs(help_text, stdout);
+			return 0;
+		}
+		if (strcmp(a, "--version") == 0) {
+			puts("govbot " GOVBOT_VERSION);
+			return 0;
+		}
+		if (a[0] != '-') {
+			v = NULL;
+			for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+				if (strcmp(verbs[i].name, a) == 0)
+					v = &verbs[i];
+			if (!v)
+				return usage("unknown verb %s", a);
+			first = 2;
+		}
+	}
+	int rc = parse_options(v, argc, argv, first, &o);
+	if (rc)
+		return rc;
+	return v->run(&o);
+}
