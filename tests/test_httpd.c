@@ -10,6 +10,8 @@
  * connections closed at the header deadline, 408 for a slow body, the cap
  * evicting the idle and refusing when every connection is mid-request.
  */
+#define _GNU_SOURCE   /* POLLRDHUP */
+#include <poll.h>
 #include <sys/resource.h>
 
 #include "chatbot/util/log.h"
@@ -485,6 +487,25 @@ START_TEST(healthz_under_idle_flood)
 	for (int i = 0; i < HELD; i++) {
 		fds[i] = tu_connect(b.port);
 		ck_assert_msg(fds[i] >= 0, "connection %d refused", i);
+	}
+	/* the listener has taken them all in once it holds its cap and has
+	 * closed the rest (the oldest idle first) */
+	{
+		struct pollfd *pf = xcalloc(HELD, sizeof(*pf));
+		long long deadline = tu_now_ms() + 30000;
+		int shed = 0;
+
+		while (shed < HELD - HTTPD_MAX_CONNS) {
+			ck_assert_msg(tu_now_ms() < deadline, "only %d connections shed", shed);
+			for (int i = 0; i < HELD; i++)
+				pf[i] = (struct pollfd){ fds[i], POLLIN | POLLRDHUP, 0 };
+			poll(pf, HELD, 100);
+			shed = 0;
+			for (int i = 0; i < HELD; i++)
+				shed += (pf[i].revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)) != 0;
+		}
+		ck_assert_int_le(shed, HELD - HTTPD_MAX_CONNS + 1);
+		free(pf);
 	}
 	t0 = tu_now_ms();
 	http_get(b.port, "/healthz", &resp);
