@@ -88,7 +88,7 @@ int cmd_decide(struct command_ctx *ctx)
 	rc = gov_item_get(bot->store, it.id, &cur);
 	if (rc == 1) {
 		struct buf why = BUF_INIT;
-		int may = gov_may_decide(bot, &cur, ctx->caller->handle, &why);
+		int may = gov_may_decide(bot_gov(bot), &cur, ctx->caller->handle, &why);
 		gov_item_release(&cur);
 		if (may) {
 			store_rollback(bot->store);
@@ -133,22 +133,21 @@ int cmd_decide(struct command_ctx *ctx)
 		.body = buf_str(&body), .action = "decide", .events = ev, .nevents = nev,
 	};
 	long long did = 0;
-	rc = gov_record_decision(bot, &d, bot_now(bot), &did);
+	struct gov_ctx *g = bot_gov(bot);
+	rc = gov_record_decision(g, &d, gov_now(g), &did);
 	if (rc == STORE_OK)
 		rc = store_commit(bot->store);
 	if (rc != STORE_OK) {
 		ret = govcmd_store_failed(ctx, rc);
 		goto cleanup;
 	}
-	gov_roster_sync(bot);
+	gov_roster_sync(g);
 	reply_textf(ctx->reply, "Recorded decision %lld on %s %lld: %s. %s", did, gov_item_noun(&it),
 		    it.id, state, buf_str(&what));
-	const char *targets[GOV_MAX_TARGETS];
-	size_t nt = gov_announce_targets(bot->config, targets, ARRAY_SIZE(targets));
 	reply_para(ctx->reply);
 	reply_text(ctx->reply, "It is announced with its rationale on:");
-	for (size_t i = 0; i < nt && i < ARRAY_SIZE(targets); i++)
-		reply_textf(ctx->reply, "%s %s", i ? "," : "", targets[i]);
+	for (size_t i = 0; i < g->ntargets; i++)
+		reply_textf(ctx->reply, "%s %s", i ? "," : "", g->targets[i]);
 	reply_text(ctx->reply, ".");
 	ret = CMD_OK;
 cleanup:
@@ -166,7 +165,7 @@ int auth_decide(struct command_ctx *ctx, struct buf *why)
 	int rc = govcmd_hook_item(ctx, why, &it, decide_usage);
 	if (rc)
 		return rc;
-	rc = gov_may_decide(ctx->bot, &it, ctx->caller->handle, why);
+	rc = govcmd_result(gov_may_decide(bot_gov(ctx->bot), &it, ctx->caller->handle, why));
 	gov_item_release(&it);
 	return rc;
 }

@@ -58,7 +58,7 @@ static void item_row(struct command_ctx *ctx, const struct gov_item *it)
 	struct buf missing = BUF_INIT;
 	reply_item(ctx->reply);
 	reply_textf(ctx->reply, "%lld · ", it->id);
-	gov_describe_item(ctx->reply, it);
+	govcmd_describe_item(ctx->reply, it);
 	if (strcmp(it->state, "open") == 0) {
 		if (gov_missing_fields(ctx->bot->store, it, &missing) > 0)
 			reply_textf(ctx->reply, " — open, lacks %s", buf_str(&missing));
@@ -299,7 +299,7 @@ int cmd_show(struct command_ctx *ctx)
 	char day[40];
 	gov_format_time(it.created_at, day, sizeof(day));
 	reply_textf(ctx->reply, "%lld: ", it.id);
-	gov_describe_item(ctx->reply, &it);
+	govcmd_describe_item(ctx->reply, &it);
 	reply_textf(ctx->reply, " — %s.", it.state);
 	reply_para(ctx->reply);
 	reply_text(ctx->reply, "Opened by ");
@@ -311,7 +311,7 @@ int cmd_show(struct command_ctx *ctx)
 		reply_textf(ctx->reply, " Decided by %s.", gov_decider(&it));
 	if (gov_kind_is_vote(it.kind)) {
 		reply_para(ctx->reply);
-		motion_describe(ctx->bot, it.id, ctx->reply);
+		govcmd_describe_motion(bot_gov(ctx->bot), it.id, ctx->reply);
 	} else {
 		show_fields(ctx, &it);
 		show_letters(ctx, it.id);
@@ -362,7 +362,7 @@ int cmd_decisions(struct command_ctx *ctx)
 				it.text = (char *)sqlite3_column_text(q, 3);
 				it.self = sqlite3_column_int(q, 4) != 0;
 				reply_text(ctx->reply, " (");
-				gov_describe_item(ctx->reply, &it);
+				govcmd_describe_item(ctx->reply, &it);
 				reply_text(ctx->reply, ")");
 			}
 			sqlite3_reset(q);
@@ -417,7 +417,7 @@ int cmd_agenda(struct command_ctx *ctx)
 				}
 				reply_item(ctx->reply);
 				reply_textf(ctx->reply, "%lld · ", it.id);
-				gov_describe_item(ctx->reply, &it);
+				govcmd_describe_item(ctx->reply, &it);
 				if (vote) {
 					votes++;
 					long long e = store_count(s, "SELECT count(*) FROM electorate WHERE item_id = ?1", it.id);

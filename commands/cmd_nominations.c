@@ -758,7 +758,7 @@ int cmd_recuse(struct command_ctx *ctx)
 	}
 	/* a motion counts its electorate less the recused: it may be decided now */
 	if (gov_kind_is_vote(it.kind))
-		motion_settle(bot, it.id, now);
+		motion_settle(bot_gov(bot), it.id, now);
 	reply_text(ctx->reply, "Recorded: ");
 	reply_handle(ctx->reply, me);
 	reply_textf(ctx->reply, " is recused from %s %lld and will not %s it.", gov_item_noun(&it),

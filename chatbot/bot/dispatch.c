@@ -241,7 +241,7 @@ int dispatch_line(struct govbot *bot, const struct dispatch_request *req, struct
 	args[an] = '\0';
 
 	/* decisions other processes (`govbot ask`) stored count from now on */
-	gov_roster_sync(bot);
+	gov_roster_sync(bot_gov(bot));
 	struct caller caller = { req->caller_id, NULL };
 	if (req->caller_id)
 		caller.handle = identity_handle(bot, req->caller_id);
