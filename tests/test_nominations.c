@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chatbot/bot/dispatch.h"
+#include "chatbot/dispatch/dispatch.h"
 #include "chatbot/gov/gov.h"
 #include "chatbot/roster/roster.h"
 #include "commands/commands.h"

@@ -8,7 +8,6 @@
 #include <time.h>
 
 #include "chatbot/util/log.h"
-#include "chatbot/gov/motion.h"
 #include "chatbot/roster/roster.h"
 
 long long gov_now(const struct gov_ctx *g)
@@ -466,16 +465,6 @@ int gov_roster_sync(const struct gov_ctx *g)
 	if (rc == STORE_OK)
 		store_set_roster_gen(g->store, gen);
 	return rc;
-}
-
-int gov_tick(const struct gov_ctx *g)
-{
-	if (!g->store)
-		return 0;
-	/* motions and elections past their deadline close (and announce) here */
-	int closed = motion_close_expired(g, gov_now(g));
-	gov_roster_sync(g);
-	return closed;
 }
 
 void gov_format_time(long long at, char *out, size_t n)

@@ -4,7 +4,7 @@
  * command up, resolve the caller, check the row's role, run the row's
  * authorize hook, then (and only then) run the handler.
  */
-#include "chatbot/bot/dispatch.h"
+#include "chatbot/dispatch/dispatch.h"
 
 #include <stdio.h>
 #include <string.h>
