@@ -155,21 +155,3 @@ int govcmd_hook_item(struct command_ctx *ctx, struct buf *why, struct gov_item *
 		buf_adds(why, store_rc_text(rc));
 	return rc == 0 ? CMD_ERROR : CMD_REFUSED;
 }
-
-int govcmd_still_open(struct command_ctx *ctx, long long id)
-{
-	struct gov_item it;
-	int rc = gov_item_get(ctx->bot->store, id, &it);
-	if (rc < 0)
-		return govcmd_store_failed(ctx, rc);
-	if (rc == 1 && strcmp(it.state, "open") == 0) {
-		gov_item_release(&it);
-		return 0;
-	}
-	store_rollback(ctx->bot->store);
-	reply_reset(ctx->reply);
-	reply_textf(ctx->reply, "%lld was closed a moment ago (%s); nothing was changed", id,
-		    rc == 1 ? it.state : "gone");
-	gov_item_release(&it);
-	return CMD_REFUSED;
-}

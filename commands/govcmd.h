@@ -36,8 +36,4 @@ int govcmd_load_item(struct command_ctx *ctx, struct gov_item *it, const char **
 int govcmd_hook_item(struct command_ctx *ctx, struct buf *why, struct gov_item *it,
 		     const char *usage);
 
-/* Inside a transaction: 0 when item id is still open, else rolls back,
- * writes why to ctx->reply and returns CMD_REFUSED (or CMD_FAILED). */
-int govcmd_still_open(struct command_ctx *ctx, long long id);
-
 #endif
