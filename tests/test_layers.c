@@ -1,7 +1,8 @@
 /* test_layers.c - scripts/check-layers.sh: the tree includes one way only
  * (util -> net -> roster -> gov -> bot -> commands -> dispatch -> host ->
- * adapters), and the check catches an include that goes up a layer and two
- * modules that include each other, printing the offending include.
+ * adapters), and the check catches an include that goes up a layer, two
+ * modules that include each other and SQL in a command handler, printing
+ * where.
  * Runs from the repository's top directory (as `make check` does). */
 #include <check.h>
 #include <limits.h>
@@ -103,6 +104,21 @@ START_TEST(test_module_loop_is_caught)
 }
 END_TEST
 
+START_TEST(test_sql_in_a_handler_is_caught)
+{
+	copy_tree();
+	append("commands/cmd_roster.c", "static int sneaky(struct store *s) { return "
+	       "store_stmt(s, \"SELECT 1\") != NULL; }");
+	struct tu_proc p;
+	check_tree(copy, &p);
+	ck_assert_int_eq(p.status, 1);
+	ck_assert_msg(strstr(buf_str(&p.out), "commands/cmd_roster.c:") &&
+		      strstr(buf_str(&p.out), ": SQL in a command handler: move it to chatbot/gov"),
+		      "%s", buf_str(&p.out));
+	tu_proc_release(&p);
+}
+END_TEST
+
 START_TEST(test_lower_layer_include_is_fine)
 {
 	copy_tree();
@@ -124,6 +140,7 @@ static Suite *layers_suite(void)
 	tcase_add_test(tc, test_tree_is_layered);
 	tcase_add_test(tc, test_include_upwards_is_caught);
 	tcase_add_test(tc, test_module_loop_is_caught);
+	tcase_add_test(tc, test_sql_in_a_handler_is_caught);
 	tcase_add_test(tc, test_lower_layer_include_is_fine);
 	suite_add_tcase(s, tc);
 	return s;
