@@ -196,6 +196,43 @@ START_TEST(test_record_decision_is_one_transaction)
 }
 END_TEST
 
+static long long fixed_clock(void *arg)
+{
+	return *(long long *)arg;
+}
+
+/* Governance knows nothing of the config: a context of its own, with its
+ * own targets, rosters and clock, is all it uses. */
+START_TEST(test_context_alone)
+{
+	/* a config that would announce to console and slack: not consulted */
+	cJSON_Delete(bot.config->adapters);
+	bot.config->adapters = cJSON_Parse("{\"console\": {}, \"slack\": {\"announce_channel\": \"C1\"}}");
+	struct roster *current = roster_clone(bot.base);
+	const char *const tgts[] = { "alpha", "beta", "gamma" };
+	long long now = 4242;
+	struct gov_ctx g = {
+		.store = bot.store, .base = bot.base, .current = &current,
+		.targets = tgts, .ntargets = 3, .vote_days = 1,
+		.now = fixed_clock, .now_arg = &now,
+	};
+	ck_assert_int_eq(gov_now(&g), 4242);
+	long long id = open_item(GOV_NOMINATE_MODULE, "zed", "NN APIs (torch.nn)", NULL);
+	struct gov_event ev = { "add", "NN APIs (torch.nn)", "Zed Z", "zed" };
+	struct gov_decision d = decision(id, &ev, 1);
+	ck_assert_int_eq(store_begin(bot.store), STORE_OK);
+	ck_assert_int_eq(gov_record_decision(&g, &d, gov_now(&g), NULL), STORE_OK);
+	ck_assert_int_eq(store_commit(bot.store), STORE_OK);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_delivery WHERE target IN ('alpha', 'beta', 'gamma')"), 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_delivery"), 3);
+	/* the roster it syncs is the one it was given, not the bot's */
+	ck_assert_int_eq(gov_tick(&g), 0);
+	ck_assert(roster_in_group(gov_find_group(current, "NN APIs (torch.nn)"), "zed", NULL));
+	ck_assert(!roster_in_group(gov_find_group(bot.roster, "NN APIs (torch.nn)"), "zed", NULL));
+	roster_free(current);
+}
+END_TEST
+
 static void record(const char *kind, const char *subject, const char *grp, const struct gov_event *ev)
 {
 	long long id = open_item(kind, subject, grp, "r");
@@ -293,6 +330,7 @@ static Suite *gov_suite(void)
 	tcase_add_loop_test(tc, test_announce_targets, 0, (int)ARRAY_SIZE(targets));
 	tcase_add_test(tc, test_one_sequence_and_fields);
 	tcase_add_test(tc, test_record_decision_is_one_transaction);
+	tcase_add_test(tc, test_context_alone);
 	tcase_add_test(tc, test_roster_events_apply);
 	tcase_add_test(tc, test_tick_syncs_and_pumps);
 	suite_add_tcase(su, tc);
