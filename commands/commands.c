@@ -58,8 +58,10 @@ const struct command commands_table[] = {
 	{ "ballot", cmd_ballot, ROLE_CORE, auth_vote, "ballot N @a > @b > @c",
 	  "cast or replace your ranked ballot in election N", "ballot 10 @ezyang > @gchanan", "Votes" },
 
-	{ "link", cmd_link, ROLE_CORE, NULL, "link PLATFORM:ID @handle",
-	  "map a chat identity to a roster handle (audited)", "link slack:U0123 @alice", "Admin" },
+	{ "link", cmd_link, ROLE_ANYONE, auth_link,
+	  "link @handle | link confirm CODE | link PLATFORM:ID @handle",
+	  "bind this chat identity to your handle (confirmed from one you have; core maintainers: "
+	  "a handle with no identity yet, confirmed by a second one)", "link @alice", "Admin" },
 };
 
 const size_t commands_count = ARRAY_SIZE(commands_table);

@@ -98,6 +98,6 @@ command_fn cmd_propose, cmd_vote, cmd_ballot;
 /* commands/cmd_admin.c */
 command_fn cmd_link;
 /* authorize hooks, in the file of the command they guard */
-authorize_fn auth_amend, auth_recuse, auth_decide, auth_propose, auth_vote;
+authorize_fn auth_link, auth_amend, auth_recuse, auth_decide, auth_propose, auth_vote;
 
 #endif

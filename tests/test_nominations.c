@@ -10,6 +10,7 @@
 
 #include "chatbot/dispatch/dispatch.h"
 #include "chatbot/gov/gov.h"
+#include "chatbot/bot/identity.h"
 #include "chatbot/gov/nomination.h"
 #include "chatbot/roster/roster.h"
 #include "commands/commands.h"
@@ -89,6 +90,7 @@ static void snapshot(long long *c)
 		"SELECT count(*) FROM outbox", "SELECT count(*) FROM outbox_delivery",
 		"SELECT count(*) FROM audit", "SELECT count(*) FROM links",
 		"SELECT group_concat(state) FROM items", "SELECT total(length(text)) FROM fields",
+		"SELECT count(*) FROM link_requests",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(q); i++) {
 		if (i == 10) {
@@ -108,7 +110,7 @@ static void snapshot(long long *c)
 	}
 }
 
-#define NSNAP 12
+#define NSNAP 13
 #define unchanged(before) do { long long after_[NSNAP]; snapshot(after_); \
 	for (int i_ = 0; i_ < NSNAP; i_++) ck_assert_msg(before[i_] == after_[i_], \
 		"table %d changed: %lld -> %lld", i_, before[i_], after_[i_]); } while (0)
@@ -176,7 +178,10 @@ static const struct bad_case bad_nominations[] = {
 	{ "show 99", CMD_ERROR, "no nomination or motion 99" },
 	{ "support 99 great", CMD_ERROR, "no nomination or motion 99" },
 	{ "amend x support: y", CMD_ERROR, "give its number" },
-	{ "link nonsense @alice", CMD_REFUSED, "only" },
+	{ "link nonsense @alice", CMD_ERROR, "the first word must be a chat identity" },
+	{ "link slack:U0NEW @malfet", CMD_REFUSED, "only core maintainers may start a link for someone else" },
+	{ "link confirm NOSUCHCD", CMD_REFUSED, "no pending link has that code" },
+	{ "link @malfet", CMD_REFUSED, "no identity is mapped to @malfet yet" },
 };
 
 START_TEST(test_bad_input_changes_nothing)
@@ -585,33 +590,151 @@ END_TEST
 
 /* ---- link ---------------------------------------------------------------- */
 
-START_TEST(test_link)
+/* The code a link request's reply gave ("link confirm CODE"), into code. */
+static void reply_code_of(char *code, size_t n)
+{
+	const char *p = strstr(out, "link confirm ");
+	ck_assert_msg(p != NULL, "no code in:\n%s", out);
+	snprintf(code, n, "%.8s", p + strlen("link confirm "));
+}
+
+static void confirm_line(char *line, size_t n, const char *code)
+{
+	snprintf(line, n, "link confirm %s", code);
+}
+
+/* The finding: one core maintainer alone made identities they control
+ * into other people (the lead included), re-pointed linked identities and
+ * passed remove-lead.  None of that works any more. */
+START_TEST(test_link_nobody_borrows_an_identity)
 {
 	long long before[NSNAP];
 	snapshot(before);
-	ck_assert_int_eq(ask("link slack:U0NEW @malfet", "console:alban"), CMD_REFUSED);
-	has("only");
-	ck_assert_int_eq(ask("link console:ed @malfet", "console:soumith"), CMD_REFUSED);
-	has("by the config file");
-	ck_assert_int_eq(ask("link notanid @malfet", "console:soumith"), CMD_ERROR);
-	ck_assert_int_eq(ask("link slack:U0NEW @bad_h", "console:soumith"), CMD_ERROR);
+	/* the lead's handle, one's own, someone with an identity: refused */
+	ck_assert_int_eq(ask("link slack:U0EVIL @soumith", "console:ed"), CMD_REFUSED);
+	has("nobody links an identity to the lead's handle");
+	ck_assert_int_eq(ask("link slack:U0EVIL @ezyang", "console:ed"), CMD_REFUSED);
+	has("never links an identity to their own handle");
+	ck_assert_int_eq(ask("link slack:U0EVIL @gchanan", "console:ed"), CMD_REFUSED);
+	has("@gchanan already has an identity");
+	ck_assert_int_eq(ask("link console:greg @malfet", "console:ed"), CMD_REFUSED);
+	has("console:greg is already mapped to @gchanan; an identity already mapped is never re-pointed");
+	ck_assert_int_eq(ask("link notanid @malfet", "console:ed"), CMD_ERROR);
+	ck_assert_int_eq(ask("link slack:U0NEW @bad_h", "console:ed"), CMD_ERROR);
+	/* a self link to someone else's handle waits for their confirmation */
 	unchanged(before);
-	ok("link SLACK:U0NEW @MALFET", "console:soumith");
+	ok("link @gchanan", "slack:U0EVIL");
+	has("requested; the one-time code is");
+	char code[16], line[64];
+	reply_code_of(code, sizeof(code));
+	confirm_line(line, sizeof(line), code);
+	ck_assert_ptr_null(identity_handle(&bot, "slack:U0EVIL"));
+	/* only gchanan's own identity confirms it: not the asker, not another core */
+	ck_assert_int_eq(ask(line, "slack:U0EVIL"), CMD_REFUSED);
+	has("only an identity already mapped to @gchanan confirms this link");
+	ck_assert_int_eq(ask(line, "console:ed"), CMD_REFUSED);
+	ck_assert_int_eq(ask(line, "console:soumith"), CMD_REFUSED);
+	ck_assert_ptr_null(identity_handle(&bot, "slack:U0EVIL"));
+	ck_assert_int_eq(count("SELECT count(*) FROM links"), 0);
+	/* gchanan was told where they are known (console), without the code */
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox o JOIN outbox_delivery d ON d.outbox_id = o.id"
+			       " WHERE o.title = 'Identity link requested for @gchanan' AND d.target = 'console'"
+			       " AND o.body LIKE 'To @gchanan (console:greg): slack:U0EVIL asked to be linked%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE instr(body, (SELECT code FROM link_requests)) > 0"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'link-request' AND actor_id = 'slack:U0EVIL'"
+			       " AND detail = 'slack:U0EVIL -> @gchanan (self; pending)'"), 1);
+}
+END_TEST
+
+/* `link @handle` from the new identity, confirmed from one already mapped. */
+START_TEST(test_link_self)
+{
+	ok("link @AlbanD", "SLACK:U0AL");
+	has("Link of slack:U0AL to @albanD requested");
+	char code[16], line[64];
+	reply_code_of(code, sizeof(code));
+	/* the wrong person, a wrong code: refused, nothing written */
+	long long before[NSNAP];
+	snapshot(before);
+	confirm_line(line, sizeof(line), code);
+	ck_assert_int_eq(ask(line, "console:joel"), CMD_REFUSED);
+	ck_assert_int_eq(ask("link confirm ZZZZZZZZ", "console:alban"), CMD_REFUSED);
+	has("no pending link has that code");
+	unchanged(before);
+	/* any case of the code */
+	for (char *p = line; *p; p++)
+		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+	ok(line, "console:alban");
+	has("Linked slack:U0AL to @albanD");
+	ck_assert_str_eq(identity_handle(&bot, "slack:U0AL"), "albanD");
+	ck_assert_int_eq(count("SELECT count(*) FROM link_requests"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'link' AND actor_id = 'console:alban'"
+			       " AND detail = 'slack:U0AL -> @albanD (self; asked by SLACK:U0AL)'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE title = 'Identity linked to @albanD'"
+			       " AND body LIKE 'To @albanD (console:alban, slack:U0AL): slack:U0AL is now linked%'"), 1);
+	/* the code is used up */
+	ck_assert_int_eq(ask(line, "console:alban"), CMD_REFUSED);
+	has("no pending link has that code");
+	/* asking again from the linked identity: nothing to do; to another: never re-pointed */
+	ok("link @albanD", "slack:U0AL");
+	has("slack:U0AL is already mapped to @albanD; nothing changed");
+	ck_assert_int_eq(ask("link @ezyang", "slack:U0AL"), CMD_REFUSED);
+	has("never re-pointed");
+	ck_assert_int_eq(ask("link @ezyang", "console:alban"), CMD_REFUSED);
+	has("console:alban is already mapped to @albanD");
+	ck_assert_int_eq(ask("link slack:U0AL @malfet", "console:ed"), CMD_REFUSED);
+	has("never re-pointed");
+	ck_assert_str_eq(identity_handle(&bot, "slack:U0AL"), "albanD");
+}
+END_TEST
+
+/* A code expires; a new request of the same identity replaces the old one. */
+START_TEST(test_link_expires_and_replaces)
+{
+	ok("link @albanD", "slack:U0AL");
+	char first[16], line[64];
+	reply_code_of(first, sizeof(first));
+	ok("link @albanD", "slack:U0AL");
+	char second[16];
+	reply_code_of(second, sizeof(second));
+	ck_assert_str_ne(first, second);
+	ck_assert_int_eq(count("SELECT count(*) FROM link_requests"), 1);
+	confirm_line(line, sizeof(line), first);
+	ck_assert_int_eq(ask(line, "console:alban"), CMD_REFUSED);
+	bot.now_override = NOW + 24 * 3600 + 1;
+	confirm_line(line, sizeof(line), second);
+	ck_assert_int_eq(ask(line, "console:alban"), CMD_REFUSED);
+	has("expired");
+	ck_assert_ptr_null(identity_handle(&bot, "slack:U0AL"));
+}
+END_TEST
+
+/* A core maintainer links a handle with no identity yet; a second one confirms. */
+START_TEST(test_link_core_two_people)
+{
+	ok("link SLACK:U0NEW @MALFET", "console:ed");
+	has("Link of slack:U0NEW to @malfet requested");
+	has("A second core maintainer confirms it with");
+	char code[16], line[64];
+	reply_code_of(code, sizeof(code));
+	confirm_line(line, sizeof(line), code);
+	ck_assert_int_eq(ask(line, "console:ed"), CMD_REFUSED);
+	has("you asked for this link; a second core maintainer confirms it");
+	ck_assert_int_eq(ask(line, "console:alban"), CMD_REFUSED);
+	has("confirmed by a second core maintainer only");
+	ck_assert_int_eq(ask(line, "slack:U0NEW"), CMD_REFUSED);
+	ck_assert_ptr_null(identity_handle(&bot, "slack:U0NEW"));
+	ok(line, "console:greg");
 	has("Linked slack:U0NEW to @malfet");
-	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'link' AND actor_handle = 'soumith'"
-			       " AND detail = 'slack:U0NEW -> @malfet'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'link' AND actor_handle = 'gchanan'"
+			       " AND detail = 'slack:U0NEW -> @malfet (core; asked by console:ed)'"), 1);
 	/* the linked identity now holds malfet's role: a core maintainer decides */
 	ok(complete_nn, "console:carol");
 	ok("decide 1 accept fine by me", "slack:U0NEW");
 	ck_assert_int_eq(count("SELECT count(*) FROM decisions WHERE by_handle = 'malfet' AND by_id = 'slack:U0NEW'"), 1);
-	ok("link slack:U0NEW @gchanan", "console:soumith");
-	has("it was @malfet");
-	/* the same link again changes nothing and says so; the audit log has no new row */
-	long long again[NSNAP];
-	snapshot(again);
-	ok("link slack:U0NEW @GChanan", "console:soumith");
-	has("slack:U0NEW is already linked to @gchanan; nothing changed");
-	unchanged(again);
+	/* malfet has an identity now: a second one is theirs to ask for */
+	ck_assert_int_eq(ask("link slack:U0TWO @malfet", "console:greg"), CMD_REFUSED);
+	has("@malfet already has an identity");
 }
 END_TEST
 
@@ -751,7 +874,10 @@ static Suite *nominations_suite(void)
 	tcase_add_test(tc, test_decisions_log_and_agenda);
 	tcase_add_test(tc, test_result_rationale_then_tally);
 	tcase_add_test(tc, test_vote_items_cannot_be_decided);
-	tcase_add_test(tc, test_link);
+	tcase_add_test(tc, test_link_nobody_borrows_an_identity);
+	tcase_add_test(tc, test_link_self);
+	tcase_add_test(tc, test_link_expires_and_replaces);
+	tcase_add_test(tc, test_link_core_two_people);
 	tcase_add_test(tc, test_locked_database_loses_nothing);
 	tcase_add_test(tc, test_unwritable_midway_rolls_back);
 	tcase_add_test(tc, test_sunsetted_module_takes_no_nominations);

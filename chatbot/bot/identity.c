@@ -83,6 +83,18 @@ const char *identity_config_handle(const struct config *c, const char *id)
 	return NULL;
 }
 
+size_t identity_config_ids(const struct config *c, const char *handle, const char **out, size_t max)
+{
+	size_t k = 0;
+	if (!c || !handle)
+		return 0;
+	for (size_t i = 0; i < c->nidentities; i++)
+		if (str_ieq(c->identities[i].handle, handle))
+			for (size_t j = 0; j < c->identities[i].nids && k < max; j++)
+				out[k++] = c->identities[i].ids[j];
+	return k;
+}
+
 const char *identity_handle(struct govbot *bot, const char *id)
 {
 	if (!bot || !identity_valid(id))

@@ -39,5 +39,8 @@ void identity_console_user(char *out, size_t n);
 /* The handle the config's "identities" maps id to, or NULL.  Borrowed from
  * the config. */
 const char *identity_config_handle(const struct config *c, const char *id);
+/* The identities the config's "identities" maps to handle (any case):
+ * up to max borrowed pointers into out; returns how many. */
+size_t identity_config_ids(const struct config *c, const char *handle, const char **out, size_t max);
 
 #endif

@@ -111,9 +111,9 @@ static void refuse_role(struct reply *out, const struct command *cmd, const stru
 	if (!c->handle) {
 		reply_textf(out, "; you (%s) are mapped to no handle", c->id ? c->id : "unknown caller");
 		reply_para(out);
-		reply_text(out, "If you are on the roster, ask a core maintainer to run ");
-		reply_code(out, "link PLATFORM:ID @yourhandle");
-		reply_text(out, " for this identity.");
+		reply_text(out, "If you are on the roster, send ");
+		reply_code(out, "link @yourhandle");
+		reply_text(out, " from this identity and confirm it from one you have.");
 		return;
 	}
 	reply_text(out, "; you are ");

@@ -91,6 +91,14 @@ static const char *const migrations[] = {
 	"CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT);",
 	/* v2: the full name a nomination gives for a newcomer, for the roster entry */
 	"ALTER TABLE items ADD COLUMN subject_name TEXT;",
+	/* v3: links wait for consent: a pending request with a one-time code */
+	"CREATE TABLE link_requests ("
+	" code TEXT PRIMARY KEY, identity TEXT NOT NULL UNIQUE,"
+	" handle TEXT NOT NULL COLLATE NOCASE,"
+	" kind TEXT NOT NULL CHECK (kind IN ('self','core')),"
+	" by_id TEXT NOT NULL, by_handle TEXT,"
+	" created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
+	"CREATE INDEX links_handle ON links(handle COLLATE NOCASE);",
 };
 
 #define LINK_MEMO_BUCKETS 256
@@ -459,8 +467,7 @@ int store_link_set(struct store *s, const char *identity, const char *handle,
 		   const char *by_id, long long at)
 {
 	sqlite3_stmt *st = store_stmt(s,
-		"INSERT INTO links(identity, handle, by_id, at) VALUES (?1, ?2, ?3, ?4)"
-		" ON CONFLICT(identity) DO UPDATE SET handle = ?2, by_id = ?3, at = ?4");
+		"INSERT INTO links(identity, handle, by_id, at) VALUES (?1, ?2, ?3, ?4)");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, identity, -1, SQLITE_STATIC);

@@ -39,7 +39,7 @@
 #include "chatbot/util/util.h"
 
 /* The schema version this build writes and reads. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 /* Default busy timeout; GOVBOT_BUSY_MS in the environment overrides it. */
 #define STORE_BUSY_MS 5000
 
@@ -91,7 +91,8 @@ char *store_col_dup(sqlite3_stmt *st, int col);
 int store_audit(struct store *s, long long at, const char *actor_id, const char *actor_handle,
 		const char *action, long long item_id, const char *detail);
 
-/* Identity links (`link`): upsert, and the handle of an identity (caller
+/* Identity links (`link`, chatbot/gov/link.c): insert (an identity linked
+ * already is never re-pointed: the insert fails), and the handle of an identity (caller
  * frees; NULL when none or on error). */
 int store_link_set(struct store *s, const char *identity, const char *handle,
 		   const char *by_id, long long at);
