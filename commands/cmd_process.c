@@ -201,6 +201,27 @@ static const struct topic topics[] = {
 	  { "the group (a module, or `core`) and the text of the motion", NULL },
 	  { "Anyone with a conflict of interest declares it with `recuse N` and leaves the "
 	    "electorate of N.", NULL } },
+
+	{ "link", { "identity", "identities", "links", "account", NULL },
+	  "Linking a chat identity to your handle",
+	  "how a chat account comes to act as a roster handle",
+	  "A chat identity (`slack:U0123`) holds a handle's roles only once it is mapped to that "
+	  "handle: by the config's identities, or by a link the person consented to. Nobody can "
+	  "link an identity to someone else's handle on their own.",
+	  "the person themselves; for a handle with no identity yet, two core maintainers",
+	  { "From the new identity, send `link @yourhandle`; govbot answers with a one-time code, "
+	    "valid for a day.",
+	    "From an identity already mapped to that handle, send `link confirm CODE`; the new "
+	    "identity acts as you from then on.",
+	    "If nobody is mapped to the handle yet, a core maintainer sends `link PLATFORM:ID @handle` "
+	    "and a second core maintainer confirms it with `link confirm CODE`.",
+	    NULL },
+	  { NULL },
+	  { "Every step is audited and announced to the person on the platforms where an identity "
+	    "of theirs is known.",
+	    "An identity already mapped is never re-pointed, and a core maintainer never links their "
+	    "own handle or the lead's.",
+	    "A new `link @handle` from the same identity replaces its pending one.", NULL } },
 };
 
 /* Text with `code` spans; DEADLINE becomes the configured vote deadline. */

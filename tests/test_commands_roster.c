@@ -308,6 +308,7 @@ END_TEST
 
 static const char *const topics[] = {
 	"nomination", "removal", "core", "lead", "modules", "uncontroversial", "controversial", "motions",
+	"link",
 };
 
 START_TEST(test_process_topic)
@@ -329,6 +330,11 @@ END_TEST
 
 START_TEST(test_process_facts)
 {
+	ck_assert_int_eq(ask("process identity"), CMD_OK);
+	has("`link @yourhandle`");
+	has("`link confirm CODE`");
+	has("a second core maintainer confirms it");
+	has("never re-pointed");
 	ck_assert_int_eq(ask("process nomination"), CMD_OK);
 	has("contributions:");
 	has("interactions:");
