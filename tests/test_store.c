@@ -116,6 +116,7 @@ START_TEST(test_migrate_from_v1)
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db, "ALTER TABLE items DROP COLUMN subject_name;"
+				      "DROP TABLE link_requests; DROP INDEX links_handle;"
 				      "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	s = open_ok();
@@ -136,7 +137,40 @@ START_TEST(test_newer_schema_refused)
 	char err[256] = "";
 	ck_assert_int_ne(store_open(path, &s, err, sizeof(err)), STORE_OK);
 	ck_assert_ptr_null(s);
-	ck_assert_msg(strstr(err, "newer") != NULL, "message: %s", err);
+	ck_assert_msg(strstr(err, "a newer govbot wrote it") != NULL, "message: %s", err);
+}
+END_TEST
+
+/* A negative or otherwise impossible user_version was an index into the
+ * migration list (read past its end: UBSan, or random strings run as SQL).
+ * Every version outside 0..STORE_SCHEMA_VERSION is refused with one
+ * message, and the file is left as it was. */
+static const int impossible_versions[] = { -1, -2147483647 - 1, STORE_SCHEMA_VERSION + 1, 2147483647 };
+
+START_TEST(test_impossible_schema_refused)
+{
+	sqlite3 *db;
+	char sql[64];
+	int v = impossible_versions[_i];
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	struct store *s = NULL;
+	char err[256] = "";
+	ck_assert_int_eq(store_open(path, &s, err, sizeof(err)), STORE_ERR);
+	ck_assert_ptr_null(s);
+	char want[160];
+	snprintf(want, sizeof(want), "schema version %d, which this govbot does not know (it knows 0 to %d)",
+		 v, STORE_SCHEMA_VERSION);
+	ck_assert_msg(strstr(err, want) != NULL, "message: %s", err);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
 }
 END_TEST
 
@@ -247,9 +281,10 @@ START_TEST(test_links)
 	const char *h1 = store_link_handle(s, "slack:U1");
 	ck_assert_str_eq(h1, "alice");
 	ck_assert_ptr_eq(store_link_handle(s, "slack:U1"), h1);   /* interned */
-	ck_assert_int_eq(store_link_set(s, "slack:U1", "bob", "console:soumith", 6), STORE_OK);
+	/* a linked identity is never re-pointed: the insert fails, the link stays */
+	ck_assert_int_ne(store_link_set(s, "slack:U1", "bob", "console:soumith", 6), STORE_OK);
 	char *h = store_link_get(s, "slack:U1");
-	ck_assert_str_eq(h, "bob");
+	ck_assert_str_eq(h, "alice");
 	free(h);
 	ck_assert_str_eq(h1, "alice");   /* still valid */
 	ck_assert_int_eq(count(s, "SELECT count(*) FROM links"), 1);
@@ -272,11 +307,11 @@ START_TEST(test_refresh_and_link_cache)
 	ck_assert_int_ne(g2, g);
 	ck_assert_str_eq(store_link_handle(s, "slack:U1"), "alice");
 	ck_assert_int_eq(store_refresh(s), g2);
-	ck_assert_int_eq(store_link_set(other, "slack:U1", "bob", "console:soumith", 6), STORE_OK);
+	ck_assert_int_eq(store_execf(other, "UPDATE links SET handle = 'bob'", 0), STORE_OK);
 	ck_assert_int_ne(store_refresh(s), g2);
 	ck_assert_str_eq(store_link_handle(s, "slack:U1"), "bob");
 	/* own write: no refresh needed */
-	ck_assert_int_eq(store_link_set(s, "slack:U1", "carol", "console:soumith", 7), STORE_OK);
+	ck_assert_int_eq(store_execf(s, "UPDATE links SET handle = 'carol'", 0), STORE_OK);
 	ck_assert_str_eq(store_link_handle(s, "slack:U1"), "carol");
 	ck_assert_int_eq(store_execf(s, "DELETE FROM links", 0), STORE_OK);
 	ck_assert_ptr_null(store_link_handle(s, "slack:U1"));
@@ -338,6 +373,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_migrate_from_v0);
 	tcase_add_test(tc, test_migrate_from_v1);
 	tcase_add_test(tc, test_newer_schema_refused);
+	tcase_add_loop_test(tc, test_impossible_schema_refused, 0, (int)ARRAY_SIZE(impossible_versions));
 	tcase_add_test(tc, test_unopenable_path);
 	tcase_add_test(tc, test_transactions);
 	tcase_add_test(tc, test_locked_database);

@@ -322,6 +322,19 @@ static int read_version(struct store *s, int *version)
 	return store_check(s, rc, "read schema version");
 }
 
+/* STORE_OK when s->version is one this build can migrate from (0 up to
+ * STORE_SCHEMA_VERSION); else STORE_ERR with the one message for it. */
+static int version_known(struct store *s)
+{
+	if (s->version >= 0 && s->version <= STORE_SCHEMA_VERSION)
+		return STORE_OK;
+	snprintf(s->err, sizeof(s->err),
+		 "the database has schema version %d, which this govbot does not know (it knows 0 "
+		 "to %d): a newer govbot wrote it, or it is not a govbot database; nothing was changed",
+		 s->version, STORE_SCHEMA_VERSION);
+	return STORE_ERR;
+}
+
 /* Runs the missing migrations in one transaction; re-reads the version
  * under the write lock so two processes starting at once migrate once. */
 static int migrate(struct store *s)
@@ -331,17 +344,15 @@ static int migrate(struct store *s)
 		return rc;
 	if (s->version == STORE_SCHEMA_VERSION)
 		return STORE_OK;
+	if ((rc = version_known(s)) != STORE_OK)
+		return rc;
 	if ((rc = store_begin(s)) != STORE_OK)
 		return rc;
 	if ((rc = read_version(s, &s->version)) != STORE_OK)
 		goto fail;
-	if (s->version > STORE_SCHEMA_VERSION) {
-		snprintf(s->err, sizeof(s->err),
-			 "the database has schema version %d, newer than this govbot knows (%d)",
-			 s->version, STORE_SCHEMA_VERSION);
-		rc = STORE_ERR;
+	/* the version indexes migrations[]: anything outside it is refused */
+	if ((rc = version_known(s)) != STORE_OK)
 		goto fail;
-	}
 	for (int v = s->version; v < STORE_SCHEMA_VERSION; v++) {
 		if ((rc = exec_plain(s, migrations[v])) != STORE_OK)
 			goto fail;

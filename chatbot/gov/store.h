@@ -53,7 +53,7 @@ struct store;
 
 /* Opens path (":memory:" for a private in-memory database) and migrates it.
  * Returns STORE_OK and *out, or an error with a one-line message in err
- * (a newer schema than this build knows is refused). */
+ * (a schema version outside 0..STORE_SCHEMA_VERSION is refused). */
 int store_open(const char *path, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s);
 
