@@ -60,8 +60,8 @@ struct child {
 static void start(struct child *c, const char *const *args, const char *fault, const char *busy_ms)
 {
 	char log[128], fault_env[128], busy_env[64];
-	const char *env[5] = { "GOVBOT_CONFIG", "GOVBOT_FAULT" };
-	size_t n = 2;
+	const char *env[6] = { "GOVBOT_CONFIG", "GOVBOT_FAULT", "GOVBOT_TEST_HOOKS=1" };
+	size_t n = 3;
 	snprintf(log, sizeof(log), "%s/stderr.log", dir);
 	if (fault) {
 		snprintf(fault_env, sizeof(fault_env), "GOVBOT_FAULT=%s", fault);

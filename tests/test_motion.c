@@ -58,6 +58,7 @@ static char dir[256], cfg_path[300], db_path[300];
 static struct govbot bot;
 static struct reply *rep;
 static struct buf text = BUF_INIT;
+static struct buf errtext = BUF_INIT;   /* the last run's stderr */
 
 static void open_bot(long long now)
 {
@@ -90,6 +91,7 @@ static void teardown(void)
 	reply_free(rep);
 	bot_close(&bot);
 	buf_release(&text);
+	buf_release(&errtext);
 	if (tu_rmrf(dir) != 0)
 		fprintf(stderr, "cleanup of %s failed\n", dir);
 }
@@ -592,19 +594,28 @@ static const char *govbot_path(void)
 
 /* Runs govbot with args and GOVBOT_NOW=now (at most 20 s); asserts it
  * exited by itself and returns its exit code, stdout in `text`. */
-static int run_govbot(long long now, const char *const *args, const char *input)
+
+static int run_govbot_hooks(long long now, bool hooks, const char *const *args, const char *input)
 {
 	char nowenv[48];
 	snprintf(nowenv, sizeof(nowenv), "GOVBOT_NOW=%lld", now);
-	const char *env[] = { nowenv, NULL };
+	const char *env[] = { nowenv, hooks ? "GOVBOT_TEST_HOOKS=1" : "GOVBOT_TEST_HOOKS", NULL };
 	struct tu_proc p;
 	tu_run(govbot_path(), NULL, args, input, input ? strlen(input) : 0, env, 0, 20000, &p);
 	buf_reset(&text);
 	buf_add(&text, p.out.data, p.out.len);
+	buf_reset(&errtext);
+	buf_add(&errtext, p.err.data, p.err.len);
 	int status = p.status;
 	tu_proc_release(&p);
 	ck_assert_msg(status < 128, "govbot ended by signal %d", status - 128);
 	return status;
+}
+
+/* Runs govbot with args and GOVBOT_NOW=now under the test switch. */
+static int run_govbot(long long now, const char *const *args, const char *input)
+{
+	return run_govbot_hooks(now, true, args, input);
 }
 
 /* Runs govbot ask --config cfg --as console:WHO LINE with GOVBOT_NOW=now;
@@ -677,6 +688,7 @@ START_TEST(test_process_concurrent_votes)
 			dup2(null, 1);
 			dup2(null, 2);
 			setenv("GOVBOT_NOW", nowbuf, 1);
+			setenv("GOVBOT_TEST_HOOKS", "1", 1);
 			alarm(30);
 			execl(govbot_path(), "govbot", "ask", "--config", cfg_path, "--as", as[i],
 			      "vote 1 yes", (char *)NULL);
@@ -696,6 +708,25 @@ START_TEST(test_process_concurrent_votes)
 	/* it closed at the fifth yes; later voters were refused, none lost */
 	ck_assert_int_eq(ok, 5);
 	ck_assert_int_eq(q("SELECT count(*) FROM votes WHERE item_id = ?1", 1), 5);
+}
+END_TEST
+
+/* The finding: a wrong GOVBOT_NOW in one `ask` closed every open motion a
+ * month ahead.  Without GOVBOT_TEST_HOOKS=1 the hook is ignored (and said
+ * so): the real clock (before T0) keeps the motion open. */
+START_TEST(test_process_clock_hook_needs_switch)
+{
+	bot_close(&bot);
+	ck_assert_int_eq(run_ask(T0, "c1", "propose core adopt the RFC process"), 0);
+	char as[] = "console:c2";
+	const char *args[] = { "ask", "--config", cfg_path, "--as", as, "vote 1 yes", NULL };
+	ck_assert_int_eq(run_govbot_hooks(T0 + 30 * DAY, false, args, NULL), 0);
+	ck_assert_msg(strstr(buf_str(&text), "closed") == NULL, "%s", buf_str(&text));
+	ck_assert_msg(strstr(buf_str(&errtext), "GOVBOT_NOW is set but ignored: test hooks are obeyed "
+			     "only with GOVBOT_TEST_HOOKS=1"), "stderr: %s", buf_str(&errtext));
+	open_bot(T0);
+	assert_state(1, "open");
+	ck_assert_int_eq(q("SELECT count(*) FROM decisions WHERE item_id = ?1", 1), 0);
 }
 END_TEST
 
@@ -807,6 +838,7 @@ static Suite *motion_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_process_vote_flow);
+	tcase_add_test(tc, test_process_clock_hook_needs_switch);
 	tcase_add_test(tc, test_process_deadline_restart);
 	tcase_add_test(tc, test_process_election);
 	tcase_add_test(tc, test_process_recusal);

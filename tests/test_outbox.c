@@ -213,6 +213,7 @@ START_TEST(test_crash_before_delivery)
 		if (store_open(path, &c, err, sizeof(err)) != STORE_OK)
 			_exit(2);
 		setenv("GOVBOT_FAULT", "crash-before-delivery", 1);
+		setenv("GOVBOT_TEST_HOOKS", "1", 1);
 		struct sink k = { .answer = OUTBOX_SENT };
 		outbox_pump(c, 5, "console", sink_fn, &k);
 		_exit(3);   /* not reached */
@@ -230,6 +231,36 @@ START_TEST(test_crash_before_delivery)
 }
 END_TEST
 
+/* Without GOVBOT_TEST_HOOKS=1 the fault hook is ignored: the pump delivers. */
+START_TEST(test_fault_hook_needs_switch)
+{
+	enqueue("t", 1);
+	store_close(s);
+	s = NULL;
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct store *c;
+		char err[256];
+		if (store_open(path, &c, err, sizeof(err)) != STORE_OK)
+			_exit(2);
+		setenv("GOVBOT_FAULT", "crash-before-delivery", 1);
+		unsetenv("GOVBOT_TEST_HOOKS");
+		struct sink k = { .answer = OUTBOX_SENT };
+		int n = outbox_pump(c, 5, "console", sink_fn, &k);
+		store_close(c);
+		_exit(n == 1 && k.calls == 1 ? 0 : 4);
+	}
+	int status = 0;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	char err[256];
+	ck_assert_int_eq(store_open(path, &s, err, sizeof(err)), STORE_OK);
+	struct sink k = { .answer = OUTBOX_SENT };
+	ck_assert_int_eq(outbox_pump(s, 6, "console", sink_fn, &k), 0);
+}
+END_TEST
+
 static Suite *outbox_suite(void)
 {
 	Suite *su = suite_create("outbox");
@@ -242,6 +273,7 @@ static Suite *outbox_suite(void)
 	tcase_add_loop_test(tc, test_backoff_table, 0, (int)(sizeof(base_delay) / sizeof(base_delay[0])));
 	tcase_add_test(tc, test_async_pending_then_done);
 	tcase_add_test(tc, test_order_and_many);
+	tcase_add_test(tc, test_fault_hook_needs_switch);
 	tcase_add_test(tc, test_done_survives_reopen);
 	tcase_add_test(tc, test_crash_before_delivery);
 	suite_add_tcase(su, tc);

@@ -102,8 +102,9 @@ long long bot_now(const struct govbot *bot)
 {
 	if (bot && bot->now_override)
 		return bot->now_override;
-	/* tests: GOVBOT_NOW=SECONDS fixes "now" for a whole process */
-	const char *env = getenv("GOVBOT_NOW");
+	/* tests: GOVBOT_NOW=SECONDS fixes "now" for a whole process, only
+	 * with GOVBOT_TEST_HOOKS=1 */
+	const char *env = test_hook("GOVBOT_NOW");
 	if (env && *env) {
 		char *end;
 		long long v = strtoll(env, &end, 10);

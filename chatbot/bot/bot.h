@@ -59,7 +59,7 @@ struct gov_ctx *bot_gov(struct govbot *bot);
 size_t bot_announce_targets(const struct config *c, const char **out, size_t max);
 
 /* Seconds since the epoch: now_override when set, else $GOVBOT_NOW when set
- * (a positive integer), else the clock. */
+ * (a positive integer) and GOVBOT_TEST_HOOKS=1, else the clock. */
 long long bot_now(const struct govbot *bot);
 
 #endif

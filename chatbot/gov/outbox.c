@@ -124,7 +124,7 @@ struct due {
 
 static void crash_if_asked(void)
 {
-	const char *f = getenv("GOVBOT_FAULT");
+	const char *f = test_hook("GOVBOT_FAULT");
 	if (f && strcmp(f, "crash-before-delivery") == 0) {
 		log_warn("outbox", "GOVBOT_FAULT=crash-before-delivery: killing myself before posting");
 		raise(SIGKILL);

@@ -23,7 +23,7 @@
  * posts again (at-least-once there, exactly-once everywhere else).
  *
  * Fault injection (tests only): with GOVBOT_FAULT=crash-before-delivery
- * in the environment, outbox_pump() kills its own process with SIGKILL
+ * and GOVBOT_TEST_HOOKS=1 in the environment, outbox_pump() kills its own process with SIGKILL
  * right before handing the first due entry to fn (after the commit, before
  * the post), so the crash test can prove the entry survives.
  *

@@ -366,6 +366,20 @@ static int parse_options(const struct verb *v, int argc, char **argv, int i, str
 	return 0;
 }
 
+/* `run` and `ask` say which test hooks they ignore (util.h). */
+static void test_hooks_warn(void)
+{
+	static const char *const hooks[] = { "GOVBOT_NOW", "GOVBOT_FAULT" };
+	if (test_hooks_on())
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
+		const char *val = getenv(hooks[i]);
+		if (val && *val)
+			log_warn("main", "%s is set but ignored: test hooks are obeyed only with "
+				 "GOVBOT_TEST_HOOKS=1 (tests set it; an installed bot never should)", hooks[i]);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct verb *v = &verbs[0];   /* run */
@@ -397,5 +411,6 @@ int main(int argc, char **argv)
 	int rc = parse_options(v, argc, argv, first, &o);
 	if (rc)
 		return rc;
+	test_hooks_warn();
 	return v->run(&o);
 }

@@ -308,3 +308,15 @@ long long time_now_s(void)
 {
 	return (long long)time(NULL);
 }
+
+bool test_hooks_on(void)
+{
+	const char *on = getenv("GOVBOT_TEST_HOOKS");
+	return on && strcmp(on, "1") == 0;
+}
+
+const char *test_hook(const char *name)
+{
+	return test_hooks_on() ? getenv(name) : NULL;
+}
+

@@ -66,4 +66,12 @@ char *file_read(const char *path, size_t max, size_t *len, char *err, size_t err
 long long time_mono_ms(void);
 long long time_now_s(void);
 
+/* Test hooks (GOVBOT_NOW fixes the clock, GOVBOT_FAULT injects a crash) are
+ * obeyed only when the environment also has GOVBOT_TEST_HOOKS=1: an
+ * installed bot ignores them (main() warns of each one set without the
+ * switch).  test_hooks_on() says whether the switch is on; test_hook(name)
+ * is getenv(name) under it, else NULL. */
+bool test_hooks_on(void);
+const char *test_hook(const char *name);
+
 #endif
