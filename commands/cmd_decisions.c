@@ -17,6 +17,8 @@
 #define LIST_MAX 50
 #define DECISIONS_DEFAULT 10
 #define DECISIONS_MAX 100
+/* Rows per agenda section; the rest are counted, with how to see them. */
+#define AGENDA_MAX 50
 #define HISTORY_DETAIL 160
 
 static int read_failed(struct command_ctx *ctx)
@@ -109,8 +111,19 @@ int cmd_nominations(struct command_ctx *ctx)
 		gov_item_release(&it);
 	}
 	reply_para(ctx->reply);
-	if (n > LIST_MAX)
-		reply_textf(ctx->reply, "Only the newest %d are listed. ", LIST_MAX);
+	if (n > LIST_MAX) {
+		long long total = ledger_count_nominations(bot_gov(ctx->bot), filter, handle);
+		reply_textf(ctx->reply, "Only the newest %d of %lld are listed; the %lld older ones are "
+			    "items %lld and below: ", LIST_MAX, total, total - LIST_MAX, ids[LIST_MAX]);
+		reply_code(ctx->reply, "show N");
+		reply_text(ctx->reply, " shows any of them");
+		if (!handle) {
+			reply_text(ctx->reply, ", and ");
+			reply_code(ctx->reply, "nominations @handle");
+			reply_text(ctx->reply, " lists those of one person");
+		}
+		reply_text(ctx->reply, ". ");
+	}
 	reply_code(ctx->reply, "show N");
 	reply_text(ctx->reply, " shows one with its fields, letters and history.");
 	return CMD_OK;
@@ -336,10 +349,58 @@ int cmd_decisions(struct command_ctx *ctx)
 			reply_textf(ctx->reply, " Tally: %s", d->tally);
 	}
 	ledger_decisions_free(rows, n);
+	long long total = n ? ledger_count_decisions(bot_gov(ctx->bot)) : 0;
+	if (total > (long long)n) {
+		reply_para(ctx->reply);
+		reply_textf(ctx->reply, "%lld older decision%s not listed; ", total - (long long)n,
+			    total - (long long)n == 1 ? " is" : "s are");
+		if ((long long)n < DECISIONS_MAX) {
+			char more[32];
+			snprintf(more, sizeof(more), "decisions %lld",
+				 total < DECISIONS_MAX ? total : (long long)DECISIONS_MAX);
+			reply_code(ctx->reply, more);
+			reply_text(ctx->reply, " lists more, and ");
+		}
+		reply_code(ctx->reply, "show N");
+		reply_text(ctx->reply, " shows any item with its decisions.");
+	}
 	if (n == 0)
 		reply_text(ctx->reply, "no decisions yet; they appear here once nominations are decided "
 			   "and motions close");
 	return CMD_OK;
+}
+
+/* One agenda row of it. */
+static void agenda_row(struct command_ctx *ctx, const struct gov_ctx *g, const struct gov_item *it)
+{
+	reply_item(ctx->reply);
+	reply_textf(ctx->reply, "%lld · ", it->id);
+	govcmd_describe_item(ctx->reply, it);
+	if (gov_kind_is_vote(it->kind)) {
+		long long e, v;
+		ledger_vote_counts(g, it->id, &v, &e);
+		reply_textf(ctx->reply, " — %lld of %lld have voted", v, e);
+		if (it->deadline) {
+			char day[40];
+			gov_format_time(it->deadline, day, sizeof(day));
+			reply_textf(ctx->reply, "; closes by %s", day);
+		}
+	} else {
+		reply_textf(ctx->reply, " — for %s; %lld letters of support, %lld objections",
+			    gov_decider(it), ledger_letter_count(g, it->id, "support"),
+			    ledger_letter_count(g, it->id, "object"));
+	}
+}
+
+/* "N more ... (items A to B) are not listed; `show N` shows any of them." */
+static void agenda_more(struct command_ctx *ctx, int more, const char *what, long long lo, long long hi)
+{
+	if (more <= 0)
+		return;
+	reply_item(ctx->reply);
+	reply_textf(ctx->reply, "%d more %s (items %lld to %lld) not listed here; ", more, what, lo, hi);
+	reply_code(ctx->reply, "show N");
+	reply_text(ctx->reply, " shows any of them");
 }
 
 int cmd_agenda(struct command_ctx *ctx)
@@ -348,50 +409,42 @@ int cmd_agenda(struct command_ctx *ctx)
 	if (!s)
 		return govcmd_no_store(ctx);
 	struct gov_ctx *g = bot_gov(ctx->bot);
-	long long ids[500];
-	int n = ledger_open_items(g, ids, 500);
-	if (n < 0)
-		return read_failed(ctx);
 	int ready = 0, votes = 0, incomplete = 0;
+	/* nominations first, then the votes; every open item is looked at and
+	 * what is not listed is counted, never dropped in silence */
 	for (int pass = 0; pass < 2; pass++) {
-		bool heading = false;
+		long long *ids;
+		int n = ledger_open_ids(g, pass == 1, &ids);
+		if (n < 0)
+			return read_failed(ctx);
+		int shown = 0, more = 0;
+		long long lo = 0, hi = 0;
 		for (int i = 0; i < n; i++) {
 			struct gov_item it;
 			if (gov_item_get(s, ids[i], &it) != 1)
 				continue;
-			bool vote = gov_kind_is_vote(it.kind);
-			int missing = vote ? 0 : gov_missing_fields(s, &it, NULL);
-			if (pass == 0 && !vote && missing > 0)
+			int missing = pass == 1 ? 0 : gov_missing_fields(s, &it, NULL);
+			if (missing > 0) {
 				incomplete++;
-			if ((pass == 0 && !vote && missing == 0) || (pass == 1 && vote)) {
-				if (!heading) {
+			} else if (shown < AGENDA_MAX) {
+				if (shown++ == 0) {
 					reply_para(ctx->reply);
 					reply_strong(ctx->reply, pass == 0 ? "Complete nominations awaiting a decision"
 						     : "Open motions and elections");
-					heading = true;
 				}
-				reply_item(ctx->reply);
-				reply_textf(ctx->reply, "%lld · ", it.id);
-				govcmd_describe_item(ctx->reply, &it);
-				if (vote) {
-					votes++;
-					long long e, v;
-					ledger_vote_counts(g, it.id, &v, &e);
-					reply_textf(ctx->reply, " — %lld of %lld have voted", v, e);
-					if (it.deadline) {
-						char day[40];
-						gov_format_time(it.deadline, day, sizeof(day));
-						reply_textf(ctx->reply, "; closes by %s", day);
-					}
-				} else {
-					ready++;
-					reply_textf(ctx->reply, " — for %s; %lld letters of support, %lld objections",
-						    gov_decider(&it), ledger_letter_count(g, it.id, "support"),
-						    ledger_letter_count(g, it.id, "object"));
-				}
+				agenda_row(ctx, g, &it);
+			} else {
+				if (more++ == 0)
+					lo = it.id;
+				hi = it.id;
 			}
+			if (missing <= 0)
+				*(pass == 0 ? &ready : &votes) += 1;
 			gov_item_release(&it);
 		}
+		free(ids);
+		agenda_more(ctx, more, pass == 0 ? "complete nominations" : "open motions and elections",
+			    lo, hi);
 	}
 	if (ready + votes == 0) {
 		reply_reset(ctx->reply);

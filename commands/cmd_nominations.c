@@ -213,6 +213,18 @@ static int write_refused(struct command_ctx *ctx, int res, long long id,
 static const char nominate_usage[] =
 	"nominate @handle for MODULE|core contributions: ... interactions: ... support: ...";
 
+/* The refusal of the open-items cap: how many are open and what frees one. */
+static int say_capped(struct command_ctx *ctx, long long open)
+{
+	reply_textf(ctx->reply, "you (%s) already have %lld items open, the most a community member "
+		    "may have at once (%d); one can be opened once one of yours is decided or withdrawn (",
+		    ctx->caller->id ? ctx->caller->id : "?", open, NOMINATION_MAX_OPEN);
+	reply_code(ctx->reply, "nominations open");
+	reply_text(ctx->reply, " lists them). Anyone may still support an open one with ");
+	reply_code(ctx->reply, "support N TEXT");
+	return CMD_REFUSED;
+}
+
 int cmd_nominate(struct command_ctx *ctx)
 {
 	struct govbot *bot = ctx->bot;
@@ -281,6 +293,10 @@ int cmd_nominate(struct command_ctx *ctx)
 	rc = nomination_open(bot_gov(bot), &req, &done);
 	if (rc == GOV_FAILED) {
 		ret = govcmd_store_failed(ctx, done.store_rc);
+		goto cleanup;
+	}
+	if (rc == GOV_REFUSED && done.capped) {
+		ret = say_capped(ctx, done.capped);
 		goto cleanup;
 	}
 	if (rc == GOV_REFUSED) {
@@ -372,6 +388,8 @@ static int open_removal(struct command_ctx *ctx, const char *who, const struct r
 	int rc = nomination_open(bot_gov(bot), &req, &done);
 	if (rc == GOV_FAILED)
 		return govcmd_store_failed(ctx, done.store_rc);
+	if (rc == GOV_REFUSED && done.capped)
+		return say_capped(ctx, done.capped);
 	if (rc == GOV_REFUSED) {
 		reply_textf(ctx->reply, "removal %lld of ", done.id);
 		reply_handle(ctx->reply, who);
@@ -577,7 +595,8 @@ static int add_letter(struct command_ctx *ctx, const char *kind)
 		goto cleanup;
 	}
 	long long ns = done.nsupport, no = done.nobject;
-	reply_textf(ctx->reply, "Added your %s to %s %lld (now %lld in support, %lld against).",
+	reply_textf(ctx->reply, "%s your %s to %s %lld (now %lld in support, %lld against).",
+		    done.replaced ? "Replaced your earlier letter with" : "Added",
 		    strcmp(kind, "support") == 0 ? "letter of support" : "objection",
 		    gov_item_noun(&it), it.id, ns, no);
 	ret = CMD_OK;

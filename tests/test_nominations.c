@@ -738,6 +738,111 @@ START_TEST(test_link_core_two_people)
 }
 END_TEST
 
+/* ---- spam ------------------------------------------------------------------ */
+
+/* The finding: one unmapped identity opened 10,000 nominations.  A
+ * community member has at most NOMINATION_MAX_OPEN open; maintainers are
+ * not capped. */
+START_TEST(test_spam_open_items_capped)
+{
+	char line[128];
+	for (int i = 0; i < NOMINATION_MAX_OPEN; i++) {
+		snprintf(line, sizeof(line), "nominate @spam%d for torch.nn", i);
+		ok(line, "console:carol");
+	}
+	long long before[NSNAP];
+	snapshot(before);
+	ck_assert_int_eq(ask("nominate @spam99 for torch.nn", "console:carol"), CMD_REFUSED);
+	has("you (console:carol) already have 5 items open, the most a community member may have at once (5)");
+	has("`nominations open`");
+	ck_assert_int_eq(ask("nominate-removal @albanD from torch.nn idle", "console:carol"), CMD_REFUSED);
+	has("already have 5 items open");
+	unchanged(before);
+	/* another member, and a maintainer, still open items */
+	ok("nominate @spam99 for torch.nn", "console:dave");
+	for (int i = 0; i < NOMINATION_MAX_OPEN + 1; i++) {
+		snprintf(line, sizeof(line), "nominate @mnt%d for torch.nn", i);
+		ok(line, "console:alban");
+	}
+	ok("nominate-removal @albanD from torch.nn idle", "console:dave");
+}
+END_TEST
+
+/* A chat identity's command rate: a burst, then "try again in N s". */
+START_TEST(test_spam_command_rate)
+{
+	for (int i = 0; i < DISPATCH_RATE_BURST; i++)
+		ok("lead", "slack:U0FAST");
+	ck_assert_int_eq(ask("lead", "slack:U0FAST"), CMD_REFUSED);
+	has("try again in 3 s");
+	ck_assert_int_eq(ask("nominate @x for torch.nn", "slack:U0FAST"), CMD_REFUSED);
+	has("try again in 3 s");
+	ck_assert_int_eq(count("SELECT count(*) FROM items"), 0);
+	/* others are not held up; the console is the operator's */
+	ok("lead", "slack:U0SLOW");
+	for (int i = 0; i < 3 * DISPATCH_RATE_BURST; i++)
+		ok("lead", "console:carol");
+	bot.now_override = NOW + 1;
+	ck_assert_int_eq(ask("lead", "slack:U0FAST"), CMD_REFUSED);
+	has("try again in 2 s");
+	bot.now_override = NOW + DISPATCH_RATE_EVERY_S;
+	ok("lead", "slack:U0FAST");
+	ck_assert_int_eq(ask("lead", "slack:U0FAST"), CMD_REFUSED);
+}
+END_TEST
+
+/* A repeated letter from the same identity replaces the earlier one. */
+START_TEST(test_spam_letter_replaced)
+{
+	ok(complete_nn, "console:carol");
+	ok("support 1 yes", "console:dave");
+	has("Added your letter of support to nomination 1 (now 1 in support, 0 against)");
+	ok("support 1 yes, really", "console:dave");
+	has("Replaced your earlier letter with your letter of support to nomination 1 (now 1 in support");
+	ok("support 1 me too", "console:erin");
+	ok("object 1 not yet", "console:dave");
+	has("(now 2 in support, 1 against)");
+	ck_assert_int_eq(count("SELECT count(*) FROM letters WHERE by_id = 'console:dave' AND kind = 'support'"
+			       " AND text = 'yes, really'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM letters"), 3);
+}
+END_TEST
+
+/* The finding: `agenda` showed 500 of 10,001 items without saying so, and
+ * a new motion was missing.  Every list says how many more and how to see
+ * them; the motions are never pushed out by nominations. */
+START_TEST(test_lists_say_how_many_more)
+{
+	char line[256], who[64];
+	for (int i = 1; i <= 60; i++) {
+		snprintf(line, sizeof(line), "nominate @nb%d for torch.nn contributions: a interactions: b "
+			 "support: c", i);
+		snprintf(who, sizeof(who), "console:m%d", i);
+		ok(line, who);
+	}
+	ok("propose torch.nn adopt the new init API", "console:alban");
+	has("61");
+	ok("agenda", "console:carol");
+	has("Open motions and elections");
+	has("61 · ");
+	has("50 · ");
+	lacks("51 · ");
+	has("10 more complete nominations (items 51 to 60) not listed here; `show N` shows any of them");
+	ok("nominations", "console:carol");
+	has("Only the newest 50 of 60 are listed; the 10 older ones are items 10 and below: `show N` "
+	    "shows any of them, and `nominations @handle` lists those of one person.");
+	for (int i = 1; i <= 12; i++) {
+		snprintf(line, sizeof(line), "decide %d accept fine", i);
+		ok(line, "console:ed");
+	}
+	ok("decisions", "console:carol");
+	has("2 older decisions are not listed; `decisions 12` lists more, and `show N` shows any item "
+	    "with its decisions.");
+	ok("decisions 12", "console:carol");
+	lacks("older decision");
+}
+END_TEST
+
 /* ---- a busy database ----------------------------------------------------- */
 
 START_TEST(test_locked_database_loses_nothing)
@@ -878,6 +983,10 @@ static Suite *nominations_suite(void)
 	tcase_add_test(tc, test_link_self);
 	tcase_add_test(tc, test_link_expires_and_replaces);
 	tcase_add_test(tc, test_link_core_two_people);
+	tcase_add_test(tc, test_spam_open_items_capped);
+	tcase_add_test(tc, test_spam_command_rate);
+	tcase_add_test(tc, test_spam_letter_replaced);
+	tcase_add_test(tc, test_lists_say_how_many_more);
 	tcase_add_test(tc, test_locked_database_loses_nothing);
 	tcase_add_test(tc, test_unwritable_midway_rolls_back);
 	tcase_add_test(tc, test_sunsetted_module_takes_no_nominations);

@@ -1,5 +1,6 @@
 /* bot.c - see bot.h. */
 #include "chatbot/bot/bot.h"
+#include "chatbot/bot/ratelimit.h"
 #include "chatbot/bot/config.h"
 #include "chatbot/gov/gov.h"
 #include "chatbot/bot/grammar.h"
@@ -92,6 +93,7 @@ void bot_close(struct govbot *bot)
 		return;
 	store_close(bot->store);
 	grammar_free(bot->grammar);
+	ratelimit_free(bot->rate);
 	roster_free(bot->roster);
 	roster_free(bot->base);
 	config_free(bot->config);

@@ -14,6 +14,7 @@ struct config;
 struct roster;
 struct store;
 struct grammar;
+struct ratelimit;
 
 struct govbot {
 	struct config *config;    /* owned; never NULL (defaults when no file) */
@@ -22,6 +23,8 @@ struct govbot {
 	struct store *store;      /* owned; NULL when opened without a database */
 	struct grammar *grammar;  /* owned; compiled command grammar */
 	long long now_override;   /* tests: when non-zero, "now" in seconds */
+	struct ratelimit *rate;   /* owned; the dispatcher's per-identity command rate
+				   * (made on its first use) */
 	/* governance's view of the above; filled by bot_gov() */
 	struct gov_ctx gov;
 	/* where decisions are announced: filled once, by bot_open() or by the

@@ -12,6 +12,7 @@
 #include "chatbot/gov/gov.h"
 #include "chatbot/bot/grammar.h"
 #include "chatbot/bot/identity.h"
+#include "chatbot/bot/ratelimit.h"
 #include "chatbot/util/log.h"
 #include "chatbot/roster/roster.h"
 #include "commands/commands.h"
@@ -189,6 +190,26 @@ static size_t normalize_blanks(const char *text, size_t len, char *norm)
 	return n;
 }
 
+/* The per-identity command rate, for chat identities (the console is the
+ * operator's own terminal, like `ask`): returns 0 when the caller may go
+ * on, else CMD_REFUSED with "try again in N s" written. */
+static int rate_check(struct govbot *bot, const char *caller_id, struct reply *out)
+{
+	if (!caller_id || str_istarts(caller_id, "console:"))
+		return 0;
+	if (!bot->rate)
+		bot->rate = ratelimit_new(DISPATCH_RATE_BURST, DISPATCH_RATE_EVERY_S);
+	long long wait = ratelimit_take(bot->rate, caller_id, bot_now(bot));
+	if (wait <= 0)
+		return 0;
+	reply_textf(out, "you are sending commands faster than govbot takes them from one person "
+		    "(%d at once, then one every %d s); try again in %lld s", DISPATCH_RATE_BURST,
+		    DISPATCH_RATE_EVERY_S, wait);
+	struct caller c = { caller_id, NULL };
+	log_refusal("-", &c, "rate");
+	return CMD_REFUSED;
+}
+
 int dispatch_line(struct govbot *bot, const struct dispatch_request *req, struct reply *out)
 {
 	const char *text = req->text ? req->text : "";
@@ -215,6 +236,9 @@ int dispatch_line(struct govbot *bot, const struct dispatch_request *req, struct
 		}
 	if (!grammar_parse(bot->grammar, text, len, req->require_prefix, &p))
 		return DISPATCH_IGNORED;
+	rc = rate_check(bot, req->caller_id, out);
+	if (rc)
+		return rc;
 
 	char name[64];
 	const struct command *cmd;

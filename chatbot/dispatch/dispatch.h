@@ -20,6 +20,12 @@
  * is required): nothing to answer. */
 #define DISPATCH_IGNORED (-1)
 
+/* The command rate of one chat identity (not the console): this many at
+ * once, then one every DISPATCH_RATE_EVERY_S seconds; past it the answer is
+ * "try again in N s" (CMD_REFUSED) and nothing runs. */
+#define DISPATCH_RATE_BURST 10
+#define DISPATCH_RATE_EVERY_S 3
+
 struct dispatch_request {
 	const char *text;        /* the message as received (adapter markup removed) */
 	size_t len;

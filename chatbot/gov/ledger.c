@@ -51,13 +51,52 @@ int ledger_nominations(const struct gov_ctx *g, const char *filter, const char *
 	return read_ids(st, ids, max);
 }
 
-int ledger_open_items(const struct gov_ctx *g, long long *ids, int max)
+long long ledger_count_nominations(const struct gov_ctx *g, const char *filter, const char *handle)
 {
-	sqlite3_stmt *st = g->store ? store_stmt(g->store, "SELECT id FROM items WHERE state = 'open'"
-						 " ORDER BY id LIMIT 500") : NULL;
+	sqlite3_stmt *st = g->store ? store_stmt(g->store,
+		"SELECT count(*) FROM items WHERE kind IN ('nominate-module','nominate-core','remove-module',"
+		"'remove-core') AND (?1 = 'all' OR (?1 = 'open' AND state = 'open')"
+		" OR (?1 = 'person' AND subject = ?2 COLLATE NOCASE))") : NULL;
 	if (!st)
 		return -1;
-	return read_ids(st, ids, max < 500 ? max : 500);
+	sqlite3_bind_text(st, 1, filter, -1, SQLITE_STATIC);
+	if (handle)
+		sqlite3_bind_text(st, 2, handle, -1, SQLITE_STATIC);
+	long long n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_reset(st);
+	return n;
+}
+
+long long ledger_count_decisions(const struct gov_ctx *g)
+{
+	return g->store ? store_count(g->store, "SELECT count(*) FROM decisions", 0) : -1;
+}
+
+int ledger_open_ids(const struct gov_ctx *g, bool votes, long long **ids)
+{
+	*ids = NULL;
+	sqlite3_stmt *st = g->store ? store_stmt(g->store,
+		"SELECT id FROM items WHERE state = 'open' AND (kind IN ('motion-group','motion-core',"
+		"'remove-lead','elect-lead')) = ?1 ORDER BY id") : NULL;
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, votes ? 1 : 0);
+	size_t n = 0, cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			*ids = xrealloc(*ids, cap * sizeof(**ids));
+		}
+		(*ids)[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(*ids);
+		*ids = NULL;
+		return -1;
+	}
+	return (int)n;
 }
 
 int ledger_field(const struct gov_ctx *g, long long id, const char *name, char **text)

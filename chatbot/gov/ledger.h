@@ -12,6 +12,7 @@
 #ifndef GOVBOT_LEDGER_H
 #define GOVBOT_LEDGER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "chatbot/gov/gov.h"
@@ -22,8 +23,14 @@
 int ledger_nominations(const struct gov_ctx *g, const char *filter, const char *handle,
 		       long long *ids, int max);
 
-/* The ids of every open item, oldest first, at most max. */
-int ledger_open_items(const struct gov_ctx *g, long long *ids, int max);
+/* How many ledger_nominations() would list without max; -1 on error. */
+long long ledger_count_nominations(const struct gov_ctx *g, const char *filter, const char *handle);
+/* How many decisions there are; -1 on error. */
+long long ledger_count_decisions(const struct gov_ctx *g);
+/* The ids of every open item, oldest first: the motions and elections
+ * (votes) or else the nominations and removals, in *ids (malloc'd, the
+ * caller frees; NULL when none).  Returns the count, or -1. */
+int ledger_open_ids(const struct gov_ctx *g, bool votes, long long **ids);
 
 /* 1 and *text (owned) when item id has field name, 0 when it has not. */
 int ledger_field(const struct gov_ctx *g, long long id, const char *name, char **text);

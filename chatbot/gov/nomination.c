@@ -115,6 +115,22 @@ static long long open_item(struct store *s, const char *kind, const char *subjec
 
 /* ---- opening ------------------------------------------------------------- */
 
+/* How many items by_id opened that are still open; -1 on error. */
+static long long open_by(struct store *s, const char *by_id)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM items WHERE opened_by = ?1"
+				      " AND state = 'open'");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, by_id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	long long n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	if (n < 0)
+		store_check(s, rc, "open items of an identity");
+	sqlite3_reset(st);
+	return n;
+}
+
 int nomination_open(const struct gov_ctx *g, const struct nomination_req *req,
 		    struct nomination_done *out)
 {
@@ -130,6 +146,21 @@ int nomination_open(const struct gov_ctx *g, const struct nomination_req *req,
 		store_rollback(s);
 		out->id = dup;
 		return GOV_REFUSED;
+	}
+	const struct roster *r = gov_roster(g);
+	bool member = !req->by_handle || !r || !(roster_is_core(r, req->by_handle) ||
+						 roster_is_module_maintainer(r, req->by_handle));
+	if (member) {
+		long long mine = open_by(s, req->by_id);
+		if (mine < 0) {
+			store_rollback(s);
+			return failed(s, STORE_ERR, out);
+		}
+		if (mine >= NOMINATION_MAX_OPEN) {
+			store_rollback(s);
+			out->capped = mine;
+			return GOV_REFUSED;
+		}
 	}
 	bool removal = gov_kind_is_removal(req->kind);
 	long long now = gov_now(g), id = 0;
@@ -211,9 +242,22 @@ int nomination_letter(const struct gov_ctx *g, long long id, const char *kind, c
 	if (res != GOV_OK)
 		return res;
 	gov_item_release(&it);
-	sqlite3_stmt *st = store_stmt(s, "INSERT INTO letters(item_id, kind, by_id, by_handle,"
-				      " text, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	/* one letter of each kind per identity and item: a new one replaces it */
+	sqlite3_stmt *st = store_stmt(s, "DELETE FROM letters WHERE item_id = ?1 AND kind = ?2"
+				      " AND by_id = ?3");
 	int rc = st ? STORE_OK : STORE_ERR;
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, by_id, -1, SQLITE_STATIC);
+		rc = store_check(s, sqlite3_step(st), "replace letter");
+		sqlite3_reset(st);
+		out->replaced = rc == STORE_OK && sqlite3_changes(store_db(s)) > 0;
+	}
+	st = rc == STORE_OK ? store_stmt(s, "INSERT INTO letters(item_id, kind, by_id, by_handle,"
+					 " text, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)") : NULL;
+	if (rc == STORE_OK && !st)
+		rc = STORE_ERR;
 	if (st) {
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);

@@ -54,10 +54,19 @@ struct nomination_done {
 				    * item closed in meanwhile ("gone" when it is not there) */
 	long long nsupport;        /* nomination_letter: letters now, this one counted */
 	long long nobject;
+	bool replaced;             /* nomination_letter: it replaced this identity's earlier
+				    * letter of the same kind on the item */
+	long long capped;          /* nomination_open GOV_REFUSED for the cap: the items this
+				    * community member has open (NOMINATION_MAX_OPEN) */
 };
 
+/* Most items one community member (an identity that holds no maintainer
+ * role) may have open at once; maintainers are not capped. */
+#define NOMINATION_MAX_OPEN 5
+
 /* Opens the item at gov_now(g): the item, its fields, the audit row
- * ("nominate", "nominate-removal", "step-down"). */
+ * ("nominate", "nominate-removal", "step-down").  Refused (out->capped)
+ * when a community member already has NOMINATION_MAX_OPEN items open. */
 int nomination_open(const struct gov_ctx *g, const struct nomination_req *req,
 		    struct nomination_done *out);
 
@@ -74,7 +83,9 @@ int nomination_amend(const struct gov_ctx *g, long long id, const struct nominat
 		     struct nomination_done *out);
 
 /* Adds a letter (kind "support" or "object") with text to open item id,
- * audited as kind; out->nsupport and nobject count the letters after it. */
+ * audited as kind; a letter of the same kind this identity sent on the item
+ * before is replaced (out->replaced).  out->nsupport and nobject count the
+ * letters after it. */
 int nomination_letter(const struct gov_ctx *g, long long id, const char *kind, const char *by_id,
 		      const char *by_handle, const char *text, struct nomination_done *out);
 
