@@ -634,6 +634,109 @@ START_TEST(test_check_config_no_adapter)
 }
 END_TEST
 
+/* `ask --as` is trust by file permission: a new database and the folders
+ * govbot makes for it are private to the owner (0600 / 0700), its -wal too. */
+START_TEST(test_database_private)
+{
+	struct tu_proc p;
+	const char *cfg = write_text("g.json", "{\"database\": \"new/sub/gov.sqlite3\"}");
+	const char *args[] = { "ask", "--config", cfg, "nominate @newbie for torch.nn", NULL };
+	run(args, NULL, NULL, &p);
+	ck_assert_msg(p.status == 0, "%s%s", buf_str(&p.out), buf_str(&p.err));
+	tu_proc_release(&p);
+	static const char *const want[][2] = {
+		{ "new", "700" }, { "new/sub", "700" }, { "new/sub/gov.sqlite3", "600" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		char path[PATH_MAX], mode[8];
+		struct stat sb;
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, want[i][0]);
+		ck_assert_int_eq(stat(path, &sb), 0);
+		snprintf(mode, sizeof(mode), "%o", (unsigned)(sb.st_mode & 0777));
+		ck_assert_msg(strcmp(mode, want[i][1]) == 0, "%s: mode %s, want %s", want[i][0], mode, want[i][1]);
+	}
+	/* check-config is quiet about it */
+	const char *check[] = { "check-config", "--config", cfg, NULL };
+	run(check, NULL, NULL, &p);
+	ck_assert_int_eq(p.status, 0);
+	ck_assert_msg(!strstr(buf_str(&p.out), "database:"), "%s", buf_str(&p.out));
+	tu_proc_release(&p);
+}
+END_TEST
+
+/* check-config warns of a database others may read or write, and of a
+ * folder others may write; it refuses a schema this build does not know
+ * and a folder it cannot create files in. */
+START_TEST(test_check_config_database)
+{
+	struct tu_proc p;
+	char db[PATH_MAX + 32], sub[PATH_MAX];
+	snprintf(sub, sizeof(sub), "%s/shared", tmpdir);
+	ck_assert_int_eq(mkdir(sub, 0777), 0);
+	ck_assert_int_eq(chmod(sub, 0777), 0);
+	snprintf(db, sizeof(db), "%s/gov.sqlite3", sub);
+	sqlite3 *h;
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	ck_assert_int_eq(chmod(db, 0666), 0);
+	const char *cfg = write_text("g.json", "{\"database\": \"shared/gov.sqlite3\"}");
+	const char *args[] = { "check-config", "--config", cfg, NULL };
+	run(args, NULL, NULL, &p);
+	ck_assert_int_eq(p.status, 0);
+	const char *o = buf_str(&p.out);
+	ck_assert_msg(strstr(o, "gov.sqlite3 is readable and writable by others (mode 0666): whoever can "
+			     "write it can act as anyone (`govbot ask --as`); chmod 600 "), "%s", o);
+	ck_assert_msg(strstr(o, "/shared is writable by others (mode 0777)"), "%s", o);
+	ck_assert(strstr(o, "config OK"));
+	tu_proc_release(&p);
+	/* a newer schema */
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	run(args, NULL, NULL, &p);
+	ck_assert_int_eq(p.status, 1);
+	ck_assert_msg(strstr(buf_str(&p.out), "the database has schema version 999, which this govbot does "
+			     "not know"), "%s", buf_str(&p.out));
+	ck_assert(!strstr(buf_str(&p.out), "config OK"));
+	tu_proc_release(&p);
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);   /* untouched */
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), 999);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	/* a folder no file can be created in (a read-only file system; a
+	 * mode-0500 folder too unless the tests run as root) */
+	const char *cfg2 = write_text("g2.json", "{\"database\": \"/proc/self/gov.sqlite3\"}");
+	const char *args2[] = { "check-config", "--config", cfg2, NULL };
+	run(args2, NULL, NULL, &p);
+	ck_assert_int_eq(p.status, 1);
+	ck_assert_msg(strstr(buf_str(&p.out), "database: /proc/self/gov.sqlite3: its folder /proc/self is not "
+			     "writable by this user"), "%s", buf_str(&p.out));
+	tu_proc_release(&p);
+}
+END_TEST
+
+/* A roster that is a FIFO hung check-config (and run) in open(); now it
+ * is refused as not a regular file, at once. */
+START_TEST(test_roster_fifo_refused)
+{
+	struct tu_proc p;
+	char fifo[PATH_MAX];
+	snprintf(fifo, sizeof(fifo), "%s/roster.md", tmpdir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	const char *cfg = write_text("g.json", "{\"roster\": \"roster.md\"}");
+	const char *args[] = { "check-config", "--config", cfg, NULL };
+	run(args, NULL, NULL, &p);
+	ck_assert_int_eq(p.status, 1);
+	ck_assert_msg(strstr(buf_str(&p.out), "roster.md: not a regular file (a FIFO); give the path of a file"),
+		      "%s", buf_str(&p.out));
+	tu_proc_release(&p);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -665,6 +768,9 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_check_config_no_adapter);
 	tcase_add_test(tc, test_malformed_roster);
 	tcase_add_test(tc, test_broken_config_for_run_and_ask);
+	tcase_add_test(tc, test_database_private);
+	tcase_add_test(tc, test_check_config_database);
+	tcase_add_test(tc, test_roster_fifo_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

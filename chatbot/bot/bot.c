@@ -17,7 +17,9 @@
 static void fill_targets(struct govbot *bot);
 
 /* Creates the directories above path ("var/" of "var/govbot.sqlite3") so a
- * fresh checkout can open its default database.  Returns 0 or -1 (errno). */
+ * fresh checkout can open its default database, private to the owner
+ * (0700: whoever can write the database can be anyone with `ask --as`).
+ * Existing directories are left as they are.  Returns 0 or -1 (errno). */
 static int make_parent_dirs(const char *path)
 {
 	char *dir = xstrdup(path);
@@ -26,7 +28,7 @@ static int make_parent_dirs(const char *path)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 			rc = -1;
 			break;
 		}

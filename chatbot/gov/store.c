@@ -1,10 +1,12 @@
 /* store.c - see store.h.  The schema lives in migrations[] below. */
 #include "chatbot/gov/store.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chatbot/util/log.h"
 
@@ -376,6 +378,13 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	_Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per version");
 	struct store *s = xcalloc(1, sizeof(*s));
 	s->gen = 1;   /* roster_gen and links_gen (0) start stale */
+	/* a new database is private to its owner (SQLite gives its -wal and
+	 * -shm files the same mode); an existing one keeps its mode */
+	if (*path && strcmp(path, ":memory:") != 0 && strncmp(path, "file:", 5) != 0) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+	}
 	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				 SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -689,4 +698,30 @@ long long store_roster_mark(const struct store *s)
 void store_set_roster_mark(struct store *s, long long id)
 {
 	s->roster_mark = id;
+}
+
+int store_peek_version(const char *path, int *version, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_OK)
+		snprintf(err, errlen, "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	if (rc != SQLITE_OK)
+		return STORE_ERR;
+	if (*version < 0 || *version > STORE_SCHEMA_VERSION) {
+		snprintf(err, errlen, "the database has schema version %d, which this govbot does not "
+			 "know (it knows 0 to %d): a newer govbot wrote it, or it is not a govbot database",
+			 *version, STORE_SCHEMA_VERSION);
+		return STORE_ERR;
+	}
+	return STORE_OK;
 }

@@ -2,7 +2,7 @@
  * store.h - govbot's SQLite database: the governance state, the audit log,
  * identity links, the announcement outbox and adapter bookkeeping.
  *
- * store_open() opens (creating when missing) a real file in WAL mode with
+ * store_open() opens (creating when missing, mode 0600) a real file in WAL mode with
  * foreign keys on and a busy timeout (STORE_BUSY_MS, default 5 s), then
  * runs every forward migration the file lacks, in one transaction.  The
  * schema version is SQLite's `PRAGMA user_version`; the schema itself is
@@ -56,6 +56,11 @@ struct store;
  * (a schema version outside 0..STORE_SCHEMA_VERSION is refused). */
 int store_open(const char *path, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s);
+/* Reads the schema version of an existing database without changing it
+ * (read-only; check-config).  STORE_OK and *version, or STORE_ERR with
+ * why in err (unreadable, not a database, or a version this build does
+ * not know). */
+int store_peek_version(const char *path, int *version, char *err, size_t errlen);
 
 /* The connection, borrowed (for statements the API below lacks). */
 sqlite3 *store_db(struct store *s);

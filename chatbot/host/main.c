@@ -7,6 +7,7 @@
 #include "chatbot/bot/bot.h"
 #include "chatbot/bot/config.h"
 #include "chatbot/dispatch/dispatch.h"
+#include "chatbot/host/check_db.h"
 #include "chatbot/host/host.h"
 #include "chatbot/bot/identity.h"
 #include "chatbot/util/log.h"
@@ -257,6 +258,7 @@ static int verb_check_config(const struct options *o)
 				 "add \"console\": {} (or leave the key out for the console alone)\n");
 		config_missing_secrets(c, &problems);
 		warn_unknown_handles(c, r, &warnings);
+		check_database(c->database, &problems, &warnings);
 	}
 	if (problems.len) {
 		fwrite(problems.data, 1, problems.len, stdout);
