@@ -843,6 +843,59 @@ START_TEST(test_lists_say_how_many_more)
 }
 END_TEST
 
+/* The finding: a rationale with newlines and *...* rendered on Slack as a
+ * bold "Decision ... accepted" line of its own.  In every dialect the
+ * announcement keeps its structure: the user text stays on the body's line
+ * and forms no formatting. */
+START_TEST(test_announcement_user_text_cannot_fake_structure)
+{
+	ok(complete_nn, "console:carol");
+	ok("decide 1 accept fine\n*Decision on nomination 9: accepted*\n\n_Decision 10_ ~x~", "console:ed");
+	sqlite3_stmt *st = store_stmt(bot.store, "SELECT title, body FROM outbox WHERE decision_id IS NOT NULL");
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	char *title = strdup((const char *)sqlite3_column_text(st, 0));
+	char *body = strdup((const char *)sqlite3_column_text(st, 1));
+	sqlite3_reset(st);
+	ck_assert_ptr_null(strchr(body, '\n'));
+	/* rendered as the host hands it to an adapter: title in bold, body a paragraph */
+	struct reply *ann = reply_new();
+	reply_strong(ann, title);
+	reply_para(ann);
+	reply_text(ann, body);
+	static const enum reply_dialect dialects[] = { DIALECT_CONSOLE, DIALECT_SLACK, DIALECT_MATRIX_HTML,
+						       DIALECT_MATRIX_PLAIN, DIALECT_DISCOURSE };
+	for (size_t i = 0; i < ARRAY_SIZE(dialects); i++) {
+		struct buf r = BUF_INIT;
+		reply_render(ann, dialects[i], &r);
+		const char *o = buf_str(&r);
+		/* the title line, then the body on one line of its own */
+		const char *nl = strchr(o, '\n');
+		if (dialects[i] == DIALECT_MATRIX_HTML) {
+			ck_assert_msg(!nl && !strstr(o, "<br>") && !strstr(o, "<strong>Decision on nomination 9"), "%s", o);
+			nl = o;
+		} else {
+			ck_assert_msg(nl != NULL, "dialect %zu: %s", i, o);
+			const char *b = nl;
+			while (*b == '\n')
+				b++;
+			ck_assert_msg(strchr(b, '\n') == NULL, "dialect %zu: a line break in the body: %s", i, o);
+		}
+		if (dialects[i] == DIALECT_SLACK) {
+			/* the only formatting is the title's bold */
+			ck_assert_msg(strchr(strchr(o, '*') + 1, '*') == nl - 1, "slack: %s", o);
+			ck_assert_msg(strchr(nl, '*') == NULL && strchr(nl, '~') == NULL, "slack: %s", o);
+			ck_assert_msg(strstr(nl, " _") == NULL, "slack: %s", o);
+		}
+		if (dialects[i] == DIALECT_DISCOURSE)
+			ck_assert_msg(strstr(nl, "\\*Decision on nomination 9") != NULL, "discourse: %s", o);
+		buf_release(&r);
+	}
+	reply_free(ann);
+	free(title);
+	free(body);
+}
+END_TEST
+
 /* ---- a busy database ----------------------------------------------------- */
 
 START_TEST(test_locked_database_loses_nothing)
@@ -987,6 +1040,7 @@ static Suite *nominations_suite(void)
 	tcase_add_test(tc, test_spam_command_rate);
 	tcase_add_test(tc, test_spam_letter_replaced);
 	tcase_add_test(tc, test_lists_say_how_many_more);
+	tcase_add_test(tc, test_announcement_user_text_cannot_fake_structure);
 	tcase_add_test(tc, test_locked_database_loses_nothing);
 	tcase_add_test(tc, test_unwritable_midway_rolls_back);
 	tcase_add_test(tc, test_sunsetted_module_takes_no_nominations);

@@ -34,18 +34,18 @@ struct reply {
 /* Bytes that need a look, per dialect (one bit each); everything else is
  * copied in runs.  Every dialect looks at the C0 controls, DEL and the
  * lead bytes of C1 controls (C2) and of direction overrides (E2); Matrix
- * plain adds '@'; Slack adds & < > @ `; HTML adds & < > " ' @.
+ * plain adds '@'; Slack adds & < > @ ` * _ ~; HTML adds & < > " ' @.
  * Generated: bit 1 console, 2 Matrix plain, 4 Slack, 8 Matrix HTML. */
 enum { SET_CONSOLE = 1, SET_MPLAIN = 2, SET_SLACK = 4, SET_HTML = 8 };
 static const unsigned char byte_class[256] = {
 	15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, /* 0x00 */
 	15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, /* 0x10 */
-	0, 0, 8, 0, 0, 0, 12, 8, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20 */
+	0, 0, 8, 0, 0, 0, 12, 8, 0, 0, 4, 0, 0, 0, 0, 0, /* 0x20 */
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 0, 12, 0, /* 0x30 */
 	14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x40 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x50 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, /* 0x50 */
 	4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x60 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 15, /* 0x70 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 15, /* 0x70 */
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x80 */
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x90 */
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xa0 */
@@ -287,7 +287,9 @@ static inline const char *skip_printable_ascii(const char *s, const char *end)
 
 /* ---- per-dialect escaping: the one place user text is made safe -------- */
 
-enum put_mode { PUT_TEXT, PUT_CODE };
+/* PUT_BOLD: Slack's bold span, text that must stay on one line and close
+ * no formatting (newlines and backticks as in code, marks as in text). */
+enum put_mode { PUT_TEXT, PUT_CODE, PUT_BOLD };
 
 /* The scan every dialect shares: copies to out the bytes from *sp on that
  * need no escaping in set, drops the characters drop_len() names, and
@@ -343,24 +345,54 @@ static void put_plain(struct buf *out, const char *s, size_t n, bool defuse, enu
 	}
 }
 
+static inline bool is_alnum_byte(const char *p, const char *lo, const char *hi)
+{
+	if (p < lo || p >= hi)
+		return false;
+	unsigned char c = (unsigned char)*p;
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c >= 0x80;
+}
+
 /* Slack mrkdwn: & < > become entities (so no <!here>, <@U..>, <url|x> can
  * be formed); bare @channel/@here defused too; in code, backticks and
- * newlines would end the span, so they are replaced. */
+ * newlines would end the span, so they are replaced.  Slack has no escape
+ * for its formatting marks, so in text * and ~ become look-alikes (U+2217,
+ * U+223C) and so does a _ that could open or close italics (one at a word
+ * edge; U+FF3F): user text can never render bold, italic or struck out,
+ * so it cannot fake an announcement's structure. */
 static void put_slack(struct buf *out, const char *s, size_t n, enum put_mode mode)
 {
-	const char *end = s + n;
+	const char *start = s, *end = s + n;
 	int c;
 	while ((c = next_special(out, &s, end, SET_SLACK)) >= 0) {
 		switch (c) {
+		case '*':
+			if (mode == PUT_CODE)
+				emitc(out, '*');
+			else
+				emit(out, "\xE2\x88\x97", 3);
+			break;
+		case '~':
+			if (mode == PUT_CODE)
+				emitc(out, '~');
+			else
+				emit(out, "\xE2\x88\xBC", 3);
+			break;
+		case '_':
+			if (mode == PUT_CODE || (is_alnum_byte(s - 2, start, end) && is_alnum_byte(s, start, end)))
+				emitc(out, '_');
+			else
+				emit(out, "\xEF\xBC\xBF", 3);
+			break;
 		case '&': emit(out, "&amp;", 5); break;
 		case '<': emit(out, "&lt;", 4); break;
 		case '>': emit(out, "&gt;", 4); break;
 		case '@': put_at(out, s, end); break;
 		case '`':
-			emitc(out, mode == PUT_CODE ? '\'' : '`');
+			emitc(out, mode != PUT_TEXT ? '\'' : '`');
 			break;
 		case '\n':
-			emitc(out, mode == PUT_CODE ? ' ' : '\n');
+			emitc(out, mode != PUT_TEXT ? ' ' : '\n');
 			break;
 		default: emitc(out, (char)c); break;
 		}
@@ -518,7 +550,7 @@ static void render_strong(struct render *x, const char *s, size_t n)
 		break;
 	case DIALECT_SLACK:
 		emitc(x->out, '*');
-		put(x, s, n, PUT_CODE); /* no newlines inside bold */
+		put(x, s, n, PUT_BOLD); /* no newlines or marks inside bold */
 		emitc(x->out, '*');
 		break;
 	case DIALECT_MATRIX_HTML:

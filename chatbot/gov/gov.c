@@ -474,3 +474,9 @@ void gov_format_time(long long at, char *out, size_t n)
 	if (!gmtime_r(&t, &tm) || !strftime(out, n, "%Y-%m-%d %H:%M UTC", &tm))
 		snprintf(out, n, "%lld", at);
 }
+
+void gov_add_user_text(struct buf *b, const char *text)
+{
+	for (const char *p = text ? text : ""; *p; p++)
+		buf_addc(b, *p == '\n' || *p == '\r' || *p == '\t' ? ' ' : *p);
+}

@@ -178,6 +178,12 @@ int gov_roster_rebuild(const struct gov_ctx *g);
  * (logged). */
 int gov_tick(const struct gov_ctx *g);
 
+/* Appends user text (a rationale, a reason) to an announcement being
+ * written, on one line: CR, LF and tabs become spaces, so that it can
+ * never start a line of its own that looks like govbot's (the renderers
+ * keep it from forming formatting, chatbot/bot/reply.h). */
+void gov_add_user_text(struct buf *b, const char *text);
+
 /* "2026-11-22 02:10 UTC" into out. */
 void gov_format_time(long long at, char *out, size_t n);
 

@@ -402,8 +402,8 @@ int nomination_decide(const struct gov_ctx *g, const struct nomination_decision 
 			 gov_item_noun(it), it->subject);
 	}
 	buf_addf(&title, "Decision on %s %lld: %s", gov_item_noun(it), it->id, out->state);
-	buf_addf(&body, "%s Decided by @%s. Rationale: %s", buf_str(&out->what), d->by_handle,
-		 d->rationale);
+	buf_addf(&body, "%s Decided by @%s. Rationale: ", buf_str(&out->what), d->by_handle);
+	gov_add_user_text(&body, d->rationale);
 	struct gov_decision rec = {
 		.item_id = it->id, .state = out->state, .by_id = d->by_id,
 		.by_handle = d->by_handle, .rationale = d->rationale, .title = buf_str(&title),
