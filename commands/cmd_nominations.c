@@ -159,9 +159,10 @@ static int parse_fields(struct command_ctx *ctx, const char *p, char *vals[NLABE
 			free(v);
 			return -1;
 		}
-		if (i == LABEL_NAME && (strlen(v) > GOV_MAX_NAME || strpbrk(v, "\n\r[]()"))) {
+		if (i == LABEL_NAME && *v && !gov_name_ok(v)) {
 			reply_textf(ctx->reply, "name: takes the nominee's full name on one line, at most "
-				    "%d bytes, without brackets or parentheses", GOV_MAX_NAME);
+				    "%d bytes: letters, spaces and . , ' - only (no markup, links, brackets "
+				    "or invisible characters)", GOV_MAX_NAME);
 			free(v);
 			return -1;
 		}

@@ -737,6 +737,21 @@ START_TEST(test_roster_fifo_refused)
 }
 END_TEST
 
+/* export-roster never emits raw HTML, whatever names the roster file holds. */
+START_TEST(test_export_no_raw_html)
+{
+	struct tu_proc p;
+	write_text("r.md", "## Core Maintainers\n\n- <script>alert(1)</script> & co ([evil](https://github.com/evil))\n");
+	const char *cfg = write_text("g.json", "{\"roster\": \"r.md\"}");
+	const char *args[] = { "export-roster", "--config", cfg, NULL };
+	run(args, NULL, NULL, &p);
+	ck_assert_int_eq(p.status, 0);
+	const char *o = buf_str(&p.out);
+	ck_assert_msg(!strchr(o, '<') && strstr(o, "- &lt;script&gt;alert(1)&lt;/script&gt; &amp; co ([evil]"), "%s", o);
+	tu_proc_release(&p);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -771,6 +786,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_database_private);
 	tcase_add_test(tc, test_check_config_database);
 	tcase_add_test(tc, test_roster_fifo_refused);
+	tcase_add_test(tc, test_export_no_raw_html);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -480,3 +480,29 @@ void gov_add_user_text(struct buf *b, const char *text)
 	for (const char *p = text ? text : ""; *p; p++)
 		buf_addc(b, *p == '\n' || *p == '\r' || *p == '\t' ? ' ' : *p);
 }
+
+bool gov_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > GOV_MAX_NAME || !utf8_valid(name, n) || str_has_controls(name, n))
+		return false;
+	const unsigned char *p = (const unsigned char *)name;
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = p[i];
+		if (c >= 0x80) {
+			/* U+200B..U+200F, U+202A..U+202E, U+2060..U+206F, U+FEFF: invisible or direction */
+			if (c == 0xE2 && i + 2 < n &&
+			    ((p[i + 1] == 0x80 && ((p[i + 2] >= 0x8B && p[i + 2] <= 0x8F) ||
+						   (p[i + 2] >= 0xAA && p[i + 2] <= 0xAE))) ||
+			     (p[i + 1] == 0x81 && p[i + 2] >= 0xA0 && p[i + 2] <= 0xAF)))
+				return false;
+			if (c == 0xEF && i + 2 < n && p[i + 1] == 0xBB && p[i + 2] == 0xBF)
+				return false;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == ' ' || c == '.' || c == ',' || c == '\'' || c == '-'))
+			return false;
+	}
+	return true;
+}

@@ -84,6 +84,13 @@ const struct roster *gov_roster(const struct gov_ctx *g);
 #define GOV_MAX_TEXT 2000
 /* Longest full name given with `name:`, in bytes. */
 #define GOV_MAX_NAME 200
+
+/* True when name may be a roster name given with `name:`: valid UTF-8 of
+ * at most GOV_MAX_NAME bytes, with ASCII letters, digits, spaces and
+ * . , ' - only, any other character being a non-ASCII letter-like one
+ * (no controls, invisible or direction characters): no markup (HTML tags,
+ * Markdown links or emphasis) can be written with it. */
+bool gov_name_ok(const char *name);
 /* Most announce targets (one per adapter). */
 #define GOV_MAX_TARGETS 8
 

@@ -171,7 +171,13 @@ static void person(struct writer *w, const struct roster_person *p)
 	buf_adds(o, w->rst ? "-  " : "- ");
 	if (p->emeritus)
 		buf_adds(o, "(emeritus) ");
-	buf_adds(o, p->name);
+	/* Markdown passes raw HTML through: a name never carries any */
+	for (const char *c = p->name; *c; c++) {
+		if (w->rst || (*c != '<' && *c != '>' && *c != '&'))
+			buf_addc(o, *c);
+		else
+			buf_adds(o, *c == '<' ? "&lt;" : *c == '>' ? "&gt;" : "&amp;");
+	}
 	if (p->handle) {
 		const char *pre = p->url ? "" : "https://github.com/";
 		const char *url = p->url ? p->url : p->handle;
