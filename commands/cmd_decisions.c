@@ -453,8 +453,9 @@ int cmd_agenda(struct command_ctx *ctx)
 	}
 	if (incomplete) {
 		reply_para(ctx->reply);
-		reply_textf(ctx->reply, "%d more nomination%s still lack required fields and wait for "
-			    "their nominators (", incomplete, incomplete == 1 ? "" : "s");
+		reply_textf(ctx->reply, "%d more nomination%s still lack%s required fields and wait%s for "
+			    "their nominators (", incomplete, incomplete == 1 ? "" : "s",
+			    incomplete == 1 ? "s" : "", incomplete == 1 ? "s" : "");
 		reply_code(ctx->reply, "nominations open");
 		reply_text(ctx->reply, ").");
 	}

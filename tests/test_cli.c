@@ -752,6 +752,53 @@ START_TEST(test_export_no_raw_html)
 }
 END_TEST
 
+/* A full disk: the database cannot even make its -shm file, so it used to
+ * refuse to open and every command failed with a log line only.  Now the
+ * reading commands answer and the writing ones tell the user.  Needs a
+ * small tmpfs (mount(2)): skipped, and said so, where that is not allowed. */
+START_TEST(test_full_disk_reads_answer)
+{
+	char mnt[PATH_MAX], cmd[PATH_MAX + 64];
+	snprintf(mnt, sizeof(mnt), "%s/full", tmpdir);
+	ck_assert_int_eq(mkdir(mnt, 0700), 0);
+	snprintf(cmd, sizeof(cmd), "mount -t tmpfs -o size=400k tmpfs '%s' 2>/dev/null", mnt);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "test_full_disk_reads_answer: skipped (no tmpfs mount here)\n");
+		return;
+	}
+	struct tu_proc p;
+	const char *cfg = write_text("full/g.json", "{\"database\": \"gov.sqlite3\"}");
+	const char *open1[] = { "ask", "--config", cfg, "nominate @newbie for torch.nn", NULL };
+	run(open1, NULL, NULL, &p);
+	ck_assert_int_eq(p.status, 0);
+	tu_proc_release(&p);
+	char fill[PATH_MAX + 16];
+	snprintf(fill, sizeof(fill), "%s/fill", mnt);
+	int fd = open(fill, O_WRONLY | O_CREAT, 0600);
+	ck_assert_int_ge(fd, 0);
+	char block[4096] = { 0 };
+	while (write(fd, block, sizeof(block)) > 0)
+		;
+	close(fd);
+	const char *read1[] = { "ask", "--config", cfg, "nominations", NULL };
+	run(read1, NULL, NULL, &p);
+	int st = p.status;
+	bool listed = strstr(buf_str(&p.out), "@newbie") != NULL;
+	tu_proc_release(&p);
+	const char *write1[] = { "ask", "--config", cfg, "support 1 yes", NULL };
+	run(write1, NULL, NULL, &p);
+	int st2 = p.status;
+	bool told = strstr(buf_str(&p.out), "nothing was changed") != NULL;
+	tu_proc_release(&p);
+	snprintf(cmd, sizeof(cmd), "umount '%s'", mnt);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(st, 0);
+	ck_assert(listed);
+	ck_assert_int_eq(st2, 1);
+	ck_assert(told);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -787,6 +834,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_check_config_database);
 	tcase_add_test(tc, test_roster_fifo_refused);
 	tcase_add_test(tc, test_export_no_raw_html);
+	tcase_add_test(tc, test_full_disk_reads_answer);
 	suite_add_tcase(s, tc);
 	return s;
 }

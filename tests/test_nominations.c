@@ -900,6 +900,143 @@ START_TEST(test_announcement_user_text_cannot_fake_structure)
 }
 END_TEST
 
+/* Read-only commands answer with a read-only database and with a full
+ * disk; every write says, to the user, that nothing was changed. */
+/* A full disk, for real SQLite: a VFS over the default one whose writes
+ * fail with SQLITE_FULL while disk_full is set (registered as the default
+ * before the bot opens its database, so the store uses it unchanged). */
+static bool disk_full;
+static sqlite3_vfs full_vfs, *base_vfs;
+static sqlite3_io_methods full_io;
+static const sqlite3_io_methods *base_io;
+
+struct full_file {
+	sqlite3_file base;   /* io methods: full_io */
+	sqlite3_file *real;  /* the default VFS's file, after this struct */
+};
+
+static int ff_close(sqlite3_file *f)
+{
+	struct full_file *x = (struct full_file *)f;
+	return x->real->pMethods->xClose(x->real);
+}
+static int ff_read(sqlite3_file *f, void *b, int n, sqlite3_int64 o)
+{ struct full_file *x = (struct full_file *)f; return x->real->pMethods->xRead(x->real, b, n, o); }
+static int ff_write(sqlite3_file *f, const void *b, int n, sqlite3_int64 o)
+{ struct full_file *x = (struct full_file *)f; return disk_full ? SQLITE_FULL : x->real->pMethods->xWrite(x->real, b, n, o); }
+static int ff_truncate(sqlite3_file *f, sqlite3_int64 n)
+{ struct full_file *x = (struct full_file *)f; return x->real->pMethods->xTruncate(x->real, n); }
+static int ff_sync(sqlite3_file *f, int fl)
+{ struct full_file *x = (struct full_file *)f; return x->real->pMethods->xSync(x->real, fl); }
+static int ff_size(sqlite3_file *f, sqlite3_int64 *n)
+{ struct full_file *x = (struct full_file *)f; return x->real->pMethods->xFileSize(x->real, n); }
+static int ff_lock(sqlite3_file *f, int l)
+{ struct full_file *x = (struct full_file *)f; return x->real->pMethods->xLock(x->real, l); }
+static int ff_unlock(sqlite3_file *f, int l)
+{ struct full_file *x = (struct full_file *)f; return x->real->pMethods->xUnlock(x->real, l); }
+static int ff_check(sqlite3_file *f, int *r)
+{ struct full_file *x = (struct full_file *)f; return x->real->pMethods->xCheckReservedLock(x->real, r); }
+static int ff_fctl(sqlite3_file *f, int op, void *a)
+{ struct full_file *x = (struct full_file *)f; return x->real->pMethods->xFileControl(x->real, op, a); }
+static int ff_sector(sqlite3_file *f)
+{ struct full_file *x = (struct full_file *)f; return x->real->pMethods->xSectorSize(x->real); }
+static int ff_dev(sqlite3_file *f)
+{ struct full_file *x = (struct full_file *)f; return x->real->pMethods->xDeviceCharacteristics(x->real); }
+static int ff_shmmap(sqlite3_file *f, int pg, int sz, int ext, void volatile **p)
+{ struct full_file *x = (struct full_file *)f; return x->real->pMethods->xShmMap(x->real, pg, sz, ext, p); }
+static int ff_shmlock(sqlite3_file *f, int o, int n, int fl)
+{ struct full_file *x = (struct full_file *)f; return x->real->pMethods->xShmLock(x->real, o, n, fl); }
+static void ff_shmbarrier(sqlite3_file *f)
+{ struct full_file *x = (struct full_file *)f; x->real->pMethods->xShmBarrier(x->real); }
+static int ff_shmunmap(sqlite3_file *f, int d)
+{ struct full_file *x = (struct full_file *)f; return x->real->pMethods->xShmUnmap(x->real, d); }
+
+static int ff_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags, int *oflags)
+{
+	struct full_file *x = (struct full_file *)f;
+	x->real = (sqlite3_file *)(x + 1);
+	int rc = base_vfs->xOpen(base_vfs, name, x->real, flags, oflags);
+	if (rc != SQLITE_OK) {
+		f->pMethods = NULL;
+		return rc;
+	}
+	base_io = x->real->pMethods;
+	full_io = (sqlite3_io_methods){ 2, ff_close, ff_read, ff_write, ff_truncate, ff_sync, ff_size,
+		ff_lock, ff_unlock, ff_check, ff_fctl, ff_sector, ff_dev, ff_shmmap, ff_shmlock,
+		ff_shmbarrier, ff_shmunmap, NULL, NULL };
+	f->pMethods = &full_io;
+	return SQLITE_OK;
+}
+
+static void use_full_vfs(void)
+{
+	base_vfs = sqlite3_vfs_find(NULL);
+	full_vfs = *base_vfs;
+	full_vfs.zName = "govbot-test-full";
+	full_vfs.szOsFile = (int)sizeof(struct full_file) + base_vfs->szOsFile;
+	full_vfs.xOpen = ff_open;
+	full_vfs.pNext = NULL;
+	ck_assert_int_eq(sqlite3_vfs_register(&full_vfs, 1), SQLITE_OK);
+}
+
+static void drop_full_vfs(void)
+{
+	disk_full = false;
+	sqlite3_vfs_unregister(&full_vfs);
+	sqlite3_vfs_register(base_vfs, 1);
+}
+
+START_TEST(test_readonly_or_full_still_answers)
+{
+	if (_i == 1) {   /* the store opens through the VFS that can fill the disk */
+		bot_close(&bot);
+		use_full_vfs();
+		open_bot();
+	}
+	ok(complete_nn, "console:carol");
+	ok("support 1 yes", "console:dave");
+	ok("propose torch.nn adopt the new init API", "console:alban");
+	ok("nominate @n2 for torch.optim contributions: a interactions: b support: c", "console:erin");
+	ok("decide 3 accept fine", "console:ed");
+	if (_i == 1)
+		disk_full = true;
+	else
+		ck_assert_int_eq(sqlite3_exec(store_db(bot.store), "PRAGMA query_only = 1", NULL, NULL, NULL),
+				 SQLITE_OK);
+	static const struct { const char *text, *says; } reads[] = {
+		{ "agenda", "Open motions and elections" }, { "nominations all", "@newbie" },
+		{ "show 1", "yes" }, { "decisions", "accepted" }, { "who torch.optim", "@n2" },
+		{ "lead", "Soumith" }, { "help", "nominate" }, { "process link", "link confirm" },
+		{ "modules nn", "torch.nn" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(reads); i++) {
+		ck_assert_msg(ask(reads[i].text, "slack:U0READER") == CMD_OK || strcmp(reads[i].text, "x") == 0,
+			      "%s -> %s", reads[i].text, out);
+		has(reads[i].says);
+		bot.now_override += DISPATCH_RATE_EVERY_S;
+	}
+	long long before[NSNAP];
+	snapshot(before);
+	static const struct { const char *text, *as; } writes[] = {
+		{ "support 1 me too", "console:erin" }, { "vote 2 yes", "console:alban" },
+		{ "nominate @n3 for torch.nn", "console:frank" }, { "link @albanD", "slack:U0AL" },
+		{ "decide 1 accept ok", "console:ed" }, { "recuse 2 conflict", "console:joel" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(writes); i++) {
+		ck_assert_msg(ask(writes[i].text, writes[i].as) == CMD_FAILED, "%s -> %s", writes[i].text, out);
+		has("nothing was changed");
+		ck_assert(!store_in_tx(bot.store));
+	}
+	disk_full = false;
+	unchanged(before);
+	if (_i == 1) {
+		bot_close(&bot);
+		drop_full_vfs();
+		open_bot();
+	}
+}
+END_TEST
+
 /* ---- a busy database ----------------------------------------------------- */
 
 START_TEST(test_locked_database_loses_nothing)
@@ -1045,6 +1182,7 @@ static Suite *nominations_suite(void)
 	tcase_add_test(tc, test_spam_letter_replaced);
 	tcase_add_test(tc, test_lists_say_how_many_more);
 	tcase_add_test(tc, test_announcement_user_text_cannot_fake_structure);
+	tcase_add_loop_test(tc, test_readonly_or_full_still_answers, 0, 2);
 	tcase_add_test(tc, test_locked_database_loses_nothing);
 	tcase_add_test(tc, test_unwritable_midway_rolls_back);
 	tcase_add_test(tc, test_sunsetted_module_takes_no_nominations);

@@ -137,6 +137,8 @@ struct store {
 	struct link_memo *memo[LINK_MEMO_BUCKETS];
 	size_t nmemo;
 	long long links_gen;
+	int last_rc;                  /* the SQLite code of the last failure */
+	bool readonly;                /* opened read-only (full disk, read-only file or folder) */
 	char err[256];
 };
 
@@ -174,6 +176,7 @@ int store_check(struct store *s, int rc, const char *what)
 	if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return STORE_OK;
 	snprintf(s->err, sizeof(s->err), "%s: %s", what ? what : "sqlite", sqlite3_errmsg(s->db));
+	s->last_rc = rc;
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -373,6 +376,73 @@ fail:
 	return rc;
 }
 
+static void set_busy(struct store *s)
+{
+	int busy = STORE_BUSY_MS;
+	const char *env = getenv("GOVBOT_BUSY_MS");
+	if (env && *env) {
+		char *end;
+		long v = strtol(env, &end, 10);
+		if (*end == '\0' && v >= 0 && v <= 600000)
+			busy = (int)v;
+	}
+	sqlite3_busy_timeout(s->db, busy);
+	sqlite3_extended_result_codes(s->db, 1);
+}
+
+/* True for the failures a read-only connection can live with: a full disk,
+ * a read-only file or folder (the -wal and -shm files cannot be made). */
+static bool cannot_write(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Reopens s read-only, so that reading commands still answer (every write
+ * then fails with "nothing was changed").  Needs a schema that is current. */
+static int open_readonly(struct store *s, const char *path)
+{
+	char why[sizeof(s->err)];
+	snprintf(why, sizeof(why), "%s", s->err);
+	sqlite3_close(s->db);
+	s->db = NULL;
+	s->in_tx = false;
+	/* readonly_shm: the -shm file is only read, and when it cannot be made
+	 * SQLite reads the WAL without it (in private memory) */
+	struct buf uri = BUF_INIT;
+	buf_adds(&uri, "file:");
+	for (const char *p = path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			buf_addf(&uri, "%%%02X", (unsigned char)*p);
+		else
+			buf_addc(&uri, *p);
+	}
+	buf_adds(&uri, "?mode=ro&readonly_shm=1");
+	int rc = sqlite3_open_v2(buf_str(&uri), &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+				 SQLITE_OPEN_NOMUTEX, NULL);
+	buf_release(&uri);
+	if (rc != SQLITE_OK)
+		return STORE_BUSY;
+	set_busy(s);
+	if (exec_plain(s, "PRAGMA foreign_keys=ON") != STORE_OK ||
+	    read_version(s, &s->version) != STORE_OK || s->version != STORE_SCHEMA_VERSION) {
+		snprintf(s->err, sizeof(s->err), "%s", why);
+		return STORE_BUSY;
+	}
+	s->readonly = true;
+	log_warn("store", "%s: opened read-only (%s): commands that change something fail until it "
+		 "can be written again", path, why);
+	return STORE_OK;
+}
+
 int store_open(const char *path, struct store **out, char *err, size_t errlen)
 {
 	_Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per version");
@@ -393,25 +463,23 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 		rc = STORE_BUSY;
 		goto fail;
 	}
-	int busy = STORE_BUSY_MS;
-	const char *env = getenv("GOVBOT_BUSY_MS");
-	if (env && *env) {
-		char *end;
-		long v = strtol(env, &end, 10);
-		if (*end == '\0' && v >= 0 && v <= 600000)
-			busy = (int)v;
-	}
-	sqlite3_busy_timeout(s->db, busy);
-	sqlite3_extended_result_codes(s->db, 1);
+	set_busy(s);
 	/* WAL may fail on a read-only file; the migration's write then says so */
 	if ((rc = exec_plain(s, "PRAGMA journal_mode=WAL")) != STORE_OK ||
 	    (rc = exec_plain(s, "PRAGMA foreign_keys=ON")) != STORE_OK ||
-	    (rc = exec_plain(s, "PRAGMA synchronous=NORMAL")) != STORE_OK ||
+	    /* governance changes are acknowledged to people: each commit is
+	     * synced (survives a power loss); store_seen_mark() alone uses
+	     * the cheap mode */
+	    (rc = exec_plain(s, "PRAGMA synchronous=FULL")) != STORE_OK ||
 	    /* checkpoint (two fsyncs) every 64 MB of WAL, not every 4 MB: bursts
 	     * of decisions stay fast; the file is trimmed back to 16 MB after */
 	    (rc = exec_plain(s, "PRAGMA wal_autocheckpoint=16384")) != STORE_OK ||
 	    (rc = exec_plain(s, "PRAGMA journal_size_limit=16777216")) != STORE_OK ||
 	    (rc = migrate(s)) != STORE_OK) {
+		if (cannot_write(s->last_rc) && open_readonly(s, path) == STORE_OK) {
+			*out = s;
+			return STORE_OK;
+		}
 		snprintf(err, errlen, "%s: %s", path, s->err);
 		goto fail;
 	}
@@ -420,6 +488,11 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 fail:
 	store_close(s);
 	return rc;
+}
+
+bool store_readonly(const struct store *s)
+{
+	return s->readonly;
 }
 
 static void link_memo_clear(struct store *s)
@@ -630,8 +703,16 @@ int store_seen_mark(struct store *s, const char *platform, const char *event_id,
 	sqlite3_bind_text(st, 1, platform, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, at);
+	/* dedupe is cheap to lose (a platform's redelivery after a power
+	 * loss is answered twice at worst): no sync of its own, outside a
+	 * caller's transaction (whose commit decides) */
+	bool cheap = !s->in_tx;
+	if (cheap)
+		sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
 	int rc = store_check(s, sqlite3_step(st), "seen event");
 	sqlite3_reset(st);
+	if (cheap)
+		sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
 	if (rc != STORE_OK)
 		return rc;
 	return sqlite3_changes(s->db) > 0 ? 1 : 0;

@@ -20,10 +20,16 @@
  * text (pass string literals); it is reset and its bindings cleared, so bind
  * from 1 and step.  Call sqlite3_reset() when you stop early.
  *
- * Durability: WAL with synchronous=NORMAL.  A committed transaction
- * survives a crash of the process (SIGKILL) at any point; only a power loss
- * can drop the last commits.  The WAL is checkpointed every 16384 pages
- * (64 MB) and trimmed to 16 MB afterwards.
+ * Durability: WAL with synchronous=FULL: every commit of governance state
+ * is synced before it is acknowledged, so it survives a crash of the
+ * process (SIGKILL) and a power loss.  Only store_seen_mark() (event
+ * dedupe) commits with synchronous=NORMAL (a power loss may forget the
+ * last marks: a redelivered event is then answered again).  The WAL is
+ * checkpointed every 16384 pages (64 MB) and trimmed to 16 MB afterwards.
+ *
+ * A database that cannot be written at open (a full disk, a read-only file
+ * or folder) is opened read-only when its schema is current: reading
+ * commands answer, every write fails with STORE_BUSY (store_readonly()).
  *
  * Ownership: store_open() returns a store freed by store_close().  Getters
  * returning char * return a malloc'd copy the caller frees.
@@ -62,6 +68,8 @@ void store_close(struct store *s);
  * not know). */
 int store_peek_version(const char *path, int *version, char *err, size_t errlen);
 
+/* True when store_open() fell back to a read-only connection. */
+bool store_readonly(const struct store *s);
 /* The connection, borrowed (for statements the API below lacks). */
 sqlite3 *store_db(struct store *s);
 /* The schema version read at open (after migrations: STORE_SCHEMA_VERSION). */
