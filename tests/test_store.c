@@ -62,6 +62,15 @@ START_TEST(test_open_wal_fk_version)
 	char *uv = pragma_text(store_db(s), "PRAGMA user_version");
 	ck_assert_int_eq(atoi(uv), STORE_SCHEMA_VERSION);
 	free(uv);
+	/* durability: governance commits are synced (FULL = 2), also after an
+	 * event dedupe mark, which alone commits in the cheap mode */
+	char *sync = pragma_text(store_db(s), "PRAGMA synchronous");
+	ck_assert_str_eq(sync, "2");
+	free(sync);
+	ck_assert_int_eq(store_seen_mark(s, "slack", "Ev1", 5), 1);
+	sync = pragma_text(store_db(s), "PRAGMA synchronous");
+	ck_assert_str_eq(sync, "2");
+	free(sync);
 	/* every table of schema v1 is there */
 	static const char *const tables[] = { "items", "fields", "letters", "recusals", "electorate",
 		"candidates", "votes", "ballots", "decisions", "roster_events", "outbox",
