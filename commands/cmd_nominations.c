@@ -690,6 +690,10 @@ int auth_recuse(struct command_ctx *ctx, struct buf *why)
 		buf_addf(why, "%s %lld is closed (%s); a recusal matters only while it is open",
 			 gov_item_noun(&it), it.id, it.state);
 		rc = CMD_REFUSED;
+	} else if (!gov_has_say(bot_gov(ctx->bot), &it, ctx->caller->handle)) {
+		buf_addf(why, "you have no say on %s %lld: it is decided by %s, so there is "
+			 "nothing to recuse from", gov_item_noun(&it), it.id, gov_decider(&it));
+		rc = CMD_REFUSED;
 	}
 	gov_item_release(&it);
 	return rc;

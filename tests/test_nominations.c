@@ -310,6 +310,12 @@ START_TEST(test_recuse)
 	ok(complete_nn, "console:carol");
 	/* a community member cannot recuse (the role is maintainer) */
 	ck_assert_int_eq(ask("recuse 1", "console:carol"), CMD_REFUSED);
+	/* nor a module maintainer, who has no say on a nomination */
+	long long none[NSNAP];
+	snapshot(none);
+	ck_assert_int_eq(ask("recuse 1 conflict", "console:alban"), CMD_REFUSED);
+	has("you have no say on nomination 1: it is decided by the core maintainers, so there is nothing");
+	unchanged(none);
 	ok("recuse 1 same team as the nominee", "console:ed");
 	has("recused");
 	ok("recuse 1", "console:ed");

@@ -506,3 +506,24 @@ bool gov_name_ok(const char *name)
 	}
 	return true;
 }
+
+bool gov_has_say(const struct gov_ctx *g, const struct gov_item *it, const char *handle)
+{
+	const struct roster *r = gov_roster(g);
+	if (!handle || !r)
+		return false;
+	if (gov_kind_is_vote(it->kind)) {
+		sqlite3_stmt *st = g->store ? store_stmt(g->store, "SELECT count(*) FROM electorate"
+							 " WHERE item_id = ?1 AND handle = ?2") : NULL;
+		if (!st)
+			return false;
+		sqlite3_bind_int64(st, 1, it->id);
+		sqlite3_bind_text(st, 2, handle, -1, SQLITE_STATIC);
+		bool in = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0;
+		sqlite3_reset(st);
+		return in;
+	}
+	if (gov_kind_is_core(it->kind))
+		return roster_is_lead(r, handle);
+	return roster_is_core(r, handle);
+}

@@ -137,6 +137,10 @@ bool gov_is_recused(struct store *s, long long item_id, const char *handle);
  * state too. */
 int gov_may_decide(const struct gov_ctx *g, const struct gov_item *it, const char *handle,
 		   struct buf *why);
+/* True when handle has a say on item it: an elector of a motion or
+ * election, the lead on a core nomination or removal, an active core
+ * maintainer on a module one.  Only they may recuse from it. */
+bool gov_has_say(const struct gov_ctx *g, const struct gov_item *it, const char *handle);
 /* The body that decides it, for replies: "the core maintainers", "the lead
  * core maintainer", "a vote of ...". Static string. */
 const char *gov_decider(const struct gov_item *it);
