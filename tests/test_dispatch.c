@@ -173,6 +173,28 @@ END_TEST
 
 /* ---- roles ------------------------------------------------------------------------- */
 
+/* The finding: a handle with a direction override or an invisible
+ * character was reported as an unknown person.  It is refused as such. */
+START_TEST(test_invisible_in_handle_refused)
+{
+	ck_assert_int_eq(ask("who @sou\xE2\x80\x8Dmith", "console:alice"), CMD_ERROR);
+	has("the handle starting @sou contains an invisible character (U+200D at offset 8); type the "
+	    "handle again without it");
+	ck_assert_int_eq(ask("who @soumith\xC2\xAD", "console:alice"), CMD_ERROR);
+	has("invisible character (U+00AD");
+	ck_assert_int_eq(ask("who @\xE2\x80\xAEhtimuos", "console:alice"), CMD_ERROR);
+	has("message contains U+202E RIGHT-TO-LEFT OVERRIDE (at offset 5), which makes text read other "
+	    "than it is written");
+	lacks("no one");
+	/* a zero-width space after a mention (chat clients add one) is fine, and
+	 * a joiner in free text (an emoji sequence) is not a handle */
+	ck_assert_int_eq(ask("who @soumith\xE2\x80\x8B", "console:alice"), CMD_OK);
+	has("Soumith");
+	ask("support 1 great work \xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB", "console:alice");
+	lacks("invisible");
+}
+END_TEST
+
 START_TEST(test_role_unmapped)
 {
 	ck_assert_int_eq(ask("ballot 1 @alice", "console:alice"), CMD_REFUSED);
@@ -272,6 +294,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_prefix_only_is_help);
 	tcase_add_test(tc, test_unknown_command);
 	tcase_add_test(tc, test_role_unmapped);
+	tcase_add_test(tc, test_invisible_in_handle_refused);
 	tcase_add_test(tc, test_role_not_core);
 	tcase_add_test(tc, test_role_allowed);
 	tcase_add_test(tc, test_refusal_logged);

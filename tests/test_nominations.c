@@ -181,7 +181,7 @@ static const struct bad_case bad_nominations[] = {
 	{ "nominate @newbie for torch.nn name: <b>New</b> Bie", CMD_ERROR, "no markup, links" },
 	{ "nominate @newbie for torch.nn name: [New Bie](https://evil.example)", CMD_ERROR, "no markup" },
 	{ "nominate @newbie for torch.nn name: *New* Bie", CMD_ERROR, "no markup" },
-	{ "nominate @newbie for torch.nn name: New\xE2\x80\xAE Bie", CMD_ERROR, "invisible characters" },
+	{ "nominate @newbie for torch.nn name: New\xE2\x80\x8D Bie", CMD_ERROR, "invisible characters" },
 	{ "link nonsense @alice", CMD_ERROR, "the first word must be a chat identity" },
 	{ "link slack:U0NEW @malfet", CMD_REFUSED, "only core maintainers may start a link for someone else" },
 	{ "link confirm NOSUCHCD", CMD_REFUSED, "no pending link has that code" },

@@ -35,6 +35,86 @@ static long find_control(const char *text, size_t len)
 	return -1;
 }
 
+/* Decodes the UTF-8 character at s (valid UTF-8: checked before); *n gets
+ * its length. */
+static unsigned decode(const unsigned char *s, size_t left, size_t *n)
+{
+	if (s[0] < 0x80 || left < 2) {
+		*n = 1;
+		return s[0];
+	}
+	if (s[0] < 0xE0) {
+		*n = 2;
+		return ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu);
+	}
+	if (s[0] < 0xF0 || left < 4) {
+		*n = left < 3 ? left : 3;
+		return left < 3 ? 0xFFFD : ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+	}
+	*n = 4;
+	return ((s[0] & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3Fu);
+}
+
+/* Text direction overrides and isolates (U+202A..U+202E, U+2066..U+2069):
+ * they make text read other than it is stored, in any message. */
+static const char *bidi_name(unsigned c)
+{
+	switch (c) {
+	case 0x202A: return "LEFT-TO-RIGHT EMBEDDING";
+	case 0x202B: return "RIGHT-TO-LEFT EMBEDDING";
+	case 0x202C: return "POP DIRECTIONAL FORMATTING";
+	case 0x202D: return "LEFT-TO-RIGHT OVERRIDE";
+	case 0x202E: return "RIGHT-TO-LEFT OVERRIDE";
+	case 0x2066: return "LEFT-TO-RIGHT ISOLATE";
+	case 0x2067: return "RIGHT-TO-LEFT ISOLATE";
+	case 0x2068: return "FIRST STRONG ISOLATE";
+	case 0x2069: return "POP DIRECTIONAL ISOLATE";
+	default: return NULL;
+	}
+}
+
+/* Characters that show nothing, refused inside an @handle (where they make
+ * one person's handle look like another's).  U+200B and U+FEFF are not:
+ * chat clients put them after mentions, and normalize_blanks() drops them. */
+static bool invisible(unsigned c)
+{
+	return c == 0x00AD || c == 0x034F || c == 0x061C || c == 0x115F || c == 0x1160 ||
+	       c == 0x17B4 || c == 0x17B5 || c == 0x180E || (c >= 0x200C && c <= 0x200F) ||
+	       (c >= 0x2060 && c <= 0x2064) || (c >= 0x206A && c <= 0x206F) || c == 0x3164 ||
+	       (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF || c == 0xFFA0;
+}
+
+/* Refuses direction overrides anywhere and invisible characters in an
+ * @handle: 0, or CMD_ERROR with the refusal written. */
+static int check_invisible(const char *text, size_t len, struct reply *out)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	bool in_handle = false;
+	for (size_t i = 0, n; i < len; i += n) {
+		unsigned c = decode(s + i, len - i, &n);
+		const char *bidi = bidi_name(c);
+		if (bidi) {
+			reply_textf(out, "message contains U+%04X %s (at offset %zu), which makes text read "
+				    "other than it is written; send it without", c, bidi, i);
+			return CMD_ERROR;
+		}
+		if (c == '@')
+			in_handle = true;
+		else if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+			in_handle = false;
+		else if (in_handle && invisible(c)) {
+			size_t start = i;
+			while (start > 0 && s[start] != '@')
+				start--;
+			reply_textf(out, "the handle starting %.*s contains an invisible character (U+%04X at "
+				    "offset %zu); type the handle again without it", (int)(i - start),
+				    text + start, c, i);
+			return CMD_ERROR;
+		}
+	}
+	return 0;
+}
+
 /* Returns 0 when the text may be parsed; else writes the refusal. */
 static int validate(const char *text, size_t len, struct reply *out)
 {
@@ -54,7 +134,7 @@ static int validate(const char *text, size_t len, struct reply *out)
 			    "only tabs and newlines are allowed", (unsigned char)text[at], at);
 		return CMD_ERROR;
 	}
-	return 0;
+	return check_invisible(text, len, out);
 }
 
 static void log_refusal(const char *cmd, const struct caller *c, const char *reason)
