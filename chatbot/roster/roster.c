@@ -40,6 +40,7 @@ void roster_free(struct roster *r)
 		free(r->sections[i].intro);
 	}
 	lookup_index_free(r->index);
+	lookup_aliases_free(r->aliases);
 	free(r->groups);
 	free(r->sections);
 	free(r->front_matter);
@@ -84,6 +85,7 @@ struct roster *roster_clone(const struct roster *r)
 			d->people[k].emeritus = g->people[k].emeritus;
 		}
 	}
+	c->aliases = r->aliases ? lookup_aliases_clone(r->aliases) : NULL;
 	c->index = lookup_index_build(c);
 	return c;
 }
