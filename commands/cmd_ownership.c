@@ -77,9 +77,8 @@ static void summary(struct command_ctx *ctx, const struct codeowners_report *rep
 		shown++;
 		reply_item(r);
 		reply_strong(r, d->group->title);
-		reply_textf(r, ": %zu owner%s not maintainers, %zu maintainer%s owning none, %zu emeritus owner%s",
-			    d->nstrangers, d->nstrangers == 1 ? "" : "s", d->nidle, d->nidle == 1 ? "" : "s",
-			    d->nemeritus, d->nemeritus == 1 ? "" : "s");
+		reply_textf(r, ": owners not maintainers %zu, maintainers owning none %zu, emeritus owners %zu",
+			    d->nstrangers, d->nidle, d->nemeritus);
 	}
 	if (differ > shown) {
 		reply_item(r);

@@ -264,7 +264,10 @@ int dispatch_line(struct govbot *bot, const struct dispatch_request *req, struct
 	if (mention_maybe(args)) {
 		char unmapped[IDENTITY_MAX_ID + 16];
 		size_t misses = mention_resolve(bot, req->caller_id, args, &resolved, unmapped, sizeof(unmapped));
-		if (misses) {
+		/* a command whose synopsis names people (@handle, PERSON) needs them known;
+		 * elsewhere (a rationale, a letter) the markup stays text */
+		bool names_people = strchr(cmd->synopsis, '@') || strstr(cmd->synopsis, "PERSON");
+		if (misses && names_people) {
 			refuse_unmapped(out, unmapped);
 			buf_release(&resolved);
 			return CMD_ERROR;

@@ -81,6 +81,7 @@ static const char *const questions[] = {
 	"(*MARK:process modules)" HOW "\\b(?:modules?|libraries|projects)\\s+(?:added|removed|created|redefined)\\b.*",
 	"(*MARK:process removal)" HOW "\\b(?:remove|removing|removed|removal|kick|demote|demoted|"
 	"step\\s+down|stepping\\s+down|resign|retire|emeritus)\\b.*",
+	"(*MARK:process decides)" HOW "\\b(?:decisions?|decided)\\b(?!.*\\b(?:lead|bdfl|core|modules?)\\b).*",
 	"(*MARK:process become)" HOW "\\b(?:become|becoming|get\\s+to\\s+be)\\s+(?:an?\\s+)?(?:module\\s+)?"
 	"maintainers?\\b(?!.*\\bcore\\b).*",
 	"(*MARK:process nomination)" HOW "\\b(?:nominate|nominating|nominated|nominations?|"

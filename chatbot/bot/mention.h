@@ -10,8 +10,9 @@
  * on Discourse and discourse:name is mapped; elsewhere `@name` is a GitHub
  * handle as typed.  A mention right after ':' is part of an identity
  * (`link slack:<@U0123> ...`) and is left for the command to judge.
- * The dispatcher runs it once, before any handler, and refuses a message
- * whose Slack or Matrix mention maps to no handle (saying how to link it).
+ * The dispatcher runs it once, before any handler; for a command whose
+ * synopsis names people (`@handle`, `PERSON`) it refuses a Slack or Matrix
+ * mention that maps to no handle, saying how to link it.
  */
 #ifndef GOVBOT_MENTION_H
 #define GOVBOT_MENTION_H

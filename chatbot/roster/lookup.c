@@ -117,7 +117,7 @@ static bool stopword(const char *w, size_t n)
 {
 	static const char *const stop[] = {
 		"a", "an", "and", "or", "the", "of", "for", "to", "in", "on", "with", "torch", "pytorch",
-		"api", "apis", "module", "modules", "library", "libraries", "maintainers", "utils",
+		"api", "apis", "module", "modules", "library", "libraries", "maintainers", "utils", "tools",
 		"core", "other", "misc", "general",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(stop); i++)
