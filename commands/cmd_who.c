@@ -161,9 +161,8 @@ static void who_module(struct command_ctx *ctx, const struct roster_group *g, co
 		reply_text(r, ")");
 	}
 	if (kind == ROSTER_SUNSET) {
-		reply_text(r, " (sunsetted): no longer developed; ");
-		counts(r, active, g->npeople - active, "maintainer");
-		reply_text(r, " listed when it was sunsetted");
+		reply_text(r, " (sunsetted): no longer developed. ");
+		reply_text(r, active ? "Its maintainers when it was sunsetted:" : "Its maintainers are all emeritus.");
 	} else if (!active) {
 		reply_text(r, " has no active maintainers; the core maintainers (");
 		reply_code(r, "core");
@@ -173,7 +172,8 @@ static void who_module(struct command_ctx *ctx, const struct roster_group *g, co
 			reply_text(r, ", a core-governed external module (the core maintainers govern it)");
 		reply_text(r, ": ");
 		counts(r, active, g->npeople - active,
-		       kind == ROSTER_LIBRARIES ? "active library maintainer" : "active module maintainer");
+		       kind == ROSTER_LIBRARIES ? "active library maintainer" :
+		       kind == ROSTER_EXTERNAL ? "active maintainer" : "active module maintainer");
 	}
 	size_t limit = all || active <= CHAT_LIST ? active : CHAT_CUT, shown = 0;
 	for (size_t i = 0; i < g->npeople && shown < limit; i++) {

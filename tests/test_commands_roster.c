@@ -237,8 +237,8 @@ END_TEST
 START_TEST(test_sunset_and_no_handle)
 {
 	ck_assert_int_eq(ask("who torch.legacy"), CMD_OK);
-	has("Legacy Thing (torch.legacy) (sunsetted): no longer developed; 1 maintainer listed when it "
-	    "was sunsetted");
+	has("Legacy Thing (torch.legacy) (sunsetted): no longer developed. Its maintainers when it was "
+	    "sunsetted:");
 	lacks("active");
 	has("- Legacy Keeper (@keeper)");
 	has("sunsetted");

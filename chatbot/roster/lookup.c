@@ -328,6 +328,10 @@ static void add_roster_names(struct builder *b, const struct roster *r)
 				add_key(b, grp->aliases[a] + tp, strlen(grp->aliases[a]) - tp,
 					grp->aliases[a], g, RANK_NAME);
 		}
+		/* a one-word heading TorchFoo is named foo just as well */
+		size_t tl = strlen(grp->title), tp = torch_prefix(grp->title, tl);
+		if (tp && !strpbrk(grp->title, " ().&/"))
+			add_key(b, grp->title + tp, tl - tp, grp->title, g, RANK_NAME);
 		add_words(b, grp->title, g);
 	}
 }
@@ -490,6 +494,13 @@ static const char *suggest(const struct lookup_index *ix, const char *key, size_
 			size_t d2 = str_edit_distance(head, en->key);
 			if (d2 < d)
 				d = d2;
+		}
+		if (dotted && hl > 6 && en->len > 6 && memcmp(head, "torch.", 6) == 0 &&
+		    memcmp(en->key, "torch.", 6) == 0) {
+			/* torch.X against torch.Y: only X and Y count (torch.fx is not torch.nn) */
+			size_t dr = str_edit_distance(head + 6, en->key + 6);
+			if (2 * dr >= hl - 6)
+				continue;
 		}
 		if (d < best) {
 			best = d;
