@@ -30,6 +30,15 @@ static void clean_arg(const char *in, char *out, size_t cap)
 	out[n] = '\0';
 }
 
+static bool ci_contains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *hay; hay++)
+		if (str_ieqn(hay, needle, n))
+			return true;
+	return false;
+}
+
 /* Removes a last word "all" (case-insensitive); true when there was one. */
 static bool take_all(char *arg)
 {
@@ -399,7 +408,7 @@ int cmd_who(struct command_ctx *ctx)
 
 	struct lookup_result res;
 	lookup_modules(ro, arg, &res);
-	bool path = strchr(arg, '/') != NULL;
+	bool path = strchr(arg, '/') != NULL || (!strchr(arg, ' ') && codeowners_match(ctx->bot->codeowners, arg));
 	const struct roster_person *people[16];
 	size_t np = 0;
 	if (!res.n || res.how == LOOKUP_WORD || res.how == LOOKUP_PATH) {
@@ -411,7 +420,9 @@ int cmd_who(struct command_ctx *ctx)
 			np = lookup_people(ro, arg, people, ARRAY_SIZE(people));
 	}
 	if (res.n == 1) {
-		bool named = res.how == LOOKUP_HEADING || res.how == LOOKUP_NAME;
+		/* say what was understood, unless the query is the heading or part of it */
+		bool named = res.how == LOOKUP_HEADING ||
+			     (res.how == LOOKUP_NAME && ci_contains(res.groups[0]->title, arg));
 		who_module(ctx, res.groups[0], named ? NULL : arg, all);
 		if (path)
 			codeowners_para(ctx, arg);

@@ -246,6 +246,8 @@ bool codeowners_pattern_match(const char *pattern, const char *path)
 		return false;
 	if (memchr(p, '/', pn))
 		anchored = true;
+	/* "docs/" then "*" owns the files of docs/, not those further down (GitHub) */
+	bool children_only = pn >= 2 && p[pn - 1] == '*' && p[pn - 2] == '/';
 	while (path[0] == '.' && path[1] == '/')
 		path += 2;
 	while (*path == '/')
@@ -267,6 +269,8 @@ bool codeowners_pattern_match(const char *pattern, const char *path)
 				continue;
 			if (dir_only && end == sn && !path_is_dir)
 				continue;   /* "dir/" needs a directory: a file of that name is not it */
+			if (children_only && end != sn)
+				continue;
 			return true;
 		}
 		if (anchored)

@@ -8,7 +8,9 @@
  * gitignore: a '/' at the start or in the middle anchors at the root (else
  * the pattern matches at any depth), '*' and '?' stay within a path
  * component, '**' crosses them, a trailing '/' means a directory; a
- * pattern naming a directory owns everything beneath it.  A comment line
+ * pattern naming a directory owns everything beneath it, except that a
+ * pattern ending in "/" and "*" owns only the files directly in that
+ * directory (GitHub's documented reading).  A comment line
  * `# label: module: fsdp, oncall: distributed` names the labels of the
  * rules below it, up to the next blank line or label line.
  *
