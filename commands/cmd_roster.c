@@ -2,6 +2,7 @@
  * and is are in cmd_who.c).
  * Every answer is read from bot->roster (the roster with decisions applied).
  * Handlers check no permissions: these commands are for anyone. */
+#include <stdio.h>
 #include <string.h>
 
 #include "chatbot/roster/lookup.h"
@@ -174,7 +175,21 @@ int cmd_modules(struct command_ctx *ctx)
 	struct reply *r = ctx->reply;
 	char filter[256];
 	clean_arg(ctx->args, filter, sizeof(filter));
-	size_t shown = 0;
+	size_t shown = 0, matching = 0;
+	/* "modules all", "modules torch all": every entry with its counts */
+	bool all = str_ieq(filter, "all");
+	size_t fl = strlen(filter);
+	if (all)
+		filter[0] = '\0';
+	else if (fl > 4 && str_ieq(filter + fl - 4, " all")) {
+		filter[fl - 4] = '\0';
+		all = true;
+	}
+	for (size_t g = 0; g < ro->ngroups; g++)
+		matching += roster_group_is_module(ro, &ro->groups[g]) &&
+			    (!filter[0] || group_matches(&ro->groups[g], filter));
+	/* chat-sized: past a screenful, one line a section with the names only */
+	bool brief = !all && matching > 10;
 
 	for (size_t s = 0; s < ro->nsections; s++) {
 		const struct roster_section *sec = &ro->sections[s];
@@ -189,7 +204,17 @@ int cmd_modules(struct command_ctx *ctx)
 			if (!heading) {
 				reply_para(r);
 				reply_strong(r, sec->title);
+				if (brief)
+					reply_text(r, ":");
 				heading = true;
+			} else if (brief) {
+				reply_text(r, ",");
+			}
+			if (brief) {
+				reply_text(r, " ");
+				reply_text(r, g->title);
+				shown++;
+				continue;
 			}
 			size_t active = roster_group_active(g);
 			reply_item(r);
@@ -227,7 +252,15 @@ int cmd_modules(struct command_ctx *ctx)
 	}
 	reply_text(r, "; ");
 	reply_code(r, "who MODULE");
-	reply_text(r, " names the people.");
+	reply_text(r, " names the people");
+	if (brief) {
+		char cmd[300];
+		snprintf(cmd, sizeof(cmd), "modules %s%sall", filter, filter[0] ? " " : "");
+		reply_text(r, ", ");
+		reply_code(r, cmd);
+		reply_text(r, " gives each its counts");
+	}
+	reply_text(r, ".");
 	return CMD_OK;
 }
 
