@@ -630,6 +630,53 @@ START_TEST(test_mentions)
 }
 END_TEST
 
+
+/* ---- with a database: link and nominate take people the same way --------------------- */
+
+static char tmpdir[64];
+
+static void setup_store(void)
+{
+	tu_mkdtemp(tmpdir, sizeof(tmpdir), "roster-cmds");
+	char cfg[128];
+	snprintf(cfg, sizeof(cfg), "%s/govbot.json", tmpdir);
+	tu_write_file(cfg, "{\"database\": \"db.sqlite3\", \"identities\": {\"soumith\": [\"console:soumith\"], "
+			   "\"albanD\": [\"slack:U0ALICE\"]}}");
+	tu_bot_open(&bot, cfg, 1700000000);
+	reply = reply_new();
+	out = NULL;
+}
+
+static void teardown_store(void)
+{
+	free(out);
+	reply_free(reply);
+	bot_close(&bot);
+	ck_assert_int_eq(tu_rmrf(tmpdir), 0);
+}
+
+START_TEST(test_link_and_nominate_mentions)
+{
+	/* an id that is itself markup is refused, and nothing is linked */
+	ck_assert_int_eq(ask_as("link slack:<@U0123> @ezyang", "console:soumith"), CMD_ERROR);
+	has("`slack:<@U0123>` is chat markup, not an identity; write the bare ID, such as `slack:U0123`");
+	ck_assert_int_eq(ask_as("link matrix:https://matrix.to/#/@a:example.org @ezyang", "console:soumith"),
+			 CMD_ERROR);
+	has("is chat markup");
+	ck_assert_int_eq(ask_as("link slack:U0123 @ezyang", "console:soumith"), CMD_OK);
+	/* a mention in a person argument is that person */
+	ck_assert_int_eq(ask_as("nominate <@U0ALICE> for Distributed contributions: many reviews", "slack:U0BOB"),
+			 CMD_OK);
+	has("@albanD");
+	lacks("U0ALICE");
+	ck_assert_int_eq(ask_as("nominate <@U0NOBODY> for Distributed", "slack:U0BOB"), CMD_ERROR);
+	has("slack:U0NOBODY is mapped to no roster handle");
+	/* a linked identity counts too */
+	ck_assert_int_eq(ask_as("who <@U0123>", "slack:U0BOB"), CMD_OK);
+	has("Edward Yang (@ezyang):");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("commands_roster");
@@ -663,6 +710,11 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(men, setup_mentions, teardown);
 	tcase_add_loop_test(men, test_mentions, 0, (int)ARRAY_SIZE(mention_cases));
 	suite_add_tcase(s, men);
+
+	TCase *st = tcase_create("store");
+	tcase_add_checked_fixture(st, setup_store, teardown_store);
+	tcase_add_test(st, test_link_and_nominate_mentions);
+	suite_add_tcase(s, st);
 
 	TCase *small = tcase_create("small roster");
 	tcase_add_checked_fixture(small, setup_small, teardown);

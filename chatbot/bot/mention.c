@@ -80,6 +80,13 @@ size_t mention_resolve(struct govbot *bot, const char *caller_id, const char *te
 	for (const char *p = text; *p;) {
 		bool after_colon = p > text && p[-1] == ':';
 		bool word_start = p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '@' || p[-1] == '.');
+		if (after_colon && (*p == '<' || str_istarts(p, PILL))) {
+			/* "slack:<@U0123>", "matrix:https://...": an identity written as markup,
+			 * kept whole for the command to refuse */
+			while (*p && !isspace((unsigned char)*p))
+				buf_addc(out, *p++);
+			continue;
+		}
 		/* Slack: <@U0123> or <@U0123|name> */
 		if (p[0] == '<' && p[1] == '@' && slack_id_char(p[2]) && !after_colon) {
 			size_t i = 2;
