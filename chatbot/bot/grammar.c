@@ -304,7 +304,7 @@ static bool maybe_question(const char *s, size_t n)
 		W("who's"), W("whos"), W("what"), W("whois"), W("tell"), W("which"), W("list"),
 		W("show"), W("the"), W("core"), W("maintainers"), W("owners"), W("how"), W("commands"),
 		W("why"), W("when"), W("where"), W("can"), W("could"), W("does"), W("do"), W("should"),
-		W("may"), W("will"), W("would"),
+		W("may"), W("will"), W("would"), W("is"),
 		W("please"), W("please,"), W("pls"), W("hey"), W("hey,"), W("hi"), W("hi,"),
 		W("hello"), W("hello,"),
 	};
