@@ -252,8 +252,10 @@ static void say_missing(struct reply *r, long long id, const char *missing)
 {
 	reply_para(r);
 	reply_textf(r, "Still missing: %s. The nominator adds them with ", missing);
-	reply_code(r, "amend N FIELD: TEXT");
-	reply_textf(r, " (N is %lld); only a complete nomination can be decided.", id);
+	char cmd[64];
+	snprintf(cmd, sizeof(cmd), "amend %lld FIELD: TEXT", id);   /* the real number, not N */
+	reply_code(r, cmd);
+	reply_text(r, "; only a complete nomination can be decided.");
 }
 
 /* Opens the write transaction and re-checks under it that item id is
@@ -349,9 +351,12 @@ int cmd_nominate(struct command_ctx *ctx)
 		reply_textf(ctx->reply, "nomination %lld of ", dup);
 		reply_handle(ctx->reply, who);
 		reply_textf(ctx->reply, " for %s is already open; support it with ", grp);
-		reply_code(ctx->reply, "support N TEXT");
+		char cmd[64];
+		snprintf(cmd, sizeof(cmd), "support %lld TEXT", dup);
+		reply_code(ctx->reply, cmd);
 		reply_text(ctx->reply, ", or (if it is yours) complete it with ");
-		reply_code(ctx->reply, "amend N FIELD: TEXT");
+		snprintf(cmd, sizeof(cmd), "amend %lld FIELD: TEXT", dup);
+		reply_code(ctx->reply, cmd);
 		goto cleanup;
 	}
 	long long now = bot_now(bot), id = 0;

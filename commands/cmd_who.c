@@ -33,8 +33,9 @@ static void clean_arg(const char *in, char *out, size_t cap)
 static bool ci_contains(const char *hay, const char *needle)
 {
 	size_t n = strlen(needle);
+	int first = needle[0] | 0x20;
 	for (; *hay; hay++)
-		if (str_ieqn(hay, needle, n))
+		if ((*hay | 0x20) == first && str_ieqn(hay, needle, n))
 			return true;
 	return false;
 }
@@ -79,12 +80,60 @@ static void show_all_hint(struct reply *r, const char *name, const char *what)
 	reply_textf(r, " lists %s.", what);
 }
 
-/* ", 2 emeritus" etc. into the reply. */
-static void counts(struct reply *r, size_t active, size_t emeritus, const char *noun)
+/* Appends s to line[0..*n) within cap (truncating). */
+static void put(char *line, size_t *n, size_t cap, const char *s)
 {
-	reply_textf(r, "%zu %s%s", active, noun, active == 1 ? "" : "s");
-	if (emeritus)
-		reply_textf(r, ", %zu emeritus", emeritus);
+	size_t k = strlen(s);
+	if (k > cap - *n)
+		k = cap - *n;
+	memcpy(line + *n, s, k);
+	*n += k;
+}
+
+/* A number, without printf: `who` is on the hot path. */
+static void put_num(char *line, size_t *n, size_t cap, size_t v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && i);
+	size_t k = sizeof(d) - i;
+	if (k > cap - *n)
+		k = cap - *n;
+	memcpy(line + *n, d + i, k);
+	*n += k;
+}
+
+/* prefix + "4 active module maintainers, 2 emeritus" into the reply, in one piece. */
+static void counts(struct reply *r, const char *prefix, size_t active, size_t emeritus, const char *noun)
+{
+	char line[200];
+	size_t n = 0;
+	put(line, &n, sizeof(line), prefix);
+	put_num(line, &n, sizeof(line), active);
+	put(line, &n, sizeof(line), " ");
+	put(line, &n, sizeof(line), noun);
+	if (active != 1)
+		put(line, &n, sizeof(line), "s");
+	if (emeritus) {
+		put(line, &n, sizeof(line), ", ");
+		put_num(line, &n, sizeof(line), emeritus);
+		put(line, &n, sizeof(line), " emeritus");
+	}
+	reply_textn(r, line, n);
+}
+
+/* " and 3 more" */
+static void and_more(struct reply *r, size_t k)
+{
+	char line[48];
+	size_t n = 0;
+	put(line, &n, sizeof(line), " and ");
+	put_num(line, &n, sizeof(line), k);
+	put(line, &n, sizeof(line), " more");
+	reply_textn(r, line, n);
 }
 
 /* The emeritus people: items when all, else one cut line. */
@@ -103,7 +152,12 @@ static void emeritus_line(struct reply *r, const struct roster_group *g, bool al
 			}
 		return;
 	}
-	reply_textf(r, "Emeritus (%zu): ", n);
+	char head[48];
+	size_t hn = 0;
+	put(head, &hn, sizeof(head), "Emeritus (");
+	put_num(head, &hn, sizeof(head), n);
+	put(head, &hn, sizeof(head), "): ");
+	reply_textn(r, head, hn);
 	for (size_t i = 0; i < g->npeople && shown < CHAT_EMERITUS; i++) {
 		if (!g->people[i].emeritus)
 			continue;
@@ -112,7 +166,7 @@ static void emeritus_line(struct reply *r, const struct roster_group *g, bool al
 		reply_person(r, g->people[i].name, g->people[i].handle);
 	}
 	if (n > shown)
-		reply_textf(r, " and %zu more", n - shown);
+		and_more(r, n - shown);
 }
 
 static void codeowners_para(struct command_ctx *ctx, const char *path)
@@ -177,10 +231,8 @@ static void who_module(struct command_ctx *ctx, const struct roster_group *g, co
 		reply_code(r, "core");
 		reply_text(r, ") are the ones to ask.");
 	} else {
-		if (kind == ROSTER_EXTERNAL)
-			reply_text(r, ", a core-governed external module (the core maintainers govern it)");
-		reply_text(r, ": ");
-		counts(r, active, g->npeople - active,
+		counts(r, kind == ROSTER_EXTERNAL ? ", a core-governed external module (the core maintainers "
+			  "govern it): " : ": ", active, g->npeople - active,
 		       kind == ROSTER_LIBRARIES ? "active library maintainer" :
 		       kind == ROSTER_EXTERNAL ? "active maintainer" : "active module maintainer");
 	}
@@ -274,8 +326,9 @@ static size_t roles_of(struct command_ctx *ctx, const char *handle, bool one_lin
 		shown++;
 		enum roster_kind kind = kind_of(ro, g);
 		NEXT();
-		reply_textf(r, "%s%s of ", roles[i].emeritus ? "emeritus " : "",
-			    kind == ROSTER_LIBRARIES ? "library maintainer" : "maintainer");
+		if (roles[i].emeritus)
+			reply_text(r, "emeritus ");
+		reply_text(r, kind == ROSTER_LIBRARIES ? "library maintainer of " : "maintainer of ");
 		reply_strong(r, g->title);
 		if (kind == ROSTER_SUNSET)
 			reply_text(r, " (sunsetted)");

@@ -669,6 +669,12 @@ START_TEST(test_link_and_nominate_mentions)
 			 CMD_OK);
 	has("@albanD");
 	lacks("U0ALICE");
+	/* the reply's commands carry the real number, never a template */
+	has("`amend 1 FIELD: TEXT`");
+	lacks("amend N");
+	ck_assert_int_eq(ask_as("nominate <@U0ALICE> for Distributed", "slack:U0CAROL"), CMD_REFUSED);
+	has("`support 1 TEXT`");
+	has("`amend 1 FIELD: TEXT`");
 	ck_assert_int_eq(ask_as("nominate <@U0NOBODY> for Distributed", "slack:U0BOB"), CMD_ERROR);
 	has("slack:U0NOBODY is mapped to no roster handle");
 	/* a linked identity counts too */
