@@ -30,16 +30,6 @@ static void clean_arg(const char *in, char *out, size_t cap)
 	out[n] = '\0';
 }
 
-static bool ci_contains(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	int first = needle[0] | 0x20;
-	for (; *hay; hay++)
-		if ((*hay | 0x20) == first && str_ieqn(hay, needle, n))
-			return true;
-	return false;
-}
-
 /* Removes a last word "all" (case-insensitive); true when there was one. */
 static bool take_all(char *arg)
 {
@@ -473,9 +463,11 @@ int cmd_who(struct command_ctx *ctx)
 			np = lookup_people(ro, arg, people, ARRAY_SIZE(people));
 	}
 	if (res.n == 1) {
-		/* say what was understood, unless the query is the heading or part of it */
-		bool named = res.how == LOOKUP_HEADING ||
-			     (res.how == LOOKUP_NAME && ci_contains(res.groups[0]->title, arg));
+		/* say what was understood, unless it was the heading or one of its names
+		 * (the index's display of those is the roster's own string) */
+		bool named = res.how == LOOKUP_HEADING;
+		for (size_t i = 0; res.how == LOOKUP_NAME && !named && i <= res.groups[0]->naliases; i++)
+			named = res.matched == (i ? res.groups[0]->aliases[i - 1] : res.groups[0]->title);
 		who_module(ctx, res.groups[0], named ? NULL : arg, all);
 		if (path)
 			codeowners_para(ctx, arg);
