@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+#include "chatbot/gov/gov.h"
+
 struct config;
 struct roster;
 struct store;
@@ -22,6 +24,13 @@ struct govbot {
 	struct grammar *grammar;  /* owned; compiled command grammar */
 	struct codeowners *codeowners; /* owned; the config's "codeowners", or NULL */
 	long long now_override;   /* tests: when non-zero, "now" in seconds */
+	/* governance's view of the above; filled by bot_gov() */
+	struct gov_ctx gov;
+	/* where decisions are announced: filled once, by bot_open() or by the
+	 * first bot_gov() of a bot made by hand (bot_announce_targets) */
+	const char *targets[GOV_MAX_TARGETS];
+	size_t ntargets;
+	bool targets_filled;
 };
 
 #include "chatbot/util/util.h"
@@ -42,6 +51,19 @@ int bot_open(struct govbot *bot, const char *config_path, unsigned flags, struct
 int bot_load_names(struct govbot *bot, struct buf *err);
 /* Frees everything bot_open() made; bot is zeroed.  Safe on a zeroed bot. */
 void bot_close(struct govbot *bot);
+
+/* The governance context of bot (store, base and current roster, announce
+ * targets, vote days, bot_now as the clock), refreshed from bot's fields on
+ * every call so that a test may set them directly (the targets are read
+ * from the config once).  Borrowed: &bot->gov. */
+struct gov_ctx *bot_gov(struct govbot *bot);
+
+/* The announce targets of a config, in adapter order: "console" when the
+ * console adapter runs (no adapters section, or a "console" key), "slack"
+ * with announce_channel, "matrix" with announce_room, "discourse" with
+ * announce_category_id.  Fills up to max borrowed names; returns the count.
+ * (Temporary: the adapters will name their own targets.) */
+size_t bot_announce_targets(const struct config *c, const char **out, size_t max);
 
 /* Seconds since the epoch: now_override when set, else $GOVBOT_NOW when set
  * (a positive integer), else the clock. */
