@@ -65,9 +65,16 @@ static const char *short_name(const struct roster *r, const struct roster_group 
 static void show_all_hint(struct reply *r, const char *name, const char *what)
 {
 	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "who %s all", name);
+	size_t n = strlen(name);
+	if (n > sizeof(cmd) - 9)
+		n = sizeof(cmd) - 9;
+	memcpy(cmd, "who ", 4);
+	memcpy(cmd + 4, name, n);
+	memcpy(cmd + 4 + n, " all", 5);
 	reply_code(r, cmd);
-	reply_textf(r, " lists %s.", what);
+	reply_text(r, " lists ");
+	reply_text(r, what);
+	reply_text(r, ".");
 }
 
 /* Appends s to line[0..*n) within cap (truncating). */
@@ -235,8 +242,13 @@ static void who_module(struct command_ctx *ctx, const struct roster_group *g, co
 		shown++;
 	}
 	if (shown < active) {
+		char line[48];
+		size_t n = 0;
+		put(line, &n, sizeof(line), "... and ");
+		put_num(line, &n, sizeof(line), active - shown);
+		put(line, &n, sizeof(line), " more; ");
 		reply_item(r);
-		reply_textf(r, "... and %zu more; ", active - shown);
+		reply_textn(r, line, n);
 		show_all_hint(r, short_name(ro, g), "everyone");
 	}
 	emeritus_line(r, g, all);
@@ -247,8 +259,13 @@ static void who_several(struct command_ctx *ctx, const struct lookup_result *res
 {
 	const struct roster *ro = ctx->bot->roster;
 	struct reply *r = ctx->reply;
+	char line[48];
+	size_t ln = 0;
+	put(line, &ln, sizeof(line), " fits ");
+	put_num(line, &ln, sizeof(line), res->n);
+	put(line, &ln, sizeof(line), " modules:");
 	reply_code(r, query);
-	reply_textf(r, " fits %zu modules:", res->n);
+	reply_textn(r, line, ln);
 	for (size_t k = 0; k < res->n; k++) {
 		const struct roster_group *g = res->groups[k];
 		size_t active = roster_group_active(g), shown = 0;
@@ -267,7 +284,7 @@ static void who_several(struct command_ctx *ctx, const struct lookup_result *res
 			reply_person(r, g->people[i].name, g->people[i].handle);
 		}
 		if (active > shown)
-			reply_textf(r, " and %zu more", active - shown);
+			and_more(r, active - shown);
 	}
 	reply_para(r);
 	reply_code(r, "who MODULE");

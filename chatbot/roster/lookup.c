@@ -350,7 +350,7 @@ void lookup_index_free(struct lookup_index *ix)
 }
 
 static size_t modules_in(const struct roster *r, const struct lookup_index *ix, const char *query,
-			 struct lookup_result *out);
+			 struct lookup_result *out, bool want_suggestion);
 
 struct lookup_index *lookup_index_build(const struct roster *r)
 {
@@ -368,7 +368,7 @@ struct lookup_index *lookup_index_build(const struct roster *r)
 		const struct lookup_alias *a = &ix->aliases->items[i];
 		for (size_t t = 0; t < a->ntargets; t++) {
 			struct lookup_result res;
-			modules_in(r, base, a->targets[t], &res);
+			modules_in(r, base, a->targets[t], &res, false);
 			for (size_t k = 0; k < res.n; k++) {
 				size_t g = roster_group_index(r, res.groups[k]);
 				add_key(&b, a->name, strlen(a->name), a->name, g, a->derived ? RANK_WORD : RANK_NAME);
@@ -566,7 +566,7 @@ static long find_dotted(const struct lookup_index *ix, char *key, size_t kl, boo
 }
 
 static size_t modules_in(const struct roster *r, const struct lookup_index *ix, const char *query,
-			 struct lookup_result *out)
+			 struct lookup_result *out, bool want_suggestion)
 {
 	memset(out, 0, sizeof(*out));
 	if (!r || !query || !ix)
@@ -629,13 +629,14 @@ static size_t modules_in(const struct roster *r, const struct lookup_index *ix, 
 		if (e >= 0)
 			return fill(r, ix, e, LOOKUP_NONE, out);
 	}
-	out->suggestion = suggest(ix, key, kl);
+	if (want_suggestion)
+		out->suggestion = suggest(ix, key, kl);
 	return 0;
 }
 
 size_t lookup_modules(const struct roster *r, const char *query, struct lookup_result *out)
 {
-	return modules_in(r, r ? r->index : NULL, query, out);
+	return modules_in(r, r ? r->index : NULL, query, out, true);
 }
 
 const struct roster_group *lookup_module(const struct roster *r, const char *query,
@@ -673,7 +674,7 @@ size_t lookup_aliases_check(const struct roster *r, const struct lookup_aliases 
 		struct buf missing = BUF_INIT;
 		for (size_t t = 0; t < al->ntargets; t++) {
 			struct lookup_result res;
-			if (modules_in(r, base, al->targets[t], &res))
+			if (modules_in(r, base, al->targets[t], &res, false))
 				found++;
 			else
 				buf_addf(&missing, "%s%s", missing.len ? ", " : "", al->targets[t]);

@@ -106,7 +106,8 @@ const char *roster_kind_name(enum roster_kind kind)
 
 static bool handle_eq(const char *a, const char *b)
 {
-	return a && b && *b && str_ieq(a, b);
+	/* the first letter settles most comparisons: `who` scans every entry */
+	return a && b && *b && (a[0] | 0x20) == (b[0] | 0x20) && str_ieq(a, b);
 }
 
 static const struct roster_group *first_group_of(const struct roster *r, enum roster_kind kind)

@@ -116,7 +116,7 @@ int main(void)
 	static const char *const typed[] = {
 		"who fx", "who triton", "who torch/fx/graph.py", "who torch/_inductor/codecache.py",
 		"who torch.multiprocessing", "who inductor", "who pt2", "who the C++ API",
-		"who maintains torch/nn/functional.py?", "who aten/src/ATen/native/mps/Copy.mm",
+		"who torch/nn/functional.py", "who aten/src/ATen/native/mps/Copy.mm",
 	};
 	b.lines = xrealloc(b.lines, (b.nlines + ARRAY_SIZE(typed)) * sizeof(char *));
 	b.lens = xrealloc(b.lens, (b.nlines + ARRAY_SIZE(typed)) * sizeof(size_t));
