@@ -1,7 +1,8 @@
 /*
  * lookup_names.c - aliases (the config's "aliases", the bundled
- * chatbot/roster/aliases.json linked in by roster_blob.S) and finding
- * people by handle or name.  See lookup.h.
+ * chatbot/roster/aliases.json linked in by roster_blob.S), finding
+ * people by handle or name, their roles, and a module named by the
+ * leading words of a text.  See lookup.h.
  */
 #include "chatbot/roster/lookup.h"
 
@@ -226,4 +227,59 @@ size_t lookup_people(const struct roster *r, const char *query, const struct ros
 			return count;
 	}
 	return 0;
+}
+
+/* ---- roles and modules named in text ---------------------------------------- */
+
+size_t lookup_person(const struct roster *r, const char *handle, struct lookup_role *out, size_t max)
+{
+	size_t n = 0;
+	if (!r || !handle || !*handle)
+		return 0;
+	for (size_t g = 0; g < r->ngroups; g++) {
+		const struct roster_group *grp = &r->groups[g];
+		bool listed = false, active = false;
+		for (size_t i = 0; i < grp->npeople; i++) {
+			if (grp->people[i].handle && str_ieq(grp->people[i].handle, handle)) {
+				listed = true;
+				active = active || !grp->people[i].emeritus;
+			}
+		}
+		if (!listed)
+			continue;
+		if (n < max)
+			out[n] = (struct lookup_role){ .group = grp, .emeritus = !active };
+		n++;
+	}
+	return n;
+}
+
+const struct roster_group *lookup_module_prefix(const struct roster *r, const char *text,
+						const char **rest)
+{
+	const char *s = str_skip_space(text);
+	const char *ends[12];
+	size_t n = 0;
+	const char *e = s;
+	while (n < ARRAY_SIZE(ends) && *e && *e != '\n') {
+		while (*e && !isspace((unsigned char)*e))
+			e++;
+		ends[n++] = e;
+		while (*e == ' ' || *e == '\t')
+			e++;
+	}
+	char cand[256];
+	for (size_t k = n; k-- > 0;) {
+		size_t len = (size_t)(ends[k] - s);
+		if (len >= sizeof(cand))
+			continue;
+		memcpy(cand, s, len);
+		cand[len] = '\0';
+		const struct roster_group *g = lookup_module(r, cand, NULL);
+		if (g) {
+			*rest = str_skip_space(ends[k]);
+			return g;
+		}
+	}
+	return NULL;
 }
