@@ -266,7 +266,8 @@ static long ix_find(const struct lookup_index *ix, const char *key, size_t n)
 /* Turns sorted triples into entries, candidates and the hash table. */
 static void finish(struct lookup_index *ix, struct builder *b)
 {
-	qsort(b->t, b->n, sizeof(*b->t), cmp_triple);
+	if (b->n)   /* a page without modules: no triples, no array */
+		qsort(b->t, b->n, sizeof(*b->t), cmp_triple);
 	ix->entries = xcalloc(b->n ? b->n : 1, sizeof(*ix->entries));
 	ix->cands = xcalloc(b->n ? b->n : 1, sizeof(*ix->cands));
 	size_t nc = 0;
