@@ -101,6 +101,8 @@ int bot_load_names(struct govbot *bot, struct buf *err)
 		buf_addf(err, "codeowners: %s\n", msg);
 		return -1;
 	}
+	if (!(c && c->aliases) && !bot->codeowners && !bot->base->aliases)
+		return 0;   /* the page already names modules with the bundled aliases */
 	struct lookup_aliases *a = lookup_aliases_clone(c && c->aliases ? c->aliases : lookup_aliases_bundled());
 	if (bot->codeowners) {
 		/* labels name the modules their paths find on the roster's own names */
