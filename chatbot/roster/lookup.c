@@ -41,6 +41,7 @@ struct lookup_index {
 	size_t *slots;              /* entry index + 1, 0 when empty */
 	size_t mask;
 	struct lookup_aliases *aliases; /* what the alias displays point into; owned */
+	bool borrowed_keys;         /* keys belong to a builder (a short-lived base index) */
 };
 
 /* A triple while building. */
@@ -263,9 +264,12 @@ static long ix_find(const struct lookup_index *ix, const char *key, size_t n)
 	}
 }
 
-/* Turns sorted triples into entries, candidates and the hash table. */
-static void finish(struct lookup_index *ix, struct builder *b)
+/* Turns sorted triples into entries, candidates and the hash table.  keep:
+ * the triples stay in b (the entries borrow their keys, and b can grow into
+ * the next index); else b is emptied and the entries own the keys. */
+static void finish(struct lookup_index *ix, struct builder *b, bool keep)
 {
+	ix->borrowed_keys = keep;
 	if (b->n)   /* a page without modules: no triples, no array */
 		qsort(b->t, b->n, sizeof(*b->t), cmp_triple);
 	ix->entries = xcalloc(b->n ? b->n : 1, sizeof(*ix->entries));
@@ -279,7 +283,8 @@ static void finish(struct lookup_index *ix, struct builder *b)
 		struct ix_entry *en = &ix->entries[ix->nentries++];
 		en->hash = b->t[i].hash;
 		en->key = b->t[i].key;
-		b->t[i].key = NULL;
+		if (!keep)
+			b->t[i].key = NULL;
 		en->len = b->t[i].len;
 		en->cands = &ix->cands[nc];
 		en->best = b->t[i].rank;
@@ -294,7 +299,7 @@ static void finish(struct lookup_index *ix, struct builder *b)
 		}
 		nc += en->ncands;
 		/* candidates are by rank, then group: already so, as triples sort that way */
-		for (size_t k = i; k < j; k++)
+		for (size_t k = i; k < j && !keep; k++)
 			free(b->t[k].key);
 		i = j;
 	}
@@ -309,6 +314,8 @@ static void finish(struct lookup_index *ix, struct builder *b)
 			i = (i + 1) & ix->mask;
 		ix->slots[i] = e + 1;
 	}
+	if (keep)
+		return;
 	free(b->t);
 	b->t = NULL;
 	b->n = b->cap = 0;
@@ -341,7 +348,7 @@ void lookup_index_free(struct lookup_index *ix)
 {
 	if (!ix)
 		return;
-	for (size_t i = 0; i < ix->nentries; i++)
+	for (size_t i = 0; i < ix->nentries && !ix->borrowed_keys; i++)
 		free(ix->entries[i].key);
 	free(ix->entries);
 	free(ix->cands);
@@ -358,13 +365,12 @@ struct lookup_index *lookup_index_build(const struct roster *r)
 	struct builder b = { 0 };
 	struct lookup_index *base = xcalloc(1, sizeof(*base));
 	add_roster_names(&b, r);
-	finish(base, &b);
+	finish(base, &b, true);   /* the roster's own names stay in b for the full index */
 
 	/* aliases: each target is looked up on the roster's own names */
 	const struct lookup_aliases *al = r->aliases ? r->aliases : lookup_aliases_bundled();
 	struct lookup_index *ix = xcalloc(1, sizeof(*ix));
 	ix->aliases = lookup_aliases_clone(al);
-	add_roster_names(&b, r);
 	for (size_t i = 0; i < ix->aliases->n; i++) {
 		const struct lookup_alias *a = &ix->aliases->items[i];
 		for (size_t t = 0; t < a->ntargets; t++) {
@@ -376,8 +382,8 @@ struct lookup_index *lookup_index_build(const struct roster *r)
 			}
 		}
 	}
-	lookup_index_free(base);
-	finish(ix, &b);
+	lookup_index_free(base);   /* before finish() frees the keys it borrows */
+	finish(ix, &b, false);
 	return ix;
 }
 
@@ -667,7 +673,7 @@ size_t lookup_aliases_check(const struct roster *r, const struct lookup_aliases 
 	struct builder b = { 0 };
 	struct lookup_index *base = xcalloc(1, sizeof(*base));
 	add_roster_names(&b, r);
-	finish(base, &b);
+	finish(base, &b, false);
 	size_t lines = 0;
 	for (size_t i = 0; i < a->n; i++) {
 		const struct lookup_alias *al = &a->items[i];
