@@ -39,7 +39,7 @@ static void one_module(struct command_ctx *ctx, const struct codeowners_report *
 		return;
 	}
 	const struct codeowners_drift *d = &rep->modules[0];
-	size_t n = d->nstrangers + d->nidle + d->nemeritus + rep->nunknown;
+	size_t n = d->nstrangers + d->nidle + d->nemeritus;
 	reply_strong(r, g->title);
 	reply_textf(r, ": %zu CODEOWNERS rule%s name%s its paths; ", d->nrules, d->nrules == 1 ? "" : "s",
 		    d->nrules == 1 ? "s" : "");
@@ -51,7 +51,7 @@ static void one_module(struct command_ctx *ctx, const struct codeowners_report *
 	handles_line(r, "owners who are not its maintainers", d->strangers, d->nstrangers);
 	handles_line(r, "active maintainers owning none of its paths", d->idle, d->nidle);
 	handles_line(r, "emeritus maintainers still owners", d->emeritus, d->nemeritus);
-	handles_line(r, "owners unknown to the roster", rep->unknown, rep->nunknown);
+	handles_line(r, "of the owners, unknown to the roster", rep->unknown, rep->nunknown);
 }
 
 static void summary(struct command_ctx *ctx, const struct codeowners_report *rep, size_t findings)

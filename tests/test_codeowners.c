@@ -241,7 +241,8 @@ START_TEST(drift_against_bundled)
 	ck_assert(has_handle(rep.modules[0].idle, rep.modules[0].nidle, "soumith"));
 	ck_assert(has_handle(rep.unknown, rep.nunknown, "janeyx99"));
 	ck_assert(!has_handle(rep.unknown, rep.nunknown, "salilsdesai"));   /* not an optim owner */
-	ck_assert_uint_eq(findings, rep.modules[0].nstrangers + rep.modules[0].nidle + rep.nunknown);
+	/* janeyx99 is unknown and not an optim maintainer: counted once */
+	ck_assert_uint_eq(findings, rep.modules[0].nstrangers + rep.modules[0].nidle + rep.modules[0].nemeritus);
 	codeowners_report_release(&rep);
 }
 END_TEST

@@ -450,7 +450,14 @@ size_t codeowners_compare(const struct codeowners *co, const struct roster *r,
 				push(&out->unknown, &out->nunknown, h);
 		}
 	}
-	findings += out->nunknown;
+	/* an unknown owner of a module's paths is already counted as not its
+	 * maintainer; count the others (owners of paths no module covers) */
+	for (size_t u = 0; u < out->nunknown; u++) {
+		bool counted = false;
+		for (size_t m = 0; m < out->nmodules && !counted; m++)
+			counted = in_list(out->modules[m].strangers, out->modules[m].nstrangers, out->unknown[u]);
+		findings += !counted;
+	}
 	free(res);
 	return findings;
 }

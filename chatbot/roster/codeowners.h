@@ -89,7 +89,8 @@ struct codeowners_report {
 };
 
 /* Compares co with r for one module (only != NULL) or all.  Returns the
- * number of findings (0: they agree).  Free with codeowners_report_release(). */
+ * number of findings (0: they agree): each stranger, idle and emeritus
+ * handle of each module, and each unknown handle not counted as a stranger.  Free with codeowners_report_release(). */
 size_t codeowners_compare(const struct codeowners *co, const struct roster *r,
 			  const struct roster_group *only, struct codeowners_report *out);
 void codeowners_report_release(struct codeowners_report *rep);
