@@ -18,6 +18,7 @@
 
 #include "chatbot/bot/config.h"
 #include "chatbot/bot/identity.h"
+#include "chatbot/bot/mention.h"
 #include "chatbot/gov/link.h"
 #include "chatbot/roster/roster.h"
 #include "commands/govcmd.h"
@@ -69,6 +70,13 @@ static void parse(struct command_ctx *ctx, struct link_args *a, struct buf *why)
 	size_t hn = n1;
 	if (*second) {
 		char *id = xstrndup(p, n1);
+		if (mention_is_markup(id)) {
+			/* slack:<@U0123>: what a chat client shows, not the ID itself */
+			buf_addf(why, "`%s` is chat markup, not an identity; write the bare ID, such as "
+				 "`slack:U0123` or `matrix:@alice:example.org`; usage: `%s`", id, link_usage);
+			free(id);
+			return;
+		}
 		bool valid = identity_normalize(id, a->id, sizeof(a->id));
 		free(id);
 		if (!valid) {
