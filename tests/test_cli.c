@@ -799,6 +799,28 @@ START_TEST(test_full_disk_reads_answer)
 }
 END_TEST
 
+/* Roster oddities that make `who` say less than the page are warnings. */
+START_TEST(test_check_config_roster_oddities)
+{
+	struct tu_proc p;
+	write_text("r.md", "## Core Maintainers\n\n- Ann ([ann](https://github.com/ann))\n\n"
+		   "## Module-level maintainers\n\n### NN\n\n- Bob ([bob](https://github.com/bob))\n"
+		   "- Bob B ([Bob](https://github.com/Bob))\n- (emeritus) Cy ([cy](https://github.com/cy))\n"
+		   "- Cy ([cy](https://github.com/cy))\n\n### nn\n\n- Dee ([dee](https://github.com/dee))\n");
+	const char *cfg = write_text("g.json", "{\"roster\": \"r.md\"}");
+	const char *args[] = { "check-config", "--config", cfg, NULL };
+	run(args, NULL, NULL, &p);
+	const char *o = buf_str(&p.out);
+	ck_assert_msg(p.status == 0, "%s", o);
+	ck_assert_msg(strstr(o, "roster: warning: NN: @bob is listed twice (in different case); `who` shows one "
+			     "role"), "%s", o);
+	ck_assert_msg(strstr(o, "roster: warning: NN: @cy is listed both active and emeritus"), "%s", o);
+	ck_assert_msg(strstr(o, "roster: warning: the heading \"nn\" is given twice"), "%s", o);
+	ck_assert(strstr(o, "config OK"));
+	tu_proc_release(&p);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -835,6 +857,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_roster_fifo_refused);
 	tcase_add_test(tc, test_export_no_raw_html);
 	tcase_add_test(tc, test_full_disk_reads_answer);
+	tcase_add_test(tc, test_check_config_roster_oddities);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -41,8 +41,9 @@ static void check_folder(const char *path, struct buf *problems, struct buf *war
 {
 	char *dir = folder_of(path);
 	struct stat sb;
-	/* a folder that does not exist yet is made by govbot: look at the
-	 * nearest one that does */
+	/* a folder that does not exist yet is made by govbot (0700): look at
+	 * the nearest one that does, for writing only */
+	bool own = stat(dir, &sb) == 0;
 	while (stat(dir, &sb) < 0 && errno == ENOENT && strcmp(dir, ".") != 0 && strcmp(dir, "/") != 0) {
 		char *up = folder_of(dir);
 		free(dir);
@@ -56,7 +57,7 @@ static void check_folder(const char *path, struct buf *problems, struct buf *war
 	} else if (!can_create_in(dir)) {
 		buf_addf(problems, "database: %s: its folder %s is not writable by this user, and govbot "
 			 "creates the database and its -wal and -shm files there\n", path, dir);
-	} else if (sb.st_mode & (S_IWGRP | S_IWOTH)) {
+	} else if (own && (sb.st_mode & (S_IWGRP | S_IWOTH))) {
 		buf_addf(warnings, "database: warning: its folder %s is writable by others (mode %04o): "
 			 "they could replace the database; chmod 700 %s\n", dir,
 			 (unsigned)(sb.st_mode & 07777), dir);

@@ -15,6 +15,7 @@
 #include "chatbot/roster/codeowners.h"
 #include "chatbot/roster/lookup.h"
 #include "chatbot/roster/roster.h"
+#include "chatbot/roster/roster_check.h"
 #include "commands/commands.h"
 
 #include <cjson/cJSON.h>
@@ -264,6 +265,7 @@ static int verb_check_config(const struct options *o)
 		config_missing_secrets(c, &problems);
 		warn_unknown_handles(c, r, &warnings);
 		check_database(c->database, &problems, &warnings);
+		roster_check(r, &warnings);
 		if (c->aliases && r)   /* skipped when the bot runs; said here */
 			lookup_aliases_check(r, c->aliases, "aliases", &warnings);
 		struct codeowners *co = NULL;
