@@ -97,8 +97,15 @@ int outbox_done(struct store *s, long long id, const char *target, bool ok,
 	}
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
+	/* a delivery mark lost to a power loss means one post again: the
+	 * same window as a crash between the post and this mark */
+	bool cheap = !store_in_tx(s);
+	if (cheap)
+		store_set_synced(s, false);
 	int rc = store_check(s, sqlite3_step(st), "outbox done");
 	sqlite3_reset(st);
+	if (cheap)
+		store_set_synced(s, true);
 	return rc;
 }
 

@@ -490,6 +490,12 @@ fail:
 	return rc;
 }
 
+void store_set_synced(struct store *s, bool synced)
+{
+	sqlite3_exec(s->db, synced ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+		     NULL, NULL, NULL);
+}
+
 bool store_readonly(const struct store *s)
 {
 	return s->readonly;
@@ -708,11 +714,11 @@ int store_seen_mark(struct store *s, const char *platform, const char *event_id,
 	 * caller's transaction (whose commit decides) */
 	bool cheap = !s->in_tx;
 	if (cheap)
-		sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+		store_set_synced(s, false);
 	int rc = store_check(s, sqlite3_step(st), "seen event");
 	sqlite3_reset(st);
 	if (cheap)
-		sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+		store_set_synced(s, true);
 	if (rc != STORE_OK)
 		return rc;
 	return sqlite3_changes(s->db) > 0 ? 1 : 0;

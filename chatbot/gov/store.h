@@ -22,9 +22,11 @@
  *
  * Durability: WAL with synchronous=FULL: every commit of governance state
  * is synced before it is acknowledged, so it survives a crash of the
- * process (SIGKILL) and a power loss.  Only store_seen_mark() (event
- * dedupe) commits with synchronous=NORMAL (a power loss may forget the
- * last marks: a redelivered event is then answered again).  The WAL is
+ * process (SIGKILL) and a power loss.  Only bookkeeping commits with
+ * synchronous=NORMAL (store_set_synced()): event dedupe (store_seen_mark)
+ * and delivery marks (outbox_done); a power loss may forget the last of
+ * them, and then a redelivered event is answered again or an announcement
+ * posted again, as after a crash in the delivery window.  The WAL is
  * checkpointed every 16384 pages (64 MB) and trimmed to 16 MB afterwards.
  *
  * A database that cannot be written at open (a full disk, a read-only file
@@ -68,6 +70,11 @@ void store_close(struct store *s);
  * not know). */
 int store_peek_version(const char *path, int *version, char *err, size_t errlen);
 
+/* synced false: the following commits skip their own sync (synchronous=
+ * NORMAL: a power loss may drop them, a crash never); true (the default):
+ * each commit is synced.  For bookkeeping that is cheap to lose only
+ * (event dedupe, delivery marks). */
+void store_set_synced(struct store *s, bool synced);
 /* True when store_open() fell back to a read-only connection. */
 bool store_readonly(const struct store *s);
 /* The connection, borrowed (for statements the API below lacks). */
