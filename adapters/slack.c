@@ -36,6 +36,12 @@
 
 static const char *const slack_secrets[] = { "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", NULL };
 
+static const struct config_key slack_keys[] = {
+	{ "api_url", CONFIG_URL, false, SLACK_DEFAULT_API },
+	{ "announce_channel", CONFIG_STRING, false, NULL },
+	{ NULL, CONFIG_STRING, false, NULL },
+};
+
 /* A fatal answer of auth.test / apps.connections.open: stop, never retry. */
 static const char *const slack_fatal_errors[] = {
 	"not_authed", "invalid_auth", "account_inactive", "user_removed_from_team", "team_disabled",
@@ -73,7 +79,6 @@ struct sconn {
 struct slack {
 	struct adapter_host *host;
 	char *api_url;          /* ends with '/' */
-	char *announce_channel; /* NULL: announcements are skipped */
 	char *app_token;
 	char *bot_token;
 	char *auth_app;         /* "Authorization: Bearer xapp-..." */
@@ -88,7 +93,8 @@ struct slack {
 	unsigned rng;
 	struct loop_timer reconnect;
 	struct sconn *conns;
-	struct reply *reply;
+	struct host_answer answer;  /* reused for every message */
+	struct buf plain;       /* the message unescaped */
 	struct buf scratch;     /* the ack being built */
 };
 
@@ -128,70 +134,35 @@ static const char *json_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Cuts s to at most max bytes on a UTF-8 boundary; returns the new length. */
-static size_t utf8_cut(const char *s, size_t len, size_t max)
+/* Slack escapes & < > in message text; the dispatcher wants what the user
+ * typed.  Appends the unescaped s to out. */
+static void slack_unescape(const char *s, size_t n, struct buf *out)
 {
-	if (len <= max)
-		return len;
-	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-		max--;
-	return max;
-}
-
-/* Like utf8_cut(), and never inside an entity (&amp; &lt; &gt;) of
- * escaped mrkdwn. */
-static size_t slack_cut(const char *s, size_t len, size_t max)
-{
-	size_t n = utf8_cut(s, len, max);
-
-	if (n == len)
-		return n;
-	for (size_t k = n; k > 0 && n - k < 5; k--) {
-		if (s[k - 1] == ';')
-			break;
-		if (s[k - 1] == '&')
-			return k - 1;
-	}
-	return n;
-}
-
-/* The text to post: the whole reply, or its head and "(truncated)". */
-static void slack_limit_text(struct buf *text, size_t max)
-{
-	static const char note[] = "\n_(truncated)_";
-
-	if (text->len <= max)
-		return;
-	text->len = slack_cut(text->data, text->len, max - (sizeof(note) - 1));
-	text->data[text->len] = '\0';
-	buf_adds(text, note);
-}
-
-/* Slack escapes & < > in message text; the dispatcher wants what the user typed. */
-static char *slack_unescape(const char *s, size_t n)
-{
-	struct buf out = BUF_INIT;
-	static const struct { const char *ent; char c; } ents[] = {
-		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
+	static const struct { const char *ent; size_t len; char c; } ents[] = {
+		{ "&amp;", 5, '&' }, { "&lt;", 4, '<' }, { "&gt;", 4, '>' },
 	};
+	size_t from = 0;
 
-	buf_grow(&out, n + 1);
+	buf_grow(out, n + 1);
 	for (size_t i = 0; i < n;) {
 		bool done = false;
-		for (size_t k = 0; k < ARRAY_SIZE(ents) && !done; k++) {
-			size_t el = strlen(ents[k].ent);
-			if (n - i >= el && memcmp(s + i, ents[k].ent, el) == 0) {
-				buf_addc(&out, ents[k].c);
-				i += el;
-				done = true;
+		if (s[i] == '&') {
+			for (size_t k = 0; k < ARRAY_SIZE(ents) && !done; k++) {
+				if (n - i >= ents[k].len && memcmp(s + i, ents[k].ent, ents[k].len) == 0) {
+					buf_add(out, s + from, i - from);
+					buf_addc(out, ents[k].c);
+					i += ents[k].len;
+					from = i;
+					done = true;
+				}
 			}
 		}
 		if (!done)
-			buf_addc(&out, s[i++]);
+			i++;
 	}
-	buf_addc(&out, '\0');
-	out.len--;
-	return buf_detach(&out);
+	buf_add(out, s + from, n - from);
+	buf_addc(out, '\0');
+	out->len--;
 }
 
 /* Skips a leading <@U...> (or <@U...|name>) mention and the spaces after it. */
@@ -309,7 +280,7 @@ static char *slack_post_json(const char *channel, const char *mrkdwn, const char
 	char *json;
 
 	buf_adds(&text, mrkdwn);
-	slack_limit_text(&text, SLACK_MAX_TEXT);
+	reply_limit(&text, SLACK_MAX_TEXT, DIALECT_SLACK);
 	cJSON_AddStringToObject(body, "channel", channel);
 	cJSON_AddStringToObject(body, "text", buf_str(&text));
 	if (thread_ts)
@@ -319,17 +290,10 @@ static char *slack_post_json(const char *channel, const char *mrkdwn, const char
 		size_t off = 0, nblocks = 0;
 
 		while (off < text.len && nblocks < SLACK_MAX_BLOCKS) {
-			size_t n = slack_cut(text.data + off, text.len - off, SLACK_MAX_SECTION);
+			size_t n = reply_split_len(text.data + off, text.len - off, SLACK_MAX_SECTION);
 			cJSON *blk = cJSON_CreateObject(), *t;
 			char *part;
 
-			if (off + n < text.len) {
-				size_t k = n;
-				while (k > SLACK_MAX_SECTION / 2 && text.data[off + k - 1] != '\n')
-					k--;
-				if (text.data[off + k - 1] == '\n')
-					n = k;
-			}
 			part = xstrndup(text.data + off, n);
 			cJSON_AddStringToObject(blk, "type", "section");
 			t = cJSON_AddObjectToObject(blk, "text");
@@ -386,7 +350,7 @@ static void slack_post_response_url(struct slack *s, const char *url, const char
 		return;
 	}
 	buf_adds(&text, mrkdwn);
-	slack_limit_text(&text, SLACK_MAX_TEXT);
+	reply_limit(&text, SLACK_MAX_TEXT, DIALECT_SLACK);
 	cJSON_AddStringToObject(body, "response_type", "ephemeral");
 	cJSON_AddStringToObject(body, "text", buf_str(&text));
 	json = cJSON_PrintUnformatted(body);
@@ -595,38 +559,19 @@ static void conn_ack(struct sconn *c, const char *envelope_id, const char *answe
 	conn_send(c, b->data, b->len);
 }
 
-/* Runs text as caller user in place channel; the rendered mrkdwn goes to
- * *out (caller frees) unless there is nothing to say. */
+/* Runs text (as Slack sent it: escaped) from user in channel through the
+ * host; true with the answer in s->answer.text, false when there is
+ * nothing to say (not for the bot, or event_id seen before). */
 static bool slack_run(struct slack *s, const char *text, const char *user, const char *channel,
-		      char **out)
+		      const char *event_id)
 {
-	struct dispatch_request req;
-	struct buf caller = BUF_INIT, place = BUF_INIT, rendered = BUF_INIT;
-	char *plain = slack_unescape(text, strlen(text));
-	int rc;
+	struct inbound in = { .user = user, .place = channel, .event_id = event_id };
 
-	buf_addf(&caller, "slack:%s", user);
-	if (channel)
-		buf_addf(&place, "slack:%s", channel);
-	memset(&req, 0, sizeof(req));
-	req.text = plain;
-	req.len = strlen(plain);
-	req.caller_id = caller.data;
-	req.place = channel ? place.data : NULL;
-	req.require_prefix = false;
-	rc = host_dispatch(s->host, &req, s->reply);
-	if (rc != DISPATCH_IGNORED && !reply_empty(s->reply)) {
-		reply_render(s->reply, DIALECT_SLACK, &rendered);
-		slack_limit_text(&rendered, SLACK_MAX_TEXT);
-		*out = buf_detach(&rendered);
-	} else {
-		*out = NULL;
-	}
-	free(plain);
-	buf_release(&caller);
-	buf_release(&place);
-	buf_release(&rendered);
-	return *out != NULL;
+	buf_reset(&s->plain);
+	slack_unescape(text, strlen(text), &s->plain);
+	in.text = buf_str(&s->plain);
+	in.len = s->plain.len;
+	return host_inbound(s->host, &adapter_slack, &in, &s->answer);
 }
 
 static void slack_slash(struct sconn *c, const char *envelope_id, const cJSON *env)
@@ -635,14 +580,15 @@ static void slack_slash(struct sconn *c, const char *envelope_id, const cJSON *e
 	const char *text = json_str(p, "text"), *user = json_str(p, "user_id");
 	const char *channel = json_str(p, "channel_id"), *rurl = json_str(p, "response_url");
 	bool in_ack = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(env, "accepts_response_payload"));
-	char *answer = NULL;
+	const char *answer = NULL;
 
 	if (!user) {
 		conn_ack(c, envelope_id, NULL);
 		log_warn("slack", "slash command without user_id ignored");
 		return;
 	}
-	slack_run(c->s, text ? text : "", user, channel, &answer);
+	if (slack_run(c->s, text ? text : "", user, channel, NULL))
+		answer = c->s->answer.text.data;
 	if (answer && in_ack) {
 		conn_ack(c, envelope_id, answer);
 	} else {
@@ -650,7 +596,6 @@ static void slack_slash(struct sconn *c, const char *envelope_id, const cJSON *e
 		if (answer && rurl)
 			slack_post_response_url(c->s, rurl, answer);
 	}
-	free(answer);
 }
 
 static void slack_event(struct slack *s, const cJSON *payload)
@@ -661,7 +606,6 @@ static void slack_event(struct slack *s, const cJSON *payload)
 	const char *text = json_str(ev, "text"), *ts = json_str(ev, "ts");
 	const char *thread_ts = json_str(ev, "thread_ts");
 	bool mention;
-	char *answer = NULL;
 
 	if (!type || !user || !channel || !text)
 		return;
@@ -674,14 +618,10 @@ static void slack_event(struct slack *s, const cJSON *payload)
 		return;
 	if (s->bot_user_id && strcmp(user, s->bot_user_id) == 0)
 		return;
-	if (event_id && !host_event_first(s->host, "slack", event_id)) {
-		log_debug("slack", "event %s seen before; not answered again", event_id);
+	if (!slack_run(s, slack_skip_mention(text), user, channel, event_id))
 		return;
-	}
-	if (!slack_run(s, slack_skip_mention(text), user, channel, &answer))
-		return;
-	slack_post(s, channel, answer, mention ? (thread_ts ? thread_ts : ts) : NULL, NULL);
-	free(answer);
+	slack_post(s, channel, s->answer.text.data, mention ? (thread_ts ? thread_ts : ts) : NULL,
+		   NULL);
 }
 
 static void conn_hello(struct sconn *c)
@@ -989,20 +929,19 @@ static void slack_free(struct slack *s)
 {
 	while (s->conns)
 		conn_free(s->conns);
-	reply_free(s->reply);
+	host_answer_release(&s->answer);
+	buf_release(&s->plain);
 	buf_release(&s->scratch);
 	free(s->api_url);
-	free(s->announce_channel);
 	free(s->auth_app);
 	free(s->auth_bot);
 	free(s->bot_user_id);
 	free(s);
 }
 
-static int slack_start(struct adapter_host *host, void **state)
+static int slack_start(struct adapter_host *host, const cJSON *section, void **state)
 {
-	const cJSON *cfg = config_adapter(host_bot(host)->config, "slack");
-	const char *api = json_str(cfg, "api_url"), *chan = json_str(cfg, "announce_channel");
+	const char *api = json_str(section, "api_url");
 	const char *app = getenv("SLACK_APP_TOKEN"), *bot = getenv("SLACK_BOT_TOKEN");
 	struct slack *s;
 	struct buf b = BUF_INIT;
@@ -1017,7 +956,6 @@ static int slack_start(struct adapter_host *host, void **state)
 	if (b.data[b.len - 1] != '/')
 		buf_addc(&b, '/');
 	s->api_url = buf_detach(&b);
-	s->announce_channel = chan && *chan ? xstrdup(chan) : NULL;
 	buf_addf(&b, "Authorization: Bearer %s", app);
 	s->auth_app = buf_detach(&b);
 	buf_addf(&b, "Authorization: Bearer %s", bot);
@@ -1025,30 +963,24 @@ static int slack_start(struct adapter_host *host, void **state)
 	s->ping_ms = env_ms("GOVBOT_SLACK_PING_MS", 5000);
 	s->backoff_ms = env_ms("GOVBOT_SLACK_BACKOFF_MS", 1000);
 	s->rng = (unsigned)loop_now_ms() * 2654435761u | 1u;
-	s->reply = reply_new();
+	host_answer_init(&s->answer);
 	loop_timer_init(&s->reconnect, host_loop(host), slack_on_reconnect, s);
 	slack_auth(s);
 	*state = s;
 	return 0;
 }
 
-static int slack_announce(void *state, const char *key, const struct reply *text)
+static enum announce_status slack_announce(void *state, const struct announcement *a)
 {
 	struct slack *s = state;
 	struct buf out = BUF_INIT;
 
-	if (!s->announce_channel) {
-		host_announce_done(s->host, key, true);
-		return 0;
-	}
-	if (s->stopped) {
-		host_announce_done(s->host, key, false);
-		return 0;
-	}
-	reply_render(text, DIALECT_SLACK, &out);
-	slack_post(s, s->announce_channel, buf_str(&out), NULL, key);
+	if (s->stopped || !a->target)
+		return ANNOUNCE_FAILED;
+	reply_render(a->message, DIALECT_SLACK, &out);
+	slack_post(s, a->target, buf_str(&out), NULL, a->key);
 	buf_release(&out);
-	return 0;
+	return ANNOUNCE_PENDING;
 }
 
 /* Shutdown: no reconnect; every socket gets a Close frame. */
@@ -1080,10 +1012,23 @@ static void slack_stop(void *state)
 	slack_free(s);
 }
 
+/* Slack ids: letters and digits ("U0123", "W0ABC"). */
+static bool slack_valid_id(const char *id)
+{
+	for (const char *p = id; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+			return false;
+	return true;
+}
+
 const struct adapter adapter_slack = {
 	.name = "slack",
 	.dialect = DIALECT_SLACK,
 	.secrets = slack_secrets,
+	.keys = slack_keys,
+	.announce_key = "announce_channel",
+	.valid_id = slack_valid_id,
+	.max_message = SLACK_MAX_TEXT,
 	.start = slack_start,
 	.announce = slack_announce,
 	.drain = slack_drain,
