@@ -21,6 +21,8 @@
 #include "adapters/adapter.h"
 #include "chatbot/bot/config.h"
 #include "chatbot/host/host.h"
+#include "chatbot/net/backoff.h"
+#include "chatbot/net/jsonapi.h"
 #include "chatbot/util/log.h"
 #include "chatbot/util/util.h"
 
@@ -86,11 +88,9 @@ struct slack {
 	char *bot_user_id;      /* from auth.test */
 	bool stopped;
 	bool opening;           /* apps.connections.open in flight */
-	int attempt;            /* reconnect backoff step */
+	struct reconnect rc;    /* backoff between links */
 	unsigned next_id;
 	long ping_ms;
-	long backoff_ms;
-	unsigned rng;
 	struct loop_timer reconnect;
 	struct sconn *conns;
 	struct host_answer answer;  /* reused for every message */
@@ -110,14 +110,6 @@ static long env_ms(const char *name, long def)
 		return def;
 	n = strtol(v, &end, 10);
 	return (*end || n <= 0 || n > 3600000) ? def : n;
-}
-
-static unsigned slack_rand(struct slack *s)
-{
-	s->rng ^= s->rng << 13;
-	s->rng ^= s->rng >> 17;
-	s->rng ^= s->rng << 5;
-	return s->rng;
 }
 
 static bool slack_is_fatal(const char *error)
@@ -193,38 +185,31 @@ static char *slack_method_url(struct slack *s, const char *method)
 	return buf_detach(&u);
 }
 
-/* Parses a Web API answer.  Returns the root (caller frees) when ok:true;
- * otherwise NULL with the error in err. */
-static cJSON *slack_api_result(const struct http_response *res, char *err, size_t errlen)
+/* Slack's error parser (jsonapi_classify_fn): every Web API answer is
+ * {"ok": true, ...} or {"ok": false, "error": "..."}, mostly with HTTP 200;
+ * the auth errors are fatal, everything else is retried. */
+static void slack_classify(struct jsonapi_result *res, char *err, size_t errlen)
 {
-	cJSON *root;
-	const cJSON *ok;
+	const char *code;
 
-	if (res->status == 0) {
-		snprintf(err, errlen, "%s", res->error ? res->error : "no response");
-		return NULL;
+	if (res->status == 0 || res->status == 429)
+		return;   /* no answer, or rate limited: as HTTP says */
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res->json, "ok"))) {
+		res->outcome = JSONAPI_OK;
+		res->error = NULL;
+		return;
 	}
-	if (res->status == 429) {
-		snprintf(err, errlen, "ratelimited");
-		return NULL;
-	}
-	root = cJSON_ParseWithLength(res->body, res->body_len);
-	ok = root ? cJSON_GetObjectItemCaseSensitive(root, "ok") : NULL;
-	if (cJSON_IsTrue(ok))
-		return root;
-	if (root && json_str(root, "error"))
-		snprintf(err, errlen, "%s", json_str(root, "error"));
-	else if (res->status != 200)
-		snprintf(err, errlen, "HTTP %ld", res->status);
-	else
-		snprintf(err, errlen, "malformed answer");
-	cJSON_Delete(root);
-	return NULL;
+	code = json_str(res->json, "error");
+	if (code)
+		res->error = code;
+	else if (res->status == 200)
+		res->error = "malformed answer";
+	res->outcome = slack_is_fatal(res->error) ? JSONAPI_FATAL : JSONAPI_RETRY;
 }
 
 static void slack_submit(struct slack *s, const char *method, const char *auth,
 			 const char *ctype, const char *body, int attempts,
-			 http_done_fn *done, struct api_call *call)
+			 jsonapi_done_fn *done, struct api_call *call)
 {
 	char *url = slack_method_url(s, method);
 	struct buf ct = BUF_INIT, key = BUF_INIT;
@@ -246,23 +231,21 @@ static void slack_submit(struct slack *s, const char *method, const char *auth,
 	rq.max_attempts = attempts;
 	snprintf(call->method, sizeof(call->method), "%s", method);
 	call->s = s;
-	http_submit(host_http(s->host), &rq, done, call);
+	jsonapi_call(host_http(s->host), &rq, slack_classify, done, call);
 	free(url);
 	buf_release(&ct);
 	buf_release(&key);
 }
 
-static void slack_post_done(void *arg, const struct http_response *res)
+static void slack_post_done(void *arg, const struct jsonapi_result *res)
 {
 	struct api_call *call = arg;
-	char err[128];
-	cJSON *root = slack_api_result(res, err, sizeof(err));
+	bool ok = res->outcome == JSONAPI_OK;
 
-	if (!root)
-		log_warn("slack", "%s failed: %s", call->method, err);
+	if (!ok)
+		log_warn("slack", "%s failed: %s", call->method, res->error);
 	if (call->key)
-		host_announce_done(call->s->host, call->key, root != NULL);
-	cJSON_Delete(root);
+		host_announce_done(call->s->host, call->key, ok);
 	free(call->key);
 	free(call);
 }
@@ -387,25 +370,13 @@ static void slack_fatal(struct slack *s, const char *why)
 	host_adapter_ended(s->host, &adapter_slack, true);
 }
 
-static long long slack_backoff(struct slack *s)
-{
-	long long d = s->backoff_ms;
-
-	for (int i = 1; i < s->attempt && d < SLACK_BACKOFF_CAP_MS; i++)
-		d *= 2;
-	if (d > SLACK_BACKOFF_CAP_MS)
-		d = SLACK_BACKOFF_CAP_MS;
-	s->attempt++;
-	return d / 2 + (long long)(slack_rand(s) % (unsigned)(d / 2 + 1));
-}
-
 /* Reconnects after delay_ms (<0: the next backoff step). */
 static void slack_schedule(struct slack *s, long long delay_ms)
 {
 	if (s->stopped || host_stopping(s->host))
 		return;
 	if (delay_ms < 0)
-		delay_ms = slack_backoff(s);
+		delay_ms = reconnect_after(&s->rc, RECONNECT_BACKOFF, -1);
 	if (delay_ms > 0)
 		log_info("slack", "reconnecting in %lld ms", delay_ms);
 	loop_timer_start(&s->reconnect, delay_ms);
@@ -449,7 +420,7 @@ static void conn_gone(struct sconn *c, const char *why)
 	bool slow = c->slow_reconnect;
 	/* a link that served a while is replaced at once; one that dies young
 	 * (a flapping server) goes through the backoff */
-	bool served = c->hello && loop_now_ms() - c->hello_ms >= SLACK_STABLE_MS;
+	long long up_ms = c->hello ? loop_now_ms() - c->hello_ms : 0;
 
 	log_info("slack", "socket %u closed: %s", c->id, why);
 	conn_free(c);
@@ -458,11 +429,12 @@ static void conn_gone(struct sconn *c, const char *why)
 	/* A replacement is on its way (or live): nothing to do. */
 	if (slack_has_live(s) || s->opening || s->reconnect.pending)
 		return;
-	if (served && !slow)
-		s->attempt = 0;
-	if (slow && s->attempt < 3)
-		s->attempt = 3;
-	slack_schedule(s, served && !slow ? 0 : -1);
+	if (slow) {
+		reconnect_at_least(&s->rc, 2);   /* too_many_websockets: 4 steps' wait */
+		slack_schedule(s, -1);
+		return;
+	}
+	slack_schedule(s, c->hello && reconnect_served(&s->rc, up_ms) ? 0 : -1);
 }
 
 /* Closes from our side; conn_gone() follows from the lws callbacks. */
@@ -832,40 +804,45 @@ static void slack_connect(struct slack *s, const char *url)
 /* A start-up call (auth.test, apps.connections.open) failed: a fatal error
  * (bad token, ...) stops the adapter; anything else retries after backoff,
  * or after Retry-After on a 429.  detail is what the warning line says. */
-static void start_call_failed(struct slack *s, const struct http_response *res, const char *method,
-			      const char *token_env, const char *err, const char *detail)
+static void start_call_failed(struct slack *s, const struct jsonapi_result *res, const char *method,
+			      const char *token_env, const char *detail)
 {
-	if (slack_is_fatal(err)) {
+	long long delay;
+
+	if (res->outcome == JSONAPI_FATAL) {
 		struct buf why = BUF_INIT;
-		buf_addf(&why, "%s failed: %s (check %s)", method, err, token_env);
+		buf_addf(&why, "%s failed: %s (check %s)", method, res->error, token_env);
 		slack_fatal(s, why.data);
 		buf_release(&why);
 		return;
 	}
 	log_warn("slack", "%s failed: %s", method, detail);
-	slack_schedule(s, res->status == 429 && res->retry_after_s >= 0 ? res->retry_after_s * 1000LL : -1);
+	delay = reconnect_after(&s->rc, res->outcome == JSONAPI_RETRY_AFTER ? RECONNECT_RETRY_AFTER
+					: RECONNECT_BACKOFF, res->retry_after_ms);
+	slack_schedule(s, delay);
 }
 
-static void slack_open_done(void *arg, const struct http_response *res)
+static void slack_open_done(void *arg, const struct jsonapi_result *res)
 {
 	struct api_call *call = arg;
 	struct slack *s = call->s;
-	char err[128];
-	cJSON *root;
+	const char *url = res->outcome == JSONAPI_OK ? json_str(res->json, "url") : NULL;
 
 	free(call);
 	s->opening = false;
 	if (s->stopped || host_stopping(s->host))
 		return;
-	root = slack_api_result(res, err, sizeof(err));
-	if (root && json_str(root, "url")) {
-		slack_connect(s, json_str(root, "url"));
+	if (url) {
+		slack_connect(s, url);
 	} else {
 		/* a socket being replaced keeps serving until a later attempt works */
-		start_call_failed(s, res, "apps.connections.open", "SLACK_APP_TOKEN", err,
-				  root ? "no url" : err);
+		struct jsonapi_result r = *res;
+		if (r.outcome == JSONAPI_OK) {
+			r.outcome = JSONAPI_RETRY;
+			r.error = "no url";
+		}
+		start_call_failed(s, &r, "apps.connections.open", "SLACK_APP_TOKEN", r.error);
 	}
-	cJSON_Delete(root);
 }
 
 /* apps.connections.open, then connect.  Only one call at a time. */
@@ -882,26 +859,27 @@ static void slack_open(struct slack *s)
 		     NULL, 1, slack_open_done, call);
 }
 
-static void slack_auth_done(void *arg, const struct http_response *res)
+static void slack_auth_done(void *arg, const struct jsonapi_result *res)
 {
 	struct api_call *call = arg;
 	struct slack *s = call->s;
-	char err[128];
-	cJSON *root;
+	const char *user = res->outcome == JSONAPI_OK ? json_str(res->json, "user_id") : NULL;
 
 	free(call);
 	s->opening = false;
 	if (s->stopped || host_stopping(s->host))
 		return;
-	root = slack_api_result(res, err, sizeof(err));
-	if (root && json_str(root, "user_id")) {
-		s->bot_user_id = xstrdup(json_str(root, "user_id"));
-		cJSON_Delete(root);
+	if (user) {
+		s->bot_user_id = xstrdup(user);
 		slack_open(s);
 		return;
 	}
-	cJSON_Delete(root);
-	start_call_failed(s, res, "auth.test", "SLACK_BOT_TOKEN", err, err);
+	struct jsonapi_result r = *res;
+	if (r.outcome == JSONAPI_OK) {
+		r.outcome = JSONAPI_RETRY;
+		r.error = "malformed answer";
+	}
+	start_call_failed(s, &r, "auth.test", "SLACK_BOT_TOKEN", r.error);
 }
 
 static void slack_auth(struct slack *s)
@@ -961,8 +939,8 @@ static int slack_start(struct adapter_host *host, const cJSON *section, void **s
 	buf_addf(&b, "Authorization: Bearer %s", bot);
 	s->auth_bot = buf_detach(&b);
 	s->ping_ms = env_ms("GOVBOT_SLACK_PING_MS", 5000);
-	s->backoff_ms = env_ms("GOVBOT_SLACK_BACKOFF_MS", 1000);
-	s->rng = (unsigned)loop_now_ms() * 2654435761u | 1u;
+	reconnect_init(&s->rc, env_ms("GOVBOT_SLACK_BACKOFF_MS", 1000), SLACK_BACKOFF_CAP_MS,
+		       SLACK_STABLE_MS);
 	host_answer_init(&s->answer);
 	loop_timer_init(&s->reconnect, host_loop(host), slack_on_reconnect, s);
 	slack_auth(s);
