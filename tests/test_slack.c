@@ -300,6 +300,60 @@ START_TEST(announcement_posted_once_with_blocks)
 }
 END_TEST
 
+static const char *const channel_errors[] = { "not_in_channel", "channel_not_found" };
+
+/* The announce channel refuses posts (the bot was never invited): said
+ * once, with the fix; the announcements wait with a growing pause (400 ms
+ * here, then 800 ms), not retried hot, and go out once each, in order,
+ * when the channel takes them. */
+START_TEST(announce_channel_refused_waits)
+{
+	const char *error = channel_errors[_i];
+	const char *env[] = { "GOVBOT_SLACK_CHANNEL_WAIT_MS=400", NULL };
+	const char *const line[] = { "level=error", error, "C0ANNOUNCE", "/invite @govbot", NULL };
+	const char *const any[] = { error, NULL };
+	double refused[4] = { 0 }, first_ok = -1;
+	int nrefused = 0;
+	char name[64];
+
+	snprintf(name, sizeof name, "announce_%s", error);
+	start_server(name);
+	decide_nomination();
+	ck_assert_int_eq(ask("slack:UEZYANG", "nominate @newcomer for torch.optim contributions: "
+			     "schedulers interactions: helpful support: the optim maintainers agree"), 0);
+	ck_assert_int_eq(ask("slack:USOUMITH", "decide 2 accept good schedulers"), 0);
+	start_bot_env(env);
+	WAIT(25, posts_to("C0ANNOUNCE") >= 2);
+	ck_assert_msg(posts_to("C0ANNOUNCE") == 2, "%d of 2 announcements posted: %s",
+		      posts_to("C0ANNOUNCE"), harness_err_tail(&H));
+	const cJSON *r;
+	cJSON_ArrayForEach(r, H.recs) {
+		if (!harness_is(r, "kind", "http") || !harness_is(r, "api", "chat.postMessage"))
+			continue;
+		if (harness_is(r, "error", error) && nrefused < 4)
+			refused[nrefused++] = t_of(r);
+		else if (first_ok < 0 && !cJSON_HasObjectItem(r, "error"))
+			first_ok = t_of(r);
+	}
+	ck_assert_msg(nrefused == 3, "%d posts refused with %s, want 3 (the channel was fixed "
+		      "after the third)", nrefused, error);
+	ck_assert_msg(refused[2] - refused[0] >= 0.35 && first_ok - refused[2] >= 0.75,
+		      "retried hot: refused at %.3f, %.3f, %.3f s, posted at %.3f s", refused[0],
+		      refused[1], refused[2], first_ok);
+	ck_assert_msg(harness_stderr_lines(&H, line) == 1 && harness_stderr_lines(&H, any) == 1,
+		      "want one level=error line naming %s, C0ANNOUNCE and /invite @govbot: %s",
+		      error, harness_err_tail(&H));
+	char *a = post_text("C0ANNOUNCE", 0), *b = post_text("C0ANNOUNCE", 1);
+	ck_assert_msg(strstr(a, "nomination 1") && strstr(b, "nomination 2"),
+		      "not each announcement once, in order: \"%.200s\" / \"%.200s\"", a, b);
+	free(a);
+	free(b);
+	settle(1);
+	ck_assert_int_eq(posts_to("C0ANNOUNCE"), 2);
+	finish();
+}
+END_TEST
+
 START_TEST(announcement_survives_outage)
 {
 	start_server("announce_outage");
@@ -331,6 +385,7 @@ int main(void)
 		{ "injection", mrkdwn_injection_defused, 1 },
 		{ "announce", announcement_posted_once_with_blocks, 1 },
 		{ "announce_outage", announcement_survives_outage, 1 },
+		{ "announce_channel", announce_channel_refused_waits, 2 },
 	};
 	return run_cases("slack", cases, sizeof cases / sizeof cases[0]);
 }
