@@ -167,9 +167,9 @@ START_TEST(ack_json_round_trips)
 	cJSON *root;
 
 	buf_adds(&b, "{\"envelope_id\":");
-	json_put_string(&b, "env-1");
+	buf_add_json_string(&b, "env-1");
 	buf_adds(&b, ",\"payload\":{\"text\":");
-	json_put_string(&b, json_strings[_i]);
+	buf_add_json_string(&b, json_strings[_i]);
 	buf_adds(&b, "}}");
 	root = cJSON_Parse(b.data);
 	ck_assert_msg(root != NULL, "not JSON: %s", b.data);

@@ -435,6 +435,18 @@ static void host_drain(struct adapter_host *h)
 	}
 }
 
+/* ---- each loop pass ---- */
+
+/* Before each loop pass: the commands of one pass share one look at what
+ * other processes committed (store_refresh_pass). */
+static void host_on_pass(void *arg)
+{
+	struct adapter_host *h = arg;
+
+	if (h->bot->store)
+		store_refresh_pass(h->bot->store);
+}
+
 /* ---- signals ---- */
 
 static int host_on_signal(struct lws *wsi, enum lws_callback_reasons reason, void *arg,
@@ -489,6 +501,7 @@ int host_run(struct govbot *bot)
 		goto out;
 	}
 	loop_timer_init(&h->pump, h->loop, host_pump, h);
+	loop_on_pass(h->loop, host_on_pass, h);
 	if (bot->config->http_listen) {
 		h->httpd = httpd_start(h, bot->config->http_listen);
 		if (!h->httpd)

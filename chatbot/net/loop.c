@@ -1,7 +1,10 @@
 /* loop.c - see loop.h. */
 #include "chatbot/net/loop.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +39,8 @@ struct loop {
 
 	struct wake_handler *wakers;  /* loop thread only */
 	size_t nwakers;
+	loop_fn *on_pass;             /* loop thread only */
+	void *on_pass_arg;
 };
 
 long long loop_now_ms(void)
@@ -185,10 +190,18 @@ int loop_run(struct loop *l)
 	l->stop = false;
 	l->code = 0;
 	while (!l->stop) {
+		if (l->on_pass)
+			l->on_pass(l->on_pass_arg);
 		if (lws_service(l->ctx, 0) < 0)
 			break;
 	}
 	return l->code;
+}
+
+void loop_on_pass(struct loop *l, loop_fn *fn, void *arg)
+{
+	l->on_pass = fn;
+	l->on_pass_arg = arg;
 }
 
 static void loop_noop(void *arg)
@@ -321,4 +334,12 @@ struct lws *loop_adopt_fd(struct loop *l, int fd, struct loop_handler *h)
 	if (!wsi)
 		log_error("loop", "cannot watch file descriptor %d", fd);
 	return wsi;
+}
+
+void loop_cork(struct lws *wsi, bool on)
+{
+	int fd = (int)lws_get_socket_fd(wsi), v = on;
+
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_CORK, &v, sizeof(v));
 }
