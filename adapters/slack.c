@@ -37,6 +37,7 @@
 #define SLACK_DEAD_PINGS 6
 #define SLACK_STABLE_MS 10000              /* a link up this long resets the backoff */
 #define SLACK_MAX_TOKENS (1u << 20)        /* JSON tokens of one frame */
+#define SLACK_MASK_POOL 256                /* bytes of masking keys drawn at once */
 
 static const char *const slack_secrets[] = { "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", NULL };
 
@@ -52,12 +53,6 @@ static const char *const slack_fatal_errors[] = {
 };
 
 struct slack;
-
-struct tx {
-	struct tx *next;
-	size_t len;
-	unsigned char data[];   /* LWS_PRE bytes of headroom, then the frame */
-};
 
 struct sconn {
 	struct sconn *next;
@@ -77,7 +72,9 @@ struct sconn {
 	struct loop_timer ping;
 	struct buf rx;
 	bool rx_skip;
-	struct tx *tx_head, *tx_tail;
+	struct buf wire;        /* frames ready to write (after LWS_PRE bytes) */
+	unsigned char masks[SLACK_MASK_POOL];   /* random masking keys */
+	unsigned mask_pos;
 };
 
 struct slack {
@@ -409,11 +406,7 @@ static void conn_free(struct sconn *c)
 	loop_timer_cancel(&c->ping);
 	if (c->wsi)
 		lws_set_opaque_user_data(c->wsi, NULL);
-	while (c->tx_head) {
-		struct tx *t = c->tx_head;
-		c->tx_head = t->next;
-		free(t);
-	}
+	buf_release(&c->wire);
 	buf_release(&c->rx);
 	free(c->url);
 	free(c);
@@ -457,21 +450,53 @@ static void conn_close(struct sconn *c)
 	}
 }
 
+/* Queues text as one client frame (RFC 6455 5.2: FIN, text, masked with a
+ * fresh random key).  The frames queued in one loop pass leave in one
+ * write: lws_write(LWS_WRITE_RAW) sends them as they are and keeps what the
+ * socket does not take yet. */
 static void conn_send(struct sconn *c, const char *text, size_t len)
 {
-	struct tx *t;
+	unsigned char hdr[14], *key, *p;
+	size_t h = 0;
 
 	if (c->closing || !c->wsi)
 		return;
-	t = xmalloc(sizeof(*t) + LWS_PRE + len);
-	t->next = NULL;
-	t->len = len;
-	memcpy(t->data + LWS_PRE, text, len);
-	if (c->tx_tail)
-		c->tx_tail->next = t;
-	else
-		c->tx_head = t;
-	c->tx_tail = t;
+	if (c->mask_pos + 4 > sizeof(c->masks)) {
+		if (lws_get_random(loop_lws(host_loop(c->s->host)), c->masks, sizeof(c->masks)) !=
+		    sizeof(c->masks)) {
+			log_warn("slack", "no random bytes to mask a frame; closing socket %u", c->id);
+			conn_close(c);
+			return;
+		}
+		c->mask_pos = 0;
+	}
+	key = c->masks + c->mask_pos;
+	c->mask_pos += 4;
+	hdr[h++] = 0x81;   /* FIN, text */
+	if (len < 126) {
+		hdr[h++] = (unsigned char)(0x80 | len);
+	} else if (len < 65536) {
+		hdr[h++] = 0x80 | 126;
+		hdr[h++] = (unsigned char)(len >> 8);
+		hdr[h++] = (unsigned char)len;
+	} else {
+		hdr[h++] = 0x80 | 127;
+		for (int i = 7; i >= 0; i--)
+			hdr[h++] = (unsigned char)((unsigned long long)len >> (8 * i));
+	}
+	memcpy(hdr + h, key, 4);
+	h += 4;
+	if (!c->wire.len) {
+		buf_grow(&c->wire, LWS_PRE);
+		c->wire.len = LWS_PRE;
+	}
+	buf_add(&c->wire, hdr, h);
+	buf_grow(&c->wire, len);
+	p = (unsigned char *)c->wire.data + c->wire.len;
+	for (size_t i = 0; i < len; i++)
+		p[i] = (unsigned char)text[i] ^ key[i & 3];
+	c->wire.len += len;
+	c->wire.data[c->wire.len] = '\0';
 	lws_callback_on_writable(c->wsi);
 }
 
@@ -725,24 +750,18 @@ static int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 			if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
 				return -1;
 		}
-		/* as many queued frames as the socket takes without buffering;
-		 * several go out as one segment train (corked) */
-		bool corked = c->tx_head && c->tx_head->next;
-		if (corked)
-			loop_cork(wsi, true);
-		while (c->tx_head && !lws_send_pipe_choked(wsi)) {
-			struct tx *t = c->tx_head;
-			int n = lws_write(wsi, t->data + LWS_PRE, t->len, LWS_WRITE_TEXT);
-			c->tx_head = t->next;
-			if (!c->tx_head)
-				c->tx_tail = NULL;
-			free(t);
+		if (c->wire.len > LWS_PRE) {
+			int n = lws_write(wsi, (unsigned char *)c->wire.data + LWS_PRE,
+					  c->wire.len - LWS_PRE, LWS_WRITE_RAW);
+			/* keep a small buffer, drop a big one */
+			if (c->wire.cap > 65536)
+				buf_release(&c->wire);
+			else
+				buf_reset(&c->wire);
 			if (n < 0)
 				return -1;
 		}
-		if (corked)
-			loop_cork(wsi, false);
-		if (c->tx_head || c->ping_due)
+		if (c->ping_due)
 			lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_CLIENT_CLOSED:
@@ -771,6 +790,7 @@ static void slack_connect(struct slack *s, const char *url)
 	c->handler.arg = c;
 	c->url = xstrdup(url);
 	c->last_rx_ms = loop_now_ms();
+	c->mask_pos = SLACK_MASK_POOL;   /* drawn at the first frame */
 	loop_timer_init(&c->ping, host_loop(s->host), conn_on_ping, c);
 	c->next = s->conns;
 	s->conns = c;

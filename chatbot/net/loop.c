@@ -1,10 +1,7 @@
 /* loop.c - see loop.h. */
 #include "chatbot/net/loop.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
-#include <sys/socket.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -334,12 +331,4 @@ struct lws *loop_adopt_fd(struct loop *l, int fd, struct loop_handler *h)
 	if (!wsi)
 		log_error("loop", "cannot watch file descriptor %d", fd);
 	return wsi;
-}
-
-void loop_cork(struct lws *wsi, bool on)
-{
-	int fd = (int)lws_get_socket_fd(wsi), v = on;
-
-	if (fd >= 0)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_CORK, &v, sizeof(v));
 }

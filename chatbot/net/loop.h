@@ -106,10 +106,4 @@ struct lws *loop_adopt_fd(struct loop *l, int fd, struct loop_handler *h);
 /* Milliseconds on the loop's monotonic clock. */
 long long loop_now_ms(void);
 
-/* Holds back (on) or lets go (off) a socket's partial TCP segments
- * (TCP_CORK): writing many small frames between the two costs one segment
- * train and one wake-up of the peer instead of one per frame.  Harmless on
- * a socket that is not TCP. */
-void loop_cork(struct lws *wsi, bool on);
-
 #endif
