@@ -386,23 +386,34 @@ static int host_start_adapters(struct adapter_host *h)
 	for (size_t i = 0; adapters_all[i]; i++)
 		if (host_wants(h->bot, adapters_all[i]) && host_check_secrets(adapters_all[i]) < 0)
 			return -1;
-	h->run = xcalloc(n, sizeof(*h->run));
 	for (size_t i = 0; adapters_all[i]; i++) {
 		const struct adapter *a = adapters_all[i];
-		const cJSON *section = config_adapter(h->bot->config, a->name);
-		struct running *r;
 
-		if (!host_wants(h->bot, a))
-			continue;
-		r = &h->run[h->nrun];
-		r->a = a;
-		host_target(a, section, r->target, sizeof(r->target));
-		if (a->start(h, section, &r->state) < 0) {
-			log_error(a->name, "the %s adapter did not start", a->name);
+		if (host_wants(h->bot, a) &&
+		    host_start_adapter(h, a, config_adapter(h->bot->config, a->name)) < 0)
 			return -1;
-		}
-		h->nrun++;
 	}
+	return 0;
+}
+
+int host_start_adapter(struct adapter_host *h, const struct adapter *a, const cJSON *section)
+{
+	struct running *r;
+
+	if (!a->start) {
+		log_error(a->name, "this build has no %s adapter yet", a->name);
+		return -1;
+	}
+	h->run = xrealloc(h->run, (h->nrun + 1) * sizeof(*h->run));
+	r = &h->run[h->nrun];
+	memset(r, 0, sizeof(*r));
+	r->a = a;
+	host_target(a, section, r->target, sizeof(r->target));
+	if (a->start(h, section, &r->state) < 0) {
+		log_error(a->name, "the %s adapter did not start", a->name);
+		return -1;
+	}
+	h->nrun++;
 	return 0;
 }
 
@@ -464,14 +475,54 @@ static int host_on_signal(struct lws *wsi, enum lws_callback_reasons reason, voi
 	return 0;
 }
 
-int host_run(struct govbot *bot)
+struct adapter_host *host_new(struct govbot *bot)
 {
 	struct adapter_host *h = xcalloc(1, sizeof(*h));
-	sigset_t set, old;
-	int rc = 1;
 
 	h->bot = bot;
 	h->sig_fd = -1;
+	/* TLS is set up when the first wss:// link needs it (loop_tls_vhost);
+	 * libcurl sets up its own for https:// */
+	h->loop = loop_new_tls(false);
+	if (h->loop)
+		h->http = http_new(h->loop);
+	if (!h->http) {
+		host_free(h);
+		return NULL;
+	}
+	loop_timer_init(&h->pump, h->loop, host_pump, h);
+	loop_on_pass(h->loop, host_on_pass, h);
+	return h;
+}
+
+void host_free(struct adapter_host *h)
+{
+	if (!h)
+		return;
+	h->stopping = true;
+	if (h->loop)
+		loop_timer_cancel(&h->pump);
+	if (h->http)
+		http_free(h->http, 0);
+	if (h->loop)
+		host_stop_adapters(h);
+	loop_free(h->loop);
+	httpd_free(h->httpd);
+	seen_free(h);
+	free(h);
+}
+
+void host_pump_now(struct adapter_host *h)
+{
+	host_pump(h);
+}
+
+int host_run(struct govbot *bot)
+{
+	struct adapter_host *h;
+	sigset_t set, old;
+	int rc = 1;
+
 	/* The loop must not sit in SQLite's busy wait for long (Slack wants an
 	 * ack within 3 s): a write that cannot get the lock in 1 s is refused
 	 * ("busy; nothing was changed") and the user retries. */
@@ -485,13 +536,8 @@ int host_run(struct govbot *bot)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 
-	/* TLS is set up when the first wss:// link needs it (loop_tls_vhost);
-	 * libcurl sets up its own for https:// */
-	h->loop = loop_new_tls(false);
-	if (!h->loop)
-		goto out;
-	h->http = http_new(h->loop);
-	if (!h->http)
+	h = host_new(bot);
+	if (!h)
 		goto out;
 	h->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	h->sig_handler.fn = host_on_signal;
@@ -500,8 +546,6 @@ int host_run(struct govbot *bot)
 		log_error(NULL, "cannot watch signals: %s", strerror(errno));
 		goto out;
 	}
-	loop_timer_init(&h->pump, h->loop, host_pump, h);
-	loop_on_pass(h->loop, host_on_pass, h);
 	if (bot->config->http_listen) {
 		h->httpd = httpd_start(h, bot->config->http_listen);
 		if (!h->httpd)
@@ -521,14 +565,7 @@ int host_run(struct govbot *bot)
 	loop_timer_cancel(&h->pump);
 	host_drain(h);
 out:
-	if (h->http)
-		http_free(h->http, 0);
-	if (h->loop)
-		host_stop_adapters(h);
-	loop_free(h->loop);
-	httpd_free(h->httpd);
-	seen_free(h);
-	free(h);
+	host_free(h);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }
