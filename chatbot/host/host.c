@@ -174,6 +174,24 @@ void host_answer_release(struct host_answer *ans)
 
 static bool host_event_first(struct adapter_host *h, const char *platform, const char *event_id);
 
+/* "name:id" into out (n bytes), cut to fit: an over-long id is refused by
+ * the dispatcher as not an identity. */
+static void join_id(char *out, size_t n, const char *name, const char *id)
+{
+	size_t a = strlen(name), b = strlen(id);
+
+	if (a + 1 >= n) {
+		out[0] = '\0';
+		return;
+	}
+	if (a + 1 + b >= n)
+		b = n - a - 2;
+	memcpy(out, name, a);
+	out[a] = ':';
+	memcpy(out + a + 1, id, b);
+	out[a + 1 + b] = '\0';
+}
+
 bool host_inbound(struct adapter_host *h, const struct adapter *a, const struct inbound *in,
 		  struct host_answer *ans)
 {
@@ -188,9 +206,9 @@ bool host_inbound(struct adapter_host *h, const struct adapter *a, const struct 
 		log_debug(a->name, "event %s seen before; not answered again", in->event_id);
 		return false;
 	}
-	snprintf(caller, sizeof(caller), "%s:%s", a->name, in->user ? in->user : "");
+	join_id(caller, sizeof(caller), a->name, in->user ? in->user : "");
 	if (in->place)
-		snprintf(place, sizeof(place), "%s:%s", a->name, in->place);
+		join_id(place, sizeof(place), a->name, in->place);
 	struct dispatch_request req = {
 		.text = in->text, .len = in->len, .caller_id = caller,
 		.place = in->place ? place : NULL, .require_prefix = in->require_prefix,
