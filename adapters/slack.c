@@ -419,7 +419,8 @@ static void conn_gone(struct sconn *c, const char *why)
 	bool slow = c->slow_reconnect;
 	/* a link that served a while is replaced at once; one that dies young
 	 * (a flapping server) goes through the backoff */
-	long long up_ms = c->hello ? loop_now_ms() - c->hello_ms : 0;
+	bool hello = c->hello;
+	long long up_ms = hello ? loop_now_ms() - c->hello_ms : 0;
 
 	log_info("slack", "socket %u closed: %s", c->id, why);
 	conn_free(c);
@@ -433,7 +434,7 @@ static void conn_gone(struct sconn *c, const char *why)
 		slack_schedule(s, -1);
 		return;
 	}
-	slack_schedule(s, c->hello && reconnect_served(&s->rc, up_ms) ? 0 : -1);
+	slack_schedule(s, hello && reconnect_served(&s->rc, up_ms) ? 0 : -1);
 }
 
 /* Closes from our side; conn_gone() follows from the lws callbacks. */
