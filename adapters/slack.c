@@ -31,6 +31,7 @@
 #include "chatbot/host/host.h"
 #include "chatbot/net/backoff.h"
 #include "chatbot/net/jsonapi.h"
+#include "chatbot/util/jsontok.h"
 #include "chatbot/util/log.h"
 #include "chatbot/util/util.h"
 #include "commands/commands.h"
@@ -46,6 +47,8 @@
 #define SLACK_STABLE_MS 10000              /* a link up this long resets the backoff */
 #define SLACK_CHANNEL_WAIT_MS 60000        /* first pause after not_in_channel ... */
 #define SLACK_CHANNEL_WAIT_CAP_MS 900000   /* ... doubling up to 15 min */
+#define SLACK_MAX_TOKENS (1u << 20)        /* JSON tokens of one frame */
+#define SLACK_MASK_POOL 256                /* bytes of masking keys drawn at once */
 
 static const char *const slack_secrets[] = { "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", NULL };
 
@@ -82,12 +85,6 @@ static const struct {
 
 struct slack;
 
-struct tx {
-	struct tx *next;
-	size_t len;
-	unsigned char data[];   /* LWS_PRE bytes of headroom, then the frame */
-};
-
 struct sconn {
 	struct sconn *next;
 	struct slack *s;
@@ -106,7 +103,9 @@ struct sconn {
 	struct loop_timer ping;
 	struct buf rx;
 	bool rx_skip;
-	struct tx *tx_head, *tx_tail;
+	struct buf wire;        /* frames ready to write (after LWS_PRE bytes) */
+	unsigned char masks[SLACK_MASK_POOL];   /* random masking keys */
+	unsigned mask_pos;
 };
 
 /* An announcement waiting for its channel (not_in_channel, ...). */
@@ -140,6 +139,10 @@ struct slack {
 	struct loop_timer chan_timer;
 	struct host_answer answer;  /* reused for every message */
 	struct buf plain;       /* the message unescaped */
+	struct jsontok_doc doc; /* the frame being handled, tokenized */
+	struct jsontok *tok;
+	unsigned ntok;
+	struct buf strs;        /* its strings, unescaped */
 	struct buf scratch;     /* the ack being built */
 };
 
@@ -695,11 +698,7 @@ static void conn_free(struct sconn *c)
 	loop_timer_cancel(&c->ping);
 	if (c->wsi)
 		lws_set_opaque_user_data(c->wsi, NULL);
-	while (c->tx_head) {
-		struct tx *t = c->tx_head;
-		c->tx_head = t->next;
-		free(t);
-	}
+	buf_release(&c->wire);
 	buf_release(&c->rx);
 	free(c->url);
 	free(c);
@@ -712,7 +711,8 @@ static void conn_gone(struct sconn *c, const char *why)
 	bool slow = c->slow_reconnect;
 	/* a link that served a while is replaced at once; one that dies young
 	 * (a flapping server) goes through the backoff */
-	long long up_ms = c->hello ? loop_now_ms() - c->hello_ms : 0;
+	bool hello = c->hello;
+	long long up_ms = hello ? loop_now_ms() - c->hello_ms : 0;
 
 	log_info("slack", "socket %u closed: %s", c->id, why);
 	conn_free(c);
@@ -726,7 +726,7 @@ static void conn_gone(struct sconn *c, const char *why)
 		slack_schedule(s, -1);
 		return;
 	}
-	slack_schedule(s, c->hello && reconnect_served(&s->rc, up_ms) ? 0 : -1);
+	slack_schedule(s, hello && reconnect_served(&s->rc, up_ms) ? 0 : -1);
 }
 
 /* Closes from our side; conn_gone() follows from the lws callbacks. */
@@ -743,21 +743,53 @@ static void conn_close(struct sconn *c)
 	}
 }
 
+/* Queues text as one client frame (RFC 6455 5.2: FIN, text, masked with a
+ * fresh random key).  The frames queued in one loop pass leave in one
+ * write: lws_write(LWS_WRITE_RAW) sends them as they are and keeps what the
+ * socket does not take yet. */
 static void conn_send(struct sconn *c, const char *text, size_t len)
 {
-	struct tx *t;
+	unsigned char hdr[14], *key, *p;
+	size_t h = 0;
 
 	if (c->closing || !c->wsi)
 		return;
-	t = xmalloc(sizeof(*t) + LWS_PRE + len);
-	t->next = NULL;
-	t->len = len;
-	memcpy(t->data + LWS_PRE, text, len);
-	if (c->tx_tail)
-		c->tx_tail->next = t;
-	else
-		c->tx_head = t;
-	c->tx_tail = t;
+	if (c->mask_pos + 4 > sizeof(c->masks)) {
+		if (lws_get_random(loop_lws(host_loop(c->s->host)), c->masks, sizeof(c->masks)) !=
+		    sizeof(c->masks)) {
+			log_warn("slack", "no random bytes to mask a frame; closing socket %u", c->id);
+			conn_close(c);
+			return;
+		}
+		c->mask_pos = 0;
+	}
+	key = c->masks + c->mask_pos;
+	c->mask_pos += 4;
+	hdr[h++] = 0x81;   /* FIN, text */
+	if (len < 126) {
+		hdr[h++] = (unsigned char)(0x80 | len);
+	} else if (len < 65536) {
+		hdr[h++] = 0x80 | 126;
+		hdr[h++] = (unsigned char)(len >> 8);
+		hdr[h++] = (unsigned char)len;
+	} else {
+		hdr[h++] = 0x80 | 127;
+		for (int i = 7; i >= 0; i--)
+			hdr[h++] = (unsigned char)((unsigned long long)len >> (8 * i));
+	}
+	memcpy(hdr + h, key, 4);
+	h += 4;
+	if (!c->wire.len) {
+		buf_grow(&c->wire, LWS_PRE);
+		c->wire.len = LWS_PRE;
+	}
+	buf_add(&c->wire, hdr, h);
+	buf_grow(&c->wire, len);
+	p = (unsigned char *)c->wire.data + c->wire.len;
+	for (size_t i = 0; i < len; i++)
+		p[i] = (unsigned char)text[i] ^ key[i & 3];
+	c->wire.len += len;
+	c->wire.data[c->wire.len] = '\0';
 	lws_callback_on_writable(c->wsi);
 }
 
@@ -780,31 +812,6 @@ static void conn_on_ping(void *arg)
 
 /* ---- envelopes ---- */
 
-/* Appends s as a JSON string (quoted, escaped; UTF-8 passes through). */
-static void json_put_string(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	buf_addc(b, '"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\') {
-			buf_addc(b, '\\');
-			buf_addc(b, (char)ch);
-		} else if (ch == '\n') {
-			buf_adds(b, "\\n");
-		} else if (ch < 0x20) {
-			buf_adds(b, "\\u00");
-			buf_addc(b, hex[ch >> 4]);
-			buf_addc(b, hex[ch & 15]);
-		} else {
-			buf_addc(b, (char)ch);
-		}
-	}
-	buf_addc(b, '"');
-}
-
 /* {"envelope_id":"...","payload":{"response_type":"...","text":"..."}}:
  * built by hand, it is the one frame written for every envelope; a payload
  * (a slash command's answer) says whether the channel sees it. */
@@ -815,12 +822,12 @@ static void conn_ack(struct sconn *c, const char *envelope_id, const char *answe
 
 	buf_reset(b);
 	buf_adds(b, "{\"envelope_id\":");
-	json_put_string(b, envelope_id);
+	buf_add_json_string(b, envelope_id);
 	if (answer) {
 		buf_adds(b, ",\"payload\":{\"response_type\":");
-		json_put_string(b, response_type);
+		buf_add_json_string(b, response_type);
 		buf_adds(b, ",\"text\":");
-		json_put_string(b, answer);
+		buf_add_json_string(b, answer);
 		buf_addc(b, '}');
 	}
 	buf_addc(b, '}');
@@ -842,12 +849,23 @@ static bool slack_run(struct slack *s, const char *text, size_t len, const char 
 	return host_inbound(s->host, &adapter_slack, &in, &s->answer);
 }
 
-static void slack_slash(struct sconn *c, const char *envelope_id, const cJSON *env)
+/* A string member of object obj of the frame being handled, unescaped
+ * into s->strs (reserved for the whole frame: pointers stay valid until
+ * the next frame), or NULL. */
+static const char *frame_str(struct slack *s, int obj, const char *key)
 {
-	const cJSON *p = cJSON_GetObjectItemCaseSensitive(env, "payload");
-	const char *text = json_str(p, "text"), *user = json_str(p, "user_id");
-	const char *channel = json_str(p, "channel_id"), *rurl = json_str(p, "response_url");
-	bool in_ack = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(env, "accepts_response_payload"));
+	long off = jsontok_str(&s->doc, jsontok_get(&s->doc, obj, key), &s->strs);
+
+	return off < 0 ? NULL : s->strs.data + off;
+}
+
+static void slack_slash(struct sconn *c, const char *envelope_id, int env)
+{
+	struct slack *s = c->s;
+	int p = jsontok_get(&s->doc, env, "payload");
+	const char *text = frame_str(s, p, "text"), *user = frame_str(s, p, "user_id");
+	const char *channel = frame_str(s, p, "channel_id"), *rurl = frame_str(s, p, "response_url");
+	bool in_ack = jsontok_true(&s->doc, jsontok_get(&s->doc, env, "accepts_response_payload"));
 	const char *answer = NULL, *type;
 
 	if (!user) {
@@ -856,37 +874,38 @@ static void slack_slash(struct sconn *c, const char *envelope_id, const cJSON *e
 		return;
 	}
 	text = text ? text : "";
-	if (slack_run(c->s, text, strlen(text), user, channel, NULL))
-		answer = c->s->answer.text.data;
+	if (slack_run(s, text, strlen(text), user, channel, NULL))
+		answer = s->answer.text.data;
 	/* an answer where it was asked; a refusal or an error to the asker only */
-	type = c->s->answer.result == CMD_OK ? "in_channel" : "ephemeral";
+	type = s->answer.result == CMD_OK ? "in_channel" : "ephemeral";
 	if (answer && in_ack) {
 		conn_ack(c, envelope_id, answer, type);
 	} else {
 		conn_ack(c, envelope_id, NULL, NULL);
 		if (answer && rurl)
-			slack_post_response_url(c->s, rurl, answer, type);
+			slack_post_response_url(s, rurl, answer, type);
 	}
 }
 
-static void slack_event(struct slack *s, const cJSON *payload)
+static void slack_event(struct slack *s, int payload)
 {
-	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(payload, "event");
-	const char *type = json_str(ev, "type"), *event_id = json_str(payload, "event_id");
-	const char *user = json_str(ev, "user"), *channel = json_str(ev, "channel");
-	const char *text = json_str(ev, "text"), *ts = json_str(ev, "ts");
-	const char *thread_ts = json_str(ev, "thread_ts"), *command;
+	int ev = jsontok_get(&s->doc, payload, "event");
+	const char *type = frame_str(s, ev, "type"), *event_id = frame_str(s, payload, "event_id");
+	const char *user = frame_str(s, ev, "user"), *channel = frame_str(s, ev, "channel");
+	const char *text = frame_str(s, ev, "text"), *ts = frame_str(s, ev, "ts");
+	const char *thread_ts = frame_str(s, ev, "thread_ts"), *command;
+	const char *channel_type = frame_str(s, ev, "channel_type");
 	bool mention;
 	size_t len;
 
 	if (!type || !user || !channel || !text)
 		return;
 	mention = strcmp(type, "app_mention") == 0;
-	if (!mention && !(strcmp(type, "message") == 0 && json_str(ev, "channel_type") &&
-			  strcmp(json_str(ev, "channel_type"), "im") == 0))
+	if (!mention && !(strcmp(type, "message") == 0 && channel_type &&
+			  strcmp(channel_type, "im") == 0))
 		return;
 	/* never answer a bot, ourselves, or an edit/join/other subtype */
-	if (cJSON_GetObjectItemCaseSensitive(ev, "bot_id") || json_str(ev, "subtype"))
+	if (jsontok_get(&s->doc, ev, "bot_id") >= 0 || frame_str(s, ev, "subtype"))
 		return;
 	if (s->bot_user_id && strcmp(user, s->bot_user_id) == 0)
 		return;
@@ -943,35 +962,51 @@ static void conn_disconnect(struct sconn *c, const char *reason)
 	}
 }
 
+/* Tokenizes one frame into s->doc (growing the token array as needed);
+ * false when it is not JSON. */
+static bool frame_parse(struct slack *s, const char *data, size_t len)
+{
+	int rc;
+
+	while ((rc = jsontok_parse(&s->doc, data, len, s->tok, s->ntok)) == -2 &&
+	       s->ntok < SLACK_MAX_TOKENS) {
+		s->ntok = s->ntok ? s->ntok * 4 : 256;
+		s->tok = xrealloc(s->tok, s->ntok * sizeof(*s->tok));
+	}
+	if (rc < 0)
+		return false;
+	buf_reset(&s->strs);
+	buf_grow(&s->strs, len + 1);   /* every string of the frame fits: no move */
+	return true;
+}
+
 static void conn_message(struct sconn *c, const char *data, size_t len, bool binary)
 {
-	cJSON *root = binary ? NULL : cJSON_ParseWithLength(data, len);
+	struct slack *s = c->s;
 	const char *type, *envelope_id;
 
-	if (!cJSON_IsObject(root)) {
+	if (binary || !frame_parse(s, data, len) || s->doc.tok[0].type != JSONTOK_OBJECT) {
 		log_warn("slack", "malformed frame ignored");
-		cJSON_Delete(root);
 		return;
 	}
-	type = json_str(root, "type");
-	envelope_id = json_str(root, "envelope_id");
+	type = frame_str(s, 0, "type");
+	envelope_id = frame_str(s, 0, "envelope_id");
 	if (envelope_id) {
 		if (type && strcmp(type, "slash_commands") == 0) {
-			slack_slash(c, envelope_id, root);
+			slack_slash(c, envelope_id, 0);
 		} else {
 			/* ack first: nothing below may delay it */
 			conn_ack(c, envelope_id, NULL, NULL);
 			if (type && strcmp(type, "events_api") == 0)
-				slack_event(c->s, cJSON_GetObjectItemCaseSensitive(root, "payload"));
+				slack_event(s, jsontok_get(&s->doc, 0, "payload"));
 		}
 	} else if (type && strcmp(type, "hello") == 0) {
 		conn_hello(c);
 	} else if (type && strcmp(type, "disconnect") == 0) {
-		conn_disconnect(c, json_str(root, "reason"));
+		conn_disconnect(c, frame_str(s, 0, "reason"));
 	} else {
 		log_debug("slack", "frame of type %s ignored", type ? type : "(none)");
 	}
-	cJSON_Delete(root);
 }
 
 static int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *arg,
@@ -1025,18 +1060,18 @@ static int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 			if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
 				return -1;
 		}
-		/* as many queued frames as the socket takes without buffering */
-		while (c->tx_head && !lws_send_pipe_choked(wsi)) {
-			struct tx *t = c->tx_head;
-			int n = lws_write(wsi, t->data + LWS_PRE, t->len, LWS_WRITE_TEXT);
-			c->tx_head = t->next;
-			if (!c->tx_head)
-				c->tx_tail = NULL;
-			free(t);
+		if (c->wire.len > LWS_PRE) {
+			int n = lws_write(wsi, (unsigned char *)c->wire.data + LWS_PRE,
+					  c->wire.len - LWS_PRE, LWS_WRITE_RAW);
+			/* keep a small buffer, drop a big one */
+			if (c->wire.cap > 65536)
+				buf_release(&c->wire);
+			else
+				buf_reset(&c->wire);
 			if (n < 0)
 				return -1;
 		}
-		if (c->tx_head || c->ping_due)
+		if (c->ping_due)
 			lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_CLIENT_CLOSED:
@@ -1065,6 +1100,7 @@ static void slack_connect(struct slack *s, const char *url)
 	c->handler.arg = c;
 	c->url = xstrdup(url);
 	c->last_rx_ms = loop_now_ms();
+	c->mask_pos = SLACK_MASK_POOL;   /* drawn at the first frame */
 	loop_timer_init(&c->ping, host_loop(s->host), conn_on_ping, c);
 	c->next = s->conns;
 	s->conns = c;
@@ -1224,6 +1260,8 @@ static void slack_free(struct slack *s)
 		api_call_free(held);
 	host_answer_release(&s->answer);
 	buf_release(&s->plain);
+	buf_release(&s->strs);
+	free(s->tok);
 	buf_release(&s->scratch);
 	free(s->api_url);
 	free(s->auth_app);
