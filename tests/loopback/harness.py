@@ -19,7 +19,8 @@ every fake shares; it needs the Python 3 standard library only.
   Request, Response, json_response, text_response, http_request, set_path,
   get_path, substitute   small helpers.
 
-Writing a fake (slack_server.py is a complete one):
+Writing a fake (harness_selftest.py holds a minimal one, EchoServer, and
+checks everything below; slack_server.py is a complete one):
 
     import harness
 
