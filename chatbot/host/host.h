@@ -29,7 +29,7 @@
 
 #include "adapters/adapter.h"
 #include "chatbot/bot/bot.h"
-#include "chatbot/bot/dispatch.h"
+#include "chatbot/dispatch/dispatch.h"
 #include "chatbot/net/http.h"
 #include "chatbot/net/loop.h"
 
