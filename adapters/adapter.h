@@ -51,6 +51,9 @@ struct announcement {
 	const struct reply *body;     /* the rest, to render in the adapter's dialect */
 	const struct reply *message;  /* the title in bold, then the body: what a chat
 				       * posts as one message */
+	bool maybe_posted;            /* offered before: an earlier attempt (or process)
+				       * may have posted it; look before posting again
+				       * where the platform lets one (outbox.h) */
 };
 
 struct adapter {

@@ -43,6 +43,10 @@
 #define SLACK_MAX_SECTION 3000             /* a section block's text */
 #define SLACK_MAX_BLOCKS 50
 #define SLACK_REPLY_ATTEMPTS 5
+/* The metadata event type that carries an announcement's delivery key, and
+ * how many recent messages of the channel are searched for it. */
+#define SLACK_META_EVENT "govbot_announcement"
+#define SLACK_HISTORY_LOOKBACK 200
 #define SLACK_BACKOFF_CAP_MS 60000
 #define SLACK_DEAD_PINGS 6
 #define SLACK_STABLE_MS 10000              /* a link up this long resets the backoff */
@@ -115,6 +119,8 @@ struct held {
 	unsigned long seq;      /* announce() order: the outbox's, oldest first */
 	char *key;              /* the delivery key */
 	char *json;             /* the chat.postMessage body */
+	char *channel;          /* where it goes */
+	bool lookup;            /* look for it in the channel's history first */
 };
 
 struct slack {
@@ -303,6 +309,8 @@ struct api_call {
 	char *json;             /* an announcement's body, kept to post it again */
 	char *channel;          /* an announcement's channel */
 	bool probe;             /* a held announcement testing its channel */
+	bool lookup;            /* an announcement that may be posted already: look for
+				 * its key in the channel's history before posting */
 	unsigned long seq;      /* an announcement's place in announce() order */
 };
 
@@ -411,7 +419,7 @@ static void slack_post_done(void *arg, const struct jsonapi_result *res)
  * sections of at most 3,000 bytes cut at line ends where possible (`text`
  * is then the notification fallback).  Caller frees with cJSON_free(). */
 static char *slack_post_json(const char *channel, const char *mrkdwn, const char *thread_ts,
-			     bool blocks)
+			     bool blocks, const char *meta_key)
 {
 	cJSON *body = cJSON_CreateObject();
 	struct buf text = BUF_INIT;
@@ -423,6 +431,12 @@ static char *slack_post_json(const char *channel, const char *mrkdwn, const char
 	cJSON_AddStringToObject(body, "text", buf_str(&text));
 	if (thread_ts)
 		cJSON_AddStringToObject(body, "thread_ts", thread_ts);
+	if (meta_key) {
+		/* the delivery key, found again in conversations.history after a crash */
+		cJSON *meta = cJSON_AddObjectToObject(body, "metadata");
+		cJSON_AddStringToObject(meta, "event_type", SLACK_META_EVENT);
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(meta, "event_payload"), "key", meta_key);
+	}
 	if (blocks) {
 		cJSON *arr = cJSON_AddArrayToObject(body, "blocks");
 		size_t off = 0, nblocks = 0;
@@ -451,12 +465,76 @@ static char *slack_post_json(const char *channel, const char *mrkdwn, const char
 	return json;
 }
 
-/* chat.postMessage of an announcement's body json (call owns key, json,
- * channel). */
-static void slack_post_announcement(struct slack *s, struct api_call *call)
+/* True when message m (conversations.history) carries delivery key. */
+static bool slack_message_has_key(const cJSON *m, const char *key)
+{
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(m, "metadata");
+	const char *type = json_str(meta, "event_type");
+	const cJSON *payload = cJSON_GetObjectItemCaseSensitive(meta, "event_payload");
+	const char *k = json_str(payload, "key");
+	return type && strcmp(type, SLACK_META_EVENT) == 0 && k && strcmp(k, key) == 0;
+}
+
+static void slack_send_announcement(struct slack *s, struct api_call *call)
 {
 	slack_submit(s, "chat.postMessage", s->auth_bot, "application/json; charset=utf-8",
 		     call->json, SLACK_REPLY_ATTEMPTS, slack_post_done, call);
+}
+
+/* conversations.history answered for an announcement that may be posted
+ * already: found by its key, it is done; not found (or the history cannot
+ * be read: then at least once), it is posted. */
+static void slack_history_done(void *arg, const struct jsonapi_result *res)
+{
+	struct api_call *call = arg;
+	struct slack *s = call->s;
+	const cJSON *m;
+
+	if (res->outcome == JSONAPI_OK) {
+		cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(res->json, "messages")) {
+			if (!slack_message_has_key(m, call->key))
+				continue;
+			log_info("slack", "announcement %s is already in %s (posted before a restart): "
+				 "not posted again", call->key, call->channel ? call->channel : "?");
+			host_announce_done(s->host, call->key, true);
+			if (call->probe)
+				slack_channel_served(s, true, true);
+			api_call_free(call);
+			return;
+		}
+	} else {
+		log_warn("slack", "conversations.history failed (%s): announcement %s may be posted "
+			 "twice", res->error ? res->error : "no answer", call->key);
+	}
+	snprintf(call->method, sizeof(call->method), "chat.postMessage");
+	slack_send_announcement(s, call);
+}
+
+/* chat.postMessage of an announcement's body json (call owns key, json,
+ * channel); one that may be posted already is looked for first in the
+ * channel's recent history (its key is in the message metadata). */
+static void slack_post_announcement(struct slack *s, struct api_call *call)
+{
+	if (call->lookup && call->channel) {
+		struct buf form = BUF_INIT;
+		call->lookup = false;
+		buf_adds(&form, "channel=");
+		for (const char *p = call->channel; *p; p++) {
+			unsigned char c = (unsigned char)*p;
+			if ((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
+			    c == '-' || c == '_' || c == '.')
+				buf_addc(&form, (char)c);
+			else
+				buf_addf(&form, "%%%02X", c);
+		}
+		buf_addf(&form, "&limit=%d&include_all_metadata=true", SLACK_HISTORY_LOOKBACK);
+		slack_submit(s, "conversations.history", s->auth_bot,
+			     "application/x-www-form-urlencoded", form.data, SLACK_REPLY_ATTEMPTS,
+			     slack_history_done, call);
+		buf_release(&form);
+		return;
+	}
+	slack_send_announcement(s, call);
 }
 
 /* chat.postMessage of an answer. */
@@ -464,7 +542,7 @@ static void slack_post(struct slack *s, const char *channel, const char *mrkdwn,
 		       const char *thread_ts)
 {
 	struct api_call *call = xcalloc(1, sizeof(*call));
-	char *json = slack_post_json(channel, mrkdwn, thread_ts, false);
+	char *json = slack_post_json(channel, mrkdwn, thread_ts, false, NULL);
 
 	slack_submit(s, "chat.postMessage", s->auth_bot, "application/json; charset=utf-8", json,
 		     SLACK_REPLY_ATTEMPTS, slack_post_done, call);
@@ -519,7 +597,9 @@ static void slack_hold(struct slack *s, struct api_call *call)
 	h->seq = call->seq;
 	h->key = call->key;
 	h->json = call->json;
-	call->key = call->json = NULL;
+	h->channel = call->channel;
+	h->lookup = call->lookup;
+	call->key = call->json = call->channel = NULL;
 	while (*pp && (*pp)->seq < h->seq)
 		pp = &(*pp)->next;
 	h->next = *pp;
@@ -539,6 +619,8 @@ static struct api_call *slack_unhold(struct slack *s)
 	call->seq = h->seq;
 	call->key = h->key;
 	call->json = h->json;
+	call->channel = h->channel;
+	call->lookup = h->lookup;
 	free(h);
 	return call;
 }
@@ -1336,7 +1418,8 @@ static enum announce_status slack_announce(void *state, const struct announcemen
 	call->key = xstrdup(a->key);
 	call->channel = xstrdup(a->target);
 	call->seq = ++s->announce_seq;
-	json = slack_post_json(a->target, buf_str(&out), NULL, true);
+	json = slack_post_json(a->target, buf_str(&out), NULL, true, a->key);
+	call->lookup = a->maybe_posted;
 	call->json = xstrdup(json);
 	cJSON_free(json);
 	buf_release(&out);

@@ -40,6 +40,7 @@ struct sink {
 	char last_title[128];
 	char last_body[256];
 	int last_attempts;
+	bool last_maybe_posted;
 };
 
 static int sink_fn(void *arg, const struct outbox_entry *e, struct buf *error)
@@ -51,6 +52,7 @@ static int sink_fn(void *arg, const struct outbox_entry *e, struct buf *error)
 	snprintf(k->last_title, sizeof(k->last_title), "%s", e->title);
 	snprintf(k->last_body, sizeof(k->last_body), "%s", e->body);
 	k->last_attempts = e->attempts;
+	k->last_maybe_posted = e->maybe_posted;
 	if (k->answer == OUTBOX_FAILED)
 		buf_adds(error, "HTTP 503 from the test target");
 	return k->answer;
@@ -261,6 +263,25 @@ START_TEST(test_fault_hook_needs_switch)
 }
 END_TEST
 
+/* A delivery offered once and never marked (a crash after the post, here
+ * a pending answer and a new connection) is offered again as "maybe
+ * posted", so that its target looks before posting; a fresh one is not. */
+START_TEST(test_maybe_posted_after_offer)
+{
+	enqueue("t", 1);
+	struct sink k = { .answer = OUTBOX_PENDING };
+	ck_assert_int_eq(outbox_pump(s, 5, "console", sink_fn, &k), 1);
+	ck_assert(!k.last_maybe_posted);
+	store_close(s);
+	char err[256];
+	ck_assert_int_eq(store_open(path, &s, err, sizeof(err)), STORE_OK);
+	k.answer = OUTBOX_SENT;
+	ck_assert_int_eq(outbox_pump(s, 6, "console", sink_fn, &k), 1);
+	ck_assert(k.last_maybe_posted);
+	ck_assert_int_eq(outbox_pump(s, 7, "console", sink_fn, &k), 0);
+}
+END_TEST
+
 static Suite *outbox_suite(void)
 {
 	Suite *su = suite_create("outbox");
@@ -274,6 +295,7 @@ static Suite *outbox_suite(void)
 	tcase_add_test(tc, test_async_pending_then_done);
 	tcase_add_test(tc, test_order_and_many);
 	tcase_add_test(tc, test_fault_hook_needs_switch);
+	tcase_add_test(tc, test_maybe_posted_after_offer);
 	tcase_add_test(tc, test_done_survives_reopen);
 	tcase_add_test(tc, test_crash_before_delivery);
 	suite_add_tcase(su, tc);

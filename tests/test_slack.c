@@ -319,6 +319,58 @@ START_TEST(announcement_posted_once_with_blocks)
 	settle(1);
 	ck_assert_msg(posts_to("C0ANNOUNCE") == 1, "announced %d times, want once",
 		      posts_to("C0ANNOUNCE"));
+	/* only a delivery that may have gone out before is looked up */
+	ck_assert_int_eq(count_api("conversations.history", -1), 0);
+	finish();
+}
+END_TEST
+
+/* Exactly once across kill -9: govbot dies after Slack stored the
+ * announcement and before it marked the delivery done
+ * (GOVBOT_FAULT=crash-before-done).  The post carries its delivery key as
+ * message metadata; the restarted bot looks for it in the channel's
+ * history, finds it, marks it done and does not post it again. */
+START_TEST(announcement_once_across_crash)
+{
+	start_server("announce");
+	decide_nomination();
+	const char *fault[] = { "GOVBOT_FAULT=crash-before-done", "GOVBOT_TEST_HOOKS=1", NULL };
+	start_bot_env(fault);
+	ck_assert_msg(harness_bot_exited(&H, 20), "govbot did not crash at the fault point: %s",
+		      harness_err_tail(&H));
+	ck_assert_msg(WIFSIGNALED(H.bot_status) && WTERMSIG(H.bot_status) == SIGKILL,
+		      "govbot ended otherwise (status %d): %s", H.bot_status, harness_err_tail(&H));
+	WAIT(10, posts_to("C0ANNOUNCE") >= 1);
+	const cJSON *p = post_to("C0ANNOUNCE", 0);
+	ck_assert_ptr_nonnull(p);
+	const char *key = harness_str(p, "body.metadata.event_payload.key");
+	ck_assert_msg(key && strstr(key, ":slack") && harness_is(p, "body.metadata.event_type",
+								"govbot_announcement"),
+		      "the post carries no delivery key in its metadata");
+	start_bot();
+	WAIT(15, calls_to("conversations.history", "C0ANNOUNCE") >= 1);
+	const cJSON *h = call_to("conversations.history", "C0ANNOUNCE", 0);
+	ck_assert_msg(harness_is(h, "body.include_all_metadata", "true"),
+		      "the history was read without the metadata");
+	char *log = NULL;
+	for (double until = harness_now() + 10; harness_now() < until; usleep(20000)) {
+		free(log);
+		log = harness_bot_stderr(&H);
+		if (strstr(log, "is already in C0ANNOUNCE"))
+			break;
+	}
+	ck_assert_msg(strstr(log, "not posted again"), "no word of the post found: %s", harness_err_tail(&H));
+	free(log);
+	settle(1);
+	ck_assert_msg(posts_to("C0ANNOUNCE") == 1, "announced %d times across the crash, want once",
+		      posts_to("C0ANNOUNCE"));
+	/* marked done: a third start neither looks nor posts */
+	harness_stop_bot(&H);
+	start_bot();
+	WAIT(15, count_recs("ws_hello", NULL, NULL) >= 2);
+	settle(1);
+	ck_assert_int_eq(calls_to("conversations.history", "C0ANNOUNCE"), 1);
+	ck_assert_int_eq(posts_to("C0ANNOUNCE"), 1);
 	finish();
 }
 END_TEST
@@ -409,6 +461,7 @@ int main(void)
 		{ "injection", mrkdwn_injection_defused, 1 },
 		{ "announce", announcement_posted_once_with_blocks, 1 },
 		{ "announce_outage", announcement_survives_outage, 1 },
+		{ "announce_crash", announcement_once_across_crash, 1 },
 		{ "announce_channel", announce_channel_refused_waits, 2 },
 	};
 	return run_cases("slack", cases, sizeof cases / sizeof cases[0]);

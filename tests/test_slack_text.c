@@ -107,7 +107,7 @@ static const char *const units[] = {
 START_TEST(truncated_text_stays_valid)
 {
 	char *text = long_text(units[_i], SLACK_MAX_TEXT + 1000);
-	char *json = slack_post_json("C1", text, "1.2", false);
+	char *json = slack_post_json("C1", text, "1.2", false, NULL);
 	cJSON *root = cJSON_Parse(json);
 	const char *t = json_str(root, "text");
 	size_t n;
@@ -132,7 +132,7 @@ END_TEST
 START_TEST(blocks_split_the_text)
 {
 	char *text = long_text(units[_i], 10000);
-	char *json = slack_post_json("C1", text, NULL, true);
+	char *json = slack_post_json("C1", text, NULL, true, NULL);
 	cJSON *root = cJSON_Parse(json), *blk;
 	const cJSON *blocks = cJSON_GetObjectItem(root, "blocks");
 	struct buf joined = BUF_INIT;
@@ -164,7 +164,7 @@ END_TEST
 
 START_TEST(short_text_untouched)
 {
-	char *json = slack_post_json("D1", "*who* &lt;x&gt;", NULL, true);
+	char *json = slack_post_json("D1", "*who* &lt;x&gt;", NULL, true, NULL);
 	cJSON *root = cJSON_Parse(json);
 	const cJSON *blocks = cJSON_GetObjectItem(root, "blocks");
 

@@ -126,6 +126,7 @@ START_TEST(test_migrate_from_v1)
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db, "ALTER TABLE items DROP COLUMN subject_name;"
 				      "DROP TABLE link_requests; DROP INDEX links_handle;"
+				      "ALTER TABLE outbox_delivery DROP COLUMN offered_at;"
 				      "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	s = open_ok();

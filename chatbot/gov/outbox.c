@@ -68,6 +68,13 @@ long long outbox_backoff(long long id, int attempts)
 int outbox_done(struct store *s, long long id, const char *target, bool ok,
 		const char *error, long long now)
 {
+	const char *f = ok ? test_hook("GOVBOT_FAULT") : NULL;
+	if (f && strcmp(f, "crash-before-done") == 0) {
+		log_warn("outbox", "GOVBOT_FAULT=crash-before-done: killing myself before marking "
+			 "delivery %lld to %s done", id, target);
+		raise(SIGKILL);
+		_exit(137);
+	}
 	char key[128];
 	outbox_claim_key(id, target, key, sizeof(key));
 	store_unclaim(s, key);
@@ -126,6 +133,7 @@ long long outbox_next_due(struct store *s, const char *target)
 struct due {
 	long long id, decision_id;
 	int attempts;
+	bool offered;
 	char *title, *body;
 };
 
@@ -144,7 +152,7 @@ static int read_due(struct store *s, long long now, const char *target, long lon
 		    struct due *out)
 {
 	sqlite3_stmt *st = store_stmt(s,
-		"SELECT o.id, o.decision_id, d.attempts, o.title, o.body"
+		"SELECT o.id, o.decision_id, d.attempts, o.title, o.body, d.offered_at IS NOT NULL"
 		" FROM outbox_delivery d JOIN outbox o ON o.id = d.outbox_id"
 		" WHERE d.target = ?1 AND d.state = 'pending' AND d.next_at <= ?2 AND o.id > ?3"
 		" ORDER BY o.id LIMIT 256");
@@ -160,6 +168,7 @@ static int read_due(struct store *s, long long now, const char *target, long lon
 		out[n].attempts = sqlite3_column_int(st, 2);
 		out[n].title = store_col_dup(st, 3);
 		out[n].body = store_col_dup(st, 4);
+		out[n].offered = sqlite3_column_int(st, 5) != 0;
 		n++;
 	}
 	if (n < PUMP_BATCH && rc != SQLITE_DONE) {
@@ -173,6 +182,27 @@ static int read_due(struct store *s, long long now, const char *target, long lon
 	}
 	sqlite3_reset(st);
 	return n;
+}
+
+/* Stamps a delivery as offered (unsynced, like every delivery mark: a
+ * crash keeps it, and only a crash can leave a post unmarked). */
+static int mark_offered(struct store *s, long long id, const char *target, long long now)
+{
+	sqlite3_stmt *st = store_stmt(s, "UPDATE outbox_delivery SET offered_at = ?3"
+				      " WHERE outbox_id = ?1 AND target = ?2 AND offered_at IS NULL");
+	if (!st)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	bool cheap = !store_in_tx(s);
+	if (cheap)
+		store_set_synced(s, false);
+	int rc = store_check(s, sqlite3_step(st), "outbox offered");
+	sqlite3_reset(st);
+	if (cheap)
+		store_set_synced(s, true);
+	return rc;
 }
 
 int outbox_pump(struct store *s, long long now, const char *target,
@@ -196,9 +226,13 @@ int outbox_pump(struct store *s, long long now, const char *target,
 			if (!store_claim(s, key))
 				continue;   /* in flight: its adapter reports back */
 			crash_if_asked();
+			if (!d->offered && mark_offered(s, d->id, target, now) != STORE_OK) {
+				store_unclaim(s, key);   /* unstamped: not offered; next pump */
+				continue;
+			}
 			struct outbox_entry e = { d->id, d->decision_id, target,
 						  d->title ? d->title : "", d->body ? d->body : "",
-						  d->attempts };
+						  d->attempts, d->offered || d->attempts > 0 };
 			buf_reset(&err);
 			int res = fn(arg, &e, &err);
 			offered++;

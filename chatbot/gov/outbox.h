@@ -22,8 +22,17 @@
  * between the post and outbox_done() is the one window in which a restart
  * posts again (at-least-once there, exactly-once everywhere else).
  *
- * Fault injection (tests only): with GOVBOT_FAULT=crash-before-delivery
- * and GOVBOT_TEST_HOOKS=1 in the environment, outbox_pump() kills its own process with SIGKILL
+ * A delivery is stamped (offered_at) when first offered; offered again
+ * later (after a failure or a crash), e->maybe_posted is set, so that a
+ * target that can look (Slack: the channel's history, by the key in the
+ * message's metadata) finds a post that went out before the crash and
+ * reports OUTBOX_SENT without posting twice.
+ *
+ * Fault injection (tests only, with GOVBOT_TEST_HOOKS=1):
+ * GOVBOT_FAULT=crash-before-done kills the process with SIGKILL in
+ * outbox_done() right before a confirmed delivery is marked done (after
+ * the post reached the target).  With GOVBOT_FAULT=crash-before-delivery
+ * in the environment, outbox_pump() kills its own process with SIGKILL
  * right before handing the first due entry to fn (after the commit, before
  * the post), so the crash test can prove the entry survives.
  *
@@ -50,6 +59,9 @@ struct outbox_entry {
 	const char *title;     /* one line: "Decision on nomination 7: accepted" */
 	const char *body;      /* the rest: what, by whom, rationale */
 	int attempts;          /* failed attempts so far */
+	bool maybe_posted;     /* it was offered before (an earlier process may have
+				* posted it and died before marking it done): the
+				* target should look for it before posting again */
 };
 
 /* Posts e to its target.  On OUTBOX_FAILED writes why to error. */

@@ -101,6 +101,9 @@ static const char *const migrations[] = {
 	" by_id TEXT NOT NULL, by_handle TEXT,"
 	" created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
 	"CREATE INDEX links_handle ON links(handle COLLATE NOCASE);",
+	/* v4: when a delivery was first handed to its adapter: after that, a
+	 * crash may have left it posted but not marked done */
+	"ALTER TABLE outbox_delivery ADD COLUMN offered_at INTEGER;",
 };
 
 #define LINK_MEMO_BUCKETS 256

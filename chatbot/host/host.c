@@ -121,7 +121,7 @@ static int host_deliver(void *arg, const struct outbox_entry *e, struct buf *err
 	}
 	struct announcement an = {
 		.key = key, .target = d->r->target[0] ? d->r->target : NULL, .title = e->title,
-		.body = body, .message = message,
+		.body = body, .message = message, .maybe_posted = e->maybe_posted,
 	};
 	st = a->announce(d->r->state, &an);
 	reply_free(body);
