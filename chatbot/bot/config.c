@@ -29,6 +29,8 @@ enum kind {
 	K_MATRIX_ROOM, /* !id:server or #alias:server */
 	K_ROOM_LIST,   /* array of K_MATRIX_ROOM */
 	K_HTTP_PATH,   /* "/discourse/webhook" */
+	K_BOOL,        /* true or false */
+	K_MODE,        /* "webhook" or "poll" */
 };
 
 struct key_spec {
@@ -61,6 +63,8 @@ static const struct key_spec discourse_keys[] = {
 	{ "api_username", K_STRING, true },
 	{ "announce_category_id", K_POSINT, false },
 	{ "webhook_path", K_HTTP_PATH, false },
+	{ "mode", K_MODE, false },
+	{ "private_messages", K_BOOL, false },
 	{ NULL, K_STRING, false },
 };
 
@@ -222,6 +226,16 @@ static bool integral(const cJSON *v, long long lo, long long hi, long long *out)
 static void check_value(struct check *ck, const char *path, const cJSON *v, enum kind kind)
 {
 	long long n;
+	if (kind == K_BOOL) {
+		if (!cJSON_IsBool(v))
+			problem(ck, path, "expected true or false");
+		return;
+	}
+	if (kind == K_MODE && !(cJSON_IsString(v) && (strcmp(v->valuestring, "webhook") == 0 ||
+						     strcmp(v->valuestring, "poll") == 0))) {
+		problem(ck, path, "expected \"webhook\" or \"poll\"");
+		return;
+	}
 	if (kind == K_POSINT) {
 		if (!cJSON_IsNumber(v))
 			problem(ck, path, "expected an integer");
@@ -563,7 +577,9 @@ static void read_root(struct check *ck, cJSON *root, const char *dir, struct con
 	if (cJSON_IsObject(slack) && !cJSON_GetObjectItemCaseSensitive(slack, "api_url"))
 		cJSON_AddStringToObject(slack, "api_url", SLACK_DEFAULT_API_URL);
 	c->adapters = adapters;
-	if (cJSON_GetObjectItemCaseSensitive(adapters, "discourse") && !c->http_listen)
+	const cJSON *dsc = cJSON_GetObjectItemCaseSensitive(adapters, "discourse");
+	const cJSON *dmode = cJSON_GetObjectItemCaseSensitive(dsc, "mode");
+	if (dsc && !c->http_listen && !(cJSON_IsString(dmode) && strcmp(dmode->valuestring, "poll") == 0))
 		problem(ck, "http.listen", "missing (the discourse adapter receives its webhook there)");
 }
 

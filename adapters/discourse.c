@@ -1,0 +1,1063 @@
+/*
+ * discourse.c - a Discourse forum: signed webhooks (or polling) in, replies
+ * and announcement topics out, through the forum's REST API.
+ *
+ * In: a webhook POST at adapters.discourse.webhook_path on http.listen.
+ * X-Discourse-Event-Signature ("sha256=" + hex HMAC-SHA256 of the exact raw
+ * body, keyed with DISCOURSE_WEBHOOK_SECRET) is checked in constant time
+ * before the body is parsed; missing or malformed: 401, wrong: 403,
+ * not JSON: 400 (over the cap the router answers 413); each with one log
+ * line and nothing done.  `ping` is answered; every other event is answered
+ * 2xx at once and worked on afterwards, once per X-Discourse-Event-Id (the
+ * seen-events table keeps it across restarts).  With "mode": "poll" the
+ * adapter instead reads GET /posts.json every few seconds, keeping the last
+ * post id in the database (the first run skips the backlog).
+ *
+ * A post is a command when it is a new post (post_created, version 1, a
+ * regular post, not a whisper) by a person (user_id > 0, not "system", not
+ * the bot itself), outside private messages (unless "private_messages":
+ * true), and its raw text, quotes and code aside, mentions @api_username
+ * or has a line starting /gov.  The caller is discourse:USERNAME.
+ *
+ * Out: POST /posts.json with Api-Key / Api-Username; a reply carries
+ * topic_id and reply_to_post_number.  An announcement is a topic in
+ * announce_category_id whose external_id comes from the delivery key: it
+ * is looked up (GET /t/external_id/ID.json) before it is posted, and 422
+ * "External ID has already been taken" means it is there, so a topic
+ * appears once even when a post's answer was lost to a crash.  A title the
+ * forum refuses (too short, already used) is retried once, adjusted.
+ * 429 / 5xx / network errors are retried by the HTTP worker; 403 stops the
+ * adapter with one line naming the key to fix.
+ */
+#include <cjson/cJSON.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapters/adapter.h"
+#include "chatbot/bot/config.h"
+#include "chatbot/gov/store.h"
+#include "chatbot/host/host.h"
+#include "chatbot/util/log.h"
+#include "chatbot/util/util.h"
+
+#define DISCOURSE_MAX_POST 32000          /* max_post_length's default */
+#define DISCOURSE_MAX_BODY (2u << 20)     /* a webhook body larger is refused: 413 */
+#define DISCOURSE_ATTEMPTS 5
+#define DISCOURSE_POLL_MS 5000
+#define DISCOURSE_POLL_PAGES 5            /* pages read back per poll at most */
+#define DISCOURSE_EXTERNAL_ID_MAX 50
+#define DISCOURSE_WHISPER 4
+#define DISCOURSE_REGULAR 1
+#define KV_LAST_POST "discourse.last_post_id"
+
+static const char *const discourse_secrets[] = { "DISCOURSE_API_KEY", "DISCOURSE_WEBHOOK_SECRET", NULL };
+
+struct discourse {
+	struct adapter_host *host;
+	char *base_url;          /* without a trailing '/' */
+	char *api_username;
+	char *category;          /* announce_category_id as text, or NULL */
+	char *webhook_path;
+	bool poll;
+	bool private_messages;
+	char *secret;            /* DISCOURSE_WEBHOOK_SECRET */
+	char *hdr_key;           /* "Api-Key: ..." */
+	char *hdr_user;          /* "Api-Username: ..." */
+	bool stopped;
+	struct reply *reply;
+	struct loop_timer poll_timer;
+	long poll_ms;
+	bool poll_busy;
+	long long last_id;       /* poll: the newest post seen; -1 before the first poll */
+	struct job *jobs, *jobs_tail;  /* webhook posts accepted, not yet worked on */
+	struct loop_timer work;
+};
+
+/* ---- signatures --------------------------------------------------------- */
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+enum sig_check { SIG_OK, SIG_MISSING, SIG_MALFORMED, SIG_WRONG };
+
+/* Checks header ("sha256=" + 64 hex digits, either case) against
+ * HMAC-SHA256(secret, body[0..len)), comparing in constant time. */
+static enum sig_check discourse_check_signature(const char *secret, const char *body, size_t len,
+						const char *header)
+{
+	unsigned char want[32], got[EVP_MAX_MD_SIZE];
+	unsigned int got_len = 0;
+
+	if (!header || !*header)
+		return SIG_MISSING;
+	if (strncmp(header, "sha256=", 7) != 0 || strlen(header + 7) != 64)
+		return SIG_MALFORMED;
+	for (size_t i = 0; i < 32; i++) {
+		int hi = hexval(header[7 + 2 * i]), lo = hexval(header[8 + 2 * i]);
+		if (hi < 0 || lo < 0)
+			return SIG_MALFORMED;
+		want[i] = (unsigned char)(hi << 4 | lo);
+	}
+	if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)body, len, got,
+		  &got_len) || got_len != 32)
+		return SIG_WRONG;
+	return CRYPTO_memcmp(want, got, 32) == 0 ? SIG_OK : SIG_WRONG;
+}
+
+/* ---- which posts are commands ------------------------------------------- */
+
+static const char *json_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static long long json_int(const cJSON *obj, const char *key, long long dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsNumber(v) ? (long long)v->valuedouble : dflt;
+}
+
+/* Why a post (as the webhook or /posts.json carries it) is not for the bot,
+ * or NULL when it may be: only new regular posts by people, not the bot's
+ * own, and private messages only when allowed.  event is the webhook's
+ * X-Discourse-Event, or NULL when polling. */
+static const char *discourse_skip_reason(const cJSON *post, const char *event,
+					 const char *api_username, bool private_messages)
+{
+	const char *user = json_str(post, "username"), *arche = json_str(post, "topic_archetype");
+
+	if (event && strcmp(event, "post_created") != 0)
+		return "not a new post";
+	if (!cJSON_IsObject(post) || !json_str(post, "raw") || !user || json_int(post, "id", 0) <= 0 ||
+	    json_int(post, "topic_id", 0) <= 0)
+		return "no post";
+	if (json_int(post, "version", 1) > 1)
+		return "an edit";
+	if (json_int(post, "post_type", DISCOURSE_REGULAR) == DISCOURSE_WHISPER)
+		return "a whisper";
+	if (json_int(post, "post_type", DISCOURSE_REGULAR) != DISCOURSE_REGULAR)
+		return "not a regular post";
+	if (str_ieq(user, api_username))
+		return "the bot's own post";
+	if (json_int(post, "user_id", 1) <= 0 || str_ieq(user, "system"))
+		return "by the system or a bot";
+	if (arche && strcmp(arche, "private_message") == 0 && !private_messages)
+		return "a private message";
+	return NULL;
+}
+
+static bool is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+	       c == '-' || c == '.';
+}
+
+/* True when line[0..n) is a fence line (``` or ~~~, after up to 3 spaces). */
+static bool is_fence(const char *line, size_t n)
+{
+	size_t i = 0;
+	while (i < n && i < 3 && line[i] == ' ')
+		i++;
+	return n - i >= 3 && (memcmp(line + i, "```", 3) == 0 || memcmp(line + i, "~~~", 3) == 0);
+}
+
+/* The raw text with what is someone else's words taken out: [quote] blocks,
+ * "> " quote lines and fenced code (a mention there asks nothing).  Caller
+ * frees. */
+static char *discourse_strip_quoted(const char *raw)
+{
+	struct buf out = BUF_INIT;
+	int depth = 0;
+	bool fenced = false;
+
+	for (const char *line = raw; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+		const char *p = str_skip_space(line), *end = line + n;
+
+		if (is_fence(line, n)) {
+			fenced = !fenced;
+		} else if (!fenced && !(*p == '>' && p < end)) {
+			/* [quote ...] opens, [/quote] closes; text between is dropped */
+			for (const char *q = line; q < end;) {
+				if (end - q >= 7 && str_ieqn(q, "[quote", 6) &&
+				    (q[6] == ']' || q[6] == '=' || q[6] == ' ')) {
+					const char *close = memchr(q, ']', (size_t)(end - q));
+					depth++;
+					q = close ? close + 1 : end;
+				} else if (end - q >= 8 && str_ieqn(q, "[/quote]", 8)) {
+					depth -= depth > 0;
+					q += 8;
+				} else {
+					if (!depth)
+						buf_addc(&out, *q);
+					q++;
+				}
+			}
+			buf_addc(&out, '\n');
+		}
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+	buf_addc(&out, '\0');
+	return buf_detach(&out);
+}
+
+/* The command a post asks: the rest of the post after the first line that
+ * starts with /gov, or after the first @name mention (or, when nothing
+ * follows the mention, the words before it on its line).  NULL when the post
+ * does not address the bot.  Caller frees. */
+static char *discourse_command_text(const char *raw, const char *name)
+{
+	char *text = discourse_strip_quoted(raw);
+	size_t nlen = strlen(name);
+	char *found = NULL;
+
+	for (char *line = text; *line && !found;) {
+		char *nl = strchr(line, '\n');
+		const char *p = str_skip_space(line);
+		if (strncmp(p, "/gov", 4) == 0 && (p[4] == '\0' || p[4] == ' ' || p[4] == '\t' ||
+						   p[4] == '\n' || p[4] == ':' || p[4] == ',')) {
+			p += 4;
+			if (*p == ':' || *p == ',')
+				p++;
+			found = xstrdup(p);
+			break;
+		}
+		line = nl ? nl + 1 : line + strlen(line);
+	}
+	for (char *at = text; !found && (at = strchr(at, '@')) != NULL; at++) {
+		char after;
+		if (at > text && (is_name_char(at[-1]) || at[-1] == '@' || at[-1] == '+'))
+			continue;
+		if (!str_ieqn(at + 1, name, nlen))
+			continue;
+		after = at[1 + nlen];
+		/* "@govbot." ends a sentence; "@govbot.x" is another name */
+		if (after == '.' && is_name_char(at[2 + nlen]))
+			continue;
+		if (after != '.' && is_name_char(after))
+			continue;
+		const char *rest = at + 1 + nlen;
+		while (*rest == ':' || *rest == ',')
+			rest++;
+		rest = str_skip_space(rest);
+		if (*rest && *rest != '\n') {
+			found = xstrdup(rest);
+		} else {
+			/* "who maintains torch.nn @govbot": the words before it */
+			char *start = at;
+			while (start > text && start[-1] != '\n')
+				start--;
+			found = xstrndup(start, (size_t)(at - start));
+		}
+	}
+	free(text);
+	if (found) {
+		char *trimmed = str_trim_dup(found, strlen(found));
+		free(found);
+		found = trimmed;
+	}
+	return found;
+}
+
+/* ---- announcements: external ids and titles ----------------------------- */
+
+/* The topic's external_id for a delivery key: "govbot-" and the key with
+ * every character Discourse refuses made '-', or, when that would pass 50
+ * characters, "govbot-" and 40 hex digits of its SHA-256.  Writes to out. */
+static void discourse_external_id(const char *key, char *out, size_t outlen)
+{
+	size_t n = 0;
+	const char *pre = "govbot-";
+
+	if (strlen(pre) + strlen(key) > DISCOURSE_EXTERNAL_ID_MAX) {
+		unsigned char md[32];
+		unsigned int mdlen = 0;
+		EVP_Digest(key, strlen(key), md, &mdlen, EVP_sha256(), NULL);
+		n = (size_t)snprintf(out, outlen, "%s", pre);
+		for (unsigned i = 0; i < 20 && n + 2 < outlen; i++)
+			n += (size_t)snprintf(out + n, outlen - n, "%02x", md[i]);
+		return;
+	}
+	n = (size_t)snprintf(out, outlen, "%s", pre);
+	for (const char *k = key; *k && n + 1 < outlen; k++) {
+		char c = *k;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			  c == '_' || c == '-';
+		out[n++] = ok ? c : '-';
+	}
+	out[n] = '\0';
+}
+
+/* True when one of the 422 errors says the title was refused for a reason
+ * a different title fixes (too short, already used, too similar). */
+static bool discourse_title_refused(const cJSON *errors)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, errors) {
+		if (cJSON_IsString(e) && str_istarts(e->valuestring, "Title") &&
+		    (strstr(e->valuestring, "short") || strstr(e->valuestring, "already") ||
+		     strstr(e->valuestring, "similar")))
+			return true;
+	}
+	return false;
+}
+
+static bool discourse_errors_say(const cJSON *errors, const char *what)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, errors)
+		if (cJSON_IsString(e) && strstr(e->valuestring, what))
+			return true;
+	return false;
+}
+
+/* Discourse's own words for a failed call: its "errors" joined, else the
+ * start of the body.  Appends to out. */
+static void discourse_error_text(const struct http_response *res, struct buf *out)
+{
+	cJSON *j = res->body_len ? cJSON_ParseWithLength(res->body, res->body_len) : NULL;
+	const cJSON *errors = cJSON_GetObjectItemCaseSensitive(j, "errors"), *e;
+	bool any = false;
+
+	cJSON_ArrayForEach(e, errors) {
+		if (!cJSON_IsString(e))
+			continue;
+		buf_addf(out, "%s%s", any ? "; " : "", e->valuestring);
+		any = true;
+	}
+	if (!any) {
+		if (res->status == 0)
+			buf_adds(out, res->error ? res->error : "no response");
+		else
+			buf_addf(out, "HTTP %ld", res->status);
+	}
+	cJSON_Delete(j);
+}
+
+/* A title adjusted after a refusal: longer and distinct. */
+static char *discourse_retitle(const char *title, const char *key)
+{
+	struct buf b = BUF_INIT;
+	long long id = 0;
+
+	if (sscanf(key, "outbox:%lld:", &id) == 1)
+		buf_addf(&b, "%s (govbot announcement %lld)", title, id);
+	else
+		buf_addf(&b, "%s (govbot announcement %s)", title, key);
+	return buf_detach(&b);
+}
+
+/* ---- calls to the forum -------------------------------------------------- */
+
+enum call_kind { CALL_REPLY, CALL_LOOKUP, CALL_TOPIC, CALL_POLL };
+
+struct call {
+	struct discourse *d;
+	enum call_kind kind;
+	long long topic_id;      /* reply: where */
+	char *key;               /* announcement: the delivery key */
+	char *title, *raw;       /* announcement: the topic */
+	char ext[64];            /* announcement: its external_id */
+	bool retitled;           /* announcement: the title was adjusted once */
+	cJSON *posts;            /* poll: new posts gathered so far (an array) */
+	int pages;               /* poll: pages read */
+};
+
+static void call_free(struct call *c)
+{
+	if (!c)
+		return;
+	free(c->key);
+	free(c->title);
+	free(c->raw);
+	cJSON_Delete(c->posts);
+	free(c);
+}
+
+extern const struct adapter adapter_discourse;
+
+/* The forum refused the API key: one clear line, then the adapter stops. */
+static void discourse_fatal(struct discourse *d, const struct http_response *res)
+{
+	struct buf why = BUF_INIT;
+
+	if (d->stopped)
+		return;
+	discourse_error_text(res, &why);
+	log_error("discourse", "the forum refused the API key (HTTP %ld: %s); set DISCOURSE_API_KEY to a key "
+		  "for user %s with the write and read scopes; the adapter stops", res->status,
+		  buf_str(&why), d->api_username);
+	buf_release(&why);
+	d->stopped = true;
+	loop_timer_cancel(&d->poll_timer);
+	host_adapter_ended(d->host, &adapter_discourse, true);
+}
+
+/* True for the answer Discourse gives a wrong key or username (403
+ * invalid_access naming the key), as opposed to a topic it may not post in. */
+static bool discourse_bad_key(const struct http_response *res)
+{
+	return (res->status == 403 && strstr(res->body, "API username or key is invalid")) ||
+	       res->status == 401;
+}
+
+static void discourse_submit(struct discourse *d, const char *method, const char *path, const char *json,
+			     http_done_fn *done, struct call *c)
+{
+	struct buf url = BUF_INIT;
+	const char *hdrs[] = { d->hdr_key, d->hdr_user, "Accept: application/json",
+			       "Content-Type: application/json; charset=utf-8", NULL };
+	struct http_request rq;
+
+	buf_addf(&url, "%s%s", d->base_url, path);
+	memset(&rq, 0, sizeof(rq));
+	rq.method = method;
+	rq.url = buf_str(&url);
+	rq.headers = hdrs;
+	rq.body = json;
+	rq.body_len = json ? strlen(json) : 0;
+	rq.rate_key = "discourse";
+	rq.max_attempts = DISCOURSE_ATTEMPTS;
+	c->d = d;
+	http_submit(host_http(d->host), &rq, done, c);
+	buf_release(&url);
+}
+
+/* ---- replies -------------------------------------------------------------- */
+
+static void discourse_reply_done(void *arg, const struct http_response *res)
+{
+	struct call *c = arg;
+	struct discourse *d = c->d;
+	struct buf why = BUF_INIT;
+
+	if (res->status >= 200 && res->status < 300) {
+		log_info("discourse", "replied in topic %lld", c->topic_id);
+	} else if (discourse_bad_key(res)) {
+		discourse_fatal(d, res);
+	} else {
+		discourse_error_text(res, &why);
+		log_warn("discourse", "the reply in topic %lld was not posted (%s)", c->topic_id, buf_str(&why));
+	}
+	buf_release(&why);
+	call_free(c);
+}
+
+static void discourse_reply(struct discourse *d, long long topic_id, long long post_number, const char *raw)
+{
+	cJSON *j = cJSON_CreateObject();
+	struct call *c = xcalloc(1, sizeof(*c));
+	char *json;
+
+	cJSON_AddNumberToObject(j, "topic_id", (double)topic_id);
+	cJSON_AddStringToObject(j, "raw", raw);
+	if (post_number > 0)
+		cJSON_AddNumberToObject(j, "reply_to_post_number", (double)post_number);
+	json = cJSON_PrintUnformatted(j);
+	c->kind = CALL_REPLY;
+	c->topic_id = topic_id;
+	discourse_submit(d, "POST", "/posts.json", json, discourse_reply_done, c);
+	cJSON_free(json);
+	cJSON_Delete(j);
+}
+
+/* Cuts a rendered reply to the forum's post limit on a UTF-8 boundary,
+ * never right after a backslash (half an escape). */
+static void discourse_limit(struct buf *text, size_t max)
+{
+	static const char note[] = "\n\n*(truncated)*";
+	size_t n;
+
+	if (text->len <= max)
+		return;
+	n = max - (sizeof(note) - 1);
+	while (n > 0 && ((unsigned char)text->data[n] & 0xC0) == 0x80)
+		n--;
+	while (n > 0 && text->data[n - 1] == '\\')
+		n--;
+	text->len = n;
+	text->data[n] = '\0';
+	buf_adds(text, note);
+}
+
+static bool valid_username(const char *u)
+{
+	if (!u || !*u || strlen(u) > 60)
+		return false;
+	for (; *u; u++)
+		if (!is_name_char(*u))
+			return false;
+	return true;
+}
+
+/* One post from the forum: answered when it is a command for the bot. */
+static void discourse_handle_post(struct discourse *d, const cJSON *post, const char *event)
+{
+	const char *why = discourse_skip_reason(post, event, d->api_username, d->private_messages);
+	const char *user;
+	long long id, topic;
+	char *text, seen[48], caller[80], place[48];
+	struct dispatch_request req;
+	struct buf out = BUF_INIT;
+	int rc;
+
+	if (why) {
+		log_debug("discourse", "post %lld skipped: %s", json_int(post, "id", 0), why);
+		return;
+	}
+	user = json_str(post, "username");
+	id = json_int(post, "id", 0);
+	topic = json_int(post, "topic_id", 0);
+	if (!valid_username(user))
+		return;
+	text = discourse_command_text(json_str(post, "raw"), d->api_username);
+	if (!text)
+		return;
+	/* a post is answered once, whichever way it arrived */
+	snprintf(seen, sizeof(seen), "post:%lld", id);
+	if (!host_event_first(d->host, "discourse", seen)) {
+		log_debug("discourse", "post %lld answered before", id);
+		free(text);
+		return;
+	}
+	snprintf(caller, sizeof(caller), "discourse:%s", user);
+	snprintf(place, sizeof(place), "discourse:%lld", topic);
+	memset(&req, 0, sizeof(req));
+	req.text = text;
+	req.len = strlen(text);
+	req.caller_id = caller;
+	req.place = place;
+	req.require_prefix = false;
+	rc = host_dispatch(d->host, &req, d->reply);
+	if (rc != DISPATCH_IGNORED && !reply_empty(d->reply)) {
+		reply_render(d->reply, DIALECT_DISCOURSE, &out);
+		discourse_limit(&out, DISCOURSE_MAX_POST);
+		discourse_reply(d, topic, json_int(post, "post_number", 0), buf_str(&out));
+	}
+	buf_release(&out);
+	free(text);
+}
+
+/* ---- announcements ------------------------------------------------------- */
+
+static void discourse_announce_end(struct call *c, bool ok)
+{
+	host_announce_done(c->d->host, c->key, ok);
+	call_free(c);
+}
+
+static void discourse_post_topic(struct call *c);
+
+static void discourse_topic_done(void *arg, const struct http_response *res)
+{
+	struct call *c = arg;
+	struct discourse *d = c->d;
+	cJSON *j = res->body_len ? cJSON_ParseWithLength(res->body, res->body_len) : NULL;
+	const cJSON *errors = cJSON_GetObjectItemCaseSensitive(j, "errors");
+	struct buf why = BUF_INIT;
+	bool ok = false, again = false;
+
+	if (res->status >= 200 && res->status < 300) {
+		log_info("discourse", "announcement topic %lld posted (%s)", json_int(j, "topic_id", 0), c->ext);
+		ok = true;
+	} else if (res->status == 422 && discourse_errors_say(errors, "External ID has already been taken")) {
+		log_info("discourse", "announcement %s was already posted", c->ext);
+		ok = true;
+	} else if (discourse_bad_key(res)) {
+		discourse_fatal(d, res);
+	} else {
+		discourse_error_text(res, &why);
+		log_warn("discourse", "announcement %s not posted (HTTP %ld: %s)", c->ext, res->status,
+			 buf_str(&why));
+		if (res->status == 422 && !c->retitled && discourse_title_refused(errors)) {
+			char *t = discourse_retitle(c->title, c->key);
+			log_info("discourse", "retrying announcement %s once with the title \"%s\"", c->ext, t);
+			free(c->title);
+			c->title = t;
+			c->retitled = true;
+			again = !d->stopped && !host_stopping(d->host);
+		}
+	}
+	buf_release(&why);
+	cJSON_Delete(j);
+	if (again)
+		discourse_post_topic(c);
+	else
+		discourse_announce_end(c, ok);
+}
+
+static void discourse_post_topic(struct call *c)
+{
+	cJSON *j = cJSON_CreateObject();
+	char *json;
+
+	cJSON_AddStringToObject(j, "title", c->title);
+	cJSON_AddStringToObject(j, "raw", c->raw);
+	cJSON_AddNumberToObject(j, "category", (double)strtoll(c->d->category, NULL, 10));
+	cJSON_AddStringToObject(j, "external_id", c->ext);
+	json = cJSON_PrintUnformatted(j);
+	c->kind = CALL_TOPIC;
+	discourse_submit(c->d, "POST", "/posts.json", json, discourse_topic_done, c);
+	cJSON_free(json);
+	cJSON_Delete(j);
+}
+
+/* GET /t/external_id/ID.json: a redirect (or the topic) means it is there. */
+static void discourse_lookup_done(void *arg, const struct http_response *res)
+{
+	struct call *c = arg;
+	struct discourse *d = c->d;
+	struct buf why = BUF_INIT;
+
+	if ((res->status >= 200 && res->status < 400)) {
+		log_info("discourse", "announcement %s is already on the forum", c->ext);
+		discourse_announce_end(c, true);
+	} else if (res->status == 404 && !d->stopped && !host_stopping(d->host)) {
+		discourse_post_topic(c);
+	} else {
+		if (discourse_bad_key(res))
+			discourse_fatal(d, res);
+		discourse_error_text(res, &why);
+		log_warn("discourse", "could not look announcement %s up (%s); it will be retried", c->ext,
+			 buf_str(&why));
+		discourse_announce_end(c, false);
+	}
+	buf_release(&why);
+}
+
+/* Starts delivering one announcement: look it up, post it when absent. */
+static void discourse_announce_topic(struct discourse *d, const char *key, const char *title,
+				     const struct reply *body)
+{
+	struct call *c = xcalloc(1, sizeof(*c));
+	struct buf raw = BUF_INIT, path = BUF_INIT;
+
+	c->d = d;
+	c->kind = CALL_LOOKUP;
+	c->key = xstrdup(key);
+	c->title = xstrdup(title && *title ? title : "govbot announcement");
+	reply_render(body, DIALECT_DISCOURSE, &raw);
+	discourse_limit(&raw, DISCOURSE_MAX_POST);
+	c->raw = buf_detach(&raw);
+	discourse_external_id(key, c->ext, sizeof(c->ext));
+	buf_addf(&path, "/t/external_id/%s.json", c->ext);
+	discourse_submit(d, "GET", buf_str(&path), NULL, discourse_lookup_done, c);
+	buf_release(&path);
+}
+
+/* ---- polling ---------------------------------------------------------------- */
+
+static void discourse_poll_request(struct discourse *d, struct call *c, long long before);
+
+static void discourse_poll_next(struct discourse *d)
+{
+	d->poll_busy = false;
+	if (!d->stopped && !host_stopping(d->host))
+		loop_timer_start(&d->poll_timer, d->poll_ms);
+}
+
+static int by_id(const void *a, const void *b)
+{
+	long long x = json_int(*(cJSON *const *)a, "id", 0), y = json_int(*(cJSON *const *)b, "id", 0);
+	return x < y ? -1 : x > y;
+}
+
+static void discourse_save_last(struct discourse *d)
+{
+	struct store *st = host_bot(d->host)->store;
+	char v[32];
+
+	snprintf(v, sizeof(v), "%lld", d->last_id);
+	if (st && store_kv_set(st, KV_LAST_POST, v) != 0)
+		log_warn("discourse", "could not save the last post read (%lld)", d->last_id);
+}
+
+/* Answers the gathered new posts, oldest first, and remembers the newest. */
+static void discourse_poll_finish(struct discourse *d, struct call *c)
+{
+	size_t n = (size_t)cJSON_GetArraySize(c->posts), i = 0;
+	cJSON **v = xcalloc(n ? n : 1, sizeof(*v));
+	cJSON *p;
+	long long newest = d->last_id;
+
+	cJSON_ArrayForEach(p, c->posts)
+		v[i++] = p;
+	qsort(v, n, sizeof(*v), by_id);
+	for (i = 0; i < n && !d->stopped; i++) {
+		long long id = json_int(v[i], "id", 0);
+		if (id <= d->last_id)
+			continue;
+		discourse_handle_post(d, v[i], NULL);
+		if (id > newest)
+			newest = id;
+		d->last_id = newest;
+		discourse_save_last(d);
+	}
+	free(v);
+}
+
+static void discourse_poll_done(void *arg, const struct http_response *res)
+{
+	struct call *c = arg;
+	struct discourse *d = c->d;
+	cJSON *j = NULL;
+	const cJSON *list, *p;
+	long long oldest = 0, newest = 0;
+	size_t count = 0;
+	struct buf why = BUF_INIT;
+
+	if (res->status != 200 || !(j = cJSON_ParseWithLength(res->body, res->body_len)) ||
+	    !cJSON_IsArray(list = cJSON_GetObjectItemCaseSensitive(j, "latest_posts"))) {
+		if (discourse_bad_key(res)) {
+			discourse_fatal(d, res);
+		} else if (res->status != 0 || !res->error || strcmp(res->error, "cancelled") != 0) {
+			discourse_error_text(res, &why);
+			log_warn("discourse", "reading the latest posts failed (%s); trying again", buf_str(&why));
+		}
+		buf_release(&why);
+		cJSON_Delete(j);
+		call_free(c);
+		discourse_poll_next(d);
+		return;
+	}
+	cJSON_ArrayForEach(p, list) {
+		long long id = json_int(p, "id", 0);
+		count++;
+		if (id > newest)
+			newest = id;
+		if (!oldest || id < oldest)
+			oldest = id;
+		if (d->last_id >= 0 && id > d->last_id)
+			cJSON_AddItemToArray(c->posts, cJSON_Duplicate(p, true));
+	}
+	cJSON_Delete(j);
+	if (d->last_id < 0) {
+		/* first run: what is there is backlog, not questions for us */
+		d->last_id = newest;
+		discourse_save_last(d);
+		log_info("discourse", "polling %s/posts.json; earlier posts (up to %lld) are not answered",
+			 d->base_url, newest);
+		call_free(c);
+		discourse_poll_next(d);
+		return;
+	}
+	/* a full page that does not reach back to the last post read: page back */
+	if (count > 0 && oldest > d->last_id + 1 && c->pages < DISCOURSE_POLL_PAGES &&
+	    !d->stopped && !host_stopping(d->host)) {
+		discourse_poll_request(d, c, oldest);
+		return;
+	}
+	discourse_poll_finish(d, c);
+	call_free(c);
+	discourse_poll_next(d);
+}
+
+static void discourse_poll_request(struct discourse *d, struct call *c, long long before)
+{
+	char path[64];
+
+	if (before > 0)
+		snprintf(path, sizeof(path), "/posts.json?before=%lld", before);
+	else
+		snprintf(path, sizeof(path), "/posts.json");
+	c->pages++;
+	discourse_submit(d, "GET", path, NULL, discourse_poll_done, c);
+}
+
+static void discourse_on_poll(void *arg)
+{
+	struct discourse *d = arg;
+	struct call *c;
+
+	if (d->stopped || d->poll_busy || host_stopping(d->host))
+		return;
+	d->poll_busy = true;
+	c = xcalloc(1, sizeof(*c));
+	c->kind = CALL_POLL;
+	c->posts = cJSON_CreateArray();
+	discourse_poll_request(d, c, 0);
+}
+
+/* ---- the webhook ------------------------------------------------------------ */
+
+/* A post accepted by the webhook, worked on right after the answer. */
+struct job {
+	struct job *next;
+	cJSON *post;             /* owned */
+	char *event;
+};
+
+static void job_free(struct job *j)
+{
+	cJSON_Delete(j->post);
+	free(j->event);
+	free(j);
+}
+
+static void discourse_on_work(void *arg)
+{
+	struct discourse *d = arg;
+	struct job *j;
+
+	while ((j = d->jobs) != NULL && !d->stopped) {
+		d->jobs = j->next;
+		if (!d->jobs)
+			d->jobs_tail = NULL;
+		discourse_handle_post(d, j->post, j->event);
+		job_free(j);
+	}
+}
+
+/* Checks and accepts one webhook request: the signature over the exact
+ * bytes first, then the JSON; the post is queued to be worked on after the
+ * answer.  Returns the HTTP status and sets *answer (static text). */
+static int discourse_webhook(struct discourse *d, const char *event, const char *event_id,
+			     const char *signature, const char *body, size_t len, const char **answer)
+{
+	cJSON *j, *post;
+	char seen[96];
+
+	if (len > DISCOURSE_MAX_BODY) {
+		log_warn("discourse", "webhook refused: a body of %zu bytes is over the %u byte cap", len,
+			 DISCOURSE_MAX_BODY);
+		*answer = "payload too large\n";
+		return 413;
+	}
+	switch (discourse_check_signature(d->secret, body, len, signature)) {
+	case SIG_OK:
+		break;
+	case SIG_MISSING:
+		log_warn("discourse", "webhook refused: no X-Discourse-Event-Signature (set the webhook's secret)");
+		*answer = "signature required\n";
+		return 401;
+	case SIG_MALFORMED:
+		log_warn("discourse", "webhook refused: X-Discourse-Event-Signature is not sha256=<64 hex digits>");
+		*answer = "malformed signature\n";
+		return 401;
+	case SIG_WRONG:
+		log_warn("discourse", "webhook refused: the signature does not match DISCOURSE_WEBHOOK_SECRET");
+		*answer = "bad signature\n";
+		return 403;
+	}
+	j = cJSON_ParseWithLength(body, len);
+	if (!cJSON_IsObject(j)) {
+		log_warn("discourse", "webhook refused: the body is not a JSON object");
+		cJSON_Delete(j);
+		*answer = "not JSON\n";
+		return 400;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(j, "ping") || (event && strcmp(event, "ping") == 0)) {
+		log_info("discourse", "webhook ping answered");
+		cJSON_Delete(j);
+		*answer = "pong\n";
+		return 200;
+	}
+	*answer = "ok\n";
+	if (event_id && *event_id) {
+		snprintf(seen, sizeof(seen), "event:%.80s", event_id);
+		if (!host_event_first(d->host, "discourse", seen)) {
+			log_debug("discourse", "webhook event %s delivered before; not worked on again", event_id);
+			cJSON_Delete(j);
+			return 200;
+		}
+	}
+	post = cJSON_DetachItemFromObjectCaseSensitive(j, "post");
+	cJSON_Delete(j);
+	if (!cJSON_IsObject(post) || d->stopped) {
+		cJSON_Delete(post);
+		return 200;   /* topics, users, ...: not subscribed to, nothing to do */
+	}
+	struct job *w = xcalloc(1, sizeof(*w));
+	w->post = post;
+	w->event = xstrdup(event ? event : "");
+	if (d->jobs_tail)
+		d->jobs_tail->next = w;
+	else
+		d->jobs = w;
+	d->jobs_tail = w;
+	loop_timer_start(&d->work, 0);
+	return 200;
+}
+
+/* ---- the adapter ------------------------------------------------------------ */
+
+/* Transitional, until the httpd router lands: webhooks cannot be received. */
+static int discourse_route_add(struct discourse *d)
+{
+	(void)discourse_webhook;
+	log_error("discourse", "webhook mode needs the HTTP router; use \"mode\": \"poll\"");
+	return -1;
+}
+
+static void discourse_route_remove(struct discourse *d)
+{
+}
+
+static long env_ms(const char *name, long def)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return def;
+	n = strtol(v, &end, 10);
+	return (*end || n <= 0 || n > 3600000) ? def : n;
+}
+
+static void discourse_free(struct discourse *d)
+{
+	struct job *j;
+
+	loop_timer_cancel(&d->poll_timer);
+	loop_timer_cancel(&d->work);
+	while ((j = d->jobs) != NULL) {
+		d->jobs = j->next;
+		job_free(j);
+	}
+	free(d->base_url);
+	free(d->api_username);
+	free(d->category);
+	free(d->webhook_path);
+	free(d->secret);
+	free(d->hdr_key);
+	free(d->hdr_user);
+	reply_free(d->reply);
+	free(d);
+}
+
+static int discourse_start_section(struct adapter_host *host, const cJSON *cfg, void **state)
+{
+	const char *base = json_str(cfg, "base_url"), *user = json_str(cfg, "api_username");
+	const char *mode = json_str(cfg, "mode"), *path = json_str(cfg, "webhook_path");
+	const cJSON *cat = cJSON_GetObjectItemCaseSensitive(cfg, "announce_category_id");
+	const char *key = getenv("DISCOURSE_API_KEY"), *secret = getenv("DISCOURSE_WEBHOOK_SECRET");
+	bool poll = mode && strcmp(mode, "poll") == 0;
+	struct discourse *d;
+	struct buf b = BUF_INIT;
+
+	if (!base || !*base || !user || !*user) {
+		log_error("discourse", "adapters.discourse needs base_url and api_username");
+		return -1;
+	}
+	if (!key || !*key) {
+		log_error("discourse", "DISCOURSE_API_KEY is not set in the environment");
+		return -1;
+	}
+	if (!poll && (!secret || !*secret)) {
+		log_error("discourse", "DISCOURSE_WEBHOOK_SECRET is not set in the environment "
+			  "(the webhook's secret; or use \"mode\": \"poll\")");
+		return -1;
+	}
+	d = xcalloc(1, sizeof(*d));
+	d->host = host;
+	buf_adds(&b, base);
+	while (b.len && b.data[b.len - 1] == '/')
+		b.data[--b.len] = '\0';
+	d->base_url = buf_detach(&b);
+	d->api_username = xstrdup(user);
+	if (cJSON_IsNumber(cat) && cat->valuedouble >= 1)
+		buf_addf(&b, "%lld", (long long)cat->valuedouble), d->category = buf_detach(&b);
+	d->webhook_path = xstrdup(path && *path ? path : "/discourse/webhook");
+	d->poll = poll;
+	d->private_messages = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "private_messages"));
+	d->secret = xstrdup(secret ? secret : "");
+	buf_addf(&b, "Api-Key: %s", key);
+	d->hdr_key = buf_detach(&b);
+	buf_addf(&b, "Api-Username: %s", user);
+	d->hdr_user = buf_detach(&b);
+	d->reply = reply_new();
+	d->last_id = -1;
+	d->poll_ms = env_ms("GOVBOT_DISCOURSE_POLL_MS", DISCOURSE_POLL_MS);
+	loop_timer_init(&d->poll_timer, host_loop(host), discourse_on_poll, d);
+	loop_timer_init(&d->work, host_loop(host), discourse_on_work, d);
+	if (poll) {
+		struct store *st = host_bot(host)->store;
+		char *v = st ? store_kv_get(st, KV_LAST_POST) : NULL;
+		if (v)
+			d->last_id = strtoll(v, NULL, 10);
+		free(v);
+		loop_timer_start(&d->poll_timer, 0);
+		log_info("discourse", "polling %s every %ld ms", d->base_url, d->poll_ms);
+	} else if (discourse_route_add(d) < 0) {
+		discourse_free(d);
+		return -1;
+	}
+	*state = d;
+	return 0;
+}
+
+static int discourse_start(struct adapter_host *host, void **state)
+{
+	return discourse_start_section(host, config_adapter(host_bot(host)->config, "discourse"), state);
+}
+
+/* Transitional: the title is the announcement's first line. */
+static int discourse_announce(void *state, const char *key, const struct reply *text)
+{
+	struct discourse *d = state;
+	struct buf plain = BUF_INIT;
+	char *nl, *title;
+
+	if (!d->category) {
+		host_announce_done(d->host, key, true);
+		return 0;
+	}
+	if (d->stopped) {
+		host_announce_done(d->host, key, false);
+		return 0;
+	}
+	reply_render(text, DIALECT_CONSOLE, &plain);
+	nl = strchr(buf_str(&plain), '\n');
+	title = xstrndup(buf_str(&plain), nl ? (size_t)(nl - buf_str(&plain)) : plain.len);
+	discourse_announce_topic(d, key, title, text);
+	free(title);
+	buf_release(&plain);
+	return 0;
+}
+
+/* Shutdown: no new poll; the webhook's accepted posts are worked on. */
+static bool discourse_drain(void *state)
+{
+	struct discourse *d = state;
+
+	loop_timer_cancel(&d->poll_timer);
+	if (d->jobs)
+		discourse_on_work(d);
+	return false;
+}
+
+static void discourse_stop(void *state)
+{
+	struct discourse *d = state;
+
+	d->stopped = true;
+	discourse_route_remove(d);
+	discourse_free(d);
+}
+
+const struct adapter adapter_discourse = {
+	.name = "discourse",
+	.dialect = DIALECT_DISCOURSE,
+	.secrets = discourse_secrets,
+	.start = discourse_start,
+	.announce = discourse_announce,
+	.drain = discourse_drain,
+	.stop = discourse_stop,
+};
