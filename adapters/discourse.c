@@ -251,7 +251,8 @@ static char *discourse_command_text(const char *raw, const char *name)
 		if (after != '.' && is_name_char(after))
 			continue;
 		const char *rest = at + 1 + nlen;
-		while (*rest == ':' || *rest == ',')
+		while (*rest == ':' || *rest == ',' ||
+		       ((*rest == '.' || *rest == '!') && (!rest[1] || rest[1] == ' ' || rest[1] == '\n')))
 			rest++;
 		rest = str_skip_space(rest);
 		if (*rest && *rest != '\n') {
