@@ -1,0 +1,845 @@
+/*
+ * test_discourse.c - govbot's Discourse adapter end to end, against a
+ * loopback forum.
+ *
+ * Every test starts two real processes: tests/loopback/discourse_server.py
+ * (the forum's API on 127.0.0.1, which also signs and sends webhooks with
+ * HMAC-SHA256 when the test asks it to) and `govbot run --config CFG` with
+ * an API key and a webhook secret the forum checks.  The forum writes every
+ * request and every post, topic and webhook as JSON lines; the test waits
+ * for the record it asserts.  Both processes die with the test.
+ *
+ * Environment: GOVBOT (the binary; default build/govbot), DISCOURSE_SERVER
+ * (the server script), PYTHON (python3).  A failed case keeps its files
+ * (log.jsonl, govbot's err.txt) in /tmp/govbot-discourse.XXXXXX.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define API_KEY "dsc-key-loopback-0123456789"
+#define SECRET "whsec-loopback-abcdef"
+#define ZWSP "\xE2\x80\x8B"
+
+struct run {
+	char dir[64];
+	char log[160], err[160], cfg[160];
+	pid_t server, bot;
+	int server_in;
+	int port;           /* the forum */
+	int bot_port;       /* the bot's http.listen */
+	int bot_status;
+	bool bot_reaped;
+	bool passed;
+	cJSON *recs;
+};
+
+static struct run R;
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : def;
+}
+
+/* A port nobody listens on right now (bound to 0, then released). */
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert(fd >= 0);
+	ck_assert(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	ck_assert(getsockname(fd, (struct sockaddr *)&a, &len) == 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+/* ---- processes ------------------------------------------------------------ */
+
+static void cleanup_at_exit(void)
+{
+	if (R.bot > 0) {
+		kill(-R.bot, SIGKILL);
+		if (!R.bot_reaped)
+			waitpid(R.bot, NULL, 0);
+	}
+	if (R.server > 0) {
+		if (R.server_in >= 0)
+			close(R.server_in);
+		kill(R.server, SIGKILL);
+		waitpid(R.server, NULL, 0);
+	}
+	if (R.dir[0] && !R.passed) {
+		fprintf(stderr, "test_discourse: files of the failed test kept in %s\n", R.dir);
+	} else if (R.dir[0]) {
+		const char *names[] = { "log.jsonl", "err.txt", "out.txt", "config.json", "db.sqlite3",
+					"db.sqlite3-wal", "db.sqlite3-shm", "db.sqlite3-journal" };
+		char p[256];
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+			snprintf(p, sizeof p, "%s/%s", R.dir, names[i]);
+			unlink(p);
+		}
+		rmdir(R.dir);
+	}
+	cJSON_Delete(R.recs);
+	R.recs = NULL;
+}
+
+/* Starts the forum; extra is more of its arguments (NULL-terminated). */
+static void start_server(const char *const *extra)
+{
+	int in[2], out[2];
+	char line[64];
+	const char *script = env_or("DISCOURSE_SERVER", "tests/loopback/discourse_server.py");
+	static bool registered;
+
+	if (R.server > 0)
+		cleanup_at_exit();
+	memset(&R, 0, sizeof R);
+	R.server_in = -1;
+	snprintf(R.dir, sizeof R.dir, "/tmp/govbot-discourse.XXXXXX");
+	ck_assert_msg(mkdtemp(R.dir) != NULL, "mkdtemp: %s", strerror(errno));
+	if (!registered)
+		atexit(cleanup_at_exit);
+	registered = true;
+	snprintf(R.log, sizeof R.log, "%s/log.jsonl", R.dir);
+	snprintf(R.err, sizeof R.err, "%s/err.txt", R.dir);
+	snprintf(R.cfg, sizeof R.cfg, "%s/config.json", R.dir);
+	ck_assert_msg(access(script, R_OK) == 0, "%s: not found (run from the repository root)", script);
+	ck_assert(pipe(in) == 0 && pipe(out) == 0);
+	R.bot_port = free_port();
+
+	R.server = fork();
+	ck_assert(R.server >= 0);
+	if (R.server == 0) {
+		const char *argv[32];
+		char hook[96];
+		size_t n = 0;
+		const char *py = env_or("PYTHON", "python3");
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+		snprintf(hook, sizeof hook, "http://127.0.0.1:%d/discourse/webhook", R.bot_port);
+		argv[n++] = py;
+		argv[n++] = script;
+		argv[n++] = "--api-key"; argv[n++] = API_KEY;
+		argv[n++] = "--secret"; argv[n++] = SECRET;
+		argv[n++] = "--log"; argv[n++] = R.log;
+		argv[n++] = "--timeout"; argv[n++] = "120";
+		argv[n++] = "--webhook"; argv[n++] = hook;
+		for (size_t i = 0; extra && extra[i] && n < 30; i++)
+			argv[n++] = extra[i];
+		argv[n] = NULL;
+		execvp(py, (char *const *)argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	R.server_in = in[1];
+
+	size_t got = 0;
+	double until = now() + 15;
+	while (got < sizeof line - 1 && (got == 0 || line[got - 1] != '\n') && now() < until) {
+		struct pollfd pfd = { .fd = out[0], .events = POLLIN };
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		ssize_t k = read(out[0], line + got, 1);
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	line[got] = '\0';
+	close(out[0]);
+	ck_assert_msg(sscanf(line, "PORT %d", &R.port) == 1 && R.port > 0,
+		      "loopback Discourse did not start (said \"%s\")", line);
+}
+
+/* Writes the bot's config: mode "webhook" or "poll"; extra is more keys of
+ * adapters.discourse ("" or ",\"private_messages\":true"). */
+static void write_config(const char *mode, const char *extra)
+{
+	FILE *f = fopen(R.cfg, "w");
+
+	ck_assert(f != NULL);
+	fprintf(f, "{\"adapters\":{\"discourse\":{\"base_url\":\"http://127.0.0.1:%d\","
+		   "\"api_username\":\"govbot\",\"announce_category_id\":5,\"mode\":\"%s\"%s}},"
+		   "\"http\":{\"listen\":\"127.0.0.1:%d\"},\"database\":\"%s/db.sqlite3\","
+		   "\"identities\":{\"ezyang\":[\"discourse:ezyang\"],\"soumith\":[\"discourse:smth\"]}}\n",
+		R.port, mode, extra, R.bot_port, R.dir);
+	fclose(f);
+}
+
+static void child_env(const char *key)
+{
+	setenv("DISCOURSE_API_KEY", key, 1);
+	setenv("DISCOURSE_WEBHOOK_SECRET", SECRET, 1);
+	setenv("GOVBOT_DISCOURSE_POLL_MS", "150", 1);
+	setenv("GOVBOT_HTTP_BACKOFF_MS", "100", 1);
+	unsetenv("GOVBOT_CONFIG");
+}
+
+static void start_bot_key(const char *key)
+{
+	const char *govbot = env_or("GOVBOT", "build/govbot");
+	char out[200];
+
+	ck_assert_msg(access(govbot, X_OK) == 0, "%s: not built", govbot);
+	snprintf(out, sizeof out, "%s/out.txt", R.dir);
+	R.bot_reaped = false;
+	R.bot = fork();
+	ck_assert(R.bot >= 0);
+	if (R.bot == 0) {
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int null = open("/dev/null", O_RDONLY);
+		int o = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		int e = open(R.err, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (null < 0 || o < 0 || e < 0)
+			_exit(127);
+		dup2(null, 0);
+		dup2(o, 1);
+		dup2(e, 2);
+		child_env(key);
+		execl(govbot, govbot, "run", "--config", R.cfg, (char *)NULL);
+		_exit(127);
+	}
+}
+
+static void start_bot(void)
+{
+	start_bot_key(API_KEY);
+}
+
+static bool bot_exited(double secs)
+{
+	if (R.bot_reaped)
+		return true;
+	for (double until = now() + secs;;) {
+		if (waitpid(R.bot, &R.bot_status, WNOHANG) == R.bot) {
+			R.bot_reaped = true;
+			return true;
+		}
+		if (now() > until)
+			return false;
+		usleep(10000);
+	}
+}
+
+/* The end of govbot's stderr (static). */
+static const char *err_tail(void)
+{
+	static char tail[2048];
+	FILE *f = fopen(R.err, "r");
+	size_t n = 0;
+
+	tail[0] = '\0';
+	if (!f)
+		return tail;
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fseek(f, size > (long)sizeof tail - 1 ? size - (long)sizeof tail + 1 : 0, SEEK_SET);
+	n = fread(tail, 1, sizeof tail - 1, f);
+	tail[n] = '\0';
+	fclose(f);
+	return tail;
+}
+
+static int count_err(const char *needle)
+{
+	static char all[1 << 16];
+	FILE *f = fopen(R.err, "r");
+	size_t n;
+	int c = 0;
+
+	if (!f)
+		return 0;
+	n = fread(all, 1, sizeof all - 1, f);
+	all[n] = '\0';
+	fclose(f);
+	for (const char *p = strstr(all, needle); p; p = strstr(p + 1, needle))
+		c++;
+	return c;
+}
+
+static void stop_bot_cleanly(void)
+{
+	ck_assert_msg(!bot_exited(0), "govbot died during the test (status 0x%x): %s", R.bot_status,
+		      err_tail());
+	kill(R.bot, SIGTERM);
+	ck_assert_msg(bot_exited(10), "govbot did not exit within 10 s of SIGTERM");
+	ck_assert_msg(WIFEXITED(R.bot_status) && WEXITSTATUS(R.bot_status) == 0,
+		      "govbot ended by SIGTERM with status 0x%x, want exit 0", R.bot_status);
+}
+
+static void kill_bot_hard(void)
+{
+	kill(-R.bot, SIGKILL);
+	ck_assert(bot_exited(10));
+}
+
+/* `govbot ask --config CFG --as ID TEXT`: its exit code. */
+static int ask(const char *as, const char *text)
+{
+	const char *govbot = env_or("GOVBOT", "build/govbot");
+	char out[200];
+	int status;
+
+	snprintf(out, sizeof out, "%s/out.txt", R.dir);
+	pid_t p = fork();
+	ck_assert(p >= 0);
+	if (p == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int null = open("/dev/null", O_RDONLY);
+		int o = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (null < 0 || o < 0)
+			_exit(127);
+		dup2(null, 0);
+		dup2(o, 1);
+		dup2(o, 2);
+		child_env(API_KEY);
+		execl(govbot, govbot, "ask", "--config", R.cfg, "--as", as, text, (char *)NULL);
+		_exit(127);
+	}
+	for (double until = now() + 20; now() < until; usleep(10000))
+		if (waitpid(p, &status, WNOHANG) == p)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	kill(p, SIGKILL);
+	waitpid(p, NULL, 0);
+	return -1;
+}
+
+static void finish(void)
+{
+	R.passed = true;
+	cleanup_at_exit();
+	memset(&R, 0, sizeof R);
+}
+
+static const char *str_of(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static double num_of(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+/* ---- talking to the forum's control side ----------------------------------- */
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct { char *data; size_t len; } *b = arg;
+	char *grown = realloc(b->data, b->len + size * n + 1);
+
+	if (!grown)
+		return 0;
+	b->data = grown;
+	memcpy(b->data + b->len, p, size * n);
+	b->len += size * n;
+	b->data[b->len] = '\0';
+	return size * n;
+}
+
+/* POSTs json to the forum's /control/WHAT; returns the parsed answer
+ * (caller frees). */
+static cJSON *control(const char *what, const char *json)
+{
+	CURL *c = curl_easy_init();
+	char url[128];
+	struct { char *data; size_t len; } b = { NULL, 0 };
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	cJSON *j;
+
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/control/%s", R.port, what);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	ck_assert_msg(curl_easy_perform(c) == CURLE_OK, "control %s failed", what);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	j = cJSON_Parse(b.data ? b.data : "");
+	ck_assert_msg(j != NULL, "control %s answered no JSON: %s", what, b.data ? b.data : "");
+	free(b.data);
+	return j;
+}
+
+/* A user writes a post (JSON of /control/post); returns the webhook's HTTP
+ * status, or 0 when none was sent; *topic gets the post's topic. */
+static int user_posts(const char *json, long long *topic)
+{
+	cJSON *j = control("post", json);
+	const cJSON *hook = cJSON_GetObjectItemCaseSensitive(j, "webhook");
+	const cJSON *post = cJSON_GetObjectItemCaseSensitive(j, "post");
+	int st = cJSON_IsObject(hook) ? cJSON_GetObjectItemCaseSensitive(hook, "status")->valueint : 0;
+
+	if (topic)
+		*topic = (long long)num_of(post, "topic_id");
+	cJSON_Delete(j);
+	return st;
+}
+
+/* Sends a webhook (JSON of /control/webhook); returns its HTTP status. */
+static __attribute__((unused)) int send_webhook(const char *json)
+{
+	cJSON *j = control("webhook", json);
+	const cJSON *hook = cJSON_GetObjectItemCaseSensitive(j, "webhook");
+	int st = cJSON_GetObjectItemCaseSensitive(hook, "status")->valueint;
+
+	cJSON_Delete(j);
+	return st;
+}
+
+static void scenario(const char *json)
+{
+	cJSON_Delete(control("scenario", json));
+}
+
+/* ---- the forum's records ---------------------------------------------------- */
+
+static void reload(void)
+{
+	FILE *f = fopen(R.log, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	cJSON_Delete(R.recs);
+	R.recs = cJSON_CreateArray();
+	if (!f)
+		return;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		cJSON *j = line[n - 1] == '\n' ? cJSON_ParseWithLength(line, (size_t)n) : NULL;
+		if (j)
+			cJSON_AddItemToArray(R.recs, j);
+	}
+	free(line);
+	fclose(f);
+}
+
+/* The i-th record of kind (and, for "http", method and path, and status
+ * when >= 0), or NULL. */
+static const cJSON *rec_nth(const char *kind, const char *method, const char *path, int status, int i)
+{
+	const cJSON *r;
+
+	cJSON_ArrayForEach(r, R.recs) {
+		if (!str_of(r, "kind") || strcmp(str_of(r, "kind"), kind) != 0)
+			continue;
+		if (method && (!str_of(r, "method") || strcmp(str_of(r, "method"), method) != 0))
+			continue;
+		if (path && (!str_of(r, "path") || strncmp(str_of(r, "path"), path, strlen(path)) != 0))
+			continue;
+		if (status >= 0 && num_of(r, "status") != status)
+			continue;
+		if (i-- == 0)
+			return r;
+	}
+	return NULL;
+}
+
+static int rec_count(const char *kind, const char *method, const char *path, int status)
+{
+	int n = 0;
+	while (rec_nth(kind, method, path, status, n))
+		n++;
+	return n;
+}
+
+/* Bot replies (records "post") in topic, or in any topic when topic < 0. */
+static int replies_in(long long topic)
+{
+	int n = 0;
+	const cJSON *r;
+
+	for (int i = 0; (r = rec_nth("post", NULL, NULL, -1, i)) != NULL; i++)
+		if (topic < 0 || num_of(r, "topic_id") == (double)topic)
+			n++;
+	return n;
+}
+
+static const cJSON *reply_in(long long topic)
+{
+	const cJSON *r;
+
+	for (int i = 0; (r = rec_nth("post", NULL, NULL, -1, i)) != NULL; i++)
+		if (num_of(r, "topic_id") == (double)topic)
+			return r;
+	return NULL;
+}
+
+#define WAIT(secs, cond)                                          \
+	do {                                                      \
+		double until_ = now() + (secs);                   \
+		for (;;) {                                        \
+			reload();                                 \
+			if ((cond) || now() > until_)             \
+				break;                            \
+			usleep(20000);                            \
+		}                                                 \
+	} while (0)
+
+/* Waits for the bot's first poll of /posts.json to have been answered. */
+static void wait_polling(int n)
+{
+	WAIT(15, rec_count("http", "GET", "/posts.json", 200) >= n);
+	ck_assert_msg(rec_count("http", "GET", "/posts.json", 200) >= n, "govbot did not poll: %s", err_tail());
+}
+
+/* ---- poll mode ----------------------------------------------------------------- */
+
+START_TEST(poll_answers_new_posts_and_skips_the_backlog)
+{
+	long long old_topic, t1, t2;
+
+	start_server(NULL);
+	write_config("poll", "");
+	user_posts("{\"username\":\"alice\",\"raw\":\"@govbot who maintains torch.nn? (backlog)\",\"deliver\":false}",
+		   &old_topic);
+	start_bot();
+	wait_polling(1);
+	user_posts("{\"username\":\"alice\",\"raw\":\"Hi all,\\n@govbot who maintains torch.nn?\",\"deliver\":false}", &t1);
+	user_posts("{\"username\":\"bob\",\"raw\":\"Context first.\\n/gov lead\",\"deliver\":false}", &t2);
+	WAIT(15, replies_in(t1) >= 1 && replies_in(t2) >= 1);
+	ck_assert_msg(replies_in(t1) == 1, "mention answered %d times: %s", replies_in(t1), err_tail());
+	ck_assert_msg(replies_in(t2) == 1, "/gov line answered %d times: %s", replies_in(t2), err_tail());
+	const cJSON *r = reply_in(t1);
+	ck_assert_msg(strstr(str_of(r, "raw"), "torch.nn") && strstr(str_of(r, "raw"), "@soumith"),
+		      "not the maintainers of torch.nn: %s", str_of(r, "raw"));
+	ck_assert_int_eq((int)num_of(r, "reply_to_post_number"), 1);
+	ck_assert_msg(strstr(str_of(reply_in(t2), "raw"), "Soumith"), "not the lead: %s", str_of(reply_in(t2), "raw"));
+	const cJSON *h = rec_nth("http", "POST", "/posts.json", 200, 0);
+	ck_assert_msg(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "api_key_ok")), "bad Api-Key/Api-Username");
+	ck_assert_int_eq(replies_in(old_topic), 0);
+	stop_bot_cleanly();
+	finish();
+}
+END_TEST
+
+START_TEST(poll_skips_own_bots_edits_whispers)
+{
+	long long t, last;
+
+	start_server(NULL);
+	write_config("poll", "");
+	start_bot();
+	wait_polling(1);
+	user_posts("{\"username\":\"govbot\",\"raw\":\"@govbot lead (my own post)\",\"deliver\":false}", &t);
+	user_posts("{\"username\":\"system\",\"raw\":\"@govbot lead (system)\",\"deliver\":false}", &t);
+	user_posts("{\"username\":\"helperbot\",\"raw\":\"@govbot lead (a bot)\",\"set\":{\"user_id\":-5},\"deliver\":false}", &t);
+	user_posts("{\"username\":\"carol\",\"raw\":\"@govbot lead (edited)\",\"version\":2,\"deliver\":false}", &t);
+	user_posts("{\"username\":\"carol\",\"raw\":\"@govbot lead (whisper)\",\"post_type\":4,\"deliver\":false}", &t);
+	user_posts("{\"username\":\"carol\",\"raw\":\"[quote=\\\"bob\\\"]\\n@govbot lead\\n[/quote]\\nquoted only\",\"deliver\":false}", &t);
+	user_posts("{\"username\":\"carol\",\"raw\":\"@govbot core\",\"deliver\":false}", &last);
+	WAIT(15, replies_in(last) >= 1);
+	ck_assert_msg(replies_in(last) == 1, "the last post was not answered: %s", err_tail());
+	ck_assert_msg(replies_in(-1) == 1, "%d replies, want only the last post's", replies_in(-1));
+	stop_bot_cleanly();
+	finish();
+}
+END_TEST
+
+START_TEST(poll_remembers_the_last_post_across_restarts)
+{
+	long long t1, t2;
+
+	start_server(NULL);
+	write_config("poll", "");
+	start_bot();
+	wait_polling(1);
+	user_posts("{\"username\":\"alice\",\"raw\":\"@govbot lead\",\"deliver\":false}", &t1);
+	WAIT(15, replies_in(t1) >= 1);
+	ck_assert_int_eq(replies_in(t1), 1);
+	stop_bot_cleanly();
+	/* written while the bot was down: not backlog, a question */
+	user_posts("{\"username\":\"bob\",\"raw\":\"@govbot core\",\"deliver\":false}", &t2);
+	start_bot();
+	WAIT(15, replies_in(t2) >= 1);
+	ck_assert_msg(replies_in(t2) == 1, "the post written during the restart was not answered: %s", err_tail());
+	ck_assert_msg(replies_in(t1) == 1, "the first post was answered again");
+	stop_bot_cleanly();
+	finish();
+}
+END_TEST
+
+/* The text with its Markdown code spans blanked (they are inert): a run of
+ * n backticks up to the next run of exactly n.  Caller frees. */
+static char *outside_code(const char *raw)
+{
+	char *t = strdup(raw);
+	size_t n = strlen(t);
+
+	for (size_t i = 0; i < n;) {
+		if (t[i] != '`' || (i > 0 && t[i - 1] == '\\')) {
+			i++;
+			continue;
+		}
+		size_t run = 0, j;
+		while (i + run < n && t[i + run] == '`')
+			run++;
+		for (j = i + run; j < n; j++) {
+			size_t r = 0;
+			while (j + r < n && t[j + r] == '`')
+				r++;
+			if (r == run)
+				break;
+			j += r ? r - 1 : 0;
+		}
+		if (j >= n) {
+			i += run;
+			continue;
+		}
+		memset(t + i, ' ', j + run - i);
+		i = j + run;
+	}
+	return t;
+}
+
+/* Outside code spans: every @ defused, every [ and < escaped, no line
+ * starting a quote. */
+static void check_inert(const char *what, const char *raw)
+{
+	char *t = outside_code(raw);
+
+	for (const char *p = strchr(t, '@'); p; p = strchr(p + 1, '@'))
+		ck_assert_msg(strncmp(p + 1, ZWSP, 3) == 0, "%s: an @ that could mention someone: %s", what, raw);
+	for (const char *p = strchr(t, '['); p; p = strchr(p + 1, '['))
+		ck_assert_msg(p > t && p[-1] == '\\', "%s: an unescaped [ (BBCode): %s", what, raw);
+	for (const char *p = strchr(t, '<'); p; p = strchr(p + 1, '<'))
+		ck_assert_msg(p > t && p[-1] == '\\', "%s: an unescaped < (HTML): %s", what, raw);
+	for (const char *p = t; p; p = strchr(p, '\n')) {
+		p += *p == '\n';
+		ck_assert_msg(*p != '>', "%s: a quote line: %s", what, raw);
+	}
+	free(t);
+}
+
+/* What a user typed comes back inert: no mention, quote, poll, HTML or BBCode. */
+START_TEST(reply_escapes_user_text)
+{
+	long long t;
+
+	start_server(NULL);
+	write_config("poll", "");
+	start_bot();
+	wait_polling(1);
+	user_posts("{\"username\":\"mallory\",\"raw\":\"@govbot nominate @newbie for core contributions: "
+		   "@everyone [quote]x[/quote] <img src=x> [poll] @staff\\n> q\\n# h\",\"deliver\":false}", &t);
+	WAIT(15, replies_in(t) >= 1);
+	ck_assert_msg(replies_in(t) == 1, "not answered: %s", err_tail());
+	user_posts("{\"username\":\"mallory\",\"raw\":\"/gov show 1\",\"deliver\":false}", &t);
+	WAIT(15, replies_in(t) >= 1);
+	const char *raw = str_of(reply_in(t), "raw");
+	ck_assert_msg(raw && strstr(raw, "everyone") && strstr(raw, "staff") && strstr(raw, "poll"),
+		      "the reply does not show the text, so it tests nothing: %s", raw ? raw : err_tail());
+	check_inert("reply", raw);
+	stop_bot_cleanly();
+	finish();
+}
+END_TEST
+
+/* ---- replies: errors ----------------------------------------------------------- */
+
+START_TEST(reply_retried_after_429_and_5xx)
+{
+	long long t;
+
+	start_server(NULL);
+	write_config("poll", "");
+	start_bot();
+	wait_polling(1);
+	scenario("{\"POST /posts.json\":[{\"status\":429,\"retry_after\":1},{\"status\":503},{\"status\":502}]}");
+	user_posts("{\"username\":\"alice\",\"raw\":\"@govbot lead\",\"deliver\":false}", &t);
+	WAIT(20, replies_in(t) >= 1);
+	ck_assert_msg(replies_in(t) == 1, "not posted after 429, 503, 502: %s", err_tail());
+	const cJSON *first = rec_nth("http", "POST", "/posts.json", 429, 0);
+	const cJSON *second = rec_nth("http", "POST", "/posts.json", 503, 0);
+	ck_assert(first && second);
+	ck_assert_msg(num_of(second, "t") - num_of(first, "t") >= 0.9,
+		      "retried %.2f s after a 429 with Retry-After: 1", num_of(second, "t") - num_of(first, "t"));
+	stop_bot_cleanly();
+	finish();
+}
+END_TEST
+
+START_TEST(reply_refused_422_logged_with_discourse_errors)
+{
+	long long t;
+
+	start_server(NULL);
+	write_config("poll", "");
+	start_bot();
+	wait_polling(1);
+	scenario("{\"POST /posts.json\":[{\"status\":422,\"errors\":[\"Body is too similar to what you recently posted\"]}]}");
+	user_posts("{\"username\":\"alice\",\"raw\":\"@govbot lead\",\"deliver\":false}", &t);
+	WAIT(15, count_err("too similar") >= 1);
+	ck_assert_msg(count_err("too similar") == 1, "Discourse's error not logged: %s", err_tail());
+	reload();
+	ck_assert_int_eq(rec_count("http", "POST", "/posts.json", 422), 1);
+	ck_assert_int_eq(replies_in(t), 0);
+	stop_bot_cleanly();
+	finish();
+}
+END_TEST
+
+START_TEST(bad_api_key_stops_with_one_line)
+{
+	start_server(NULL);
+	write_config("poll", "");
+	start_bot_key("not-the-key");
+	ck_assert_msg(bot_exited(15), "govbot kept running with a key the forum refuses");
+	ck_assert_msg(WIFEXITED(R.bot_status) && WEXITSTATUS(R.bot_status) == 1, "exit status 0x%x", R.bot_status);
+	ck_assert_msg(count_err("DISCOURSE_API_KEY") == 1, "no one clear line naming the key: %s", err_tail());
+	ck_assert_msg(!strstr(err_tail(), "not-the-key"), "the key was logged");
+	finish();
+}
+END_TEST
+
+/* ---- announcements ---------------------------------------------------------------- */
+
+static void decide_nomination(void)
+{
+	ck_assert_int_eq(ask("discourse:ezyang", "nominate @newbie for torch.nn contributions: many "
+			     "fixes interactions: kind reviews support: the NN maintainers agree"), 0);
+	ck_assert_int_eq(ask("discourse:smth", "decide 1 accept steady work @everyone [quote]x[/quote]"), 0);
+}
+
+static int topics(void)
+{
+	return rec_count("topic", NULL, NULL, -1);
+}
+
+START_TEST(announcement_topic_once_across_restart)
+{
+	start_server(NULL);
+	write_config("poll", "");
+	decide_nomination();
+	start_bot();
+	WAIT(15, topics() >= 1);
+	const cJSON *t = rec_nth("topic", NULL, NULL, -1, 0);
+	ck_assert_msg(t != NULL, "no announcement topic: %s", err_tail());
+	ck_assert_int_eq((int)num_of(t, "category"), 5);
+	const char *title = str_of(t, "title"), *raw = str_of(t, "raw"), *ext = str_of(t, "external_id");
+	ck_assert_msg(title && strlen(title) >= 15 && !strchr(title, '\n'), "title: %s", title);
+	ck_assert_msg(ext && strncmp(ext, "govbot-", 7) == 0, "external_id: %s", ext ? ext : "(none)");
+	ck_assert_msg(strstr(raw, "newbie") && strstr(raw, "steady work"), "what was decided and why: %s", raw);
+	check_inert("announcement", raw);
+	/* looked up before it was posted */
+	ck_assert_int_eq(rec_count("http", "GET", "/t/external_id/", 404), 1);
+	stop_bot_cleanly();
+	start_bot();
+	wait_polling(rec_count("http", "GET", "/posts.json", 200) + 2);
+	reload();
+	ck_assert_msg(topics() == 1, "announced %d times, want once", topics());
+	stop_bot_cleanly();
+	finish();
+}
+END_TEST
+
+/* The forum created the topic but its answer never reached the bot (killed
+ * with -9 meanwhile): the restarted bot finds it by external_id. */
+START_TEST(announcement_once_after_kill9_between_post_and_mark)
+{
+	start_server(NULL);
+	write_config("poll", "");
+	decide_nomination();
+	scenario("{\"POST /posts.json\":[{\"hold\":30}]}");
+	start_bot();
+	WAIT(15, topics() >= 1);
+	ck_assert_msg(topics() == 1, "no topic: %s", err_tail());
+	kill_bot_hard();
+	start_bot();
+	WAIT(15, rec_count("http", "GET", "/t/external_id/", 301) >= 1);
+	ck_assert_msg(rec_count("http", "GET", "/t/external_id/", 301) == 1,
+		      "the restarted bot did not look the topic up: %s", err_tail());
+	wait_polling(rec_count("http", "GET", "/posts.json", 200) + 2);
+	reload();
+	ck_assert_msg(topics() == 1, "announced %d times, want once", topics());
+	ck_assert_int_eq(rec_count("http", "POST", "/posts.json", -1), 1);
+	stop_bot_cleanly();
+	finish();
+}
+END_TEST
+
+START_TEST(announcement_retitled_once_after_422)
+{
+	start_server(NULL);
+	write_config("poll", "");
+	decide_nomination();
+	scenario("{\"POST /posts.json\":[{\"status\":422,\"errors\":[\"Title has already been used\"]}]}");
+	start_bot();
+	WAIT(15, topics() >= 1);
+	const cJSON *t = rec_nth("topic", NULL, NULL, -1, 0);
+	ck_assert_msg(t != NULL, "not posted after the title was refused: %s", err_tail());
+	ck_assert_msg(strstr(str_of(t, "title"), "(govbot announcement"), "title not adjusted: %s", str_of(t, "title"));
+	ck_assert_msg(count_err("Title has already been used") >= 1, "Discourse's words not logged: %s", err_tail());
+	stop_bot_cleanly();
+	finish();
+}
+END_TEST
+
+static Suite *discourse_suite(void)
+{
+	Suite *s = suite_create("discourse");
+	TCase *tc = tcase_create("discourse");
+
+	tcase_set_timeout(tc, 90);
+	tcase_add_test(tc, poll_answers_new_posts_and_skips_the_backlog);
+	tcase_add_test(tc, poll_skips_own_bots_edits_whispers);
+	tcase_add_test(tc, poll_remembers_the_last_post_across_restarts);
+	tcase_add_test(tc, reply_escapes_user_text);
+	tcase_add_test(tc, reply_retried_after_429_and_5xx);
+	tcase_add_test(tc, reply_refused_422_logged_with_discourse_errors);
+	tcase_add_test(tc, bad_api_key_stops_with_one_line);
+	tcase_add_test(tc, announcement_topic_once_across_restart);
+	tcase_add_test(tc, announcement_once_after_kill9_between_post_and_mark);
+	tcase_add_test(tc, announcement_retitled_once_after_422);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(discourse_suite());
+	int failed;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	curl_global_cleanup();
+	return failed ? 1 : 0;
+}
