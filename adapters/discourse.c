@@ -54,12 +54,23 @@
 #define KV_LAST_POST "discourse.last_post_id"
 
 static const char *const discourse_secrets[] = { "DISCOURSE_API_KEY", "DISCOURSE_WEBHOOK_SECRET", NULL };
+/* The webhook's secret is needed only when the forum calls the bot. */
+static const char *const discourse_listen_secrets[] = { "DISCOURSE_WEBHOOK_SECRET", NULL };
+
+static const struct config_key discourse_keys[] = {
+	{ "base_url", CONFIG_URL, true, NULL },
+	{ "api_username", CONFIG_STRING, true, NULL },
+	{ "announce_category_id", CONFIG_POSINT, false, NULL },
+	{ "webhook_path", CONFIG_HTTP_PATH, false, "/discourse/webhook" },
+	{ "mode", CONFIG_CHOICE, false, "webhook|poll" },
+	{ "private_messages", CONFIG_BOOL, false, NULL },
+	{ NULL, CONFIG_STRING, false, NULL },
+};
 
 struct discourse {
 	struct adapter_host *host;
 	char *base_url;          /* without a trailing '/' */
 	char *api_username;
-	char *category;          /* announce_category_id as text, or NULL */
 	char *webhook_path;
 	bool poll;
 	bool private_messages;
@@ -67,7 +78,7 @@ struct discourse {
 	char *hdr_key;           /* "Api-Key: ..." */
 	char *hdr_user;          /* "Api-Username: ..." */
 	bool stopped;
-	struct reply *reply;
+	struct host_answer answer;
 	struct loop_timer poll_timer;
 	long poll_ms;
 	bool poll_busy;
@@ -374,6 +385,7 @@ struct call {
 	long long topic_id;      /* reply: where */
 	char *key;               /* announcement: the delivery key */
 	char *title, *raw;       /* announcement: the topic */
+	char *category;          /* announcement: its category id */
 	char ext[64];            /* announcement: its external_id */
 	bool retitled;           /* announcement: the title was adjusted once */
 	cJSON *posts;            /* poll: new posts gathered so far (an array) */
@@ -387,6 +399,7 @@ static void call_free(struct call *c)
 	free(c->key);
 	free(c->title);
 	free(c->raw);
+	free(c->category);
 	cJSON_Delete(c->posts);
 	free(c);
 }
@@ -478,26 +491,8 @@ static void discourse_reply(struct discourse *d, long long topic_id, long long p
 	cJSON_Delete(j);
 }
 
-/* Cuts a rendered reply to the forum's post limit on a UTF-8 boundary,
- * never right after a backslash (half an escape). */
-static void discourse_limit(struct buf *text, size_t max)
-{
-	static const char note[] = "\n\n*(truncated)*";
-	size_t n;
-
-	if (text->len <= max)
-		return;
-	n = max - (sizeof(note) - 1);
-	while (n > 0 && ((unsigned char)text->data[n] & 0xC0) == 0x80)
-		n--;
-	while (n > 0 && text->data[n - 1] == '\\')
-		n--;
-	text->len = n;
-	text->data[n] = '\0';
-	buf_adds(text, note);
-}
-
-static bool valid_username(const char *u)
+/* A Discourse username: letters, digits, _ . -, at most 60 characters. */
+static bool discourse_valid_id(const char *u)
 {
 	if (!u || !*u || strlen(u) > 60)
 		return false;
@@ -507,51 +502,33 @@ static bool valid_username(const char *u)
 	return true;
 }
 
-/* One post from the forum: answered when it is a command for the bot. */
-static void discourse_handle_post(struct discourse *d, const cJSON *post, const char *event)
+/* One post from the forum: answered in its topic when it is a command for
+ * the bot.  event is the webhook's X-Discourse-Event (NULL when polled);
+ * event_id what makes it once ("event:ID" or "post:ID"). */
+static void discourse_handle_post(struct discourse *d, const cJSON *post, const char *event,
+				  const char *event_id)
 {
 	const char *why = discourse_skip_reason(post, event, d->api_username, d->private_messages);
-	const char *user;
-	long long id, topic;
-	char *text, seen[48], caller[80], place[48];
-	struct dispatch_request req;
-	struct buf out = BUF_INIT;
-	int rc;
+	const char *user = json_str(post, "username");
+	char *text, place[32];
+	long long topic = json_int(post, "topic_id", 0);
 
 	if (why) {
 		log_debug("discourse", "post %lld skipped: %s", json_int(post, "id", 0), why);
 		return;
 	}
-	user = json_str(post, "username");
-	id = json_int(post, "id", 0);
-	topic = json_int(post, "topic_id", 0);
-	if (!valid_username(user))
+	if (!discourse_valid_id(user))
 		return;
 	text = discourse_command_text(json_str(post, "raw"), d->api_username);
 	if (!text)
 		return;
-	/* a post is answered once, whichever way it arrived */
-	snprintf(seen, sizeof(seen), "post:%lld", id);
-	if (!host_event_first(d->host, "discourse", seen)) {
-		log_debug("discourse", "post %lld answered before", id);
-		free(text);
-		return;
-	}
-	snprintf(caller, sizeof(caller), "discourse:%s", user);
-	snprintf(place, sizeof(place), "discourse:%lld", topic);
-	memset(&req, 0, sizeof(req));
-	req.text = text;
-	req.len = strlen(text);
-	req.caller_id = caller;
-	req.place = place;
-	req.require_prefix = false;
-	rc = host_dispatch(d->host, &req, d->reply);
-	if (rc != DISPATCH_IGNORED && !reply_empty(d->reply)) {
-		reply_render(d->reply, DIALECT_DISCOURSE, &out);
-		discourse_limit(&out, DISCOURSE_MAX_POST);
-		discourse_reply(d, topic, json_int(post, "post_number", 0), buf_str(&out));
-	}
-	buf_release(&out);
+	snprintf(place, sizeof(place), "%lld", topic);
+	struct inbound in = {
+		.user = user, .place = place, .text = text, .len = strlen(text),
+		.event_id = event_id, .require_prefix = false,
+	};
+	if (host_inbound(d->host, &adapter_discourse, &in, &d->answer))
+		discourse_reply(d, topic, json_int(post, "post_number", 0), buf_str(&d->answer.text));
 	free(text);
 }
 
@@ -610,7 +587,7 @@ static void discourse_post_topic(struct call *c)
 
 	cJSON_AddStringToObject(j, "title", c->title);
 	cJSON_AddStringToObject(j, "raw", c->raw);
-	cJSON_AddNumberToObject(j, "category", (double)strtoll(c->d->category, NULL, 10));
+	cJSON_AddNumberToObject(j, "category", (double)strtoll(c->category, NULL, 10));
 	cJSON_AddStringToObject(j, "external_id", c->ext);
 	json = cJSON_PrintUnformatted(j);
 	c->kind = CALL_TOPIC;
@@ -643,8 +620,8 @@ static void discourse_lookup_done(void *arg, const struct http_response *res)
 }
 
 /* Starts delivering one announcement: look it up, post it when absent. */
-static void discourse_announce_topic(struct discourse *d, const char *key, const char *title,
-				     const struct reply *body)
+static void discourse_announce_topic(struct discourse *d, const char *key, const char *category,
+				     const char *title, const struct reply *body)
 {
 	struct call *c = xcalloc(1, sizeof(*c));
 	struct buf raw = BUF_INIT, path = BUF_INIT;
@@ -653,8 +630,9 @@ static void discourse_announce_topic(struct discourse *d, const char *key, const
 	c->kind = CALL_LOOKUP;
 	c->key = xstrdup(key);
 	c->title = xstrdup(title && *title ? title : "govbot announcement");
+	c->category = xstrdup(category);
 	reply_render(body, DIALECT_DISCOURSE, &raw);
-	discourse_limit(&raw, DISCOURSE_MAX_POST);
+	reply_limit(&raw, DISCOURSE_MAX_POST, DIALECT_DISCOURSE);
 	c->raw = buf_detach(&raw);
 	discourse_external_id(key, c->ext, sizeof(c->ext));
 	buf_addf(&path, "/t/external_id/%s.json", c->ext);
@@ -704,7 +682,9 @@ static void discourse_poll_finish(struct discourse *d, struct call *c)
 		long long id = json_int(v[i], "id", 0);
 		if (id <= d->last_id)
 			continue;
-		discourse_handle_post(d, v[i], NULL);
+		char seen[40];
+		snprintf(seen, sizeof(seen), "post:%lld", id);
+		discourse_handle_post(d, v[i], NULL, seen);
 		if (id > newest)
 			newest = id;
 		d->last_id = newest;
@@ -802,12 +782,14 @@ struct job {
 	struct job *next;
 	cJSON *post;             /* owned */
 	char *event;
+	char *event_id;          /* "event:ID", or NULL */
 };
 
 static void job_free(struct job *j)
 {
 	cJSON_Delete(j->post);
 	free(j->event);
+	free(j->event_id);
 	free(j);
 }
 
@@ -820,7 +802,7 @@ static void discourse_on_work(void *arg)
 		d->jobs = j->next;
 		if (!d->jobs)
 			d->jobs_tail = NULL;
-		discourse_handle_post(d, j->post, j->event);
+		discourse_handle_post(d, j->post, j->event, j->event_id);
 		job_free(j);
 	}
 }
@@ -870,14 +852,6 @@ static int discourse_webhook(struct discourse *d, const char *event, const char 
 		return 200;
 	}
 	*answer = "ok\n";
-	if (event_id && *event_id) {
-		snprintf(seen, sizeof(seen), "event:%.80s", event_id);
-		if (!host_event_first(d->host, "discourse", seen)) {
-			log_debug("discourse", "webhook event %s delivered before; not worked on again", event_id);
-			cJSON_Delete(j);
-			return 200;
-		}
-	}
 	post = cJSON_DetachItemFromObjectCaseSensitive(j, "post");
 	cJSON_Delete(j);
 	if (!cJSON_IsObject(post) || d->stopped) {
@@ -887,6 +861,10 @@ static int discourse_webhook(struct discourse *d, const char *event, const char 
 	struct job *w = xcalloc(1, sizeof(*w));
 	w->post = post;
 	w->event = xstrdup(event ? event : "");
+	if (event_id && *event_id) {
+		snprintf(seen, sizeof(seen), "event:%.80s", event_id);
+		w->event_id = xstrdup(seen);
+	}
 	if (d->jobs_tail)
 		d->jobs_tail->next = w;
 	else
@@ -934,20 +912,18 @@ static void discourse_free(struct discourse *d)
 	}
 	free(d->base_url);
 	free(d->api_username);
-	free(d->category);
 	free(d->webhook_path);
 	free(d->secret);
 	free(d->hdr_key);
 	free(d->hdr_user);
-	reply_free(d->reply);
+	host_answer_release(&d->answer);
 	free(d);
 }
 
-static int discourse_start_section(struct adapter_host *host, const cJSON *cfg, void **state)
+static int discourse_start(struct adapter_host *host, const cJSON *cfg, void **state)
 {
 	const char *base = json_str(cfg, "base_url"), *user = json_str(cfg, "api_username");
 	const char *mode = json_str(cfg, "mode"), *path = json_str(cfg, "webhook_path");
-	const cJSON *cat = cJSON_GetObjectItemCaseSensitive(cfg, "announce_category_id");
 	const char *key = getenv("DISCOURSE_API_KEY"), *secret = getenv("DISCOURSE_WEBHOOK_SECRET");
 	bool poll = mode && strcmp(mode, "poll") == 0;
 	struct discourse *d;
@@ -973,8 +949,6 @@ static int discourse_start_section(struct adapter_host *host, const cJSON *cfg, 
 		b.data[--b.len] = '\0';
 	d->base_url = buf_detach(&b);
 	d->api_username = xstrdup(user);
-	if (cJSON_IsNumber(cat) && cat->valuedouble >= 1)
-		buf_addf(&b, "%lld", (long long)cat->valuedouble), d->category = buf_detach(&b);
 	d->webhook_path = xstrdup(path && *path ? path : "/discourse/webhook");
 	d->poll = poll;
 	d->private_messages = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "private_messages"));
@@ -983,7 +957,7 @@ static int discourse_start_section(struct adapter_host *host, const cJSON *cfg, 
 	d->hdr_key = buf_detach(&b);
 	buf_addf(&b, "Api-Username: %s", user);
 	d->hdr_user = buf_detach(&b);
-	d->reply = reply_new();
+	host_answer_init(&d->answer);
 	d->last_id = -1;
 	d->poll_ms = env_ms("GOVBOT_DISCOURSE_POLL_MS", DISCOURSE_POLL_MS);
 	loop_timer_init(&d->poll_timer, host_loop(host), discourse_on_poll, d);
@@ -1004,33 +978,14 @@ static int discourse_start_section(struct adapter_host *host, const cJSON *cfg, 
 	return 0;
 }
 
-static int discourse_start(struct adapter_host *host, void **state)
-{
-	return discourse_start_section(host, config_adapter(host_bot(host)->config, "discourse"), state);
-}
-
-/* Transitional: the title is the announcement's first line. */
-static int discourse_announce(void *state, const char *key, const struct reply *text)
+static enum announce_status discourse_announce(void *state, const struct announcement *a)
 {
 	struct discourse *d = state;
-	struct buf plain = BUF_INIT;
-	char *nl, *title;
 
-	if (!d->category) {
-		host_announce_done(d->host, key, true);
-		return 0;
-	}
-	if (d->stopped) {
-		host_announce_done(d->host, key, false);
-		return 0;
-	}
-	reply_render(text, DIALECT_CONSOLE, &plain);
-	nl = strchr(buf_str(&plain), '\n');
-	title = xstrndup(buf_str(&plain), nl ? (size_t)(nl - buf_str(&plain)) : plain.len);
-	discourse_announce_topic(d, key, title, text);
-	free(title);
-	buf_release(&plain);
-	return 0;
+	if (d->stopped || !a->target)
+		return ANNOUNCE_FAILED;
+	discourse_announce_topic(d, a->key, a->target, a->title, a->body);
+	return ANNOUNCE_PENDING;
 }
 
 /* Shutdown: no new poll; the webhook's accepted posts are worked on. */
@@ -1053,10 +1008,24 @@ static void discourse_stop(void *state)
 	discourse_free(d);
 }
 
+static bool discourse_listening(const cJSON *section)
+{
+	const char *mode = json_str(section, "mode");
+
+	return !mode || strcmp(mode, "poll") != 0;
+}
+
 const struct adapter adapter_discourse = {
 	.name = "discourse",
 	.dialect = DIALECT_DISCOURSE,
 	.secrets = discourse_secrets,
+	.keys = discourse_keys,
+	.announce_key = "announce_category_id",
+	.listens = true,
+	.listening = discourse_listening,
+	.listen_secrets = discourse_listen_secrets,
+	.valid_id = discourse_valid_id,
+	.max_message = DISCOURSE_MAX_POST,
 	.start = discourse_start,
 	.announce = discourse_announce,
 	.drain = discourse_drain,

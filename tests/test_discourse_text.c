@@ -1,9 +1,8 @@
 /* test_discourse_text.c - adapters/discourse.c's pure pieces, reached by
  * including the file: the webhook signature (real HMAC-SHA256, computed
- * here independently with OpenSSL's EVP_MAC... through HMAC()), which posts
- * are commands, the command text a post asks, external ids and the
- * announcement's retitling, and cutting a long reply.  The end-to-end tests
- * over sockets are tests/test_discourse.c. */
+ * here with OpenSSL's HMAC()), which posts are commands, the command text
+ * a post asks, external ids and the announcement's retitling.  The
+ * end-to-end tests over sockets are tests/test_discourse.c. */
 #include "adapters/discourse.c"
 #include "tests/testutil.h"
 
@@ -197,28 +196,6 @@ START_TEST(title_refusals_and_retitling)
 }
 END_TEST
 
-START_TEST(long_reply_cut_cleanly)
-{
-	struct buf b = BUF_INIT;
-
-	for (int i = 0; i < 5000; i++)
-		buf_adds(&b, "\xC3\xA9\\*");   /* é, then an escaped star */
-	discourse_limit(&b, 1000);
-	ck_assert_int_le(b.len, 1000);
-	ck_assert(utf8_valid(b.data, b.len));
-	ck_assert_msg(strstr(b.data, "(truncated)") != NULL, "no truncation note");
-	const char *note = strstr(b.data, "\n\n*(truncated)*");
-	ck_assert(note != NULL);
-	ck_assert_msg(note[-1] != '\\', "cut after a lone backslash");
-	buf_release(&b);
-
-	buf_adds(&b, "short");
-	discourse_limit(&b, 1000);
-	ck_assert_str_eq(b.data, "short");
-	buf_release(&b);
-}
-END_TEST
-
 static Suite *discourse_text_suite(void)
 {
 	Suite *s = suite_create("discourse_text");
@@ -229,7 +206,6 @@ static Suite *discourse_text_suite(void)
 	tcase_add_loop_test(tc, command_text_of_a_post, 0, (int)ARRAY_SIZE(text_cases));
 	tcase_add_test(tc, external_ids_are_valid_and_stable);
 	tcase_add_test(tc, title_refusals_and_retitling);
-	tcase_add_test(tc, long_reply_cut_cleanly);
 	suite_add_tcase(s, tc);
 	return s;
 }

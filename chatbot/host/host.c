@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "chatbot/bot/config.h"
+#include "chatbot/bot/identity.h"
 #include "chatbot/gov/gov.h"
 #include "chatbot/net/httpd.h"
 #include "chatbot/util/log.h"
@@ -35,6 +36,7 @@ struct running {
 	void *state;
 	bool ended;
 	bool fatal;
+	char target[256];         /* the value of its announce_key, or "" */
 };
 
 struct adapter_host {
@@ -54,8 +56,6 @@ struct adapter_host {
 	struct loop_timer pump;
 	bool pumping;
 	long long pruned_at;      /* when seen events were last pruned */
-	const char *cur_key;      /* the delivery being offered, during announce() */
-	int cur_result;           /* -1 pending, else OUTBOX_SENT / OUTBOX_FAILED */
 
 	/* in-memory seen events (bots without a database) */
 	struct seen_node *seen[SEEN_BUCKETS];
@@ -94,29 +94,42 @@ struct deliver_ctx {
 static int host_deliver(void *arg, const struct outbox_entry *e, struct buf *error)
 {
 	struct deliver_ctx *d = arg;
-	struct adapter_host *h = d->h;
-	struct reply *text = reply_new();
+	const struct adapter *a = d->r->a;
+	struct reply *body = reply_new(), *message = reply_new();
 	char key[128];
-	int rc;
+	enum announce_status st;
 
-	outbox_claim_key(e->id, e->target, key, sizeof(key));
-	reply_strong(text, e->title);
-	if (e->body && *e->body) {
-		reply_para(text);
-		reply_text(text, e->body);
+	if (a->announce_key && !d->r->target[0]) {
+		/* queued while the config named a target; it names none now */
+		log_info(a->name, "announcement %lld dropped: adapters.%s.%s is not set", e->id,
+			 a->name, a->announce_key);
+		reply_free(body);
+		reply_free(message);
+		return OUTBOX_SENT;
 	}
-	h->cur_key = key;
-	h->cur_result = -1;
-	rc = d->r->a->announce(d->r->state, key, text);
-	h->cur_key = NULL;
-	reply_free(text);
-	if (rc < 0) {
-		buf_addf(error, "the %s adapter could not post it", d->r->a->name);
+	outbox_claim_key(e->id, e->target, key, sizeof(key));
+	reply_strong(message, e->title);
+	if (e->body && *e->body) {
+		reply_text(body, e->body);
+		reply_para(message);
+		reply_text(message, e->body);
+	}
+	struct announcement an = {
+		.key = key, .target = d->r->target[0] ? d->r->target : NULL, .title = e->title,
+		.body = body, .message = message,
+	};
+	st = a->announce(d->r->state, &an);
+	reply_free(body);
+	reply_free(message);
+	switch (st) {
+	case ANNOUNCE_SENT:
+		return OUTBOX_SENT;
+	case ANNOUNCE_PENDING:
+		return OUTBOX_PENDING;
+	default:
+		buf_addf(error, "the %s adapter could not post it", a->name);
 		return OUTBOX_FAILED;
 	}
-	if (h->cur_result == OUTBOX_FAILED)
-		buf_addf(error, "the %s adapter could not post it", d->r->a->name);
-	return h->cur_result < 0 ? OUTBOX_PENDING : h->cur_result;
 }
 
 static void host_pump(void *arg)
@@ -131,30 +144,70 @@ static void host_pump(void *arg)
 		h->pruned_at = bot_now(h->bot);
 		store_seen_prune(h->bot->store, h->pruned_at - HOST_SEEN_KEEP_S);
 	}
-	for (size_t i = 0; i < h->nrun; i++) {
+	/* deadlines once, then each adapter's deliveries */
+	gov_tick(h->bot, NULL, NULL, NULL);
+	for (size_t i = 0; h->bot->store && i < h->nrun; i++) {
 		struct running *r = &h->run[i];
 		struct deliver_ctx d = { h, r };
 
 		if (r->ended || !r->a->announce)
 			continue;
-		gov_tick(h->bot, r->a->name, host_deliver, &d);
+		outbox_pump(h->bot->store, bot_now(h->bot), r->a->name, host_deliver, &d);
 	}
 	h->pumping = false;
 	loop_timer_start(&h->pump, HOST_PUMP_MS);
 }
 
-int host_dispatch(struct adapter_host *h, const struct dispatch_request *req, struct reply *out)
+void host_answer_init(struct host_answer *ans)
 {
-	sqlite3 *db = h->bot->store ? store_db(h->bot->store) : NULL;
-	int before = db ? sqlite3_total_changes(db) : 0;
-	int rc = dispatch_line(h->bot, req, out);
+	memset(ans, 0, sizeof(*ans));
+	ans->reply = reply_new();
+	buf_init(&ans->text);
+}
 
+void host_answer_release(struct host_answer *ans)
+{
+	reply_free(ans->reply);
+	buf_release(&ans->text);
+	memset(ans, 0, sizeof(*ans));
+}
+
+static bool host_event_first(struct adapter_host *h, const char *platform, const char *event_id);
+
+bool host_inbound(struct adapter_host *h, const struct adapter *a, const struct inbound *in,
+		  struct host_answer *ans)
+{
+	char caller[IDENTITY_MAX_ID + 64], place[IDENTITY_MAX_ID + 64];
+	sqlite3 *db = h->bot->store ? store_db(h->bot->store) : NULL;
+	int before, rc;
+
+	ans->result = DISPATCH_IGNORED;
+	ans->cut = false;
+	buf_reset(&ans->text);
+	if (in->event_id && !host_event_first(h, a->name, in->event_id)) {
+		log_debug(a->name, "event %s seen before; not answered again", in->event_id);
+		return false;
+	}
+	snprintf(caller, sizeof(caller), "%s:%s", a->name, in->user ? in->user : "");
+	if (in->place)
+		snprintf(place, sizeof(place), "%s:%s", a->name, in->place);
+	struct dispatch_request req = {
+		.text = in->text, .len = in->len, .caller_id = caller,
+		.place = in->place ? place : NULL, .require_prefix = in->require_prefix,
+	};
+	before = db ? sqlite3_total_changes(db) : 0;
+	rc = dispatch_line(h->bot, &req, ans->reply);
+	ans->result = rc;
 	if (rc >= 0 && rc < 4)
 		h->commands[rc]++;
 	/* a command that wrote may have queued an announcement: pump soon */
 	if (db && sqlite3_total_changes(db) != before && !h->stopping)
 		loop_timer_start(&h->pump, 0);
-	return rc;
+	if (rc == DISPATCH_IGNORED || reply_empty(ans->reply))
+		return false;
+	reply_render(ans->reply, a->dialect, &ans->text);
+	ans->cut = reply_limit(&ans->text, a->max_message, a->dialect);
+	return true;
 }
 
 void host_announce_done(struct adapter_host *h, const char *key, bool ok)
@@ -162,10 +215,6 @@ void host_announce_done(struct adapter_host *h, const char *key, bool ok)
 	long long id = 0;
 	const char *target;
 
-	if (h->cur_key && strcmp(key, h->cur_key) == 0) {
-		h->cur_result = ok ? OUTBOX_SENT : OUTBOX_FAILED;
-		return;
-	}
 	target = strchr(key, ':') ? strchr(strchr(key, ':') + 1, ':') : NULL;
 	if (sscanf(key, "outbox:%lld:", &id) != 1 || !target || !h->bot->store) {
 		log_warn(NULL, "announcement outcome for unknown delivery %s ignored", key);
@@ -214,7 +263,7 @@ static void seen_forget(struct adapter_host *h, const char *key)
 	}
 }
 
-bool host_event_first(struct adapter_host *h, const char *platform, const char *event_id)
+static bool host_event_first(struct adapter_host *h, const char *platform, const char *event_id)
 {
 	struct buf key = BUF_INIT;
 	struct seen_node *n;
@@ -287,13 +336,13 @@ static bool host_wants(const struct govbot *bot, const struct adapter *a)
 	return config_adapter(bot->config, a->name) != NULL;
 }
 
-static int host_check_secrets(const struct adapter *a)
+static int host_check_secrets(const struct adapter *a, const cJSON *section)
 {
 	int rc = 0;
 
 	for (size_t i = 0; a->secrets && a->secrets[i]; i++) {
 		const char *v = getenv(a->secrets[i]);
-		if (!v || !*v) {
+		if ((!v || !*v) && config_secret_needed(a->name, section, a->secrets[i])) {
 			log_error(a->name, "%s is not set in the environment; the %s adapter needs it",
 				  a->secrets[i], a->name);
 			rc = -1;
@@ -302,14 +351,28 @@ static int host_check_secrets(const struct adapter *a)
 	return rc;
 }
 
+/* The value of a's announce key in section, as text ("C0123", "5"). */
+static void host_target(const struct adapter *a, const cJSON *section, char *out, size_t n)
+{
+	const cJSON *v = a->announce_key ? cJSON_GetObjectItemCaseSensitive(section, a->announce_key)
+					 : NULL;
+
+	out[0] = '\0';
+	if (cJSON_IsString(v))
+		snprintf(out, n, "%s", v->valuestring);
+	else if (cJSON_IsNumber(v))
+		snprintf(out, n, "%.0f", v->valuedouble);
+}
+
 static int host_start_adapters(struct adapter_host *h)
 {
 	size_t n = 0;
 	const cJSON *ads = h->bot->config->adapters, *it;
 
-	/* a configured name this build does not know */
+	/* a configured name this build does not know, or does not run yet */
 	cJSON_ArrayForEach(it, ads) {
-		if (!adapters_find(it->string)) {
+		const struct adapter *a = adapters_find(it->string);
+		if (!a || !a->start) {
 			log_error(NULL, "adapters.%s: no such adapter in this build", it->string);
 			return -1;
 		}
@@ -321,18 +384,21 @@ static int host_start_adapters(struct adapter_host *h)
 		return -1;
 	}
 	for (size_t i = 0; adapters_all[i]; i++)
-		if (host_wants(h->bot, adapters_all[i]) && host_check_secrets(adapters_all[i]) < 0)
+		if (host_wants(h->bot, adapters_all[i]) &&
+		    host_check_secrets(adapters_all[i], config_adapter(h->bot->config, adapters_all[i]->name)) < 0)
 			return -1;
 	h->run = xcalloc(n, sizeof(*h->run));
 	for (size_t i = 0; adapters_all[i]; i++) {
 		const struct adapter *a = adapters_all[i];
+		const cJSON *section = config_adapter(h->bot->config, a->name);
 		struct running *r;
 
 		if (!host_wants(h->bot, a))
 			continue;
 		r = &h->run[h->nrun];
 		r->a = a;
-		if (a->start(h, &r->state) < 0) {
+		host_target(a, section, r->target, sizeof(r->target));
+		if (a->start(h, section, &r->state) < 0) {
 			log_error(a->name, "the %s adapter did not start", a->name);
 			return -1;
 		}
