@@ -40,6 +40,7 @@
 #include "chatbot/bot/config.h"
 #include "chatbot/gov/store.h"
 #include "chatbot/host/host.h"
+#include "chatbot/net/httpd.h"
 #include "chatbot/util/log.h"
 #include "chatbot/util/util.h"
 
@@ -83,6 +84,7 @@ struct discourse {
 	long poll_ms;
 	bool poll_busy;
 	long long last_id;       /* poll: the newest post seen; -1 before the first poll */
+	bool routed;             /* the webhook route is registered */
 	struct job *jobs, *jobs_tail;  /* webhook posts accepted, not yet worked on */
 	struct loop_timer work;
 };
@@ -431,6 +433,22 @@ static bool discourse_bad_key(const struct http_response *res)
 	       res->status == 401;
 }
 
+/* A 429's delay from its body when Retry-After is absent: Discourse's
+ * {"error_type": "rate_limit", "extras": {"wait_seconds": N}}; -1 when the
+ * body names none (plain text, say).  Runs on the HTTP worker. */
+static long discourse_retry_delay_ms(const char *body, size_t len)
+{
+	cJSON *j = cJSON_ParseWithLength(body, len);
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "extras"),
+							 "wait_seconds");
+	long ms = -1;
+
+	if (cJSON_IsNumber(w) && w->valuedouble >= 0)
+		ms = w->valuedouble > 3600 ? 3600000L : (long)(w->valuedouble * 1000);
+	cJSON_Delete(j);
+	return ms;
+}
+
 static void discourse_submit(struct discourse *d, const char *method, const char *path, const char *json,
 			     http_done_fn *done, struct call *c)
 {
@@ -448,6 +466,7 @@ static void discourse_submit(struct discourse *d, const char *method, const char
 	rq.body_len = json ? strlen(json) : 0;
 	rq.rate_key = "discourse";
 	rq.max_attempts = DISCOURSE_ATTEMPTS;
+	rq.retry_delay_ms = discourse_retry_delay_ms;
 	c->d = d;
 	http_submit(host_http(d->host), &rq, done, c);
 	buf_release(&url);
@@ -876,16 +895,45 @@ static int discourse_webhook(struct discourse *d, const char *event, const char 
 
 /* ---- the adapter ------------------------------------------------------------ */
 
-/* Transitional, until the httpd router lands: webhooks cannot be received. */
+/* The webhook's route on http.listen: headers read, the verdict answered
+ * at once (the post is worked on after the answer). */
+static void discourse_on_request(void *arg, const struct httpd_request *req, struct httpd_response *res)
+{
+	struct discourse *d = arg;
+	char event[64], event_id[96], sig[160];
+	const char *answer = "";
+
+	if (httpd_header(req, "x-discourse-event", event, sizeof(event)) < 0)
+		event[0] = '\0';
+	if (httpd_header(req, "x-discourse-event-id", event_id, sizeof(event_id)) < 0)
+		event_id[0] = '\0';
+	if (httpd_header(req, "x-discourse-event-signature", sig, sizeof(sig)) < 0)
+		sig[0] = '\0';
+	res->status = discourse_webhook(d, event[0] ? event : NULL, event_id[0] ? event_id : NULL,
+					sig[0] ? sig : NULL, req->body, req->body_len, &answer);
+	buf_adds(&res->body, answer);
+}
+
 static int discourse_route_add(struct discourse *d)
 {
-	(void)discourse_webhook;
-	log_error("discourse", "webhook mode needs the HTTP router; use \"mode\": \"poll\"");
-	return -1;
+	struct httpd *httpd = host_httpd(d->host);
+
+	if (!httpd) {
+		log_error("discourse", "the webhook needs http.listen (or use \"mode\": \"poll\")");
+		return -1;
+	}
+	if (httpd_route(httpd, "POST", d->webhook_path, DISCOURSE_MAX_BODY, discourse_on_request, d) < 0)
+		return -1;
+	d->routed = true;
+	log_info("discourse", "receiving webhooks at %s", d->webhook_path);
+	return 0;
 }
 
 static void discourse_route_remove(struct discourse *d)
 {
+	if (d->routed && host_httpd(d->host))
+		httpd_unroute(host_httpd(d->host), d->webhook_path, discourse_on_request, d);
+	d->routed = false;
 }
 
 static long env_ms(const char *name, long def)
@@ -988,12 +1036,14 @@ static enum announce_status discourse_announce(void *state, const struct announc
 	return ANNOUNCE_PENDING;
 }
 
-/* Shutdown: no new poll; the webhook's accepted posts are worked on. */
+/* Shutdown: no new poll, no new webhook (the forum redelivers what it
+ * cannot hand over now); the posts accepted are worked on. */
 static bool discourse_drain(void *state)
 {
 	struct discourse *d = state;
 
 	loop_timer_cancel(&d->poll_timer);
+	discourse_route_remove(d);
 	if (d->jobs)
 		discourse_on_work(d);
 	return false;

@@ -413,7 +413,7 @@ static int user_posts(const char *json, long long *topic)
 }
 
 /* Sends a webhook (JSON of /control/webhook); returns its HTTP status. */
-static __attribute__((unused)) int send_webhook(const char *json)
+static int send_webhook(const char *json)
 {
 	cJSON *j = control("webhook", json);
 	const cJSON *hook = cJSON_GetObjectItemCaseSensitive(j, "webhook");
@@ -811,6 +811,200 @@ START_TEST(announcement_retitled_once_after_422)
 }
 END_TEST
 
+/* ---- webhooks ------------------------------------------------------------------- */
+
+/* GET on the bot's listener: the status, the body into out (may be NULL). */
+static long bot_get(const char *path, char *out, size_t outlen)
+{
+	CURL *c = curl_easy_init();
+	char url[128];
+	struct { char *data; size_t len; } b = { NULL, 0 };
+	long status = 0;
+
+	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", R.bot_port, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	if (out)
+		snprintf(out, outlen, "%s", b.data ? b.data : "");
+	free(b.data);
+	return status;
+}
+
+/* Starts the bot in webhook mode and waits until it listens. */
+static void start_listening(const char *extra)
+{
+	write_config("webhook", extra);
+	start_bot();
+	double until = now() + 15;
+	while (bot_get("/healthz", NULL, 0) != 200 && now() < until) {
+		ck_assert_msg(!bot_exited(0), "govbot exited: %s", err_tail());
+		usleep(20000);
+	}
+	ck_assert_msg(bot_get("/healthz", NULL, 0) == 200, "govbot does not listen: %s", err_tail());
+}
+
+START_TEST(webhook_mention_and_gov_line_answered_in_topic)
+{
+	long long t1, t2;
+	char metrics[4096];
+
+	start_server(NULL);
+	start_listening("");
+	ck_assert_int_eq(user_posts("{\"username\":\"alice\",\"raw\":\"Hello\\n@govbot who maintains torch.nn?\"}", &t1), 200);
+	ck_assert_int_eq(user_posts("{\"username\":\"bob\",\"raw\":\"Context.\\n/gov lead\"}", &t2), 200);
+	WAIT(15, replies_in(t1) >= 1 && replies_in(t2) >= 1);
+	ck_assert_msg(replies_in(t1) == 1 && replies_in(t2) == 1, "not answered: %s", err_tail());
+	ck_assert_msg(strstr(str_of(reply_in(t1), "raw"), "torch.nn"), "%s", str_of(reply_in(t1), "raw"));
+	ck_assert_msg(strstr(str_of(reply_in(t2), "raw"), "Soumith"), "%s", str_of(reply_in(t2), "raw"));
+	ck_assert_int_eq((int)num_of(reply_in(t1), "reply_to_post_number"), 1);
+	ck_assert_int_eq(bot_get("/metrics", metrics, sizeof metrics), 200);
+	ck_assert_msg(strstr(metrics, "govbot_adapters_running 1"), "%s", metrics);
+	stop_bot_cleanly();
+	finish();
+}
+END_TEST
+
+/* Unsigned, wrongly signed, malformed and changed-after-signing requests are
+ * refused with nothing done; a good one after them is answered. */
+START_TEST(webhook_forged_requests_refused)
+{
+	long long t;
+	static const struct { const char *sign; int status; } forged[] = {
+		{ "none", 401 }, { "malformed", 401 }, { "bad", 403 }, { "tamper", 403 },
+	};
+	char json[256];
+
+	start_server(NULL);
+	start_listening("");
+	for (size_t i = 0; i < sizeof forged / sizeof forged[0]; i++) {
+		snprintf(json, sizeof json, "{\"username\":\"mallory\",\"raw\":\"@govbot lead %zu\",\"sign\":\"%s\"}",
+			 i, forged[i].sign);
+		ck_assert_int_eq(user_posts(json, &t), forged[i].status);
+	}
+	ck_assert_int_eq(count_err("webhook refused"), 4);
+	/* capital hex digits are the same signature */
+	ck_assert_int_eq(user_posts("{\"username\":\"alice\",\"raw\":\"@govbot core\",\"sign\":\"upper\"}", &t), 200);
+	WAIT(15, replies_in(t) >= 1);
+	ck_assert_msg(replies_in(t) == 1, "the good webhook was not answered: %s", err_tail());
+	ck_assert_msg(replies_in(-1) == 1, "a forged webhook was answered (%d replies)", replies_in(-1));
+	stop_bot_cleanly();
+	finish();
+}
+END_TEST
+
+START_TEST(webhook_ping_non_json_and_sizes)
+{
+	long long t;
+
+	start_server(NULL);
+	start_listening("");
+	ck_assert_int_eq(send_webhook("{\"event\":\"ping\",\"event_type\":\"ping\",\"body\":{\"ping\":\"OK\"}}"), 200);
+	ck_assert_int_eq(send_webhook("{\"event\":\"post_created\",\"raw\":\"not json {\"}"), 400);
+	ck_assert_int_eq(send_webhook("{\"event\":\"post_created\",\"raw\":\"payload=%7B%22post%22%3A1%7D\","
+				      "\"content_type\":\"application/x-www-form-urlencoded\"}"), 400);
+	ck_assert_int_eq(count_err("not a JSON object"), 2);
+	/* over 2 MB: 413 and one line; just under: taken and answered */
+	ck_assert_int_eq(user_posts("{\"username\":\"alice\",\"raw\":\"@govbot lead\",\"pad\":2097252}", &t), 413);
+	ck_assert_int_eq(count_err("refused (413)"), 1);
+	ck_assert_int_eq(user_posts("{\"username\":\"alice\",\"raw\":\"@govbot core\",\"pad\":2000000}", &t), 200);
+	WAIT(15, replies_in(t) >= 1);
+	ck_assert_msg(replies_in(t) == 1, "a 2 MB webhook was not answered: %s", err_tail());
+	ck_assert_msg(replies_in(-1) == 1, "%d replies, want 1", replies_in(-1));
+	stop_bot_cleanly();
+	finish();
+}
+END_TEST
+
+START_TEST(webhook_redelivery_answered_once_across_restart)
+{
+	long long t1, t2;
+
+	start_server(NULL);
+	start_listening("");
+	ck_assert_int_eq(user_posts("{\"username\":\"alice\",\"raw\":\"@govbot lead\",\"event_id\":\"9001\"}", &t1), 200);
+	WAIT(15, replies_in(t1) >= 1);
+	ck_assert_int_eq(send_webhook("{\"redeliver\":\"9001\"}"), 200);
+	stop_bot_cleanly();
+	start_listening("");
+	ck_assert_int_eq(send_webhook("{\"redeliver\":\"9001\"}"), 200);
+	ck_assert_int_eq(user_posts("{\"username\":\"bob\",\"raw\":\"@govbot core\",\"event_id\":\"9002\"}", &t2), 200);
+	WAIT(15, replies_in(t2) >= 1);
+	ck_assert_msg(replies_in(t2) == 1, "the new event was not answered: %s", err_tail());
+	ck_assert_msg(replies_in(t1) == 1, "a redelivered event was answered %d times", replies_in(t1));
+	ck_assert_int_eq(rec_count("webhook", NULL, NULL, 200), 4);
+	stop_bot_cleanly();
+	finish();
+}
+END_TEST
+
+START_TEST(webhook_skips_own_bots_pms_edits_whispers)
+{
+	long long t, pm, last;
+
+	start_server(NULL);
+	start_listening("");
+	user_posts("{\"username\":\"govbot\",\"raw\":\"@govbot lead (own)\"}", &t);
+	user_posts("{\"username\":\"system\",\"raw\":\"@govbot lead (system)\",\"set\":{\"user_id\":-1}}", &t);
+	user_posts("{\"username\":\"helperbot\",\"raw\":\"@govbot lead (bot)\",\"set\":{\"user_id\":-3}}", &t);
+	user_posts("{\"username\":\"carol\",\"raw\":\"@govbot lead (pm)\",\"archetype\":\"private_message\"}", &pm);
+	user_posts("{\"username\":\"carol\",\"raw\":\"@govbot lead (whisper)\",\"post_type\":4}", &t);
+	user_posts("{\"username\":\"carol\",\"raw\":\"nothing for the bot\"}", &t);
+	/* an edit that adds the mention: post_edited, version 2 */
+	char json[160];
+	long long post_id = 0;
+	cJSON *j = control("post", "{\"username\":\"carol\",\"raw\":\"no mention yet\",\"deliver\":false}");
+	post_id = (long long)num_of(cJSON_GetObjectItemCaseSensitive(j, "post"), "id");
+	cJSON_Delete(j);
+	snprintf(json, sizeof json, "{\"post_id\":%lld,\"raw\":\"@govbot lead (edited)\"}", post_id);
+	cJSON_Delete(control("post", json));
+	user_posts("{\"username\":\"carol\",\"raw\":\"@govbot core\"}", &last);
+	WAIT(15, replies_in(last) >= 1);
+	ck_assert_msg(replies_in(last) == 1, "the last post was not answered: %s", err_tail());
+	ck_assert_msg(replies_in(-1) == 1, "%d replies, want only the last post's", replies_in(-1));
+	stop_bot_cleanly();
+
+	/* "private_messages": true answers in private messages */
+	start_listening(",\"private_messages\":true");
+	user_posts("{\"username\":\"carol\",\"raw\":\"@govbot lead (pm)\",\"archetype\":\"private_message\"}", &pm);
+	WAIT(15, replies_in(pm) >= 1);
+	ck_assert_msg(replies_in(pm) == 1, "a private message was not answered with private_messages: %s", err_tail());
+	stop_bot_cleanly();
+	finish();
+}
+END_TEST
+
+/* A 429 whose delay is only in the JSON body (extras.wait_seconds), and one
+ * in plain text with Retry-After. */
+START_TEST(reply_waits_out_429_in_both_forms)
+{
+	long long t1, t2;
+
+	start_server(NULL);
+	start_listening("");
+	scenario("{\"POST /posts.json\":[{\"status\":429,\"wait_seconds\":2}]}");
+	user_posts("{\"username\":\"alice\",\"raw\":\"@govbot lead\"}", &t1);
+	WAIT(20, replies_in(t1) >= 1);
+	ck_assert_msg(replies_in(t1) == 1, "not posted after a 429: %s", err_tail());
+	double gap = num_of(rec_nth("http", "POST", "/posts.json", 200, 0), "t") -
+		     num_of(rec_nth("http", "POST", "/posts.json", 429, 0), "t");
+	ck_assert_msg(gap >= 1.8, "retried %.2f s after extras.wait_seconds: 2", gap);
+	scenario("{\"POST /posts.json\":[{\"status\":429,\"text\":true,\"retry_after\":1}]}");
+	user_posts("{\"username\":\"bob\",\"raw\":\"@govbot core\"}", &t2);
+	WAIT(20, replies_in(t2) >= 1);
+	ck_assert_msg(replies_in(t2) == 1, "not posted after a plain-text 429: %s", err_tail());
+	gap = num_of(rec_nth("http", "POST", "/posts.json", 200, 1), "t") -
+	      num_of(rec_nth("http", "POST", "/posts.json", 429, 1), "t");
+	ck_assert_msg(gap >= 0.9, "retried %.2f s after Retry-After: 1", gap);
+	stop_bot_cleanly();
+	finish();
+}
+END_TEST
+
 static Suite *discourse_suite(void)
 {
 	Suite *s = suite_create("discourse");
@@ -827,6 +1021,12 @@ static Suite *discourse_suite(void)
 	tcase_add_test(tc, announcement_topic_once_across_restart);
 	tcase_add_test(tc, announcement_once_after_kill9_between_post_and_mark);
 	tcase_add_test(tc, announcement_retitled_once_after_422);
+	tcase_add_test(tc, webhook_mention_and_gov_line_answered_in_topic);
+	tcase_add_test(tc, webhook_forged_requests_refused);
+	tcase_add_test(tc, webhook_ping_non_json_and_sizes);
+	tcase_add_test(tc, webhook_redelivery_answered_once_across_restart);
+	tcase_add_test(tc, webhook_skips_own_bots_pms_edits_whispers);
+	tcase_add_test(tc, reply_waits_out_429_in_both_forms);
 	suite_add_tcase(s, tc);
 	return s;
 }

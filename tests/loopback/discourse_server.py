@@ -47,6 +47,8 @@ Control (the test's side):
                            (signed, then a byte of the body changed), "upper"
                            (good, hex in capitals: still valid).
                            pad: N adds a field so the body is about N bytes.
+                           {"redeliver": EVENT_ID}: the same body and event
+                           id again, as Discourse redelivers.
   POST /control/config     {webhook: URL} and other settings.
   POST /control/scenario   scripted answers, used one per call, in order:
                            {"POST /posts.json": [RESP...], "GET /posts.json":
@@ -142,6 +144,7 @@ class Forum:
         self.webhook = args.webhook
         self.scenario = {}
         self.event_seq = 0
+        self.sent = {}             # event id -> (body, spec) as first sent
 
     def user_id(self, username):
         key = username.lower()
@@ -515,7 +518,13 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
             self.forum.event_seq += 1
             seq = self.forum.event_seq
         event_id = str(spec.get("event_id") or seq)
-        if "raw" in spec:
+        if spec.get("redeliver"):
+            # Discourse's redelivery: the same event id and body again
+            event_id = str(spec["redeliver"])
+            with self.forum.lock:
+                body, first = self.forum.sent[event_id]
+            spec = dict(first, **{k: v for k, v in spec.items() if k != "redeliver"})
+        elif "raw" in spec:
             body = spec["raw"].encode("utf-8")
         else:
             obj = spec.get("body", {"ping": "OK"})
@@ -525,6 +534,8 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
                 short = len(json.dumps(obj).encode())
                 obj["padding"] = "x" * max(0, int(spec["pad"]) - short)
             body = json.dumps(obj).encode("utf-8")
+        with self.forum.lock:
+            self.forum.sent.setdefault(event_id, (body, spec))
         how = spec.get("sign", "good")
         headers = {
             "Content-Type": spec.get("content_type", "application/json"),
@@ -550,7 +561,16 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
         try:
             u = urllib.parse.urlsplit(url)
             conn = http.client.HTTPConnection(u.hostname, u.port, timeout=20)
-            conn.request("POST", u.path or "/", body=sent, headers=headers)
+            conn.putrequest("POST", u.path or "/")
+            for k, v in headers.items():
+                conn.putheader(k, v)
+            conn.putheader("Content-Length", str(len(sent)))
+            conn.endheaders()
+            try:
+                for i in range(0, len(sent), 65536):
+                    conn.send(sent[i:i + 65536])
+            except OSError:
+                pass  # refused early (413): the answer is still there to read
             r = conn.getresponse()
             status, answer = r.status, r.read().decode("utf-8", "replace")
             conn.close()
