@@ -510,13 +510,14 @@ static void discourse_reply(struct discourse *d, long long topic_id, long long p
 	cJSON_Delete(j);
 }
 
-/* A Discourse username: letters, digits, _ . -, at most 60 characters. */
+/* A Discourse username: letters (Unicode ones too, where the site allows
+ * them), digits, _ . -; at most 60 bytes. */
 static bool discourse_valid_id(const char *u)
 {
 	if (!u || !*u || strlen(u) > 60)
 		return false;
 	for (; *u; u++)
-		if (!is_name_char(*u))
+		if (!is_name_char(*u) && !((unsigned char)*u & 0x80))
 			return false;
 	return true;
 }
