@@ -1,70 +1,33 @@
 /*
  * test_discourse.c - govbot's Discourse adapter end to end, against a
- * loopback forum.
+ * loopback forum, on the shared two-process harness (tests/harness.h).
  *
  * Every test starts two real processes: tests/loopback/discourse_server.py
- * (the forum's API on 127.0.0.1, which also signs and sends webhooks with
- * HMAC-SHA256 when the test asks it to) and `govbot run --config CFG` with
- * an API key and a webhook secret the forum checks.  The forum writes every
- * request and every post, topic and webhook as JSON lines; the test waits
- * for the record it asserts.  Both processes die with the test.
+ * (the forum's API on 127.0.0.1, which also signs webhooks with
+ * HMAC-SHA256 and posts them to govbot when the test asks) and `govbot run`
+ * with an API key and a webhook secret the forum checks.  The forum writes
+ * every request and every post, topic and webhook as JSON lines; each test
+ * waits for the record it asserts.
  *
  * Environment: GOVBOT (the binary; default build/govbot), DISCOURSE_SERVER
- * (the server script), PYTHON (python3).  A failed case keeps its files
- * (log.jsonl, govbot's err.txt) in /tmp/govbot-discourse.XXXXXX.
+ * (the fake; default tests/loopback/discourse_server.py), PYTHON.  A failed
+ * case keeps its files in /tmp/govbot-discourse.XXXXXX.
  */
 #include <arpa/inet.h>
-#include <check.h>
-#include <cjson/cJSON.h>
 #include <curl/curl.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "tests/harness.h"
 
 #define API_KEY "dsc-key-loopback-0123456789"
 #define SECRET "whsec-loopback-abcdef"
 #define ZWSP "\xE2\x80\x8B"
 
-struct run {
-	char dir[64];
-	char log[160], err[160], cfg[160];
-	pid_t server, bot;
-	int server_in;
-	int port;           /* the forum */
-	int bot_port;       /* the bot's http.listen */
-	int bot_status;
-	bool bot_reaped;
-	bool passed;
-	cJSON *recs;
-};
+static struct harness H;
+static int bot_port;      /* govbot's http.listen */
 
-static struct run R;
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static const char *env_or(const char *name, const char *def)
-{
-	const char *v = getenv(name);
-	return v && *v ? v : def;
-}
+#define now harness_now
 
 /* A port nobody listens on right now (bound to 0, then released). */
 static int free_port(void)
@@ -82,155 +45,41 @@ static int free_port(void)
 
 /* ---- processes ------------------------------------------------------------ */
 
-static void cleanup_at_exit(void)
-{
-	if (R.bot > 0) {
-		kill(-R.bot, SIGKILL);
-		if (!R.bot_reaped)
-			waitpid(R.bot, NULL, 0);
-	}
-	if (R.server > 0) {
-		if (R.server_in >= 0)
-			close(R.server_in);
-		kill(R.server, SIGKILL);
-		waitpid(R.server, NULL, 0);
-	}
-	if (R.dir[0] && !R.passed) {
-		fprintf(stderr, "test_discourse: files of the failed test kept in %s\n", R.dir);
-	} else if (R.dir[0]) {
-		const char *names[] = { "log.jsonl", "err.txt", "out.txt", "config.json", "db.sqlite3",
-					"db.sqlite3-wal", "db.sqlite3-shm", "db.sqlite3-journal" };
-		char p[256];
-		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-			snprintf(p, sizeof p, "%s/%s", R.dir, names[i]);
-			unlink(p);
-		}
-		rmdir(R.dir);
-	}
-	cJSON_Delete(R.recs);
-	R.recs = NULL;
-}
-
-/* Starts the forum; extra is more of its arguments (NULL-terminated). */
 static void start_server(const char *const *extra)
 {
-	int in[2], out[2];
-	char line[64];
-	const char *script = env_or("DISCOURSE_SERVER", "tests/loopback/discourse_server.py");
-	static bool registered;
+	char peer[64];
+	const char *args[24] = { "--api-key", API_KEY, "--secret", SECRET, "--peer", peer };
+	size_t n = 6;
 
-	if (R.server > 0)
-		cleanup_at_exit();
-	memset(&R, 0, sizeof R);
-	R.server_in = -1;
-	snprintf(R.dir, sizeof R.dir, "/tmp/govbot-discourse.XXXXXX");
-	ck_assert_msg(mkdtemp(R.dir) != NULL, "mkdtemp: %s", strerror(errno));
-	if (!registered)
-		atexit(cleanup_at_exit);
-	registered = true;
-	snprintf(R.log, sizeof R.log, "%s/log.jsonl", R.dir);
-	snprintf(R.err, sizeof R.err, "%s/err.txt", R.dir);
-	snprintf(R.cfg, sizeof R.cfg, "%s/config.json", R.dir);
-	ck_assert_msg(access(script, R_OK) == 0, "%s: not found (run from the repository root)", script);
-	ck_assert(pipe(in) == 0 && pipe(out) == 0);
-	R.bot_port = free_port();
-
-	R.server = fork();
-	ck_assert(R.server >= 0);
-	if (R.server == 0) {
-		const char *argv[32];
-		char hook[96];
-		size_t n = 0;
-		const char *py = env_or("PYTHON", "python3");
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[0]); close(in[1]); close(out[0]); close(out[1]);
-		snprintf(hook, sizeof hook, "http://127.0.0.1:%d/discourse/webhook", R.bot_port);
-		argv[n++] = py;
-		argv[n++] = script;
-		argv[n++] = "--api-key"; argv[n++] = API_KEY;
-		argv[n++] = "--secret"; argv[n++] = SECRET;
-		argv[n++] = "--log"; argv[n++] = R.log;
-		argv[n++] = "--timeout"; argv[n++] = "120";
-		argv[n++] = "--webhook"; argv[n++] = hook;
-		for (size_t i = 0; extra && extra[i] && n < 30; i++)
-			argv[n++] = extra[i];
-		argv[n] = NULL;
-		execvp(py, (char *const *)argv);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	R.server_in = in[1];
-
-	size_t got = 0;
-	double until = now() + 15;
-	while (got < sizeof line - 1 && (got == 0 || line[got - 1] != '\n') && now() < until) {
-		struct pollfd pfd = { .fd = out[0], .events = POLLIN };
-		if (poll(&pfd, 1, 100) <= 0)
-			continue;
-		ssize_t k = read(out[0], line + got, 1);
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
-	line[got] = '\0';
-	close(out[0]);
-	ck_assert_msg(sscanf(line, "PORT %d", &R.port) == 1 && R.port > 0,
-		      "loopback Discourse did not start (said \"%s\")", line);
+	harness_begin(&H, "discourse");
+	bot_port = free_port();
+	snprintf(peer, sizeof peer, "http://127.0.0.1:%d", bot_port);
+	for (size_t i = 0; extra && extra[i] && n < 23; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	harness_start_server(&H, harness_env_or("DISCOURSE_SERVER", "tests/loopback/discourse_server.py"),
+			     args);
 }
 
-/* Writes the bot's config: mode "webhook" or "poll"; extra is more keys of
+/* The bot's config: mode "webhook" or "poll"; extra is more keys of
  * adapters.discourse ("" or ",\"private_messages\":true"). */
 static void write_config(const char *mode, const char *extra)
 {
-	FILE *f = fopen(R.cfg, "w");
-
-	ck_assert(f != NULL);
-	fprintf(f, "{\"adapters\":{\"discourse\":{\"base_url\":\"http://127.0.0.1:%d\","
-		   "\"api_username\":\"govbot\",\"announce_category_id\":5,\"mode\":\"%s\"%s}},"
-		   "\"http\":{\"listen\":\"127.0.0.1:%d\"},\"database\":\"%s/db.sqlite3\","
-		   "\"identities\":{\"ezyang\":[\"discourse:ezyang\"],\"soumith\":[\"discourse:smth\"]}}\n",
-		R.port, mode, extra, R.bot_port, R.dir);
-	fclose(f);
-}
-
-static void child_env(const char *key)
-{
-	setenv("DISCOURSE_API_KEY", key, 1);
-	setenv("DISCOURSE_WEBHOOK_SECRET", SECRET, 1);
-	setenv("GOVBOT_DISCOURSE_POLL_MS", "150", 1);
-	setenv("GOVBOT_HTTP_BACKOFF_MS", "100", 1);
-	unsetenv("GOVBOT_CONFIG");
+	harness_config(&H, "{\"adapters\":{\"discourse\":{\"base_url\":\"http://127.0.0.1:%d\","
+		       "\"api_username\":\"govbot\",\"announce_category_id\":5,\"mode\":\"%s\"%s}},"
+		       "\"http\":{\"listen\":\"127.0.0.1:%d\"},\"database\":\"%s/db.sqlite3\","
+		       "\"identities\":{\"ezyang\":[\"discourse:ezyang\"],\"soumith\":[\"discourse:smth\"]}}\n",
+		       H.port, mode, extra, bot_port, H.dir);
 }
 
 static void start_bot_key(const char *key)
 {
-	const char *govbot = env_or("GOVBOT", "build/govbot");
-	char out[200];
+	char k[128];
+	const char *env[] = { k, "DISCOURSE_WEBHOOK_SECRET=" SECRET, "GOVBOT_DISCOURSE_POLL_MS=150",
+			      "GOVBOT_HTTP_BACKOFF_MS=100", NULL };
 
-	ck_assert_msg(access(govbot, X_OK) == 0, "%s: not built", govbot);
-	snprintf(out, sizeof out, "%s/out.txt", R.dir);
-	R.bot_reaped = false;
-	R.bot = fork();
-	ck_assert(R.bot >= 0);
-	if (R.bot == 0) {
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		int null = open("/dev/null", O_RDONLY);
-		int o = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		int e = open(R.err, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (null < 0 || o < 0 || e < 0)
-			_exit(127);
-		dup2(null, 0);
-		dup2(o, 1);
-		dup2(e, 2);
-		child_env(key);
-		execl(govbot, govbot, "run", "--config", R.cfg, (char *)NULL);
-		_exit(127);
-	}
+	snprintf(k, sizeof k, "DISCOURSE_API_KEY=%s", key);
+	harness_start_bot(&H, NULL, env);
 }
 
 static void start_bot(void)
@@ -240,113 +89,54 @@ static void start_bot(void)
 
 static bool bot_exited(double secs)
 {
-	if (R.bot_reaped)
-		return true;
-	for (double until = now() + secs;;) {
-		if (waitpid(R.bot, &R.bot_status, WNOHANG) == R.bot) {
-			R.bot_reaped = true;
-			return true;
-		}
-		if (now() > until)
-			return false;
-		usleep(10000);
-	}
+	return harness_bot_exited(&H, secs);
 }
 
-/* The end of govbot's stderr (static). */
 static const char *err_tail(void)
 {
-	static char tail[2048];
-	FILE *f = fopen(R.err, "r");
-	size_t n = 0;
-
-	tail[0] = '\0';
-	if (!f)
-		return tail;
-	fseek(f, 0, SEEK_END);
-	long size = ftell(f);
-	fseek(f, size > (long)sizeof tail - 1 ? size - (long)sizeof tail + 1 : 0, SEEK_SET);
-	n = fread(tail, 1, sizeof tail - 1, f);
-	tail[n] = '\0';
-	fclose(f);
-	return tail;
+	return harness_err_tail(&H);
 }
 
+/* Lines of govbot's stderr holding needle. */
 static int count_err(const char *needle)
 {
-	static char all[1 << 16];
-	FILE *f = fopen(R.err, "r");
-	size_t n;
-	int c = 0;
-
-	if (!f)
-		return 0;
-	n = fread(all, 1, sizeof all - 1, f);
-	all[n] = '\0';
-	fclose(f);
-	for (const char *p = strstr(all, needle); p; p = strstr(p + 1, needle))
-		c++;
-	return c;
+	return harness_stderr_lines(&H, (const char *const[]){ needle, NULL });
 }
 
 static void stop_bot_cleanly(void)
 {
-	ck_assert_msg(!bot_exited(0), "govbot died during the test (status 0x%x): %s", R.bot_status,
-		      err_tail());
-	kill(R.bot, SIGTERM);
-	ck_assert_msg(bot_exited(10), "govbot did not exit within 10 s of SIGTERM");
-	ck_assert_msg(WIFEXITED(R.bot_status) && WEXITSTATUS(R.bot_status) == 0,
-		      "govbot ended by SIGTERM with status 0x%x, want exit 0", R.bot_status);
+	harness_stop_bot(&H);
 }
 
 static void kill_bot_hard(void)
 {
-	kill(-R.bot, SIGKILL);
+	kill(-H.bot, SIGKILL);
 	ck_assert(bot_exited(10));
 }
 
 /* `govbot ask --config CFG --as ID TEXT`: its exit code. */
 static int ask(const char *as, const char *text)
 {
-	const char *govbot = env_or("GOVBOT", "build/govbot");
-	char out[200];
-	int status;
+	const char *args[] = { "ask", "--config", H.cfg, "--as", as, text, NULL };
+	const char *env[] = { "DISCOURSE_API_KEY=" API_KEY, "DISCOURSE_WEBHOOK_SECRET=" SECRET, NULL };
 
-	snprintf(out, sizeof out, "%s/out.txt", R.dir);
-	pid_t p = fork();
-	ck_assert(p >= 0);
-	if (p == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		int null = open("/dev/null", O_RDONLY);
-		int o = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (null < 0 || o < 0)
-			_exit(127);
-		dup2(null, 0);
-		dup2(o, 1);
-		dup2(o, 2);
-		child_env(API_KEY);
-		execl(govbot, govbot, "ask", "--config", R.cfg, "--as", as, text, (char *)NULL);
-		_exit(127);
-	}
-	for (double until = now() + 20; now() < until; usleep(10000))
-		if (waitpid(p, &status, WNOHANG) == p)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	kill(p, SIGKILL);
-	waitpid(p, NULL, 0);
-	return -1;
+	return harness_run_bot(&H, args, env, 20);
 }
 
 static void finish(void)
 {
-	R.passed = true;
-	cleanup_at_exit();
-	memset(&R, 0, sizeof R);
+	harness_check_protocol(&H);
+	harness_pass(&H);
+}
+
+static void reload(void)
+{
+	harness_reload(&H);
 }
 
 static const char *str_of(const cJSON *o, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
+	return harness_str(o, k);
 }
 
 static double num_of(const cJSON *o, const char *k)
@@ -354,6 +144,8 @@ static double num_of(const cJSON *o, const char *k)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 	return cJSON_IsNumber(v) ? v->valuedouble : -1;
 }
+
+#define WAIT(secs, cond) HARNESS_WAIT(&H, secs, cond)
 
 /* ---- talking to the forum's control side ----------------------------------- */
 
@@ -381,7 +173,7 @@ static cJSON *control(const char *what, const char *json)
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 	cJSON *j;
 
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/control/%s", R.port, what);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/control/%s", H.port, what);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
@@ -430,33 +222,13 @@ static void scenario(const char *json)
 
 /* ---- the forum's records ---------------------------------------------------- */
 
-static void reload(void)
-{
-	FILE *f = fopen(R.log, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-
-	cJSON_Delete(R.recs);
-	R.recs = cJSON_CreateArray();
-	if (!f)
-		return;
-	while ((n = getline(&line, &cap, f)) > 0) {
-		cJSON *j = line[n - 1] == '\n' ? cJSON_ParseWithLength(line, (size_t)n) : NULL;
-		if (j)
-			cJSON_AddItemToArray(R.recs, j);
-	}
-	free(line);
-	fclose(f);
-}
-
 /* The i-th record of kind (and, for "http", method and path, and status
  * when >= 0), or NULL. */
 static const cJSON *rec_nth(const char *kind, const char *method, const char *path, int status, int i)
 {
 	const cJSON *r;
 
-	cJSON_ArrayForEach(r, R.recs) {
+	cJSON_ArrayForEach(r, H.recs) {
 		if (!str_of(r, "kind") || strcmp(str_of(r, "kind"), kind) != 0)
 			continue;
 		if (method && (!str_of(r, "method") || strcmp(str_of(r, "method"), method) != 0))
@@ -500,17 +272,6 @@ static const cJSON *reply_in(long long topic)
 			return r;
 	return NULL;
 }
-
-#define WAIT(secs, cond)                                          \
-	do {                                                      \
-		double until_ = now() + (secs);                   \
-		for (;;) {                                        \
-			reload();                                 \
-			if ((cond) || now() > until_)             \
-				break;                            \
-			usleep(20000);                            \
-		}                                                 \
-	} while (0)
 
 /* Waits for the bot's first poll of /posts.json to have been answered. */
 static void wait_polling(int n)
@@ -681,7 +442,7 @@ START_TEST(reply_retried_after_429_and_5xx)
 	write_config("poll", "");
 	start_bot();
 	wait_polling(1);
-	scenario("{\"POST /posts.json\":[{\"status\":429,\"retry_after\":1},{\"status\":503},{\"status\":502}]}");
+	scenario("{\"api\":{\"posts.create\":[{\"status\":429,\"retry_after\":1},{\"status\":503},{\"status\":502}]}}");
 	user_posts("{\"username\":\"alice\",\"raw\":\"@govbot lead\",\"deliver\":false}", &t);
 	WAIT(20, replies_in(t) >= 1);
 	ck_assert_msg(replies_in(t) == 1, "not posted after 429, 503, 502: %s", err_tail());
@@ -703,7 +464,7 @@ START_TEST(reply_refused_422_logged_with_discourse_errors)
 	write_config("poll", "");
 	start_bot();
 	wait_polling(1);
-	scenario("{\"POST /posts.json\":[{\"status\":422,\"errors\":[\"Body is too similar to what you recently posted\"]}]}");
+	scenario("{\"api\":{\"posts.create\":[{\"status\":422,\"errors\":[\"Body is too similar to what you recently posted\"]}]}}");
 	user_posts("{\"username\":\"alice\",\"raw\":\"@govbot lead\",\"deliver\":false}", &t);
 	WAIT(15, count_err("too similar") >= 1);
 	ck_assert_msg(count_err("too similar") == 1, "Discourse's error not logged: %s", err_tail());
@@ -721,7 +482,7 @@ START_TEST(bad_api_key_stops_with_one_line)
 	write_config("poll", "");
 	start_bot_key("not-the-key");
 	ck_assert_msg(bot_exited(15), "govbot kept running with a key the forum refuses");
-	ck_assert_msg(WIFEXITED(R.bot_status) && WEXITSTATUS(R.bot_status) == 1, "exit status 0x%x", R.bot_status);
+	ck_assert_msg(WIFEXITED(H.bot_status) && WEXITSTATUS(H.bot_status) == 1, "exit status 0x%x", H.bot_status);
 	ck_assert_msg(count_err("DISCOURSE_API_KEY") == 1, "no one clear line naming the key: %s", err_tail());
 	ck_assert_msg(!strstr(err_tail(), "not-the-key"), "the key was logged");
 	finish();
@@ -776,7 +537,7 @@ START_TEST(announcement_once_after_kill9_between_post_and_mark)
 	start_server(NULL);
 	write_config("poll", "");
 	decide_nomination();
-	scenario("{\"POST /posts.json\":[{\"hold\":30}]}");
+	scenario("{\"api\":{\"posts.create\":[{\"hold\":30}]}}");
 	start_bot();
 	WAIT(15, topics() >= 1);
 	ck_assert_msg(topics() == 1, "no topic: %s", err_tail());
@@ -788,7 +549,8 @@ START_TEST(announcement_once_after_kill9_between_post_and_mark)
 	wait_polling(rec_count("http", "GET", "/posts.json", 200) + 2);
 	reload();
 	ck_assert_msg(topics() == 1, "announced %d times, want once", topics());
-	ck_assert_int_eq(rec_count("http", "POST", "/posts.json", -1), 1);
+	/* the held POST is recorded only once answered: the restarted bot made none */
+	ck_assert_int_eq(rec_count("http", "POST", "/posts.json", -1), 0);
 	stop_bot_cleanly();
 	finish();
 }
@@ -799,7 +561,7 @@ START_TEST(announcement_retitled_once_after_422)
 	start_server(NULL);
 	write_config("poll", "");
 	decide_nomination();
-	scenario("{\"POST /posts.json\":[{\"status\":422,\"errors\":[\"Title has already been used\"]}]}");
+	scenario("{\"api\":{\"posts.create\":[{\"status\":422,\"errors\":[\"Title has already been used\"]}]}}");
 	start_bot();
 	WAIT(15, topics() >= 1);
 	const cJSON *t = rec_nth("topic", NULL, NULL, -1, 0);
@@ -821,7 +583,7 @@ static long bot_get(const char *path, char *out, size_t outlen)
 	struct { char *data; size_t len; } b = { NULL, 0 };
 	long status = 0;
 
-	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", R.bot_port, path);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", bot_port, path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
@@ -986,14 +748,14 @@ START_TEST(reply_waits_out_429_in_both_forms)
 
 	start_server(NULL);
 	start_listening("");
-	scenario("{\"POST /posts.json\":[{\"status\":429,\"wait_seconds\":2}]}");
+	scenario("{\"api\":{\"posts.create\":[{\"status\":429,\"wait_seconds\":2}]}}");
 	user_posts("{\"username\":\"alice\",\"raw\":\"@govbot lead\"}", &t1);
 	WAIT(20, replies_in(t1) >= 1);
 	ck_assert_msg(replies_in(t1) == 1, "not posted after a 429: %s", err_tail());
 	double gap = num_of(rec_nth("http", "POST", "/posts.json", 200, 0), "t") -
 		     num_of(rec_nth("http", "POST", "/posts.json", 429, 0), "t");
 	ck_assert_msg(gap >= 1.8, "retried %.2f s after extras.wait_seconds: 2", gap);
-	scenario("{\"POST /posts.json\":[{\"status\":429,\"text\":true,\"retry_after\":1}]}");
+	scenario("{\"api\":{\"posts.create\":[{\"text429\":true,\"retry_after\":1}]}}");
 	user_posts("{\"username\":\"bob\",\"raw\":\"@govbot core\"}", &t2);
 	WAIT(20, replies_in(t2) >= 1);
 	ck_assert_msg(replies_in(t2) == 1, "not posted after a plain-text 429: %s", err_tail());
