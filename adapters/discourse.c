@@ -453,8 +453,10 @@ static void discourse_submit(struct discourse *d, const char *method, const char
 			     http_done_fn *done, struct call *c)
 {
 	struct buf url = BUF_INIT;
+	/* "Expect:" (empty) stops curl from waiting for a 100 Continue on a
+	 * long reply */
 	const char *hdrs[] = { d->hdr_key, d->hdr_user, "Accept: application/json",
-			       "Content-Type: application/json; charset=utf-8", NULL };
+			       "Content-Type: application/json; charset=utf-8", "Expect:", NULL };
 	struct http_request rq;
 
 	buf_addf(&url, "%s%s", d->base_url, path);
@@ -481,7 +483,7 @@ static void discourse_reply_done(void *arg, const struct http_response *res)
 	struct buf why = BUF_INIT;
 
 	if (res->status >= 200 && res->status < 300) {
-		log_info("discourse", "replied in topic %lld", c->topic_id);
+		log_debug("discourse", "replied in topic %lld", c->topic_id);
 	} else if (discourse_bad_key(res)) {
 		discourse_fatal(d, res);
 	} else {
