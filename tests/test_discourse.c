@@ -284,7 +284,7 @@ static void wait_polling(int n)
 
 START_TEST(poll_answers_new_posts_and_skips_the_backlog)
 {
-	long long old_topic, t1, t2;
+	long long old_topic, t1, t2, t3;
 
 	start_server(NULL);
 	write_config("poll", "");
@@ -294,7 +294,11 @@ START_TEST(poll_answers_new_posts_and_skips_the_backlog)
 	wait_polling(1);
 	user_posts("{\"username\":\"alice\",\"raw\":\"Hi all,\\n@govbot who maintains torch.nn?\",\"deliver\":false}", &t1);
 	user_posts("{\"username\":\"bob\",\"raw\":\"Context first.\\n/gov lead\",\"deliver\":false}", &t2);
-	WAIT(15, replies_in(t1) >= 1 && replies_in(t2) >= 1);
+	/* a forum user named in the arguments is the person identities map */
+	user_posts("{\"username\":\"carol\",\"raw\":\"@govbot who is @smth?\",\"deliver\":false}", &t3);
+	WAIT(15, replies_in(t1) >= 1 && replies_in(t2) >= 1 && replies_in(t3) >= 1);
+	ck_assert_msg(reply_in(t3) && strstr(str_of(reply_in(t3), "raw"), "Soumith Chintala"),
+		      "@smth is not soumith: %s", reply_in(t3) ? str_of(reply_in(t3), "raw") : err_tail());
 	ck_assert_msg(replies_in(t1) == 1, "mention answered %d times: %s", replies_in(t1), err_tail());
 	ck_assert_msg(replies_in(t2) == 1, "/gov line answered %d times: %s", replies_in(t2), err_tail());
 	const cJSON *r = reply_in(t1);
