@@ -380,11 +380,8 @@ static char *discourse_retitle(const char *title, const char *key)
 
 /* ---- calls to the forum -------------------------------------------------- */
 
-enum call_kind { CALL_REPLY, CALL_LOOKUP, CALL_TOPIC, CALL_POLL };
-
 struct call {
 	struct discourse *d;
-	enum call_kind kind;
 	long long topic_id;      /* reply: where */
 	char *key;               /* announcement: the delivery key */
 	char *title, *raw;       /* announcement: the topic */
@@ -509,7 +506,6 @@ static void discourse_reply(struct discourse *d, long long topic_id, long long p
 	if (post_number > 0)
 		cJSON_AddNumberToObject(j, "reply_to_post_number", (double)post_number);
 	json = cJSON_PrintUnformatted(j);
-	c->kind = CALL_REPLY;
 	c->topic_id = topic_id;
 	discourse_submit(d, "POST", "/posts.json", json, discourse_reply_done, c);
 	cJSON_free(json);
@@ -656,7 +652,6 @@ static void discourse_post_topic(struct call *c)
 	cJSON_AddNumberToObject(j, "category", (double)strtoll(c->category, NULL, 10));
 	cJSON_AddStringToObject(j, "external_id", c->ext);
 	json = cJSON_PrintUnformatted(j);
-	c->kind = CALL_TOPIC;
 	discourse_submit(c->d, "POST", "/posts.json", json, discourse_topic_done, c);
 	cJSON_free(json);
 	cJSON_Delete(j);
@@ -693,7 +688,6 @@ static void discourse_announce_topic(struct discourse *d, const char *key, const
 	struct buf raw = BUF_INIT, path = BUF_INIT;
 
 	c->d = d;
-	c->kind = CALL_LOOKUP;
 	c->key = xstrdup(key);
 	c->title = xstrdup(title && *title ? title : "govbot announcement");
 	c->category = xstrdup(category);
@@ -836,7 +830,6 @@ static void discourse_on_poll(void *arg)
 		return;
 	d->poll_busy = true;
 	c = xcalloc(1, sizeof(*c));
-	c->kind = CALL_POLL;
 	c->posts = cJSON_CreateArray();
 	discourse_poll_request(d, c, 0);
 }
