@@ -23,6 +23,7 @@
 #include "chatbot/host/host.h"
 #include "chatbot/net/backoff.h"
 #include "chatbot/net/jsonapi.h"
+#include "chatbot/util/jsontok.h"
 #include "chatbot/util/log.h"
 #include "chatbot/util/util.h"
 
@@ -35,6 +36,8 @@
 #define SLACK_BACKOFF_CAP_MS 60000
 #define SLACK_DEAD_PINGS 6
 #define SLACK_STABLE_MS 10000              /* a link up this long resets the backoff */
+#define SLACK_MAX_TOKENS (1u << 20)        /* JSON tokens of one frame */
+#define SLACK_MASK_POOL 256                /* bytes of masking keys drawn at once */
 
 static const char *const slack_secrets[] = { "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", NULL };
 
@@ -50,12 +53,6 @@ static const char *const slack_fatal_errors[] = {
 };
 
 struct slack;
-
-struct tx {
-	struct tx *next;
-	size_t len;
-	unsigned char data[];   /* LWS_PRE bytes of headroom, then the frame */
-};
 
 struct sconn {
 	struct sconn *next;
@@ -75,7 +72,9 @@ struct sconn {
 	struct loop_timer ping;
 	struct buf rx;
 	bool rx_skip;
-	struct tx *tx_head, *tx_tail;
+	struct buf wire;        /* frames ready to write (after LWS_PRE bytes) */
+	unsigned char masks[SLACK_MASK_POOL];   /* random masking keys */
+	unsigned mask_pos;
 };
 
 struct slack {
@@ -95,6 +94,10 @@ struct slack {
 	struct sconn *conns;
 	struct host_answer answer;  /* reused for every message */
 	struct buf plain;       /* the message unescaped */
+	struct jsontok_doc doc; /* the frame being handled, tokenized */
+	struct jsontok *tok;
+	unsigned ntok;
+	struct buf strs;        /* its strings, unescaped */
 	struct buf scratch;     /* the ack being built */
 };
 
@@ -403,11 +406,7 @@ static void conn_free(struct sconn *c)
 	loop_timer_cancel(&c->ping);
 	if (c->wsi)
 		lws_set_opaque_user_data(c->wsi, NULL);
-	while (c->tx_head) {
-		struct tx *t = c->tx_head;
-		c->tx_head = t->next;
-		free(t);
-	}
+	buf_release(&c->wire);
 	buf_release(&c->rx);
 	free(c->url);
 	free(c);
@@ -420,7 +419,8 @@ static void conn_gone(struct sconn *c, const char *why)
 	bool slow = c->slow_reconnect;
 	/* a link that served a while is replaced at once; one that dies young
 	 * (a flapping server) goes through the backoff */
-	long long up_ms = c->hello ? loop_now_ms() - c->hello_ms : 0;
+	bool hello = c->hello;
+	long long up_ms = hello ? loop_now_ms() - c->hello_ms : 0;
 
 	log_info("slack", "socket %u closed: %s", c->id, why);
 	conn_free(c);
@@ -434,7 +434,7 @@ static void conn_gone(struct sconn *c, const char *why)
 		slack_schedule(s, -1);
 		return;
 	}
-	slack_schedule(s, c->hello && reconnect_served(&s->rc, up_ms) ? 0 : -1);
+	slack_schedule(s, hello && reconnect_served(&s->rc, up_ms) ? 0 : -1);
 }
 
 /* Closes from our side; conn_gone() follows from the lws callbacks. */
@@ -451,21 +451,53 @@ static void conn_close(struct sconn *c)
 	}
 }
 
+/* Queues text as one client frame (RFC 6455 5.2: FIN, text, masked with a
+ * fresh random key).  The frames queued in one loop pass leave in one
+ * write: lws_write(LWS_WRITE_RAW) sends them as they are and keeps what the
+ * socket does not take yet. */
 static void conn_send(struct sconn *c, const char *text, size_t len)
 {
-	struct tx *t;
+	unsigned char hdr[14], *key, *p;
+	size_t h = 0;
 
 	if (c->closing || !c->wsi)
 		return;
-	t = xmalloc(sizeof(*t) + LWS_PRE + len);
-	t->next = NULL;
-	t->len = len;
-	memcpy(t->data + LWS_PRE, text, len);
-	if (c->tx_tail)
-		c->tx_tail->next = t;
-	else
-		c->tx_head = t;
-	c->tx_tail = t;
+	if (c->mask_pos + 4 > sizeof(c->masks)) {
+		if (lws_get_random(loop_lws(host_loop(c->s->host)), c->masks, sizeof(c->masks)) !=
+		    sizeof(c->masks)) {
+			log_warn("slack", "no random bytes to mask a frame; closing socket %u", c->id);
+			conn_close(c);
+			return;
+		}
+		c->mask_pos = 0;
+	}
+	key = c->masks + c->mask_pos;
+	c->mask_pos += 4;
+	hdr[h++] = 0x81;   /* FIN, text */
+	if (len < 126) {
+		hdr[h++] = (unsigned char)(0x80 | len);
+	} else if (len < 65536) {
+		hdr[h++] = 0x80 | 126;
+		hdr[h++] = (unsigned char)(len >> 8);
+		hdr[h++] = (unsigned char)len;
+	} else {
+		hdr[h++] = 0x80 | 127;
+		for (int i = 7; i >= 0; i--)
+			hdr[h++] = (unsigned char)((unsigned long long)len >> (8 * i));
+	}
+	memcpy(hdr + h, key, 4);
+	h += 4;
+	if (!c->wire.len) {
+		buf_grow(&c->wire, LWS_PRE);
+		c->wire.len = LWS_PRE;
+	}
+	buf_add(&c->wire, hdr, h);
+	buf_grow(&c->wire, len);
+	p = (unsigned char *)c->wire.data + c->wire.len;
+	for (size_t i = 0; i < len; i++)
+		p[i] = (unsigned char)text[i] ^ key[i & 3];
+	c->wire.len += len;
+	c->wire.data[c->wire.len] = '\0';
 	lws_callback_on_writable(c->wsi);
 }
 
@@ -488,31 +520,6 @@ static void conn_on_ping(void *arg)
 
 /* ---- envelopes ---- */
 
-/* Appends s as a JSON string (quoted, escaped; UTF-8 passes through). */
-static void json_put_string(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	buf_addc(b, '"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\') {
-			buf_addc(b, '\\');
-			buf_addc(b, (char)ch);
-		} else if (ch == '\n') {
-			buf_adds(b, "\\n");
-		} else if (ch < 0x20) {
-			buf_adds(b, "\\u00");
-			buf_addc(b, hex[ch >> 4]);
-			buf_addc(b, hex[ch & 15]);
-		} else {
-			buf_addc(b, (char)ch);
-		}
-	}
-	buf_addc(b, '"');
-}
-
 /* {"envelope_id":"...","payload":{"text":"..."}}: built by hand, it is
  * the one frame written for every envelope. */
 static void conn_ack(struct sconn *c, const char *envelope_id, const char *answer)
@@ -521,10 +528,10 @@ static void conn_ack(struct sconn *c, const char *envelope_id, const char *answe
 
 	buf_reset(b);
 	buf_adds(b, "{\"envelope_id\":");
-	json_put_string(b, envelope_id);
+	buf_add_json_string(b, envelope_id);
 	if (answer) {
 		buf_adds(b, ",\"payload\":{\"text\":");
-		json_put_string(b, answer);
+		buf_add_json_string(b, answer);
 		buf_addc(b, '}');
 	}
 	buf_addc(b, '}');
@@ -546,12 +553,23 @@ static bool slack_run(struct slack *s, const char *text, const char *user, const
 	return host_inbound(s->host, &adapter_slack, &in, &s->answer);
 }
 
-static void slack_slash(struct sconn *c, const char *envelope_id, const cJSON *env)
+/* A string member of object obj of the frame being handled, unescaped
+ * into s->strs (reserved for the whole frame: pointers stay valid until
+ * the next frame), or NULL. */
+static const char *frame_str(struct slack *s, int obj, const char *key)
 {
-	const cJSON *p = cJSON_GetObjectItemCaseSensitive(env, "payload");
-	const char *text = json_str(p, "text"), *user = json_str(p, "user_id");
-	const char *channel = json_str(p, "channel_id"), *rurl = json_str(p, "response_url");
-	bool in_ack = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(env, "accepts_response_payload"));
+	long off = jsontok_str(&s->doc, jsontok_get(&s->doc, obj, key), &s->strs);
+
+	return off < 0 ? NULL : s->strs.data + off;
+}
+
+static void slack_slash(struct sconn *c, const char *envelope_id, int env)
+{
+	struct slack *s = c->s;
+	int p = jsontok_get(&s->doc, env, "payload");
+	const char *text = frame_str(s, p, "text"), *user = frame_str(s, p, "user_id");
+	const char *channel = frame_str(s, p, "channel_id"), *rurl = frame_str(s, p, "response_url");
+	bool in_ack = jsontok_true(&s->doc, jsontok_get(&s->doc, env, "accepts_response_payload"));
 	const char *answer = NULL;
 
 	if (!user) {
@@ -559,34 +577,35 @@ static void slack_slash(struct sconn *c, const char *envelope_id, const cJSON *e
 		log_warn("slack", "slash command without user_id ignored");
 		return;
 	}
-	if (slack_run(c->s, text ? text : "", user, channel, NULL))
-		answer = c->s->answer.text.data;
+	if (slack_run(s, text ? text : "", user, channel, NULL))
+		answer = s->answer.text.data;
 	if (answer && in_ack) {
 		conn_ack(c, envelope_id, answer);
 	} else {
 		conn_ack(c, envelope_id, NULL);
 		if (answer && rurl)
-			slack_post_response_url(c->s, rurl, answer);
+			slack_post_response_url(s, rurl, answer);
 	}
 }
 
-static void slack_event(struct slack *s, const cJSON *payload)
+static void slack_event(struct slack *s, int payload)
 {
-	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(payload, "event");
-	const char *type = json_str(ev, "type"), *event_id = json_str(payload, "event_id");
-	const char *user = json_str(ev, "user"), *channel = json_str(ev, "channel");
-	const char *text = json_str(ev, "text"), *ts = json_str(ev, "ts");
-	const char *thread_ts = json_str(ev, "thread_ts");
+	int ev = jsontok_get(&s->doc, payload, "event");
+	const char *type = frame_str(s, ev, "type"), *event_id = frame_str(s, payload, "event_id");
+	const char *user = frame_str(s, ev, "user"), *channel = frame_str(s, ev, "channel");
+	const char *text = frame_str(s, ev, "text"), *ts = frame_str(s, ev, "ts");
+	const char *thread_ts = frame_str(s, ev, "thread_ts");
+	const char *channel_type = frame_str(s, ev, "channel_type");
 	bool mention;
 
 	if (!type || !user || !channel || !text)
 		return;
 	mention = strcmp(type, "app_mention") == 0;
-	if (!mention && !(strcmp(type, "message") == 0 && json_str(ev, "channel_type") &&
-			  strcmp(json_str(ev, "channel_type"), "im") == 0))
+	if (!mention && !(strcmp(type, "message") == 0 && channel_type &&
+			  strcmp(channel_type, "im") == 0))
 		return;
 	/* never answer a bot, ourselves, or an edit/join/other subtype */
-	if (cJSON_GetObjectItemCaseSensitive(ev, "bot_id") || json_str(ev, "subtype"))
+	if (jsontok_get(&s->doc, ev, "bot_id") >= 0 || frame_str(s, ev, "subtype"))
 		return;
 	if (s->bot_user_id && strcmp(user, s->bot_user_id) == 0)
 		return;
@@ -634,35 +653,51 @@ static void conn_disconnect(struct sconn *c, const char *reason)
 	}
 }
 
+/* Tokenizes one frame into s->doc (growing the token array as needed);
+ * false when it is not JSON. */
+static bool frame_parse(struct slack *s, const char *data, size_t len)
+{
+	int rc;
+
+	while ((rc = jsontok_parse(&s->doc, data, len, s->tok, s->ntok)) == -2 &&
+	       s->ntok < SLACK_MAX_TOKENS) {
+		s->ntok = s->ntok ? s->ntok * 4 : 256;
+		s->tok = xrealloc(s->tok, s->ntok * sizeof(*s->tok));
+	}
+	if (rc < 0)
+		return false;
+	buf_reset(&s->strs);
+	buf_grow(&s->strs, len + 1);   /* every string of the frame fits: no move */
+	return true;
+}
+
 static void conn_message(struct sconn *c, const char *data, size_t len, bool binary)
 {
-	cJSON *root = binary ? NULL : cJSON_ParseWithLength(data, len);
+	struct slack *s = c->s;
 	const char *type, *envelope_id;
 
-	if (!cJSON_IsObject(root)) {
+	if (binary || !frame_parse(s, data, len) || s->doc.tok[0].type != JSONTOK_OBJECT) {
 		log_warn("slack", "malformed frame ignored");
-		cJSON_Delete(root);
 		return;
 	}
-	type = json_str(root, "type");
-	envelope_id = json_str(root, "envelope_id");
+	type = frame_str(s, 0, "type");
+	envelope_id = frame_str(s, 0, "envelope_id");
 	if (envelope_id) {
 		if (type && strcmp(type, "slash_commands") == 0) {
-			slack_slash(c, envelope_id, root);
+			slack_slash(c, envelope_id, 0);
 		} else {
 			/* ack first: nothing below may delay it */
 			conn_ack(c, envelope_id, NULL);
 			if (type && strcmp(type, "events_api") == 0)
-				slack_event(c->s, cJSON_GetObjectItemCaseSensitive(root, "payload"));
+				slack_event(s, jsontok_get(&s->doc, 0, "payload"));
 		}
 	} else if (type && strcmp(type, "hello") == 0) {
 		conn_hello(c);
 	} else if (type && strcmp(type, "disconnect") == 0) {
-		conn_disconnect(c, json_str(root, "reason"));
+		conn_disconnect(c, frame_str(s, 0, "reason"));
 	} else {
 		log_debug("slack", "frame of type %s ignored", type ? type : "(none)");
 	}
-	cJSON_Delete(root);
 }
 
 static int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *arg,
@@ -716,18 +751,18 @@ static int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 			if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
 				return -1;
 		}
-		/* as many queued frames as the socket takes without buffering */
-		while (c->tx_head && !lws_send_pipe_choked(wsi)) {
-			struct tx *t = c->tx_head;
-			int n = lws_write(wsi, t->data + LWS_PRE, t->len, LWS_WRITE_TEXT);
-			c->tx_head = t->next;
-			if (!c->tx_head)
-				c->tx_tail = NULL;
-			free(t);
+		if (c->wire.len > LWS_PRE) {
+			int n = lws_write(wsi, (unsigned char *)c->wire.data + LWS_PRE,
+					  c->wire.len - LWS_PRE, LWS_WRITE_RAW);
+			/* keep a small buffer, drop a big one */
+			if (c->wire.cap > 65536)
+				buf_release(&c->wire);
+			else
+				buf_reset(&c->wire);
 			if (n < 0)
 				return -1;
 		}
-		if (c->tx_head || c->ping_due)
+		if (c->ping_due)
 			lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_CLIENT_CLOSED:
@@ -756,6 +791,7 @@ static void slack_connect(struct slack *s, const char *url)
 	c->handler.arg = c;
 	c->url = xstrdup(url);
 	c->last_rx_ms = loop_now_ms();
+	c->mask_pos = SLACK_MASK_POOL;   /* drawn at the first frame */
 	loop_timer_init(&c->ping, host_loop(s->host), conn_on_ping, c);
 	c->next = s->conns;
 	s->conns = c;
@@ -909,6 +945,8 @@ static void slack_free(struct slack *s)
 		conn_free(s->conns);
 	host_answer_release(&s->answer);
 	buf_release(&s->plain);
+	buf_release(&s->strs);
+	free(s->tok);
 	buf_release(&s->scratch);
 	free(s->api_url);
 	free(s->auth_app);

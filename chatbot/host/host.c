@@ -180,6 +180,24 @@ void host_answer_release(struct host_answer *ans)
 
 static bool host_event_first(struct adapter_host *h, const char *platform, const char *event_id);
 
+/* "name:id" into out (n bytes), cut to fit: an over-long id is refused by
+ * the dispatcher as not an identity. */
+static void join_id(char *out, size_t n, const char *name, const char *id)
+{
+	size_t a = strlen(name), b = strlen(id);
+
+	if (a + 1 >= n) {
+		out[0] = '\0';
+		return;
+	}
+	if (a + 1 + b >= n)
+		b = n - a - 2;
+	memcpy(out, name, a);
+	out[a] = ':';
+	memcpy(out + a + 1, id, b);
+	out[a + 1 + b] = '\0';
+}
+
 bool host_inbound(struct adapter_host *h, const struct adapter *a, const struct inbound *in,
 		  struct host_answer *ans)
 {
@@ -194,9 +212,9 @@ bool host_inbound(struct adapter_host *h, const struct adapter *a, const struct 
 		log_debug(a->name, "event %s seen before; not answered again", in->event_id);
 		return false;
 	}
-	snprintf(caller, sizeof(caller), "%s:%s", a->name, in->user ? in->user : "");
+	join_id(caller, sizeof(caller), a->name, in->user ? in->user : "");
 	if (in->place)
-		snprintf(place, sizeof(place), "%s:%s", a->name, in->place);
+		join_id(place, sizeof(place), a->name, in->place);
 	struct dispatch_request req = {
 		.text = in->text, .len = in->len, .caller_id = caller,
 		.place = in->place ? place : NULL, .require_prefix = in->require_prefix,
@@ -393,23 +411,34 @@ static int host_start_adapters(struct adapter_host *h)
 		if (host_wants(h->bot, adapters_all[i]) &&
 		    host_check_secrets(adapters_all[i], config_adapter(h->bot->config, adapters_all[i]->name)) < 0)
 			return -1;
-	h->run = xcalloc(n, sizeof(*h->run));
 	for (size_t i = 0; adapters_all[i]; i++) {
 		const struct adapter *a = adapters_all[i];
-		const cJSON *section = config_adapter(h->bot->config, a->name);
-		struct running *r;
 
-		if (!host_wants(h->bot, a))
-			continue;
-		r = &h->run[h->nrun];
-		r->a = a;
-		host_target(a, section, r->target, sizeof(r->target));
-		if (a->start(h, section, &r->state) < 0) {
-			log_error(a->name, "the %s adapter did not start", a->name);
+		if (host_wants(h->bot, a) &&
+		    host_start_adapter(h, a, config_adapter(h->bot->config, a->name)) < 0)
 			return -1;
-		}
-		h->nrun++;
 	}
+	return 0;
+}
+
+int host_start_adapter(struct adapter_host *h, const struct adapter *a, const cJSON *section)
+{
+	struct running *r;
+
+	if (!a->start) {
+		log_error(a->name, "this build has no %s adapter yet", a->name);
+		return -1;
+	}
+	h->run = xrealloc(h->run, (h->nrun + 1) * sizeof(*h->run));
+	r = &h->run[h->nrun];
+	memset(r, 0, sizeof(*r));
+	r->a = a;
+	host_target(a, section, r->target, sizeof(r->target));
+	if (a->start(h, section, &r->state) < 0) {
+		log_error(a->name, "the %s adapter did not start", a->name);
+		return -1;
+	}
+	h->nrun++;
 	return 0;
 }
 
@@ -442,6 +471,18 @@ static void host_drain(struct adapter_host *h)
 	}
 }
 
+/* ---- each loop pass ---- */
+
+/* Before each loop pass: the commands of one pass share one look at what
+ * other processes committed (store_refresh_pass). */
+static void host_on_pass(void *arg)
+{
+	struct adapter_host *h = arg;
+
+	if (h->bot->store)
+		store_refresh_pass(h->bot->store);
+}
+
 /* ---- signals ---- */
 
 static int host_on_signal(struct lws *wsi, enum lws_callback_reasons reason, void *arg,
@@ -459,14 +500,54 @@ static int host_on_signal(struct lws *wsi, enum lws_callback_reasons reason, voi
 	return 0;
 }
 
-int host_run(struct govbot *bot)
+struct adapter_host *host_new(struct govbot *bot)
 {
 	struct adapter_host *h = xcalloc(1, sizeof(*h));
-	sigset_t set, old;
-	int rc = 1;
 
 	h->bot = bot;
 	h->sig_fd = -1;
+	/* TLS is set up when the first wss:// link needs it (loop_tls_vhost);
+	 * libcurl sets up its own for https:// */
+	h->loop = loop_new_tls(false);
+	if (h->loop)
+		h->http = http_new(h->loop);
+	if (!h->http) {
+		host_free(h);
+		return NULL;
+	}
+	loop_timer_init(&h->pump, h->loop, host_pump, h);
+	loop_on_pass(h->loop, host_on_pass, h);
+	return h;
+}
+
+void host_free(struct adapter_host *h)
+{
+	if (!h)
+		return;
+	h->stopping = true;
+	if (h->loop)
+		loop_timer_cancel(&h->pump);
+	if (h->http)
+		http_free(h->http, 0);
+	if (h->loop)
+		host_stop_adapters(h);
+	loop_free(h->loop);
+	httpd_free(h->httpd);
+	seen_free(h);
+	free(h);
+}
+
+void host_pump_now(struct adapter_host *h)
+{
+	host_pump(h);
+}
+
+int host_run(struct govbot *bot)
+{
+	struct adapter_host *h;
+	sigset_t set, old;
+	int rc = 1;
+
 	/* The loop must not sit in SQLite's busy wait for long (Slack wants an
 	 * ack within 3 s): a write that cannot get the lock in 1 s is refused
 	 * ("busy; nothing was changed") and the user retries. */
@@ -480,13 +561,8 @@ int host_run(struct govbot *bot)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 
-	/* TLS is set up when the first wss:// link needs it (loop_tls_vhost);
-	 * libcurl sets up its own for https:// */
-	h->loop = loop_new_tls(false);
-	if (!h->loop)
-		goto out;
-	h->http = http_new(h->loop);
-	if (!h->http)
+	h = host_new(bot);
+	if (!h)
 		goto out;
 	h->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	h->sig_handler.fn = host_on_signal;
@@ -495,7 +571,6 @@ int host_run(struct govbot *bot)
 		log_error(NULL, "cannot watch signals: %s", strerror(errno));
 		goto out;
 	}
-	loop_timer_init(&h->pump, h->loop, host_pump, h);
 	if (bot->config->http_listen) {
 		h->httpd = httpd_start(h->loop, bot->config->http_listen);
 		if (!h->httpd || host_http_routes(h, h->httpd) < 0)
@@ -515,14 +590,7 @@ int host_run(struct govbot *bot)
 	loop_timer_cancel(&h->pump);
 	host_drain(h);
 out:
-	if (h->http)
-		http_free(h->http, 0);
-	if (h->loop)
-		host_stop_adapters(h);
-	loop_free(h->loop);
-	httpd_free(h->httpd);
-	seen_free(h);
-	free(h);
+	host_free(h);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }

@@ -46,6 +46,17 @@ struct adapter_host;
  * missing secret, a bad setting) or every adapter stopped on a fatal error. */
 int host_run(struct govbot *bot);
 
+/* The pieces of host_run(), for tests: a host of bot on its own loop and
+ * HTTP worker with no adapter running (NULL, logged, when they cannot
+ * start); host_start_adapter() starts one with its config section
+ * (-1, logged, when it cannot); host_pump_now() pumps the outbox once;
+ * host_free() stops the adapters and frees everything. */
+struct adapter_host *host_new(struct govbot *bot);
+int host_start_adapter(struct adapter_host *h, const struct adapter *a,
+		       const struct cJSON *section);
+void host_pump_now(struct adapter_host *h);
+void host_free(struct adapter_host *h);
+
 struct govbot *host_bot(struct adapter_host *h);
 struct loop *host_loop(struct adapter_host *h);
 struct http *host_http(struct adapter_host *h);
