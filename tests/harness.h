@@ -30,11 +30,13 @@
  * govbot runs in its own process group with PR_SET_PDEATHSIG, stdout and
  * stderr appended to files in the temp dir.  Everything is killed at exit
  * (atexit); a test that did not reach harness_pass keeps its files and says
- * where.  With CK_FORK=no the next harness_begin cleans up the previous one.
+ * where (with HARNESS_KEEP set, every test does).  With CK_FORK=no the next
+ * harness_begin cleans up the previous one.
  *
  * Environment: GOVBOT (the binary; default build/govbot), PYTHON (python3),
- * HARNESS_SERVER_TIMEOUT.  Every govbot started gets GOVBOT_CONFIG unset
- * plus the test's env changes ("K=V" sets, "K" unsets, in order).
+ * HARNESS_SERVER_TIMEOUT, HARNESS_KEEP.  Every govbot started gets
+ * GOVBOT_CONFIG unset plus the test's env changes ("K=V" sets, "K" unsets,
+ * in order).
  *
  * Everything here is static inline: each test binary takes what it uses.
  */
@@ -106,8 +108,9 @@ static inline void harness_cleanup(struct harness *h)
 		waitpid(h->server, NULL, 0);
 		h->server = 0;
 	}
-	if (h->dir[0] && !h->passed) {
-		fprintf(stderr, "harness: files of the failed test kept in %s\n", h->dir);
+	if (h->dir[0] && (!h->passed || getenv("HARNESS_KEEP"))) {
+		fprintf(stderr, "harness: files of the %s test kept in %s\n",
+			h->passed ? "passed" : "failed", h->dir);
 	} else if (h->dir[0]) {
 		char cmd[128];
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", h->dir);

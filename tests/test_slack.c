@@ -50,6 +50,8 @@ START_TEST(slash_command_answered_in_ack)
 	char *t = texts(cJSON_GetObjectItemCaseSensitive(ack, "payload"));
 	ck_assert_msg(says_nn(t), "ack payload does not name torch.nn's maintainers: \"%s\"", t);
 	free(t);
+	ck_assert_msg(harness_is(ack, "payload.response_type", "in_channel"),
+		      "the answer does not say response_type in_channel (where it was asked)");
 	double sent = t_of(nth_rec("sent", "envelope_id", SLASH_ENV, 0));
 	ck_assert_msg(t_of(ack) - sent < 3.0, "acked after %.3f s; Slack waits 3 s", t_of(ack) - sent);
 	settle(0.3);
@@ -77,6 +79,8 @@ START_TEST(slash_command_answered_through_response_url)
 	char *t = texts(body);
 	ck_assert_msg(says_nn(t), "response_url body does not name torch.nn's maintainers: \"%s\"", t);
 	free(t);
+	ck_assert_msg(harness_is(body, "response_type", "in_channel"),
+		      "the answer does not say response_type in_channel (where it was asked)");
 	ck_assert_msg(harness_is(r, "method", "POST"), "response_url not POSTed");
 	ck_assert_msg(!harness_str(r, "auth") || !strstr(harness_str(r, "auth"), "xoxb-"),
 		      "the bot token was sent to response_url");
@@ -103,6 +107,63 @@ START_TEST(mention_answered_in_thread)
 	settle(0.3);
 	ck_assert_int_eq(acks_of(MENTION_ENV), 1);
 	ck_assert_int_eq(posts_to("C111"), 1);
+	finish();
+}
+END_TEST
+
+/* "hey @govbot who maintains torch.nn?", "who maintains autograd? @govbot":
+ * a mention anywhere in the message counts; answered in its thread. */
+START_TEST(mention_anywhere_answered)
+{
+	run_scenario("mention_anywhere");
+	WAIT(15, posts_to("C111") >= 1 && posts_to("C222") >= 1 && acks_of("mention-mid") >= 1 &&
+		 acks_of("mention-end") >= 1);
+	const cJSON *p = post_to("C111", 0), *q = post_to("C222", 0);
+	ck_assert_msg(p && q, "a mention not at the start went unanswered: %s", harness_err_tail(&H));
+	ck_assert_msg(harness_is(p, "body.thread_ts", "1610241900.000100") &&
+		      harness_is(q, "body.thread_ts", "1610241901.000100"),
+		      "an answer is not in its mention's thread");
+	char *t = post_text("C111", 0);
+	ck_assert_msg(says_nn(t), "\"hey @govbot who maintains torch.nn?\" got \"%s\"", t);
+	free(t);
+	t = post_text("C222", 0);
+	ck_assert_msg(says_autograd(t), "\"who maintains autograd? @govbot\" got \"%s\"", t);
+	free(t);
+	settle(0.3);
+	ck_assert_int_eq(posts_to("C111"), 1);
+	ck_assert_int_eq(posts_to("C222"), 1);
+	ck_assert_int_eq(count_api("chat.postEphemeral", -1), 0);
+	finish();
+}
+END_TEST
+
+/* A refusal in a channel reaches the asker only: the slash command's
+ * ephemeral response, chat.postEphemeral for a mention (in its thread); in
+ * a DM, the DM.  The same refusal everywhere. */
+START_TEST(refusals_go_to_the_asker_only)
+{
+	run_scenario("refusals");
+	WAIT(15, acks_of("slash-refused") >= 1 && acks_of("mention-refused") >= 1 &&
+		 acks_of("dm-refused") >= 1 && calls_to("chat.postEphemeral", "C111") >= 1 &&
+		 posts_to("D111") >= 1);
+	const cJSON *ack = ack_of("slash-refused");
+	ck_assert_msg(harness_is(ack, "payload.response_type", "ephemeral"),
+		      "the slash command's refusal is not ephemeral");
+	const cJSON *e = call_to("chat.postEphemeral", "C111", 0);
+	ck_assert_msg(harness_is(e, "body.user", "U222"), "the ephemeral refusal is not for the asker");
+	ck_assert_msg(harness_is(e, "body.thread_ts", "1610241799.000100"),
+		      "the ephemeral refusal is not in the mention's thread");
+	ck_assert_msg(harness_is(e, "auth", "Bearer " BOT_TOKEN), "chat.postEphemeral without the bot token");
+	const char *dm = harness_str(post_to("D111", 0), "body.text");
+	ck_assert_msg(dm && *dm, "the DM's refusal is empty");
+	ck_assert_msg(harness_is(e, "body.text", dm) && harness_is(ack, "payload.text", dm),
+		      "not the same refusal: \"%s\" / \"%s\" / \"%s\"", harness_str(e, "body.text"),
+		      harness_str(ack, "payload.text"), dm);
+	settle(0.3);
+	ck_assert_msg(posts_to("C111") == 0, "a refusal was posted in the channel for all to see");
+	ck_assert_int_eq(calls_to("chat.postEphemeral", "C111"), 1);
+	ck_assert_int_eq(posts_to("D111"), 1);
+	ck_assert_int_eq(count_api("response_url", -1), 0);
 	finish();
 }
 END_TEST
@@ -160,11 +221,12 @@ static void check_inert(const char *where, const char *t)
 START_TEST(mrkdwn_injection_defused)
 {
 	static const char *acks[] = { "inj-slash", "inj-slash2" };
-	static const char *chans[] = { "C111", "D1", "D2" };
+	static const char *chans[] = { "D1", "D2" };
 
 	run_scenario("injection");
-	WAIT(15, acks_of("inj-slash") && acks_of("inj-slash2") && posts_to("C111") &&
-		 posts_to("D1") && posts_to("D2"));
+	/* the mention names no module: an error, for the asker only */
+	WAIT(15, acks_of("inj-slash") && acks_of("inj-slash2") &&
+		 calls_to("chat.postEphemeral", "C111") && posts_to("D1") && posts_to("D2"));
 	for (size_t i = 0; i < 2; i++) {
 		const cJSON *ack = ack_of(acks[i]);
 		ck_assert_msg(ack != NULL, "%s not acked", acks[i]);
@@ -173,12 +235,17 @@ START_TEST(mrkdwn_injection_defused)
 		check_inert(acks[i], t);
 		free(t);
 	}
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 2; i++) {
 		ck_assert_msg(posts_to(chans[i]) == 1, "no single answer in %s", chans[i]);
 		char *t = post_text(chans[i], 0);
 		check_inert(chans[i], t);
 		free(t);
 	}
+	ck_assert_msg(calls_to("chat.postEphemeral", "C111") == 1 && posts_to("C111") == 0,
+		      "the mention's error was not answered once, to the asker only");
+	char *eph = texts(harness_get(call_to("chat.postEphemeral", "C111", 0), "body"));
+	check_inert("C111", eph);
+	free(eph);
 	const cJSON *r;
 	cJSON_ArrayForEach(r, H.recs)
 		if (harness_is(r, "kind", "http") && harness_is(r, "api", "response_url")) {
@@ -211,6 +278,10 @@ START_TEST(announcement_posted_once_with_blocks)
 	const cJSON *blocks = cJSON_GetObjectItemCaseSensitive(body, "blocks");
 	ck_assert_msg(cJSON_IsArray(blocks) && cJSON_GetArraySize(blocks) > 0,
 		      "the announcement has no Block Kit blocks");
+	const cJSON *blk;
+	cJSON_ArrayForEach(blk, blocks)
+		ck_assert_msg(cJSON_IsTrue(harness_get(blk, "text.verbatim")),
+			      "a block's text is not verbatim: Slack would link mentions in it");
 	ck_assert_msg(harness_str(body, "text") && *harness_str(body, "text"),
 		      "the announcement has no plain-text fallback");
 	char *t = texts(body);
@@ -225,6 +296,60 @@ START_TEST(announcement_posted_once_with_blocks)
 	settle(1);
 	ck_assert_msg(posts_to("C0ANNOUNCE") == 1, "announced %d times, want once",
 		      posts_to("C0ANNOUNCE"));
+	finish();
+}
+END_TEST
+
+static const char *const channel_errors[] = { "not_in_channel", "channel_not_found" };
+
+/* The announce channel refuses posts (the bot was never invited): said
+ * once, with the fix; the announcements wait with a growing pause (400 ms
+ * here, then 800 ms), not retried hot, and go out once each, in order,
+ * when the channel takes them. */
+START_TEST(announce_channel_refused_waits)
+{
+	const char *error = channel_errors[_i];
+	const char *env[] = { "GOVBOT_SLACK_CHANNEL_WAIT_MS=400", NULL };
+	const char *const line[] = { "level=error", error, "C0ANNOUNCE", "/invite @govbot", NULL };
+	const char *const any[] = { error, NULL };
+	double refused[4] = { 0 }, first_ok = -1;
+	int nrefused = 0;
+	char name[64];
+
+	snprintf(name, sizeof name, "announce_%s", error);
+	start_server(name);
+	decide_nomination();
+	ck_assert_int_eq(ask("slack:UEZYANG", "nominate @newcomer for torch.optim contributions: "
+			     "schedulers interactions: helpful support: the optim maintainers agree"), 0);
+	ck_assert_int_eq(ask("slack:USOUMITH", "decide 2 accept good schedulers"), 0);
+	start_bot_env(env);
+	WAIT(25, posts_to("C0ANNOUNCE") >= 2);
+	ck_assert_msg(posts_to("C0ANNOUNCE") == 2, "%d of 2 announcements posted: %s",
+		      posts_to("C0ANNOUNCE"), harness_err_tail(&H));
+	const cJSON *r;
+	cJSON_ArrayForEach(r, H.recs) {
+		if (!harness_is(r, "kind", "http") || !harness_is(r, "api", "chat.postMessage"))
+			continue;
+		if (harness_is(r, "error", error) && nrefused < 4)
+			refused[nrefused++] = t_of(r);
+		else if (first_ok < 0 && !cJSON_HasObjectItem(r, "error"))
+			first_ok = t_of(r);
+	}
+	ck_assert_msg(nrefused == 3, "%d posts refused with %s, want 3 (the channel was fixed "
+		      "after the third)", nrefused, error);
+	ck_assert_msg(refused[2] - refused[0] >= 0.35 && first_ok - refused[2] >= 0.75,
+		      "retried hot: refused at %.3f, %.3f, %.3f s, posted at %.3f s", refused[0],
+		      refused[1], refused[2], first_ok);
+	ck_assert_msg(harness_stderr_lines(&H, line) == 1 && harness_stderr_lines(&H, any) == 1,
+		      "want one level=error line naming %s, C0ANNOUNCE and /invite @govbot: %s",
+		      error, harness_err_tail(&H));
+	char *a = post_text("C0ANNOUNCE", 0), *b = post_text("C0ANNOUNCE", 1);
+	ck_assert_msg(strstr(a, "nomination 1") && strstr(b, "nomination 2"),
+		      "not each announcement once, in order: \"%.200s\" / \"%.200s\"", a, b);
+	free(a);
+	free(b);
+	settle(1);
+	ck_assert_int_eq(posts_to("C0ANNOUNCE"), 2);
 	finish();
 }
 END_TEST
@@ -253,11 +378,14 @@ int main(void)
 		{ "slash", slash_command_answered_in_ack, 1 },
 		{ "response_url", slash_command_answered_through_response_url, 1 },
 		{ "mention", mention_answered_in_thread, 1 },
+		{ "mention_anywhere", mention_anywhere_answered, 1 },
+		{ "refusals", refusals_go_to_the_asker_only, 1 },
 		{ "dm", dm_answered_in_dm, 1 },
 		{ "own", own_and_bot_messages_ignored, 1 },
 		{ "injection", mrkdwn_injection_defused, 1 },
 		{ "announce", announcement_posted_once_with_blocks, 1 },
 		{ "announce_outage", announcement_survives_outage, 1 },
+		{ "announce_channel", announce_channel_refused_waits, 2 },
 	};
 	return run_cases("slack", cases, sizeof cases / sizeof cases[0]);
 }

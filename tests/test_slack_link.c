@@ -257,6 +257,48 @@ START_TEST(invalid_auth_is_fatal)
 }
 END_TEST
 
+/* A token Slack will never take, at start or later: the scenario, govbot's
+ * env change, the call refused, the error, the variable to fix. */
+static const struct {
+	const char *scenario, *env, *method, *error, *token;
+} token_cases[] = {
+	{ "wrong_token_kind", "SLACK_APP_TOKEN=" BOT_TOKEN, "apps.connections.open",
+	  "not_allowed_token_type", "SLACK_APP_TOKEN" },
+	{ "wrong_token_kind", "SLACK_BOT_TOKEN=" APP_TOKEN, "auth.test",
+	  "not_allowed_token_type", "SLACK_BOT_TOKEN" },
+	{ "token_bot_revoked", NULL, "auth.test", "token_revoked", "SLACK_BOT_TOKEN" },
+	{ "token_app_expired", NULL, "apps.connections.open", "token_expired", "SLACK_APP_TOKEN" },
+	{ "token_revoked_midrun", NULL, "chat.postMessage", "token_revoked", "SLACK_BOT_TOKEN" },
+};
+
+/* Fatal, not retried: one call, then exit 1 with one error line naming the
+ * error and the token to fix. */
+START_TEST(token_refused_is_fatal)
+{
+	const char *method = token_cases[_i].method, *error = token_cases[_i].error;
+	const char *env[] = { token_cases[_i].env, NULL };
+	const char *const line[] = { "level=error", error, token_cases[_i].token, NULL };
+	const char *const any[] = { error, NULL };
+
+	start_server(token_cases[_i].scenario);
+	start_bot_env(env);
+	ck_assert_msg(harness_bot_exited(&H, 15), "govbot still runs 15 s after %s (%s): %s", error,
+		      token_cases[_i].token, harness_err_tail(&H));
+	ck_assert_msg(WIFEXITED(H.bot_status) && WEXITSTATUS(H.bot_status) == 1,
+		      "govbot ended with status 0x%x, want exit 1", H.bot_status);
+	harness_reload(&H);
+	const cJSON *r = nth_rec("http", "api", method, 0);
+	ck_assert_msg(r && harness_is(r, "error", error), "%s was not answered %s", method, error);
+	ck_assert_msg(count_api(method, -1) == 1, "%s called %d times after %s, want 1", method,
+		      count_api(method, -1), error);
+	ck_assert_msg(harness_stderr_lines(&H, line) == 1 && harness_stderr_lines(&H, any) == 1,
+		      "want one level=error line naming %s and %s, got: %s", error,
+		      token_cases[_i].token, harness_err_tail(&H));
+	common_checks();
+	harness_pass(&H);
+}
+END_TEST
+
 START_TEST(link_disabled_stops_without_reconnect)
 {
 	run_scenario("link_disabled");
@@ -374,6 +416,7 @@ int main(void)
 		{ "slow_api", slow_web_api_delays_no_ack, 1 },
 		{ "unavailable", unavailable_then_posted, 1 },
 		{ "invalid_auth", invalid_auth_is_fatal, 2 },
+		{ "token", token_refused_is_fatal, 5 },
 		{ "link_disabled", link_disabled_stops_without_reconnect, 1 },
 		{ "too_many", too_many_websockets_backs_off, 1 },
 		{ "malformed", malformed_frames_survived, 1 },
