@@ -314,6 +314,29 @@ START_TEST(poll_answers_new_posts_and_skips_the_backlog)
 }
 END_TEST
 
+/* Behind NAT: no webhook secret, no http.listen; polling still answers. */
+START_TEST(poll_needs_no_listener_or_webhook_secret)
+{
+	long long t;
+	const char *env[] = { "DISCOURSE_API_KEY=" API_KEY, "DISCOURSE_WEBHOOK_SECRET",
+			      "GOVBOT_DISCOURSE_POLL_MS=150", NULL };
+
+	start_server(NULL);
+	harness_config(&H, "{\"adapters\":{\"discourse\":{\"base_url\":\"http://127.0.0.1:%d\","
+		       "\"api_username\":\"govbot\",\"mode\":\"poll\"}},\"database\":\"%s/db.sqlite3\"}\n",
+		       H.port, H.dir);
+	ck_assert_int_eq(harness_run_bot(&H, (const char *[]){ "check-config", "--config", H.cfg, NULL },
+					 env, 20), 0);
+	harness_start_bot(&H, NULL, env);
+	wait_polling(1);
+	user_posts("{\"username\":\"alice\",\"raw\":\"@govbot lead\",\"deliver\":false}", &t);
+	WAIT(15, replies_in(t) >= 1);
+	ck_assert_msg(replies_in(t) == 1, "not answered: %s", err_tail());
+	stop_bot_cleanly();
+	finish();
+}
+END_TEST
+
 START_TEST(poll_skips_own_bots_edits_whispers)
 {
 	long long t, last;
@@ -778,6 +801,7 @@ static Suite *discourse_suite(void)
 
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, poll_answers_new_posts_and_skips_the_backlog);
+	tcase_add_test(tc, poll_needs_no_listener_or_webhook_secret);
 	tcase_add_test(tc, poll_skips_own_bots_edits_whispers);
 	tcase_add_test(tc, poll_remembers_the_last_post_across_restarts);
 	tcase_add_test(tc, reply_escapes_user_text);
