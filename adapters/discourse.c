@@ -42,6 +42,7 @@
 #include "chatbot/gov/store.h"
 #include "chatbot/host/host.h"
 #include "chatbot/net/httpd.h"
+#include "chatbot/net/jsonapi.h"
 #include "chatbot/util/log.h"
 #include "chatbot/util/util.h"
 
@@ -342,29 +343,6 @@ static bool discourse_errors_say(const cJSON *errors, const char *what)
 	return false;
 }
 
-/* Discourse's own words for a failed call: its "errors" joined, else the
- * start of the body.  Appends to out. */
-static void discourse_error_text(const struct http_response *res, struct buf *out)
-{
-	cJSON *j = res->body_len ? cJSON_ParseWithLength(res->body, res->body_len) : NULL;
-	const cJSON *errors = cJSON_GetObjectItemCaseSensitive(j, "errors"), *e;
-	bool any = false;
-
-	cJSON_ArrayForEach(e, errors) {
-		if (!cJSON_IsString(e))
-			continue;
-		buf_addf(out, "%s%s", any ? "; " : "", e->valuestring);
-		any = true;
-	}
-	if (!any) {
-		if (res->status == 0)
-			buf_adds(out, res->error ? res->error : "no response");
-		else
-			buf_addf(out, "HTTP %ld", res->status);
-	}
-	cJSON_Delete(j);
-}
-
 /* A title adjusted after a refusal: longer and distinct. */
 static char *discourse_retitle(const char *title, const char *key)
 {
@@ -408,30 +386,54 @@ extern const struct adapter adapter_discourse;
 
 static void discourse_route_remove(struct discourse *d);
 
-/* The forum refused the API key: one clear line, then the adapter stops. */
-static void discourse_fatal(struct discourse *d, const struct http_response *res)
-{
-	struct buf why = BUF_INIT;
+/* What discourse_classify() names a refused key: a 401, or the 403 that
+ * Discourse gives a wrong key or username (error_type invalid_access,
+ * naming the key), as opposed to a topic the bot may not post in. */
+static const char discourse_bad_key[] = "the API key or username is invalid";
 
+/* Discourse's error parser (jsonapi_classify_fn): a redirect is an answer
+ * (GET /t/external_id/ID.json points to the topic); a refused key is
+ * discourse_bad_key; any other failure says Discourse's own "errors". */
+static void discourse_classify(struct jsonapi_result *res, char *err, size_t errlen)
+{
+	const cJSON *errors = cJSON_GetObjectItemCaseSensitive(res->json, "errors"), *e;
+	size_t n = 0;
+
+	if (res->status >= 300 && res->status < 400) {
+		res->outcome = JSONAPI_OK;
+		res->error = NULL;
+		return;
+	}
+	if (res->status == 401 ||
+	    (res->status == 403 && strstr(res->http->body, "API username or key is invalid"))) {
+		res->outcome = JSONAPI_FATAL;
+		res->error = discourse_bad_key;
+		return;
+	}
+	if (res->outcome == JSONAPI_OK)
+		return;
+	cJSON_ArrayForEach(e, errors) {
+		if (!cJSON_IsString(e) || n + 3 >= errlen)
+			continue;
+		int k = snprintf(err + n, errlen - n, "%s%s", n ? "; " : "", e->valuestring);
+		n = k < 0 ? n : (size_t)k >= errlen - n ? errlen - 1 : n + (size_t)k;
+	}
+	if (n)
+		res->error = err;
+}
+
+/* The forum refused the API key: one clear line, then the adapter stops. */
+static void discourse_fatal(struct discourse *d, const struct jsonapi_result *res)
+{
 	if (d->stopped)
 		return;
-	discourse_error_text(res, &why);
 	log_error("discourse", "the forum refused the API key (HTTP %ld: %s); set DISCOURSE_API_KEY to a key "
 		  "for user %s with the write and read scopes; the adapter stops", res->status,
-		  buf_str(&why), d->api_username);
-	buf_release(&why);
+		  res->error, d->api_username);
 	d->stopped = true;
 	loop_timer_cancel(&d->poll_timer);
 	discourse_route_remove(d);   /* the forum keeps what it cannot deliver */
 	host_adapter_ended(d->host, &adapter_discourse, true);
-}
-
-/* True for the answer Discourse gives a wrong key or username (403
- * invalid_access naming the key), as opposed to a topic it may not post in. */
-static bool discourse_bad_key(const struct http_response *res)
-{
-	return (res->status == 403 && strstr(res->body, "API username or key is invalid")) ||
-	       res->status == 401;
 }
 
 /* A 429's delay from its body when Retry-After is absent: Discourse's
@@ -451,7 +453,7 @@ static long discourse_retry_delay_ms(const char *body, size_t len)
 }
 
 static void discourse_submit(struct discourse *d, const char *method, const char *path, const char *json,
-			     http_done_fn *done, struct call *c)
+			     jsonapi_done_fn *done, struct call *c)
 {
 	struct buf url = BUF_INIT;
 	/* "Expect:" (empty) stops curl from waiting for a 100 Continue on a
@@ -471,27 +473,22 @@ static void discourse_submit(struct discourse *d, const char *method, const char
 	rq.max_attempts = DISCOURSE_ATTEMPTS;
 	rq.retry_delay_ms = discourse_retry_delay_ms;
 	c->d = d;
-	http_submit(host_http(d->host), &rq, done, c);
+	jsonapi_call(host_http(d->host), &rq, discourse_classify, done, c);
 	buf_release(&url);
 }
 
 /* ---- replies -------------------------------------------------------------- */
 
-static void discourse_reply_done(void *arg, const struct http_response *res)
+static void discourse_reply_done(void *arg, const struct jsonapi_result *res)
 {
 	struct call *c = arg;
-	struct discourse *d = c->d;
-	struct buf why = BUF_INIT;
 
-	if (res->status >= 200 && res->status < 300) {
+	if (res->outcome == JSONAPI_OK)
 		log_debug("discourse", "replied in topic %lld", c->topic_id);
-	} else if (discourse_bad_key(res)) {
-		discourse_fatal(d, res);
-	} else {
-		discourse_error_text(res, &why);
-		log_warn("discourse", "the reply in topic %lld was not posted (%s)", c->topic_id, buf_str(&why));
-	}
-	buf_release(&why);
+	else if (res->error == discourse_bad_key)
+		discourse_fatal(c->d, res);
+	else
+		log_warn("discourse", "the reply in topic %lld was not posted (%s)", c->topic_id, res->error);
 	call_free(c);
 }
 
@@ -604,27 +601,25 @@ static void discourse_announce_end(struct call *c, bool ok)
 
 static void discourse_post_topic(struct call *c);
 
-static void discourse_topic_done(void *arg, const struct http_response *res)
+static void discourse_topic_done(void *arg, const struct jsonapi_result *res)
 {
 	struct call *c = arg;
 	struct discourse *d = c->d;
-	cJSON *j = res->body_len ? cJSON_ParseWithLength(res->body, res->body_len) : NULL;
-	const cJSON *errors = cJSON_GetObjectItemCaseSensitive(j, "errors");
-	struct buf why = BUF_INIT;
+	const cJSON *errors = cJSON_GetObjectItemCaseSensitive(res->json, "errors");
 	bool ok = false, again = false;
 
-	if (res->status >= 200 && res->status < 300) {
-		log_info("discourse", "announcement topic %lld posted (%s)", json_int(j, "topic_id", 0), c->ext);
+	if (res->outcome == JSONAPI_OK) {
+		log_info("discourse", "announcement topic %lld posted (%s)", json_int(res->json, "topic_id", 0),
+			 c->ext);
 		ok = true;
 	} else if (res->status == 422 && discourse_errors_say(errors, "External ID has already been taken")) {
 		log_info("discourse", "announcement %s was already posted", c->ext);
 		ok = true;
-	} else if (discourse_bad_key(res)) {
+	} else if (res->error == discourse_bad_key) {
 		discourse_fatal(d, res);
 	} else {
-		discourse_error_text(res, &why);
 		log_warn("discourse", "announcement %s not posted (HTTP %ld: %s)", c->ext, res->status,
-			 buf_str(&why));
+			 res->error);
 		if (res->status == 422 && !c->retitled && discourse_title_refused(errors)) {
 			char *t = discourse_retitle(c->title, c->key);
 			log_info("discourse", "retrying announcement %s once with the title \"%s\"", c->ext, t);
@@ -634,8 +629,6 @@ static void discourse_topic_done(void *arg, const struct http_response *res)
 			again = !d->stopped && !host_stopping(d->host);
 		}
 	}
-	buf_release(&why);
-	cJSON_Delete(j);
 	if (again)
 		discourse_post_topic(c);
 	else
@@ -658,26 +651,23 @@ static void discourse_post_topic(struct call *c)
 }
 
 /* GET /t/external_id/ID.json: a redirect (or the topic) means it is there. */
-static void discourse_lookup_done(void *arg, const struct http_response *res)
+static void discourse_lookup_done(void *arg, const struct jsonapi_result *res)
 {
 	struct call *c = arg;
 	struct discourse *d = c->d;
-	struct buf why = BUF_INIT;
 
-	if ((res->status >= 200 && res->status < 400)) {
+	if (res->outcome == JSONAPI_OK) {
 		log_info("discourse", "announcement %s is already on the forum", c->ext);
 		discourse_announce_end(c, true);
 	} else if (res->status == 404 && !d->stopped && !host_stopping(d->host)) {
 		discourse_post_topic(c);
 	} else {
-		if (discourse_bad_key(res))
+		if (res->error == discourse_bad_key)
 			discourse_fatal(d, res);
-		discourse_error_text(res, &why);
 		log_warn("discourse", "could not look announcement %s up (%s); it will be retried", c->ext,
-			 buf_str(&why));
+			 res->error);
 		discourse_announce_end(c, false);
 	}
-	buf_release(&why);
 }
 
 /* Starts delivering one announcement: look it up, post it when absent. */
@@ -753,26 +743,20 @@ static void discourse_poll_finish(struct discourse *d, struct call *c)
 	free(v);
 }
 
-static void discourse_poll_done(void *arg, const struct http_response *res)
+static void discourse_poll_done(void *arg, const struct jsonapi_result *res)
 {
 	struct call *c = arg;
 	struct discourse *d = c->d;
-	cJSON *j = NULL;
-	const cJSON *list, *p;
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(res->json, "latest_posts"), *p;
 	long long oldest = 0, newest = 0;
 	size_t count = 0;
-	struct buf why = BUF_INIT;
 
-	if (res->status != 200 || !(j = cJSON_ParseWithLength(res->body, res->body_len)) ||
-	    !cJSON_IsArray(list = cJSON_GetObjectItemCaseSensitive(j, "latest_posts"))) {
-		if (discourse_bad_key(res)) {
+	if (res->outcome != JSONAPI_OK || !cJSON_IsArray(list)) {
+		if (res->error == discourse_bad_key)
 			discourse_fatal(d, res);
-		} else if (res->status != 0 || !res->error || strcmp(res->error, "cancelled") != 0) {
-			discourse_error_text(res, &why);
-			log_warn("discourse", "reading the latest posts failed (%s); trying again", buf_str(&why));
-		}
-		buf_release(&why);
-		cJSON_Delete(j);
+		else if (!res->error || strcmp(res->error, "cancelled") != 0)
+			log_warn("discourse", "reading the latest posts failed (%s); trying again",
+				 res->error ? res->error : "no latest_posts in the answer");
 		call_free(c);
 		discourse_poll_next(d);
 		return;
@@ -787,7 +771,6 @@ static void discourse_poll_done(void *arg, const struct http_response *res)
 		if (d->last_id >= 0 && id > d->last_id)
 			cJSON_AddItemToArray(c->posts, cJSON_Duplicate(p, true));
 	}
-	cJSON_Delete(j);
 	if (d->last_id < 0) {
 		/* first run: what is there is backlog, not questions for us */
 		d->last_id = newest;

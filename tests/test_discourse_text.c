@@ -196,6 +196,64 @@ START_TEST(title_refusals_and_retitling)
 }
 END_TEST
 
+struct classify_case {
+	long status;
+	const char *body;
+	enum jsonapi_outcome outcome;
+	const char *error;     /* NULL: none; "KEY": discourse_bad_key */
+};
+
+static const struct classify_case classify_cases[] = {
+	{ 200, "{\"id\":1}", JSONAPI_OK, NULL },
+	{ 301, "", JSONAPI_OK, NULL },   /* /t/external_id/ID.json: the topic is there */
+	{ 403, "{\"errors\":[\"You are not permitted to view the requested resource. The API username or key "
+	       "is invalid.\"],\"error_type\":\"invalid_access\"}", JSONAPI_FATAL, "KEY" },
+	{ 401, "", JSONAPI_FATAL, "KEY" },
+	{ 403, "{\"errors\":[\"You are not permitted to view the requested resource.\"],"
+	       "\"error_type\":\"invalid_access\"}", JSONAPI_FATAL,
+	  "You are not permitted to view the requested resource." },
+	{ 422, "{\"action\":\"create_post\",\"errors\":[\"Title is too short (minimum is 15 characters)\","
+	       "\"Body is too short (minimum is 20 characters)\"]}", JSONAPI_FATAL,
+	  "Title is too short (minimum is 15 characters); Body is too short (minimum is 20 characters)" },
+	{ 404, "{\"errors\":[\"The requested URL or resource could not be found.\"]}", JSONAPI_FATAL,
+	  "The requested URL or resource could not be found." },
+	{ 429, "Slow down", JSONAPI_RETRY_AFTER, "ratelimited" },
+	{ 502, "<html>bad gateway</html>", JSONAPI_RETRY, "HTTP 502" },
+};
+
+START_TEST(answers_classified)
+{
+	const struct classify_case *c = &classify_cases[_i];
+	struct http_response r = { .status = c->status, .body = c->body, .body_len = strlen(c->body),
+				   .retry_after_s = -1 };
+	struct jsonapi_result res;
+	cJSON *json = NULL;
+	char err[160];
+
+	jsonapi_classify(&r, discourse_classify, &res, &json, err, sizeof(err));
+	ck_assert_int_eq(res.outcome, c->outcome);
+	if (!c->error)
+		ck_assert_ptr_null(res.error);
+	else if (strcmp(c->error, "KEY") == 0)
+		ck_assert_ptr_eq(res.error, discourse_bad_key);
+	else
+		ck_assert_str_eq(res.error, c->error);
+	cJSON_Delete(json);
+}
+END_TEST
+
+START_TEST(rate_limit_delay_from_the_body)
+{
+	static const char json[] = "{\"error_type\":\"rate_limit\",\"extras\":{\"wait_seconds\":7}}";
+	static const char text[] = "Slow down, too many requests";
+	static const char none[] = "{\"extras\":{}}";
+
+	ck_assert_int_eq(discourse_retry_delay_ms(json, strlen(json)), 7000);
+	ck_assert_int_eq(discourse_retry_delay_ms(text, strlen(text)), -1);
+	ck_assert_int_eq(discourse_retry_delay_ms(none, strlen(none)), -1);
+}
+END_TEST
+
 static Suite *discourse_text_suite(void)
 {
 	Suite *s = suite_create("discourse_text");
@@ -206,6 +264,8 @@ static Suite *discourse_text_suite(void)
 	tcase_add_loop_test(tc, command_text_of_a_post, 0, (int)ARRAY_SIZE(text_cases));
 	tcase_add_test(tc, external_ids_are_valid_and_stable);
 	tcase_add_test(tc, title_refusals_and_retitling);
+	tcase_add_loop_test(tc, answers_classified, 0, (int)ARRAY_SIZE(classify_cases));
+	tcase_add_test(tc, rate_limit_delay_from_the_body);
 	suite_add_tcase(s, tc);
 	return s;
 }
