@@ -21,7 +21,8 @@
  *
  * Out: POST /posts.json with Api-Key / Api-Username; a reply carries
  * topic_id and reply_to_post_number.  An announcement is a topic in
- * announce_category_id whose external_id comes from the delivery key: it
+ * announce_category_id whose external_id comes from the delivery key and
+ * the title: it
  * is looked up (GET /t/external_id/ID.json) before it is posted, and 422
  * "External ID has already been taken" means it is there, so a topic
  * appears once even when a post's answer was lost to a crash.  A title the
@@ -291,30 +292,40 @@ static char *discourse_command_text(const char *raw, const char *name)
 
 /* ---- announcements: external ids and titles ----------------------------- */
 
-/* The topic's external_id for a delivery key: "govbot-" and the key with
- * every character Discourse refuses made '-', or, when that would pass 50
- * characters, "govbot-" and 40 hex digits of its SHA-256.  Writes to out. */
-static void discourse_external_id(const char *key, char *out, size_t outlen)
+/* The topic's external_id for a delivery key and its title: "govbot-", the
+ * key with every character Discourse refuses made '-', '-' and 8 hex digits
+ * of the title's SHA-256 (so that a database started afresh, whose outbox
+ * counts from 1 again, does not take an old topic for its own); or, when
+ * that would pass 50 characters, "govbot-" and 40 hex digits of the SHA-256
+ * of key and title.  Stable across retries and restarts.  Writes to out. */
+static void discourse_external_id(const char *key, const char *title, char *out, size_t outlen)
 {
-	size_t n = 0;
-	const char *pre = "govbot-";
+	static const char pre[] = "govbot-";
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	bool whole = strlen(pre) + strlen(key) + 9 > DISCOURSE_EXTERNAL_ID_MAX;
+	size_t n;
 
-	if (strlen(pre) + strlen(key) > DISCOURSE_EXTERNAL_ID_MAX) {
-		unsigned char md[32];
-		unsigned int mdlen = 0;
-		EVP_Digest(key, strlen(key), md, &mdlen, EVP_sha256(), NULL);
-		n = (size_t)snprintf(out, outlen, "%s", pre);
-		for (unsigned i = 0; i < 20 && n + 2 < outlen; i++)
-			n += (size_t)snprintf(out + n, outlen - n, "%02x", md[i]);
-		return;
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	if (whole) {
+		EVP_DigestUpdate(ctx, key, strlen(key));
+		EVP_DigestUpdate(ctx, "\n", 1);
 	}
+	EVP_DigestUpdate(ctx, title, strlen(title));
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
 	n = (size_t)snprintf(out, outlen, "%s", pre);
-	for (const char *k = key; *k && n + 1 < outlen; k++) {
+	for (const char *k = key; !whole && *k && n + 1 < outlen; k++) {
 		char c = *k;
 		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 			  c == '_' || c == '-';
 		out[n++] = ok ? c : '-';
 	}
+	if (!whole && n + 1 < outlen)
+		out[n++] = '-';
+	for (unsigned i = 0; i < (whole ? 20u : 4u) && n + 2 < outlen; i++)
+		n += (size_t)snprintf(out + n, outlen - n, "%02x", md[i]);
 	out[n] = '\0';
 }
 
@@ -684,7 +695,7 @@ static void discourse_announce_topic(struct discourse *d, const char *key, const
 	reply_render(body, DIALECT_DISCOURSE, &raw);
 	reply_limit(&raw, DISCOURSE_MAX_POST, DIALECT_DISCOURSE);
 	c->raw = buf_detach(&raw);
-	discourse_external_id(key, c->ext, sizeof(c->ext));
+	discourse_external_id(key, c->title, c->ext, sizeof(c->ext));
 	buf_addf(&path, "/t/external_id/%s.json", c->ext);
 	discourse_submit(d, "GET", buf_str(&path), NULL, discourse_lookup_done, c);
 	buf_release(&path);

@@ -158,15 +158,18 @@ START_TEST(external_ids_are_valid_and_stable)
 {
 	char a[64], b[64], c[64];
 
-	discourse_external_id("outbox:12:discourse", a, sizeof(a));
-	ck_assert_str_eq(a, "govbot-outbox-12-discourse");
-	discourse_external_id("outbox:12:discourse", b, sizeof(b));
-	ck_assert_str_eq(a, b);
-	discourse_external_id("outbox:13:discourse", b, sizeof(b));
+	discourse_external_id("outbox:12:discourse", "Decided: nomination 3", a, sizeof(a));
+	ck_assert_msg(strncmp(a, "govbot-outbox-12-discourse-", 27) == 0 && strlen(a) == 35, "%s", a);
+	discourse_external_id("outbox:12:discourse", "Decided: nomination 3", b, sizeof(b));
+	ck_assert_str_eq(a, b);                       /* stable across retries */
+	discourse_external_id("outbox:13:discourse", "Decided: nomination 3", b, sizeof(b));
+	ck_assert_str_ne(a, b);
+	/* the same delivery id in a database started afresh, another announcement */
+	discourse_external_id("outbox:12:discourse", "Decided: nomination 4", b, sizeof(b));
 	ck_assert_str_ne(a, b);
 	/* too long for 50 characters: a digest, still valid, still distinct */
-	discourse_external_id("outbox:123456789012345678901234567890:discourse:extra", b, sizeof(b));
-	discourse_external_id("outbox:123456789012345678901234567891:discourse:extra", c, sizeof(c));
+	discourse_external_id("outbox:123456789012345678901234567890:discourse", "t", b, sizeof(b));
+	discourse_external_id("outbox:123456789012345678901234567891:discourse", "t", c, sizeof(c));
 	ck_assert_msg(valid_external_id(a) && valid_external_id(b) && valid_external_id(c), "%s %s %s", a, b, c);
 	ck_assert_str_ne(b, c);
 }
