@@ -22,10 +22,9 @@
  * Out: POST /posts.json with Api-Key / Api-Username; a reply carries
  * topic_id and reply_to_post_number.  An announcement is a topic in
  * announce_category_id whose external_id comes from the delivery key and
- * the title: it
- * is looked up (GET /t/external_id/ID.json) before it is posted, and 422
- * "External ID has already been taken" means it is there, so a topic
- * appears once even when a post's answer was lost to a crash.  A title the
+ * the title: it is looked up (GET /t/external_id/ID.json) before it is
+ * posted, and 422 "External ID has already been taken" means it is there,
+ * so a topic appears once even when a post's answer was lost to a crash.  A title the
  * forum refuses (too short, already used) is retried once, adjusted.
  * 429 / 5xx / network errors are retried by the HTTP worker; 403 stops the
  * adapter with one line naming the key to fix.
