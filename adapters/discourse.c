@@ -172,10 +172,12 @@ static const char *discourse_skip_reason(const cJSON *post, const char *event,
 	return NULL;
 }
 
+/* A byte of a Discourse username: ASCII letters, digits, _ - . and (where
+ * the site allows Unicode usernames) any byte of a multi-byte character. */
 static bool is_name_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-	       c == '-' || c == '.';
+	       c == '-' || c == '.' || ((unsigned char)c & 0x80);
 }
 
 /* True when line[0..n) is a fence line (``` or ~~~, after up to 3 spaces). */
@@ -526,7 +528,7 @@ static bool discourse_valid_id(const char *u)
 	if (!u || !*u || strlen(u) > 60)
 		return false;
 	for (; *u; u++)
-		if (!is_name_char(*u) && !((unsigned char)*u & 0x80))
+		if (!is_name_char(*u))
 			return false;
 	return true;
 }

@@ -119,6 +119,7 @@ static const struct text_case text_cases[] = {
 	{ "@govbotx lead", NULL },
 	{ "@govbot.x lead", NULL },
 	{ "@gov lead", NULL },
+	{ "@govbot\xC3\xA9 lead", NULL },                  /* @govboté: another user */
 	{ "no mention here", NULL },
 	{ "[quote=\"bob, post:1, topic:3\"]\n@govbot lead\n[/quote]\nI agree", NULL },
 	{ "[quote]@govbot lead[/quote] I agree", NULL },
