@@ -11,7 +11,6 @@
  * handle_line() hands one line to host_inbound() and prints the answer.
  */
 #include "adapters/adapter.h"
-#include "chatbot/dispatch/dispatch.h"
 #include "chatbot/host/host.h"
 #include "chatbot/bot/identity.h"
 #include "chatbot/util/log.h"

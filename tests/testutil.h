@@ -286,7 +286,6 @@ static inline void tu_bot_memory(struct govbot *bot, struct roster *base)
 	bot->roster = roster_clone(base);
 	bot->grammar = grammar_new(NULL);
 	ck_assert_ptr_nonnull(bot->grammar);
-	bot_set_targets(bot);
 }
 
 /* Frees what tu_bot_memory() made. */

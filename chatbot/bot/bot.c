@@ -7,6 +7,7 @@
 #include "chatbot/roster/roster.h"
 #include "chatbot/gov/store.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,8 +118,8 @@ static long long gov_clock(void *arg)
 	return bot_now(arg);
 }
 
-/* The announce targets: the configured adapters' (config_announce_targets,
- * from the platforms the adapters registered). */
+/* The announce targets: each configured adapter with its announce key set
+ * (config_announce_targets, from the platforms the adapters registered). */
 static void fill_targets(struct govbot *bot)
 {
 	size_t nt = bot_announce_targets(bot->config, bot->targets, ARRAY_SIZE(bot->targets));
@@ -146,9 +147,4 @@ struct gov_ctx *bot_gov(struct govbot *bot)
 size_t bot_announce_targets(const struct config *c, const char **out, size_t max)
 {
 	return config_announce_targets(c, out, max);
-}
-
-void bot_set_targets(struct govbot *bot)
-{
-	fill_targets(bot);
 }

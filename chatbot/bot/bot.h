@@ -7,6 +7,7 @@
 #define GOVBOT_BOT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "chatbot/gov/gov.h"
 
@@ -51,13 +52,11 @@ void bot_close(struct govbot *bot);
  * from the config once).  Borrowed: &bot->gov. */
 struct gov_ctx *bot_gov(struct govbot *bot);
 
-/* The announce targets of a config, in the registered platforms' order
- * (config_announce_targets: each configured adapter whose announce key is
- * set, or that has none).  Fills up to max borrowed names; returns the
- * count. */
+/* The announce targets of a config: config_announce_targets() (each
+ * configured adapter whose announce key is set, or that has none, in the
+ * order the adapters registered).  Fills up to max borrowed names; returns
+ * the count. */
 size_t bot_announce_targets(const struct config *c, const char **out, size_t max);
-/* Sets bot->targets from bot->config again (bot_open() does it once). */
-void bot_set_targets(struct govbot *bot);
 
 /* Seconds since the epoch: now_override when set, else $GOVBOT_NOW when set
  * (a positive integer), else the clock. */
