@@ -14,11 +14,18 @@ static void settle(double secs)
 	harness_reload(&H);
 }
 
-/* The loopback Slack itself, checked by its own client (handshake, masking,
- * fragments, tickets, scripted answers), so a failure below points at govbot. */
+/* The test harness's Python half (harness.py, with a fake of its own) and
+ * the loopback Slack built on it, each checked by its own client
+ * (handshake, masking, fragments, tickets, scripted answers, routes, steps,
+ * a bounded life), so that a failure below points at govbot. */
+static const char *const selftests[][2] = {
+	{ "HARNESS_SELFTEST", "tests/loopback/harness_selftest.py" },
+	{ "SLACK_SELFTEST", "tests/loopback/slack_selftest.py" },
+};
+
 START_TEST(loopback_server_self_test)
 {
-	const char *script = harness_env_or("SLACK_SELFTEST", "tests/loopback/slack_selftest.py");
+	const char *script = harness_env_or(selftests[_i][0], selftests[_i][1]);
 	const char *py = harness_env_or("PYTHON", "python3");
 	int status;
 
@@ -37,7 +44,23 @@ START_TEST(loopback_server_self_test)
 	}
 	ck_assert(waitpid(p, &status, 0) == p);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "the loopback Slack failed its self-test (status 0x%x)", status);
+		      "%s failed (status 0x%x)", script, status);
+}
+END_TEST
+
+/* The manifest asks Slack to escape /gov's arguments: people and channels
+ * named there arrive as ids (<@U0123|name>), not as display names. */
+START_TEST(manifest_escapes_slash_arguments)
+{
+	char *m = harness_read_file("adapters/slack_manifest.yaml");
+	const char *cmd = strstr(m, "- command: /gov");
+	const char *esc = cmd ? strstr(cmd, "should_escape:") : NULL;
+	const char *next = cmd ? strstr(cmd + 1, "- command:") : NULL;
+
+	ck_assert_msg(cmd, "adapters/slack_manifest.yaml has no /gov command");
+	ck_assert_msg(esc && (!next || esc < next) && strncmp(esc, "should_escape: true", 19) == 0,
+		      "/gov is not should_escape: true in adapters/slack_manifest.yaml");
+	free(m);
 }
 END_TEST
 
@@ -374,7 +397,8 @@ END_TEST
 int main(void)
 {
 	const struct slack_case cases[] = {
-		{ "loopback", loopback_server_self_test, 1 },
+		{ "loopback", loopback_server_self_test, 2 },
+		{ "manifest", manifest_escapes_slash_arguments, 1 },
 		{ "slash", slash_command_answered_in_ack, 1 },
 		{ "response_url", slash_command_answered_through_response_url, 1 },
 		{ "mention", mention_answered_in_thread, 1 },
