@@ -38,7 +38,6 @@
 
 #include "adapters/adapter.h"
 #include "chatbot/bot/config.h"
-#include "chatbot/bot/identity.h"
 #include "chatbot/gov/store.h"
 #include "chatbot/host/host.h"
 #include "chatbot/net/httpd.h"
@@ -533,43 +532,6 @@ static bool discourse_valid_id(const char *u)
 	return true;
 }
 
-/* The command text with each @name that the config or a link maps
- * (discourse:name -> handle) written as @handle, so that a forum user named
- * in the arguments is that person.  Caller frees. */
-static char *discourse_resolve_people(struct discourse *d, const char *text)
-{
-	struct buf out = BUF_INIT;
-	struct govbot *bot = host_bot(d->host);
-
-	for (const char *p = text; *p;) {
-		const char *at = strchr(p, '@');
-		if (!at) {
-			buf_adds(&out, p);
-			break;
-		}
-		buf_add(&out, p, (size_t)(at - p));
-		size_t n = 0;
-		while (at[1 + n] && is_name_char(at[1 + n]))
-			n++;
-		while (n && at[n] == '.')   /* a sentence's full stop */
-			n--;
-		const char *handle = NULL;
-		if (n && n < 64 && !(at > text && is_name_char(at[-1]))) {
-			char id[80];
-			snprintf(id, sizeof(id), "discourse:%.*s", (int)n, at + 1);
-			handle = identity_handle(bot, id);
-		}
-		if (handle) {
-			buf_addf(&out, "@%s", handle);
-		} else {
-			buf_add(&out, at, 1 + n);
-		}
-		p = at + 1 + n;
-	}
-	buf_addc(&out, '\0');
-	return buf_detach(&out);
-}
-
 /* One post from the forum: answered in its topic when it is a command for
  * the bot.  event is the webhook's X-Discourse-Event (NULL when polled);
  * event_id what makes it once ("event:ID" or "post:ID"). */
@@ -590,9 +552,6 @@ static void discourse_handle_post(struct discourse *d, const cJSON *post, const 
 	text = discourse_command_text(json_str(post, "raw"), d->api_username);
 	if (!text)
 		return;
-	char *resolved = discourse_resolve_people(d, text);
-	free(text);
-	text = resolved;
 	snprintf(place, sizeof(place), "%lld", topic);
 	struct inbound in = {
 		.user = user, .place = place, .text = text, .len = strlen(text),
