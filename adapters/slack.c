@@ -502,6 +502,10 @@ static void slack_history_done(void *arg, const struct jsonapi_result *res)
 			api_call_free(call);
 			return;
 		}
+	} else if (res->error && slack_channel_error(res->error) && !s->stopped) {
+		call->lookup = true;   /* still to look for once the channel serves */
+		slack_channel_refused(s, call, res->error);
+		return;
 	} else {
 		log_warn("slack", "conversations.history failed (%s): announcement %s may be posted "
 			 "twice", res->error ? res->error : "no answer", call->key);

@@ -93,13 +93,13 @@ static bool platform_is(const char *id, const char *target)
 	return strncasecmp(id, target, n) == 0 && id[n] == ':';
 }
 
-/* The announce targets of g on which one of ids (n) or extra lives. */
+/* The announce targets of g on which one of ids (n) or stored lives. */
 static size_t person_targets(const struct gov_ctx *g, const char *const *ids, size_t n,
-			     char **stored, int nstored, const char *extra, const char **out)
+			     char **stored, int nstored, const char **out)
 {
 	size_t k = 0;
 	for (size_t t = 0; t < g->ntargets && k < GOV_MAX_TARGETS; t++) {
-		bool hit = extra && platform_is(extra, g->targets[t]);
+		bool hit = false;
 		for (size_t i = 0; i < n && !hit; i++)
 			hit = platform_is(ids[i], g->targets[t]);
 		for (int i = 0; i < nstored && !hit; i++)
@@ -122,7 +122,7 @@ static void name_ids(struct buf *b, const char *const *ids, size_t n, char **sto
 
 /* Inside a transaction: the announcement of one step to handle's platforms. */
 static int announce(const struct gov_ctx *g, const char *handle, const struct gov_link_known *known,
-		    const char *extra, const char *title, const char *what, long long now)
+		    const char *title, const char *what, long long now)
 {
 	char **stored = NULL;
 	int ns = gov_link_stored_ids(g->store, handle, &stored);
@@ -130,14 +130,12 @@ static int announce(const struct gov_ctx *g, const char *handle, const struct go
 		return ns;
 	const char *targets[GOV_MAX_TARGETS];
 	size_t nt = person_targets(g, known ? known->ids : NULL, known ? known->n : 0, stored, ns,
-				   extra, targets);
+				   targets);
 	int rc = STORE_OK;
 	if (nt > 0) {
 		struct buf body = BUF_INIT;
 		buf_addf(&body, "To @%s (", handle);
 		name_ids(&body, known ? known->ids : NULL, known ? known->n : 0, stored, ns);
-		if (extra)
-			buf_addf(&body, "%s%s", (known && known->n) || ns ? ", " : "", extra);
 		buf_addf(&body, "): %s", what);
 		rc = outbox_enqueue(g->store, 0, title, buf_str(&body), targets, nt, now, NULL);
 		buf_release(&body);
@@ -286,7 +284,7 @@ int gov_link_request(const struct gov_ctx *g, const char *identity, const char *
 	if (rc == STORE_OK) {
 		char title[128];
 		snprintf(title, sizeof(title), "Identity link requested for @%s", handle);
-		rc = announce(g, handle, known, NULL, title, buf_str(&what), now);
+		rc = announce(g, handle, known, title, buf_str(&what), now);
 	}
 	buf_release(&detail);
 	buf_release(&what);
@@ -352,7 +350,7 @@ int gov_link_confirm(const struct gov_ctx *g, const char *code, const char *iden
 	if (rc == STORE_OK) {
 		char title[128];
 		snprintf(title, sizeof(title), "Identity linked to @%s", l->handle);
-		rc = announce(g, l->handle, known, NULL, title, buf_str(&what), now);
+		rc = announce(g, l->handle, known, title, buf_str(&what), now);
 	}
 	buf_release(&detail);
 	buf_release(&what);
