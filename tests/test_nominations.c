@@ -99,11 +99,11 @@ static void snapshot(long long *c)
 			if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
 				s = strdup((const char *)sqlite3_column_text(st, 0));
 			sqlite3_reset(st);
-			long long h = 0;
+			unsigned long long h = 0;   /* wraps (unsigned): long lists overflowed */
 			for (char *p = s; p && *p; p++)
-				h = h * 31 + *p;
+				h = h * 31 + (unsigned char)*p;
 			free(s);
-			c[i] = h;
+			c[i] = (long long)(h >> 1);
 		} else {
 			c[i] = count(q[i]);
 		}
