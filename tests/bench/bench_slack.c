@@ -7,7 +7,8 @@
  * chat.postMessage should it post) and the Socket Mode websocket (RFC 6455
  * server side, hand-written).  It spawns `govbot run --config CFG`, sends
  * hello, then keeps BENCH_INFLIGHT slash commands (`/gov who torch.nn`, the
- * fixture's shape) un-acked in flight for BENCH_SECONDS, and counts the
+ * fixture's shape, each from another user: one user's commands are rate
+ * limited) un-acked in flight for BENCH_SECONDS, and counts the
  * acks that carry the answer.  Prints one line:
  *   slack: N commands/s, p50 X ms, p99 Y ms, rss Z KiB
  * Goals (issue 4): >= 20,000 commands/s, p99 < 5 ms, rss < 10 MB.
@@ -195,7 +196,7 @@ static void send_envelopes(int want)
 	static const char fmt[] =
 		"{\"envelope_id\":\"e%ld\",\"payload\":{\"token\":\"verification-token\","
 		"\"team_id\":\"T111\",\"team_domain\":\"xxx\",\"channel_id\":\"C111\","
-		"\"channel_name\":\"random\",\"user_id\":\"U222\",\"user_name\":\"alice\","
+		"\"channel_name\":\"random\",\"user_id\":\"U2%07ld\",\"user_name\":\"alice\","
 		"\"command\":\"/gov\",\"text\":\"who torch.nn\",\"api_app_id\":\"A111\","
 		"\"response_url\":\"http://127.0.0.1:%d/response_url/T111/111/xxx\","
 		"\"trigger_id\":\"111.222.xxx\"},\"type\":\"slash_commands\","
@@ -204,7 +205,9 @@ static void send_envelopes(int want)
 	size_t used = 0;
 	while (inflight < want) {
 		char env[1024];
-		int n = snprintf(env, sizeof env, fmt, next_env, port);
+		/* each command from another person: one person's commands are
+		 * rate limited (chatbot/dispatch), the load is many people's */
+		int n = snprintf(env, sizeof env, fmt, next_env, next_env % 10000000, port);
 		if ((size_t)next_env >= sent_cap) {
 			sent_cap = sent_cap ? sent_cap * 2 : 1 << 16;
 			sent_at = realloc(sent_at, sent_cap * sizeof *sent_at);
