@@ -502,6 +502,7 @@ int cmd_core(struct command_ctx *ctx)
 		}
 		reply_item(r);
 		reply_person(r, core->people[i].name, core->people[i].handle);
+		reply_text(r, " (emeritus)");
 	}
 	return CMD_OK;
 }

@@ -22,6 +22,7 @@ struct proposal {
 	char *text;                        /* owned */
 	char **cands;                      /* owned, without '@' */
 	size_t ncands;
+	long long ref;                     /* MOTION_OVERRULE: the module motion */
 };
 
 static void proposal_release(struct proposal *p)
@@ -109,7 +110,8 @@ static void first_word(const char *s, struct buf *out, const char **rest)
 }
 
 static const char propose_usage[] =
-	"propose MODULE|core TEXT, propose remove-lead RATIONALE, or propose elect-lead @a @b ...";
+	"propose MODULE|core TEXT, propose remove-lead RATIONALE, propose elect-lead @a @b ..., "
+	"or propose overrule N RATIONALE";
 
 /* Parses ctx->args.  0, or CMD_ERROR with why. */
 static int parse_propose(struct command_ctx *ctx, struct proposal *p, struct buf *why)
@@ -139,7 +141,17 @@ static int parse_propose(struct command_ctx *ctx, struct proposal *p, struct buf
 		rc = 0;
 		goto cleanup;
 	}
-	if (str_ieq(buf_str(&word), "remove-lead"))
+	if (str_ieq(buf_str(&word), "overrule")) {
+		p->kind = MOTION_OVERRULE;
+		if (gov_parse_number(rest, &p->ref, &rest) < 0) {
+			buf_adds(why, "name the module motion to overrule: propose overrule N RATIONALE");
+			goto cleanup;
+		}
+		if (!*rest) {
+			buf_adds(why, "an overrule needs its rationale: propose overrule N RATIONALE");
+			goto cleanup;
+		}
+	} else if (str_ieq(buf_str(&word), "remove-lead"))
 		p->kind = MOTION_REMOVE_LEAD;
 	else if (str_ieq(buf_str(&word), "core"))
 		p->kind = MOTION_CORE;
@@ -204,7 +216,8 @@ int auth_propose(struct command_ctx *ctx, struct buf *why)
 	} else {
 		buf_addf(why, "only the core maintainers %s; ",
 			 p.kind == MOTION_REMOVE_LEAD ? "propose removing the lead"
-			 : p.kind == MOTION_ELECT_LEAD ? "open a lead election" : "propose core motions");
+			 : p.kind == MOTION_ELECT_LEAD ? "open a lead election"
+			 : p.kind == MOTION_OVERRULE ? "overrule a module decision" : "propose core motions");
 		if (h)
 			buf_addf(why, "@%s is not one of them (`core` lists them)", h);
 		else
@@ -230,6 +243,7 @@ int cmd_propose(struct command_ctx *ctx)
 		.ncandidates = p.ncands,
 		.by_id = ctx->caller->id,
 		.by_handle = ctx->caller->handle,
+		.ref = p.ref,
 	};
 	struct gov_ctx *g = bot_gov(ctx->bot);
 	motion_close_expired(g, gov_now(g));
@@ -327,5 +341,44 @@ cleanup:
 	free(ranking);
 	buf_release(&why);
 	buf_release(&out);
+	return rc;
+}
+
+/* ---- escalate ---- */
+
+static const char escalate_usage[] = "escalate N";
+
+int auth_escalate(struct command_ctx *ctx, struct buf *why)
+{
+	struct gov_item it;
+	int rc = govcmd_hook_item(ctx, why, &it, escalate_usage);
+	if (rc)
+		return rc;
+	rc = govcmd_result(gov_may_escalate(bot_gov(ctx->bot), &it, ctx->caller->handle, why));
+	gov_item_release(&it);
+	return rc;
+}
+
+int cmd_escalate(struct command_ctx *ctx)
+{
+	struct gov_item it;
+	const char *rest;
+	struct buf why = BUF_INIT, done = BUF_INIT;
+	int rc = govcmd_load_item(ctx, &it, &rest, escalate_usage);
+	if (rc <= 0)
+		return rc < 0 ? govcmd_store_failed(ctx, rc) : CMD_ERROR;
+	struct motion_open_req req = {
+		.kind = MOTION_CORE,
+		.text = it.text ? it.text : "",
+		.by_id = ctx->caller->id,
+		.by_handle = ctx->caller->handle,
+		.ref = it.id,
+	};
+	long long id = 0;
+	rc = govcmd_result(motion_open(bot_gov(ctx->bot), &req, &id, &done, &why));
+	reply_text(ctx->reply, rc ? buf_str(&why) : buf_str(&done));
+	buf_release(&why);
+	buf_release(&done);
+	gov_item_release(&it);
 	return rc;
 }

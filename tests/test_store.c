@@ -116,12 +116,16 @@ START_TEST(test_migrate_from_v1)
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db, "ALTER TABLE items DROP COLUMN subject_name;"
+				      "DROP INDEX outbox_notice_key; ALTER TABLE items DROP COLUMN ref;"
+				      "ALTER TABLE outbox DROP COLUMN notice_key;"
+				      "ALTER TABLE outbox DROP COLUMN mentions;"
 				      "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	s = open_ok();
 	ck_assert_int_eq(store_version(s), STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(count(s, "SELECT count(*) FROM items WHERE subject = 'alice' AND subject_name IS NULL"), 1);
-	ck_assert_int_eq(store_execf(s, "UPDATE items SET subject_name = 'Alice A'", 0), STORE_OK);
+	ck_assert_int_eq(store_execf(s, "UPDATE items SET subject_name = 'Alice A', ref = 3", 0), STORE_OK);
+	ck_assert_int_eq(count(s, "SELECT count(*) FROM outbox WHERE notice_key IS NULL AND mentions IS NULL"), 0);
 	store_close(s);
 }
 END_TEST

@@ -77,6 +77,8 @@ const struct roster *gov_roster(const struct gov_ctx *g);
 #define GOV_MOTION_CORE "motion-core"
 #define GOV_REMOVE_LEAD "remove-lead"
 #define GOV_ELECT_LEAD "elect-lead"
+#define GOV_OVERRULE "overrule"              /* a core motion reversing module motion ref */
+#define GOV_STEP_DOWN_LEAD "step-down-lead"  /* the lead resigned the office (closed at once) */
 
 /* The group name of the core maintainers in items.grp and roster events. */
 #define GOV_CORE "core"
@@ -90,7 +92,8 @@ const struct roster *gov_roster(const struct gov_ctx *g);
 struct gov_item {
 	long long id;
 	char *kind;              /* GOV_* */
-	char *state;             /* open | accepted | rejected | passed | failed | elected | expired */
+	char *state;             /* open | accepted | rejected | passed | failed | tied | elected |
+				  * expired | withdrawn | no-winner */
 	char *subject;           /* nominee / subject handle, or NULL */
 	char *subject_name;      /* nominee's full name when the nomination gave one, or NULL */
 	char *grp;               /* module heading as written, or "core", or NULL */
@@ -100,9 +103,10 @@ struct gov_item {
 	char *opened_by_handle;  /* or NULL */
 	long long created_at, deadline, closed_at;  /* 0 when NULL */
 	char *result;            /* or NULL */
+	long long ref;           /* escalation, overrule: the module motion it is about; else 0 */
 };
 
-bool gov_kind_is_vote(const char *kind);        /* motion-*, remove-lead, elect-lead */
+bool gov_kind_is_vote(const char *kind);        /* motion-*, overrule, remove-lead, elect-lead */
 bool gov_kind_is_removal(const char *kind);     /* remove-module, remove-core */
 bool gov_kind_is_core(const char *kind);        /* nominate-core, remove-core */
 /* "nomination", "removal", "step-down", "motion", "election": for replies. */
@@ -130,6 +134,26 @@ bool gov_is_recused(struct store *s, long long item_id, const char *handle);
  * state too. */
 int gov_may_decide(const struct gov_ctx *g, const struct gov_item *it, const char *handle,
 		   struct buf *why);
+/* Who may nominate for kind: anyone, except for core (GOV_NOMINATE_CORE),
+ * which only core or module maintainers nominate (001).  GOV_OK, or
+ * GOV_REFUSED with why. */
+int gov_may_nominate(const struct gov_ctx *g, const char *kind, const char *handle,
+		     struct buf *why);
+/* May by_handle declare target conflicted on open item it?  Oneself: any
+ * maintainer; another maintainer: a core maintainer only.  GOV_OK or
+ * GOV_REFUSED / GOV_BAD with why. */
+int gov_may_recuse(const struct gov_ctx *g, const struct gov_item *it, const char *by_handle,
+		   const char *target, struct buf *why);
+/* May the caller withdraw item it?  Its nominator or proposer, while open. */
+int gov_may_withdraw(const struct gov_item *it, const char *by_id, const char *by_handle,
+		     struct buf *why);
+/* May handle escalate module motion it to the core?  A failed or tied
+ * motion of a module group, by an active maintainer of that group, once. */
+int gov_may_escalate(const struct gov_ctx *g, const struct gov_item *it, const char *handle,
+		     struct buf *why);
+/* "tied": a motion that closed with as many yes as no votes. */
+bool gov_is_tied(const struct gov_item *it);
+
 /* The body that decides it, for replies: "the core maintainers", "the lead
  * core maintainer", "a vote of ...". Static string. */
 const char *gov_decider(const struct gov_item *it);

@@ -64,6 +64,11 @@ struct ledger_decision {
 int ledger_decisions(const struct gov_ctx *g, long long item_id, long long limit,
 		     struct ledger_decision **rows, size_t *n);
 void ledger_decisions_free(struct ledger_decision *rows, size_t n);
+/* The newest limit decisions about a person (handle: the item is about
+ * them, or they opened or decided it) or a group (grp: a module heading,
+ * or "core"), newest first.  One of handle and grp is given. */
+int ledger_decisions_about(const struct gov_ctx *g, const char *handle, const char *grp,
+			   long long limit, struct ledger_decision **rows, size_t *n);
 
 struct ledger_event {
 	long long at;
@@ -77,7 +82,8 @@ struct ledger_event {
 int ledger_history(const struct gov_ctx *g, long long id, struct ledger_event **rows, size_t *n);
 void ledger_history_free(struct ledger_event *rows, size_t n);
 
-/* A motion's or election's electorate size and the votes and ballots cast. */
+/* A motion's or election's electorate size and the votes and ballots cast,
+ * both without anyone recused. */
 void ledger_vote_counts(const struct gov_ctx *g, long long id, long long *voted,
 			long long *electorate);
 

@@ -18,6 +18,7 @@ static const char *const kind_names[] = {
 	[MOTION_CORE] = GOV_MOTION_CORE,
 	[MOTION_REMOVE_LEAD] = GOV_REMOVE_LEAD,
 	[MOTION_ELECT_LEAD] = GOV_ELECT_LEAD,
+	[MOTION_OVERRULE] = GOV_OVERRULE,
 };
 
 const char *motion_kind_name(enum motion_kind k)
@@ -154,6 +155,41 @@ static void refuse_lead_in_office(struct store *s, const struct roster_person *l
 			 "before proposing the removal");
 }
 
+/* An escalation (MOTION_CORE with ref) or an overrule: the module motion
+ * it is about, checked under the write lock. */
+static int check_ref(const struct gov_ctx *g, const struct motion_open_req *req, struct buf *why)
+{
+	struct gov_item ref;
+	int rc = gov_item_get(g->store, req->ref, &ref);
+	if (rc < 0)
+		return busy(rc, why);
+	if (rc == 0) {
+		buf_addf(why, "there is no item %lld", req->ref);
+		return GOV_BAD;
+	}
+	int out = GOV_OK;
+	if (req->kind == MOTION_CORE) {
+		out = gov_may_escalate(g, &ref, req->by_handle, why);
+	} else if (strcmp(ref.kind, GOV_MOTION_GROUP) != 0) {
+		buf_addf(why, "%lld is not a module motion; the core maintainers overrule what a module "
+			 "group decided by its own motion", ref.id);
+		out = GOV_BAD;
+	} else if (strcmp(ref.state, "open") == 0) {
+		buf_addf(why, "module motion %lld is still open; it can be overruled once it closed",
+			 ref.id);
+		out = GOV_REFUSED;
+	} else if (ref.result && strncmp(ref.result, "overruled", 9) == 0) {
+		buf_addf(why, "module motion %lld was already %s", ref.id, ref.result);
+		out = GOV_REFUSED;
+	} else if (store_count(g->store, "SELECT count(*) FROM items WHERE kind = 'overrule'"
+			       " AND state = 'open' AND ref = ?1", ref.id) > 0) {
+		buf_addf(why, "a motion to overrule module motion %lld is already open", ref.id);
+		out = GOV_REFUSED;
+	}
+	gov_item_release(&ref);
+	return out;
+}
+
 /* Validates the request and collects the electorate and the candidates
  * (roster spellings).  GOV_OK or BAD/REFUSED with why. */
 static int prepare(const struct gov_ctx *g, const struct motion_open_req *req,
@@ -198,6 +234,13 @@ static int prepare(const struct gov_ctx *g, const struct motion_open_req *req,
 		return GOV_OK;
 	}
 	case MOTION_CORE:
+	case MOTION_OVERRULE:
+		if (req->ref || req->kind == MOTION_OVERRULE) {
+			int res = check_ref(g, req, why);
+			if (res != GOV_OK)
+				return res;
+		}
+		break;
 	case MOTION_ELECT_LEAD:
 	case MOTION_REMOVE_LEAD:
 		break;
@@ -298,8 +341,19 @@ static void describe_open(const struct gov_ctx *g, const struct motion_open_req 
 			 tally_needed(TALLY_MAJORITY, (int)nelect));
 		break;
 	case MOTION_CORE:
-		buf_addf(done, "Opened motion %lld for the core maintainers: a majority of the %zu "
-			 "(%d yes votes) passes it.", id, nelect, tally_needed(TALLY_MAJORITY, (int)nelect));
+		if (req->ref)
+			buf_addf(done, "Escalated module motion %lld to the core maintainers as motion "
+				 "%lld: a majority of the %zu (%d yes votes) passes it.", req->ref, id,
+				 nelect, tally_needed(TALLY_MAJORITY, (int)nelect));
+		else
+			buf_addf(done, "Opened motion %lld for the core maintainers: a majority of the "
+				 "%zu (%d yes votes) passes it.", id, nelect,
+				 tally_needed(TALLY_MAJORITY, (int)nelect));
+		break;
+	case MOTION_OVERRULE:
+		buf_addf(done, "Opened motion %lld to overrule module motion %lld: a majority of the "
+			 "%zu core maintainers (%d yes votes) passes it.", id, req->ref, nelect,
+			 tally_needed(TALLY_MAJORITY, (int)nelect));
 		break;
 	case MOTION_REMOVE_LEAD: {
 		const struct roster_person *lead = roster_lead(gov_roster(g));
@@ -363,6 +417,7 @@ int motion_open(const struct gov_ctx *g, const struct motion_open_req *req, long
 		.opened_by_handle = (char *)req->by_handle,
 		.created_at = now,
 		.deadline = deadline,
+		.ref = req->ref,
 	};
 	rc = gov_item_insert(s, &it, id);
 	if (rc != STORE_OK)

@@ -42,6 +42,8 @@ enum motion_kind {
 	MOTION_CORE,
 	MOTION_REMOVE_LEAD,
 	MOTION_ELECT_LEAD,
+	MOTION_OVERRULE,   /* a core motion reversing module motion ref (001: the core can
+			    * overrule any module-level decision) */
 };
 
 /* Longest motion text or rationale, in bytes. */
@@ -51,7 +53,7 @@ enum motion_kind {
 
 /* "motion-group", ...; static. */
 const char *motion_kind_name(enum motion_kind k);
-/* Parses a kind name; -1 when it is not one of the four. */
+/* Parses a kind name; -1 when it is not one of them. */
 int motion_kind_parse(const char *name);
 
 struct motion_open_req {
@@ -62,6 +64,8 @@ struct motion_open_req {
 	size_t ncandidates;
 	const char *by_id;             /* "slack:U0123" */
 	const char *by_handle;         /* the proposer's roster handle */
+	long long ref;                 /* MOTION_CORE: the module motion it escalates (0: none);
+					* MOTION_OVERRULE: the module motion it overrules */
 };
 
 /* Opens a motion or election at gov_now(g): validates it against the

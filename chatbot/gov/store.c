@@ -91,6 +91,12 @@ static const char *const migrations[] = {
 	"CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT);",
 	/* v2: the full name a nomination gives for a newcomer, for the roster entry */
 	"ALTER TABLE items ADD COLUMN subject_name TEXT;",
+	/* v3: the item an escalation or an overrule is about; notices (openings,
+	 * reminders, digests) keyed once each, and the handles they mention */
+	"ALTER TABLE items ADD COLUMN ref INTEGER;"
+	"ALTER TABLE outbox ADD COLUMN notice_key TEXT;"
+	"ALTER TABLE outbox ADD COLUMN mentions TEXT;"
+	"CREATE UNIQUE INDEX outbox_notice_key ON outbox(notice_key);",
 };
 
 #define LINK_MEMO_BUCKETS 256

@@ -39,7 +39,7 @@
 #include "chatbot/util/util.h"
 
 /* The schema version this build writes and reads. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 /* Default busy timeout; GOVBOT_BUSY_MS in the environment overrides it. */
 #define STORE_BUSY_MS 5000
 
