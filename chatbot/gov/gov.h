@@ -41,6 +41,7 @@
 
 struct roster;
 struct roster_group;
+struct notice_schedule;
 
 /* What a governance call returns when it can refuse. */
 enum gov_result {
@@ -59,6 +60,9 @@ struct gov_ctx {
 	const char *const *targets;   /* announce targets ("console", "slack", ...) */
 	size_t ntargets;
 	int vote_days;                /* how long a motion or election stays open */
+	int nomination_days;          /* a complete nomination older than this is in a reminder
+				       * to the core maintainers (0: the default, 90) */
+	const struct notice_schedule *digest;  /* when the agenda is posted, or NULL: never */
 	long long (*now)(void *arg);  /* seconds since the epoch */
 	void *now_arg;
 };
@@ -197,7 +201,8 @@ int gov_roster_rebuild(const struct gov_ctx *g);
 
 /* The periodic hook (gov_tick.c), once per pump of whoever runs the
  * adapters: closes the motions and elections past their deadline
- * (motion_close_expired) and syncs the roster.  The outbox of each target
+ * (motion_close_expired), syncs the roster, and queues the reminders and
+ * the agenda digest that are due (chatbot/gov/notice.h).  The outbox of each target
  * is then pumped with outbox_pump().  Returns how many items closed, or -1
  * (logged). */
 int gov_tick(const struct gov_ctx *g);

@@ -10,6 +10,7 @@
 #include "chatbot/gov/gov.h"
 #include "chatbot/util/log.h"
 #include "chatbot/gov/motion_int.h"
+#include "chatbot/gov/notice.h"
 #include "chatbot/roster/roster.h"
 #include "chatbot/gov/store.h"
 
@@ -448,6 +449,8 @@ int motion_open(const struct gov_ctx *g, const struct motion_open_req *req, long
 	}
 	if (rc == STORE_OK)
 		rc = store_audit(s, now, req->by_id, req->by_handle, "propose", *id, it.kind);
+	if (rc == STORE_OK)
+		rc = notice_opening(g, *id, now);
 	if (rc == STORE_OK)
 		rc = store_commit(s);
 	else

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "chatbot/gov/motion.h"
+#include "chatbot/gov/notice.h"
 #include "chatbot/gov/store.h"
 #include "chatbot/roster/roster.h"
 
@@ -148,6 +149,9 @@ int nomination_open(const struct gov_ctx *g, const struct nomination_req *req,
 	for (size_t i = 0; rc == STORE_OK && i < req->nfields; i++)
 		if (req->fields[i].text)
 			rc = insert_field(s, id, req->fields[i].name, req->fields[i].text, req->by_id, now);
+	/* the opening is announced with the same commit */
+	if (rc == STORE_OK)
+		rc = notice_opening(g, id, now);
 	struct buf detail = BUF_INIT;
 	if (removal)
 		buf_addf(&detail, "%s @%s from %s: %s", req->self ? "step-down" : "removal",
