@@ -500,6 +500,20 @@ char *store_link_get(struct store *s, const char *identity)
 	return get_text1(s, "SELECT handle FROM links WHERE identity = ?1", identity);
 }
 
+char *store_link_identity(struct store *s, const char *handle, const char *platform)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT identity FROM links WHERE handle = ?1 COLLATE NOCASE"
+				      " AND substr(identity, 1, length(?2) + 1) = ?2 || ':'"
+				      " ORDER BY at DESC LIMIT 1");
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, handle, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, platform, -1, SQLITE_STATIC);
+	char *v = sqlite3_step(st) == SQLITE_ROW ? store_col_dup(st, 0) : NULL;
+	sqlite3_reset(st);
+	return v;
+}
+
 /* This connection's own writes since the last look bump gen (no query). */
 static void store_note_own(struct store *s)
 {

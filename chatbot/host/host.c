@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "chatbot/bot/config.h"
+#include "chatbot/bot/identity.h"
 #include "chatbot/gov/gov.h"
 #include "chatbot/net/httpd.h"
 #include "chatbot/util/log.h"
@@ -104,6 +105,24 @@ static int host_deliver(void *arg, const struct outbox_entry *e, struct buf *err
 	if (e->body && *e->body) {
 		reply_para(text);
 		reply_text(text, e->body);
+	}
+	/* the people it concerns, with this platform's own mention */
+	if (e->mentions && *e->mentions) {
+		reply_para(text);
+		reply_text(text, "For:");
+		for (const char *p = e->mentions; *p;) {
+			size_t n = strcspn(p, " ");
+			char handle[64], uid[256];
+			if (n && n < sizeof(handle)) {
+				memcpy(handle, p, n);
+				handle[n] = '\0';
+				reply_text(text, " ");
+				identity_user_id(h->bot, handle, d->r->a->name, uid, sizeof(uid));
+				reply_mention(text, handle, uid[0] ? uid : NULL);
+			}
+			p += n;
+			p += strspn(p, " ");
+		}
 	}
 	h->cur_key = key;
 	h->cur_result = -1;
