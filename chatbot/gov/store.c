@@ -91,9 +91,31 @@ static const char *const migrations[] = {
 	"CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT);",
 	/* v2: the full name a nomination gives for a newcomer, for the roster entry */
 	"ALTER TABLE items ADD COLUMN subject_name TEXT;",
-	/* v3: the item an escalation or an overrule is about; notices (openings,
+	/* v3: new kinds (overrule, the lead's step-down) and states (tied,
+	 * withdrawn, no-winner) of items, whose CHECKs SQLite cannot alter: the
+	 * table is rebuilt, ids kept (the foreign keys are checked at commit);
+	 * the item an escalation or an overrule is about; notices (openings,
 	 * reminders, digests) keyed once each, and the handles they mention */
-	"ALTER TABLE items ADD COLUMN ref INTEGER;"
+	"PRAGMA defer_foreign_keys = ON;"
+	"CREATE TABLE items_v3 ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" kind TEXT NOT NULL CHECK (kind IN ('nominate-module','nominate-core','remove-module',"
+	"  'remove-core','motion-group','motion-core','remove-lead','elect-lead','overrule',"
+	"  'step-down-lead')),"
+	" state TEXT NOT NULL CHECK (state IN ('open','accepted','rejected','passed','failed',"
+	"  'elected','expired','tied','withdrawn','no-winner')),"
+	" subject TEXT, grp TEXT, text TEXT,"
+	" self INTEGER NOT NULL DEFAULT 0,"
+	" opened_by TEXT NOT NULL, opened_by_handle TEXT,"
+	" created_at INTEGER NOT NULL, deadline INTEGER, closed_at INTEGER, result TEXT,"
+	" subject_name TEXT, ref INTEGER);"
+	"INSERT INTO items_v3(id, kind, state, subject, grp, text, self, opened_by, opened_by_handle,"
+	" created_at, deadline, closed_at, result, subject_name)"
+	" SELECT id, kind, state, subject, grp, text, self, opened_by, opened_by_handle,"
+	" created_at, deadline, closed_at, result, subject_name FROM items;"
+	"DROP TABLE items;"
+	"ALTER TABLE items_v3 RENAME TO items;"
+	"CREATE INDEX items_state ON items(state, deadline);"
 	"ALTER TABLE outbox ADD COLUMN notice_key TEXT;"
 	"ALTER TABLE outbox ADD COLUMN mentions TEXT;"
 	"CREATE UNIQUE INDEX outbox_notice_key ON outbox(notice_key);",
