@@ -182,7 +182,8 @@ static void start_server(const char *scenario)
 	ck_assert(f != NULL);
 	fprintf(f, "{\"adapters\":{\"slack\":{\"api_url\":\"http://127.0.0.1:%d/api/\","
 		   "\"announce_channel\":\"C0ANNOUNCE\"}},\"database\":\"%s/db.sqlite3\","
-		   "\"identities\":{\"ezyang\":[\"slack:UEZYANG\"],\"soumith\":[\"slack:USOUMITH\"]}}\n",
+		   "\"identities\":{\"ezyang\":[\"slack:UEZYANG\"],\"soumith\":[\"slack:USOUMITH\"],"
+		   "\"newbie\":[\"slack:UNEWBIE\"]}}\n",
 		R.port, R.dir);
 	fclose(f);
 }
@@ -1109,8 +1110,13 @@ START_TEST(announcement_posted_once_with_blocks)
 	start_server("announce");
 	decide_nomination();
 	start_bot();
-	WAIT(15, posts_to("C0ANNOUNCE") >= 1);
-	const cJSON *p = post_to("C0ANNOUNCE", 0);
+	WAIT(15, posts_to("C0ANNOUNCE") >= 2);
+	/* first the opening, which mentions the nominee the Slack way */
+	char *opening = texts(cJSON_GetObjectItemCaseSensitive(post_to("C0ANNOUNCE", 0), "body"));
+	ck_assert_msg(strstr(opening, "Nomination 1 opened") && strstr(opening, "<@UNEWBIE>"),
+		      "the opening does not mention the nominee: \"%s\"", opening);
+	free(opening);
+	const cJSON *p = post_to("C0ANNOUNCE", 1);
 	ck_assert_msg(p != NULL, "the decision was not announced in announce_channel");
 	const cJSON *body = cJSON_GetObjectItemCaseSensitive(p, "body");
 	const cJSON *blocks = cJSON_GetObjectItemCaseSensitive(body, "blocks");
@@ -1129,8 +1135,8 @@ START_TEST(announcement_posted_once_with_blocks)
 	WAIT(15, count_recs("ws_hello", NULL, NULL) >= 2);
 	usleep(1000000);
 	reload();
-	ck_assert_msg(posts_to("C0ANNOUNCE") == 1, "announced %d times, want once",
-		      posts_to("C0ANNOUNCE"));
+	ck_assert_msg(posts_to("C0ANNOUNCE") == 2, "announced %d times, want the opening and the "
+		      "decision once each", posts_to("C0ANNOUNCE"));
 	finish();
 }
 END_TEST
@@ -1140,14 +1146,14 @@ START_TEST(announcement_survives_outage)
 	start_server("announce_outage");
 	decide_nomination();
 	start_bot();
-	WAIT(25, posts_to("C0ANNOUNCE") >= 1);
+	WAIT(25, posts_to("C0ANNOUNCE") >= 2);
 	ck_assert_msg(count_api("chat.postMessage", 503) == 2, "the outage was not hit (%d 503s)",
 		      count_api("chat.postMessage", 503));
-	ck_assert_msg(posts_to("C0ANNOUNCE") == 1, "not delivered after the outage: %s", err_tail());
+	ck_assert_msg(posts_to("C0ANNOUNCE") == 2, "not delivered after the outage: %s", err_tail());
 	usleep(1000000);
 	reload();
-	ck_assert_msg(posts_to("C0ANNOUNCE") == 1, "announced %d times, want once",
-		      posts_to("C0ANNOUNCE"));
+	ck_assert_msg(posts_to("C0ANNOUNCE") == 2, "announced %d times, want the opening and the "
+		      "decision once each", posts_to("C0ANNOUNCE"));
 	finish();
 }
 END_TEST
