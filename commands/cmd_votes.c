@@ -23,11 +23,15 @@ struct proposal {
 	char **cands;                      /* owned, without '@' */
 	size_t ncands;
 	long long ref;                     /* MOTION_OVERRULE: the module motion */
+	char *module;                      /* MOTION_MODULE_*: the heading (owned) */
+	char *new_name;                    /* MOTION_MODULE_RENAME: the new heading (owned) */
 };
 
 static void proposal_release(struct proposal *p)
 {
 	free(p->text);
+	free(p->module);
+	free(p->new_name);
 	for (size_t i = 0; i < p->ncands; i++)
 		free(p->cands[i]);
 	free(p->cands);
@@ -111,7 +115,49 @@ static void first_word(const char *s, struct buf *out, const char **rest)
 
 static const char propose_usage[] =
 	"propose MODULE|core TEXT, propose remove-lead RATIONALE, propose elect-lead @a @b ..., "
-	"or propose overrule N RATIONALE";
+	"propose overrule N RATIONALE, propose add-module NAME [(ALIASES)] RATIONALE, "
+	"propose remove-module MODULE RATIONALE, or propose rename-module MODULE to NAME RATIONALE";
+
+/* A new module's heading at s: NAME (one word, or a "quoted phrase") and
+ * an optional "(ALIASES)" after it, as the roster writes headings.  Owned
+ * result, or NULL with why. */
+static char *parse_heading(const char *s, const char **rest, struct buf *why)
+{
+	struct buf name = BUF_INIT;
+	first_word(s, &name, rest);
+	if (!name.len) {
+		buf_release(&name);
+		buf_adds(why, "name the module");
+		return NULL;
+	}
+	if (**rest == '(') {
+		const char *close = strchr(*rest, ')');
+		if (!close) {
+			buf_release(&name);
+			buf_adds(why, "the aliases need their closing parenthesis: NAME (alias, alias)");
+			return NULL;
+		}
+		buf_addf(&name, " %.*s", (int)(close - *rest + 1), *rest);
+		*rest = str_skip_space(close + 1);
+	}
+	return buf_detach(&name);
+}
+
+/* The module named at the start of s (several words allowed), its heading
+ * copied; NULL with why. */
+static char *parse_module(struct command_ctx *ctx, const char *s, const char **rest, struct buf *why)
+{
+	const struct roster_group *g = lookup_module_prefix(ctx->bot->roster, s, rest);
+	if (!g) {
+		struct buf w = BUF_INIT;
+		const char *after;
+		first_word(s, &w, &after);
+		buf_addf(why, "there is no module \"%s\"; `modules` lists them", buf_str(&w));
+		buf_release(&w);
+		return NULL;
+	}
+	return xstrdup(g->title);
+}
 
 /* Parses ctx->args.  0, or CMD_ERROR with why. */
 static int parse_propose(struct command_ctx *ctx, struct proposal *p, struct buf *why)
@@ -141,7 +187,31 @@ static int parse_propose(struct command_ctx *ctx, struct proposal *p, struct buf
 		rc = 0;
 		goto cleanup;
 	}
-	if (str_ieq(buf_str(&word), "overrule")) {
+	if (str_ieq(buf_str(&word), "add-module") || str_ieq(buf_str(&word), "remove-module") ||
+	    str_ieq(buf_str(&word), "rename-module")) {
+		bool add = str_ieq(buf_str(&word), "add-module");
+		bool rename = str_ieq(buf_str(&word), "rename-module");
+		p->kind = add ? MOTION_MODULE_ADD : rename ? MOTION_MODULE_RENAME : MOTION_MODULE_REMOVE;
+		p->module = add ? parse_heading(rest, &rest, why) : parse_module(ctx, rest, &rest, why);
+		if (!p->module)
+			goto cleanup;
+		if (rename) {
+			const char *to = govcmd_skip_word(rest, "to");
+			if (!to || !(p->new_name = parse_heading(to, &rest, why))) {
+				if (!why->len)
+					buf_adds(why, "say the new name: propose rename-module MODULE to NAME "
+						 "RATIONALE");
+				goto cleanup;
+			}
+		}
+		if (!*rest) {
+			buf_addf(why, "a module proposal needs its rationale (why the change is needed, who "
+				 "maintains it): propose %s", add ? "add-module NAME [(ALIASES)] RATIONALE"
+				 : rename ? "rename-module MODULE to NAME RATIONALE"
+				 : "remove-module MODULE RATIONALE");
+			goto cleanup;
+		}
+	} else if (str_ieq(buf_str(&word), "overrule")) {
 		p->kind = MOTION_OVERRULE;
 		if (gov_parse_number(rest, &p->ref, &rest) < 0) {
 			buf_adds(why, "name the module motion to overrule: propose overrule N RATIONALE");
@@ -198,7 +268,10 @@ int auth_propose(struct command_ctx *ctx, struct buf *why)
 	if (rc)
 		return rc;
 	rc = CMD_REFUSED;
-	if (p.kind == MOTION_GROUP) {
+	if (p.kind == MOTION_MODULE_ADD || p.kind == MOTION_MODULE_REMOVE ||
+	    p.kind == MOTION_MODULE_RENAME) {
+		rc = 0;   /* anyone proposes a module change; the core maintainers vote on it */
+	} else if (p.kind == MOTION_GROUP) {
 		if (h && roster_in_group(p.group, h, NULL)) {
 			rc = 0;
 		} else {
@@ -237,7 +310,8 @@ int cmd_propose(struct command_ctx *ctx)
 		goto cleanup;
 	struct motion_open_req req = {
 		.kind = p.kind,
-		.group = p.group ? p.group->title : NULL,
+		.group = p.module ? p.module : p.group ? p.group->title : NULL,
+		.new_name = p.new_name,
 		.text = p.text,
 		.candidates = (const char *const *)p.cands,
 		.ncandidates = p.ncands,

@@ -58,11 +58,13 @@ const struct command commands_table[] = {
 	{ "agenda", cmd_agenda, ROLE_ANYONE, NULL, "agenda",
 	  "what awaits the next quarterly core maintainers' meeting", "agenda", "Decisions" },
 
-	{ "propose", cmd_propose, ROLE_MAINTAINER, auth_propose,
+	{ "propose", cmd_propose, ROLE_ANYONE, auth_propose,
 	  "propose MODULE|core TEXT | propose remove-lead RATIONALE | propose elect-lead @a @b ... | "
-	  "propose overrule N RATIONALE",
+	  "propose overrule N RATIONALE | propose add-module NAME [(ALIASES)] RATIONALE | "
+	  "propose remove-module MODULE RATIONALE | propose rename-module MODULE to NAME RATIONALE",
 	  "open a motion (majority of a group, or 75% to remove the lead), a lead election (only "
-	  "while the office is vacant), or a core motion that, passed, reverses module motion N",
+	  "while the office is vacant), a core motion that, passed, reverses module motion N, or a "
+	  "core motion on a module change (anyone may propose one; passed, it changes the roster)",
 	  "propose torch.nn adopt the new deprecation policy", "Votes" },
 	{ "escalate", cmd_escalate, ROLE_MAINTAINER, auth_escalate, "escalate N",
 	  "turn module motion N that failed or tied into a core motion on the same text",

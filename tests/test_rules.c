@@ -359,6 +359,47 @@ START_TEST(test_escalate_and_overrule)
 }
 END_TEST
 
+/* ---- module changes --------------------------------------------------------- */
+
+START_TEST(test_module_changes)
+{
+	/* anyone proposes; the core maintainers vote */
+	no("carol", "propose add-module Sprockets (torch.sprockets)", "needs its rationale");
+	ok("carol", "propose add-module Sprockets (torch.sprockets, sprk) a new area with three volunteers");
+	has("Opened motion 1 to add the module Sprockets (torch.sprockets, sprk)");
+	no("m1", "vote 1 yes", "not in the electorate");
+	no("carol", "propose add-module Widgets (torch.widgets) again", "there is a module called");
+	no("carol", "propose remove-module nosuchthing gone", "there is no module");
+	ok("carol", "propose remove-module gadgets nobody maintains it");
+	ok("carol", "propose rename-module torch.widgets to \"Widget Kit\" (torch.widgets) clearer name");
+	const char *core[] = { "lead", "c1", "c2" };
+	for (int item = 1; item <= 3; item++)
+		for (size_t i = 0; i < ARRAY_SIZE(core); i++) {
+			char line[32];
+			snprintf(line, sizeof(line), "vote %d yes", item);
+			ok(core[i], line);
+		}
+	ok("carol", "who sprk");
+	has("Sprockets (torch.sprockets, sprk)");
+	ok("carol", "who torch.widgets");
+	has("Widget Kit (torch.widgets)");
+	has("Mod One");
+	ok("carol", "who gadgets");
+	has("sunset");
+	const char *args[] = { "export-roster", "--config", cfg, NULL };
+	ck_assert_int_eq(govbot_run(args, NULL), 0);
+	has("### Sprockets (torch.sprockets, sprk)");
+	has("### Widget Kit (torch.widgets)");
+	has("## Sunsetted Modules\n\n### Gadgets (torch.gadgets)");
+	/* the new module takes nominations; the sunsetted one does not */
+	nominate("carol", "newbie", "sprockets");
+	char line[256];
+	snprintf(line, sizeof(line), "nominate @newbie for gadgets%s", fields);
+	no("carol", line, "sunsetted");
+	no("carol", "propose remove-module gadgets again", "sunsetted already");
+}
+END_TEST
+
 /* ---- withdrawing, the log ------------------------------------------------- */
 
 START_TEST(test_withdraw)
@@ -518,6 +559,7 @@ static Suite *rules_suite(void)
 	tcase_add_test(tc, test_election_tie_for_elimination_by_lot);
 	tcase_add_test(tc, test_tied_core_motion_settled_by_lead);
 	tcase_add_test(tc, test_escalate_and_overrule);
+	tcase_add_test(tc, test_module_changes);
 	tcase_add_test(tc, test_withdraw);
 	tcase_add_test(tc, test_decisions_filter);
 	tcase_add_test(tc, test_openings_announced_once);

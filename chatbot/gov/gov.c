@@ -23,7 +23,14 @@ const struct roster *gov_roster(const struct gov_ctx *g)
 bool gov_kind_is_vote(const char *kind)
 {
 	return strcmp(kind, GOV_MOTION_GROUP) == 0 || strcmp(kind, GOV_MOTION_CORE) == 0 ||
-	       strcmp(kind, GOV_OVERRULE) == 0 || strcmp(kind, GOV_REMOVE_LEAD) == 0 || strcmp(kind, GOV_ELECT_LEAD) == 0;
+	       strcmp(kind, GOV_OVERRULE) == 0 || gov_kind_is_module_change(kind) ||
+	       strcmp(kind, GOV_REMOVE_LEAD) == 0 || strcmp(kind, GOV_ELECT_LEAD) == 0;
+}
+
+bool gov_kind_is_module_change(const char *kind)
+{
+	return strcmp(kind, GOV_MODULE_ADD) == 0 || strcmp(kind, GOV_MODULE_REMOVE) == 0 ||
+	       strcmp(kind, GOV_MODULE_RENAME) == 0;
 }
 
 bool gov_kind_is_removal(const char *kind)
@@ -519,6 +526,17 @@ const struct roster_group *gov_find_group(const struct roster *r, const char *gr
 static int apply_event(struct roster *r, const char *op, const char *grp, const char *name,
 		       const char *handle)
 {
+	/* module changes move groups: nothing of the roster is held across them */
+	if (strcmp(op, "add-group") == 0)
+		return grp ? roster_add_group(r, grp) : -1;
+	if (strcmp(op, "sunset-group") == 0 || strcmp(op, "rename-group") == 0) {
+		const struct roster_group *mg = gov_find_group(r, grp);
+		if (!mg)
+			return -1;
+		size_t gi = roster_group_index(r, mg);
+		return strcmp(op, "sunset-group") == 0 ? roster_sunset_group(r, gi)
+						      : roster_rename_group(r, gi, name);
+	}
 	const struct roster_group *g = NULL;
 	if (strcmp(op, "add-core") == 0 || strcmp(op, "remove-core") == 0)
 		g = roster_core_group(r);
@@ -567,7 +585,7 @@ static int apply_events(struct store *s, struct roster *r, long long after, long
 		const char *handle = (const char *)sqlite3_column_text(st, 4);
 		if (apply_event(r, op ? op : "", grp, name, handle) < 0)
 			log_warn("gov", "roster event %lld (%s %s in %s) does not apply to this roster",
-				 id, op ? op : "?", handle ? handle : "?", grp ? grp : "core");
+				 id, op ? op : "?", handle ? handle : name ? name : "?", grp ? grp : "core");
 		*last = id;
 	}
 	int out = store_check(s, rc, "roster events");

@@ -83,6 +83,13 @@ const struct roster *gov_roster(const struct gov_ctx *g);
 #define GOV_ELECT_LEAD "elect-lead"
 #define GOV_OVERRULE "overrule"              /* a core motion reversing module motion ref */
 #define GOV_STEP_DOWN_LEAD "step-down-lead"  /* the lead resigned the office (closed at once) */
+/* Core motions on a module (001: the core maintainers decide adding,
+ * removing and redefining modules, on a proposal anyone may make).  grp:
+ * the new module's heading (add) or the module's (remove, rename);
+ * subject_name: the new heading (rename). */
+#define GOV_MODULE_ADD "module-add"
+#define GOV_MODULE_REMOVE "module-remove"
+#define GOV_MODULE_RENAME "module-rename"
 
 /* The group name of the core maintainers in items.grp and roster events. */
 #define GOV_CORE "core"
@@ -110,7 +117,8 @@ struct gov_item {
 	long long ref;           /* escalation, overrule: the module motion it is about; else 0 */
 };
 
-bool gov_kind_is_vote(const char *kind);        /* motion-*, overrule, remove-lead, elect-lead */
+bool gov_kind_is_vote(const char *kind);        /* motion-*, overrule, module-*, remove-lead, elect-lead */
+bool gov_kind_is_module_change(const char *kind); /* module-add, module-remove, module-rename */
 bool gov_kind_is_removal(const char *kind);     /* remove-module, remove-core */
 bool gov_kind_is_core(const char *kind);        /* nominate-core, remove-core */
 /* "nomination", "removal", "step-down", "motion", "election": for replies. */
@@ -164,9 +172,11 @@ const char *gov_decider(const struct gov_item *it);
 
 /* A change of the roster that a decision applies. */
 struct gov_event {
-	const char *op;      /* add | emeritus | remove | set-lead | add-core | remove-core */
-	const char *grp;     /* group heading (add, emeritus, remove) or NULL */
-	const char *name;    /* full name (add, add-core, set-lead) or NULL: the handle */
+	const char *op;      /* add | emeritus | remove | set-lead | add-core | remove-core |
+			      * add-group | sunset-group | rename-group */
+	const char *grp;     /* group heading (add, emeritus, remove, *-group) or NULL */
+	const char *name;    /* full name (add, add-core, set-lead), the new heading
+			      * (rename-group), or NULL: the handle */
 	const char *handle;
 };
 

@@ -20,6 +20,9 @@ static const char *const kind_names[] = {
 	[MOTION_REMOVE_LEAD] = GOV_REMOVE_LEAD,
 	[MOTION_ELECT_LEAD] = GOV_ELECT_LEAD,
 	[MOTION_OVERRULE] = GOV_OVERRULE,
+	[MOTION_MODULE_ADD] = GOV_MODULE_ADD,
+	[MOTION_MODULE_REMOVE] = GOV_MODULE_REMOVE,
+	[MOTION_MODULE_RENAME] = GOV_MODULE_RENAME,
 };
 
 const char *motion_kind_name(enum motion_kind k)
@@ -191,6 +194,70 @@ static int check_ref(const struct gov_ctx *g, const struct motion_open_req *req,
 	return out;
 }
 
+/* A heading a module can take: not empty, one line, no Markdown link
+ * brackets or backticks, at most 200 bytes, and no module has it yet. */
+static int check_heading(const struct roster *r, const char *title, struct buf *why)
+{
+	if (!title || !*title || strlen(title) > 200 || strpbrk(title, "\n\r[]`")) {
+		buf_adds(why, "a module's name is one line of at most 200 bytes, without brackets or "
+			 "backticks");
+		return GOV_BAD;
+	}
+	if (gov_find_group(r, title) || str_ieq(title, GOV_CORE)) {
+		buf_addf(why, "there is a module called %s already (`who %s`)", title, title);
+		return GOV_REFUSED;
+	}
+	return GOV_OK;
+}
+
+/* add-module, remove-module, rename-module: what they change must exist
+ * (or not yet), and no other proposal on it may be open.  *grp gets the
+ * heading the item records. */
+static int check_module_change(const struct gov_ctx *g, const struct motion_open_req *req,
+			       const char **grp, struct buf *why)
+{
+	const struct roster *r = gov_roster(g);
+	int res;
+	if (req->kind == MOTION_MODULE_ADD) {
+		if ((res = check_heading(r, req->group, why)) != GOV_OK)
+			return res;
+		*grp = req->group;
+	} else {
+		const struct roster_group *mg = req->group ? gov_find_group(r, req->group) : NULL;
+		enum roster_kind k = mg ? roster_group_kind(r, mg) : ROSTER_TEXT;
+		if (!mg || (k != ROSTER_MODULES && k != ROSTER_LIBRARIES && k != ROSTER_EXTERNAL &&
+			    k != ROSTER_SUNSET)) {
+			buf_addf(why, "there is no module \"%s\"; `modules` lists them",
+				 req->group ? req->group : "");
+			return GOV_BAD;
+		}
+		if (req->kind == MOTION_MODULE_REMOVE && k == ROSTER_SUNSET) {
+			buf_addf(why, "%s is sunsetted already", mg->title);
+			return GOV_REFUSED;
+		}
+		if (req->kind == MOTION_MODULE_RENAME &&
+		    (res = check_heading(r, req->new_name, why)) != GOV_OK)
+			return res;
+		*grp = mg->title;
+	}
+	sqlite3_stmt *st = store_stmt(g->store, "SELECT id FROM items WHERE state = 'open' AND kind IN"
+				      " ('module-add', 'module-remove', 'module-rename') AND"
+				      " (grp = ?1 COLLATE NOCASE OR subject_name = ?1 COLLATE NOCASE)");
+	long long open_id = 0;
+	if (st) {
+		sqlite3_bind_text(st, 1, *grp, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			open_id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	if (open_id) {
+		buf_addf(why, "motion %lld on %s is already open; vote on it with `vote %lld "
+			 "yes|no|abstain`", open_id, *grp, open_id);
+		return GOV_REFUSED;
+	}
+	return GOV_OK;
+}
+
 /* Validates the request and collects the electorate and the candidates
  * (roster spellings).  GOV_OK or BAD/REFUSED with why. */
 static int prepare(const struct gov_ctx *g, const struct motion_open_req *req,
@@ -242,6 +309,14 @@ static int prepare(const struct gov_ctx *g, const struct motion_open_req *req,
 				return res;
 		}
 		break;
+	case MOTION_MODULE_ADD:
+	case MOTION_MODULE_REMOVE:
+	case MOTION_MODULE_RENAME: {
+		int res = check_module_change(g, req, grp, why);
+		if (res != GOV_OK)
+			return res;
+		break;
+	}
 	case MOTION_ELECT_LEAD:
 	case MOTION_REMOVE_LEAD:
 		break;
@@ -356,6 +431,20 @@ static void describe_open(const struct gov_ctx *g, const struct motion_open_req 
 			 "%zu core maintainers (%d yes votes) passes it.", id, req->ref, nelect,
 			 tally_needed(TALLY_MAJORITY, (int)nelect));
 		break;
+	case MOTION_MODULE_ADD:
+	case MOTION_MODULE_REMOVE:
+	case MOTION_MODULE_RENAME:
+		if (req->kind == MOTION_MODULE_ADD)
+			buf_addf(done, "Opened motion %lld to add the module %s", id, grp);
+		else if (req->kind == MOTION_MODULE_REMOVE)
+			buf_addf(done, "Opened motion %lld to remove the module %s (it would move to the "
+				 "sunsetted modules)", id, grp);
+		else
+			buf_addf(done, "Opened motion %lld to rename the module %s to %s", id, grp,
+				 req->new_name);
+		buf_addf(done, ": the core maintainers decide it, a majority of the %zu (%d yes votes) "
+			 "passes it.", nelect, tally_needed(TALLY_MAJORITY, (int)nelect));
+		break;
 	case MOTION_REMOVE_LEAD: {
 		const struct roster_person *lead = roster_lead(gov_roster(g));
 		buf_addf(done, "Opened motion %lld to remove the lead core maintainer @%s: it passes "
@@ -419,6 +508,7 @@ int motion_open(const struct gov_ctx *g, const struct motion_open_req *req, long
 		.created_at = now,
 		.deadline = deadline,
 		.ref = req->ref,
+		.subject_name = req->kind == MOTION_MODULE_RENAME ? (char *)req->new_name : NULL,
 	};
 	rc = gov_item_insert(s, &it, id);
 	if (rc != STORE_OK)

@@ -44,6 +44,9 @@ enum motion_kind {
 	MOTION_ELECT_LEAD,
 	MOTION_OVERRULE,   /* a core motion reversing module motion ref (001: the core can
 			    * overrule any module-level decision) */
+	MOTION_MODULE_ADD,     /* core motions on a module change, open to anyone to */
+	MOTION_MODULE_REMOVE,  /* propose (001); passed, they change the roster */
+	MOTION_MODULE_RENAME,
 };
 
 /* Longest motion text or rationale, in bytes. */
@@ -58,7 +61,10 @@ int motion_kind_parse(const char *name);
 
 struct motion_open_req {
 	enum motion_kind kind;
-	const char *group;             /* MOTION_GROUP: the group's heading (roster title) */
+	const char *group;             /* MOTION_GROUP, MOTION_MODULE_REMOVE|RENAME: the group's
+					* heading (roster title); MOTION_MODULE_ADD: the new
+					* module's heading, "Name (alias, alias)" */
+	const char *new_name;          /* MOTION_MODULE_RENAME: the new heading */
 	const char *text;              /* the proposal, or the rationale; may be "" for elect-lead */
 	const char *const *candidates; /* MOTION_ELECT_LEAD: handles as typed (no '@') */
 	size_t ncandidates;

@@ -132,6 +132,7 @@ static int settle_motion(const struct gov_ctx *g, const struct gov_item *it, lon
 		state = "tied";
 	bool tied = strcmp(state, "tied") == 0;
 	bool overrule = strcmp(it->kind, GOV_OVERRULE) == 0;
+	bool module = gov_kind_is_module_change(it->kind);
 
 	add_list(&tally, "yes", &yes);
 	add_list(&tally, "; no", &no);
@@ -147,6 +148,10 @@ static int settle_motion(const struct gov_ctx *g, const struct gov_item *it, lon
 			 it->subject ? it->subject : "?", state);
 	else if (overrule)
 		buf_addf(&title, "Motion %lld to overrule module motion %lld %s", it->id, it->ref, state);
+	else if (module)
+		buf_addf(&title, "Motion %lld to %s the module %s %s", it->id,
+			 strcmp(it->kind, GOV_MODULE_ADD) == 0 ? "add" :
+			 strcmp(it->kind, GOV_MODULE_REMOVE) == 0 ? "remove" : "rename", it->grp, state);
 	else {
 		buf_addf(&title, "Motion %lld %s: ", it->id, state);
 		add_excerpt(&title, it->text ? it->text : "", 80);
@@ -155,6 +160,7 @@ static int settle_motion(const struct gov_ctx *g, const struct gov_item *it, lon
 		 strcmp(it->kind, GOV_MOTION_GROUP) == 0 ? "a vote of the maintainers of " :
 		 lead_vote ? "removal of the lead, a vote of the core maintainers other than the lead"
 		 : overrule ? "overrule of a module decision, a vote of the core maintainers"
+		 : module ? "a module change, a vote of the core maintainers"
 			   : "a vote of the core maintainers");
 	if (strcmp(it->kind, GOV_MOTION_GROUP) == 0)
 		buf_adds(&body, it->grp ? it->grp : "?");
@@ -177,6 +183,16 @@ static int settle_motion(const struct gov_ctx *g, const struct gov_item *it, lon
 			 "`escalate %lld`.", it->grp ? it->grp : "the group", it->id);
 	if (overrule && st == TALLY_PASSED)
 		buf_addf(&body, "\nModule motion %lld is overruled: its result no longer stands.", it->ref);
+	if (module && st == TALLY_PASSED) {
+		if (strcmp(it->kind, GOV_MODULE_ADD) == 0)
+			buf_addf(&body, "\nThe module %s is added to the roster; its maintainers are "
+				 "nominated with `nominate @handle for MODULE`.", it->grp);
+		else if (strcmp(it->kind, GOV_MODULE_REMOVE) == 0)
+			buf_addf(&body, "\nThe module %s moves to the sunsetted modules.", it->grp);
+		else
+			buf_addf(&body, "\nThe module %s is now called %s.", it->grp,
+				 it->subject_name ? it->subject_name : "?");
+	}
 
 	struct gov_event ev[2] = { { 0 } };
 	const struct roster_group *lg = roster_lead_group(gov_roster(g));
@@ -191,6 +207,12 @@ static int settle_motion(const struct gov_ctx *g, const struct gov_item *it, lon
 			 "maintainer. The office is vacant: the core maintainers elect a new lead by "
 			 "ranked-choice vote, opened by a core maintainer with "
 			 "`propose elect-lead @a @b ...`.", it->subject);
+	}
+	if (module && st == TALLY_PASSED && it->grp) {
+		const char *op = strcmp(it->kind, GOV_MODULE_ADD) == 0 ? "add-group" :
+				 strcmp(it->kind, GOV_MODULE_REMOVE) == 0 ? "sunset-group" : "rename-group";
+		ev[0] = (struct gov_event){ op, it->grp, it->subject_name, NULL };
+		nev = 1;
 	}
 	struct gov_decision d = {
 		.item_id = it->id,

@@ -228,6 +228,13 @@ static void opening_text(const struct gov_ctx *g, const struct gov_item *it, str
 		else if (it->ref)
 			buf_addf(title, "Motion %lld opened: module motion %lld escalated to the core "
 				 "maintainers", id, it->ref);
+		else if (strcmp(it->kind, GOV_MODULE_ADD) == 0)
+			buf_addf(title, "Motion %lld opened: add the module %s", id, it->grp);
+		else if (strcmp(it->kind, GOV_MODULE_REMOVE) == 0)
+			buf_addf(title, "Motion %lld opened: remove the module %s", id, it->grp);
+		else if (strcmp(it->kind, GOV_MODULE_RENAME) == 0)
+			buf_addf(title, "Motion %lld opened: rename the module %s to %s", id, it->grp,
+				 it->subject_name ? it->subject_name : "?");
 		else
 			buf_addf(title, "Motion %lld opened for %s", id, group_words(
 				 strcmp(it->kind, GOV_MOTION_GROUP) == 0 ? it->grp : GOV_CORE));
