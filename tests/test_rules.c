@@ -359,6 +359,18 @@ START_TEST(test_escalate_and_overrule)
 }
 END_TEST
 
+/* Replies count in words that agree with the number. */
+START_TEST(test_plurals)
+{
+	ok("m3", "propose gadgets adopt a release checklist");
+	has("a majority of its 1 active maintainer (1 yes vote)");
+	ok("m3", "vote 1 yes");
+	has("passed with 1 yes of 1 elector (1 needed)");
+	ok("m1", "propose torch.widgets adopt a style");
+	has("a majority of its 3 active maintainers (2 yes votes)");
+}
+END_TEST
+
 /* ---- module changes --------------------------------------------------------- */
 
 START_TEST(test_module_changes)
@@ -560,6 +572,7 @@ static Suite *rules_suite(void)
 	tcase_add_test(tc, test_tied_core_motion_settled_by_lead);
 	tcase_add_test(tc, test_escalate_and_overrule);
 	tcase_add_test(tc, test_module_changes);
+	tcase_add_test(tc, test_plurals);
 	tcase_add_test(tc, test_withdraw);
 	tcase_add_test(tc, test_decisions_filter);
 	tcase_add_test(tc, test_openings_announced_once);

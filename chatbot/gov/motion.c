@@ -404,6 +404,9 @@ static int prepare(const struct gov_ctx *g, const struct motion_open_req *req,
 	return GOV_OK;
 }
 
+/* "s" unless n is one. */
+#define PL(n) ((n) == 1 ? "" : "s")
+
 static void describe_open(const struct gov_ctx *g, const struct motion_open_req *req, long long id,
 			  size_t nelect, const struct motion_handles *cands, const char *grp,
 			  long long deadline, struct buf *done)
@@ -412,24 +415,24 @@ static void describe_open(const struct gov_ctx *g, const struct motion_open_req 
 	motion_format_time(deadline, when, sizeof(when));
 	switch (req->kind) {
 	case MOTION_GROUP:
-		buf_addf(done, "Opened motion %lld for %s: a majority of its %zu active maintainers "
-			 "(%d yes votes) passes it.", id, grp, nelect,
-			 tally_needed(TALLY_MAJORITY, (int)nelect));
+		buf_addf(done, "Opened motion %lld for %s: a majority of its %zu active maintainer%s "
+			 "(%d yes vote%s) passes it.", id, grp, nelect, PL(nelect),
+			 tally_needed(TALLY_MAJORITY, (int)nelect), PL(tally_needed(TALLY_MAJORITY, (int)nelect)));
 		break;
 	case MOTION_CORE:
 		if (req->ref)
 			buf_addf(done, "Escalated module motion %lld to the core maintainers as motion "
-				 "%lld: a majority of the %zu (%d yes votes) passes it.", req->ref, id,
-				 nelect, tally_needed(TALLY_MAJORITY, (int)nelect));
+				 "%lld: a majority of the %zu (%d yes vote%s) passes it.", req->ref, id,
+				 nelect, tally_needed(TALLY_MAJORITY, (int)nelect), PL(tally_needed(TALLY_MAJORITY, (int)nelect)));
 		else
 			buf_addf(done, "Opened motion %lld for the core maintainers: a majority of the "
-				 "%zu (%d yes votes) passes it.", id, nelect,
-				 tally_needed(TALLY_MAJORITY, (int)nelect));
+				 "%zu (%d yes vote%s) passes it.", id, nelect,
+				 tally_needed(TALLY_MAJORITY, (int)nelect), PL(tally_needed(TALLY_MAJORITY, (int)nelect)));
 		break;
 	case MOTION_OVERRULE:
 		buf_addf(done, "Opened motion %lld to overrule module motion %lld: a majority of the "
-			 "%zu core maintainers (%d yes votes) passes it.", id, req->ref, nelect,
-			 tally_needed(TALLY_MAJORITY, (int)nelect));
+			 "%zu core maintainers (%d yes vote%s) passes it.", id, req->ref, nelect,
+			 tally_needed(TALLY_MAJORITY, (int)nelect), PL(tally_needed(TALLY_MAJORITY, (int)nelect)));
 		break;
 	case MOTION_MODULE_ADD:
 	case MOTION_MODULE_REMOVE:
@@ -442,15 +445,15 @@ static void describe_open(const struct gov_ctx *g, const struct motion_open_req 
 		else
 			buf_addf(done, "Opened motion %lld to rename the module %s to %s", id, grp,
 				 req->new_name);
-		buf_addf(done, ": the core maintainers decide it, a majority of the %zu (%d yes votes) "
-			 "passes it.", nelect, tally_needed(TALLY_MAJORITY, (int)nelect));
+		buf_addf(done, ": the core maintainers decide it, a majority of the %zu (%d yes vote%s) "
+			 "passes it.", nelect, tally_needed(TALLY_MAJORITY, (int)nelect), PL(tally_needed(TALLY_MAJORITY, (int)nelect)));
 		break;
 	case MOTION_REMOVE_LEAD: {
 		const struct roster_person *lead = roster_lead(gov_roster(g));
 		buf_addf(done, "Opened motion %lld to remove the lead core maintainer @%s: it passes "
 			 "with yes from at least 75%% of the %zu core maintainers other than the lead "
-			 "(%d yes votes).", id, lead && lead->handle ? lead->handle : "?", nelect,
-			 tally_needed(TALLY_THREE_QUARTERS, (int)nelect));
+			 "(%d yes vote%s).", id, lead && lead->handle ? lead->handle : "?", nelect,
+			 tally_needed(TALLY_THREE_QUARTERS, (int)nelect), PL(tally_needed(TALLY_THREE_QUARTERS, (int)nelect)));
 		break;
 	}
 	case MOTION_ELECT_LEAD:

@@ -9,6 +9,9 @@
 #include "chatbot/gov/motion_int.h"
 #include "chatbot/roster/roster.h"
 
+/* "s" unless n is one. */
+#define PL(n) ((n) == 1 ? "" : "s")
+
 /* At most n bytes of text on one line, cut at a character boundary. */
 static void add_excerpt(struct buf *b, const char *text, size_t n)
 {
@@ -167,8 +170,8 @@ static int settle_motion(const struct gov_ctx *g, const struct gov_item *it, lon
 	buf_addf(&body, "), proposed by %s%s: \"", it->opened_by_handle ? "@" : "",
 		 it->opened_by_handle ? it->opened_by_handle : it->opened_by);
 	add_excerpt(&body, it->text ? it->text : "", MOTION_MAX_TEXT);
-	buf_addf(&body, "\"\nResult: %s with %zu yes of %d electors (%d needed)%s.\nTally: %s",
-		 state, yes.n, n, need,
+	buf_addf(&body, "\"\nResult: %s with %zu yes of %d elector%s (%d needed)%s.\nTally: %s",
+		 state, yes.n, n, PL(n), need,
 		 st == TALLY_PASSED ? "" : tied ? "; as many yes as no votes"
 		 : st == TALLY_FAILED ? "; the threshold can no longer be reached"
 				      : "; the deadline passed without enough yes votes",
@@ -231,8 +234,8 @@ static int settle_motion(const struct gov_ctx *g, const struct gov_item *it, lon
 		rc = record_overruled(s, it, now);
 	if (rc != STORE_OK)
 		goto cleanup;
-	buf_addf(summary, "That closes motion %lld: %s with %zu yes of %d electors (%d needed). "
-		 "The result is announced.", it->id, state, yes.n, n, need);
+	buf_addf(summary, "That closes motion %lld: %s with %zu yes of %d elector%s (%d needed). "
+		 "The result is announced.", it->id, state, yes.n, n, PL(n), need);
 	if (nev)
 		buf_addf(summary, " @%s is no longer the lead (and stays a core maintainer); an "
 			 "election of a new lead follows (propose elect-lead @a @b ...).", it->subject);
@@ -348,7 +351,7 @@ static int settle_election(const struct gov_ctx *g, const struct gov_item *it, l
 	const char *winner = won ? cands.v[t.winner] : NULL;
 	const struct roster_person *p = won ? roster_find_person(gov_roster(g), winner) : NULL;
 
-	buf_addf(&tally, "%zu ballots from %zu electors; candidates", nb, el.n);
+	buf_addf(&tally, "%zu ballot%s from %zu elector%s; candidates", nb, PL(nb), el.n, PL(el.n));
 	for (size_t i = 0; i < cands.n; i++)
 		buf_addf(&tally, "%s @%s", i ? "," : "", cands.v[i]);
 	buf_adds(&tally, ".\n");
