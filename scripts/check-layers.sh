@@ -21,9 +21,6 @@
 #
 # Known exceptions, each with the work that removes it.  An exception that
 # no longer occurs is reported so that it gets deleted here.
-#   chatbot/net/httpd.c -> chatbot/host/host.h: httpd reads the host's
-#     stats; the httpd router (issue 7, "Shared pieces") lets the host
-#     register its own routes instead.
 #   chatbot/roster/roster <-> chatbot/roster/lookup: a roster owns its
 #     lookup index; the roster/lookup rework (issue 10) untangles them.
 #   chatbot/bot/config <-> chatbot/bot/identity: config validates
@@ -35,7 +32,7 @@ cd "$root" || { echo "check-layers: cannot enter $root" >&2; exit 2; }
 
 # one layer per word, lowest first; a layer of several paths joins them with ","
 layers="chatbot/util chatbot/net chatbot/roster chatbot/gov chatbot/bot commands chatbot/dispatch chatbot/host,adapters/adapter.h adapters chatbot/host/main.c"
-allow_include="chatbot/net/httpd.c>chatbot/host/host.h"
+allow_include=""
 allow_edge="chatbot/roster/roster>chatbot/roster/lookup chatbot/bot/config>chatbot/bot/identity"
 
 files=$(find chatbot commands adapters \( -name '*.c' -o -name '*.h' \) -type f 2>/dev/null | sort)

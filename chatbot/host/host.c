@@ -79,6 +79,11 @@ struct http *host_http(struct adapter_host *h)
 	return h->http;
 }
 
+struct httpd *host_httpd(struct adapter_host *h)
+{
+	return h->httpd;
+}
+
 bool host_stopping(struct adapter_host *h)
 {
 	return h->stopping || loop_stopping(h->loop);
@@ -447,8 +452,8 @@ int host_run(struct govbot *bot)
 	}
 	loop_timer_init(&h->pump, h->loop, host_pump, h);
 	if (bot->config->http_listen) {
-		h->httpd = httpd_start(h, bot->config->http_listen);
-		if (!h->httpd)
+		h->httpd = httpd_start(h->loop, bot->config->http_listen);
+		if (!h->httpd || host_http_routes(h, h->httpd) < 0)
 			goto out;
 	}
 	if (host_start_adapters(h) < 0) {
