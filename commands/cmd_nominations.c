@@ -462,14 +462,8 @@ int auth_step_down(struct command_ctx *ctx, struct buf *why)
 {
 	/* `step-down lead` is the lead's alone; the rule is office_lead_step_down's
 	 * and is checked there under the write lock as well */
-	const char *h = ctx->caller->handle;
-	if ((govcmd_skip_word(ctx->args, "lead") || str_ieq(ctx->args, "lead")) &&
-	    !(h && roster_is_lead(ctx->bot->roster, h))) {
-		buf_adds(why, "only the lead core maintainer steps down from the lead role");
-		if (h)
-			buf_addf(why, "; @%s is not the lead", h);
-		return CMD_REFUSED;
-	}
+	if (govcmd_skip_word(ctx->args, "lead") || str_ieq(ctx->args, "lead"))
+		return govcmd_result(gov_may_step_down_lead(bot_gov(ctx->bot), ctx->caller->handle, why));
 	return 0;
 }
 

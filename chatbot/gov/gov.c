@@ -385,6 +385,17 @@ int gov_may_recuse(const struct gov_ctx *g, const struct gov_item *it, const cha
 	return GOV_OK;
 }
 
+int gov_may_step_down_lead(const struct gov_ctx *g, const char *handle, struct buf *why)
+{
+	if (handle && roster_is_lead(gov_roster(g), handle))
+		return GOV_OK;
+	buf_adds(why, "only the lead core maintainer steps down from the lead role");
+	if (handle)
+		buf_addf(why, "; @%s is not the lead", handle);
+	buf_adds(why, " (to leave a module or the core maintainers: `step-down MODULE|core [REASON]`)");
+	return GOV_REFUSED;
+}
+
 int gov_may_withdraw(const struct gov_item *it, const char *by_id, const char *by_handle,
 		     struct buf *why)
 {

@@ -163,6 +163,8 @@ int gov_may_withdraw(const struct gov_item *it, const char *by_id, const char *b
  * motion of a module group, by an active maintainer of that group, once. */
 int gov_may_escalate(const struct gov_ctx *g, const struct gov_item *it, const char *handle,
 		     struct buf *why);
+/* May handle resign the lead role (`step-down lead`)?  Only the lead. */
+int gov_may_step_down_lead(const struct gov_ctx *g, const char *handle, struct buf *why);
 /* "tied": a motion that closed with as many yes as no votes. */
 bool gov_is_tied(const struct gov_item *it);
 

@@ -273,6 +273,16 @@ static int queue(const struct gov_ctx *g, const char *key, const char *title, co
 		 const char *mentions, long long now)
 {
 	struct store *s = g->store;
+	/* queued before (the common case, each tick of a digest's day): a read,
+	 * not a write transaction */
+	sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM outbox WHERE notice_key = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	bool seen = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (seen)
+		return 0;
 	if (store_begin(s) != STORE_OK)
 		return -1;
 	int rc = outbox_notice(s, key, title, body, mentions, g->targets, g->ntargets, now, NULL);

@@ -81,13 +81,11 @@ int office_lead_step_down(const struct gov_ctx *g, const char *by_id, const char
 		return failed(s, rc, why);
 	const struct roster *r = gov_roster(g);
 	const struct roster_group *lg = roster_lead_group(r);
-	if (!by_handle || !roster_is_lead(r, by_handle) || !lg) {
+	int res = gov_may_step_down_lead(g, by_handle, why);
+	if (res != GOV_OK || !lg) {
 		store_rollback(s);
-		buf_adds(why, "only the lead core maintainer steps down from the lead role");
-		if (by_handle)
-			buf_addf(why, "; @%s is not the lead", by_handle);
-		buf_adds(why, " (to leave a module or the core maintainers: `step-down MODULE|core "
-			 "[REASON]`)");
+		if (res == GOV_OK)
+			buf_adds(why, "the roster has no lead section to step down from");
 		return GOV_REFUSED;
 	}
 	const struct roster_person *p = roster_find_person(r, by_handle);
