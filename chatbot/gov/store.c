@@ -93,11 +93,15 @@ static const char *const migrations[] = {
 	"ALTER TABLE items ADD COLUMN subject_name TEXT;",
 	/* v3: new kinds (overrule, the lead's step-down) and states (tied,
 	 * withdrawn, no-winner) of items, whose CHECKs SQLite cannot alter: the
-	 * table is rebuilt, ids kept (the foreign keys are checked at commit);
+	 * table is copied aside, dropped and made again, ids kept (the foreign
+	 * keys of its children are deferred to the commit, and the rows coming
+	 * back into `items` satisfy them again);
 	 * the item an escalation or an overrule is about; notices (openings,
 	 * reminders, digests) keyed once each, and the handles they mention */
 	"PRAGMA defer_foreign_keys = ON;"
-	"CREATE TABLE items_v3 ("
+	"CREATE TABLE items_v2 AS SELECT * FROM items;"
+	"DROP TABLE items;"
+	"CREATE TABLE items ("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" kind TEXT NOT NULL CHECK (kind IN ('nominate-module','nominate-core','remove-module',"
 	"  'remove-core','motion-group','motion-core','remove-lead','elect-lead','overrule',"
@@ -109,22 +113,22 @@ static const char *const migrations[] = {
 	" opened_by TEXT NOT NULL, opened_by_handle TEXT,"
 	" created_at INTEGER NOT NULL, deadline INTEGER, closed_at INTEGER, result TEXT,"
 	" subject_name TEXT, ref INTEGER);"
-	"INSERT INTO items_v3(id, kind, state, subject, grp, text, self, opened_by, opened_by_handle,"
+	"INSERT INTO items(id, kind, state, subject, grp, text, self, opened_by, opened_by_handle,"
 	" created_at, deadline, closed_at, result, subject_name)"
 	" SELECT id, kind, state, subject, grp, text, self, opened_by, opened_by_handle,"
-	" created_at, deadline, closed_at, result, subject_name FROM items;"
-	"DROP TABLE items;"
-	"ALTER TABLE items_v3 RENAME TO items;"
+	" created_at, deadline, closed_at, result, subject_name FROM items_v2;"
+	"DROP TABLE items_v2;"
 	"CREATE INDEX items_state ON items(state, deadline);"
-	"CREATE TABLE roster_events_v3 ("
+	"CREATE TABLE roster_events_v2 AS SELECT * FROM roster_events;"
+	"DROP TABLE roster_events;"
+	"CREATE TABLE roster_events ("
 	" id INTEGER PRIMARY KEY,"
 	" decision_id INTEGER REFERENCES decisions(id),"
 	" op TEXT NOT NULL CHECK (op IN ('add','emeritus','remove','set-lead','add-core','remove-core',"
 	"  'add-group','sunset-group','rename-group')),"
 	" grp TEXT, name TEXT, handle TEXT, at INTEGER NOT NULL);"
-	"INSERT INTO roster_events_v3 SELECT id, decision_id, op, grp, name, handle, at FROM roster_events;"
-	"DROP TABLE roster_events;"
-	"ALTER TABLE roster_events_v3 RENAME TO roster_events;"
+	"INSERT INTO roster_events SELECT id, decision_id, op, grp, name, handle, at FROM roster_events_v2;"
+	"DROP TABLE roster_events_v2;"
 	"ALTER TABLE outbox ADD COLUMN notice_key TEXT;"
 	"ALTER TABLE outbox ADD COLUMN mentions TEXT;"
 	"CREATE UNIQUE INDEX outbox_notice_key ON outbox(notice_key);",
