@@ -420,7 +420,13 @@ int cmd_agenda(struct command_ctx *ctx)
 				reply_item(ctx->reply);
 				reply_textf(ctx->reply, "%lld · ", it.id);
 				govcmd_describe_item(ctx->reply, &it);
-				if (vote) {
+				if (vote && gov_is_tied(&it)) {
+					votes++;
+					reply_textf(ctx->reply, " — tied; waits for the lead core maintainer's "
+						    "decision (");
+					reply_code(ctx->reply, "decide N accept|reject RATIONALE");
+					reply_text(ctx->reply, ")");
+				} else if (vote) {
 					votes++;
 					long long e, v;
 					ledger_vote_counts(g, it.id, &v, &e);

@@ -54,6 +54,7 @@ int ledger_nominations(const struct gov_ctx *g, const char *filter, const char *
 int ledger_open_items(const struct gov_ctx *g, long long *ids, int max)
 {
 	sqlite3_stmt *st = g->store ? store_stmt(g->store, "SELECT id FROM items WHERE state = 'open'"
+						 " OR (state = 'tied' AND kind = 'motion-core')"
 						 " ORDER BY id LIMIT 500") : NULL;
 	if (!st)
 		return -1;

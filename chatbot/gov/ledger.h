@@ -22,7 +22,8 @@
 int ledger_nominations(const struct gov_ctx *g, const char *filter, const char *handle,
 		       long long *ids, int max);
 
-/* The ids of every open item, oldest first, at most max. */
+/* The ids of every open item, and of every tied core motion (it waits
+ * for the lead's decision), oldest first, at most max. */
 int ledger_open_items(const struct gov_ctx *g, long long *ids, int max);
 
 /* 1 and *text (owned) when item id has field name, 0 when it has not. */

@@ -405,8 +405,9 @@ static int remind_stale(const struct gov_ctx *g, long long now)
 int notice_agenda_text(const struct gov_ctx *g, long long now, struct buf *out)
 {
 	long long ids[200];
-	int n = ids_of(g->store, "SELECT id FROM items WHERE state = 'open' AND created_at <= ?1"
-		       " AND id > ?2 ORDER BY id", now, 0, ids, 200);
+	int n = ids_of(g->store, "SELECT id FROM items WHERE (state = 'open' OR (state = 'tied'"
+		       " AND kind = 'motion-core')) AND created_at <= ?1 AND id > ?2 ORDER BY id",
+		       now, 0, ids, 200);
 	int listed = 0;
 	for (int i = 0; i < n; i++) {
 		struct gov_item it;
@@ -424,7 +425,10 @@ int notice_agenda_text(const struct gov_ctx *g, long long now, struct buf *out)
 		buf_addf(out, " (%s), %lld day%s old; waits for ", group_words(
 			 strcmp(it.kind, GOV_MOTION_GROUP) == 0 || !vote ? it.grp : GOV_CORE), age,
 			 age == 1 ? "" : "s");
-		if (vote)
+		if (gov_is_tied(&it))
+			buf_addf(out, "the lead core maintainer's decision on the tie (`decide %lld ...`)\n",
+				 it.id);
+		else if (vote)
 			buf_addf(out, "the votes of its electorate (`vote %lld ...`)\n", it.id);
 		else
 			buf_addf(out, "a decision by %s (`decide %lld ...`)\n", gov_decider(&it), it.id);
