@@ -50,7 +50,8 @@ const struct command commands_table[] = {
 	{ "show", cmd_show, ROLE_ANYONE, NULL, "show N",
 	  "one nomination or motion with its fields, letters, votes and history", "show 7", "Nominations" },
 	{ "decide", cmd_decide, ROLE_ANYONE, auth_decide, "decide N accept|reject RATIONALE",
-	  "record the decision on nomination N, apply it and announce it with its rationale",
+	  "record the decision on nomination N (the lead: on tied core motion N), apply it and "
+	  "announce it with its rationale",
 	  "decide 7 accept strong record of reviews and design work", "Decisions" },
 	{ "decisions", cmd_decisions, ROLE_ANYONE, NULL, "decisions [@handle|MODULE|core]",
 	  "the public log of decisions and results, newest first, each with the item number it decided",

@@ -433,6 +433,8 @@ START_TEST(test_withdraw)
 	no("c2", "vote 2 yes", "closed (withdrawn)");
 	ok("carol", "decisions");
 	has("withdrawn on #1");
+	ok("carol", "help withdraw");
+	has("the nominator or proposer, while it is open");
 }
 END_TEST
 
