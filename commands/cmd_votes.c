@@ -308,9 +308,14 @@ int cmd_propose(struct command_ctx *ctx)
 	int rc = parse_propose(ctx, &p, &why);
 	if (rc)
 		goto cleanup;
+	/* closing what is due (below) may change the roster, module headings
+	 * included: keep our own copy of the group's name, no roster pointer */
+	if (p.group && !p.module)
+		p.module = xstrdup(p.group->title);
+	p.group = NULL;
 	struct motion_open_req req = {
 		.kind = p.kind,
-		.group = p.module ? p.module : p.group ? p.group->title : NULL,
+		.group = p.module,
 		.new_name = p.new_name,
 		.text = p.text,
 		.candidates = (const char *const *)p.cands,
