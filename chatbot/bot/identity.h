@@ -44,4 +44,11 @@ const char *identity_config_handle(const struct config *c, const char *id);
  * up to max borrowed pointers into out; returns how many. */
 size_t identity_config_ids(const struct config *c, const char *handle, const char **out, size_t max);
 
+/* The user id of handle on platform ("slack" -> "U0SOUMITH", "matrix" ->
+ * "@soumith:example.org"), without the prefix, from the config's
+ * "identities" first, then from confirmed links; written to out.  False
+ * (out = "") when their identity there is not known. */
+bool identity_user_id(struct govbot *bot, const char *handle, const char *platform, char *out,
+		      size_t n);
+
 #endif

@@ -27,8 +27,9 @@ int ledger_nominations(const struct gov_ctx *g, const char *filter, const char *
 long long ledger_count_nominations(const struct gov_ctx *g, const char *filter, const char *handle);
 /* How many decisions there are; -1 on error. */
 long long ledger_count_decisions(const struct gov_ctx *g);
-/* The ids of every open item, oldest first: the motions and elections
- * (votes) or else the nominations and removals, in *ids (malloc'd, the
+/* The ids of every open item (and of every tied core motion: it waits for
+ * the lead's decision), oldest first: the motions and elections (votes) or
+ * else the others, in *ids (malloc'd, the
  * caller frees; NULL when none).  Returns the count, or -1. */
 int ledger_open_ids(const struct gov_ctx *g, bool votes, long long **ids);
 
@@ -71,6 +72,11 @@ struct ledger_decision {
 int ledger_decisions(const struct gov_ctx *g, long long item_id, long long limit,
 		     struct ledger_decision **rows, size_t *n);
 void ledger_decisions_free(struct ledger_decision *rows, size_t n);
+/* The newest limit decisions about a person (handle: the item is about
+ * them, or they opened or decided it) or a group (grp: a module heading,
+ * or "core"), newest first.  One of handle and grp is given. */
+int ledger_decisions_about(const struct gov_ctx *g, const char *handle, const char *grp,
+			   long long limit, struct ledger_decision **rows, size_t *n);
 
 struct ledger_event {
 	long long at;
@@ -84,7 +90,8 @@ struct ledger_event {
 int ledger_history(const struct gov_ctx *g, long long id, struct ledger_event **rows, size_t *n);
 void ledger_history_free(struct ledger_event *rows, size_t n);
 
-/* A motion's or election's electorate size and the votes and ballots cast. */
+/* A motion's or election's electorate size and the votes and ballots cast,
+ * both without anyone recused. */
 void ledger_vote_counts(const struct gov_ctx *g, long long id, long long *voted,
 			long long *electorate);
 
