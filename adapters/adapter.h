@@ -39,6 +39,7 @@ struct adapter {
 
 extern const struct adapter adapter_console;
 extern const struct adapter adapter_slack;
+extern const struct adapter adapter_matrix;
 
 /* Every adapter this build has, NULL-terminated. */
 extern const struct adapter *const adapters_all[];

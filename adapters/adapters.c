@@ -7,6 +7,7 @@
 const struct adapter *const adapters_all[] = {
 	&adapter_console,
 	&adapter_slack,
+	&adapter_matrix,
 	NULL,
 };
 

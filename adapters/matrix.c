@@ -1,0 +1,1324 @@
+/*
+ * matrix.c - Matrix rooms through the Client-Server API v3 (the shared curl
+ * worker; no websocket).
+ *
+ * Start: GET /account/whoami checks MATRIX_ACCESS_TOKEN (and that it is the
+ * configured user_id), GET /profile gives the display name people mention,
+ * POST /join enters every auto_join room; then /sync long-polls
+ * (timeout=30000, the HTTP timeout longer) with an inline filter that keeps
+ * only messages, memberships and encryption markers, lazy-loaded members.
+ *
+ * Every sync's next_batch is stored (kv "matrix.next_batch") in the same
+ * transaction that records its command events as seen, so a restart or a
+ * replayed sync never answers twice.  The very first sync (nothing stored)
+ * only learns the rooms: its backlog is skipped.  Direct rooms (m.direct, or
+ * a room of two) and member counts are stored with it (kv "matrix.rooms"),
+ * since a resumed sync only says what changed.
+ *
+ * Commands: an m.text starting "!gov", one that mentions the bot
+ * (m.mentions.user_ids when present, else the user id or display name in
+ * the body), or any m.text in a direct room.  Never the bot's own events,
+ * m.notice, edits (m.replace) or redacted events.  Answers are m.notice
+ * with a plain body and org.matrix.custom.html formatted_body, m.mentions
+ * always present (empty), and a reply relation to the command (inside a
+ * thread, in that thread).  Each PUT's txnId is fixed before the first
+ * attempt: derived from the command's event id, or for an announcement from
+ * its outbox delivery key, so a retry or a re-sent delivery after a crash
+ * gets the first event back instead of a second post.
+ *
+ * Errors: 429 M_LIMIT_EXCEEDED waits Retry-After (else retry_after_ms), 5xx
+ * and network errors back off with jitter; sends retry per room (a pause of
+ * one room's key does not stop another).  M_UNKNOWN_TOKEN stops the adapter
+ * with one line (saying whether it was a soft logout).  M_FORBIDDEN on a
+ * room is logged once and that room skipped.  Malformed sync JSON is logged
+ * and the sync retried.  Encrypted rooms cannot be read: said once a room.
+ */
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapters/adapter.h"
+#include "chatbot/bot/config.h"
+#include "chatbot/bot/identity.h"
+#include "chatbot/gov/store.h"
+#include "chatbot/host/host.h"
+#include "chatbot/util/log.h"
+#include "chatbot/util/util.h"
+
+#define MX_API "/_matrix/client/v3"
+#define MX_SYNC_TIMEOUT_MS 30000
+#define MX_SYNC_HTTP_MS (MX_SYNC_TIMEOUT_MS + 15000)
+#define MX_TIMELINE_LIMIT 2000       /* a sync may carry many commands at once */
+#define MX_SEND_ATTEMPTS 6
+#define MX_BACKOFF_CAP_MS 60000
+#define MX_MAX_TEXT 30000            /* plain body and formatted_body each; an event is <= 64 KiB */
+#define MX_KV_BATCH "matrix.next_batch"
+#define MX_KV_ROOMS "matrix.rooms"
+
+static const char *const mx_secrets[] = { "MATRIX_ACCESS_TOKEN", NULL };
+
+/* What /sync returns: messages, memberships (joins, leaves, kicks, room
+ * size), encryption markers; members lazy-loaded; no presence, receipts,
+ * typing or room account data. */
+static const char mx_filter[] =
+	"{\"presence\":{\"types\":[]},"
+	"\"account_data\":{\"types\":[\"m.direct\"]},"
+	"\"room\":{\"ephemeral\":{\"types\":[]},\"account_data\":{\"types\":[]},"
+	"\"state\":{\"types\":[\"m.room.member\",\"m.room.encryption\"],\"lazy_load_members\":true},"
+	"\"timeline\":{\"types\":[\"m.room.message\",\"m.room.member\",\"m.room.encrypted\","
+	"\"m.room.encryption\"],\"limit\":2000,\"lazy_load_members\":true}}}";
+
+struct mx_room {
+	struct mx_room *next;
+	char *id;
+	int members;            /* joined members, -1 unknown */
+	bool direct;            /* listed in m.direct */
+	bool encrypted_said;
+	bool forbidden_said;
+};
+
+struct mx {
+	struct adapter_host *host;
+	char *base;             /* homeserver_url without a trailing '/' */
+	char *user_id;
+	char *auth;             /* "Authorization: Bearer ..." */
+	char *announce_room;
+	char **auto_join;
+	size_t nauto;
+	bool accept_invites;
+	char *display_name;     /* from the profile; NULL until known */
+	char *since;            /* next_batch; NULL before the first sync */
+	bool stopped;
+	bool started;           /* whoami and profile done */
+	bool syncing;
+	bool rooms_dirty;       /* room facts changed: store them with next_batch */
+	int attempt;
+	long backoff_ms;
+	unsigned rng;
+	struct loop_timer retry;
+	struct mx_room *rooms;
+	struct reply *reply;
+};
+
+/* One HTTP call in flight. */
+struct mx_call {
+	struct mx *m;
+	char *room;             /* the room it concerns, or NULL */
+	char *key;              /* announcement delivery key, or NULL */
+};
+
+/* ---- small helpers ---- */
+
+static long env_ms(const char *name, long def)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return def;
+	n = strtol(v, &end, 10);
+	return (*end || n <= 0 || n > 3600000) ? def : n;
+}
+
+static const char *json_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const cJSON *json_at(const cJSON *obj, const char *a, const char *b)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, a);
+	return b ? cJSON_GetObjectItemCaseSensitive(v, b) : v;
+}
+
+/* Appends s percent-encoded (RFC 3986 unreserved characters kept). */
+static void url_put(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+			buf_addc(b, (char)c);
+		} else {
+			buf_addc(b, '%');
+			buf_addc(b, hex[c >> 4]);
+			buf_addc(b, hex[c & 15]);
+		}
+	}
+}
+
+/* A txnId from a stable id: only [A-Za-z0-9._-], so it reads the same in
+ * every log; a hash keeps two ids that differ only in other characters
+ * apart.  Same input, same txnId, in every run. */
+static void mx_txn(struct buf *out, const char *kind, const char *id)
+{
+	unsigned long long h = 1469598103934665603ULL;
+
+	buf_addf(out, "govbot.%s.", kind);
+	for (const char *p = id; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		h = (h ^ c) * 1099511628211ULL;
+		if (isalnum(c) || c == '.' || c == '_' || c == '-')
+			buf_addc(out, (char)c);
+	}
+	buf_addf(out, ".%016llx", h);
+}
+
+/* Cuts s (len bytes) to at most max bytes on a UTF-8 boundary, and for
+ * HTML never inside a tag or an entity; returns the new length. */
+static size_t mx_cut(const char *s, size_t len, size_t max, bool html)
+{
+	size_t n;
+
+	if (len <= max)
+		return len;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	if (html) {
+		for (size_t k = n; k > 0; k--) {
+			if (s[k - 1] == '>' || s[k - 1] == ';')
+				break;
+			if (s[k - 1] == '<' || s[k - 1] == '&') {
+				n = k - 1;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+static void mx_limit(struct buf *b, bool html)
+{
+	const char *note = html ? "<br><em>(truncated)</em>" : "\n(truncated)";
+
+	if (b->len <= MX_MAX_TEXT)
+		return;
+	b->len = mx_cut(b->data, b->len, MX_MAX_TEXT - strlen(note), html);
+	b->data[b->len] = '\0';
+	buf_adds(b, note);
+}
+
+/* ---- rooms ---- */
+
+static struct mx_room *room_find(struct mx *m, const char *id, bool create)
+{
+	struct mx_room *r;
+
+	for (r = m->rooms; r; r = r->next)
+		if (strcmp(r->id, id) == 0)
+			return r;
+	if (!create)
+		return NULL;
+	r = xcalloc(1, sizeof(*r));
+	r->id = xstrdup(id);
+	r->members = -1;
+	r->next = m->rooms;
+	m->rooms = r;
+	return r;
+}
+
+static void room_forget(struct mx *m, const char *id)
+{
+	for (struct mx_room **pp = &m->rooms; *pp; pp = &(*pp)->next) {
+		if (strcmp((*pp)->id, id) == 0) {
+			struct mx_room *r = *pp;
+			*pp = r->next;
+			free(r->id);
+			free(r);
+			m->rooms_dirty = true;
+			return;
+		}
+	}
+}
+
+/* A direct room: listed in m.direct, or two members (the asker and us). */
+static bool room_is_direct(const struct mx_room *r)
+{
+	return r && (r->direct || r->members == 2);
+}
+
+/* The room facts as stored: {"!a:b":{"n":2,"d":true},...}; caller frees. */
+static char *rooms_json(const struct mx *m)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *s;
+
+	for (const struct mx_room *r = m->rooms; r; r = r->next) {
+		cJSON *e = cJSON_AddObjectToObject(o, r->id);
+		cJSON_AddNumberToObject(e, "n", r->members);
+		if (r->direct)
+			cJSON_AddTrueToObject(e, "d");
+	}
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}
+
+static void rooms_load(struct mx *m, const char *json)
+{
+	cJSON *o = json ? cJSON_Parse(json) : NULL, *e;
+
+	cJSON_ArrayForEach(e, o) {
+		struct mx_room *r = room_find(m, e->string, true);
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(e, "n");
+		r->members = cJSON_IsNumber(n) ? n->valueint : -1;
+		r->direct = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "d"));
+	}
+	cJSON_Delete(o);
+}
+
+/* m.direct content {"@user:server": ["!room", ...], ...}: which rooms are direct. */
+static void rooms_set_direct(struct mx *m, const cJSON *content)
+{
+	const cJSON *user, *room;
+
+	for (struct mx_room *r = m->rooms; r; r = r->next)
+		r->direct = false;
+	cJSON_ArrayForEach(user, content) {
+		cJSON_ArrayForEach(room, user) {
+			if (cJSON_IsString(room))
+				room_find(m, room->valuestring, true)->direct = true;
+		}
+	}
+	m->rooms_dirty = true;
+}
+
+/* ---- commands in ---- */
+
+/* Case-insensitive search of needle in hay[0..n); returns the offset or -1. */
+static long find_ci(const char *hay, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+
+	if (!k || k > n)
+		return -1;
+	for (size_t i = 0; i + k <= n; i++)
+		if (str_ieqn(hay + i, needle, k))
+			return (long)i;
+	return -1;
+}
+
+/* The body without a rich-reply fallback ("> quoted" lines, then a blank
+ * line) at its start; borrowed from body. */
+static const char *strip_reply_fallback(const char *body)
+{
+	const char *p = body;
+
+	if (strncmp(p, "> ", 2) != 0)
+		return body;
+	while (strncmp(p, "> ", 2) == 0 || strncmp(p, ">\n", 2) == 0) {
+		const char *nl = strchr(p, '\n');
+		if (!nl)
+			return body;
+		p = nl + 1;
+	}
+	return *p == '\n' ? p + 1 : body;
+}
+
+/* Removes the mention at off (len bytes) from text, with a ':' or ',' and
+ * spaces after it; caller frees. */
+static char *cut_mention(const char *text, size_t off, size_t len)
+{
+	struct buf b = BUF_INIT;
+	const char *rest = text + off + len;
+
+	if (*rest == ':' || *rest == ',')
+		rest++;
+	rest = str_skip_space(rest);
+	buf_add(&b, text, off);
+	if (off && *rest && !isspace((unsigned char)text[off - 1]))
+		buf_addc(&b, ' ');
+	buf_adds(&b, rest);
+	buf_addc(&b, '\0');
+	b.len--;
+	return buf_detach(&b);
+}
+
+/* Whether content (an m.room.message) is a command for the bot, and its
+ * text: "!gov ..." (prefix kept: the dispatcher takes it), a mention of the
+ * bot (the mention cut out), or anything in a direct room.  *require_prefix
+ * tells the dispatcher whether a prefix is still needed.  Returns NULL when
+ * the message is not for the bot; else the text (caller frees). */
+static char *mx_command(const struct mx *m, const cJSON *content, bool direct,
+			bool *require_prefix)
+{
+	const char *msgtype = json_str(content, "msgtype"), *body = json_str(content, "body");
+	const cJSON *rel = cJSON_GetObjectItemCaseSensitive(content, "m.relates_to");
+	const cJSON *mentions = cJSON_GetObjectItemCaseSensitive(content, "m.mentions");
+	const char *text;
+	size_t n;
+	bool mentioned = false;
+	long at = -1;
+	size_t mlen = 0;
+
+	*require_prefix = false;
+	if (!msgtype || strcmp(msgtype, "m.text") != 0 || !body)
+		return NULL;
+	/* an edit repeats its text in m.new_content: the original was answered */
+	if ((json_str(rel, "rel_type") && strcmp(json_str(rel, "rel_type"), "m.replace") == 0) ||
+	    cJSON_GetObjectItemCaseSensitive(content, "m.new_content"))
+		return NULL;
+	text = str_skip_space(strip_reply_fallback(body));
+	n = strlen(text);
+	if (str_istarts(text, "!gov") && (text[4] == '\0' || isspace((unsigned char)text[4]))) {
+		*require_prefix = true;
+		return xstrdup(text);
+	}
+	if (cJSON_IsObject(mentions)) {
+		/* intentional mentions: only what the sender's client says */
+		const cJSON *u;
+		cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(mentions, "user_ids"))
+			if (cJSON_IsString(u) && strcmp(u->valuestring, m->user_id) == 0)
+				mentioned = true;
+	}
+	/* where the mention is in the text, to cut it out */
+	if ((at = find_ci(text, n, m->user_id)) >= 0) {
+		mlen = strlen(m->user_id);
+	} else if (m->display_name && (at = find_ci(text, n, m->display_name)) >= 0) {
+		mlen = strlen(m->display_name);
+		/* a whole word, not inside another one */
+		if ((at > 0 && isalnum((unsigned char)text[at - 1])) ||
+		    isalnum((unsigned char)text[at + (long)mlen]))
+			at = -1;
+	}
+	if (at >= 0 && at > 0 && text[at - 1] == '@' && strcmp(m->user_id, text + at) != 0 &&
+	    m->display_name && mlen == strlen(m->display_name)) {
+		at--;   /* "@GovBot": the display name typed with an @ */
+		mlen++;
+	}
+	if (!cJSON_IsObject(mentions))
+		mentioned = at >= 0;
+	if (mentioned)
+		return at >= 0 ? cut_mention(text, (size_t)at, mlen) : xstrdup(text);
+	if (direct)
+		return xstrdup(text);
+	return NULL;
+}
+
+/* Replaces the Matrix users a command names (a pill in formatted_body,
+ * https://matrix.to/#/@u:s, or a bare @u:s) with "@handle" where the
+ * config or a link maps them; the rest stays as typed.  Caller frees. */
+static char *mx_resolve_people(struct mx *m, const char *text, const cJSON *content)
+{
+	struct buf out = BUF_INIT;
+	const char *html = json_str(content, "formatted_body");
+	const char *p = text;
+
+	/* pills: <a href="https://matrix.to/#/@u:s">Name</a> shows "Name" in
+	 * the body; put the user id where the name is */
+	char *work = xstrdup(text);
+	for (const char *h = html; h && (h = strstr(h, "https://matrix.to/#/@"));) {
+		const char *id = h + strlen("https://matrix.to/#/");
+		const char *q = strpbrk(id, "\"'?");
+		const char *gt = q ? strchr(q, '>') : NULL;
+		const char *end = gt ? strstr(gt, "</a>") : NULL;
+		if (!q || !gt || !end)
+			break;
+		char *uid = xstrndup(id, (size_t)(q - id));
+		char *name = xstrndup(gt + 1, (size_t)(end - gt - 1));
+		char *dec = NULL;
+		/* the id is URL-encoded in the link: %40 for @, %3A for : */
+		{
+			struct buf d = BUF_INIT;
+			for (const char *c = uid; *c; c++) {
+				if (c[0] == '%' && isxdigit((unsigned char)c[1]) &&
+				    isxdigit((unsigned char)c[2])) {
+					char hx[3] = { c[1], c[2], 0 };
+					buf_addc(&d, (char)strtol(hx, NULL, 16));
+					c += 2;
+				} else {
+					buf_addc(&d, *c);
+				}
+			}
+			dec = buf_detach(&d);
+		}
+		long at = *name && name[0] != '<' ? find_ci(work, strlen(work), name) : -1;
+		if (at >= 0 && strcmp(name, dec) != 0) {
+			struct buf w = BUF_INIT;
+			buf_add(&w, work, (size_t)at);
+			buf_adds(&w, dec);
+			buf_adds(&w, work + at + (long)strlen(name));
+			free(work);
+			work = buf_detach(&w);
+		}
+		free(uid);
+		free(name);
+		free(dec);
+		h = end;
+	}
+	/* matrix.to links and bare ids: @local:server.name */
+	for (p = work; *p;) {
+		const char *s = p;
+		bool link = false;
+
+		if (strncmp(p, "https://matrix.to/#/@", 21) == 0) {
+			s = p + 20;
+			link = true;
+		}
+		if (*s == '@' && (s == work || link || isspace((unsigned char)s[-1]) || s[-1] == '(')) {
+			const char *e = s + 1;
+			while (*e && !isspace((unsigned char)*e) && *e != '>' && *e != ')' &&
+			       *e != ',' && !(*e == '?' && (e[1] == '\0' || isspace((unsigned char)e[1]))))
+				e++;
+			/* a trailing '.' ends the sentence, not the server name */
+			while (e > s + 1 && (e[-1] == '.' || e[-1] == ':'))
+				e--;
+			if (memchr(s, ':', (size_t)(e - s))) {
+				struct buf id = BUF_INIT;
+				const char *handle;
+				buf_addf(&id, "matrix:%.*s", (int)(e - s), s);
+				handle = identity_valid(id.data) ? identity_handle(host_bot(m->host), id.data)
+								 : NULL;
+				if (handle)
+					buf_addf(&out, "@%s", handle);
+				else
+					buf_add(&out, s, (size_t)(e - s));
+				buf_release(&id);
+				p = e;
+				continue;
+			}
+		}
+		buf_addc(&out, *p++);
+	}
+	buf_addc(&out, '\0');
+	out.len--;
+	free(work);
+	return buf_detach(&out);
+}
+
+/* ---- replies out ---- */
+
+/* The content of an m.notice: body, formatted_body, m.mentions, and a
+ * reply relation to in_reply_to (in thread_root's thread when set).
+ * Caller frees with cJSON_free(). */
+static char *mx_notice_json(const char *plain, const char *html, const char *in_reply_to,
+			    const char *thread_root)
+{
+	cJSON *c = cJSON_CreateObject(), *rel, *irt;
+	char *json;
+
+	cJSON_AddStringToObject(c, "msgtype", "m.notice");
+	cJSON_AddStringToObject(c, "body", plain);
+	cJSON_AddStringToObject(c, "format", "org.matrix.custom.html");
+	cJSON_AddStringToObject(c, "formatted_body", html);
+	/* present and empty: nobody is pinged, not even by body matching */
+	cJSON_AddObjectToObject(c, "m.mentions");
+	if (in_reply_to) {
+		rel = cJSON_AddObjectToObject(c, "m.relates_to");
+		if (thread_root) {
+			cJSON_AddStringToObject(rel, "rel_type", "m.thread");
+			cJSON_AddStringToObject(rel, "event_id", thread_root);
+			cJSON_AddFalseToObject(rel, "is_falling_back");
+		}
+		irt = cJSON_AddObjectToObject(rel, "m.in_reply_to");
+		cJSON_AddStringToObject(irt, "event_id", in_reply_to);
+	}
+	json = cJSON_PrintUnformatted(c);
+	cJSON_Delete(c);
+	return json;
+}
+
+/* ---- HTTP ---- */
+
+/* What a failed call said: the errcode, the delay it asks for, and
+ * whether a token error was a soft logout. */
+struct mx_err {
+	char errcode[48];
+	char message[160];
+	long long retry_ms;     /* -1: none given */
+	bool soft_logout;
+};
+
+static void mx_parse_error(const struct http_response *res, struct mx_err *e)
+{
+	cJSON *root = res->body_len ? cJSON_ParseWithLength(res->body, res->body_len) : NULL;
+	const cJSON *ra = cJSON_GetObjectItemCaseSensitive(root, "retry_after_ms");
+
+	memset(e, 0, sizeof(*e));
+	e->retry_ms = -1;
+	snprintf(e->errcode, sizeof(e->errcode), "%s", json_str(root, "errcode") ? json_str(root, "errcode") : "");
+	if (json_str(root, "error"))
+		snprintf(e->message, sizeof(e->message), "%s", json_str(root, "error"));
+	else if (res->status == 0)
+		snprintf(e->message, sizeof(e->message), "%s", res->error ? res->error : "no response");
+	else
+		snprintf(e->message, sizeof(e->message), "HTTP %ld", res->status);
+	/* Retry-After (seconds) first, then the body's retry_after_ms */
+	if (res->retry_after_s >= 0)
+		e->retry_ms = res->retry_after_s * 1000LL;
+	else if (cJSON_IsNumber(ra) && ra->valuedouble >= 0)
+		e->retry_ms = (long long)ra->valuedouble;
+	e->soft_logout = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "soft_logout"));
+	cJSON_Delete(root);
+}
+
+static void mx_submit(struct mx *m, const char *method, const char *url, const char *body,
+		      const char *rate_key, int attempts, long timeout_ms, http_done_fn *done,
+		      struct mx_call *call)
+{
+	const char *hdrs[3] = { m->auth, "Content-Type: application/json", NULL };
+	struct http_request rq;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.method = method;
+	rq.url = url;
+	rq.headers = hdrs;
+	rq.body = body;
+	rq.body_len = body ? strlen(body) : 0;
+	rq.rate_key = rate_key;
+	rq.max_attempts = attempts;
+	rq.timeout_ms = timeout_ms;
+	call->m = m;
+	http_submit(host_http(m->host), &rq, done, call);
+}
+
+static struct mx_call *call_new(const char *room, const char *key)
+{
+	struct mx_call *c = xcalloc(1, sizeof(*c));
+	c->room = xstrdup(room);
+	c->key = xstrdup(key);
+	return c;
+}
+
+static void call_free(struct mx_call *c)
+{
+	free(c->room);
+	free(c->key);
+	free(c);
+}
+
+/* "{base}/_matrix/client/v3" + path parts; caller frees. */
+static char *mx_url(const struct mx *m, const char *a, const char *id, const char *b)
+{
+	struct buf u = BUF_INIT;
+
+	buf_addf(&u, "%s%s%s", m->base, MX_API, a);
+	if (id)
+		url_put(&u, id);
+	if (b)
+		buf_adds(&u, b);
+	return buf_detach(&u);
+}
+
+/* ---- stopping, backoff ---- */
+
+static void mx_sync(struct mx *m);
+static void mx_whoami(struct mx *m);
+
+/* Stops the adapter for good with one line saying why. */
+static void mx_fatal(struct mx *m, const char *why)
+{
+	if (m->stopped)
+		return;
+	log_error("matrix", "%s; stopping the matrix adapter", why);
+	m->stopped = true;
+	loop_timer_cancel(&m->retry);
+	host_adapter_ended(m->host, &adapter_matrix, true);
+}
+
+static bool mx_token_fatal(struct mx *m, const struct mx_err *e, const char *what)
+{
+	if (strcmp(e->errcode, "M_UNKNOWN_TOKEN") != 0 && strcmp(e->errcode, "M_MISSING_TOKEN") != 0)
+		return false;
+	struct buf why = BUF_INIT;
+
+	if (e->soft_logout)
+		buf_addf(&why, "%s: the homeserver logged MATRIX_ACCESS_TOKEN out (%s, soft logout): "
+			       "log in again (POST /login) with the same device_id and set the new token",
+			 what, e->errcode);
+	else
+		buf_addf(&why, "%s: the homeserver rejected MATRIX_ACCESS_TOKEN (%s, not a soft logout): "
+			       "the token was revoked or is wrong; log in (POST /login) and set a new one",
+			 what, e->errcode);
+	mx_fatal(m, why.data);
+	buf_release(&why);
+	return true;
+}
+
+static long long mx_backoff(struct mx *m)
+{
+	long long d = m->backoff_ms;
+
+	for (int i = 0; i < m->attempt && d < MX_BACKOFF_CAP_MS; i++)
+		d *= 2;
+	if (d > MX_BACKOFF_CAP_MS)
+		d = MX_BACKOFF_CAP_MS;
+	m->attempt++;
+	m->rng ^= m->rng << 13;
+	m->rng ^= m->rng >> 17;
+	m->rng ^= m->rng << 5;
+	return d / 2 + (long long)(m->rng % (unsigned)(d / 2 + 1));
+}
+
+/* Retries the start-up or the sync after delay_ms (<0: the next backoff step). */
+static void mx_schedule(struct mx *m, long long delay_ms)
+{
+	if (m->stopped || host_stopping(m->host))
+		return;
+	if (delay_ms < 0)
+		delay_ms = mx_backoff(m);
+	log_info("matrix", "retrying in %lld ms", delay_ms);
+	loop_timer_start(&m->retry, delay_ms);
+}
+
+static void mx_on_retry(void *arg)
+{
+	struct mx *m = arg;
+
+	if (!m->started)
+		mx_whoami(m);
+	else
+		mx_sync(m);
+}
+
+/* A failed call that is not fatal: log and schedule per its answer. */
+static void mx_retry_after(struct mx *m, const char *what, const struct http_response *res,
+			   const struct mx_err *e)
+{
+	log_warn("matrix", "%s failed: %s%s%s", what, e->errcode, *e->errcode ? " " : "", e->message);
+	mx_schedule(m, res->status == 429 && e->retry_ms >= 0 ? e->retry_ms : -1);
+}
+
+/* ---- sending ---- */
+
+static void mx_room_forbidden(struct mx *m, const char *room, const struct mx_err *e)
+{
+	struct mx_room *r = room_find(m, room, true);
+
+	if (!r->forbidden_said)
+		log_warn("matrix", "room %s: %s (%s); skipping it until that changes", room,
+			 e->message, e->errcode);
+	r->forbidden_said = true;
+}
+
+static void mx_send_done(void *arg, const struct http_response *res)
+{
+	struct mx_call *c = arg;
+	struct mx *m = c->m;
+	bool ok = res->status == 200;
+
+	if (!ok) {
+		struct mx_err e;
+		mx_parse_error(res, &e);
+		if (mx_token_fatal(m, &e, "sending"))
+			;
+		else if (strcmp(e.errcode, "M_FORBIDDEN") == 0)
+			mx_room_forbidden(m, c->room, &e);
+		else
+			log_warn("matrix", "send to %s failed after %d attempts: %s %s", c->room,
+				 res->attempts, e.errcode, e.message);
+	} else {
+		struct mx_room *r = room_find(m, c->room, false);
+		if (r)
+			r->forbidden_said = false;
+	}
+	if (c->key)
+		host_announce_done(m->host, c->key, ok);
+	call_free(c);
+}
+
+/* PUT .../rooms/{room}/send/m.room.message/{txn} with content (JSON).
+ * The txnId is fixed here, before the first attempt; the worker's retries
+ * repeat the same URL.  key names an announcement. */
+static void mx_send(struct mx *m, const char *room, const char *txn, const char *content,
+		    const char *key)
+{
+	struct buf url = BUF_INIT, rk = BUF_INIT;
+
+	buf_addf(&url, "%s%s/rooms/", m->base, MX_API);
+	url_put(&url, room);
+	buf_adds(&url, "/send/m.room.message/");
+	url_put(&url, txn);
+	buf_addf(&rk, "matrix:send:%s", room);   /* a 429 pauses this room only */
+	mx_submit(m, "PUT", url.data, content, rk.data, MX_SEND_ATTEMPTS, 0, mx_send_done,
+		  call_new(room, key));
+	buf_release(&url);
+	buf_release(&rk);
+}
+
+/* Renders r and sends it as an m.notice. */
+static void mx_send_reply(struct mx *m, const char *room, const struct reply *r, const char *txn,
+			  const char *in_reply_to, const char *thread_root, const char *key)
+{
+	struct buf plain = BUF_INIT, html = BUF_INIT;
+	char *json;
+
+	reply_render(r, DIALECT_MATRIX_PLAIN, &plain);
+	reply_render(r, DIALECT_MATRIX_HTML, &html);
+	mx_limit(&plain, false);
+	mx_limit(&html, true);
+	json = mx_notice_json(buf_str(&plain), buf_str(&html), in_reply_to, thread_root);
+	mx_send(m, room, txn, json, key);
+	cJSON_free(json);
+	buf_release(&plain);
+	buf_release(&html);
+}
+
+/* ---- rooms: joins, invites, leaves ---- */
+
+static void mx_join_done(void *arg, const struct http_response *res)
+{
+	struct mx_call *c = arg;
+	struct mx *m = c->m;
+
+	if (res->status == 200) {
+		log_info("matrix", "joined %s", c->room);
+	} else {
+		struct mx_err e;
+		mx_parse_error(res, &e);
+		if (!mx_token_fatal(m, &e, "joining a room")) {
+			if (strcmp(e.errcode, "M_FORBIDDEN") == 0)
+				mx_room_forbidden(m, c->room, &e);
+			else
+				log_warn("matrix", "could not join %s: %s %s", c->room, e.errcode,
+					 e.message);
+		}
+	}
+	call_free(c);
+}
+
+static void mx_join(struct mx *m, const char *room)
+{
+	char *url = mx_url(m, "/join/", room, NULL);
+
+	mx_submit(m, "POST", url, "{}", "matrix:join", MX_SEND_ATTEMPTS, 0, mx_join_done,
+		  call_new(room, NULL));
+	free(url);
+}
+
+static bool mx_auto_join(const struct mx *m, const char *room)
+{
+	for (size_t i = 0; i < m->nauto; i++)
+		if (strcmp(m->auto_join[i], room) == 0)
+			return true;
+	return false;
+}
+
+static void mx_forget_done(void *arg, const struct http_response *res)
+{
+	struct mx_call *c = arg;
+
+	if (res->status != 200)
+		log_warn("matrix", "could not forget %s (HTTP %ld)", c->room, res->status);
+	call_free(c);
+}
+
+static void mx_invite(struct mx *m, const char *room, const cJSON *inv)
+{
+	const cJSON *ev;
+	const char *by = NULL;
+
+	cJSON_ArrayForEach(ev, json_at(inv, "invite_state", "events")) {
+		const char *type = json_str(ev, "type"), *key = json_str(ev, "state_key");
+		if (type && key && strcmp(type, "m.room.member") == 0 &&
+		    strcmp(key, m->user_id) == 0)
+			by = json_str(ev, "sender");
+	}
+	if (mx_auto_join(m, room) || m->accept_invites) {
+		log_info("matrix", "invited to %s by %s; joining", room, by ? by : "someone");
+		mx_join(m, room);
+	} else {
+		log_info("matrix", "invited to %s by %s; not in auto_join, left alone", room,
+			 by ? by : "someone");
+	}
+}
+
+/* Our own membership ended in room (rooms.leave): say why and forget it. */
+static void mx_left(struct mx *m, const char *room, const cJSON *left)
+{
+	const cJSON *ev;
+	const char *by = NULL, *reason = NULL, *ms = NULL;
+	char *url;
+
+	cJSON_ArrayForEach(ev, json_at(left, "timeline", "events")) {
+		const char *type = json_str(ev, "type"), *key = json_str(ev, "state_key");
+		if (type && key && strcmp(type, "m.room.member") == 0 && strcmp(key, m->user_id) == 0) {
+			by = json_str(ev, "sender");
+			ms = json_str(json_at(ev, "content", NULL), "membership");
+			reason = json_str(json_at(ev, "content", NULL), "reason");
+		}
+	}
+	if (by && strcmp(by, m->user_id) != 0)
+		log_warn("matrix", "%s from %s by %s%s%s; forgetting the room",
+			 ms && strcmp(ms, "ban") == 0 ? "banned" : "kicked", room, by,
+			 reason ? ": " : "", reason ? reason : "");
+	else
+		log_info("matrix", "left %s; forgetting the room", room);
+	room_forget(m, room);
+	url = mx_url(m, "/rooms/", room, "/forget");
+	mx_submit(m, "POST", url, "{}", "matrix:forget", 3, 0, mx_forget_done, call_new(room, NULL));
+	free(url);
+}
+
+/* ---- sync ---- */
+
+/* One command found in a sync, answered after the batch is stored. */
+struct mx_cmd {
+	const char *room, *event_id, *sender, *thread;   /* borrowed from the sync's tree */
+	const cJSON *content;
+	char *text;
+	bool require_prefix;
+};
+
+static void mx_warn_encrypted(struct mx_room *r)
+{
+	if (r->encrypted_said)
+		return;
+	r->encrypted_said = true;
+	log_warn("matrix", "room %s is end-to-end encrypted: govbot cannot read it and does not "
+			   "answer there (use an unencrypted room)", r->id);
+}
+
+/* Learns what a joined room's sync entry says about the room (size,
+ * encryption); collects its commands into cmds unless skip. */
+static void mx_room_entry(struct mx *m, const char *room_id, const cJSON *entry, bool skip,
+			  struct mx_cmd **cmds, size_t *ncmds, size_t *cap)
+{
+	struct mx_room *r = room_find(m, room_id, true);
+	const cJSON *cnt = json_at(json_at(entry, "summary", NULL), "m.joined_member_count", NULL);
+	const cJSON *ev;
+
+	if (cJSON_IsNumber(cnt) && cnt->valueint != r->members) {
+		r->members = cnt->valueint;
+		m->rooms_dirty = true;
+	}
+	cJSON_ArrayForEach(ev, json_at(entry, "state", "events")) {
+		const char *type = json_str(ev, "type");
+		if (type && strcmp(type, "m.room.encryption") == 0)
+			mx_warn_encrypted(r);
+	}
+	if (cJSON_IsTrue(json_at(entry, "timeline", "limited")) && !skip)
+		log_warn("matrix", "room %s: the homeserver left out older events of this sync "
+				   "(a gap); commands in it are not answered", room_id);
+	cJSON_ArrayForEach(ev, json_at(entry, "timeline", "events")) {
+		const char *type = json_str(ev, "type"), *sender = json_str(ev, "sender");
+		const char *eid = json_str(ev, "event_id");
+		const cJSON *content = cJSON_GetObjectItemCaseSensitive(ev, "content");
+		const cJSON *rel;
+		struct mx_cmd *c;
+		bool req;
+		char *text;
+
+		if (!type)
+			continue;
+		if (strcmp(type, "m.room.encryption") == 0 || strcmp(type, "m.room.encrypted") == 0) {
+			mx_warn_encrypted(r);
+			continue;
+		}
+		if (skip || strcmp(type, "m.room.message") != 0 || !sender || !eid ||
+		    strcmp(sender, m->user_id) == 0 || !cJSON_IsObject(content) ||
+		    json_at(ev, "unsigned", "redacted_because"))
+			continue;
+		text = mx_command(m, content, room_is_direct(r), &req);
+		if (!text)
+			continue;
+		if (*cap == *ncmds) {
+			*cap = *cap ? *cap * 2 : 16;
+			*cmds = xrealloc(*cmds, *cap * sizeof(**cmds));
+		}
+		c = &(*cmds)[(*ncmds)++];
+		c->room = room_id;
+		c->event_id = eid;
+		c->sender = sender;
+		c->content = content;
+		c->text = text;
+		c->require_prefix = req;
+		rel = cJSON_GetObjectItemCaseSensitive(content, "m.relates_to");
+		c->thread = json_str(rel, "rel_type") && strcmp(json_str(rel, "rel_type"), "m.thread") == 0
+				    ? json_str(rel, "event_id") : NULL;
+	}
+}
+
+/* Stores next_batch (and the room facts when they changed) in the same
+ * transaction that marks the commands' events as handled; drops from cmds
+ * the ones seen before.  Without a database, this process remembers. */
+static bool mx_commit_batch(struct mx *m, const char *next_batch, struct mx_cmd *cmds,
+			    size_t *ncmds)
+{
+	struct store *st = host_bot(m->host)->store;
+	long long now = bot_now(host_bot(m->host));
+	size_t keep = 0;
+	char *rooms = NULL;
+
+	if (!st) {
+		for (size_t i = 0; i < *ncmds; i++) {
+			if (host_event_first(m->host, "matrix", cmds[i].event_id))
+				cmds[keep++] = cmds[i];
+			else
+				free(cmds[i].text);
+		}
+		*ncmds = keep;
+		return true;
+	}
+	if (store_begin(st) != STORE_OK)
+		return false;
+	for (size_t i = 0; i < *ncmds; i++) {
+		int rc = store_seen_mark(st, "matrix", cmds[i].event_id, now);
+		if (rc < 0)
+			goto fail;
+		if (rc == 0) {
+			log_info("matrix", "event %s seen before; not answered again", cmds[i].event_id);
+			cmds[i].room = NULL;   /* dropped below */
+		}
+	}
+	if (store_kv_set(st, MX_KV_BATCH, next_batch) != STORE_OK)
+		goto fail;
+	if (m->rooms_dirty) {
+		rooms = rooms_json(m);
+		if (store_kv_set(st, MX_KV_ROOMS, rooms) != STORE_OK)
+			goto fail;
+	}
+	if (store_commit(st) != STORE_OK)
+		goto fail_committed;
+	free(rooms);
+	m->rooms_dirty = false;
+	for (size_t i = 0; i < *ncmds; i++) {
+		if (cmds[i].room)
+			cmds[keep++] = cmds[i];
+		else
+			free(cmds[i].text);
+	}
+	*ncmds = keep;
+	return true;
+fail:
+	store_rollback(st);
+fail_committed:
+	free(rooms);
+	return false;
+}
+
+/* Runs one command and sends its answer. */
+static void mx_run(struct mx *m, const struct mx_cmd *c)
+{
+	struct dispatch_request req;
+	struct buf caller = BUF_INIT, place = BUF_INIT, txn = BUF_INIT;
+	struct mx_room *r = room_find(m, c->room, false);
+	char *text;
+	int rc;
+
+	if (r && r->forbidden_said)
+		log_debug("matrix", "room %s was forbidden; trying to answer anyway", c->room);
+	text = mx_resolve_people(m, c->text, c->content);
+	buf_addf(&caller, "matrix:%s", c->sender);
+	buf_addf(&place, "matrix:%s", c->room);
+	memset(&req, 0, sizeof(req));
+	req.text = text;
+	req.len = strlen(text);
+	req.caller_id = caller.data;
+	req.place = place.data;
+	req.require_prefix = c->require_prefix;
+	rc = host_dispatch(m->host, &req, m->reply);
+	if (rc != DISPATCH_IGNORED && !reply_empty(m->reply)) {
+		mx_txn(&txn, "re", c->event_id);
+		mx_send_reply(m, c->room, m->reply, txn.data, c->event_id, c->thread, NULL);
+	}
+	free(text);
+	buf_release(&caller);
+	buf_release(&place);
+	buf_release(&txn);
+}
+
+/* Handles one parsed sync answer.  False when it could not be stored (the
+ * same sync is asked for again). */
+static bool mx_handle_sync(struct mx *m, const cJSON *root)
+{
+	const char *next = json_str(root, "next_batch");
+	const cJSON *rooms = cJSON_GetObjectItemCaseSensitive(root, "rooms"), *it, *ev;
+	bool first = m->since == NULL;
+	struct mx_cmd *cmds = NULL;
+	size_t ncmds = 0, cap = 0;
+
+	if (!next) {
+		log_warn("matrix", "sync answer without next_batch ignored");
+		return false;
+	}
+	cJSON_ArrayForEach(ev, json_at(root, "account_data", "events")) {
+		const char *type = json_str(ev, "type");
+		if (type && strcmp(type, "m.direct") == 0)
+			rooms_set_direct(m, cJSON_GetObjectItemCaseSensitive(ev, "content"));
+	}
+	cJSON_ArrayForEach(it, json_at(rooms, "join", NULL))
+		mx_room_entry(m, it->string, it, first, &cmds, &ncmds, &cap);
+	if (!mx_commit_batch(m, next, cmds, &ncmds)) {
+		for (size_t i = 0; i < ncmds; i++)
+			free(cmds[i].text);
+		free(cmds);
+		log_warn("matrix", "the database is busy; this sync will be read again");
+		return false;
+	}
+	free(m->since);
+	m->since = xstrdup(next);
+	if (first)
+		log_info("matrix", "first sync: the backlog is skipped; answering from now on");
+	for (size_t i = 0; i < ncmds; i++) {
+		mx_run(m, &cmds[i]);
+		free(cmds[i].text);
+	}
+	free(cmds);
+	cJSON_ArrayForEach(it, json_at(rooms, "invite", NULL))
+		mx_invite(m, it->string, it);
+	cJSON_ArrayForEach(it, json_at(rooms, "leave", NULL))
+		mx_left(m, it->string, it);
+	return true;
+}
+
+static void mx_sync_done(void *arg, const struct http_response *res)
+{
+	struct mx_call *c = arg;
+	struct mx *m = c->m;
+	struct mx_err e;
+	cJSON *root;
+
+	call_free(c);
+	m->syncing = false;
+	if (m->stopped || host_stopping(m->host))
+		return;
+	if (res->status != 200) {
+		mx_parse_error(res, &e);
+		if (!mx_token_fatal(m, &e, "sync"))
+			mx_retry_after(m, "sync", res, &e);
+		return;
+	}
+	root = cJSON_ParseWithLength(res->body, res->body_len);
+	if (!cJSON_IsObject(root)) {
+		log_warn("matrix", "sync answer is not JSON (%zu bytes); asking again", res->body_len);
+		cJSON_Delete(root);
+		mx_schedule(m, -1);
+		return;
+	}
+	if (!mx_handle_sync(m, root)) {
+		cJSON_Delete(root);
+		mx_schedule(m, -1);
+		return;
+	}
+	cJSON_Delete(root);
+	m->attempt = 0;
+	mx_sync(m);
+}
+
+static void mx_sync(struct mx *m)
+{
+	struct buf url = BUF_INIT;
+
+	if (m->syncing || m->stopped || host_stopping(m->host))
+		return;
+	/* the first sync only learns the rooms: no long-poll */
+	buf_addf(&url, "%s%s/sync?timeout=%d&filter=", m->base, MX_API,
+		 m->since ? MX_SYNC_TIMEOUT_MS : 0);
+	url_put(&url, mx_filter);
+	if (m->since) {
+		buf_adds(&url, "&since=");
+		url_put(&url, m->since);
+	}
+	m->syncing = true;
+	mx_submit(m, "GET", url.data, NULL, "matrix:sync", 1, MX_SYNC_HTTP_MS, mx_sync_done,
+		  call_new(NULL, NULL));
+	buf_release(&url);
+}
+
+/* ---- start-up: whoami, profile, joins ---- */
+
+static void mx_begin(struct mx *m)
+{
+	m->started = true;
+	m->attempt = 0;
+	for (size_t i = 0; i < m->nauto; i++)
+		mx_join(m, m->auto_join[i]);
+	mx_sync(m);
+}
+
+static void mx_profile_done(void *arg, const struct http_response *res)
+{
+	struct mx_call *c = arg;
+	struct mx *m = c->m;
+	cJSON *root;
+
+	call_free(c);
+	if (m->stopped || host_stopping(m->host))
+		return;
+	root = res->status == 200 ? cJSON_ParseWithLength(res->body, res->body_len) : NULL;
+	if (json_str(root, "displayname") && *json_str(root, "displayname")) {
+		free(m->display_name);
+		m->display_name = xstrdup(json_str(root, "displayname"));
+	} else {
+		log_info("matrix", "no display name known (HTTP %ld); mentions by user id only",
+			 res->status);
+	}
+	cJSON_Delete(root);
+	mx_begin(m);
+}
+
+static void mx_whoami_done(void *arg, const struct http_response *res)
+{
+	struct mx_call *c = arg;
+	struct mx *m = c->m;
+	struct mx_err e;
+	cJSON *root;
+	char *url;
+
+	call_free(c);
+	if (m->stopped || host_stopping(m->host))
+		return;
+	if (res->status != 200) {
+		mx_parse_error(res, &e);
+		if (!mx_token_fatal(m, &e, "whoami"))
+			mx_retry_after(m, "whoami", res, &e);
+		return;
+	}
+	root = cJSON_ParseWithLength(res->body, res->body_len);
+	if (!json_str(root, "user_id")) {
+		cJSON_Delete(root);
+		log_warn("matrix", "whoami answer without user_id");
+		mx_schedule(m, -1);
+		return;
+	}
+	if (strcmp(json_str(root, "user_id"), m->user_id) != 0) {
+		struct buf why = BUF_INIT;
+		buf_addf(&why, "MATRIX_ACCESS_TOKEN belongs to %s, not to adapters.matrix.user_id %s",
+			 json_str(root, "user_id"), m->user_id);
+		cJSON_Delete(root);
+		mx_fatal(m, why.data);
+		buf_release(&why);
+		return;
+	}
+	cJSON_Delete(root);
+	log_info("matrix", "connected as %s", m->user_id);
+	url = mx_url(m, "/profile/", m->user_id, "/displayname");
+	mx_submit(m, "GET", url, NULL, "matrix:profile", 3, 0, mx_profile_done, call_new(NULL, NULL));
+	free(url);
+}
+
+static void mx_whoami(struct mx *m)
+{
+	char *url = mx_url(m, "/account/whoami", NULL, NULL);
+
+	mx_submit(m, "GET", url, NULL, "matrix:whoami", 1, 0, mx_whoami_done, call_new(NULL, NULL));
+	free(url);
+}
+
+/* ---- the adapter ---- */
+
+static void mx_free(struct mx *m)
+{
+	while (m->rooms) {
+		struct mx_room *r = m->rooms;
+		m->rooms = r->next;
+		free(r->id);
+		free(r);
+	}
+	for (size_t i = 0; i < m->nauto; i++)
+		free(m->auto_join[i]);
+	free(m->auto_join);
+	reply_free(m->reply);
+	free(m->base);
+	free(m->user_id);
+	free(m->auth);
+	free(m->announce_room);
+	free(m->display_name);
+	free(m->since);
+	free(m);
+}
+
+static int mx_start(struct adapter_host *host, void **state)
+{
+	const cJSON *cfg = config_adapter(host_bot(host)->config, "matrix");
+	const char *url = json_str(cfg, "homeserver_url"), *user = json_str(cfg, "user_id");
+	const char *token = getenv("MATRIX_ACCESS_TOKEN");
+	const cJSON *aj = cJSON_GetObjectItemCaseSensitive(cfg, "auto_join"), *it;
+	struct store *st = host_bot(host)->store;
+	struct mx *m;
+	struct buf b = BUF_INIT;
+
+	if (!token || !*token) {
+		log_error("matrix", "MATRIX_ACCESS_TOKEN must be set");
+		return -1;
+	}
+	if (!url || !user) {
+		log_error("matrix", "adapters.matrix needs homeserver_url and user_id");
+		return -1;
+	}
+	m = xcalloc(1, sizeof(*m));
+	m->host = host;
+	buf_adds(&b, url);
+	while (b.len && b.data[b.len - 1] == '/')
+		b.data[--b.len] = '\0';
+	m->base = buf_detach(&b);
+	m->user_id = xstrdup(user);
+	buf_addf(&b, "Authorization: Bearer %s", token);
+	m->auth = buf_detach(&b);
+	m->announce_room = xstrdup(json_str(cfg, "announce_room"));
+	cJSON_ArrayForEach(it, aj) {
+		if (!cJSON_IsString(it))
+			continue;
+		m->auto_join = xrealloc(m->auto_join, (m->nauto + 1) * sizeof(*m->auto_join));
+		m->auto_join[m->nauto++] = xstrdup(it->valuestring);
+	}
+	m->accept_invites = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "accept_invites"));
+	m->backoff_ms = env_ms("GOVBOT_MATRIX_BACKOFF_MS", 1000);
+	m->rng = (unsigned)loop_now_ms() * 2654435761u | 1u;
+	m->reply = reply_new();
+	if (st) {
+		char *rooms = store_kv_get(st, MX_KV_ROOMS);
+		m->since = store_kv_get(st, MX_KV_BATCH);
+		rooms_load(m, rooms);
+		free(rooms);
+	}
+	loop_timer_init(&m->retry, host_loop(host), mx_on_retry, m);
+	mx_whoami(m);
+	*state = m;
+	return 0;
+}
+
+static int mx_announce(void *state, const char *key, const struct reply *text)
+{
+	struct mx *m = state;
+	struct buf txn = BUF_INIT;
+
+	if (!m->announce_room) {
+		host_announce_done(m->host, key, true);
+		return 0;
+	}
+	if (m->stopped) {
+		host_announce_done(m->host, key, false);
+		return 0;
+	}
+	/* the delivery key is stable across restarts: so is the txnId */
+	mx_txn(&txn, "an", key);
+	mx_send_reply(m, m->announce_room, text, txn.data, NULL, NULL, key);
+	buf_release(&txn);
+	return 0;
+}
+
+static bool mx_drain(void *state)
+{
+	struct mx *m = state;
+
+	m->stopped = true;
+	loop_timer_cancel(&m->retry);
+	return false;
+}
+
+static void mx_stop(void *state)
+{
+	struct mx *m = state;
+
+	m->stopped = true;
+	loop_timer_cancel(&m->retry);
+	mx_free(m);
+}
+
+const struct adapter adapter_matrix = {
+	.name = "matrix",
+	.dialect = DIALECT_MATRIX_HTML,
+	.secrets = mx_secrets,
+	.start = mx_start,
+	.announce = mx_announce,
+	.drain = mx_drain,
+	.stop = mx_stop,
+};
