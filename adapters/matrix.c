@@ -53,6 +53,7 @@
 #define MX_TIMELINE_LIMIT 2000       /* a sync may carry many commands at once */
 #define MX_SEND_ATTEMPTS 6
 #define MX_BACKOFF_CAP_MS 60000
+#define MX_FORBIDDEN_SKIP_MS 600000  /* a room that said M_FORBIDDEN is skipped this long */
 #define MX_MAX_TEXT 30000            /* plain body and formatted_body each; an event is <= 64 KiB */
 #define MX_KV_BATCH "matrix.next_batch"
 #define MX_KV_ROOMS "matrix.rooms"
@@ -76,7 +77,7 @@ struct mx_room {
 	int members;            /* joined members, -1 unknown */
 	bool direct;            /* listed in m.direct */
 	bool encrypted_said;
-	bool forbidden_said;
+	long long forbidden_until;  /* M_FORBIDDEN: skipped until then (ms) */
 };
 
 struct mx {
@@ -321,23 +322,24 @@ static const char *strip_reply_fallback(const char *body)
 	return *p == '\n' ? p + 1 : body;
 }
 
-/* Removes the mention at off (len bytes) from text, with a ':' or ',' and
- * spaces after it; caller frees. */
+/* The command around a mention at off (len bytes): what follows it (after
+ * a ':' or ',' and spaces), or when nothing does ("lead, GovBot?"), what
+ * precedes it.  Caller frees. */
 static char *cut_mention(const char *text, size_t off, size_t len)
 {
-	struct buf b = BUF_INIT;
 	const char *rest = text + off + len;
+	bool words = false;
 
 	if (*rest == ':' || *rest == ',')
 		rest++;
 	rest = str_skip_space(rest);
-	buf_add(&b, text, off);
-	if (off && *rest && !isspace((unsigned char)text[off - 1]))
-		buf_addc(&b, ' ');
-	buf_adds(&b, rest);
-	buf_addc(&b, '\0');
-	b.len--;
-	return buf_detach(&b);
+	for (const char *p = rest; *p && !words; p++)
+		words = isalnum((unsigned char)*p);
+	if (words || off == 0)
+		return xstrdup(rest);
+	while (off > 0 && (isspace((unsigned char)text[off - 1]) || text[off - 1] == ','))
+		off--;
+	return xstrndup(text, off);
 }
 
 /* Whether content (an m.room.message) is a command for the bot, and its
@@ -687,14 +689,27 @@ static void mx_retry_after(struct mx *m, const char *what, const struct http_res
 
 /* ---- sending ---- */
 
+/* M_FORBIDDEN in room: said once, and the room skipped for a while. */
 static void mx_room_forbidden(struct mx *m, const char *room, const struct mx_err *e)
 {
 	struct mx_room *r = room_find(m, room, true);
 
-	if (!r->forbidden_said)
-		log_warn("matrix", "room %s: %s (%s); skipping it until that changes", room,
-			 e->message, e->errcode);
-	r->forbidden_said = true;
+	if (!r->forbidden_until)
+		log_warn("matrix", "room %s: %s (%s); skipping it for %d min", room, e->message,
+			 e->errcode, MX_FORBIDDEN_SKIP_MS / 60000);
+	r->forbidden_until = loop_now_ms() + MX_FORBIDDEN_SKIP_MS;
+}
+
+static bool room_skipped(struct mx *m, const char *room)
+{
+	struct mx_room *r = room_find(m, room, false);
+
+	if (!r || !r->forbidden_until)
+		return false;
+	if (loop_now_ms() < r->forbidden_until)
+		return true;
+	r->forbidden_until = 0;   /* try again; said again if still forbidden */
+	return false;
 }
 
 static void mx_send_done(void *arg, const struct http_response *res)
@@ -713,10 +728,6 @@ static void mx_send_done(void *arg, const struct http_response *res)
 		else
 			log_warn("matrix", "send to %s failed after %d attempts: %s %s", c->room,
 				 res->attempts, e.errcode, e.message);
-	} else {
-		struct mx_room *r = room_find(m, c->room, false);
-		if (r)
-			r->forbidden_said = false;
 	}
 	if (c->key)
 		host_announce_done(m->host, c->key, ok);
@@ -768,6 +779,9 @@ static void mx_join_done(void *arg, const struct http_response *res)
 	struct mx *m = c->m;
 
 	if (res->status == 200) {
+		struct mx_room *r = room_find(m, c->room, false);
+		if (r)
+			r->forbidden_until = 0;
 		log_info("matrix", "joined %s", c->room);
 	} else {
 		struct mx_err e;
@@ -998,12 +1012,14 @@ static void mx_run(struct mx *m, const struct mx_cmd *c)
 {
 	struct dispatch_request req;
 	struct buf caller = BUF_INIT, place = BUF_INIT, txn = BUF_INIT;
-	struct mx_room *r = room_find(m, c->room, false);
 	char *text;
 	int rc;
 
-	if (r && r->forbidden_said)
-		log_debug("matrix", "room %s was forbidden; trying to answer anyway", c->room);
+	if (room_skipped(m, c->room)) {
+		log_debug("matrix", "room %s is skipped (forbidden); %s not answered", c->room,
+			  c->event_id);
+		return;
+	}
 	text = mx_resolve_people(m, c->text, c->content);
 	buf_addf(&caller, "matrix:%s", c->sender);
 	buf_addf(&place, "matrix:%s", c->room);

@@ -51,13 +51,13 @@ Operations (stdin lines or the scenario's "ops"):
   {"op":"big","room":R,"bytes":N,"sender":U}     an m.text chat message of N bytes
   {"op":"mark","label":L}                        a record, for ordering
   {"op":"shutdown"}
-Scenario (JSON): {"rooms": {R: {"members":[U...], "joined": BOOL (the bot
+Scenario (JSON): {"rooms"|"more_rooms": {R: {"members":[U...], "joined": BOOL (the bot
 is in it), "name": S, "forbidden_send": BOOL, "forbidden_join": BOOL,
 "encrypted": BOOL}}, "displayname": S, "ops": [OP...], "faults": [RULE...]}.
 
 Fault RULE: {"match": "sync"|"send"|"join"|"whoami"|"profile"|"filter"|"any",
-  "room": R (send/join only), "after": K (let K matching requests through
-  first), "times": N (default 1), "status": CODE, "json": OBJ, "raw": TEXT,
+  "room": R (send/join only), "after": K (applies from the K-th request of
+  that kind, 0-based, counted per room for send/join), "times": N (default 1), "status": CODE, "json": OBJ, "raw": TEXT,
   "fixture": FILE, "headers": {NAME: VALUE}, "delay": SECONDS,
   "store": true (send: store the event, then answer with the fault),
   "pad": BYTES (sync: answer normally, padded with an ignored room of BYTES)}
@@ -65,7 +65,9 @@ Fault RULE: {"match": "sync"|"send"|"join"|"whoami"|"profile"|"filter"|"any",
 Records (JSON lines in --log), each with "t" and "kind":
   http  {method, path, query, status, errcode, auth, body (JSON) or body_text}
   sync  {since, timeout, filter, next_batch, events, bytes, status}
+  sync_wait {since, timeout}      a long-poll found nothing new and waits
   sync_abandoned {since}          the client closed a waiting long-poll
+  send_stored {room, txn, ...}    a send stored before a fault answers it
   send  {room, type, txn, event_id, dup, stored, content, status}
   join / leave / forget {room, status}
   op    {op...}   applied operations
@@ -155,6 +157,7 @@ class Homeserver:
         self.txns = {}               # (token, txn) -> event_id
         self.filters = {}
         self.faults = []
+        self.seen_requests = {}
         self.rewind_to = None
         self.event_seq = 0
         self.fixtures = args.fixtures
@@ -283,7 +286,9 @@ class Homeserver:
     def load_scenario(self, sc):
         with self.cond:
             self.displayname = sc.get("displayname", self.displayname)
-            for room_id, spec in sc.get("rooms", {}).items():
+            rooms = dict(sc.get("rooms", {}))
+            rooms.update(sc.get("more_rooms", {}))
+            for room_id, spec in rooms.items():
                 r = self.room(room_id)
                 r.name = spec.get("name")
                 r.forbidden_send = bool(spec.get("forbidden_send"))
@@ -303,16 +308,18 @@ class Homeserver:
 
     # ---- faults --------------------------------------------------------
     def take_fault(self, what, room=None):
+        """The first rule that applies to this request (the n-th of its kind,
+        0-based, counted per kind and room), used up once per request."""
         with self.cond:
+            key = (what, room)
+            n = self.seen_requests.get(key, 0)
+            self.seen_requests[key] = n + 1
             for rule in self.faults:
                 if rule.get("match", "any") not in (what, "any"):
                     continue
                 if "room" in rule and rule["room"] != room:
                     continue
-                if rule.get("after", 0) > 0:
-                    rule["after"] -= 1
-                    continue
-                if rule.get("times", 1) <= 0:
+                if n < rule.get("after", 0) or rule.get("times", 1) <= 0:
                     continue
                 rule["times"] = rule.get("times", 1) - 1
                 return rule
@@ -414,6 +421,11 @@ class Homeserver:
 
     def room_events(self, room_id):
         return [ev for pos, rid, ev in self.events if rid == room_id]
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024   # a burst of sends must not overflow the listen backlog
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -655,7 +667,8 @@ class Handler(BaseHTTPRequestHandler):
                 event_id, dup, stored = ev["event_id"], False, True
                 hs.txns[key] = event_id
         rec.update(event_id=event_id, dup=dup, stored=stored)
-        if rule:  # stored, then the answer is lost
+        if rule:  # stored, then the answer is late or lost
+            hs.rec.add("send_stored", **rec)
             st = self.fault_answer(rule)
             hs.rec.add("send", status=st[0], **rec)
             return st
@@ -710,6 +723,7 @@ class Handler(BaseHTTPRequestHandler):
         if since == -1:
             return self.error(400, "M_INVALID_PARAM", "bad since token")
         deadline = time.monotonic() + timeout / 1000.0
+        waiting = False
         with hs.cond:
             while True:
                 res, n = hs.build_sync(since, flt)
@@ -723,6 +737,9 @@ class Handler(BaseHTTPRequestHandler):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
+                if not waiting:
+                    waiting = True
+                    hs.rec.add("sync_wait", since=since_tok, timeout=timeout)
                 hs.cond.wait(min(left, 0.05))
                 if self.client_gone():
                     hs.rec.add("sync_abandoned", since=since_tok)
@@ -757,8 +774,7 @@ def main():
         with open(args.scenario, encoding="utf-8") as f:
             hs.load_scenario(json.load(f))
     Handler.hs = hs
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
+    httpd = Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     print("PORT %d" % httpd.server_address[1], flush=True)
 

@@ -1,0 +1,966 @@
+/*
+ * test_matrix.c - govbot's Matrix adapter end to end, against a loopback
+ * homeserver.
+ *
+ * Every test starts two real processes: tests/loopback/matrix_server.py (a
+ * Client-Server API v3 homeserver on 127.0.0.1 that keeps rooms, a stream
+ * of events and transaction ids, in the shapes of the spec's examples in
+ * tests/data/matrix/fixtures/) and `govbot run --config CFG` with a token
+ * the server checks.  The test makes things happen in rooms by writing
+ * operations (JSON lines) to the server's stdin, and reads what govbot did
+ * from the server's records (JSON lines).  Both processes die with the test.
+ *
+ * Environment: GOVBOT (default build/govbot), MATRIX_SERVER (the server
+ * script), PYTHON (python3).  One case: CK_RUN_CASE=command.  A failed case
+ * (any, with GOVBOT_TEST_KEEP=1) keeps its files in /tmp/govbot-matrix.XXXXXX
+ * and says so.
+ */
+#include <check.h>
+#include <cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TOKEN "syt_Z292Ym90_loopback_0001"
+#define BOT "@govbot:example.org"
+#define ROOM "!main:example.org"      /* three members: commands need !gov or a mention */
+#define ROOM2 "!other:example.org"
+#define DM "!dm:example.org"          /* the bot and alice */
+#define ANNOUNCE "!announce:example.org"
+#define ALICE "@alice:example.org"
+#define BOB "@bob:example.org"
+
+struct run {
+	char dir[64];
+	char log[160], err[160], cfg[160], scen[160];
+	pid_t server, bot;
+	FILE *ops;      /* the server's stdin */
+	int port;
+	int bot_status;
+	bool bot_reaped;
+	bool passed;
+	cJSON *recs;
+};
+
+static struct run R;
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : def;
+}
+
+/* ---- processes ---------------------------------------------------------- */
+
+static void cleanup_at_exit(void)
+{
+	if (R.bot > 0) {
+		kill(-R.bot, SIGKILL);
+		if (!R.bot_reaped)
+			waitpid(R.bot, NULL, 0);
+	}
+	if (R.server > 0) {
+		if (R.ops)
+			fclose(R.ops);
+		kill(R.server, SIGKILL);
+		waitpid(R.server, NULL, 0);
+	}
+	if (R.dir[0] && (!R.passed || getenv("GOVBOT_TEST_KEEP"))) {
+		fprintf(stderr, "test_matrix: files of the %s test kept in %s\n",
+			R.passed ? "passed" : "failed", R.dir);
+	} else if (R.dir[0]) {
+		const char *names[] = { "log.jsonl", "err.txt", "out.txt", "config.json",
+					"scenario.json", "db.sqlite3", "db.sqlite3-wal",
+					"db.sqlite3-shm", "db.sqlite3-journal" };
+		char p[256];
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+			snprintf(p, sizeof p, "%s/%s", R.dir, names[i]);
+			unlink(p);
+		}
+		rmdir(R.dir);
+	}
+	cJSON_Delete(R.recs);
+	R.recs = NULL;
+}
+
+/* The standard rooms, then extra scenario keys (a JSON fragment, may be ""). */
+static void start_server(const char *extra)
+{
+	int in[2], out[2];
+	char line[64];
+	const char *script = env_or("MATRIX_SERVER", "tests/loopback/matrix_server.py");
+	static bool registered;
+	FILE *f;
+
+	if (R.server > 0)
+		cleanup_at_exit();
+	memset(&R, 0, sizeof R);
+	snprintf(R.dir, sizeof R.dir, "/tmp/govbot-matrix.XXXXXX");
+	ck_assert_msg(mkdtemp(R.dir) != NULL, "mkdtemp: %s", strerror(errno));
+	if (!registered)
+		atexit(cleanup_at_exit);
+	registered = true;
+	snprintf(R.log, sizeof R.log, "%s/log.jsonl", R.dir);
+	snprintf(R.err, sizeof R.err, "%s/err.txt", R.dir);
+	snprintf(R.cfg, sizeof R.cfg, "%s/config.json", R.dir);
+	snprintf(R.scen, sizeof R.scen, "%s/scenario.json", R.dir);
+	ck_assert_msg(access(script, R_OK) == 0, "%s: not found (run from the repository root)", script);
+	f = fopen(R.scen, "w");
+	ck_assert(f != NULL);
+	fprintf(f, "{\"displayname\":\"GovBot\",\"rooms\":{"
+		   "\"" ROOM "\":{\"members\":[\"" ALICE "\",\"" BOB "\"],\"joined\":true},"
+		   "\"" ROOM2 "\":{\"members\":[\"" ALICE "\",\"" BOB "\"],\"joined\":true},"
+		   "\"" DM "\":{\"members\":[\"" ALICE "\"],\"joined\":true},"
+		   "\"" ANNOUNCE "\":{\"members\":[\"" ALICE "\",\"" BOB "\"],\"joined\":true}}"
+		   "%s%s}\n", *extra ? "," : "", extra);
+	fclose(f);
+	ck_assert(pipe(in) == 0 && pipe(out) == 0);
+	R.server = fork();
+	ck_assert(R.server >= 0);
+	if (R.server == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+		const char *py = env_or("PYTHON", "python3");
+		execlp(py, py, script, "--scenario", R.scen, "--log", R.log, "--timeout", "150",
+		       "--token", TOKEN, "--user", BOT, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	R.ops = fdopen(in[1], "w");
+	ck_assert(R.ops != NULL);
+
+	size_t got = 0;
+	double until = now() + 15;
+	while (got < sizeof line - 1 && (got == 0 || line[got - 1] != '\n') && now() < until) {
+		struct pollfd pfd = { .fd = out[0], .events = POLLIN };
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		ssize_t n = read(out[0], line + got, 1);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	line[got] = '\0';
+	close(out[0]);
+	ck_assert_msg(sscanf(line, "PORT %d", &R.port) == 1 && R.port > 0,
+		      "loopback homeserver did not start (said \"%s\")", line);
+}
+
+/* The config: the matrix section's extra keys (a JSON fragment, may be ""). */
+static void write_config(const char *extra)
+{
+	FILE *f = fopen(R.cfg, "w");
+	ck_assert(f != NULL);
+	fprintf(f, "{\"adapters\":{\"matrix\":{\"homeserver_url\":\"http://127.0.0.1:%d/\","
+		   "\"user_id\":\"" BOT "\",\"announce_room\":\"" ANNOUNCE "\"%s%s}},"
+		   "\"database\":\"%s/db.sqlite3\","
+		   "\"identities\":{\"ezyang\":[\"matrix:@ezyang:example.org\"],"
+		   "\"soumith\":[\"matrix:@soumith:example.org\"]}}\n",
+		R.port, *extra ? "," : "", extra, R.dir);
+	fclose(f);
+}
+
+static void start_bot(void)
+{
+	const char *govbot = env_or("GOVBOT", "build/govbot");
+	char out[200];
+
+	ck_assert_msg(access(govbot, X_OK) == 0, "%s: not built", govbot);
+	snprintf(out, sizeof out, "%s/out.txt", R.dir);
+	R.bot_reaped = false;
+	R.bot = fork();
+	ck_assert(R.bot >= 0);
+	if (R.bot == 0) {
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int null = open("/dev/null", O_RDONLY);
+		int o = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		int e = open(R.err, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (null < 0 || o < 0 || e < 0)
+			_exit(127);
+		dup2(null, 0);
+		dup2(o, 1);
+		dup2(e, 2);
+		setenv("MATRIX_ACCESS_TOKEN", TOKEN, 1);
+		setenv("GOVBOT_MATRIX_BACKOFF_MS", "100", 1);
+		setenv("GOVBOT_HTTP_BACKOFF_MS", "100", 1);
+		unsetenv("GOVBOT_CONFIG");
+		unsetenv("GOVBOT_FAULT");
+		execl(govbot, govbot, "run", "--config", R.cfg, (char *)NULL);
+		_exit(127);
+	}
+}
+
+/* `govbot ask --config CFG --as ID TEXT`; its exit code (-1: no exit in 20 s). */
+static int ask(const char *as, const char *text)
+{
+	const char *govbot = env_or("GOVBOT", "build/govbot");
+	char out[200];
+	int status;
+
+	snprintf(out, sizeof out, "%s/out.txt", R.dir);
+	pid_t p = fork();
+	ck_assert(p >= 0);
+	if (p == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int null = open("/dev/null", O_RDONLY);
+		int o = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (null < 0 || o < 0)
+			_exit(127);
+		dup2(null, 0);
+		dup2(o, 1);
+		dup2(o, 2);
+		setenv("MATRIX_ACCESS_TOKEN", TOKEN, 1);
+		execl(govbot, govbot, "ask", "--config", R.cfg, "--as", as, text, (char *)NULL);
+		_exit(127);
+	}
+	for (double until = now() + 20; now() < until; usleep(10000))
+		if (waitpid(p, &status, WNOHANG) == p)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	kill(p, SIGKILL);
+	waitpid(p, NULL, 0);
+	return -1;
+}
+
+static bool bot_exited(double secs)
+{
+	double until = now() + secs;
+	if (R.bot_reaped)
+		return true;
+	for (;;) {
+		pid_t p = waitpid(R.bot, &R.bot_status, WNOHANG);
+		if (p == R.bot) {
+			R.bot_reaped = true;
+			return true;
+		}
+		if (now() > until)
+			return false;
+		usleep(10000);
+	}
+}
+
+static char *bot_stderr(void)
+{
+	FILE *f = fopen(R.err, "r");
+	char *text = calloc(1, 1);
+	size_t len = 0, n;
+	char chunk[4096];
+
+	if (!f)
+		return text;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		text = realloc(text, len + n + 1);
+		ck_assert(text != NULL);
+		memcpy(text + len, chunk, n);
+		len += n;
+		text[len] = '\0';
+	}
+	fclose(f);
+	return text;
+}
+
+static int stderr_count(const char *needle)
+{
+	char *err = bot_stderr();
+	int n = 0;
+	for (const char *p = err; (p = strstr(p, needle)); p++)
+		n++;
+	free(err);
+	return n;
+}
+
+static const char *err_tail(void)
+{
+	static char tail[700];
+	char *err = bot_stderr();
+	size_t n = strlen(err), from = n > sizeof tail - 1 ? n - (sizeof tail - 1) : 0, k = 0;
+	for (size_t i = from; i < n && k < sizeof tail - 3; i++) {
+		if (err[i] == '\n') {
+			tail[k++] = ' ';
+			tail[k++] = '|';
+			tail[k++] = ' ';
+		} else {
+			tail[k++] = err[i];
+		}
+	}
+	tail[k] = '\0';
+	free(err);
+	return tail;
+}
+
+static void stop_bot_cleanly(void)
+{
+	ck_assert_msg(!bot_exited(0), "govbot died during the test (status 0x%x): %s", R.bot_status,
+		      err_tail());
+	kill(R.bot, SIGTERM);
+	ck_assert_msg(bot_exited(10), "govbot did not exit within 10 s of SIGTERM");
+	ck_assert_msg(WIFEXITED(R.bot_status) && WEXITSTATUS(R.bot_status) == 0,
+		      "govbot ended by SIGTERM with status 0x%x, want exit 0", R.bot_status);
+}
+
+/* One operation for the homeserver (printf-style JSON). */
+static void op(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void op(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(R.ops, fmt, ap);
+	va_end(ap);
+	fputc('\n', R.ops);
+	fflush(R.ops);
+}
+
+/* ---- the server's records ----------------------------------------------- */
+
+static void reload(void)
+{
+	FILE *f = fopen(R.log, "r");
+	size_t cap = 1 << 16, len = 0;
+	char *line;
+	int c;
+
+	cJSON_Delete(R.recs);
+	R.recs = cJSON_CreateArray();
+	if (!f)
+		return;
+	line = malloc(cap);
+	ck_assert(line != NULL);
+	while ((c = fgetc(f)) != EOF) {
+		if (len + 1 >= cap) {
+			cap *= 2;
+			line = realloc(line, cap);
+			ck_assert(line != NULL);
+		}
+		if (c != '\n') {
+			line[len++] = (char)c;
+			continue;
+		}
+		line[len] = '\0';
+		cJSON *rec = cJSON_Parse(line);
+		if (rec)
+			cJSON_AddItemToArray(R.recs, rec);
+		len = 0;
+	}
+	free(line);
+	fclose(f);
+}
+
+#define WAIT(secs, cond)                                          \
+	do {                                                      \
+		double until_ = now() + (secs);                   \
+		for (;;) {                                        \
+			reload();                                 \
+			if ((cond) || now() > until_)             \
+				break;                            \
+			usleep(20000);                            \
+		}                                                 \
+	} while (0)
+
+static const char *str_of(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static double num_of(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+static bool is(const cJSON *obj, const char *key, const char *value)
+{
+	const char *s = str_of(obj, key);
+	return s && value && strcmp(s, value) == 0;
+}
+
+static const cJSON *nth(const char *kind, const char *key, const char *value, int n)
+{
+	const cJSON *r;
+	cJSON_ArrayForEach(r, R.recs) {
+		if (!is(r, "kind", kind) || (key && !is(r, key, value)))
+			continue;
+		if (n-- == 0)
+			return r;
+	}
+	return NULL;
+}
+
+static int count(const char *kind, const char *key, const char *value)
+{
+	int n = 0;
+	while (nth(kind, key, value, n))
+		n++;
+	return n;
+}
+
+/* Sends into room that the server stored (a new event: not a replay of a txnId). */
+static int stored_in(const char *room)
+{
+	int n = 0;
+	const cJSON *r;
+	cJSON_ArrayForEach(r, R.recs)
+		if (is(r, "kind", "send") && is(r, "room", room) &&
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "stored")))
+			n++;
+	return n;
+}
+
+/* The nth stored send to room, its content. */
+static const cJSON *stored_content(const char *room, int n)
+{
+	const cJSON *r;
+	cJSON_ArrayForEach(r, R.recs)
+		if (is(r, "kind", "send") && is(r, "room", room) &&
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "stored")) && n-- == 0)
+			return cJSON_GetObjectItemCaseSensitive(r, "content");
+	return NULL;
+}
+
+/* The event id of the op record that added body's message. */
+static const char *in_reply_to(const cJSON *content)
+{
+	const cJSON *rel = cJSON_GetObjectItemCaseSensitive(content, "m.relates_to");
+	return str_of(cJSON_GetObjectItemCaseSensitive(rel, "m.in_reply_to"), "event_id");
+}
+
+/* govbot is listening: a long-poll with a since token is waiting. */
+static bool polling(void)
+{
+	const cJSON *r;
+	int n = 0;
+	cJSON_ArrayForEach(r, R.recs)
+		if (is(r, "kind", "sync_wait"))
+			n++;
+	return n > 0;
+}
+
+static int polls(void)
+{
+	return count("sync_wait", NULL, NULL);
+}
+
+static void common_checks(void)
+{
+	ck_assert_msg(count("violation", NULL, NULL) == 0, "govbot broke the protocol: %s",
+		      str_of(nth("violation", NULL, NULL, 0), "what"));
+	ck_assert_msg(count("server_error", NULL, NULL) == 0, "the loopback server failed: %s",
+		      str_of(nth("server_error", NULL, NULL, 0), "error"));
+	char *err = bot_stderr();
+	ck_assert_msg(!strstr(err, TOKEN), "the token appears in govbot's log");
+	free(err);
+}
+
+static void finish(void)
+{
+	common_checks();
+	stop_bot_cleanly();
+	R.passed = true;
+}
+
+/* Server, config, bot; returns once govbot long-polls (first sync done). */
+static void run(const char *scenario, const char *config)
+{
+	start_server(scenario);
+	write_config(config);
+	start_bot();
+	WAIT(15, polling());
+	ck_assert_msg(polling(), "govbot never long-polled /sync: %s", err_tail());
+}
+
+static const cJSON *first_content_or_fail(const char *room, double secs)
+{
+	WAIT(secs, stored_in(room) >= 1);
+	const cJSON *c = stored_content(room, 0);
+	ck_assert_msg(c != NULL, "nothing was sent to %s: %s", room, err_tail());
+	return c;
+}
+
+/* ---- the cases ------------------------------------------------------------ */
+
+START_TEST(command_answered_as_threaded_notice)
+{
+	/* an old command waits in the room: the first sync must skip it */
+	run("\"ops\":[{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\","
+	    "\"body\":\"!gov lead\",\"event_id\":\"$backlog:example.org\"}]", "");
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\","
+	   "\"body\":\"!gov who torch.nn\",\"event_id\":\"$cmd1:example.org\"}");
+	const cJSON *c = first_content_or_fail(ROOM, 10);
+	ck_assert_str_eq(str_of(c, "msgtype"), "m.notice");
+	ck_assert_msg(strstr(str_of(c, "body"), "torch.nn"), "body: %s", str_of(c, "body"));
+	ck_assert_str_eq(str_of(c, "format"), "org.matrix.custom.html");
+	ck_assert_msg(strstr(str_of(c, "formatted_body"), "<strong>"), "formatted_body: %s",
+		      str_of(c, "formatted_body"));
+	const cJSON *mentions = cJSON_GetObjectItemCaseSensitive(c, "m.mentions");
+	ck_assert_msg(cJSON_IsObject(mentions) && cJSON_GetArraySize(mentions) == 0,
+		      "m.mentions must be present and empty");
+	ck_assert_msg(is(cJSON_GetObjectItemCaseSensitive(c, "m.relates_to") ?
+			 cJSON_GetObjectItemCaseSensitive(
+				 cJSON_GetObjectItemCaseSensitive(c, "m.relates_to"), "m.in_reply_to")
+			 : NULL, "event_id", "$cmd1:example.org"),
+		      "the answer is not a reply to the command");
+	/* the txnId is derived from the command, not a counter */
+	const cJSON *s = nth("send", "room", ROOM, 0);
+	ck_assert_msg(str_of(s, "txn") && strstr(str_of(s, "txn"), "cmd1"), "txn %s",
+		      str_of(s, "txn"));
+
+	/* inside a thread: answered in that thread */
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" BOB "\",\"body\":\"!gov lead\","
+	   "\"event_id\":\"$cmd2:example.org\",\"content\":{\"m.relates_to\":{\"rel_type\":"
+	   "\"m.thread\",\"event_id\":\"$root:example.org\",\"is_falling_back\":true,"
+	   "\"m.in_reply_to\":{\"event_id\":\"$root:example.org\"}}}}");
+	WAIT(10, stored_in(ROOM) >= 2);
+	c = stored_content(ROOM, 1);
+	ck_assert_msg(c != NULL, "the thread command was not answered: %s", err_tail());
+	const cJSON *rel = cJSON_GetObjectItemCaseSensitive(c, "m.relates_to");
+	ck_assert_msg(is(rel, "rel_type", "m.thread") && is(rel, "event_id", "$root:example.org"),
+		      "not answered in the thread");
+	ck_assert_str_eq(in_reply_to(c), "$cmd2:example.org");
+	ck_assert_msg(strstr(str_of(c, "body"), "Soumith"), "body: %s", str_of(c, "body"));
+	/* and the backlog command never */
+	usleep(300000);
+	reload();
+	ck_assert_int_eq(stored_in(ROOM), 2);
+	ck_assert_msg(str_of(nth("sync", NULL, NULL, 0), "since") == NULL,
+		      "the first sync had a since token");
+	finish();
+}
+END_TEST
+
+START_TEST(mentions_answered)
+{
+	run("", "");
+	/* an intentional mention (m.mentions) with the display name in the body */
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\","
+	   "\"body\":\"GovBot: who maintains autograd?\",\"event_id\":\"$m1:example.org\","
+	   "\"content\":{\"m.mentions\":{\"user_ids\":[\"" BOT "\"]},"
+	   "\"format\":\"org.matrix.custom.html\",\"formatted_body\":"
+	   "\"<a href=\\\"https://matrix.to/#/%%40govbot%%3Aexample.org\\\">GovBot</a>: who maintains "
+	   "autograd?\"}}");
+	WAIT(10, stored_in(ROOM) >= 1);
+	const cJSON *c = stored_content(ROOM, 0);
+	ck_assert_msg(c && strstr(str_of(c, "body"), "Autograd"), "mention (m.mentions): %s",
+		      c ? str_of(c, "body") : err_tail());
+	ck_assert_str_eq(in_reply_to(c), "$m1:example.org");
+	/* a legacy client: the user id in the body, no m.mentions */
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\","
+	   "\"body\":\"hey " BOT " who is the lead?\",\"event_id\":\"$m2:example.org\"}");
+	WAIT(10, stored_in(ROOM) >= 2);
+	c = stored_content(ROOM, 1);
+	ck_assert_msg(c && strstr(str_of(c, "body"), "Soumith"), "mention (user id): %s",
+		      c ? str_of(c, "body") : err_tail());
+	/* m.mentions present without the bot: the name in the body is no mention */
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\","
+	   "\"body\":\"GovBot is great\",\"content\":{\"m.mentions\":{\"user_ids\":[\"" BOB "\"]}}}");
+	/* a pill naming another user in the arguments is that user */
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\","
+	   "\"body\":\"!gov who is Soumith C\",\"event_id\":\"$m3:example.org\",\"content\":{"
+	   "\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"!gov who is <a href="
+	   "\\\"https://matrix.to/#/@soumith:example.org\\\">Soumith C</a>\"}}");
+	WAIT(10, stored_in(ROOM) >= 3);
+	c = stored_content(ROOM, 2);
+	ck_assert_msg(c && is(cJSON_GetObjectItemCaseSensitive(
+				      cJSON_GetObjectItemCaseSensitive(c, "m.relates_to"),
+				      "m.in_reply_to"), "event_id", "$m3:example.org"),
+		      "the pill command was not the third answer");
+	ck_assert_msg(strstr(str_of(c, "body"), "(@soumith)"), "a pill resolves to the person: %s",
+		      str_of(c, "body"));
+	/* a bare user id in the arguments, too */
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\","
+	   "\"body\":\"!gov who is @ezyang:example.org\",\"event_id\":\"$m4:example.org\"}");
+	WAIT(10, stored_in(ROOM) >= 4);
+	c = stored_content(ROOM, 3);
+	ck_assert_msg(c && strstr(str_of(c, "body"), "Edward Yang"), "a bare id resolves: %s",
+		      c ? str_of(c, "body") : err_tail());
+	ck_assert_int_eq(stored_in(ROOM), 4);
+	finish();
+}
+END_TEST
+
+START_TEST(direct_rooms_answered_without_prefix)
+{
+	/* ROOM2 has three members but m.direct lists it as alice's DM */
+	run("", "");
+	op("{\"op\":\"message\",\"room\":\"" DM "\",\"sender\":\"" ALICE "\","
+	   "\"body\":\"who maintains autograd?\"}");
+	WAIT(10, stored_in(DM) >= 1);
+	ck_assert_msg(stored_in(DM) == 1, "a room of two is direct: %s", err_tail());
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\","
+	   "\"body\":\"who maintains autograd?\"}");
+	op("{\"op\":\"direct\",\"content\":{\"" ALICE "\":[\"" ROOM2 "\"]}}");
+	op("{\"op\":\"message\",\"room\":\"" ROOM2 "\",\"sender\":\"" ALICE "\",\"body\":\"lead\"}");
+	WAIT(10, stored_in(ROOM2) >= 1);
+	ck_assert_msg(stored_in(ROOM2) == 1, "a room in m.direct is direct: %s", err_tail());
+	ck_assert_msg(strstr(str_of(stored_content(ROOM2, 0), "body"), "Soumith"), "lead answer");
+	/* m.direct is remembered across a restart (a resumed sync does not repeat it) */
+	stop_bot_cleanly();
+	start_bot();
+	WAIT(15, polls() >= 3 && count("http", "path", "/_matrix/client/v3/account/whoami") >= 2);
+	op("{\"op\":\"message\",\"room\":\"" ROOM2 "\",\"sender\":\"" ALICE "\",\"body\":\"core\"}");
+	WAIT(10, stored_in(ROOM2) >= 2);
+	ck_assert_msg(stored_in(ROOM2) == 2, "m.direct forgotten after a restart: %s", err_tail());
+	ck_assert_msg(stored_in(ROOM) == 0, "plain text in a shared room was answered");
+	finish();
+}
+END_TEST
+
+START_TEST(own_notices_edits_redactions_ignored)
+{
+	run("", "");
+	/* our own event, a notice, an edit, a redacted event, an emote */
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" BOT "\",\"body\":\"!gov lead\"}");
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\",\"body\":\"!gov lead\","
+	   "\"msgtype\":\"m.notice\"}");
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\",\"body\":\" * !gov lead\","
+	   "\"content\":{\"m.new_content\":{\"msgtype\":\"m.text\",\"body\":\"!gov lead\"},"
+	   "\"m.relates_to\":{\"rel_type\":\"m.replace\",\"event_id\":\"$x:example.org\"}}}");
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\",\"body\":\"!gov core\","
+	   "\"content\":{\"m.relates_to\":{\"rel_type\":\"m.replace\",\"event_id\":\"$x:example.org\"}}}");
+	op("{\"op\":\"message\",\"room\":\"" DM "\",\"sender\":\"" ALICE "\",\"body\":\"lead\","
+	   "\"msgtype\":\"m.notice\"}");
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\",\"body\":\"!gov lead\","
+	   "\"msgtype\":\"m.emote\"}");
+	/* the sentinel: answered, and the only answer */
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\",\"body\":\"!gov core\","
+	   "\"event_id\":\"$sentinel:example.org\"}");
+	WAIT(10, stored_in(ROOM) >= 1);
+	ck_assert_msg(stored_in(ROOM) >= 1, "the sentinel was not answered: %s", err_tail());
+	usleep(300000);
+	reload();
+	ck_assert_int_eq(stored_in(ROOM), 1);
+	ck_assert_int_eq(stored_in(DM), 0);
+	ck_assert_str_eq(in_reply_to(stored_content(ROOM, 0)), "$sentinel:example.org");
+	finish();
+}
+END_TEST
+
+START_TEST(restart_resumes_and_replay_answered_once)
+{
+	run("", "");
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\",\"body\":\"!gov lead\","
+	   "\"event_id\":\"$once:example.org\"}");
+	WAIT(10, stored_in(ROOM) >= 1);
+	ck_assert_int_eq(stored_in(ROOM), 1);
+	WAIT(10, polls() >= 2);
+	stop_bot_cleanly();
+	/* the homeserver replays: the next sync answers as if since were 0 */
+	op("{\"op\":\"rewind\",\"to\":\"s0\"}");
+	int syncs = count("sync", NULL, NULL);
+	start_bot();
+	WAIT(15, count("sync", NULL, NULL) > syncs);
+	const cJSON *s = nth("sync", NULL, NULL, syncs);
+	ck_assert_msg(s && str_of(s, "since"), "the restarted bot did not resume from next_batch");
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\",\"body\":\"!gov core\","
+	   "\"event_id\":\"$after:example.org\"}");
+	WAIT(10, stored_in(ROOM) >= 2);
+	usleep(300000);
+	reload();
+	ck_assert_msg(stored_in(ROOM) == 2, "%d answers, want 2 (the replayed command once): %s",
+		      stored_in(ROOM), err_tail());
+	ck_assert_str_eq(in_reply_to(stored_content(ROOM, 1)), "$after:example.org");
+	ck_assert_msg(stderr_count("seen before") >= 1, "the replay was not recognised");
+	finish();
+}
+END_TEST
+
+START_TEST(send_stored_then_failed_appears_once)
+{
+	/* the first send is stored, then answered 500: the retry must reuse the txnId */
+	run("\"faults\":[{\"match\":\"send\",\"store\":true,\"status\":500}]", "");
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\",\"body\":\"!gov lead\"}");
+	WAIT(10, nth("send", NULL, NULL, 1) != NULL);
+	const cJSON *a = nth("send", NULL, NULL, 0), *b = nth("send", NULL, NULL, 1);
+	ck_assert_msg(a && b, "no retry after the 500: %s", err_tail());
+	ck_assert_msg(num_of(a, "status") == 500 && num_of(b, "status") == 200, "statuses");
+	ck_assert_str_eq(str_of(a, "txn"), str_of(b, "txn"));
+	ck_assert_msg(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "dup")),
+		      "the retry was not recognised as the same transaction");
+	ck_assert_int_eq(stored_in(ROOM), 1);
+	finish();
+}
+END_TEST
+
+START_TEST(rate_limits_honoured)
+{
+	/* a sync 429 with the delay in the body only; a send 429 with Retry-After */
+	run("\"faults\":[{\"match\":\"sync\",\"after\":1,\"status\":429,\"json\":"
+	    "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"error\":\"Too many requests\",\"retry_after_ms\":1500}},"
+	    "{\"match\":\"send\",\"status\":429,\"headers\":{\"Retry-After\":\"2\"},"
+	    "\"fixture\":\"error_limit_exceeded_assembled.json\"}]", "");
+	/* the second sync (the first long-poll) got the 429; the long-poll
+	 * that `run` saw waiting is the retry */
+	const cJSON *lim = nth("sync", NULL, NULL, 1), *next = nth("sync_wait", NULL, NULL, 0);
+	ck_assert_msg(lim && num_of(lim, "status") == 429, "no 429 on sync");
+	double gap = num_of(next, "t") - num_of(lim, "t");
+	ck_assert_msg(gap >= 1.4, "sync retried %.2f s after a 429 asking for 1.5 s", gap);
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\",\"body\":\"!gov lead\"}");
+	WAIT(15, stored_in(ROOM) >= 1);
+	const cJSON *a = nth("send", NULL, NULL, 0), *b = nth("send", NULL, NULL, 1);
+	ck_assert_msg(a && b && num_of(a, "status") == 429 && num_of(b, "status") == 200,
+		      "send not retried after 429: %s", err_tail());
+	gap = num_of(b, "t") - num_of(a, "t");
+	ck_assert_msg(gap >= 1.9, "send retried %.2f s after Retry-After: 2", gap);
+	ck_assert_str_eq(str_of(a, "txn"), str_of(b, "txn"));
+	ck_assert_int_eq(stored_in(ROOM), 1);
+	finish();
+}
+END_TEST
+
+START_TEST(server_errors_and_malformed_sync_survived)
+{
+	run("\"faults\":[{\"match\":\"sync\",\"after\":1,\"status\":500},"
+	    "{\"match\":\"sync\",\"after\":2,\"status\":200,\"raw\":\"{\\\"next_batch\\\": [not json\"},"
+	    "{\"match\":\"sync\",\"after\":3,\"pad\":5242880}]", "");
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\",\"body\":\"!gov lead\"}");
+	WAIT(15, stored_in(ROOM) >= 1);
+	ck_assert_msg(stored_in(ROOM) == 1, "not answered after 500, bad JSON and 5 MB: %s",
+		      err_tail());
+	ck_assert_msg(stderr_count("not JSON") == 1, "the malformed sync was not logged once");
+	bool big = false;
+	const cJSON *r;
+	cJSON_ArrayForEach(r, R.recs)
+		if (is(r, "kind", "sync") && num_of(r, "bytes") > 5e6)
+			big = true;
+	ck_assert_msg(big, "no 5 MB sync was served");
+	finish();
+}
+END_TEST
+
+START_TEST(many_commands_in_one_sync)
+{
+	run("", "");
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\",\"body\":\"!gov lead\","
+	   "\"event_id\":\"$many\",\"count\":1000}");
+	WAIT(60, stored_in(ROOM) >= 1000);
+	ck_assert_msg(stored_in(ROOM) == 1000, "%d of 1000 answered: %s", stored_in(ROOM), err_tail());
+	finish();
+}
+END_TEST
+
+static void decide_nomination(void)
+{
+	ck_assert_int_eq(ask("matrix:@ezyang:example.org", "nominate @newbie for torch.nn "
+			     "contributions: many fixes interactions: kind reviews support: the NN "
+			     "maintainers agree"), 0);
+	ck_assert_int_eq(ask("matrix:@soumith:example.org", "decide 1 accept steady work @room <b>"), 0);
+}
+
+START_TEST(announcement_once_across_kill)
+{
+	/* the homeserver stores the announcement and answers late: govbot is
+	 * killed in between, so the delivery is still pending when it restarts */
+	start_server("\"faults\":[{\"match\":\"send\",\"room\":\"" ANNOUNCE "\",\"store\":true,"
+		     "\"status\":200,\"delay\":4}]");
+	write_config("");
+	decide_nomination();
+	start_bot();
+	WAIT(15, count("send_stored", NULL, NULL) >= 1);
+	ck_assert_msg(count("send_stored", NULL, NULL) == 1, "not announced: %s", err_tail());
+	kill(-R.bot, SIGKILL);
+	ck_assert(bot_exited(5));
+	start_bot();
+	/* the re-sent delivery (same txnId: the homeserver answers with the
+	 * first event), and the first one's late answer to the dead process */
+	WAIT(20, count("send", "room", ANNOUNCE) >= 2);
+	const cJSON *first = nth("send_stored", NULL, NULL, 0), *again = NULL, *r;
+	cJSON_ArrayForEach(r, R.recs)
+		if (is(r, "kind", "send") && is(r, "room", ANNOUNCE) &&
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "dup")))
+			again = r;
+	ck_assert_msg(again != NULL, "the pending delivery was not sent again after the crash "
+		      "with the same txnId: %s", err_tail());
+	ck_assert_str_eq(str_of(first, "txn"), str_of(again, "txn"));
+	ck_assert_str_eq(str_of(first, "event_id"), str_of(again, "event_id"));
+	ck_assert_int_eq(stored_in(ANNOUNCE), 1);
+	const cJSON *c = stored_content(ANNOUNCE, 0);
+	ck_assert_str_eq(str_of(c, "msgtype"), "m.notice");
+	ck_assert_msg(strstr(str_of(c, "body"), "newbie") && strstr(str_of(c, "body"), "steady work"),
+		      "announcement body: %s", str_of(c, "body"));
+	ck_assert_msg(!strstr(str_of(c, "formatted_body"), "<b>"), "user text not escaped: %s",
+		      str_of(c, "formatted_body"));
+	ck_assert_msg(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(c, "m.mentions")) == 0,
+		      "an announcement pings nobody by body matching");
+	/* marked done: another restart sends nothing */
+	stop_bot_cleanly();
+	int sends = count("send", NULL, NULL), waits = polls();
+	start_bot();
+	WAIT(15, polls() > waits);
+	usleep(700000);
+	reload();
+	ck_assert_int_eq(count("send", NULL, NULL), sends);
+	finish();
+}
+END_TEST
+
+START_TEST(shutdown_during_long_poll_is_prompt)
+{
+	run("", "");
+	double t0 = now();
+	kill(R.bot, SIGTERM);
+	ck_assert_msg(bot_exited(10), "no exit after SIGTERM");
+	double took = now() - t0;
+	ck_assert_msg(WIFEXITED(R.bot_status) && WEXITSTATUS(R.bot_status) == 0, "exit status 0x%x",
+		      R.bot_status);
+	ck_assert_msg(took < 1.0, "shutdown waited %.2f s for the long-poll", took);
+	WAIT(3, count("sync_abandoned", NULL, NULL) >= 1);
+	ck_assert_msg(count("sync_abandoned", NULL, NULL) >= 1, "the long-poll was not closed");
+	common_checks();
+	R.passed = true;
+}
+END_TEST
+
+START_TEST(invites_per_auto_join_and_kicks)
+{
+	run("", "\"auto_join\":[\"!wanted:example.org\"]");
+	op("{\"op\":\"invite\",\"room\":\"!stranger:example.org\",\"sender\":\"" BOB "\"}");
+	op("{\"op\":\"invite\",\"room\":\"!wanted:example.org\",\"sender\":\"" ALICE "\"}");
+	WAIT(10, count("join", "room", "!wanted:example.org") >= 2);
+	/* joined at start (404: no such room yet) and again on the invite */
+	ck_assert_msg(count("join", "room", "!wanted:example.org") >= 2, "%s", err_tail());
+	const cJSON *j = nth("join", "room", "!wanted:example.org", 1);
+	ck_assert_msg(num_of(j, "status") == 200, "join after the invite failed");
+	ck_assert_int_eq(count("join", "room", "!stranger:example.org"), 0);
+	ck_assert_msg(stderr_count("left alone") == 1, "the stranger's invite was not logged");
+	/* commands work in the joined room */
+	op("{\"op\":\"member\",\"room\":\"!wanted:example.org\",\"user\":\"" BOB "\"}");
+	op("{\"op\":\"message\",\"room\":\"!wanted:example.org\",\"sender\":\"" ALICE "\","
+	   "\"body\":\"!gov lead\"}");
+	WAIT(10, stored_in("!wanted:example.org") >= 1);
+	ck_assert_int_eq(stored_in("!wanted:example.org"), 1);
+	/* kicked: logged and forgotten */
+	op("{\"op\":\"kick\",\"room\":\"!wanted:example.org\",\"sender\":\"" ALICE "\","
+	   "\"reason\":\"spam\"}");
+	WAIT(10, count("forget", "room", "!wanted:example.org") >= 1);
+	ck_assert_msg(count("forget", "room", "!wanted:example.org") == 1, "not forgotten: %s",
+		      err_tail());
+	ck_assert_msg(stderr_count("kicked from !wanted:example.org by " ALICE ": spam") == 1,
+		      "the kick was not logged: %s", err_tail());
+	finish();
+}
+END_TEST
+
+START_TEST(unknown_token_is_fatal)
+{
+	/* _i 0: hard (at whoami); 1: soft logout (mid-run, at sync) */
+	start_server(_i == 0 ? "\"faults\":[{\"match\":\"whoami\",\"status\":401,"
+				"\"fixture\":\"error_unknown_token.json\"}]" : "");
+	write_config("");
+	start_bot();
+	if (_i == 1) {
+		WAIT(15, polling());
+		op("{\"op\":\"revoke\",\"soft\":true}");
+		op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\",\"body\":\"x\"}");
+	}
+	ck_assert_msg(bot_exited(15), "govbot kept running on a rejected token");
+	ck_assert_msg(WIFEXITED(R.bot_status) && WEXITSTATUS(R.bot_status) == 1, "exit 0x%x",
+		      R.bot_status);
+	ck_assert_msg(stderr_count("M_UNKNOWN_TOKEN") == 1, "no one clear line: %s", err_tail());
+	ck_assert_msg(stderr_count(_i ? "soft logout" : "not a soft logout") == 1, "%s", err_tail());
+	common_checks();
+	R.passed = true;
+}
+END_TEST
+
+START_TEST(forbidden_room_skipped)
+{
+	run("\"more_rooms\":{\"!ro:example.org\":{\"members\":[\"" ALICE "\",\"" BOB "\"],\"joined\":true,"
+	    "\"forbidden_send\":true}}", "");
+	op("{\"op\":\"message\",\"room\":\"!ro:example.org\",\"sender\":\"" ALICE "\",\"body\":\"!gov lead\"}");
+	WAIT(10, count("send", "room", "!ro:example.org") >= 1);
+	ck_assert_msg(num_of(nth("send", "room", "!ro:example.org", 0), "status") == 403, "no 403");
+	usleep(200000);
+	op("{\"op\":\"message\",\"room\":\"!ro:example.org\",\"sender\":\"" ALICE "\",\"body\":\"!gov core\"}");
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\",\"body\":\"!gov lead\"}");
+	WAIT(10, stored_in(ROOM) >= 1);
+	ck_assert_int_eq(stored_in(ROOM), 1);
+	usleep(300000);
+	reload();
+	ck_assert_msg(stderr_count("room !ro:example.org") == 1, "forbidden not logged once: %s",
+		      err_tail());
+	ck_assert_msg(count("send", "room", "!ro:example.org") == 1,
+		      "the forbidden room was tried %d times", count("send", "room", "!ro:example.org"));
+	finish();
+}
+END_TEST
+
+START_TEST(encrypted_room_said_once)
+{
+	run("\"more_rooms\":{\"!e2e:example.org\":{\"members\":[\"" ALICE "\",\"" BOB "\"],\"joined\":true,"
+	    "\"encrypted\":true}}", "");
+	op("{\"op\":\"message\",\"room\":\"!e2e:example.org\",\"sender\":\"" ALICE "\","
+	   "\"type\":\"m.room.encrypted\",\"body\":\"\",\"content\":{\"algorithm\":"
+	   "\"m.megolm.v1.aes-sha2\",\"ciphertext\":\"AwgAEn...\"}}");
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\",\"body\":\"!gov lead\"}");
+	WAIT(10, stored_in(ROOM) >= 1);
+	ck_assert_msg(stderr_count("!e2e:example.org is end-to-end encrypted") == 1,
+		      "the encrypted room was not said once: %s", err_tail());
+	finish();
+}
+END_TEST
+
+static Suite *matrix_suite(void)
+{
+	Suite *s = suite_create("matrix");
+	struct {
+		const char *name;
+		const TTest *test;
+		int loops;
+	} cases[] = {
+		{ "command", command_answered_as_threaded_notice, 1 },
+		{ "mention", mentions_answered, 1 },
+		{ "direct", direct_rooms_answered_without_prefix, 1 },
+		{ "ignored", own_notices_edits_redactions_ignored, 1 },
+		{ "restart", restart_resumes_and_replay_answered_once, 1 },
+		{ "stored_500", send_stored_then_failed_appears_once, 1 },
+		{ "ratelimit", rate_limits_honoured, 1 },
+		{ "errors", server_errors_and_malformed_sync_survived, 1 },
+		{ "many", many_commands_in_one_sync, 1 },
+		{ "announce_kill", announcement_once_across_kill, 1 },
+		{ "shutdown", shutdown_during_long_poll_is_prompt, 1 },
+		{ "invites", invites_per_auto_join_and_kicks, 1 },
+		{ "token", unknown_token_is_fatal, 2 },
+		{ "forbidden", forbidden_room_skipped, 1 },
+		{ "encrypted", encrypted_room_said_once, 1 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		TCase *tc = tcase_create(cases[i].name);
+		tcase_set_timeout(tc, 90);
+		if (cases[i].loops > 1)
+			tcase_add_loop_test(tc, cases[i].test, 0, cases[i].loops);
+		else
+			tcase_add_test(tc, cases[i].test);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(matrix_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
