@@ -52,6 +52,7 @@
 #define MX_SYNC_HTTP_MS (MX_SYNC_TIMEOUT_MS + 15000)
 #define MX_TIMELINE_LIMIT 2000       /* a sync may carry many commands at once */
 #define MX_SEND_ATTEMPTS 6
+#define MX_ROOM_WINDOW 8             /* sends in flight per room: answers stay (nearly) in order */
 #define MX_BACKOFF_CAP_MS 60000
 #define MX_FORBIDDEN_SKIP_MS 600000  /* a room that said M_FORBIDDEN is skipped this long */
 #define MX_MAX_TEXT 30000            /* plain body and formatted_body each; an event is <= 64 KiB */
@@ -71,6 +72,12 @@ static const char mx_filter[] =
 	"\"timeline\":{\"types\":[\"m.room.message\",\"m.room.member\",\"m.room.encrypted\","
 	"\"m.room.encryption\"],\"limit\":2000,\"lazy_load_members\":true}}}";
 
+/* A message waiting for its room's window. */
+struct mx_send {
+	struct mx_send *next;
+	char *room, *txn, *content, *key;
+};
+
 struct mx_room {
 	struct mx_room *next;
 	char *id;
@@ -78,6 +85,8 @@ struct mx_room {
 	bool direct;            /* listed in m.direct */
 	bool encrypted_said;
 	long long forbidden_until;  /* M_FORBIDDEN: skipped until then (ms) */
+	struct mx_send *queue, *queue_tail;  /* sends waiting, oldest first */
+	int inflight;               /* sends submitted, not answered yet */
 };
 
 struct mx {
@@ -207,6 +216,8 @@ static void mx_limit(struct buf *b, bool html)
 
 /* ---- rooms ---- */
 
+static void room_drop_queue(struct mx *m, struct mx_room *r);
+
 static struct mx_room *room_find(struct mx *m, const char *id, bool create)
 {
 	struct mx_room *r;
@@ -230,6 +241,7 @@ static void room_forget(struct mx *m, const char *id)
 		if (strcmp((*pp)->id, id) == 0) {
 			struct mx_room *r = *pp;
 			*pp = r->next;
+			room_drop_queue(m, r);
 			free(r->id);
 			free(r);
 			m->rooms_dirty = true;
@@ -712,10 +724,13 @@ static bool room_skipped(struct mx *m, const char *room)
 	return false;
 }
 
+static void room_pump(struct mx *m, struct mx_room *r);
+
 static void mx_send_done(void *arg, const struct http_response *res)
 {
 	struct mx_call *c = arg;
 	struct mx *m = c->m;
+	struct mx_room *r = room_find(m, c->room, false);
 	bool ok = res->status == 200;
 
 	if (!ok) {
@@ -732,25 +747,88 @@ static void mx_send_done(void *arg, const struct http_response *res)
 	if (c->key)
 		host_announce_done(m->host, c->key, ok);
 	call_free(c);
+	if (r) {
+		r->inflight--;
+		room_pump(m, r);
+	}
 }
 
 /* PUT .../rooms/{room}/send/m.room.message/{txn} with content (JSON).
  * The txnId is fixed here, before the first attempt; the worker's retries
- * repeat the same URL.  key names an announcement. */
-static void mx_send(struct mx *m, const char *room, const char *txn, const char *content,
-		    const char *key)
+ * repeat the same URL. */
+static void mx_put(struct mx *m, struct mx_send *q)
 {
 	struct buf url = BUF_INIT, rk = BUF_INIT;
 
 	buf_addf(&url, "%s%s/rooms/", m->base, MX_API);
-	url_put(&url, room);
+	url_put(&url, q->room);
 	buf_adds(&url, "/send/m.room.message/");
-	url_put(&url, txn);
-	buf_addf(&rk, "matrix:send:%s", room);   /* a 429 pauses this room only */
-	mx_submit(m, "PUT", url.data, content, rk.data, MX_SEND_ATTEMPTS, 0, mx_send_done,
-		  call_new(room, key));
+	url_put(&url, q->txn);
+	buf_addf(&rk, "matrix:send:%s", q->room);   /* a 429 pauses this room only */
+	mx_submit(m, "PUT", url.data, q->content, rk.data, MX_SEND_ATTEMPTS, 0, mx_send_done,
+		  call_new(q->room, q->key));
 	buf_release(&url);
 	buf_release(&rk);
+}
+
+static void send_free(struct mx_send *q)
+{
+	free(q->room);
+	free(q->txn);
+	free(q->content);
+	free(q->key);
+	free(q);
+}
+
+/* Drops what waits for room r (forgotten, forbidden, stopping): replies
+ * are lost, announcements fail and are retried by the outbox. */
+static void room_drop_queue(struct mx *m, struct mx_room *r)
+{
+	while (r->queue) {
+		struct mx_send *q = r->queue;
+		r->queue = q->next;
+		if (q->key)
+			host_announce_done(m->host, q->key, false);
+		send_free(q);
+	}
+	r->queue_tail = NULL;
+}
+
+/* Starts queued sends while fewer than MX_ROOM_WINDOW are in flight. */
+static void room_pump(struct mx *m, struct mx_room *r)
+{
+	if (room_skipped(m, r->id) || m->stopped) {
+		room_drop_queue(m, r);
+		return;
+	}
+	while (r->queue && r->inflight < MX_ROOM_WINDOW) {
+		struct mx_send *q = r->queue;
+		r->queue = q->next;
+		if (!r->queue)
+			r->queue_tail = NULL;
+		r->inflight++;
+		mx_put(m, q);
+		send_free(q);
+	}
+}
+
+/* Queues content (JSON, copied) for room under txn; key names an announcement. */
+static void mx_send(struct mx *m, const char *room, const char *txn, const char *content,
+		    const char *key)
+{
+	struct mx_room *r = room_find(m, room, true);
+	struct mx_send *q = xcalloc(1, sizeof(*q));
+
+	q->room = xstrdup(room);
+	q->txn = xstrdup(txn);
+	q->content = xstrdup(content);
+	q->key = xstrdup(key);
+	if (r->queue_tail)
+		r->queue_tail->next = q;
+	else
+		r->queue = q;
+	r->queue_tail = q;
+	room_pump(m, r);
 }
 
 /* Renders r and sends it as an m.notice. */
@@ -1225,6 +1303,12 @@ static void mx_free(struct mx *m)
 	while (m->rooms) {
 		struct mx_room *r = m->rooms;
 		m->rooms = r->next;
+		/* what still waits stays pending in the outbox for the next run */
+		while (r->queue) {
+			struct mx_send *q = r->queue;
+			r->queue = q->next;
+			send_free(q);
+		}
 		free(r->id);
 		free(r);
 	}

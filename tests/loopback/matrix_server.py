@@ -431,6 +431,7 @@ class Server(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "LoopbackMatrix/1.0"
+    disable_nagle_algorithm = True   # headers and body go out at once, no delayed-ACK stalls
     hs = None  # the Homeserver
 
     def log_message(self, fmt, *args):  # quiet
