@@ -14,6 +14,7 @@
 
 #include "chatbot/bot/config.h"
 #include "chatbot/gov/gov.h"
+#include "chatbot/host/host_http.h"
 #include "chatbot/net/httpd.h"
 #include "chatbot/util/log.h"
 #include "chatbot/gov/outbox.h"
@@ -76,6 +77,11 @@ struct loop *host_loop(struct adapter_host *h)
 struct http *host_http(struct adapter_host *h)
 {
 	return h->http;
+}
+
+struct httpd *host_httpd(struct adapter_host *h)
+{
+	return h->httpd;
 }
 
 bool host_stopping(struct adapter_host *h)
@@ -425,8 +431,8 @@ int host_run(struct govbot *bot)
 	}
 	loop_timer_init(&h->pump, h->loop, host_pump, h);
 	if (bot->config->http_listen) {
-		h->httpd = httpd_start(h, bot->config->http_listen);
-		if (!h->httpd)
+		h->httpd = httpd_start(h->loop, bot->config->http_listen);
+		if (!h->httpd || host_http_routes(h, h->httpd) < 0)
 			goto out;
 	}
 	if (host_start_adapters(h) < 0) {
