@@ -103,6 +103,7 @@ struct mx {
 	bool stopped;
 	bool started;           /* whoami and profile done */
 	bool syncing;
+	http_id sync_id;        /* the /sync in flight, to cancel at shutdown */
 	bool rooms_dirty;       /* room facts changed: store them with next_batch */
 	int attempt;
 	long backoff_ms;
@@ -572,9 +573,22 @@ static void mx_parse_error(const struct http_response *res, struct mx_err *e)
 	cJSON_Delete(root);
 }
 
-static void mx_submit(struct mx *m, const char *method, const char *url, const char *body,
-		      const char *rate_key, int attempts, long timeout_ms, http_done_fn *done,
-		      struct mx_call *call)
+/* On a 429 without Retry-After (http.c's hook, on the worker thread): the
+ * body's retry_after_ms, or -1. */
+static long mx_retry_delay(const char *body, size_t len)
+{
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	const cJSON *ra = cJSON_GetObjectItemCaseSensitive(root, "retry_after_ms");
+	long ms = cJSON_IsNumber(ra) && ra->valuedouble >= 0 && ra->valuedouble < 3.6e6
+			  ? (long)ra->valuedouble : -1;
+
+	cJSON_Delete(root);
+	return ms;
+}
+
+static http_id mx_submit(struct mx *m, const char *method, const char *url, const char *body,
+			 const char *rate_key, int attempts, long timeout_ms, http_done_fn *done,
+			 struct mx_call *call)
 {
 	const char *hdrs[3] = { m->auth, "Content-Type: application/json", NULL };
 	struct http_request rq;
@@ -588,8 +602,10 @@ static void mx_submit(struct mx *m, const char *method, const char *url, const c
 	rq.rate_key = rate_key;
 	rq.max_attempts = attempts;
 	rq.timeout_ms = timeout_ms;
+	rq.long_poll = timeout_ms > MX_SYNC_TIMEOUT_MS;   /* only /sync waits that long */
+	rq.retry_delay_ms = mx_retry_delay;
 	call->m = m;
-	http_submit(host_http(m->host), &rq, done, call);
+	return http_submit(host_http(m->host), &rq, done, call);
 }
 
 static struct mx_call *call_new(const char *room, const char *key)
@@ -1171,6 +1187,7 @@ static void mx_sync_done(void *arg, const struct http_response *res)
 
 	call_free(c);
 	m->syncing = false;
+	m->sync_id = 0;
 	if (m->stopped || host_stopping(m->host))
 		return;
 	if (res->status != 200) {
@@ -1211,8 +1228,8 @@ static void mx_sync(struct mx *m)
 		url_put(&url, m->since);
 	}
 	m->syncing = true;
-	mx_submit(m, "GET", url.data, NULL, "matrix:sync", 1, MX_SYNC_HTTP_MS, mx_sync_done,
-		  call_new(NULL, NULL));
+	m->sync_id = mx_submit(m, "GET", url.data, NULL, "matrix:sync", 1, MX_SYNC_HTTP_MS,
+			       mx_sync_done, call_new(NULL, NULL));
 	buf_release(&url);
 }
 
@@ -1395,12 +1412,15 @@ static int mx_announce(void *state, const char *key, const struct reply *text)
 	return 0;
 }
 
+/* Shutdown: nothing new; the waiting long-poll is cancelled, not waited out. */
 static bool mx_drain(void *state)
 {
 	struct mx *m = state;
 
 	m->stopped = true;
 	loop_timer_cancel(&m->retry);
+	if (m->sync_id)
+		http_cancel(host_http(m->host), m->sync_id);
 	return false;
 }
 

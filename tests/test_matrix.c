@@ -708,7 +708,9 @@ START_TEST(rate_limits_honoured)
 	run("\"faults\":[{\"match\":\"sync\",\"after\":1,\"status\":429,\"json\":"
 	    "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"error\":\"Too many requests\",\"retry_after_ms\":1500}},"
 	    "{\"match\":\"send\",\"status\":429,\"headers\":{\"Retry-After\":\"2\"},"
-	    "\"fixture\":\"error_limit_exceeded_assembled.json\"}]", "");
+	    "\"fixture\":\"error_limit_exceeded_assembled.json\"},"
+	    "{\"match\":\"send\",\"after\":1,\"status\":429,\"json\":{\"errcode\":"
+	    "\"M_LIMIT_EXCEEDED\",\"error\":\"Too many requests\",\"retry_after_ms\":1500}}]", "");
 	/* the second sync (the first long-poll) got the 429; the long-poll
 	 * that `run` saw waiting is the retry */
 	const cJSON *lim = nth("sync", NULL, NULL, 1), *next = nth("sync_wait", NULL, NULL, 0);
@@ -717,12 +719,18 @@ START_TEST(rate_limits_honoured)
 	ck_assert_msg(gap >= 1.4, "sync retried %.2f s after a 429 asking for 1.5 s", gap);
 	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\",\"body\":\"!gov lead\"}");
 	WAIT(15, stored_in(ROOM) >= 1);
+	/* 429 with Retry-After: 2 (and retry_after_ms 2000 in the body: the
+	 * header wins), then 429 with retry_after_ms 1500 only, then stored */
 	const cJSON *a = nth("send", NULL, NULL, 0), *b = nth("send", NULL, NULL, 1);
-	ck_assert_msg(a && b && num_of(a, "status") == 429 && num_of(b, "status") == 200,
-		      "send not retried after 429: %s", err_tail());
+	const cJSON *c = nth("send", NULL, NULL, 2);
+	ck_assert_msg(a && b && c && num_of(a, "status") == 429 && num_of(b, "status") == 429 &&
+		      num_of(c, "status") == 200, "send not retried after 429s: %s", err_tail());
 	gap = num_of(b, "t") - num_of(a, "t");
 	ck_assert_msg(gap >= 1.9, "send retried %.2f s after Retry-After: 2", gap);
+	gap = num_of(c, "t") - num_of(b, "t");
+	ck_assert_msg(gap >= 1.4, "send retried %.2f s after retry_after_ms 1500", gap);
 	ck_assert_str_eq(str_of(a, "txn"), str_of(b, "txn"));
+	ck_assert_str_eq(str_of(a, "txn"), str_of(c, "txn"));
 	ck_assert_int_eq(stored_in(ROOM), 1);
 	finish();
 }
