@@ -75,6 +75,7 @@ Records (JSON lines in --log), each with "t" and "kind":
 """
 
 import argparse
+import bisect
 import copy
 import json
 import os
@@ -148,7 +149,8 @@ class Homeserver:
         self.revoked = None          # None, or {"soft": bool}
         self.displayname = "govbot"
         self.pos = 0                 # stream position
-        self.events = []             # (pos, room_id, event)
+        self.events = []             # (pos, room_id, event), in pos order
+        self.positions = []          # the events' positions, for bisect
         self.rooms = {}
         self.bot_joined = {}         # room -> pos of the bot's join (or leave: negative)
         self.bot_left = {}           # room -> (pos, event) of the bot's leave / kick
@@ -186,6 +188,7 @@ class Homeserver:
         event.setdefault("origin_server_ts", int(time.time() * 1000))
         event.setdefault("unsigned", {"age": 0})
         self.events.append((self.pos, room_id, event))
+        self.positions.append(self.pos)
         self.cond.notify_all()
         return event
 
@@ -355,9 +358,8 @@ class Homeserver:
         after = since if since is not None else -1
         nevents = 0
         by_room = {}
-        for pos, room_id, ev in self.events:
-            if pos > after:
-                by_room.setdefault(room_id, []).append(ev)
+        for pos, room_id, ev in self.events[bisect.bisect_right(self.positions, after):]:
+            by_room.setdefault(room_id, []).append(ev)
         for room_id, joined_at in self.bot_joined.items():
             r = self.rooms[room_id]
             evs = [e for e in by_room.get(room_id, []) if filter_allows(tl_f, e["type"])]
