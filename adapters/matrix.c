@@ -55,7 +55,7 @@
 #define MX_ROOM_WINDOW 8             /* sends in flight per room: answers stay (nearly) in order */
 #define MX_BACKOFF_CAP_MS 60000
 #define MX_FORBIDDEN_SKIP_MS 600000  /* a room that said M_FORBIDDEN is skipped this long */
-#define MX_MAX_TEXT 30000            /* plain body and formatted_body each; an event is <= 64 KiB */
+#define MX_MAX_TEXT 30000            /* body and formatted_body each: an event is at most 64 KiB */
 #define MX_KV_BATCH "matrix.next_batch"
 #define MX_KV_ROOMS "matrix.rooms"
 
@@ -94,7 +94,6 @@ struct mx {
 	char *base;             /* homeserver_url without a trailing '/' */
 	char *user_id;
 	char *auth;             /* "Authorization: Bearer ..." */
-	char *announce_room;
 	char **auto_join;
 	size_t nauto;
 	bool accept_invites;
@@ -110,7 +109,7 @@ struct mx {
 	unsigned rng;
 	struct loop_timer retry;
 	struct mx_room *rooms;
-	struct reply *reply;
+	struct host_answer ans; /* host_inbound()'s answer, reused */
 };
 
 /* One HTTP call in flight. */
@@ -178,41 +177,6 @@ static void mx_txn(struct buf *out, const char *kind, const char *id)
 			buf_addc(out, (char)c);
 	}
 	buf_addf(out, ".%016llx", h);
-}
-
-/* Cuts s (len bytes) to at most max bytes on a UTF-8 boundary, and for
- * HTML never inside a tag or an entity; returns the new length. */
-static size_t mx_cut(const char *s, size_t len, size_t max, bool html)
-{
-	size_t n;
-
-	if (len <= max)
-		return len;
-	n = max;
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	if (html) {
-		for (size_t k = n; k > 0; k--) {
-			if (s[k - 1] == '>' || s[k - 1] == ';')
-				break;
-			if (s[k - 1] == '<' || s[k - 1] == '&') {
-				n = k - 1;
-				break;
-			}
-		}
-	}
-	return n;
-}
-
-static void mx_limit(struct buf *b, bool html)
-{
-	const char *note = html ? "<br><em>(truncated)</em>" : "\n(truncated)";
-
-	if (b->len <= MX_MAX_TEXT)
-		return;
-	b->len = mx_cut(b->data, b->len, MX_MAX_TEXT - strlen(note), html);
-	b->data[b->len] = '\0';
-	buf_adds(b, note);
 }
 
 /* ---- rooms ---- */
@@ -847,22 +811,28 @@ static void mx_send(struct mx *m, const char *room, const char *txn, const char 
 	room_pump(m, r);
 }
 
-/* Renders r and sends it as an m.notice. */
-static void mx_send_reply(struct mx *m, const char *room, const struct reply *r, const char *txn,
-			  const char *in_reply_to, const char *thread_root, const char *key)
+/* Sends r as an m.notice: html is r rendered in DIALECT_MATRIX_HTML (and
+ * cut) when the caller has it, else it is rendered here; the plain body is
+ * rendered here.  Both are cut to MX_MAX_TEXT by the shared cutter. */
+static void mx_send_reply(struct mx *m, const char *room, const struct reply *r, const char *html,
+			  const char *txn, const char *in_reply_to, const char *thread_root,
+			  const char *key)
 {
-	struct buf plain = BUF_INIT, html = BUF_INIT;
+	struct buf plain = BUF_INIT, h = BUF_INIT;
 	char *json;
 
 	reply_render(r, DIALECT_MATRIX_PLAIN, &plain);
-	reply_render(r, DIALECT_MATRIX_HTML, &html);
-	mx_limit(&plain, false);
-	mx_limit(&html, true);
-	json = mx_notice_json(buf_str(&plain), buf_str(&html), in_reply_to, thread_root);
+	reply_limit(&plain, MX_MAX_TEXT, DIALECT_MATRIX_PLAIN);
+	if (!html) {
+		reply_render(r, DIALECT_MATRIX_HTML, &h);
+		reply_limit(&h, MX_MAX_TEXT, DIALECT_MATRIX_HTML);
+		html = buf_str(&h);
+	}
+	json = mx_notice_json(buf_str(&plain), html, in_reply_to, thread_root);
 	mx_send(m, room, txn, json, key);
 	cJSON_free(json);
 	buf_release(&plain);
-	buf_release(&html);
+	buf_release(&h);
 }
 
 /* ---- rooms: joins, invites, leaves ---- */
@@ -972,6 +942,7 @@ struct mx_cmd {
 	const cJSON *content;
 	char *text;
 	bool require_prefix;
+	bool host_dedupe;       /* no database: host_inbound() checks the event id */
 };
 
 static void mx_warn_encrypted(struct mx_room *r)
@@ -1031,6 +1002,7 @@ static void mx_room_entry(struct mx *m, const char *room_id, const cJSON *entry,
 			*cmds = xrealloc(*cmds, *cap * sizeof(**cmds));
 		}
 		c = &(*cmds)[(*ncmds)++];
+		memset(c, 0, sizeof(*c));
 		c->room = room_id;
 		c->event_id = eid;
 		c->sender = sender;
@@ -1055,13 +1027,9 @@ static bool mx_commit_batch(struct mx *m, const char *next_batch, struct mx_cmd 
 	char *rooms = NULL;
 
 	if (!st) {
-		for (size_t i = 0; i < *ncmds; i++) {
-			if (host_event_first(m->host, "matrix", cmds[i].event_id))
-				cmds[keep++] = cmds[i];
-			else
-				free(cmds[i].text);
-		}
-		*ncmds = keep;
+		/* no database: host_inbound() remembers the event ids in memory */
+		for (size_t i = 0; i < *ncmds; i++)
+			cmds[i].host_dedupe = true;
 		return true;
 	}
 	if (store_begin(st) != STORE_OK)
@@ -1101,13 +1069,12 @@ fail_committed:
 	return false;
 }
 
-/* Runs one command and sends its answer. */
+/* Runs one command through the host and sends its answer. */
 static void mx_run(struct mx *m, const struct mx_cmd *c)
 {
-	struct dispatch_request req;
-	struct buf caller = BUF_INIT, place = BUF_INIT, txn = BUF_INIT;
+	struct inbound in;
+	struct buf txn = BUF_INIT;
 	char *text;
-	int rc;
 
 	if (room_skipped(m, c->room)) {
 		log_debug("matrix", "room %s is skipped (forbidden); %s not answered", c->room,
@@ -1115,22 +1082,20 @@ static void mx_run(struct mx *m, const struct mx_cmd *c)
 		return;
 	}
 	text = mx_resolve_people(m, c->text, c->content);
-	buf_addf(&caller, "matrix:%s", c->sender);
-	buf_addf(&place, "matrix:%s", c->room);
-	memset(&req, 0, sizeof(req));
-	req.text = text;
-	req.len = strlen(text);
-	req.caller_id = caller.data;
-	req.place = place.data;
-	req.require_prefix = c->require_prefix;
-	rc = host_dispatch(m->host, &req, m->reply);
-	if (rc != DISPATCH_IGNORED && !reply_empty(m->reply)) {
+	memset(&in, 0, sizeof(in));
+	in.user = c->sender;
+	in.place = c->room;
+	in.text = text;
+	in.len = strlen(text);
+	/* with a database the event was marked handled with next_batch */
+	in.event_id = c->host_dedupe ? c->event_id : NULL;
+	in.require_prefix = c->require_prefix;
+	if (host_inbound(m->host, &adapter_matrix, &in, &m->ans)) {
 		mx_txn(&txn, "re", c->event_id);
-		mx_send_reply(m, c->room, m->reply, txn.data, c->event_id, c->thread, NULL);
+		mx_send_reply(m, c->room, m->ans.reply, buf_str(&m->ans.text), txn.data, c->event_id,
+			      c->thread, NULL);
 	}
 	free(text);
-	buf_release(&caller);
-	buf_release(&place);
 	buf_release(&txn);
 }
 
@@ -1332,19 +1297,17 @@ static void mx_free(struct mx *m)
 	for (size_t i = 0; i < m->nauto; i++)
 		free(m->auto_join[i]);
 	free(m->auto_join);
-	reply_free(m->reply);
+	host_answer_release(&m->ans);
 	free(m->base);
 	free(m->user_id);
 	free(m->auth);
-	free(m->announce_room);
 	free(m->display_name);
 	free(m->since);
 	free(m);
 }
 
-static int mx_start(struct adapter_host *host, void **state)
+static int mx_start(struct adapter_host *host, const cJSON *cfg, void **state)
 {
-	const cJSON *cfg = config_adapter(host_bot(host)->config, "matrix");
 	const char *url = json_str(cfg, "homeserver_url"), *user = json_str(cfg, "user_id");
 	const char *token = getenv("MATRIX_ACCESS_TOKEN");
 	const cJSON *aj = cJSON_GetObjectItemCaseSensitive(cfg, "auto_join"), *it;
@@ -1369,7 +1332,6 @@ static int mx_start(struct adapter_host *host, void **state)
 	m->user_id = xstrdup(user);
 	buf_addf(&b, "Authorization: Bearer %s", token);
 	m->auth = buf_detach(&b);
-	m->announce_room = xstrdup(json_str(cfg, "announce_room"));
 	cJSON_ArrayForEach(it, aj) {
 		if (!cJSON_IsString(it))
 			continue;
@@ -1379,7 +1341,7 @@ static int mx_start(struct adapter_host *host, void **state)
 	m->accept_invites = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "accept_invites"));
 	m->backoff_ms = env_ms("GOVBOT_MATRIX_BACKOFF_MS", 1000);
 	m->rng = (unsigned)loop_now_ms() * 2654435761u | 1u;
-	m->reply = reply_new();
+	host_answer_init(&m->ans);
 	if (st) {
 		char *rooms = store_kv_get(st, MX_KV_ROOMS);
 		m->since = store_kv_get(st, MX_KV_BATCH);
@@ -1392,24 +1354,18 @@ static int mx_start(struct adapter_host *host, void **state)
 	return 0;
 }
 
-static int mx_announce(void *state, const char *key, const struct reply *text)
+static enum announce_status mx_announce(void *state, const struct announcement *a)
 {
 	struct mx *m = state;
 	struct buf txn = BUF_INIT;
 
-	if (!m->announce_room) {
-		host_announce_done(m->host, key, true);
-		return 0;
-	}
-	if (m->stopped) {
-		host_announce_done(m->host, key, false);
-		return 0;
-	}
+	if (m->stopped || !a->target || room_skipped(m, a->target))
+		return ANNOUNCE_FAILED;
 	/* the delivery key is stable across restarts: so is the txnId */
-	mx_txn(&txn, "an", key);
-	mx_send_reply(m, m->announce_room, text, txn.data, NULL, NULL, key);
+	mx_txn(&txn, "an", a->key);
+	mx_send_reply(m, a->target, a->message, NULL, txn.data, NULL, NULL, a->key);
 	buf_release(&txn);
-	return 0;
+	return ANNOUNCE_PENDING;
 }
 
 /* Shutdown: nothing new; the waiting long-poll is cancelled, not waited out. */
@@ -1433,10 +1389,31 @@ static void mx_stop(void *state)
 	mx_free(m);
 }
 
+/* @localpart:server */
+static bool mx_valid_id(const char *id)
+{
+	const char *colon = strchr(id + 1, ':');
+
+	return id[0] == '@' && id[1] && id[1] != ':' && colon && colon[1];
+}
+
+static const struct config_key mx_keys[] = {
+	{ "homeserver_url", CONFIG_URL, true, NULL },
+	{ "user_id", CONFIG_MATRIX_USER, true, NULL },
+	{ "announce_room", CONFIG_MATRIX_ROOM, false, NULL },
+	{ "auto_join", CONFIG_ROOM_LIST, false, NULL },
+	{ "accept_invites", CONFIG_BOOL, false, NULL },
+	{ NULL, CONFIG_STRING, false, NULL },
+};
+
 const struct adapter adapter_matrix = {
 	.name = "matrix",
 	.dialect = DIALECT_MATRIX_HTML,
 	.secrets = mx_secrets,
+	.keys = mx_keys,
+	.announce_key = "announce_room",
+	.valid_id = mx_valid_id,
+	.max_message = MX_MAX_TEXT,
 	.start = mx_start,
 	.announce = mx_announce,
 	.drain = mx_drain,

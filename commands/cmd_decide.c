@@ -144,7 +144,7 @@ int cmd_decide(struct command_ctx *ctx)
 	reply_textf(ctx->reply, "Recorded decision %lld on %s %lld: %s. %s", did, gov_item_noun(&it),
 		    it.id, state, buf_str(&what));
 	const char *targets[GOV_MAX_TARGETS];
-	size_t nt = gov_announce_targets(bot->config, targets, ARRAY_SIZE(targets));
+	size_t nt = gov_announce_targets(bot, targets, ARRAY_SIZE(targets));
 	reply_para(ctx->reply);
 	reply_text(ctx->reply, "It is announced with its rationale on:");
 	for (size_t i = 0; i < nt && i < ARRAY_SIZE(targets); i++)

@@ -22,6 +22,7 @@ static void setup(void)
 	bot.roster = roster_clone(bot.base);
 	char err[128];
 	ck_assert_int_eq(store_open(":memory:", &bot.store, err, sizeof(err)), STORE_OK);
+	bot_set_targets(&bot);
 	bot.now_override = 1000;
 }
 
@@ -96,7 +97,7 @@ START_TEST(test_announce_targets)
 		ck_assert_ptr_nonnull(bot.config->adapters);
 	}
 	const char *t[GOV_MAX_TARGETS];
-	size_t n = gov_announce_targets(bot.config, t, GOV_MAX_TARGETS);
+	size_t n = config_announce_targets(bot.config, t, GOV_MAX_TARGETS);
 	struct buf b = BUF_INIT;
 	for (size_t i = 0; i < n; i++)
 		buf_addf(&b, "%s%s", i ? " " : "", t[i]);
@@ -164,6 +165,7 @@ START_TEST(test_record_decision_is_one_transaction)
 {
 	cJSON_Delete(bot.config->adapters);
 	bot.config->adapters = cJSON_Parse("{\"console\": {}, \"slack\": {\"announce_channel\": \"C1\"}}");
+	bot_set_targets(&bot);
 	long long id = open_item(GOV_NOMINATE_MODULE, "alice", "NN APIs (torch.nn)", NULL);
 	struct gov_event ev = { "add", "NN APIs (torch.nn)", "Alice A", "alice" };
 	struct gov_decision d = decision(id, &ev, 1);

@@ -869,6 +869,18 @@ START_TEST(invites_per_auto_join_and_kicks)
 }
 END_TEST
 
+START_TEST(accept_invites_switch)
+{
+	run("", "\"accept_invites\":true");
+	op("{\"op\":\"invite\",\"room\":\"!stranger:example.org\",\"sender\":\"" BOB "\"}");
+	WAIT(10, count("join", "room", "!stranger:example.org") >= 1);
+	const cJSON *j = nth("join", "room", "!stranger:example.org", 0);
+	ck_assert_msg(j && num_of(j, "status") == 200, "with accept_invites every invite is "
+		      "accepted: %s", err_tail());
+	finish();
+}
+END_TEST
+
 START_TEST(unknown_token_is_fatal)
 {
 	/* _i 0: hard (at whoami); 1: soft logout (mid-run, at sync) */
@@ -948,6 +960,7 @@ static Suite *matrix_suite(void)
 		{ "announce_kill", announcement_once_across_kill, 1 },
 		{ "shutdown", shutdown_during_long_poll_is_prompt, 1 },
 		{ "invites", invites_per_auto_join_and_kicks, 1 },
+		{ "accept_invites", accept_invites_switch, 1 },
 		{ "token", unknown_token_is_fatal, 2 },
 		{ "forbidden", forbidden_room_skipped, 1 },
 		{ "encrypted", encrypted_room_said_once, 1 },

@@ -1,6 +1,6 @@
 /* test_matrix_text.c - adapters/matrix.c's pure parts, reached by including
  * the file: which messages are commands (and their text), the m.notice
- * content, txnIds, cutting, the room facts kept across restarts, error
+ * content, txnIds, the room facts kept across restarts, error
  * bodies, and the spec's own sync example read as a sync (the end-to-end
  * tests are tests/test_matrix.c). */
 #include "adapters/matrix.c"
@@ -165,28 +165,6 @@ START_TEST(txn_ids_stable)
 }
 END_TEST
 
-START_TEST(cutting_keeps_utf8_tags_and_entities)
-{
-	/* "é" is two bytes: never cut inside it */
-	ck_assert_uint_eq(mx_cut("ab\xc3\xa9", 4, 3, false), 2);
-	ck_assert_uint_eq(mx_cut("abc", 3, 5, false), 3);
-	/* never inside a tag or an entity */
-	ck_assert_uint_eq(mx_cut("ab<strong>x", 11, 6, true), 2);
-	ck_assert_uint_eq(mx_cut("ab&amp;x", 8, 5, true), 2);
-	ck_assert_uint_eq(mx_cut("ab&amp;x", 8, 7, true), 7);
-
-	struct buf b = BUF_INIT;
-	for (int i = 0; i < 20000; i++)
-		buf_adds(&b, "&lt;");
-	mx_limit(&b, true);
-	ck_assert_uint_le(b.len, MX_MAX_TEXT);
-	ck_assert_msg(strstr(b.data, "(truncated)") != NULL, "no truncation note");
-	ck_assert_msg(strncmp(b.data + b.len - strlen("<br><em>(truncated)</em>") - 4, "&lt;", 4) == 0,
-		      "cut inside an entity");
-	buf_release(&b);
-}
-END_TEST
-
 START_TEST(room_facts_round_trip)
 {
 	struct mx *m = test_mx(), *n = test_mx();
@@ -324,7 +302,6 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, commands_detected, 0, (int)ARRAY_SIZE(cmd_cases));
 	tcase_add_test(tc, notice_content);
 	tcase_add_test(tc, txn_ids_stable);
-	tcase_add_test(tc, cutting_keeps_utf8_tags_and_entities);
 	tcase_add_test(tc, room_facts_round_trip);
 	tcase_add_test(tc, spec_sync_example_read);
 	tcase_add_test(tc, own_and_notice_events_skipped);

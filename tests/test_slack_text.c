@@ -25,10 +25,13 @@ static const struct unescape_case unescape_cases[] = {
 START_TEST(unescape)
 {
 	const struct unescape_case *c = &unescape_cases[_i];
-	char *got = slack_unescape(c->in, strlen(c->in));
+	struct buf got = BUF_INIT;
 
-	ck_assert_str_eq(got, c->out);
-	free(got);
+	buf_adds(&got, "kept ");   /* appends */
+	slack_unescape(c->in, strlen(c->in), &got);
+	ck_assert_str_eq(got.data + 5, c->out);
+	ck_assert_uint_eq(got.len, 5 + strlen(c->out));
+	buf_release(&got);
 }
 END_TEST
 
@@ -164,9 +167,9 @@ START_TEST(ack_json_round_trips)
 	cJSON *root;
 
 	buf_adds(&b, "{\"envelope_id\":");
-	json_put_string(&b, "env-1");
+	buf_add_json_string(&b, "env-1");
 	buf_adds(&b, ",\"payload\":{\"text\":");
-	json_put_string(&b, json_strings[_i]);
+	buf_add_json_string(&b, json_strings[_i]);
 	buf_adds(&b, "}}");
 	root = cJSON_Parse(b.data);
 	ck_assert_msg(root != NULL, "not JSON: %s", b.data);
@@ -174,6 +177,48 @@ START_TEST(ack_json_round_trips)
 	ck_assert_str_eq(json_str(cJSON_GetObjectItem(root, "payload"), "text"), json_strings[_i]);
 	cJSON_Delete(root);
 	buf_release(&b);
+}
+END_TEST
+
+/* Slack's error parser: ok:true is ok whatever the status; the auth errors
+ * are fatal, other errors retried; a 429 keeps its Retry-After. */
+static const struct {
+	long status;
+	const char *body;
+	long retry_after_s;
+	enum jsonapi_outcome outcome;
+	const char *error;
+} slack_answers[] = {
+	{ 200, "{\"ok\":true,\"url\":\"wss://x\"}", -1, JSONAPI_OK, NULL },
+	{ 200, "{\"ok\":false,\"error\":\"invalid_auth\"}", -1, JSONAPI_FATAL, "invalid_auth" },
+	{ 200, "{\"ok\":false,\"error\":\"internal_error\"}", -1, JSONAPI_RETRY, "internal_error" },
+	{ 200, "{\"ok\":false}", -1, JSONAPI_RETRY, "malformed answer" },
+	{ 200, "<html>", -1, JSONAPI_RETRY, "malformed answer" },
+	{ 500, "", -1, JSONAPI_RETRY, "HTTP 500" },
+	{ 404, "", -1, JSONAPI_RETRY, "HTTP 404" },
+	{ 429, "", 7, JSONAPI_RETRY_AFTER, "ratelimited" },
+	{ 0, "", -1, JSONAPI_RETRY, "no response" },
+};
+
+START_TEST(slack_answers_classified)
+{
+	struct http_response r = {
+		.status = slack_answers[_i].status, .body = slack_answers[_i].body,
+		.body_len = strlen(slack_answers[_i].body), .retry_after_s = slack_answers[_i].retry_after_s,
+	};
+	struct jsonapi_result res;
+	cJSON *json = NULL;
+	char err[64];
+
+	jsonapi_classify(&r, slack_classify, &res, &json, err, sizeof(err));
+	ck_assert_int_eq(res.outcome, slack_answers[_i].outcome);
+	if (slack_answers[_i].error)
+		ck_assert_str_eq(res.error, slack_answers[_i].error);
+	else
+		ck_assert_ptr_null(res.error);
+	if (slack_answers[_i].status == 429)
+		ck_assert_int_eq(res.retry_after_ms, 7000);
+	cJSON_Delete(json);
 }
 END_TEST
 
@@ -185,6 +230,7 @@ static Suite *slack_text_suite(void)
 	tcase_add_loop_test(tc, unescape, 0, (int)ARRAY_SIZE(unescape_cases));
 	tcase_add_loop_test(tc, skip_mention, 0, (int)ARRAY_SIZE(mention_cases));
 	tcase_add_test(tc, fatal_errors);
+	tcase_add_loop_test(tc, slack_answers_classified, 0, (int)ARRAY_SIZE(slack_answers));
 	tcase_add_loop_test(tc, truncated_text_stays_valid, 0, (int)ARRAY_SIZE(units));
 	tcase_add_loop_test(tc, blocks_split_the_text, 0, (int)ARRAY_SIZE(units));
 	tcase_add_test(tc, short_text_untouched);

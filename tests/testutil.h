@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adapters/adapter.h"
 #include "chatbot/bot/bot.h"
 #include "chatbot/bot/config.h"
 #include "chatbot/bot/dispatch.h"
@@ -34,9 +35,11 @@
 
 /* ---- a suite's main ---------------------------------------------------------- */
 
-/* Runs the suite (CK_NORMAL), frees it; returns 1 when a test failed, else 0. */
+/* Runs the suite (CK_NORMAL), frees it; returns 1 when a test failed, else
+ * 0.  The adapters' schemas are registered first, as main.c does. */
 static inline int tu_run_suite(Suite *s)
 {
+	adapters_register();
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
@@ -283,6 +286,7 @@ static inline void tu_bot_memory(struct govbot *bot, struct roster *base)
 	bot->roster = roster_clone(base);
 	bot->grammar = grammar_new(NULL);
 	ck_assert_ptr_nonnull(bot->grammar);
+	bot_set_targets(bot);
 }
 
 /* Frees what tu_bot_memory() made. */

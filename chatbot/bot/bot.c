@@ -39,6 +39,7 @@ int bot_open(struct govbot *bot, const char *config_path, unsigned flags, struct
 
 	if (config_load(config_path, &bot->config, err) < 0)
 		goto fail;
+	bot_set_targets(bot);
 
 	if (bot->config->roster_path) {
 		if (roster_load(bot->config->roster_path, &bot->base, msg, sizeof(msg)) < 0) {
@@ -80,6 +81,13 @@ int bot_open(struct govbot *bot, const char *config_path, unsigned flags, struct
 fail:
 	bot_close(bot);
 	return -1;
+}
+
+void bot_set_targets(struct govbot *bot)
+{
+	size_t n = config_announce_targets(bot->config, bot->targets, BOT_MAX_TARGETS);
+
+	bot->ntargets = n < BOT_MAX_TARGETS ? n : BOT_MAX_TARGETS;
 }
 
 void bot_close(struct govbot *bot)

@@ -7,11 +7,15 @@
 #define GOVBOT_BOT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct config;
 struct roster;
 struct store;
 struct grammar;
+
+/* Most announce targets a bot has (one per adapter). */
+#define BOT_MAX_TARGETS 8
 
 struct govbot {
 	struct config *config;    /* owned; never NULL (defaults when no file) */
@@ -20,6 +24,11 @@ struct govbot {
 	struct store *store;      /* owned; NULL when opened without a database */
 	struct grammar *grammar;  /* owned; compiled command grammar */
 	long long now_override;   /* tests: when non-zero, "now" in seconds */
+	/* Where announcements go: adapter names (static strings) from the
+	 * config and the registered platforms (config_announce_targets), set
+	 * by bot_open() / bot_set_targets().  None: announced nowhere. */
+	const char *targets[BOT_MAX_TARGETS];
+	size_t ntargets;
 };
 
 #include "chatbot/util/util.h"
@@ -33,6 +42,8 @@ struct govbot {
  * Returns 0, or -1 with every problem in err (one per line) and bot
  * zeroed.  Free with bot_close(). */
 int bot_open(struct govbot *bot, const char *config_path, unsigned flags, struct buf *err);
+/* Sets bot->targets from bot->config (config_announce_targets). */
+void bot_set_targets(struct govbot *bot);
 /* Frees everything bot_open() made; bot is zeroed.  Safe on a zeroed bot. */
 void bot_close(struct govbot *bot);
 

@@ -272,32 +272,11 @@ int gov_may_decide(struct govbot *bot, const struct gov_item *it, const char *ha
 	return 0;
 }
 
-size_t gov_announce_targets(const struct config *c, const char **out, size_t max)
+size_t gov_announce_targets(const struct govbot *bot, const char **out, size_t max)
 {
-	size_t n = 0;
-	const cJSON *a = c ? c->adapters : NULL;
-	if (!a || cJSON_GetObjectItemCaseSensitive(a, "console")) {
-		if (n < max)
-			out[n] = "console";
-		n++;
-	}
-	static const struct {
-		const char *adapter, *key;
-	} keys[] = {
-		{ "slack", "announce_channel" },
-		{ "matrix", "announce_room" },
-		{ "discourse", "announce_category_id" },
-	};
-	for (size_t i = 0; a && i < ARRAY_SIZE(keys); i++) {
-		const cJSON *sec = cJSON_GetObjectItemCaseSensitive(a, keys[i].adapter);
-		const cJSON *k = sec ? cJSON_GetObjectItemCaseSensitive(sec, keys[i].key) : NULL;
-		if (!k || cJSON_IsNull(k) || (cJSON_IsString(k) && !*k->valuestring))
-			continue;
-		if (n < max)
-			out[n] = keys[i].adapter;
-		n++;
-	}
-	return n;
+	for (size_t i = 0; i < bot->ntargets && i < max; i++)
+		out[i] = bot->targets[i];
+	return bot->ntargets;
 }
 
 static int insert_event(struct store *s, long long decision_id, const struct gov_event *e,
@@ -372,7 +351,7 @@ int gov_record_decision(struct govbot *bot, const struct gov_decision *d, long l
 		return rc;
 
 	const char *targets[GOV_MAX_TARGETS];
-	size_t nt = gov_announce_targets(bot->config, targets, ARRAY_SIZE(targets));
+	size_t nt = gov_announce_targets(bot, targets, ARRAY_SIZE(targets));
 	if (nt > ARRAY_SIZE(targets))
 		nt = ARRAY_SIZE(targets);
 	rc = outbox_enqueue(s, did, d->title, d->body, targets, nt, now, NULL);
@@ -500,7 +479,7 @@ int gov_tick(struct govbot *bot, const char *target, outbox_deliver_fn *fn, void
 	/* motions and elections past their deadline close (and announce) here */
 	motion_close_expired(bot, bot_now(bot));
 	gov_roster_sync(bot);
-	return outbox_pump(bot->store, bot_now(bot), target, fn, arg);
+	return target ? outbox_pump(bot->store, bot_now(bot), target, fn, arg) : 0;
 }
 
 void gov_format_time(long long at, char *out, size_t n)

@@ -103,11 +103,9 @@ int gov_may_decide(struct govbot *bot, const struct gov_item *it, const char *ha
  * core maintainer", "a vote of ...". Static string. */
 const char *gov_decider(const struct gov_item *it);
 
-/* The announce targets of a config, in adapter order: "console" when the
- * console adapter runs (no adapters section, or a "console" key), "slack"
- * with announce_channel, "matrix" with announce_room, "discourse" with
- * announce_category_id.  Fills up to max borrowed names; returns the count. */
-size_t gov_announce_targets(const struct config *c, const char **out, size_t max);
+/* The announce targets (bot->targets, which the host layer sets from the
+ * adapters): fills up to max borrowed names; returns the count. */
+size_t gov_announce_targets(const struct govbot *bot, const char **out, size_t max);
 
 /* A change of the roster that a decision applies. */
 struct gov_event {
@@ -149,7 +147,8 @@ int gov_roster_rebuild(struct govbot *bot);
 /* A periodic hook for whoever runs the adapters: closes the motions and
  * elections past their deadline (motion_close_expired), syncs the roster,
  * then pumps the outbox of target through fn (see outbox.h).  Returns what
- * outbox_pump() returns. */
+ * outbox_pump() returns; a NULL target pumps nothing (the host ticks once,
+ * then pumps each adapter's target). */
 int gov_tick(struct govbot *bot, const char *target, outbox_deliver_fn *fn, void *arg);
 
 /* "2026-11-22 02:10 UTC" into out. */

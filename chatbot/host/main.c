@@ -49,9 +49,7 @@ static const char help_text[] =
 	"  --config FILE  the JSON config (else $GOVBOT_CONFIG, else built-in defaults)\n"
 	"  --as ID        the caller of ask, e.g. console:soumith or slack:U0123\n"
 	"  --format FMT   md (default), rst or json\n"
-	"\n"
-	"Secrets come from the environment: SLACK_APP_TOKEN, SLACK_BOT_TOKEN,\n"
-	"MATRIX_ACCESS_TOKEN, DISCOURSE_API_KEY, DISCOURSE_WEBHOOK_SECRET.\n";
+	"\n";
 
 /* Options every verb may get; which ones a verb accepts is in its row. */
 struct options {
@@ -117,9 +115,11 @@ static void no_adapter(struct buf *problems, const char *name)
 static int check_adapters_ready(const struct config *c)
 {
 	struct buf problems = BUF_INIT;
-	for (const cJSON *a = c->adapters ? c->adapters->child : NULL; a; a = a->next)
-		if (!adapters_find(a->string))
+	for (const cJSON *a = c->adapters ? c->adapters->child : NULL; a; a = a->next) {
+		const struct adapter *ad = adapters_find(a->string);
+		if (!ad || !ad->start)
 			no_adapter(&problems, a->string);
+	}
 	config_missing_secrets(c, &problems);
 	int rc = problems.len ? -1 : 0;
 	if (rc < 0)
@@ -249,7 +249,8 @@ static int verb_check_config(const struct options *o)
 		for (const cJSON *a = c->adapters ? c->adapters->child : NULL; a; a = a->next) {
 			buf_addf(&names, "%s%s", names.len ? ", " : "", a->string);
 			/* adapters the schema does not know were reported as unknown keys */
-			if (config_secrets(a->string) && !adapters_find(a->string))
+			const struct adapter *ad = adapters_find(a->string);
+			if (ad && !ad->start)
 				no_adapter(&problems, a->string);
 		}
 		if (c->adapters && !c->adapters->child)   /* `run` refuses to start then */
@@ -366,11 +367,35 @@ static int parse_options(const struct verb *v, int argc, char **argv, int i, str
 	return 0;
 }
 
+/* "prefix words." on stdout, wrapped at 72 columns. */
+static void print_wrapped(const char *prefix, const char *words)
+{
+	size_t col = strlen(prefix);
+	bool first = true;
+	fputs(prefix, stdout);
+	while (*words) {
+		const char *sp = strchr(words, ' ');
+		size_t n = sp ? (size_t)(sp - words) : strlen(words);
+		if (!first) {
+			bool wrap = col + 1 + n + 1 > 72;
+			fputc(wrap ? '\n' : ' ', stdout);
+			col = wrap ? 0 : col + 1;
+		}
+		fwrite(words, 1, n, stdout);
+		col += n;
+		first = false;
+		words += n + (sp ? 1 : 0);
+	}
+	fputs(".\n", stdout);
+}
+
 int main(int argc, char **argv)
 {
 	const struct verb *v = &verbs[0];   /* run */
 	int first = 1;
 	struct options o;
+
+	adapters_register();   /* the config layer learns the adapters' schemas */
 
 	if (argc > 1) {
 		const char *a = argv[1];
@@ -378,6 +403,10 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			fputc('\n', stdout);
 			fputs(help_text, stdout);
+			struct buf secrets = BUF_INIT;
+			adapters_secrets_help(&secrets);
+			print_wrapped("Secrets come from the environment: ", buf_str(&secrets));
+			buf_release(&secrets);
 			return 0;
 		}
 		if (strcmp(a, "--version") == 0) {

@@ -36,6 +36,8 @@ struct loop {
 
 	struct wake_handler *wakers;  /* loop thread only */
 	size_t nwakers;
+	loop_fn *on_pass;             /* loop thread only */
+	void *on_pass_arg;
 };
 
 long long loop_now_ms(void)
@@ -203,10 +205,18 @@ int loop_run(struct loop *l)
 	l->stop = false;
 	l->code = 0;
 	while (!l->stop) {
+		if (l->on_pass)
+			l->on_pass(l->on_pass_arg);
 		if (lws_service(l->ctx, 0) < 0)
 			break;
 	}
 	return l->code;
+}
+
+void loop_on_pass(struct loop *l, loop_fn *fn, void *arg)
+{
+	l->on_pass = fn;
+	l->on_pass_arg = arg;
 }
 
 static void loop_noop(void *arg)

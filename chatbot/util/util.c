@@ -102,6 +102,34 @@ void buf_addc(struct buf *b, char c)
 	b->data[b->len] = '\0';
 }
 
+void buf_add_json_string(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+
+	buf_addc(b, '"');
+	for (;; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		buf_add(b, run, (size_t)(s - run));   /* what needs no escape, at once */
+		if (!ch)
+			break;
+		if (ch == '"' || ch == '\\') {
+			char esc[2] = { '\\', (char)ch };
+			buf_add(b, esc, 2);
+		} else if (ch == '\n') {
+			buf_add(b, "\\n", 2);
+		} else {
+			char esc[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
+			buf_add(b, esc, 6);
+		}
+		run = s + 1;
+	}
+	buf_addc(b, '"');
+}
+
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;
