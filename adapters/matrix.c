@@ -44,6 +44,8 @@
 #include "chatbot/bot/identity.h"
 #include "chatbot/gov/store.h"
 #include "chatbot/host/host.h"
+#include "chatbot/net/backoff.h"
+#include "chatbot/net/jsonapi.h"
 #include "chatbot/util/log.h"
 #include "chatbot/util/util.h"
 
@@ -104,9 +106,7 @@ struct mx {
 	bool syncing;
 	http_id sync_id;        /* the /sync in flight, to cancel at shutdown */
 	bool rooms_dirty;       /* room facts changed: store them with next_batch */
-	int attempt;
-	long backoff_ms;
-	unsigned rng;
+	struct reconnect rc;    /* the sync's (and start-up's) retry state */
 	struct loop_timer retry;
 	struct mx_room *rooms;
 	struct host_answer ans; /* host_inbound()'s answer, reused */
@@ -115,6 +115,7 @@ struct mx {
 /* One HTTP call in flight. */
 struct mx_call {
 	struct mx *m;
+	jsonapi_done_fn *done;
 	char *room;             /* the room it concerns, or NULL */
 	char *key;              /* announcement delivery key, or NULL */
 };
@@ -505,36 +506,44 @@ static char *mx_notice_json(const char *plain, const char *html, const char *in_
 
 /* ---- HTTP ---- */
 
-/* What a failed call said: the errcode, the delay it asks for, and
- * whether a token error was a soft logout. */
-struct mx_err {
-	char errcode[48];
-	char message[160];
-	long long retry_ms;     /* -1: none given */
-	bool soft_logout;
-};
-
-static void mx_parse_error(const struct http_response *res, struct mx_err *e)
+/* Matrix's error parser (jsonapi): a body {"errcode", "error"} names the
+ * error; M_LIMIT_EXCEEDED waits Retry-After, else retry_after_ms; a bad or
+ * missing token and M_FORBIDDEN are fatal for the call; a 2xx answer must
+ * be a JSON object. */
+static void mx_classify(struct jsonapi_result *res, char *err, size_t errlen)
 {
-	cJSON *root = res->body_len ? cJSON_ParseWithLength(res->body, res->body_len) : NULL;
-	const cJSON *ra = cJSON_GetObjectItemCaseSensitive(root, "retry_after_ms");
+	const char *code = json_str(res->json, "errcode"), *msg = json_str(res->json, "error");
+	const cJSON *ra = cJSON_GetObjectItemCaseSensitive(res->json, "retry_after_ms");
 
-	memset(e, 0, sizeof(*e));
-	e->retry_ms = -1;
-	snprintf(e->errcode, sizeof(e->errcode), "%s", json_str(root, "errcode") ? json_str(root, "errcode") : "");
-	if (json_str(root, "error"))
-		snprintf(e->message, sizeof(e->message), "%s", json_str(root, "error"));
-	else if (res->status == 0)
-		snprintf(e->message, sizeof(e->message), "%s", res->error ? res->error : "no response");
-	else
-		snprintf(e->message, sizeof(e->message), "HTTP %ld", res->status);
-	/* Retry-After (seconds) first, then the body's retry_after_ms */
-	if (res->retry_after_s >= 0)
-		e->retry_ms = res->retry_after_s * 1000LL;
-	else if (cJSON_IsNumber(ra) && ra->valuedouble >= 0)
-		e->retry_ms = (long long)ra->valuedouble;
-	e->soft_logout = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "soft_logout"));
-	cJSON_Delete(root);
+	if (code) {
+		snprintf(err, errlen, "%s %s", code, msg ? msg : "");
+		res->error = err;
+	}
+	if (res->status == 0)
+		return;
+	if (res->status >= 200 && res->status < 300) {
+		if (!cJSON_IsObject(res->json)) {
+			res->outcome = JSONAPI_RETRY;
+			res->error = "not JSON (a malformed answer)";
+		}
+		return;
+	}
+	if (res->status == 429 || (code && strcmp(code, "M_LIMIT_EXCEEDED") == 0)) {
+		res->outcome = JSONAPI_RETRY_AFTER;
+		if (res->retry_after_ms < 0 && cJSON_IsNumber(ra) && ra->valuedouble >= 0)
+			res->retry_after_ms = (long long)ra->valuedouble;
+		return;
+	}
+	if (code && (strcmp(code, "M_UNKNOWN_TOKEN") == 0 || strcmp(code, "M_MISSING_TOKEN") == 0 ||
+		     strcmp(code, "M_FORBIDDEN") == 0))
+		res->outcome = JSONAPI_FATAL;
+}
+
+/* The errcode of a failed call, or "". */
+static const char *mx_errcode(const struct jsonapi_result *res)
+{
+	const char *code = json_str(res->json, "errcode");
+	return code ? code : "";
 }
 
 /* On a 429 without Retry-After (http.c's hook, on the worker thread): the
@@ -550,8 +559,21 @@ static long mx_retry_delay(const char *body, size_t len)
 	return ms;
 }
 
+/* Every answer goes through mx_classify, then to the call's done. */
+static void mx_http_done(void *arg, const struct http_response *r)
+{
+	struct mx_call *c = arg;
+	struct jsonapi_result res;
+	cJSON *json;
+	char err[256];
+
+	jsonapi_classify(r, mx_classify, &res, &json, err, sizeof(err));
+	c->done(c, &res);   /* frees c */
+	cJSON_Delete(json);
+}
+
 static http_id mx_submit(struct mx *m, const char *method, const char *url, const char *body,
-			 const char *rate_key, int attempts, long timeout_ms, http_done_fn *done,
+			 const char *rate_key, int attempts, long timeout_ms, jsonapi_done_fn *done,
 			 struct mx_call *call)
 {
 	const char *hdrs[3] = { m->auth, "Content-Type: application/json", NULL };
@@ -569,7 +591,8 @@ static http_id mx_submit(struct mx *m, const char *method, const char *url, cons
 	rq.long_poll = timeout_ms > MX_SYNC_TIMEOUT_MS;   /* only /sync waits that long */
 	rq.retry_delay_ms = mx_retry_delay;
 	call->m = m;
-	return http_submit(host_http(m->host), &rq, done, call);
+	call->done = done;
+	return http_submit(host_http(m->host), &rq, mx_http_done, call);
 }
 
 static struct mx_call *call_new(const char *room, const char *key)
@@ -616,47 +639,32 @@ static void mx_fatal(struct mx *m, const char *why)
 	host_adapter_ended(m->host, &adapter_matrix, true);
 }
 
-static bool mx_token_fatal(struct mx *m, const struct mx_err *e, const char *what)
+/* A rejected token stops the adapter with one line; true when it did. */
+static bool mx_token_fatal(struct mx *m, const struct jsonapi_result *res, const char *what)
 {
-	if (strcmp(e->errcode, "M_UNKNOWN_TOKEN") != 0 && strcmp(e->errcode, "M_MISSING_TOKEN") != 0)
-		return false;
+	const char *code = mx_errcode(res);
 	struct buf why = BUF_INIT;
 
-	if (e->soft_logout)
+	if (strcmp(code, "M_UNKNOWN_TOKEN") != 0 && strcmp(code, "M_MISSING_TOKEN") != 0)
+		return false;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res->json, "soft_logout")))
 		buf_addf(&why, "%s: the homeserver logged MATRIX_ACCESS_TOKEN out (%s, soft logout): "
 			       "log in again (POST /login) with the same device_id and set the new token",
-			 what, e->errcode);
+			 what, code);
 	else
 		buf_addf(&why, "%s: the homeserver rejected MATRIX_ACCESS_TOKEN (%s, not a soft logout): "
 			       "the token was revoked or is wrong; log in (POST /login) and set a new one",
-			 what, e->errcode);
+			 what, code);
 	mx_fatal(m, why.data);
 	buf_release(&why);
 	return true;
 }
 
-static long long mx_backoff(struct mx *m)
-{
-	long long d = m->backoff_ms;
-
-	for (int i = 0; i < m->attempt && d < MX_BACKOFF_CAP_MS; i++)
-		d *= 2;
-	if (d > MX_BACKOFF_CAP_MS)
-		d = MX_BACKOFF_CAP_MS;
-	m->attempt++;
-	m->rng ^= m->rng << 13;
-	m->rng ^= m->rng >> 17;
-	m->rng ^= m->rng << 5;
-	return d / 2 + (long long)(m->rng % (unsigned)(d / 2 + 1));
-}
-
-/* Retries the start-up or the sync after delay_ms (<0: the next backoff step). */
+/* Retries the start-up or the sync after delay_ms. */
 static void mx_schedule(struct mx *m, long long delay_ms)
 {
 	if (m->stopped || host_stopping(m->host))
 		return;
-	if (delay_ms < 0)
-		delay_ms = mx_backoff(m);
 	log_info("matrix", "retrying in %lld ms", delay_ms);
 	loop_timer_start(&m->retry, delay_ms);
 }
@@ -671,24 +679,28 @@ static void mx_on_retry(void *arg)
 		mx_sync(m);
 }
 
-/* A failed call that is not fatal: log and schedule per its answer. */
-static void mx_retry_after(struct mx *m, const char *what, const struct http_response *res,
-			   const struct mx_err *e)
+/* A start-up call or the sync failed: stop on a rejected token, else log
+ * and retry after the delay the server named or the next backoff step. */
+static void mx_failed(struct mx *m, const char *what, const struct jsonapi_result *res)
 {
-	log_warn("matrix", "%s failed: %s%s%s", what, e->errcode, *e->errcode ? " " : "", e->message);
-	mx_schedule(m, res->status == 429 && e->retry_ms >= 0 ? e->retry_ms : -1);
+	if (mx_token_fatal(m, res, what))
+		return;
+	log_warn("matrix", "%s failed: %s", what, res->error ? res->error : "unknown error");
+	mx_schedule(m, reconnect_after(&m->rc, res->outcome == JSONAPI_RETRY_AFTER
+						   ? RECONNECT_RETRY_AFTER : RECONNECT_BACKOFF,
+				       res->retry_after_ms));
 }
 
 /* ---- sending ---- */
 
 /* M_FORBIDDEN in room: said once, and the room skipped for a while. */
-static void mx_room_forbidden(struct mx *m, const char *room, const struct mx_err *e)
+static void mx_room_forbidden(struct mx *m, const char *room, const char *why)
 {
 	struct mx_room *r = room_find(m, room, true);
 
 	if (!r->forbidden_until)
-		log_warn("matrix", "room %s: %s (%s); skipping it for %d min", room, e->message,
-			 e->errcode, MX_FORBIDDEN_SKIP_MS / 60000);
+		log_warn("matrix", "room %s: %s; skipping it for %d min", room, why,
+			 MX_FORBIDDEN_SKIP_MS / 60000);
 	r->forbidden_until = loop_now_ms() + MX_FORBIDDEN_SKIP_MS;
 }
 
@@ -706,23 +718,21 @@ static bool room_skipped(struct mx *m, const char *room)
 
 static void room_pump(struct mx *m, struct mx_room *r);
 
-static void mx_send_done(void *arg, const struct http_response *res)
+static void mx_send_done(void *arg, const struct jsonapi_result *res)
 {
 	struct mx_call *c = arg;
 	struct mx *m = c->m;
 	struct mx_room *r = room_find(m, c->room, false);
-	bool ok = res->status == 200;
+	bool ok = res->outcome == JSONAPI_OK;
 
 	if (!ok) {
-		struct mx_err e;
-		mx_parse_error(res, &e);
-		if (mx_token_fatal(m, &e, "sending"))
+		if (mx_token_fatal(m, res, "sending"))
 			;
-		else if (strcmp(e.errcode, "M_FORBIDDEN") == 0)
-			mx_room_forbidden(m, c->room, &e);
+		else if (strcmp(mx_errcode(res), "M_FORBIDDEN") == 0)
+			mx_room_forbidden(m, c->room, res->error);
 		else
-			log_warn("matrix", "send to %s failed after %d attempts: %s %s", c->room,
-				 res->attempts, e.errcode, e.message);
+			log_warn("matrix", "send to %s failed after %d attempts: %s", c->room,
+				 res->http->attempts, res->error ? res->error : "unknown error");
 	}
 	if (c->key)
 		host_announce_done(m->host, c->key, ok);
@@ -837,26 +847,22 @@ static void mx_send_reply(struct mx *m, const char *room, const struct reply *r,
 
 /* ---- rooms: joins, invites, leaves ---- */
 
-static void mx_join_done(void *arg, const struct http_response *res)
+static void mx_join_done(void *arg, const struct jsonapi_result *res)
 {
 	struct mx_call *c = arg;
 	struct mx *m = c->m;
 
-	if (res->status == 200) {
+	if (res->outcome == JSONAPI_OK) {
 		struct mx_room *r = room_find(m, c->room, false);
 		if (r)
 			r->forbidden_until = 0;
 		log_info("matrix", "joined %s", c->room);
-	} else {
-		struct mx_err e;
-		mx_parse_error(res, &e);
-		if (!mx_token_fatal(m, &e, "joining a room")) {
-			if (strcmp(e.errcode, "M_FORBIDDEN") == 0)
-				mx_room_forbidden(m, c->room, &e);
-			else
-				log_warn("matrix", "could not join %s: %s %s", c->room, e.errcode,
-					 e.message);
-		}
+	} else if (!mx_token_fatal(m, res, "joining a room")) {
+		if (strcmp(mx_errcode(res), "M_FORBIDDEN") == 0)
+			mx_room_forbidden(m, c->room, res->error);
+		else
+			log_warn("matrix", "could not join %s: %s", c->room,
+				 res->error ? res->error : "unknown error");
 	}
 	call_free(c);
 }
@@ -878,12 +884,13 @@ static bool mx_auto_join(const struct mx *m, const char *room)
 	return false;
 }
 
-static void mx_forget_done(void *arg, const struct http_response *res)
+static void mx_forget_done(void *arg, const struct jsonapi_result *res)
 {
 	struct mx_call *c = arg;
 
-	if (res->status != 200)
-		log_warn("matrix", "could not forget %s (HTTP %ld)", c->room, res->status);
+	if (res->outcome != JSONAPI_OK)
+		log_warn("matrix", "could not forget %s: %s", c->room,
+			 res->error ? res->error : "unknown error");
 	call_free(c);
 }
 
@@ -1143,38 +1150,25 @@ static bool mx_handle_sync(struct mx *m, const cJSON *root)
 	return true;
 }
 
-static void mx_sync_done(void *arg, const struct http_response *res)
+static void mx_sync_done(void *arg, const struct jsonapi_result *res)
 {
 	struct mx_call *c = arg;
 	struct mx *m = c->m;
-	struct mx_err e;
-	cJSON *root;
 
 	call_free(c);
 	m->syncing = false;
 	m->sync_id = 0;
 	if (m->stopped || host_stopping(m->host))
 		return;
-	if (res->status != 200) {
-		mx_parse_error(res, &e);
-		if (!mx_token_fatal(m, &e, "sync"))
-			mx_retry_after(m, "sync", res, &e);
+	if (res->outcome != JSONAPI_OK) {
+		mx_failed(m, "sync", res);
 		return;
 	}
-	root = cJSON_ParseWithLength(res->body, res->body_len);
-	if (!cJSON_IsObject(root)) {
-		log_warn("matrix", "sync answer is not JSON (%zu bytes); asking again", res->body_len);
-		cJSON_Delete(root);
-		mx_schedule(m, -1);
+	if (!mx_handle_sync(m, res->json)) {
+		mx_schedule(m, reconnect_after(&m->rc, RECONNECT_BACKOFF, -1));
 		return;
 	}
-	if (!mx_handle_sync(m, root)) {
-		cJSON_Delete(root);
-		mx_schedule(m, -1);
-		return;
-	}
-	cJSON_Delete(root);
-	m->attempt = 0;
+	reconnect_ok(&m->rc);
 	mx_sync(m);
 }
 
@@ -1203,67 +1197,55 @@ static void mx_sync(struct mx *m)
 static void mx_begin(struct mx *m)
 {
 	m->started = true;
-	m->attempt = 0;
+	reconnect_ok(&m->rc);
 	for (size_t i = 0; i < m->nauto; i++)
 		mx_join(m, m->auto_join[i]);
 	mx_sync(m);
 }
 
-static void mx_profile_done(void *arg, const struct http_response *res)
+static void mx_profile_done(void *arg, const struct jsonapi_result *res)
 {
 	struct mx_call *c = arg;
 	struct mx *m = c->m;
-	cJSON *root;
+	const char *name = res->outcome == JSONAPI_OK ? json_str(res->json, "displayname") : NULL;
 
 	call_free(c);
 	if (m->stopped || host_stopping(m->host))
 		return;
-	root = res->status == 200 ? cJSON_ParseWithLength(res->body, res->body_len) : NULL;
-	if (json_str(root, "displayname") && *json_str(root, "displayname")) {
+	if (name && *name) {
 		free(m->display_name);
-		m->display_name = xstrdup(json_str(root, "displayname"));
+		m->display_name = xstrdup(name);
 	} else {
-		log_info("matrix", "no display name known (HTTP %ld); mentions by user id only",
-			 res->status);
+		log_info("matrix", "no display name known (%s); mentions by user id only",
+			 res->error ? res->error : "none set");
 	}
-	cJSON_Delete(root);
 	mx_begin(m);
 }
 
-static void mx_whoami_done(void *arg, const struct http_response *res)
+static void mx_whoami_done(void *arg, const struct jsonapi_result *res)
 {
 	struct mx_call *c = arg;
 	struct mx *m = c->m;
-	struct mx_err e;
-	cJSON *root;
+	const char *who = json_str(res->json, "user_id");
 	char *url;
 
 	call_free(c);
 	if (m->stopped || host_stopping(m->host))
 		return;
-	if (res->status != 200) {
-		mx_parse_error(res, &e);
-		if (!mx_token_fatal(m, &e, "whoami"))
-			mx_retry_after(m, "whoami", res, &e);
+	if (res->outcome != JSONAPI_OK || !who) {
+		if (res->outcome == JSONAPI_OK)
+			log_warn("matrix", "whoami answer without user_id");
+		mx_failed(m, "whoami", res);
 		return;
 	}
-	root = cJSON_ParseWithLength(res->body, res->body_len);
-	if (!json_str(root, "user_id")) {
-		cJSON_Delete(root);
-		log_warn("matrix", "whoami answer without user_id");
-		mx_schedule(m, -1);
-		return;
-	}
-	if (strcmp(json_str(root, "user_id"), m->user_id) != 0) {
+	if (strcmp(who, m->user_id) != 0) {
 		struct buf why = BUF_INIT;
 		buf_addf(&why, "MATRIX_ACCESS_TOKEN belongs to %s, not to adapters.matrix.user_id %s",
-			 json_str(root, "user_id"), m->user_id);
-		cJSON_Delete(root);
+			 who, m->user_id);
 		mx_fatal(m, why.data);
 		buf_release(&why);
 		return;
 	}
-	cJSON_Delete(root);
 	log_info("matrix", "connected as %s", m->user_id);
 	url = mx_url(m, "/profile/", m->user_id, "/displayname");
 	mx_submit(m, "GET", url, NULL, "matrix:profile", 3, 0, mx_profile_done, call_new(NULL, NULL));
@@ -1339,8 +1321,7 @@ static int mx_start(struct adapter_host *host, const cJSON *cfg, void **state)
 		m->auto_join[m->nauto++] = xstrdup(it->valuestring);
 	}
 	m->accept_invites = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "accept_invites"));
-	m->backoff_ms = env_ms("GOVBOT_MATRIX_BACKOFF_MS", 1000);
-	m->rng = (unsigned)loop_now_ms() * 2654435761u | 1u;
+	reconnect_init(&m->rc, env_ms("GOVBOT_MATRIX_BACKOFF_MS", 1000), MX_BACKOFF_CAP_MS, 0);
 	host_answer_init(&m->ans);
 	if (st) {
 		char *rooms = store_kv_get(st, MX_KV_ROOMS);

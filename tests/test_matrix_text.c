@@ -244,39 +244,53 @@ START_TEST(own_and_notice_events_skipped)
 }
 END_TEST
 
+/* One answer through jsonapi's HTTP classification and mx_classify. */
+static enum jsonapi_outcome classify(long status, const char *body, long retry_after_s,
+				     long long *retry_ms, char *code, size_t codelen)
+{
+	struct http_response r;
+	struct jsonapi_result res;
+	cJSON *json;
+	char err[256];
+
+	memset(&r, 0, sizeof r);
+	r.status = status;
+	r.body = body;
+	r.body_len = strlen(body);
+	r.retry_after_s = retry_after_s;
+	jsonapi_classify(&r, mx_classify, &res, &json, err, sizeof err);
+	*retry_ms = res.retry_after_ms;
+	snprintf(code, codelen, "%s", mx_errcode(&res));
+	cJSON_Delete(json);
+	return res.outcome;
+}
+
 START_TEST(error_bodies_read)
 {
-	struct http_response res;
-	struct mx_err e;
 	const char *lim = "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"error\":\"Too many requests\","
 			  "\"retry_after_ms\":2000}";
-	const char *soft = "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Soft logged out\","
-			   "\"soft_logout\":true}";
+	long long ms;
+	char code[64];
 
-	memset(&res, 0, sizeof res);
-	res.status = 429;
-	res.body = lim;
-	res.body_len = strlen(lim);
-	res.retry_after_s = -1;
-	mx_parse_error(&res, &e);
-	ck_assert_str_eq(e.errcode, "M_LIMIT_EXCEEDED");
-	ck_assert_int_eq(e.retry_ms, 2000);
-	res.retry_after_s = 3;                 /* Retry-After wins */
-	mx_parse_error(&res, &e);
-	ck_assert_int_eq(e.retry_ms, 3000);
-	res.status = 401;
-	res.body = soft;
-	res.body_len = strlen(soft);
-	res.retry_after_s = -1;
-	mx_parse_error(&res, &e);
-	ck_assert_str_eq(e.errcode, "M_UNKNOWN_TOKEN");
-	ck_assert(e.soft_logout);
-	res.status = 502;
-	res.body = "<html>bad gateway</html>";
-	res.body_len = strlen(res.body);
-	mx_parse_error(&res, &e);
-	ck_assert_str_eq(e.errcode, "");
-	ck_assert_str_eq(e.message, "HTTP 502");
+	/* the fixture's body: retry_after_ms, unless Retry-After says otherwise */
+	ck_assert_int_eq(classify(429, lim, -1, &ms, code, sizeof code), JSONAPI_RETRY_AFTER);
+	ck_assert_int_eq(ms, 2000);
+	ck_assert_str_eq(code, "M_LIMIT_EXCEEDED");
+	ck_assert_int_eq(classify(429, lim, 3, &ms, code, sizeof code), JSONAPI_RETRY_AFTER);
+	ck_assert_int_eq(ms, 3000);
+	/* tokens and forbidden rooms: retrying cannot help */
+	ck_assert_int_eq(classify(401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"x\","
+				  "\"soft_logout\":true}", -1, &ms, code, sizeof code), JSONAPI_FATAL);
+	ck_assert_int_eq(classify(403, "{\"errcode\":\"M_FORBIDDEN\"}", -1, &ms, code, sizeof code),
+			 JSONAPI_FATAL);
+	/* a server error, and a 200 that is not JSON: retried */
+	ck_assert_int_eq(classify(502, "<html>bad gateway</html>", -1, &ms, code, sizeof code),
+			 JSONAPI_RETRY);
+	ck_assert_str_eq(code, "");
+	ck_assert_int_eq(classify(200, "{\"next_batch\": [not json", -1, &ms, code, sizeof code),
+			 JSONAPI_RETRY);
+	ck_assert_int_eq(classify(200, "{\"event_id\":\"$e\"}", -1, &ms, code, sizeof code),
+			 JSONAPI_OK);
 }
 END_TEST
 
