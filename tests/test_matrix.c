@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/tu_httpd.h"
+
 #define TOKEN "syt_Z292Ym90_loopback_0001"
 #define BOT "@govbot:example.org"
 #define ROOM "!main:example.org"      /* three members: commands need !gov or a mention */
@@ -47,6 +49,8 @@ struct run {
 	char log[160], err[160], cfg[160], scen[160];
 	pid_t server, bot;
 	FILE *ops;      /* the server's stdin */
+	int bot_in;     /* set to 1 before start_bot: govbot gets a stdin pipe that stays open
+			 * (its console keeps running), and this is its write end */
 	int port;
 	int bot_status;
 	bool bot_reaped;
@@ -186,16 +190,19 @@ static void start_bot(void)
 {
 	const char *govbot = env_or("GOVBOT", "build/govbot");
 	char out[200];
+	int in[2] = { -1, -1 };
 
 	ck_assert_msg(access(govbot, X_OK) == 0, "%s: not built", govbot);
 	snprintf(out, sizeof out, "%s/out.txt", R.dir);
 	R.bot_reaped = false;
+	if (R.bot_in == 1)   /* asked for: a stdin that stays open */
+		ck_assert(pipe(in) == 0);
 	R.bot = fork();
 	ck_assert(R.bot >= 0);
 	if (R.bot == 0) {
 		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		int null = open("/dev/null", O_RDONLY);
+		int null = in[0] >= 0 ? in[0] : open("/dev/null", O_RDONLY);
 		int o = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		int e = open(R.err, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		if (null < 0 || o < 0 || e < 0)
@@ -210,6 +217,10 @@ static void start_bot(void)
 		unsetenv("GOVBOT_FAULT");
 		execl(govbot, govbot, "run", "--config", R.cfg, (char *)NULL);
 		_exit(127);
+	}
+	if (in[0] >= 0) {
+		close(in[0]);
+		R.bot_in = in[1];
 	}
 }
 
@@ -881,6 +892,55 @@ START_TEST(accept_invites_switch)
 }
 END_TEST
 
+/* GET path from govbot's listener; the whole answer in *resp. */
+static void get(int port, const char *path, struct buf *resp)
+{
+	char req[256];
+	snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+		 path);
+	ck_assert_msg(tu_http_raw(port, req, resp) == 0, "nothing listens on %d", port);
+}
+
+START_TEST(health_and_metrics_name_the_adapter)
+{
+	/* the console (on a stdin that stays open) keeps govbot running after
+	 * the Matrix adapter stops on a revoked token */
+	int port = tu_free_port();
+	struct buf resp = BUF_INIT;
+
+	start_server("");
+	FILE *f = fopen(R.cfg, "w");
+	ck_assert(f != NULL);
+	fprintf(f, "{\"http\":{\"listen\":\"127.0.0.1:%d\"},\"adapters\":{\"console\":{},"
+		   "\"matrix\":{\"homeserver_url\":\"http://127.0.0.1:%d\",\"user_id\":\"" BOT "\"}},"
+		   "\"database\":\"%s/db.sqlite3\"}\n", port, R.port, R.dir);
+	fclose(f);
+	R.bot_in = 1;
+	start_bot();
+	WAIT(15, polling());
+	ck_assert_msg(polling(), "no long-poll: %s", err_tail());
+	get(port, "/metrics", &resp);
+	ck_assert_msg(strstr(resp.data, "govbot_adapter_up{adapter=\"matrix\"} 1"), "%s", resp.data);
+	ck_assert_msg(strstr(resp.data, "govbot_adapters_running 2"), "%s", resp.data);
+	get(port, "/healthz", &resp);
+	ck_assert_msg(strstr(resp.data, " 200 ") && strstr(resp.data, "ok"), "%s", resp.data);
+	op("{\"op\":\"revoke\",\"soft\":false}");
+	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\",\"body\":\"x\"}");
+	for (double until = now() + 10; now() < until && !stderr_count("M_UNKNOWN_TOKEN");)
+		usleep(20000);
+	ck_assert_msg(stderr_count("M_UNKNOWN_TOKEN") == 1, "%s", err_tail());
+	get(port, "/metrics", &resp);
+	ck_assert_msg(strstr(resp.data, "govbot_adapter_up{adapter=\"matrix\"} 0"), "%s", resp.data);
+	get(port, "/healthz", &resp);
+	ck_assert_msg(strstr(resp.data, " 503 ") && strstr(resp.data, "matrix adapter stopped"), "%s",
+		      resp.data);
+	buf_release(&resp);
+	finish();
+	close(R.bot_in);
+	R.bot_in = -1;
+}
+END_TEST
+
 START_TEST(unknown_token_is_fatal)
 {
 	/* _i 0: hard (at whoami); 1: soft logout (mid-run, at sync) */
@@ -961,6 +1021,7 @@ static Suite *matrix_suite(void)
 		{ "shutdown", shutdown_during_long_poll_is_prompt, 1 },
 		{ "invites", invites_per_auto_join_and_kicks, 1 },
 		{ "accept_invites", accept_invites_switch, 1 },
+		{ "health", health_and_metrics_name_the_adapter, 1 },
 		{ "token", unknown_token_is_fatal, 2 },
 		{ "forbidden", forbidden_room_skipped, 1 },
 		{ "encrypted", encrypted_room_said_once, 1 },
