@@ -34,7 +34,8 @@ struct adapter_host;  /* the running program: bot, loop, http; see chatbot/host/
 enum announce_status {
 	ANNOUNCE_SENT,     /* delivered: marked done now */
 	ANNOUNCE_FAILED,   /* not delivered: retried later with backoff */
-	ANNOUNCE_PENDING,  /* in flight: the adapter calls host_announce_done() later */
+	ANNOUNCE_PENDING,  /* in flight: the adapter calls host_announce_done() later
+			    * (after announce() returned, never from inside it) */
 };
 
 /* One announcement for this adapter's target.  Everything is borrowed for

@@ -25,7 +25,6 @@
 #define PROMPT "gov> "
 
 struct console {
-	struct govbot *bot;
 	int in_fd;
 	FILE *out;
 	bool interactive;
@@ -45,10 +44,9 @@ struct console {
 static const char *const console_secrets[] = { NULL };
 static const struct config_key console_keys[] = { { NULL, CONFIG_STRING, false, NULL } };
 
-static void console_init(struct console *c, struct govbot *bot, int in_fd, FILE *out, bool interactive)
+static void console_init(struct console *c, int in_fd, FILE *out, bool interactive)
 {
 	memset(c, 0, sizeof(*c));
-	c->bot = bot;
 	c->in_fd = in_fd;
 	c->out = out;
 	c->interactive = interactive;
@@ -193,7 +191,7 @@ static int console_start(struct adapter_host *host, const cJSON *section, void *
 		return -1;
 	}
 	struct console *c = xmalloc(sizeof(*c));
-	console_init(c, host_bot(host), fd, stdout, isatty(STDIN_FILENO) != 0);
+	console_init(c, fd, stdout, isatty(STDIN_FILENO) != 0);
 	c->host = host;
 	c->handler.fn = console_on_input;
 	c->handler.arg = c;

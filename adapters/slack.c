@@ -5,12 +5,20 @@
  * Start: auth.test (bot token) gives the bot's user id; apps.connections.open
  * (app token) gives a single-use websocket URL; the socket says `hello`.
  * Every envelope is acked at once on the socket; slash commands carry their
- * answer in the ack, mentions and DMs are answered with chat.postMessage.
+ * answer in the ack (in_channel; a refusal or an error ephemeral, for the
+ * asker only), mentions (anywhere in the message) are answered in their
+ * thread and DMs in the DM with chat.postMessage, except that a refusal or
+ * an error in a channel goes to the asker only (chat.postEphemeral).
  * `disconnect` warning/refresh_requested opens a new socket first and closes
  * the old one when the new one said hello; link_disabled stops the adapter;
  * too_many_websockets backs off.  A socket silent for 6 pings is dead.
  * Reconnects use a fresh URL with exponential backoff and jitter, forever;
- * only the fatal auth errors stop the adapter.
+ * only the fatal token errors (from any call) stop the adapter, with one line
+ * naming the token to fix.  Announcements carry Block Kit sections marked
+ * verbatim (Slack links no mention out of user text); when the announce
+ * channel answers not_in_channel or channel_not_found, that is logged once
+ * with the fix and the announcements wait, with a growing pause, until a
+ * post goes through.
  *
  * Wire facts and log lines: /work/notes/slack.md ("Slack adapter").
  */
@@ -26,6 +34,7 @@
 #include "chatbot/util/jsontok.h"
 #include "chatbot/util/log.h"
 #include "chatbot/util/util.h"
+#include "commands/commands.h"
 
 #define SLACK_DEFAULT_API "https://slack.com/api/"
 #define SLACK_MAX_MESSAGE (4u << 20)       /* one websocket message, reassembled */
@@ -36,6 +45,8 @@
 #define SLACK_BACKOFF_CAP_MS 60000
 #define SLACK_DEAD_PINGS 6
 #define SLACK_STABLE_MS 10000              /* a link up this long resets the backoff */
+#define SLACK_CHANNEL_WAIT_MS 60000        /* first pause after not_in_channel ... */
+#define SLACK_CHANNEL_WAIT_CAP_MS 900000   /* ... doubling up to 15 min */
 #define SLACK_MAX_TOKENS (1u << 20)        /* JSON tokens of one frame */
 #define SLACK_MASK_POOL 256                /* bytes of masking keys drawn at once */
 
@@ -47,9 +58,29 @@ static const struct config_key slack_keys[] = {
 	{ NULL, CONFIG_STRING, false, NULL },
 };
 
-/* A fatal answer of auth.test / apps.connections.open: stop, never retry. */
+/* A fatal answer of any Web API call: a token that cannot work.  Stop,
+ * never retry.  not_allowed_token_type: an xoxb- token where the xapp- one
+ * belongs or the other way round; token_expired: a rotated token's end. */
 static const char *const slack_fatal_errors[] = {
 	"not_authed", "invalid_auth", "account_inactive", "user_removed_from_team", "team_disabled",
+	"not_allowed_token_type", "token_revoked", "token_expired",
+};
+
+/* What to do about a fatal error, for the token of the call. */
+static const struct {
+	const char *error;
+	const char *app;        /* SLACK_APP_TOKEN's fix */
+	const char *bot;        /* SLACK_BOT_TOKEN's fix */
+} slack_token_fixes[] = {
+	{ "not_allowed_token_type",
+	  "SLACK_APP_TOKEN is not an app-level token: give the xapp- token",
+	  "SLACK_BOT_TOKEN is not a bot token: give the xoxb- token" },
+	{ "token_revoked",
+	  "SLACK_APP_TOKEN was revoked: generate a new app-level token with connections:write",
+	  "SLACK_BOT_TOKEN was revoked: reinstall the app and copy its bot token" },
+	{ "token_expired",
+	  "SLACK_APP_TOKEN expired: give a fresh app-level token",
+	  "SLACK_BOT_TOKEN expired: give a fresh bot token, or turn token rotation off" },
 };
 
 struct slack;
@@ -77,6 +108,13 @@ struct sconn {
 	unsigned mask_pos;
 };
 
+/* An announcement waiting for its channel (not_in_channel, ...). */
+struct held {
+	struct held *next;
+	char *key;              /* the delivery key */
+	char *json;             /* the chat.postMessage body */
+};
+
 struct slack {
 	struct adapter_host *host;
 	char *api_url;          /* ends with '/' */
@@ -92,6 +130,13 @@ struct slack {
 	long ping_ms;
 	struct loop_timer reconnect;
 	struct sconn *conns;
+	/* the announce channel refused posts: what waits, and for how long */
+	struct held *held, **held_tail;
+	bool chan_reported;     /* the problem was logged (once per episode) */
+	bool chan_probing;      /* one held post is in flight to test the channel */
+	long chan_wait_base_ms;
+	long long chan_wait_ms; /* the next pause */
+	struct loop_timer chan_timer;
 	struct host_answer answer;  /* reused for every message */
 	struct buf plain;       /* the message unescaped */
 	struct jsontok_doc doc; /* the frame being handled, tokenized */
@@ -121,6 +166,36 @@ static bool slack_is_fatal(const char *error)
 		if (error && strcmp(error, slack_fatal_errors[i]) == 0)
 			return true;
 	return false;
+}
+
+/* The token a Web API method is called with. */
+static bool slack_app_method(const char *method)
+{
+	return strcmp(method, "apps.connections.open") == 0;
+}
+
+/* "METHOD failed: ERROR (FIX)": the one line a fatal error is logged with,
+ * naming the token to fix.  Appends to out. */
+static void slack_fatal_line(const char *method, const char *error, struct buf *out)
+{
+	bool app = slack_app_method(method);
+	const char *env = app ? "SLACK_APP_TOKEN" : "SLACK_BOT_TOKEN";
+
+	for (size_t i = 0; i < ARRAY_SIZE(slack_token_fixes); i++) {
+		if (strcmp(error, slack_token_fixes[i].error) == 0) {
+			buf_addf(out, "%s failed: %s (%s)", method, error,
+				 app ? slack_token_fixes[i].app : slack_token_fixes[i].bot);
+			return;
+		}
+	}
+	buf_addf(out, "%s failed: %s (check %s)", method, error, env);
+}
+
+/* not_in_channel, channel_not_found: the channel, not the message, is wrong. */
+static bool slack_channel_error(const char *error)
+{
+	return error && (strcmp(error, "not_in_channel") == 0 ||
+			 strcmp(error, "channel_not_found") == 0);
 }
 
 static const char *json_str(const cJSON *obj, const char *key)
@@ -160,17 +235,60 @@ static void slack_unescape(const char *s, size_t n, struct buf *out)
 	out->len--;
 }
 
-/* Skips a leading <@U...> (or <@U...|name>) mention and the spaces after it. */
-static const char *slack_skip_mention(const char *t)
+/* The first mention of bot (<@BOT> or <@BOT|name>; bot NULL: of anyone)
+ * in t, with *end just after it; NULL when there is none. */
+static const char *slack_find_mention(const char *t, const char *bot, const char **end)
 {
-	const char *p = str_skip_space(t);
+	for (const char *p = strstr(t, "<@"); p; p = strstr(p + 2, "<@")) {
+		const char *id = p + 2, *close = strchr(id, '>');
+		size_t n = strcspn(id, "|>");
 
-	if (strncmp(p, "<@", 2) == 0) {
-		const char *end = strchr(p, '>');
-		if (end)
-			return str_skip_space(end + 1);
+		if (!close)
+			return NULL;
+		if (!bot || (n == strlen(bot) && strncmp(id, bot, n) == 0)) {
+			*end = close + 1;
+			return p;
+		}
 	}
-	return p;
+	return NULL;
+}
+
+/* What joins a mention to the sentence around it: "hey @govbot, who ...?" */
+static bool slack_joiner(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == ',' || c == ':' || c == ';' ||
+	       c == '.' || c == '!' || c == '?';
+}
+
+/*
+ * The command in a message that mentions the bot anywhere: what follows
+ * the bot's mention ("hey <@U111> who maintains torch.nn?" -> "who
+ * maintains torch.nn?"), or, when nothing but punctuation follows it, what
+ * precedes it ("who maintains torch.nn? <@U111>").  Other people's
+ * mentions are kept.  Without a mention, all of t.  Returns a span of t,
+ * its length in *len.
+ */
+static const char *slack_command(const char *t, const char *bot, size_t *len)
+{
+	const char *end = NULL, *m = slack_find_mention(t, bot, &end);
+	const char *a = t, *b = t + strlen(t);
+
+	if (m) {
+		a = end;
+		while (a < b && slack_joiner(*a))
+			a++;
+		if (a == b) {
+			a = t;
+			b = m;
+		}
+	}
+	while (a < b && (*a == ' ' || *a == '\t' || *a == '\n'))
+		a++;
+	while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\n' || b[-1] == ',' ||
+			 b[-1] == ':' || b[-1] == ';'))
+		b--;
+	*len = (size_t)(b - a);
+	return a;
 }
 
 /* ---- Web API ---- */
@@ -179,7 +297,14 @@ struct api_call {
 	struct slack *s;
 	char method[40];
 	char *key;              /* announcement key, or NULL */
+	char *json;             /* an announcement's body, kept to post it again */
+	char *channel;          /* an announcement's channel */
+	bool probe;             /* a held announcement testing its channel */
 };
+
+static void slack_fatal(struct slack *s, const char *why);
+static void slack_channel_refused(struct slack *s, struct api_call *call, const char *error);
+static void slack_channel_served(struct slack *s, bool ok);
 
 static char *slack_method_url(struct slack *s, const char *method)
 {
@@ -240,17 +365,40 @@ static void slack_submit(struct slack *s, const char *method, const char *auth,
 	buf_release(&key);
 }
 
+static void api_call_free(struct api_call *call)
+{
+	free(call->key);
+	free(call->json);
+	free(call->channel);
+	free(call);
+}
+
+/* chat.postMessage / chat.postEphemeral answered.  A bad token stops the
+ * adapter; a refused announce channel holds the announcement. */
 static void slack_post_done(void *arg, const struct jsonapi_result *res)
 {
 	struct api_call *call = arg;
+	struct slack *s = call->s;
 	bool ok = res->outcome == JSONAPI_OK;
 
-	if (!ok)
+	if (call->key && !ok && slack_channel_error(res->error) && !s->stopped) {
+		slack_channel_refused(s, call, res->error);
+		return;
+	}
+	if (!ok && !slack_is_fatal(res->error))
 		log_warn("slack", "%s failed: %s", call->method, res->error);
-	if (call->key)
-		host_announce_done(call->s->host, call->key, ok);
-	free(call->key);
-	free(call);
+	if (call->key) {
+		host_announce_done(s->host, call->key, ok);
+		if (call->probe || ok)
+			slack_channel_served(s, ok);
+	}
+	if (!ok && slack_is_fatal(res->error)) {
+		struct buf why = BUF_INIT;
+		slack_fatal_line(call->method, res->error, &why);
+		slack_fatal(s, why.data);
+		buf_release(&why);
+	}
+	api_call_free(call);
 }
 
 /* chat.postMessage with mrkdwn text (already rendered and escaped). */
@@ -285,6 +433,8 @@ static char *slack_post_json(const char *channel, const char *mrkdwn, const char
 			t = cJSON_AddObjectToObject(blk, "text");
 			cJSON_AddStringToObject(t, "type", "mrkdwn");
 			cJSON_AddStringToObject(t, "text", part);
+			/* Slack turns no @name or #channel in it into a mention */
+			cJSON_AddTrueToObject(t, "verbatim");
 			cJSON_AddItemToArray(arr, blk);
 			free(part);
 			off += n;
@@ -297,17 +447,155 @@ static char *slack_post_json(const char *channel, const char *mrkdwn, const char
 	return json;
 }
 
-/* chat.postMessage; key names an announcement (then with blocks). */
+/* chat.postMessage of an announcement's body json (call owns key, json,
+ * channel). */
+static void slack_post_announcement(struct slack *s, struct api_call *call)
+{
+	slack_submit(s, "chat.postMessage", s->auth_bot, "application/json; charset=utf-8",
+		     call->json, SLACK_REPLY_ATTEMPTS, slack_post_done, call);
+}
+
+/* chat.postMessage of an answer. */
 static void slack_post(struct slack *s, const char *channel, const char *mrkdwn,
-		       const char *thread_ts, const char *key)
+		       const char *thread_ts)
 {
 	struct api_call *call = xcalloc(1, sizeof(*call));
-	char *json = slack_post_json(channel, mrkdwn, thread_ts, key != NULL);
+	char *json = slack_post_json(channel, mrkdwn, thread_ts, false);
 
-	call->key = xstrdup(key);
 	slack_submit(s, "chat.postMessage", s->auth_bot, "application/json; charset=utf-8", json,
 		     SLACK_REPLY_ATTEMPTS, slack_post_done, call);
 	cJSON_free(json);
+}
+
+/* chat.postEphemeral: an answer only user sees, in channel (in the thread
+ * thread_ts when set). */
+static void slack_post_ephemeral(struct slack *s, const char *channel, const char *user,
+				 const char *mrkdwn, const char *thread_ts)
+{
+	struct api_call *call = xcalloc(1, sizeof(*call));
+	cJSON *body = cJSON_CreateObject();
+	struct buf text = BUF_INIT;
+	char *json;
+
+	buf_adds(&text, mrkdwn);
+	reply_limit(&text, SLACK_MAX_TEXT, DIALECT_SLACK);
+	cJSON_AddStringToObject(body, "channel", channel);
+	cJSON_AddStringToObject(body, "user", user);
+	cJSON_AddStringToObject(body, "text", buf_str(&text));
+	if (thread_ts)
+		cJSON_AddStringToObject(body, "thread_ts", thread_ts);
+	json = cJSON_PrintUnformatted(body);
+	slack_submit(s, "chat.postEphemeral", s->auth_bot, "application/json; charset=utf-8", json,
+		     SLACK_REPLY_ATTEMPTS, slack_post_done, call);
+	cJSON_free(json);
+	cJSON_Delete(body);
+	buf_release(&text);
+}
+
+/* ---- the announce channel refused a post ---- */
+
+/* Waits chan_wait_ms (doubling it for next time, up to the cap) before the
+ * first held announcement tests the channel again. */
+static void slack_channel_arm(struct slack *s)
+{
+	if (s->chan_timer.pending || s->chan_probing || !s->held)
+		return;
+	loop_timer_start(&s->chan_timer, s->chan_wait_ms);
+	s->chan_wait_ms *= 2;
+	if (s->chan_wait_ms > SLACK_CHANNEL_WAIT_CAP_MS)
+		s->chan_wait_ms = SLACK_CHANNEL_WAIT_CAP_MS;
+}
+
+/* Appends (or, front: puts first) an announcement to the held ones; takes
+ * call's key and json. */
+static void slack_hold(struct slack *s, struct api_call *call, bool front)
+{
+	struct held *h = xcalloc(1, sizeof(*h));
+
+	h->key = call->key;
+	h->json = call->json;
+	call->key = call->json = NULL;
+	if (front || !s->held) {
+		h->next = s->held;
+		s->held = h;
+		if (!h->next)
+			s->held_tail = &h->next;
+	} else {
+		*s->held_tail = h;
+		s->held_tail = &h->next;
+	}
+}
+
+/* Pops the first held announcement into a new call; NULL when none. */
+static struct api_call *slack_unhold(struct slack *s)
+{
+	struct held *h = s->held;
+	struct api_call *call;
+
+	if (!h)
+		return NULL;
+	s->held = h->next;
+	if (!s->held)
+		s->held_tail = &s->held;
+	call = xcalloc(1, sizeof(*call));
+	call->key = h->key;
+	call->json = h->json;
+	free(h);
+	return call;
+}
+
+/* not_in_channel / channel_not_found for an announcement: said once, with
+ * the fix; the announcement waits with the others. */
+static void slack_channel_refused(struct slack *s, struct api_call *call, const char *error)
+{
+	if (!s->chan_reported) {
+		bool member = strcmp(error, "not_in_channel") == 0;
+		log_error("slack", "announce_channel %s: %s: %s; announcements wait and are "
+			  "retried with a growing pause", call->channel ? call->channel : "?", error,
+			  member ? "the bot is not a member of it: run /invite @govbot in that channel"
+				 : "no channel with that id is visible to the bot: check "
+				   "adapters.slack.announce_channel, or /invite @govbot if it is private");
+		s->chan_reported = true;
+	}
+	if (call->probe)
+		s->chan_probing = false;
+	slack_hold(s, call, call->probe);
+	api_call_free(call);
+	slack_channel_arm(s);
+}
+
+/* An announcement post ended otherwise: a success reopens the channel for
+ * every held one; a probe that failed for another reason (already handed
+ * back to the outbox) lets the next one try after the pause. */
+static void slack_channel_served(struct slack *s, bool ok)
+{
+	struct api_call *call;
+
+	s->chan_probing = false;
+	if (!ok) {
+		slack_channel_arm(s);
+		return;
+	}
+	if (s->chan_reported)
+		log_info("slack", "announce_channel accepts posts again");
+	s->chan_reported = false;
+	s->chan_wait_ms = s->chan_wait_base_ms;
+	loop_timer_cancel(&s->chan_timer);
+	while ((call = slack_unhold(s)))
+		slack_post_announcement(s, call);
+}
+
+/* The pause is over: the first held announcement tests the channel. */
+static void slack_channel_retry(void *arg)
+{
+	struct slack *s = arg;
+	struct api_call *call;
+
+	if (s->stopped || host_stopping(s->host) || s->chan_probing || !(call = slack_unhold(s)))
+		return;
+	call->probe = true;
+	s->chan_probing = true;
+	slack_post_announcement(s, call);
 }
 
 static void slack_response_url_done(void *arg, const struct http_response *res)
@@ -320,7 +608,10 @@ static void slack_response_url_done(void *arg, const struct http_response *res)
 	free(call);
 }
 
-static void slack_post_response_url(struct slack *s, const char *url, const char *mrkdwn)
+/* A slash command's answer through its response_url; response_type is
+ * "in_channel" or "ephemeral". */
+static void slack_post_response_url(struct slack *s, const char *url, const char *mrkdwn,
+				    const char *response_type)
 {
 	cJSON *body = cJSON_CreateObject();
 	struct buf text = BUF_INIT;
@@ -337,7 +628,7 @@ static void slack_post_response_url(struct slack *s, const char *url, const char
 	}
 	buf_adds(&text, mrkdwn);
 	reply_limit(&text, SLACK_MAX_TEXT, DIALECT_SLACK);
-	cJSON_AddStringToObject(body, "response_type", "ephemeral");
+	cJSON_AddStringToObject(body, "response_type", response_type);
 	cJSON_AddStringToObject(body, "text", buf_str(&text));
 	json = cJSON_PrintUnformatted(body);
 	memset(&rq, 0, sizeof(rq));
@@ -368,6 +659,7 @@ static void slack_fatal(struct slack *s, const char *why)
 	log_error("slack", "%s; stopping the slack adapter", why);
 	s->stopped = true;
 	loop_timer_cancel(&s->reconnect);
+	loop_timer_cancel(&s->chan_timer);
 	for (struct sconn *c = s->conns; c; c = c->next)
 		conn_close(c);
 	host_adapter_ended(s->host, &adapter_slack, true);
@@ -419,7 +711,8 @@ static void conn_gone(struct sconn *c, const char *why)
 	bool slow = c->slow_reconnect;
 	/* a link that served a while is replaced at once; one that dies young
 	 * (a flapping server) goes through the backoff */
-	long long up_ms = c->hello ? loop_now_ms() - c->hello_ms : 0;
+	bool hello = c->hello;
+	long long up_ms = hello ? loop_now_ms() - c->hello_ms : 0;
 
 	log_info("slack", "socket %u closed: %s", c->id, why);
 	conn_free(c);
@@ -433,7 +726,7 @@ static void conn_gone(struct sconn *c, const char *why)
 		slack_schedule(s, -1);
 		return;
 	}
-	slack_schedule(s, c->hello && reconnect_served(&s->rc, up_ms) ? 0 : -1);
+	slack_schedule(s, hello && reconnect_served(&s->rc, up_ms) ? 0 : -1);
 }
 
 /* Closes from our side; conn_gone() follows from the lws callbacks. */
@@ -519,9 +812,11 @@ static void conn_on_ping(void *arg)
 
 /* ---- envelopes ---- */
 
-/* {"envelope_id":"...","payload":{"text":"..."}}: built by hand, it is
- * the one frame written for every envelope. */
-static void conn_ack(struct sconn *c, const char *envelope_id, const char *answer)
+/* {"envelope_id":"...","payload":{"response_type":"...","text":"..."}}:
+ * built by hand, it is the one frame written for every envelope; a payload
+ * (a slash command's answer) says whether the channel sees it. */
+static void conn_ack(struct sconn *c, const char *envelope_id, const char *answer,
+		     const char *response_type)
 {
 	struct buf *b = &c->s->scratch;
 
@@ -529,7 +824,9 @@ static void conn_ack(struct sconn *c, const char *envelope_id, const char *answe
 	buf_adds(b, "{\"envelope_id\":");
 	buf_add_json_string(b, envelope_id);
 	if (answer) {
-		buf_adds(b, ",\"payload\":{\"text\":");
+		buf_adds(b, ",\"payload\":{\"response_type\":");
+		buf_add_json_string(b, response_type);
+		buf_adds(b, ",\"text\":");
 		buf_add_json_string(b, answer);
 		buf_addc(b, '}');
 	}
@@ -537,16 +834,16 @@ static void conn_ack(struct sconn *c, const char *envelope_id, const char *answe
 	conn_send(c, b->data, b->len);
 }
 
-/* Runs text (as Slack sent it: escaped) from user in channel through the
- * host; true with the answer in s->answer.text, false when there is
+/* Runs len bytes of text (as Slack sent it: escaped) from user in channel
+ * through the host; true with the answer in s->answer, false when there is
  * nothing to say (not for the bot, or event_id seen before). */
-static bool slack_run(struct slack *s, const char *text, const char *user, const char *channel,
-		      const char *event_id)
+static bool slack_run(struct slack *s, const char *text, size_t len, const char *user,
+		      const char *channel, const char *event_id)
 {
 	struct inbound in = { .user = user, .place = channel, .event_id = event_id };
 
 	buf_reset(&s->plain);
-	slack_unescape(text, strlen(text), &s->plain);
+	slack_unescape(text, len, &s->plain);
 	in.text = buf_str(&s->plain);
 	in.len = s->plain.len;
 	return host_inbound(s->host, &adapter_slack, &in, &s->answer);
@@ -569,21 +866,24 @@ static void slack_slash(struct sconn *c, const char *envelope_id, int env)
 	const char *text = frame_str(s, p, "text"), *user = frame_str(s, p, "user_id");
 	const char *channel = frame_str(s, p, "channel_id"), *rurl = frame_str(s, p, "response_url");
 	bool in_ack = jsontok_true(&s->doc, jsontok_get(&s->doc, env, "accepts_response_payload"));
-	const char *answer = NULL;
+	const char *answer = NULL, *type;
 
 	if (!user) {
-		conn_ack(c, envelope_id, NULL);
+		conn_ack(c, envelope_id, NULL, NULL);
 		log_warn("slack", "slash command without user_id ignored");
 		return;
 	}
-	if (slack_run(s, text ? text : "", user, channel, NULL))
+	text = text ? text : "";
+	if (slack_run(s, text, strlen(text), user, channel, NULL))
 		answer = s->answer.text.data;
+	/* an answer where it was asked; a refusal or an error to the asker only */
+	type = s->answer.result == CMD_OK ? "in_channel" : "ephemeral";
 	if (answer && in_ack) {
-		conn_ack(c, envelope_id, answer);
+		conn_ack(c, envelope_id, answer, type);
 	} else {
-		conn_ack(c, envelope_id, NULL);
+		conn_ack(c, envelope_id, NULL, NULL);
 		if (answer && rurl)
-			slack_post_response_url(s, rurl, answer);
+			slack_post_response_url(s, rurl, answer, type);
 	}
 }
 
@@ -593,9 +893,10 @@ static void slack_event(struct slack *s, int payload)
 	const char *type = frame_str(s, ev, "type"), *event_id = frame_str(s, payload, "event_id");
 	const char *user = frame_str(s, ev, "user"), *channel = frame_str(s, ev, "channel");
 	const char *text = frame_str(s, ev, "text"), *ts = frame_str(s, ev, "ts");
-	const char *thread_ts = frame_str(s, ev, "thread_ts");
+	const char *thread_ts = frame_str(s, ev, "thread_ts"), *command;
 	const char *channel_type = frame_str(s, ev, "channel_type");
 	bool mention;
+	size_t len;
 
 	if (!type || !user || !channel || !text)
 		return;
@@ -608,10 +909,19 @@ static void slack_event(struct slack *s, int payload)
 		return;
 	if (s->bot_user_id && strcmp(user, s->bot_user_id) == 0)
 		return;
-	if (!slack_run(s, slack_skip_mention(text), user, channel, event_id))
+	command = slack_command(text, s->bot_user_id, &len);
+	if (!slack_run(s, command, len, user, channel, event_id))
 		return;
-	slack_post(s, channel, s->answer.text.data, mention ? (thread_ts ? thread_ts : ts) : NULL,
-		   NULL);
+	if (!mention) {
+		slack_post(s, channel, s->answer.text.data, NULL);     /* a DM */
+		return;
+	}
+	/* in a channel: the answer in the mention's thread for all to see; a
+	 * refusal or an error there for the asker only */
+	if (s->answer.result == CMD_OK)
+		slack_post(s, channel, s->answer.text.data, thread_ts ? thread_ts : ts);
+	else
+		slack_post_ephemeral(s, channel, user, s->answer.text.data, thread_ts);
 }
 
 static void conn_hello(struct sconn *c)
@@ -686,7 +996,7 @@ static void conn_message(struct sconn *c, const char *data, size_t len, bool bin
 			slack_slash(c, envelope_id, 0);
 		} else {
 			/* ack first: nothing below may delay it */
-			conn_ack(c, envelope_id, NULL);
+			conn_ack(c, envelope_id, NULL, NULL);
 			if (type && strcmp(type, "events_api") == 0)
 				slack_event(s, jsontok_get(&s->doc, 0, "payload"));
 		}
@@ -840,13 +1150,13 @@ static void slack_connect(struct slack *s, const char *url)
  * (bad token, ...) stops the adapter; anything else retries after backoff,
  * or after Retry-After on a 429.  detail is what the warning line says. */
 static void start_call_failed(struct slack *s, const struct jsonapi_result *res, const char *method,
-			      const char *token_env, const char *detail)
+			      const char *detail)
 {
 	long long delay;
 
 	if (res->outcome == JSONAPI_FATAL) {
 		struct buf why = BUF_INIT;
-		buf_addf(&why, "%s failed: %s (check %s)", method, res->error, token_env);
+		slack_fatal_line(method, res->error, &why);
 		slack_fatal(s, why.data);
 		buf_release(&why);
 		return;
@@ -876,7 +1186,7 @@ static void slack_open_done(void *arg, const struct jsonapi_result *res)
 			r.outcome = JSONAPI_RETRY;
 			r.error = "no url";
 		}
-		start_call_failed(s, &r, "apps.connections.open", "SLACK_APP_TOKEN", r.error);
+		start_call_failed(s, &r, "apps.connections.open", r.error);
 	}
 }
 
@@ -888,6 +1198,7 @@ static void slack_open(struct slack *s)
 	if (s->opening || s->stopped || host_stopping(s->host))
 		return;
 	loop_timer_cancel(&s->reconnect);
+	loop_timer_cancel(&s->chan_timer);
 	s->opening = true;
 	call = xcalloc(1, sizeof(*call));
 	slack_submit(s, "apps.connections.open", s->auth_app, "application/x-www-form-urlencoded",
@@ -914,7 +1225,7 @@ static void slack_auth_done(void *arg, const struct jsonapi_result *res)
 		r.outcome = JSONAPI_RETRY;
 		r.error = "malformed answer";
 	}
-	start_call_failed(s, &r, "auth.test", "SLACK_BOT_TOKEN", r.error);
+	start_call_failed(s, &r, "auth.test", r.error);
 }
 
 static void slack_auth(struct slack *s)
@@ -940,8 +1251,13 @@ static void slack_on_reconnect(void *arg)
 
 static void slack_free(struct slack *s)
 {
+	struct api_call *held;
+
 	while (s->conns)
 		conn_free(s->conns);
+	/* held announcements stay pending in the outbox for the next run */
+	while ((held = slack_unhold(s)))
+		api_call_free(held);
 	host_answer_release(&s->answer);
 	buf_release(&s->plain);
 	buf_release(&s->strs);
@@ -978,6 +1294,10 @@ static int slack_start(struct adapter_host *host, const cJSON *section, void **s
 	s->ping_ms = env_ms("GOVBOT_SLACK_PING_MS", 5000);
 	reconnect_init(&s->rc, env_ms("GOVBOT_SLACK_BACKOFF_MS", 1000), SLACK_BACKOFF_CAP_MS,
 		       SLACK_STABLE_MS);
+	s->chan_wait_base_ms = env_ms("GOVBOT_SLACK_CHANNEL_WAIT_MS", SLACK_CHANNEL_WAIT_MS);
+	s->chan_wait_ms = s->chan_wait_base_ms;
+	s->held_tail = &s->held;
+	loop_timer_init(&s->chan_timer, host_loop(host), slack_channel_retry, s);
 	host_answer_init(&s->answer);
 	loop_timer_init(&s->reconnect, host_loop(host), slack_on_reconnect, s);
 	slack_auth(s);
@@ -990,11 +1310,25 @@ static enum announce_status slack_announce(void *state, const struct announcemen
 	struct slack *s = state;
 	struct buf out = BUF_INIT;
 
+	struct api_call *call;
+	char *json;
+
 	if (s->stopped || !a->target)
 		return ANNOUNCE_FAILED;
 	reply_render(a->message, DIALECT_SLACK, &out);
-	slack_post(s, a->target, buf_str(&out), NULL, a->key);
+	call = xcalloc(1, sizeof(*call));
+	call->key = xstrdup(a->key);
+	call->channel = xstrdup(a->target);
+	json = slack_post_json(a->target, buf_str(&out), NULL, true);
+	call->json = xstrdup(json);
+	cJSON_free(json);
 	buf_release(&out);
+	if (s->held) {
+		slack_hold(s, call, false);   /* the channel refused posts: wait with the others */
+		api_call_free(call);
+	} else {
+		slack_post_announcement(s, call);
+	}
 	return ANNOUNCE_PENDING;
 }
 
@@ -1005,6 +1339,7 @@ static bool slack_drain(void *state)
 
 	s->stopped = true;
 	loop_timer_cancel(&s->reconnect);
+	loop_timer_cancel(&s->chan_timer);
 	for (struct sconn *c = s->conns; c; c = c->next)
 		conn_close(c);
 	return s->conns != NULL;
@@ -1016,6 +1351,7 @@ static void slack_stop(void *state)
 
 	s->stopped = true;
 	loop_timer_cancel(&s->reconnect);
+	loop_timer_cancel(&s->chan_timer);
 	for (struct sconn *c = s->conns; c; c = c->next) {
 		loop_timer_cancel(&c->ping);
 		if (c->wsi) {

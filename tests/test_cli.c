@@ -95,6 +95,11 @@ static const struct exit_case exit_cases[] = {
 	{ { "--version" }, 0, "govbot 0.", NULL },
 	{ { "--help" }, 0, "usage: govbot", NULL },
 	{ { "-h" }, 0, "check-config", NULL },
+	/* the secrets line is every adapter's secrets, in registry order */
+	{ { "--help" }, 0, "environment: SLACK_APP_TOKEN, SLACK_BOT_TOKEN,\nMATRIX_ACCESS_TOKEN, "
+	  "DISCOURSE_API_KEY, DISCOURSE_WEBHOOK_SECRET.\n", NULL },
+	{ { "ask", "--as", "slack:U-1", "lead" }, 2, NULL, "not an identity" },   /* Slack's syntax */
+	{ { "ask", "--as", "matrix:alice", "lead" }, 2, NULL, "not an identity" },
 	{ { "frobnicate" }, 2, NULL, "unknown verb frobnicate" },
 	{ { "run", "--bogus" }, 2, NULL, "unknown option --bogus" },
 	{ { "--bogus" }, 2, NULL, "usage: govbot" },

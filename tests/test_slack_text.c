@@ -1,6 +1,6 @@
 /* test_slack_text.c - adapters/slack.c's text handling, reached by including
- * the file: what Slack sends is unescaped for the dispatcher, the bot's
- * mention stripped, and what govbot posts cut to Slack's limits without
+ * the file: what Slack sends is unescaped for the dispatcher, the command
+ * found around the bot's mention, and what govbot posts cut to Slack's limits without
  * breaking UTF-8 or an entity (the end-to-end tests are tests/test_slack.c). */
 #include "adapters/slack.c"
 #include "tests/testutil.h"
@@ -35,20 +35,37 @@ START_TEST(unescape)
 }
 END_TEST
 
-static const struct unescape_case mention_cases[] = {
-	{ "<@U111> who torch.nn", "who torch.nn" },
-	{ "  <@U111|govbot>   help", "help" },
-	{ "<@U111>", "" },
-	{ "who <@U111>", "who <@U111>" },       /* only a leading mention */
-	{ "<@U111", "<@U111" },                 /* unterminated: kept */
-	{ "help", "help" },
+struct command_case {
+	const char *in;
+	const char *bot;      /* the bot's user id, NULL when not known */
+	const char *out;
 };
 
-START_TEST(skip_mention)
-{
-	const struct unescape_case *c = &mention_cases[_i];
+static const struct command_case command_cases[] = {
+	{ "<@U111> who torch.nn", "U111", "who torch.nn" },
+	{ "  <@U111|govbot>   help", "U111", "help" },
+	{ "<@U111>", "U111", "" },
+	{ "hey <@U111> who maintains torch.nn?", "U111", "who maintains torch.nn?" },
+	{ "hey <@U111>, who maintains torch.nn?", "U111", "who maintains torch.nn?" },
+	{ "who maintains torch.nn? <@U111>", "U111", "who maintains torch.nn?" },
+	{ "who maintains torch.nn, <@U111>?", "U111", "who maintains torch.nn" },
+	{ "<@U222> ask <@U111> who torch.nn", "U111", "who torch.nn" },   /* ours, not the first */
+	{ "<@U111> nominate <@U222> for torch.nn", "U111", "nominate <@U222> for torch.nn" },
+	{ "<@U222> who torch.nn", "U111", "<@U222> who torch.nn" },       /* someone else's */
+	{ "<@U222> who torch.nn", NULL, "who torch.nn" },                 /* bot not known */
+	{ "<@U111", "U111", "<@U111" },                                   /* unterminated: kept */
+	{ "<@U1111> help", "U111", "<@U1111> help" },                     /* another id */
+	{ "help", "U111", "help" },
+};
 
-	ck_assert_str_eq(slack_skip_mention(c->in), c->out);
+START_TEST(command_text)
+{
+	const struct command_case *c = &command_cases[_i];
+	size_t len;
+	const char *got = slack_command(c->in, c->bot, &len);
+
+	ck_assert_msg(len == strlen(c->out) && strncmp(got, c->out, len) == 0,
+		      "\"%s\": got \"%.*s\", want \"%s\"", c->in, (int)len, got, c->out);
 }
 END_TEST
 
@@ -59,6 +76,10 @@ START_TEST(fatal_errors)
 	ck_assert(slack_is_fatal("account_inactive"));
 	ck_assert(slack_is_fatal("user_removed_from_team"));
 	ck_assert(slack_is_fatal("team_disabled"));
+	ck_assert(slack_is_fatal("not_allowed_token_type"));
+	ck_assert(slack_is_fatal("token_revoked"));
+	ck_assert(slack_is_fatal("token_expired"));
+	ck_assert(!slack_is_fatal("not_in_channel"));
 	ck_assert(!slack_is_fatal("ratelimited"));
 	ck_assert(!slack_is_fatal("internal_error"));
 	ck_assert(!slack_is_fatal(NULL));
@@ -228,7 +249,7 @@ static Suite *slack_text_suite(void)
 	TCase *tc = tcase_create("text");
 
 	tcase_add_loop_test(tc, unescape, 0, (int)ARRAY_SIZE(unescape_cases));
-	tcase_add_loop_test(tc, skip_mention, 0, (int)ARRAY_SIZE(mention_cases));
+	tcase_add_loop_test(tc, command_text, 0, (int)ARRAY_SIZE(command_cases));
 	tcase_add_test(tc, fatal_errors);
 	tcase_add_loop_test(tc, slack_answers_classified, 0, (int)ARRAY_SIZE(slack_answers));
 	tcase_add_loop_test(tc, truncated_text_stays_valid, 0, (int)ARRAY_SIZE(units));

@@ -16,6 +16,8 @@
  * Every message an adapter receives goes through host_inbound(): caller
  * and place ids, event dedupe, dispatch, rendering in the adapter's
  * dialect and cutting to its max_message happen there, once for all.
+ * Before each loop pass the store's look at other processes' commits is
+ * renewed once (store_refresh_pass), not once per command.
  *
  * Adapters reach the shared pieces through the accessors below (all on the
  * loop thread).  Ownership: everything returned is borrowed from the host.
