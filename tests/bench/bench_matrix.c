@@ -1,7 +1,8 @@
 /*
  * bench_matrix.c - govbot's Matrix path end to end, under load.
  *
- * Starts the loopback homeserver (tests/loopback/matrix_server.py) and
+ * Starts the loopback homeserver (tests/loopback/matrix_server.py, driven
+ * through its POST /_loopback/op) and
  * `govbot run`, waits for govbot's long-poll, then:
  *   1. one sync carrying BENCH_COMMANDS (1,000) `!gov who torch.nn`
  *      commands: the time from the homeserver queueing them to the last
@@ -34,12 +35,16 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #define TOKEN "syt_bench_token"
 #define ROOM "!bench:example.org"
 
 static pid_t server = -1, bot = -1;
-static FILE *ops;
+static int server_in = -1;   /* the homeserver's stdin: it stops at its end */
+static int port;
 static char dir[] = "/tmp/govbot-bench-matrix.XXXXXX";
 static char logpath[128];
 static long log_off;       /* how far the log has been read */
@@ -69,8 +74,8 @@ static void cleanup(void)
 		waitpid(bot, NULL, 0);
 	}
 	if (server > 0) {
-		if (ops)
-			fclose(ops);
+		if (server_in >= 0)
+			close(server_in);
 		kill(server, SIGKILL);
 		waitpid(server, NULL, 0);
 	}
@@ -86,6 +91,28 @@ static void fail(const char *what)
 	fprintf(stderr, "bench_matrix: %s\n", what);
 	cleanup();
 	exit(1);
+}
+
+/* POSTs one operation (JSON) to the homeserver's /_loopback/op and reads
+ * the answer to its end. */
+static void op(const char *json)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	char head[256], buf[4096];
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	size_t len = strlen(json);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+		fail("cannot reach the homeserver");
+	snprintf(head, sizeof head, "POST /_loopback/op HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+		 "Content-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+		 len);
+	if (write(fd, head, strlen(head)) < 0 || write(fd, json, len) < 0)
+		fail("cannot post an operation");
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	close(fd);
 }
 
 /* Reads the records added since the last call, counting what we wait for. */
@@ -164,7 +191,6 @@ static void start(void)
 	int in[2], out[2];
 	char scen[128], cfg[128], err[128], line[64];
 	size_t got = 0;
-	int port = 0;
 	FILE *f;
 
 	snprintf(scen, sizeof scen, "%s/scenario.json", dir);
@@ -192,7 +218,7 @@ static void start(void)
 	}
 	close(in[0]);
 	close(out[1]);
-	ops = fdopen(in[1], "w");
+	server_in = in[1];
 	for (double until = now() + 15; got < sizeof line - 1 && now() < until;) {
 		struct pollfd pfd = { .fd = out[0], .events = POLLIN };
 		if (poll(&pfd, 1, 100) <= 0)
@@ -244,9 +270,13 @@ int main(void)
 	/* 1. one sync of commands */
 	c0 = cpu_ms();
 	t0 = now();
-	fprintf(ops, "{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"@alice:example.org\","
-		     "\"body\":\"!gov who torch.nn\",\"count\":%ld}\n", commands);
-	fflush(ops);
+	{
+		char json[256];
+		snprintf(json, sizeof json, "{\"op\":\"message\",\"room\":\"" ROOM "\","
+			 "\"sender\":\"@alice:example.org\",\"body\":\"!gov who torch.nn\","
+			 "\"count\":%ld}", commands);
+		op(json);
+	}
 	if (!wait_for(&stored, commands, 120))
 		fail("not every command was answered within 120 s");
 	t1 = now();
@@ -257,9 +287,8 @@ int main(void)
 	/* 2. ordinary chat: memory stays flat */
 	for (long sent = 0; sent < events; sent += 1000) {
 		long w = waits;
-		fprintf(ops, "{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"@bob:example.org\","
-			     "\"body\":\"just chatting about tensors, message {i}\",\"count\":1000}\n");
-		fflush(ops);
+		op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"@bob:example.org\","
+		   "\"body\":\"just chatting about tensors, message {i}\",\"count\":1000}");
 		/* govbot took the batch when it long-polls again */
 		if (!wait_for(&waits, w + 1, 60))
 			fail("govbot stopped syncing");

@@ -1,24 +1,20 @@
 #!/usr/bin/env python3
 """Loopback Matrix homeserver (Client-Server API v3) on 127.0.0.1.
 
-Python 3 standard library only.  It keeps real state (rooms, members, a
-stream of events, transaction ids per access token, m.direct account data)
-and answers the endpoints govbot's Matrix adapter uses in the shapes of the
-spec's own examples (tests/data/matrix/fixtures/, from matrix-org/matrix-spec):
-so a test drives it like a homeserver, by making things happen in rooms.
+Built on harness.py (HTTP, records, scenarios, command line: see there);
+this file holds only what is Matrix's.  Python 3 standard library only.
+It keeps real state (rooms, members, a stream of events, transaction ids
+per access token, m.direct account data) and answers in the shapes of the
+spec's own examples (tests/data/matrix/fixtures/, from matrix-org/matrix-spec),
+so a test drives it like a homeserver: by making things happen in rooms.
 
-Usage:
-  matrix_server.py --log FILE [--scenario FILE] [--timeout SECONDS]
+Usage (the harness's options, plus the bot's token and user id):
+  matrix_server.py [--scenario FILE] [--log FILE] [--timeout S | --forever]
                    [--token TOKEN] [--user @bot:server] [--fixtures DIR]
-                   [--ignore-stdin]
+                   [--port N] [--ignore-stdin]
 
-Prints "PORT N" as its first stdout line once it listens.  Exits after
---timeout seconds (default 60), or when stdin reaches end of file (unless
---ignore-stdin).  Each stdin line is one JSON operation (below), applied in
-order; {"op": "shutdown"} exits.
-
-Endpoints (HTTP/1.1, keep-alive; all but /versions need
-"Authorization: Bearer TOKEN", else 401 M_MISSING_TOKEN / M_UNKNOWN_TOKEN):
+Endpoints (all but /versions need "Authorization: Bearer TOKEN", else 401
+M_MISSING_TOKEN / M_UNKNOWN_TOKEN, as the fixtures show):
   GET  /_matrix/client/versions
   GET  /_matrix/client/v3/account/whoami
   GET  /_matrix/client/v3/profile/{userId}[/displayname]
@@ -28,6 +24,7 @@ Endpoints (HTTP/1.1, keep-alive; all but /versions need
   POST /_matrix/client/v3/rooms/{roomId}/leave, /forget
   PUT  /_matrix/client/v3/rooms/{roomId}/send/{type}/{txnId}
   GET  /_matrix/client/v3/joined_rooms
+  POST /_loopback/op      the test's operations (below): one JSON op or a list
 
 Sync: next_batch is "s<N>" (a stream position).  Without since: every joined
 room with its last `limit` timeline events (the filter's, default 10;
@@ -37,7 +34,7 @@ ms (capped at 60 s) for something to happen.  The filter (inline JSON or an
 uploaded filter id) is applied: room.timeline.types / not_types / limit,
 room.state.types, account_data.types, presence.types.
 
-Operations (stdin lines or the scenario's "ops"):
+Operations (POST /_loopback/op, or the scenario's "ops"):
   {"op":"message","room":R,"sender":U,"body":B,"msgtype":"m.text",
    "content":{...merged...},"type":"m.room.message","event_id":E,"count":N}
        a timeline event; with count, N of them ("{i}" in body is the index)
@@ -48,65 +45,42 @@ Operations (stdin lines or the scenario's "ops"):
   {"op":"fault", RULE}                           see below
   {"op":"revoke","soft":BOOL}                    the token stops working
   {"op":"rewind","to":"sN"}   the next sync with a since answers as if since were sN
-  {"op":"big","room":R,"bytes":N,"sender":U}     an m.text chat message of N bytes
   {"op":"mark","label":L}                        a record, for ordering
-  {"op":"shutdown"}
-Scenario (JSON): {"rooms"|"more_rooms": {R: {"members":[U...], "joined": BOOL (the bot
-is in it), "name": S, "forbidden_send": BOOL, "forbidden_join": BOOL,
-"encrypted": BOOL}}, "displayname": S, "ops": [OP...], "faults": [RULE...]}.
+The scenario (JSON; harness keys "name", "comment", "api", "steps" too):
+  {"rooms"|"more_rooms": {R: {"members":[U...], "joined": BOOL (the bot is
+   in it), "name": S, "forbidden_send": BOOL, "forbidden_join": BOOL,
+   "encrypted": BOOL}}, "displayname": S, "ops": [OP...], "faults": [RULE...]}
 
 Fault RULE: {"match": "sync"|"send"|"join"|"whoami"|"profile"|"filter"|"any",
   "room": R (send/join only), "after": K (applies from the K-th request of
-  that kind, 0-based, counted per room for send/join), "times": N (default 1), "status": CODE, "json": OBJ, "raw": TEXT,
-  "fixture": FILE, "headers": {NAME: VALUE}, "delay": SECONDS,
+  that kind, 0-based, counted per room for send/join), "times": N (default 1),
+  "status": CODE, "json": OBJ, "raw": TEXT, "fixture": FILE,
+  "headers": {NAME: VALUE}, "delay": SECONDS,
   "store": true (send: store the event, then answer with the fault),
   "pad": BYTES (sync: answer normally, padded with an ignored room of BYTES)}
 
-Records (JSON lines in --log), each with "t" and "kind":
-  http  {method, path, query, status, errcode, auth, body (JSON) or body_text}
-  sync  {since, timeout, filter, next_batch, events, bytes, status}
+Records, beyond the harness's "http" (one per request):
+  sync  {since, timeout, filter, next_batch, events, bytes, status, invites, leaves}
   sync_wait {since, timeout}      a long-poll found nothing new and waits
-  sync_abandoned {since}          the client closed a waiting long-poll
-  send_stored {room, txn, ...}    a send stored before a fault answers it
   send  {room, type, txn, event_id, dup, stored, content, status}
+  send_stored {room, txn, ...}    a send stored before a fault answers it
   join / leave / forget {room, status}
   op    {op...}   applied operations
   violation {what}  govbot broke the protocol
 """
 
-import argparse
+import asyncio
 import bisect
 import copy
 import json
-import os
-import select
-import socket
 import sys
-import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import harness
 
 PREFIX = "/_matrix/client/v3"
 MAX_TIMEOUT_MS = 60000
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-class Recorder:
-    def __init__(self, path):
-        self.start = time.monotonic()
-        self.lock = threading.Lock()
-        self.file = open(path, "a", encoding="utf-8") if path else None
-
-    def add(self, kind, **fields):
-        rec = {"t": round(time.monotonic() - self.start, 6), "kind": kind}
-        rec.update(fields)
-        line = json.dumps(rec, separators=(",", ":"))
-        with self.lock:
-            if self.file:
-                self.file.write(line + "\n")
-                self.file.flush()
-        return rec
 
 
 def type_matches(pattern, t):
@@ -128,33 +102,33 @@ def filter_allows(flt, t):
 
 
 class Room:
-    def __init__(self, room_id, name=None):
+    def __init__(self, room_id):
         self.id = room_id
-        self.name = name
-        self.members = {}            # user -> membership ("join", "leave", "invite", "ban")
+        self.name = None
+        self.members = {}            # user -> membership
         self.member_pos = 0          # stream position of the last membership change
         self.forbidden_send = False
         self.forbidden_join = False
         self.encrypted = False
 
 
-class Homeserver:
-    def __init__(self, args):
-        self.args = args
-        self.rec = Recorder(args.log)
-        self.cond = threading.Condition()
-        self.user = args.user
-        self.server_name = args.user.split(":", 1)[1]
-        self.token = args.token
+class MatrixServer(harness.FakeServer):
+    NAME = "matrix"
+    SCENARIO_KEYS = ("rooms", "more_rooms", "displayname", "ops", "faults")
+
+    def setup(self):
+        self.user = self.args.user
+        self.server_name = self.user.split(":", 1)[1]
+        self.token = self.args.token
         self.revoked = None          # None, or {"soft": bool}
         self.displayname = "govbot"
-        self.pos = 0                 # stream position
+        self.pos = 0
         self.events = []             # (pos, room_id, event), in pos order
-        self.positions = []          # the events' positions, for bisect
+        self.positions = []
         self.rooms = {}
-        self.bot_joined = {}         # room -> pos of the bot's join (or leave: negative)
+        self.bot_joined = {}         # room -> pos of the bot's join
         self.bot_left = {}           # room -> (pos, event) of the bot's leave / kick
-        self.invites = {}            # room -> (pos, [stripped state events])
+        self.invites = {}            # room -> (pos, sender)
         self.direct = None           # (pos, content)
         self.txns = {}               # (token, txn) -> event_id
         self.filters = {}
@@ -162,15 +136,59 @@ class Homeserver:
         self.seen_requests = {}
         self.rewind_to = None
         self.event_seq = 0
-        self.fixtures = args.fixtures
-        self.stopping = False
+        self.changed = None          # asyncio.Event, set whenever the stream moves
+        r = self.route
+        r("GET", "/_matrix/client/versions", self.versions, api="versions")
+        r("GET", PREFIX + "/account/whoami", self.whoami, api="whoami")
+        r("GET", PREFIX + "/profile/{user}", self.profile, api="profile")
+        r("GET", PREFIX + "/profile/{user}/displayname", self.profile, api="profile")
+        r("POST", PREFIX + "/user/{user}/filter", self.filter, api="filter")
+        r("GET", PREFIX + "/sync", self.sync, api="sync")
+        r("GET", PREFIX + "/joined_rooms", self.joined_rooms, api="joined_rooms")
+        r("POST", PREFIX + "/join/{room}", self.join, api="join")
+        r("POST", PREFIX + "/rooms/{room}/join", self.join, api="join")
+        r("POST", PREFIX + "/rooms/{room}/leave", self.leave, api="leave")
+        r("POST", PREFIX + "/rooms/{room}/forget", self.forget, api="forget")
+        r("PUT", PREFIX + "/rooms/{room}/send/{type}/{txn}", self.send, api="send")
+        r("POST", "/_loopback/op", self.op, api="op")
 
-    # ---- fixtures ----------------------------------------------------
-    def fixture(self, name):
-        with open(os.path.join(self.fixtures, name), encoding="utf-8") as f:
-            return json.load(f)
+    @classmethod
+    def add_arguments(cls, p):
+        p.add_argument("--token", default="syt_loopback_token")
+        p.add_argument("--user", default="@govbot:example.org")
 
-    # ---- state changes (call with self.cond held) ----------------------
+    def load_scenario(self, obj):
+        super().load_scenario(obj)
+        self.displayname = obj.get("displayname", self.displayname)
+        rooms = dict(obj.get("rooms", {}))
+        rooms.update(obj.get("more_rooms", {}))
+        for room_id, spec in rooms.items():
+            r = self.room(room_id)
+            r.name = spec.get("name")
+            r.forbidden_send = bool(spec.get("forbidden_send"))
+            r.forbidden_join = bool(spec.get("forbidden_join"))
+            r.encrypted = bool(spec.get("encrypted"))
+            for u in spec.get("members", []):
+                self.set_member(room_id, u, "join")
+            if r.encrypted:
+                self.append(room_id, {"type": "m.room.encryption", "state_key": "",
+                                      "sender": next(iter(r.members), self.user),
+                                      "content": {"algorithm": "m.megolm.v1.aes-sha2"}})
+            if spec.get("joined"):
+                self.set_member(room_id, self.user, "join")
+        self.faults.extend(copy.deepcopy(obj.get("faults", [])))
+        for op in obj.get("ops", []):
+            self.apply(op)
+
+    async def started(self):
+        self.changed = asyncio.Event()
+
+    # ---- state --------------------------------------------------------
+    def moved(self):
+        if self.changed is not None:
+            self.changed.set()
+            self.changed = asyncio.Event()
+
     def room(self, room_id):
         r = self.rooms.get(room_id)
         if r is None:
@@ -182,14 +200,13 @@ class Homeserver:
         return "$ev%d:%s" % (self.event_seq, self.server_name)
 
     def append(self, room_id, event):
-        """Adds a timeline event (shaped like the spec's m.room.message example)."""
         self.pos += 1
         event.setdefault("event_id", self.new_event_id())
         event.setdefault("origin_server_ts", int(time.time() * 1000))
         event.setdefault("unsigned", {"age": 0})
         self.events.append((self.pos, room_id, event))
         self.positions.append(self.pos)
-        self.cond.notify_all()
+        self.moved()
         return event
 
     def set_member(self, room_id, user, membership, sender=None, reason=None):
@@ -212,10 +229,8 @@ class Homeserver:
                 self.invites.pop(room_id, None)
         return ev
 
-    def joined_count(self, r):
-        return sum(1 for m in r.members.values() if m == "join")
-
     def message_event(self, op, i=None):
+        """An event shaped like the spec's m.room.message example."""
         ev = self.fixture("event_m_room_message_m_text.json")
         ev.pop("room_id", None)       # timeline events carry no room_id
         ev.pop("event_id", None)
@@ -223,8 +238,7 @@ class Homeserver:
         ev["origin_server_ts"] = int(time.time() * 1000)
         ev["type"] = op.get("type", "m.room.message")
         ev["sender"] = op.get("sender", "@alice:" + self.server_name)
-        content = {"msgtype": op.get("msgtype", "m.text"),
-                   "body": op.get("body", "")}
+        content = {"msgtype": op.get("msgtype", "m.text"), "body": op.get("body", "")}
         if i is not None:
             content["body"] = content["body"].replace("{i}", str(i))
         content.update(copy.deepcopy(op.get("content", {})))
@@ -235,109 +249,250 @@ class Homeserver:
 
     def apply(self, op):
         kind = op.get("op")
-        with self.cond:
-            if kind == "message":
-                count = op.get("count")
-                ids = []
-                if count is None:
-                    ids.append(self.append(op["room"], self.message_event(op))["event_id"])
-                else:
-                    for i in range(int(count)):
-                        ids.append(self.append(op["room"], self.message_event(op, i))["event_id"])
-                self.rec.add("op", op=kind, room=op["room"], event_ids=ids[:5], count=len(ids),
-                             pos=self.pos)
-                return
-            if kind == "big":
-                body = "x" * max(0, int(op["bytes"]))
-                self.append(op["room"], self.message_event({"sender": op.get("sender"),
-                                                            "body": body}))
-            elif kind == "member":
-                self.set_member(op["room"], op["user"], op.get("membership", "join"),
-                                op.get("sender"))
-            elif kind == "invite":
-                r = self.room(op["room"])
-                if op.get("name"):
-                    r.name = op["name"]
-                sender = op.get("sender", "@alice:" + self.server_name)
-                r.members.setdefault(sender, "join")
-                self.set_member(op["room"], self.user, "invite", sender)
-                self.invites[op["room"]] = (self.pos, sender)
-            elif kind == "kick":
-                self.set_member(op["room"], self.user, "leave", op.get("sender"),
-                                op.get("reason"))
-            elif kind == "direct":
-                self.pos += 1
-                self.direct = (self.pos, op["content"])
-                self.cond.notify_all()
-            elif kind == "fault":
-                rule = dict(op)
-                rule.pop("op")
-                self.faults.append(rule)
-            elif kind == "revoke":
-                self.revoked = {"soft": bool(op.get("soft"))}
-            elif kind == "rewind":
-                self.rewind_to = op["to"]
-            elif kind == "shutdown":
-                self.stopping = True
-                self.cond.notify_all()
-            elif kind != "mark":
-                self.rec.add("scenario_error", error="unknown op", op=op)
-                return
-            self.rec.add("op", pos=self.pos, **op) if kind != "big" else \
-                self.rec.add("op", op="big", room=op["room"], bytes=op["bytes"], pos=self.pos)
+        if kind == "message":
+            count = op.get("count")
+            ids = []
+            for i in ([None] if count is None else range(int(count))):
+                ids.append(self.append(op["room"], self.message_event(op, i))["event_id"])
+            self.rec.add("op", op=kind, room=op["room"], event_ids=ids[:5], count=len(ids),
+                         pos=self.pos)
+            return
+        if kind == "member":
+            self.set_member(op["room"], op["user"], op.get("membership", "join"),
+                            op.get("sender"))
+        elif kind == "invite":
+            r = self.room(op["room"])
+            r.name = op.get("name", r.name)
+            sender = op.get("sender", "@alice:" + self.server_name)
+            r.members.setdefault(sender, "join")
+            self.set_member(op["room"], self.user, "invite", sender)
+            self.invites[op["room"]] = (self.pos, sender)
+        elif kind == "kick":
+            self.set_member(op["room"], self.user, "leave", op.get("sender"), op.get("reason"))
+        elif kind == "direct":
+            self.pos += 1
+            self.direct = (self.pos, op["content"])
+            self.moved()
+        elif kind == "fault":
+            rule = dict(op)
+            rule.pop("op")
+            self.faults.append(rule)
+        elif kind == "revoke":
+            self.revoked = {"soft": bool(op.get("soft"))}
+        elif kind == "rewind":
+            self.rewind_to = op["to"]
+        elif kind != "mark":
+            raise ValueError("unknown op %r" % kind)
+        self.rec.add("op", pos=self.pos, **op)
 
-    def load_scenario(self, sc):
-        with self.cond:
-            self.displayname = sc.get("displayname", self.displayname)
-            rooms = dict(sc.get("rooms", {}))
-            rooms.update(sc.get("more_rooms", {}))
-            for room_id, spec in rooms.items():
-                r = self.room(room_id)
-                r.name = spec.get("name")
-                r.forbidden_send = bool(spec.get("forbidden_send"))
-                r.forbidden_join = bool(spec.get("forbidden_join"))
-                r.encrypted = bool(spec.get("encrypted"))
-                for u in spec.get("members", []):
-                    self.set_member(room_id, u, "join")
-                if r.encrypted:
-                    self.append(room_id, {"type": "m.room.encryption", "state_key": "",
-                                          "sender": next(iter(r.members), self.user),
-                                          "content": {"algorithm": "m.megolm.v1.aes-sha2"}})
-                if spec.get("joined"):
-                    self.set_member(room_id, self.user, "join")
-            self.faults.extend(sc.get("faults", []))
-        for op in sc.get("ops", []):
-            self.apply(op)
-
-    # ---- faults --------------------------------------------------------
+    # ---- faults -------------------------------------------------------
     def take_fault(self, what, room=None):
         """The first rule that applies to this request (the n-th of its kind,
         0-based, counted per kind and room), used up once per request."""
-        with self.cond:
-            key = (what, room)
-            n = self.seen_requests.get(key, 0)
-            self.seen_requests[key] = n + 1
-            for rule in self.faults:
-                if rule.get("match", "any") not in (what, "any"):
-                    continue
-                if "room" in rule and rule["room"] != room:
-                    continue
-                if n < rule.get("after", 0) or rule.get("times", 1) <= 0:
-                    continue
-                rule["times"] = rule.get("times", 1) - 1
-                return rule
+        key = (what, room)
+        n = self.seen_requests.get(key, 0)
+        self.seen_requests[key] = n + 1
+        for rule in self.faults:
+            if rule.get("match", "any") not in (what, "any"):
+                continue
+            if "room" in rule and rule["room"] != room:
+                continue
+            if n < rule.get("after", 0) or rule.get("times", 1) <= 0:
+                continue
+            rule["times"] = rule.get("times", 1) - 1
+            return rule
         return None
 
-    # ---- sync ----------------------------------------------------------
-    def parse_since(self, since):
-        if since is None:
-            return None
-        if not since.startswith("s") or not since[1:].isdigit():
-            return -1
-        return int(since[1:])
+    async def fault_answer(self, rule):
+        """(response, status, errcode) for a fault rule."""
+        if rule.get("delay"):
+            await asyncio.sleep(float(rule["delay"]))
+        status = int(rule.get("status", 500))
+        headers = rule.get("headers") or {}
+        if "fixture" in rule:
+            obj = self.fixture(rule["fixture"])
+            return harness.json_response(obj, status, headers), status, obj.get("errcode")
+        if "raw" in rule:
+            return harness.Response(status, rule["raw"], headers), status, None
+        obj = rule.get("json", {"errcode": "M_UNKNOWN", "error": "loopback fault"})
+        code = obj.get("errcode") if isinstance(obj, dict) else None
+        return harness.json_response(obj, status, headers), status, code
 
+    # ---- plumbing -----------------------------------------------------
+    @staticmethod
+    def error(status, errcode, message, **extra):
+        body = {"errcode": errcode, "error": message}
+        body.update(extra)
+        return harness.json_response(body, status)
+
+    def denied(self, req):
+        """None when the token is good, else the 401 to answer."""
+        if "access_token" in req.query:
+            self.violation("access token in the query string")
+        auth = req.header("authorization")
+        if not auth.startswith("Bearer "):
+            return self.error(401, "M_MISSING_TOKEN", "Missing access token")
+        if req.bearer() != self.token or self.revoked is not None:
+            soft = self.revoked is not None and self.revoked["soft"]
+            name = "error_unknown_token_soft_logout.json" if soft else "error_unknown_token.json"
+            return harness.json_response(self.fixture(name), 401)
+        return None
+
+    @staticmethod
+    def param(req, name):
+        return urllib.parse.unquote(req.params[name])
+
+    @staticmethod
+    def query(req, name, default=None):
+        v = req.query.get(name)
+        return v[0] if v else default
+
+    # ---- endpoints ----------------------------------------------------
+    def versions(self, req):
+        return harness.json_response({"versions": ["v1.1", "v1.6", "v1.7", "v1.11"]})
+
+    async def whoami(self, req):
+        no = self.denied(req)
+        if no:
+            return no
+        rule = self.take_fault("whoami")
+        if rule:
+            return (await self.fault_answer(rule))[0]
+        return harness.json_response({"user_id": self.user, "device_id": "LOOPBACK",
+                                      "is_guest": False})
+
+    async def profile(self, req):
+        no = self.denied(req)
+        if no:
+            return no
+        rule = self.take_fault("profile")
+        if rule:
+            return (await self.fault_answer(rule))[0]
+        if self.param(req, "user") != self.user:
+            return self.error(404, "M_NOT_FOUND", "Profile not found")
+        return harness.json_response({"displayname": self.displayname})
+
+    async def filter(self, req):
+        no = self.denied(req)
+        if no:
+            return no
+        try:
+            flt = json.loads(req.body)
+        except ValueError:
+            self.violation("filter body is not JSON")
+            return self.error(400, "M_NOT_JSON", "Content not JSON.")
+        fid = str(len(self.filters) + 1)
+        self.filters[fid] = flt
+        return harness.json_response({"filter_id": fid})
+
+    def joined_rooms(self, req):
+        return self.denied(req) or harness.json_response({"joined_rooms": sorted(self.bot_joined)})
+
+    async def join(self, req):
+        no = self.denied(req)
+        if no:
+            return no
+        room_id = self.param(req, "room")
+        rule = self.take_fault("join", room_id)
+        if rule:
+            resp, status, _ = await self.fault_answer(rule)
+        else:
+            r = self.rooms.get(room_id)
+            if r is None:
+                resp, status = self.error(404, "M_NOT_FOUND", "No known servers"), 404
+            elif r.forbidden_join and room_id not in self.invites:
+                resp, status = self.error(403, "M_FORBIDDEN",
+                                          "You are not invited to this room."), 403
+            else:
+                if room_id not in self.bot_joined:
+                    self.set_member(room_id, self.user, "join")
+                resp, status = harness.json_response({"room_id": room_id}), 200
+        self.rec.add("join", room=room_id, status=status)
+        return resp
+
+    def leave(self, req):
+        no = self.denied(req)
+        if no:
+            return no
+        room_id = self.param(req, "room")
+        if room_id in self.bot_joined or room_id in self.invites:
+            self.set_member(room_id, self.user, "leave")
+        self.rec.add("leave", room=room_id, status=200)
+        return harness.json_response({})
+
+    def forget(self, req):
+        no = self.denied(req)
+        if no:
+            return no
+        room_id = self.param(req, "room")
+        if room_id in self.bot_joined:
+            self.rec.add("forget", room=room_id, status=400)
+            return self.error(400, "M_UNKNOWN", "User is in the room")
+        self.bot_left.pop(room_id, None)
+        self.rec.add("forget", room=room_id, status=200)
+        return harness.json_response({})
+
+    async def send(self, req):
+        no = self.denied(req)
+        if no:
+            return no
+        room_id, txn = self.param(req, "room"), self.param(req, "txn")
+        rec = {"room": room_id, "type": self.param(req, "type"), "txn": txn}
+        try:
+            content = json.loads(req.body)
+            if not isinstance(content, dict):
+                raise ValueError
+        except ValueError:
+            self.violation("send body is not a JSON object")
+            self.rec.add("send", status=400, **rec)
+            return self.error(400, "M_NOT_JSON", "Content not JSON.")
+        rec["content"] = content
+        rule = self.take_fault("send", room_id)
+        if rule and not rule.get("store"):
+            resp, status, _ = await self.fault_answer(rule)
+            self.rec.add("send", status=status, stored=False, dup=False, **rec)
+            return resp
+        r = self.rooms.get(room_id)
+        key = (req.bearer(), txn)
+        if key in self.txns:
+            event_id, dup, stored = self.txns[key], True, False
+        elif r is None or room_id not in self.bot_joined:
+            self.rec.add("send", status=403, stored=False, dup=False, **rec)
+            return self.error(403, "M_FORBIDDEN", "User %s not in room %s" % (self.user, room_id))
+        elif r.forbidden_send:
+            self.rec.add("send", status=403, stored=False, dup=False, **rec)
+            return self.error(403, "M_FORBIDDEN", "You don't have permission to post that to "
+                              "the room. user_level (0) < send_level (50)")
+        else:
+            ev = self.append(room_id, {"type": rec["type"], "sender": self.user,
+                                       "content": content})
+            event_id, dup, stored = ev["event_id"], False, True
+            self.txns[key] = event_id
+        rec.update(event_id=event_id, dup=dup, stored=stored)
+        if rule:  # stored, then the answer is late or lost
+            self.rec.add("send_stored", **rec)
+            resp, status, _ = await self.fault_answer(rule)
+            self.rec.add("send", status=status, **rec)
+            return resp
+        answer = self.fixture("room_send_response.json")
+        answer["event_id"] = event_id
+        self.rec.add("send", status=200, **rec)
+        return harness.json_response(answer)
+
+    def op(self, req):
+        try:
+            ops = json.loads(req.body)
+            for o in ops if isinstance(ops, list) else [ops]:
+                self.apply(o)
+        except (ValueError, KeyError, TypeError) as e:
+            self.rec.add("scenario_error", error=repr(e))
+            return harness.json_response({"ok": False, "error": repr(e)}, 400)
+        return harness.json_response({"ok": True})
+
+    # ---- sync ---------------------------------------------------------
     def build_sync(self, since, flt):
-        """The sync response for events after since (None: initial); call locked."""
+        """The sync response for events after since (None: initial), and how
+        many timeline events it carries."""
         room_f = flt.get("room", {}) if isinstance(flt, dict) else {}
         tl_f = room_f.get("timeline", {})
         st_f = room_f.get("state", {})
@@ -346,8 +501,7 @@ class Homeserver:
         base = self.fixture("sync_response.json")
         room_tpl = base["rooms"]["join"]["!726s6s6q:example.com"]
         res = {"next_batch": "s%d" % self.pos, "rooms": {"join": {}, "invite": {}, "leave": {}}}
-        pres_f = flt.get("presence", {}) if isinstance(flt, dict) else {}
-        if filter_allows(pres_f, "m.presence"):
+        if filter_allows(flt.get("presence", {}) if isinstance(flt, dict) else {}, "m.presence"):
             res["presence"] = {"events": []}
         acc_f = flt.get("account_data", {}) if isinstance(flt, dict) else {}
         acc = []
@@ -356,16 +510,18 @@ class Homeserver:
             acc.append({"type": "m.direct", "content": self.direct[1]})
         res["account_data"] = {"events": acc}
         after = since if since is not None else -1
-        nevents = 0
         by_room = {}
-        for pos, room_id, ev in self.events[bisect.bisect_right(self.positions, after):]:
+        for _, room_id, ev in self.events[bisect.bisect_right(self.positions, after):]:
             by_room.setdefault(room_id, []).append(ev)
+        nevents = 0
         for room_id, joined_at in self.bot_joined.items():
             r = self.rooms[room_id]
-            evs = [e for e in by_room.get(room_id, []) if filter_allows(tl_f, e["type"])]
             if since is None:
-                evs = [e for e in self.room_events(room_id) if filter_allows(tl_f, e["type"])]
-            elif joined_at <= since and not evs and r.member_pos <= since:
+                evs = [e for _, rid, e in self.events if rid == room_id]
+            else:
+                evs = by_room.get(room_id, [])
+            evs = [e for e in evs if filter_allows(tl_f, e["type"])]
+            if since is not None and joined_at <= since and not evs and r.member_pos <= since:
                 continue
             limited = len(evs) > limit
             if limited:
@@ -375,7 +531,7 @@ class Homeserver:
             senders = {e.get("sender") for e in evs} if lazy else set(r.members)
             state = []
             if since is None or joined_at > since:
-                for u in sorted(senders):
+                for u in sorted(s for s in senders if s):
                     if u in r.members and filter_allows(st_f, "m.room.member"):
                         state.append({"type": "m.room.member", "state_key": u, "sender": u,
                                       "event_id": "$state-%s-%s" % (room_id, u),
@@ -389,7 +545,8 @@ class Homeserver:
             entry["state"] = {"events": state}
             if since is None or r.member_pos > since or joined_at > since:
                 summary = copy.deepcopy(room_tpl["summary"])
-                summary["m.joined_member_count"] = self.joined_count(r)
+                summary["m.joined_member_count"] = sum(
+                    1 for m in r.members.values() if m == "join")
                 summary["m.invited_member_count"] = sum(
                     1 for m in r.members.values() if m == "invite")
                 summary["m.heroes"] = sorted(u for u in r.members if u != self.user)[:5]
@@ -404,9 +561,8 @@ class Homeserver:
                 continue
             inv = copy.deepcopy(base["rooms"]["invite"]["!696r7674:example.com"])
             evs = inv["invite_state"]["events"]
-            name = self.rooms[room_id].name or room_id
             evs[0]["sender"] = sender
-            evs[0]["content"]["name"] = name
+            evs[0]["content"]["name"] = self.rooms[room_id].name or room_id
             evs[1]["sender"] = sender
             evs[1]["state_key"] = self.user
             res["rooms"]["invite"][room_id] = inv
@@ -421,386 +577,72 @@ class Homeserver:
                                               "state": {"events": []}}
         return res, nevents
 
-    def room_events(self, room_id):
-        return [ev for pos, rid, ev in self.events if rid == room_id]
-
-
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 1024   # a burst of sends must not overflow the listen backlog
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "LoopbackMatrix/1.0"
-    disable_nagle_algorithm = True   # headers and body go out at once, no delayed-ACK stalls
-    hs = None  # the Homeserver
-
-    def log_message(self, fmt, *args):  # quiet
-        pass
-
-    # ---- plumbing -----------------------------------------------------
-    def read_body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n > 0 else b""
-
-    def answer(self, status, obj=None, raw=None, headers=None):
-        data = raw.encode() if isinstance(raw, str) else raw
-        if data is None:
-            data = json.dumps(obj if obj is not None else {}, separators=(",", ":")).encode()
+    async def sync(self, req):
+        no = self.denied(req)
+        if no:
+            return no
+        since_tok = self.query(req, "since")
         try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, str(v))
-            self.end_headers()
-            self.wfile.write(data)
-            self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-        return len(data)
-
-    def error(self, status, errcode, message, **extra):
-        body = {"errcode": errcode, "error": message}
-        body.update(extra)
-        self.answer(status, body)
-        return status, errcode
-
-    def fault_answer(self, rule):
-        """Answers with a fault rule; returns (status, errcode)."""
-        if rule.get("delay"):
-            time.sleep(float(rule["delay"]))
-        status = int(rule.get("status", 500))
-        if "fixture" in rule:
-            obj = self.hs.fixture(rule["fixture"])
-            self.answer(status, obj, headers=rule.get("headers"))
-            return status, obj.get("errcode")
-        if "raw" in rule:
-            self.answer(status, raw=rule["raw"], headers=rule.get("headers"))
-            return status, None
-        obj = rule.get("json", {"errcode": "M_UNKNOWN", "error": "loopback fault"})
-        self.answer(status, obj, headers=rule.get("headers"))
-        return status, obj.get("errcode") if isinstance(obj, dict) else None
-
-    def auth(self):
-        """None when the token is good, else the (status, errcode) answered."""
-        h = self.headers.get("Authorization", "")
-        if not h.startswith("Bearer "):
-            return self.error(401, "M_MISSING_TOKEN", "Missing access token")
-        if h[7:] != self.hs.token:
-            obj = self.hs.fixture("error_unknown_token.json")
-            self.answer(401, obj)
-            return 401, obj["errcode"]
-        if self.hs.revoked is not None:
-            name = "error_unknown_token_soft_logout.json" if self.hs.revoked["soft"] \
-                else "error_unknown_token.json"
-            obj = self.hs.fixture(name)
-            self.answer(401, obj)
-            return 401, obj["errcode"]
-        return None
-
-    def record(self, status, errcode, body, path, query, auth_ok):
-        rec = {"method": self.command, "path": path, "query": query, "status": status,
-               "errcode": errcode, "auth": auth_ok}
-        if body:
-            try:
-                rec["body"] = json.loads(body)
-            except ValueError:
-                rec["body_text"] = body.decode("utf-8", "replace")[:2000]
-        self.hs.rec.add("http", **rec)
-
-    # ---- dispatch -----------------------------------------------------
-    def do_GET(self):
-        self.route()
-
-    def do_POST(self):
-        self.route()
-
-    def do_PUT(self):
-        self.route()
-
-    def route(self):
-        url = urllib.parse.urlsplit(self.path)
-        path = url.path
-        query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
-        body = self.read_body()
-        if "access_token" in query:
-            self.hs.rec.add("violation", what="access token in the query string")
-        status, errcode = 0, None
-        auth_ok = False
-        try:
-            if path == "/_matrix/client/versions" and self.command == "GET":
-                self.answer(200, {"versions": ["v1.1", "v1.6", "v1.7", "v1.11"]})
-                status = 200
-            else:
-                denied = self.auth()
-                if denied:
-                    status, errcode = denied
-                else:
-                    auth_ok = True
-                    status, errcode = self.endpoint(path, query, body)
-        except Exception as e:  # noqa: BLE001 - a server bug must show in the log
-            self.hs.rec.add("server_error", path=path, error=repr(e))
-            status, errcode = self.error(500, "M_UNKNOWN", "loopback server error")
-        if path.endswith("/sync") and status == 200:
-            return  # recorded as a sync record
-        self.record(status, errcode, body, path, query, auth_ok)
-
-    def endpoint(self, path, query, body):
-        hs = self.hs
-        if not path.startswith(PREFIX + "/"):
-            return self.error(404, "M_UNRECOGNIZED", "Unrecognized request")
-        parts = [urllib.parse.unquote(p) for p in path[len(PREFIX) + 1:].split("/")]
-        m = self.command
-        if parts == ["account", "whoami"] and m == "GET":
-            rule = hs.take_fault("whoami")
-            if rule:
-                return self.fault_answer(rule)
-            self.answer(200, {"user_id": hs.user, "device_id": "LOOPBACK", "is_guest": False})
-            return 200, None
-        if parts[0] == "profile" and m == "GET":
-            rule = hs.take_fault("profile")
-            if rule:
-                return self.fault_answer(rule)
-            if len(parts) >= 2 and parts[1] == hs.user:
-                if len(parts) == 3 and parts[2] == "displayname":
-                    self.answer(200, {"displayname": hs.displayname})
-                else:
-                    self.answer(200, {"displayname": hs.displayname})
-                return 200, None
-            return self.error(404, "M_NOT_FOUND", "Profile not found")
-        if len(parts) == 3 and parts[0] == "user" and parts[2] == "filter" and m == "POST":
-            rule = hs.take_fault("filter")
-            if rule:
-                return self.fault_answer(rule)
-            try:
-                flt = json.loads(body)
-            except ValueError:
-                hs.rec.add("violation", what="filter body is not JSON")
-                return self.error(400, "M_NOT_JSON", "Content not JSON.")
-            with hs.cond:
-                fid = str(len(hs.filters) + 1)
-                hs.filters[fid] = flt
-            self.answer(200, {"filter_id": fid})
-            return 200, None
-        if parts == ["sync"] and m == "GET":
-            return self.sync(query)
-        if parts == ["joined_rooms"] and m == "GET":
-            with hs.cond:
-                self.answer(200, {"joined_rooms": sorted(hs.bot_joined)})
-            return 200, None
-        if (len(parts) == 2 and parts[0] == "join") or \
-                (len(parts) == 3 and parts[0] == "rooms" and parts[2] == "join"):
-            if m != "POST":
-                return self.error(405, "M_UNRECOGNIZED", "Method not allowed")
-            room_id = parts[1]
-            rule = hs.take_fault("join", room_id)
-            if rule:
-                st = self.fault_answer(rule)
-                hs.rec.add("join", room=room_id, status=st[0])
-                return st
-            with hs.cond:
-                r = hs.rooms.get(room_id)
-                if r is None:
-                    st = self.error(404, "M_NOT_FOUND", "No known servers")
-                elif r.forbidden_join and room_id not in hs.invites:
-                    st = self.error(403, "M_FORBIDDEN", "You are not invited to this room.")
-                else:
-                    if room_id not in hs.bot_joined:
-                        hs.set_member(room_id, hs.user, "join")
-                    self.answer(200, {"room_id": room_id})
-                    st = (200, None)
-            hs.rec.add("join", room=room_id, status=st[0])
-            return st
-        if len(parts) == 3 and parts[0] == "rooms" and parts[2] in ("leave", "forget") \
-                and m == "POST":
-            room_id = parts[1]
-            with hs.cond:
-                if parts[2] == "leave":
-                    if room_id in hs.bot_joined or room_id in hs.invites:
-                        hs.set_member(room_id, hs.user, "leave")
-                else:
-                    if room_id in hs.bot_joined:
-                        st = self.error(400, "M_UNKNOWN", "User is in the room")
-                        hs.rec.add("forget", room=room_id, status=400)
-                        return st
-                    hs.bot_left.pop(room_id, None)
-            self.answer(200, {})
-            hs.rec.add(parts[2], room=room_id, status=200)
-            return 200, None
-        if len(parts) == 5 and parts[0] == "rooms" and parts[2] == "send" and m == "PUT":
-            return self.send(parts[1], parts[3], parts[4], body)
-        return self.error(404, "M_UNRECOGNIZED", "Unrecognized request")
-
-    def send(self, room_id, etype, txn, body):
-        hs = self.hs
-        rec = {"room": room_id, "type": etype, "txn": txn}
-        try:
-            content = json.loads(body)
-            if not isinstance(content, dict):
-                raise ValueError
-        except ValueError:
-            hs.rec.add("violation", what="send body is not a JSON object")
-            hs.rec.add("send", status=400, **rec)
-            return self.error(400, "M_NOT_JSON", "Content not JSON.")
-        rec["content"] = content
-        rule = hs.take_fault("send", room_id)
-        if rule and not rule.get("store"):
-            st = self.fault_answer(rule)
-            hs.rec.add("send", status=st[0], stored=False, dup=False, **rec)
-            return st
-        with hs.cond:
-            r = hs.rooms.get(room_id)
-            key = (hs.token, txn)
-            if key in hs.txns:
-                event_id, dup, stored = hs.txns[key], True, False
-            elif r is None or room_id not in hs.bot_joined:
-                st = self.error(403, "M_FORBIDDEN", "User %s not in room %s" % (hs.user, room_id))
-                hs.rec.add("send", status=403, stored=False, dup=False, **rec)
-                return st
-            elif r.forbidden_send:
-                st = self.error(403, "M_FORBIDDEN", "You don't have permission to post that "
-                                "to the room. user_level (0) < send_level (50)")
-                hs.rec.add("send", status=403, stored=False, dup=False, **rec)
-                return st
-            else:
-                ev = hs.append(room_id, {"type": etype, "sender": hs.user,
-                                         "content": content})
-                event_id, dup, stored = ev["event_id"], False, True
-                hs.txns[key] = event_id
-        rec.update(event_id=event_id, dup=dup, stored=stored)
-        if rule:  # stored, then the answer is late or lost
-            hs.rec.add("send_stored", **rec)
-            st = self.fault_answer(rule)
-            hs.rec.add("send", status=st[0], **rec)
-            return st
-        resp = hs.fixture("room_send_response.json")
-        resp["event_id"] = event_id
-        self.answer(200, resp)
-        hs.rec.add("send", status=200, **rec)
-        return 200, None
-
-    def client_gone(self):
-        try:
-            r, _, _ = select.select([self.connection], [], [], 0)
-            if r:
-                data = self.connection.recv(1, socket.MSG_PEEK)
-                return data == b""
-        except OSError:
-            return True
-        return False
-
-    def sync(self, query):
-        hs = self.hs
-        since_tok = query.get("since")
-        try:
-            timeout = int(query.get("timeout", "0"))
+            timeout = int(self.query(req, "timeout", "0"))
         except ValueError:
             return self.error(400, "M_INVALID_PARAM", "timeout is not an integer")
         timeout = max(0, min(timeout, MAX_TIMEOUT_MS))
-        flt_text = query.get("filter")
+        flt_text = self.query(req, "filter")
         flt = {}
         if flt_text:
             if flt_text.lstrip().startswith("{"):
                 try:
                     flt = json.loads(flt_text)
                 except ValueError:
-                    hs.rec.add("violation", what="sync filter is not JSON")
+                    self.violation("sync filter is not JSON")
                     return self.error(400, "M_INVALID_PARAM", "filter is not JSON")
+            elif flt_text in self.filters:
+                flt = self.filters[flt_text]
             else:
-                with hs.cond:
-                    flt = hs.filters.get(flt_text)
-                if flt is None:
-                    return self.error(400, "M_INVALID_PARAM", "unknown filter id")
-        rule = hs.take_fault("sync")
+                return self.error(400, "M_INVALID_PARAM", "unknown filter id")
+        rule = self.take_fault("sync")
         if rule and "pad" not in rule:
-            st = self.fault_answer(rule)
-            hs.rec.add("sync", since=since_tok, timeout=timeout, status=st[0], errcode=st[1],
-                       filter=flt_text)
-            return st
-        with hs.cond:
-            if since_tok is not None and hs.rewind_to is not None:
-                since_tok, hs.rewind_to = hs.rewind_to, None
-        since = hs.parse_since(since_tok)
-        if since == -1:
-            return self.error(400, "M_INVALID_PARAM", "bad since token")
+            resp, status, code = await self.fault_answer(rule)
+            self.rec.add("sync", since=since_tok, timeout=timeout, status=status, errcode=code,
+                         filter=flt_text)
+            return resp
+        if since_tok is not None and self.rewind_to is not None:
+            since_tok, self.rewind_to = self.rewind_to, None
+        since = None
+        if since_tok is not None:
+            if not since_tok.startswith("s") or not since_tok[1:].isdigit():
+                return self.error(400, "M_INVALID_PARAM", "bad since token")
+            since = int(since_tok[1:])
         deadline = time.monotonic() + timeout / 1000.0
         waiting = False
-        with hs.cond:
-            while True:
-                res, n = hs.build_sync(since, flt)
-                empty = n == 0 and not any(res["rooms"][k] for k in ("invite", "leave")) \
-                    and not res["account_data"]["events"]
-                # changed membership counts as something too
-                if since is None or not empty or hs.stopping:
-                    break
-                if any(res["rooms"]["join"].values()):
-                    break
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                if not waiting:
-                    waiting = True
-                    hs.rec.add("sync_wait", since=since_tok, timeout=timeout)
-                hs.cond.wait(min(left, 0.05))
-                if self.client_gone():
-                    hs.rec.add("sync_abandoned", since=since_tok)
-                    self.close_connection = True
-                    return 0, None
+        while True:
+            res, n = self.build_sync(since, flt)
+            rooms = res["rooms"]
+            if since is None or any(rooms[k] for k in ("join", "invite", "leave")) or \
+                    res["account_data"]["events"] or self.stopping:
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            if not waiting:
+                waiting = True
+                self.rec.add("sync_wait", since=since_tok, timeout=timeout)
+            try:
+                await asyncio.wait_for(self.changed.wait(), min(left, 1.0))
+            except asyncio.TimeoutError:
+                pass
         if rule:  # pad: an ignored room of that many bytes
-            res["rooms"]["join"]["!padding:" + hs.server_name] = {
-                "timeline": {"events": [{"type": "org.example.padding", "sender": hs.user,
+            res["rooms"]["join"]["!padding:" + self.server_name] = {
+                "timeline": {"events": [{"type": "org.example.padding", "sender": self.user,
                                          "event_id": "$pad", "origin_server_ts": 0,
                                          "content": {"data": "p" * int(rule["pad"])}}],
                              "limited": False}}
-        nbytes = self.answer(200, res)
-        hs.rec.add("sync", since=since_tok, timeout=timeout, filter=flt_text,
-                   next_batch=res["next_batch"], events=n, bytes=nbytes, status=200,
-                   invites=sorted(res["rooms"]["invite"]), leaves=sorted(res["rooms"]["leave"]))
-        return 200, None
-
-
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--log", required=True)
-    ap.add_argument("--scenario")
-    ap.add_argument("--timeout", type=float, default=60)
-    ap.add_argument("--token", default="syt_loopback_token")
-    ap.add_argument("--user", default="@govbot:example.org")
-    ap.add_argument("--fixtures", default=os.path.join(HERE, "..", "data", "matrix", "fixtures"))
-    ap.add_argument("--ignore-stdin", action="store_true")
-    args = ap.parse_args()
-
-    hs = Homeserver(args)
-    if args.scenario:
-        with open(args.scenario, encoding="utf-8") as f:
-            hs.load_scenario(json.load(f))
-    Handler.hs = hs
-    httpd = Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    print("PORT %d" % httpd.server_address[1], flush=True)
-
-    def read_stdin():
-        for line in sys.stdin:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                hs.apply(json.loads(line))
-            except (ValueError, KeyError) as e:
-                hs.rec.add("scenario_error", error=repr(e), line=line[:200])
-        if not args.ignore_stdin:
-            with hs.cond:
-                hs.stopping = True
-                hs.cond.notify_all()
-
-    threading.Thread(target=read_stdin, daemon=True).start()
-    deadline = time.monotonic() + args.timeout
-    while time.monotonic() < deadline and not hs.stopping:
-        time.sleep(0.05)
-    os._exit(0)
+        resp = harness.json_response(res)
+        self.rec.add("sync", since=since_tok, timeout=timeout, filter=flt_text,
+                     next_batch=res["next_batch"], events=n, bytes=len(resp.body), status=200,
+                     invites=sorted(res["rooms"]["invite"]), leaves=sorted(res["rooms"]["leave"]))
+        return resp
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(MatrixServer.main())
