@@ -80,6 +80,12 @@ struct mx_send {
 	char *room, *txn, *content, *key;
 };
 
+/* A room alias (#name:server) and the room id it names. */
+struct mx_alias {
+	struct mx_alias *next;
+	char *alias, *id;       /* id NULL while being resolved */
+};
+
 struct mx_room {
 	struct mx_room *next;
 	char *id;
@@ -109,6 +115,8 @@ struct mx {
 	struct reconnect rc;    /* the sync's (and start-up's) retry state */
 	struct loop_timer retry;
 	struct mx_room *rooms;
+	struct mx_alias *aliases;
+	char *announce_room;    /* the configured target (an id or an alias) */
 	struct host_answer ans; /* host_inbound()'s answer, reused */
 };
 
@@ -847,13 +855,19 @@ static void mx_send_reply(struct mx *m, const char *room, const struct reply *r,
 
 /* ---- rooms: joins, invites, leaves ---- */
 
+static void alias_set(struct mx *m, const char *alias, const char *id);
+
 static void mx_join_done(void *arg, const struct jsonapi_result *res)
 {
 	struct mx_call *c = arg;
 	struct mx *m = c->m;
 
 	if (res->outcome == JSONAPI_OK) {
-		struct mx_room *r = room_find(m, c->room, false);
+		const char *id = json_str(res->json, "room_id");
+		struct mx_room *r;
+		if (c->room[0] == '#' && id)
+			alias_set(m, c->room, id);
+		r = room_find(m, id ? id : c->room, false);
 		if (r)
 			r->forbidden_until = 0;
 		log_info("matrix", "joined %s", c->room);
@@ -876,11 +890,74 @@ static void mx_join(struct mx *m, const char *room)
 	free(url);
 }
 
-static bool mx_auto_join(const struct mx *m, const char *room)
+static struct mx_alias *alias_find(struct mx *m, const char *alias, bool create)
 {
-	for (size_t i = 0; i < m->nauto; i++)
-		if (strcmp(m->auto_join[i], room) == 0)
+	struct mx_alias *a;
+
+	for (a = m->aliases; a; a = a->next)
+		if (strcmp(a->alias, alias) == 0)
+			return a;
+	if (!create)
+		return NULL;
+	a = xcalloc(1, sizeof(*a));
+	a->alias = xstrdup(alias);
+	a->next = m->aliases;
+	m->aliases = a;
+	return a;
+}
+
+/* The room id of room (an id, or an alias already resolved), else NULL. */
+static const char *room_id_of(struct mx *m, const char *room)
+{
+	struct mx_alias *a;
+
+	if (room[0] != '#')
+		return room;
+	a = alias_find(m, room, false);
+	return a ? a->id : NULL;
+}
+
+static void alias_set(struct mx *m, const char *alias, const char *id)
+{
+	struct mx_alias *a = alias_find(m, alias, true);
+
+	if (!a->id || strcmp(a->id, id) != 0)
+		log_info("matrix", "%s is room %s", alias, id);
+	free(a->id);
+	a->id = xstrdup(id);
+}
+
+static void mx_directory_done(void *arg, const struct jsonapi_result *res)
+{
+	struct mx_call *c = arg;
+	const char *id = res->outcome == JSONAPI_OK ? json_str(res->json, "room_id") : NULL;
+
+	if (id)
+		alias_set(c->m, c->room, id);
+	else if (!mx_token_fatal(c->m, res, "resolving a room alias"))
+		log_warn("matrix", "could not resolve %s: %s", c->room,
+			 res->error ? res->error : "no room_id");
+	call_free(c);
+}
+
+/* GET /directory/room/{alias}: the room id an alias names. */
+static void mx_resolve_alias(struct mx *m, const char *alias)
+{
+	char *url = mx_url(m, "/directory/room/", alias, NULL);
+
+	alias_find(m, alias, true);
+	mx_submit(m, "GET", url, NULL, "matrix:directory", 3, 0, mx_directory_done,
+		  call_new(alias, NULL));
+	free(url);
+}
+
+static bool mx_auto_join(struct mx *m, const char *room)
+{
+	for (size_t i = 0; i < m->nauto; i++) {
+		const char *id = room_id_of(m, m->auto_join[i]);
+		if (id && strcmp(id, room) == 0)
 			return true;
+	}
 	return false;
 }
 
@@ -1200,6 +1277,9 @@ static void mx_begin(struct mx *m)
 	reconnect_ok(&m->rc);
 	for (size_t i = 0; i < m->nauto; i++)
 		mx_join(m, m->auto_join[i]);
+	if (m->announce_room && m->announce_room[0] == '#' && !mx_auto_join(m, m->announce_room) &&
+	    !alias_find(m, m->announce_room, false))
+		mx_resolve_alias(m, m->announce_room);
 	mx_sync(m);
 }
 
@@ -1276,6 +1356,14 @@ static void mx_free(struct mx *m)
 		free(r->id);
 		free(r);
 	}
+	while (m->aliases) {
+		struct mx_alias *a = m->aliases;
+		m->aliases = a->next;
+		free(a->alias);
+		free(a->id);
+		free(a);
+	}
+	free(m->announce_room);
 	for (size_t i = 0; i < m->nauto; i++)
 		free(m->auto_join[i]);
 	free(m->auto_join);
@@ -1320,6 +1408,7 @@ static int mx_start(struct adapter_host *host, const cJSON *cfg, void **state)
 		m->auto_join = xrealloc(m->auto_join, (m->nauto + 1) * sizeof(*m->auto_join));
 		m->auto_join[m->nauto++] = xstrdup(it->valuestring);
 	}
+	m->announce_room = xstrdup(json_str(cfg, "announce_room"));
 	m->accept_invites = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "accept_invites"));
 	reconnect_init(&m->rc, env_ms("GOVBOT_MATRIX_BACKOFF_MS", 1000), MX_BACKOFF_CAP_MS, 0);
 	host_answer_init(&m->ans);
@@ -1339,12 +1428,22 @@ static enum announce_status mx_announce(void *state, const struct announcement *
 {
 	struct mx *m = state;
 	struct buf txn = BUF_INIT;
+	const char *room = a->target ? room_id_of(m, a->target) : NULL;
 
-	if (m->stopped || !a->target || room_skipped(m, a->target))
+	if (m->stopped || !a->target)
+		return ANNOUNCE_FAILED;
+	if (!room) {
+		/* an alias not resolved yet: ask (once at a time), retried later */
+		struct mx_alias *al = alias_find(m, a->target, false);
+		if (!al && m->started)
+			mx_resolve_alias(m, a->target);
+		return ANNOUNCE_FAILED;
+	}
+	if (room_skipped(m, room))
 		return ANNOUNCE_FAILED;
 	/* the delivery key is stable across restarts: so is the txnId */
 	mx_txn(&txn, "an", a->key);
-	mx_send_reply(m, a->target, a->message, NULL, txn.data, NULL, NULL, a->key);
+	mx_send_reply(m, room, a->message, NULL, txn.data, NULL, NULL, a->key);
 	buf_release(&txn);
 	return ANNOUNCE_PENDING;
 }

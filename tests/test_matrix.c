@@ -31,6 +31,7 @@
 #define BOB "@bob:example.org"
 
 static struct harness H;
+static const char *announce_target = ANNOUNCE;   /* the config's announce_room */
 #define R H   /* the cases read R.bot, R.bot_status, R.cfg, R.dir, R.port, R.recs */
 
 static const char *const bot_env[] = {
@@ -59,7 +60,8 @@ static void start_server(const char *extra)
 		   "\"" ROOM "\":{\"members\":[\"" ALICE "\",\"" BOB "\"],\"joined\":true},"
 		   "\"" ROOM2 "\":{\"members\":[\"" ALICE "\",\"" BOB "\"],\"joined\":true},"
 		   "\"" DM "\":{\"members\":[\"" ALICE "\"],\"joined\":true},"
-		   "\"" ANNOUNCE "\":{\"members\":[\"" ALICE "\",\"" BOB "\"],\"joined\":true}}"
+		   "\"" ANNOUNCE "\":{\"members\":[\"" ALICE "\",\"" BOB "\"],\"joined\":true,"
+		   "\"alias\":\"#announce:example.org\"}}"
 		   "%s%s}\n", *extra ? "," : "", extra);
 	fclose(f);
 	harness_start_server(&H, harness_env_or("MATRIX_SERVER", "tests/loopback/matrix_server.py"),
@@ -71,11 +73,11 @@ static void start_server(const char *extra)
 static void write_config(const char *extra)
 {
 	harness_config(&H, "{\"adapters\":{\"matrix\":{\"homeserver_url\":\"http://127.0.0.1:%d/\","
-		       "\"user_id\":\"" BOT "\",\"announce_room\":\"" ANNOUNCE "\"%s%s}},"
+		       "\"user_id\":\"" BOT "\",\"announce_room\":\"%s\"%s%s}},"
 		       "\"database\":\"%s/db.sqlite3\","
 		       "\"identities\":{\"ezyang\":[\"matrix:@ezyang:example.org\"],"
 		       "\"soumith\":[\"matrix:@soumith:example.org\"]}}\n",
-		       H.port, *extra ? "," : "", extra, H.dir);
+		       H.port, announce_target, *extra ? "," : "", extra, H.dir);
 }
 
 static void start_bot(void)
@@ -568,6 +570,39 @@ START_TEST(announcement_once_across_kill)
 }
 END_TEST
 
+/* announce_room may be an alias: resolved through the room directory.
+ * And a crash right before the post (the outbox's fault point) loses
+ * nothing: the restarted bot posts it, once. */
+START_TEST(announcement_to_an_alias_after_a_crash)
+{
+	start_server("");
+	announce_target = "#announce:example.org";
+	write_config("");
+	announce_target = ANNOUNCE;
+	decide_nomination();
+	harness_start_bot(&H, NULL, (const char *[]){ "MATRIX_ACCESS_TOKEN=" TOKEN,
+						      "GOVBOT_FAULT=crash-before-delivery", NULL });
+	ck_assert_msg(bot_exited(20), "the fault point did not kill govbot");
+	ck_assert_msg(WIFSIGNALED(R.bot_status) && WTERMSIG(R.bot_status) == SIGKILL,
+		      "status 0x%x", R.bot_status);
+	reload();
+	ck_assert_int_eq(stored_in(ANNOUNCE), 0);
+	start_bot();
+	WAIT(20, stored_in(ANNOUNCE) >= 1);
+	ck_assert_msg(stored_in(ANNOUNCE) == 1, "not announced after the crash: %s", err_tail());
+	ck_assert_msg(count("http", "api", "directory") >= 1, "the alias was not resolved");
+	/* marked done: another restart sends nothing */
+	stop_bot_cleanly();
+	int sends = count("send", NULL, NULL), waits = polls();
+	start_bot();
+	WAIT(15, polls() > waits);
+	usleep(700000);
+	reload();
+	ck_assert_int_eq(count("send", NULL, NULL), sends);
+	finish();
+}
+END_TEST
+
 START_TEST(shutdown_during_long_poll_is_prompt)
 {
 	run("", "");
@@ -782,6 +817,7 @@ static Suite *matrix_suite(void)
 		{ "errors", server_errors_and_malformed_sync_survived, 1 },
 		{ "many", many_commands_in_one_sync, 1 },
 		{ "announce_kill", announcement_once_across_kill, 1 },
+		{ "announce_alias", announcement_to_an_alias_after_a_crash, 1 },
 		{ "shutdown", shutdown_during_long_poll_is_prompt, 1 },
 		{ "invites", invites_per_auto_join_and_kicks, 1 },
 		{ "accept_invites", accept_invites_switch, 1 },

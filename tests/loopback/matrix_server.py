@@ -24,6 +24,7 @@ M_MISSING_TOKEN / M_UNKNOWN_TOKEN, as the fixtures show):
   POST /_matrix/client/v3/rooms/{roomId}/leave, /forget
   PUT  /_matrix/client/v3/rooms/{roomId}/send/{type}/{txnId}
   GET  /_matrix/client/v3/joined_rooms
+  GET  /_matrix/client/v3/directory/room/{roomAlias}    -> {"room_id", "servers"}
   POST /_loopback/op      the test's operations (below): one JSON op or a list
 
 Sync: next_batch is "s<N>" (a stream position).  Without since: every joined
@@ -48,8 +49,8 @@ Operations (POST /_loopback/op, or the scenario's "ops"):
   {"op":"mark","label":L}                        a record, for ordering
 The scenario (JSON; harness keys "name", "comment", "api", "steps" too):
   {"rooms"|"more_rooms": {R: {"members":[U...], "joined": BOOL (the bot is
-   in it), "name": S, "forbidden_send": BOOL, "forbidden_join": BOOL,
-   "encrypted": BOOL}}, "displayname": S, "ops": [OP...], "faults": [RULE...]}
+   in it), "name": S, "alias": "#name:server", "forbidden_send": BOOL,
+   "forbidden_join": BOOL, "encrypted": BOOL}}, "displayname": S, "ops": [OP...], "faults": [RULE...]}
 
 Fault RULE: {"match": "sync"|"send"|"join"|"whoami"|"profile"|"filter"|"any",
   "room": R (send/join only), "after": K (applies from the K-th request of
@@ -132,6 +133,7 @@ class MatrixServer(harness.FakeServer):
         self.direct = None           # (pos, content)
         self.txns = {}               # (token, txn) -> event_id
         self.filters = {}
+        self.aliases = {}            # "#name:server" -> room id
         self.faults = []
         self.seen_requests = {}
         self.rewind_to = None
@@ -145,6 +147,7 @@ class MatrixServer(harness.FakeServer):
         r("POST", PREFIX + "/user/{user}/filter", self.filter, api="filter")
         r("GET", PREFIX + "/sync", self.sync, api="sync")
         r("GET", PREFIX + "/joined_rooms", self.joined_rooms, api="joined_rooms")
+        r("GET", PREFIX + "/directory/room/{alias}", self.directory, api="directory")
         r("POST", PREFIX + "/join/{room}", self.join, api="join")
         r("POST", PREFIX + "/rooms/{room}/join", self.join, api="join")
         r("POST", PREFIX + "/rooms/{room}/leave", self.leave, api="leave")
@@ -168,6 +171,8 @@ class MatrixServer(harness.FakeServer):
             r.forbidden_send = bool(spec.get("forbidden_send"))
             r.forbidden_join = bool(spec.get("forbidden_join"))
             r.encrypted = bool(spec.get("encrypted"))
+            if spec.get("alias"):
+                self.aliases[spec["alias"]] = room_id
             for u in spec.get("members", []):
                 self.set_member(room_id, u, "join")
             if r.encrypted:
@@ -388,11 +393,22 @@ class MatrixServer(harness.FakeServer):
     def joined_rooms(self, req):
         return self.denied(req) or harness.json_response({"joined_rooms": sorted(self.bot_joined)})
 
+    def directory(self, req):
+        no = self.denied(req)
+        if no:
+            return no
+        alias = self.param(req, "alias")
+        if alias not in self.aliases:
+            return self.error(404, "M_NOT_FOUND", "Room alias %s not found" % alias)
+        return harness.json_response({"room_id": self.aliases[alias],
+                                      "servers": [self.server_name]})
+
     async def join(self, req):
         no = self.denied(req)
         if no:
             return no
         room_id = self.param(req, "room")
+        room_id = self.aliases.get(room_id, room_id)
         rule = self.take_fault("join", room_id)
         if rule:
             resp, status, _ = await self.fault_answer(rule)
