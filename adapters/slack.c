@@ -23,6 +23,7 @@
  * Wire facts and log lines: /work/notes/slack.md ("Slack adapter").
  */
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -786,7 +787,19 @@ static void conn_send(struct sconn *c, const char *text, size_t len)
 	buf_add(&c->wire, hdr, h);
 	buf_grow(&c->wire, len);
 	p = (unsigned char *)c->wire.data + c->wire.len;
-	for (size_t i = 0; i < len; i++)
+	/* masked eight bytes at a time, then the tail */
+	unsigned char key8[8];
+	uint64_t k8, w;
+	size_t i = 0;
+	for (int j = 0; j < 8; j++)
+		key8[j] = key[j & 3];
+	memcpy(&k8, key8, 8);
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, text + i, 8);
+		w ^= k8;
+		memcpy(p + i, &w, 8);
+	}
+	for (; i < len; i++)
 		p[i] = (unsigned char)text[i] ^ key[i & 3];
 	c->wire.len += len;
 	c->wire.data[c->wire.len] = '\0';

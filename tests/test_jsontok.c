@@ -120,6 +120,31 @@ START_TEST(more_tokens_are_asked_for)
 }
 END_TEST
 
+/* json_plain_len() against the byte-by-byte definition: every byte value
+ * at every position of strings long enough for the 8-byte steps. */
+START_TEST(plain_len_matches_bytewise)
+{
+	char s[19];
+
+	for (int v = 0; v < 256; v++) {
+		for (size_t at = 0; at < sizeof(s); at++) {
+			memset(s, 'a', sizeof(s));
+			s[at] = (char)v;
+			size_t want = sizeof(s);
+			for (size_t i = 0; i < sizeof(s); i++) {
+				unsigned char c = (unsigned char)s[i];
+				if (c < 0x20 || c == '"' || c == '\\') {
+					want = i;
+					break;
+				}
+			}
+			ck_assert_uint_eq(json_plain_len(s, sizeof(s)), want);
+			ck_assert_uint_eq(json_plain_len(s, at), at);   /* never past n */
+		}
+	}
+}
+END_TEST
+
 static Suite *jsontok_suite(void)
 {
 	Suite *s = suite_create("jsontok");
@@ -131,6 +156,7 @@ static Suite *jsontok_suite(void)
 	tcase_add_test(tc, members_and_strings);
 	tcase_add_test(tc, strings_agree_with_cjson);
 	tcase_add_test(tc, more_tokens_are_asked_for);
+	tcase_add_test(tc, plain_len_matches_bytewise);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -26,7 +26,7 @@
 #include "adapters/adapter.h"
 #include "chatbot/bot/bot.h"
 #include "chatbot/bot/config.h"
-#include "chatbot/bot/dispatch.h"
+#include "chatbot/dispatch/dispatch.h"
 #include "chatbot/bot/grammar.h"
 #include "chatbot/bot/reply.h"
 #include "chatbot/roster/roster.h"
@@ -286,7 +286,6 @@ static inline void tu_bot_memory(struct govbot *bot, struct roster *base)
 	bot->roster = roster_clone(base);
 	bot->grammar = grammar_new(NULL);
 	ck_assert_ptr_nonnull(bot->grammar);
-	bot_set_targets(bot);
 }
 
 /* Frees what tu_bot_memory() made. */

@@ -7,10 +7,13 @@
 #include "chatbot/roster/roster.h"
 #include "chatbot/gov/store.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+static void fill_targets(struct govbot *bot);
 
 /* Creates the directories above path ("var/" of "var/govbot.sqlite3") so a
  * fresh checkout can open its default database.  Returns 0 or -1 (errno). */
@@ -39,7 +42,7 @@ int bot_open(struct govbot *bot, const char *config_path, unsigned flags, struct
 
 	if (config_load(config_path, &bot->config, err) < 0)
 		goto fail;
-	bot_set_targets(bot);
+	fill_targets(bot);
 
 	if (bot->config->roster_path) {
 		if (roster_load(bot->config->roster_path, &bot->base, msg, sizeof(msg)) < 0) {
@@ -62,13 +65,13 @@ int bot_open(struct govbot *bot, const char *config_path, unsigned flags, struct
 			buf_addf(err, "database: %s\n", msg);
 			goto fail;
 		}
-		if (gov_roster_rebuild(bot) != STORE_OK) {
+		if (gov_roster_rebuild(bot_gov(bot)) != STORE_OK) {
 			buf_addf(err, "database: %s: cannot apply the stored decisions: %s\n", db,
 				 store_errmsg(bot->store));
 			goto fail;
 		}
 		/* motions and elections whose deadline passed while no process ran */
-		motion_close_expired(bot, bot_now(bot));
+		motion_close_expired(bot_gov(bot), bot_now(bot));
 	}
 
 	bot->grammar = grammar_new(bot->config->bot_name);
@@ -81,13 +84,6 @@ int bot_open(struct govbot *bot, const char *config_path, unsigned flags, struct
 fail:
 	bot_close(bot);
 	return -1;
-}
-
-void bot_set_targets(struct govbot *bot)
-{
-	size_t n = config_announce_targets(bot->config, bot->targets, BOT_MAX_TARGETS);
-
-	bot->ntargets = n < BOT_MAX_TARGETS ? n : BOT_MAX_TARGETS;
 }
 
 void bot_close(struct govbot *bot)
@@ -115,4 +111,40 @@ long long bot_now(const struct govbot *bot)
 			return v;
 	}
 	return time_now_s();
+}
+
+static long long gov_clock(void *arg)
+{
+	return bot_now(arg);
+}
+
+/* The announce targets: each configured adapter with its announce key set
+ * (config_announce_targets, from the platforms the adapters registered). */
+static void fill_targets(struct govbot *bot)
+{
+	size_t nt = bot_announce_targets(bot->config, bot->targets, ARRAY_SIZE(bot->targets));
+	bot->ntargets = nt < ARRAY_SIZE(bot->targets) ? nt : ARRAY_SIZE(bot->targets);
+	bot->targets_filled = true;
+}
+
+struct gov_ctx *bot_gov(struct govbot *bot)
+{
+	struct gov_ctx *g = &bot->gov;
+	if (!bot->targets_filled)
+		fill_targets(bot);
+	g->store = bot->store;
+	g->base = bot->base;
+	g->current = &bot->roster;
+	g->targets = bot->targets;
+	g->ntargets = bot->ntargets;
+	g->vote_days = bot->config && bot->config->vote_days > 0 ? bot->config->vote_days
+								 : CONFIG_DEFAULT_VOTE_DAYS;
+	g->now = gov_clock;
+	g->now_arg = bot;
+	return g;
+}
+
+size_t bot_announce_targets(const struct config *c, const char **out, size_t max)
+{
+	return config_announce_targets(c, out, max);
 }

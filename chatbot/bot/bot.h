@@ -9,13 +9,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "chatbot/gov/gov.h"
+
 struct config;
 struct roster;
 struct store;
 struct grammar;
-
-/* Most announce targets a bot has (one per adapter). */
-#define BOT_MAX_TARGETS 8
 
 struct govbot {
 	struct config *config;    /* owned; never NULL (defaults when no file) */
@@ -24,11 +23,13 @@ struct govbot {
 	struct store *store;      /* owned; NULL when opened without a database */
 	struct grammar *grammar;  /* owned; compiled command grammar */
 	long long now_override;   /* tests: when non-zero, "now" in seconds */
-	/* Where announcements go: adapter names (static strings) from the
-	 * config and the registered platforms (config_announce_targets), set
-	 * by bot_open() / bot_set_targets().  None: announced nowhere. */
-	const char *targets[BOT_MAX_TARGETS];
+	/* governance's view of the above; filled by bot_gov() */
+	struct gov_ctx gov;
+	/* where decisions are announced: filled once, by bot_open() or by the
+	 * first bot_gov() of a bot made by hand (bot_announce_targets) */
+	const char *targets[GOV_MAX_TARGETS];
 	size_t ntargets;
+	bool targets_filled;
 };
 
 #include "chatbot/util/util.h"
@@ -42,10 +43,20 @@ struct govbot {
  * Returns 0, or -1 with every problem in err (one per line) and bot
  * zeroed.  Free with bot_close(). */
 int bot_open(struct govbot *bot, const char *config_path, unsigned flags, struct buf *err);
-/* Sets bot->targets from bot->config (config_announce_targets). */
-void bot_set_targets(struct govbot *bot);
 /* Frees everything bot_open() made; bot is zeroed.  Safe on a zeroed bot. */
 void bot_close(struct govbot *bot);
+
+/* The governance context of bot (store, base and current roster, announce
+ * targets, vote days, bot_now as the clock), refreshed from bot's fields on
+ * every call so that a test may set them directly (the targets are read
+ * from the config once).  Borrowed: &bot->gov. */
+struct gov_ctx *bot_gov(struct govbot *bot);
+
+/* The announce targets of a config: config_announce_targets() (each
+ * configured adapter whose announce key is set, or that has none, in the
+ * order the adapters registered).  Fills up to max borrowed names; returns
+ * the count. */
+size_t bot_announce_targets(const struct config *c, const char **out, size_t max);
 
 /* Seconds since the epoch: now_override when set, else $GOVBOT_NOW when set
  * (a positive integer), else the clock. */

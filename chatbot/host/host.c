@@ -15,7 +15,6 @@
 #include "chatbot/bot/config.h"
 #include "chatbot/bot/identity.h"
 #include "chatbot/gov/gov.h"
-#include "chatbot/host/host_http.h"
 #include "chatbot/net/httpd.h"
 #include "chatbot/util/log.h"
 #include "chatbot/gov/outbox.h"
@@ -150,9 +149,10 @@ static void host_pump(void *arg)
 		h->pruned_at = bot_now(h->bot);
 		store_seen_prune(h->bot->store, h->pruned_at - HOST_SEEN_KEEP_S);
 	}
-	/* deadlines once, then each adapter's deliveries */
-	gov_tick(h->bot, NULL, NULL, NULL);
-	for (size_t i = 0; h->bot->store && i < h->nrun; i++) {
+	/* motions past their deadline close once per pump, then each
+	 * adapter's announcements go out */
+	gov_tick(bot_gov(h->bot));
+	for (size_t i = 0; i < h->nrun && h->bot->store; i++) {
 		struct running *r = &h->run[i];
 		struct deliver_ctx d = { h, r };
 

@@ -29,7 +29,7 @@
 
 #include "adapters/adapter.h"
 #include "chatbot/bot/bot.h"
-#include "chatbot/bot/dispatch.h"
+#include "chatbot/dispatch/dispatch.h"
 #include "chatbot/net/http.h"
 #include "chatbot/net/httpd.h"
 #include "chatbot/net/loop.h"
@@ -83,6 +83,9 @@ struct host_stats {
 					    -1 when the database cannot be read */
 };
 void host_stats(struct adapter_host *h, struct host_stats *out);
+/* Registers GET /healthz and GET /metrics on d (chatbot/host/host_http.c);
+ * 0, or -1 (logged). */
+int host_http_routes(struct adapter_host *h, struct httpd *d);
 
 /* One message an adapter received. */
 struct inbound {

@@ -47,7 +47,11 @@ static int parse_string(struct parser *p)
 	if (t < 0)
 		return -1;
 	while (p->pos < p->len) {
-		unsigned char c = (unsigned char)p->s[p->pos];
+		unsigned char c;
+		p->pos += json_plain_len(p->s + p->pos, p->len - p->pos);
+		if (p->pos >= p->len)
+			break;
+		c = (unsigned char)p->s[p->pos];
 		if (c == '"') {
 			p->tok[t].end = (unsigned)p->pos++;
 			p->tok[t].next = p->ntok;
@@ -288,10 +292,11 @@ long jsontok_str(const struct jsontok_doc *doc, int t, struct buf *out)
 	off = (long)out->len;
 	buf_grow(out, (size_t)(end - s) + 1);
 	while (s < end) {
-		if (*s != '\\') {
-			s++;
-			continue;
-		}
+		/* validated: the raw text holds no '"' and no control character,
+		 * so only a backslash stops the run */
+		s += json_plain_len(s, (size_t)(end - s));
+		if (s >= end)
+			break;
 		buf_add(out, run, (size_t)(s - run));
 		char c = s[1];
 		s += 2;
