@@ -1,109 +1,20 @@
 #!/usr/bin/env python3
-"""harness.py - the Python half of govbot's two-process tests.
-
-A *fake platform* is a small server on 127.0.0.1 that speaks one chat
-platform's published protocol, plays a scenario, and writes down everything
-govbot sent it, one JSON record a line.  tests/harness.h (the C half) starts
-the fake, reads "PORT N" from its first stdout line, writes govbot's config
-with that port, starts the real govbot, and waits -- always bounded -- for
-records to appear in the log, then asserts on them.  This module is what
-every fake shares; it needs the Python 3 standard library only.
+"""harness.py - the Python half of govbot's two-process tests: what every
+fake platform (slack_server.py, and the Matrix and Discourse fakes) shares.
+Python 3 standard library only.
 
   FakeServer   HTTP/1.1 server (keep-alive, chunked bodies, 100-continue)
                with a route table, websocket upgrades, scripted answers,
                scenario steps, control endpoints and a bounded life.
-  WebSocket    one RFC 6455 server-side connection: frames, fragmentation,
-               ping/pong, the close handshake, each recorded (harness_ws.py,
+  WebSocket    one RFC 6455 server-side connection (harness_ws.py,
                re-exported here).
-  Recorder     the JSON-lines log.
+  Recorder     the JSON-lines log the C side (tests/harness.h) waits on.
   Request, Response, json_response, text_response, http_request, set_path,
   get_path, substitute   small helpers.
 
-Writing a fake (harness_selftest.py holds a minimal one, EchoServer, and
-checks everything below; slack_server.py is a complete one):
-
-    import harness
-
-    class MatrixServer(harness.FakeServer):
-        NAME = "matrix"
-        SCENARIO_KEYS = ("rooms",)          # scenario keys beyond the common ones
-
-        def setup(self):                    # called once, before listening
-            self.route("PUT", "/_matrix/client/v3/rooms/{room}/send/{type}/{txn}",
-                       self.send, api="send")
-
-        async def send(self, req):          # req.script: this call's scripted answer
-            room = req.params["room"]
-            req.note(room=room)             # extra fields for the "http" record
-            return harness.json_response({"event_id": "$e1"})
-
-    if __name__ == "__main__":
-        sys.exit(MatrixServer.main())
-
-Command line (every fake; a subclass may add options in add_arguments):
-  --scenario FILE   the scenario (JSON, below)
-  --log FILE        append the records here (JSON lines)
-  --timeout S       stop by itself after S seconds (default 60); 0: never
-  --forever         the same as --timeout 0, for a run by hand
-  --port N          listen on N (default: a free port)
-  --peer URL        govbot's own HTTP base (webhooks), "{PEER}" in scenarios
-  --fixtures DIR    where "send"-like steps find their JSON files
-  --ignore-stdin    do not stop at end of stdin (a run by hand, in background)
-The first stdout line is "PORT N" once it listens.  It stops at the timeout,
-at end of stdin (the test process died or closed the pipe), on SIGTERM or
-SIGINT, or on POST /control/shutdown; its last record is
-{"kind": "shutdown", "why": "timeout" | "asked" | "stdin" | "signal"}.
-
-Routes: route(METHODS, PATTERN, handler, api=NAME).  METHODS is "GET",
-"POST", ..., a tuple of them, or "*".  PATTERN is a path where "{name}"
-matches one segment and "{name*}" the rest of the path (slashes included);
-the values land in req.params.  api names the call in records and in the
-scenario's scripted answers; it may use the params ("{method}").  A path
-no route matches answers 404, one whose methods differ 405 with Allow;
-both are recorded.  A handler gets a Request and returns a Response (or a
-(status, headers, body) tuple), plainly or as a coroutine.  websocket(
-PATTERN, on_open, check=..., factory=...) serves RFC 6455 upgrades: the
-handshake is checked (a bad one is a violation and a 400), check(req) may
-add problems of its own, then on_open(ws, req) runs while the connection
-reads frames.
-
-Records: {"t": seconds since start, "kind": ..., ...}.  The harness writes
-  http       {method, path, api, auth, content_type, body, status, ...notes}
-             for every request govbot made (body parsed: JSON, a form as an
-             object, else text); a handler adds fields with req.note()
-  ws_open {conn, path, query}  sent {conn, type, bytes, fragments, ok, ...}
-  ws_text {conn, text}  ping/pong {conn, dir, data}  ws_close {conn, by, code, clean}
-  violation {what, conn?}  govbot broke the protocol: tests fail on these
-  scenario {name}  scenario_error {step, error}  steps_done  wait_timeout {step}
-  mark {label}  client {method, url, status, body}  shutdown {why}
-A fake adds its own kinds with self.rec.add(kind, **fields).
-
-Control endpoints (the test's, not recorded): GET /control/log (every record
-as a JSON array), POST /control/scenario (replace the scenario), POST
-/control/shutdown.
-
-The scenario (JSON object):
-  "name", "comment"   free text
-  "api": {"NAME": [ANSWER, ...]}   scripted answers, one per call of that api,
-         in order; afterwards the call is answered normally.  The harness
-         applies these forms itself:
-           {"delay": S}                      wait, then go on
-           {"status": 429, "retry_after": 2} answer that status (body from
-                                             error_body(), Retry-After set)
-           {"status": N, "json": {...}}      answer exactly this
-         and leaves any other form to the handler (req.script).
-  "steps": [STEP, ...]   run once, as soon as the server listens
-  and the keys the fake lists in SCENARIO_KEYS.
-STEP is an object whose first key names it; common steps:
-  {"sleep": S}  {"mark": "LABEL"}
-  {"wait_http": "API", "count": N, "timeout": S}   until N records of that api
-  {"wait_record": "KIND", "match": {"field": VALUE}, "count": N, "timeout": S}
-  {"request": "POST", "url": "{PEER}/hook", "json": {...}, "headers": {...}}
-                                 an HTTP request to govbot (webhooks)
-A fake adds steps with self.step_handler("name", coroutine(step, ctx)).
-A wait that runs out is recorded (wait_timeout) and the steps go on.
-"{BASE}" in strings of a scenario becomes this server's http://127.0.0.1:PORT
-and "{PEER}" the --peer URL, wherever the fake calls substitute().
+How to write a fake, its command line, routes, records, scenarios and steps,
+and the C side: tests/loopback/README.md.  harness_selftest.py holds a
+minimal fake (EchoServer) and checks all of it.
 """
 
 import argparse
