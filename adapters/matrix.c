@@ -26,12 +26,21 @@
  * its outbox delivery key, so a retry or a re-sent delivery after a crash
  * gets the first event back instead of a second post.
  *
- * Errors: 429 M_LIMIT_EXCEEDED waits Retry-After (else retry_after_ms), 5xx
- * and network errors back off with jitter; sends retry per room (a pause of
- * one room's key does not stop another).  M_UNKNOWN_TOKEN stops the adapter
- * with one line (saying whether it was a soft logout).  M_FORBIDDEN on a
- * room is logged once and that room skipped.  Malformed sync JSON is logged
- * and the sync retried.  Encrypted rooms cannot be read: said once a room.
+ * A room's sends go out at most MX_ROOM_WINDOW at a time, in order.  Rooms
+ * may be named by alias (#name:server): resolved through the directory, or
+ * by the room id their join returned.
+ *
+ * Errors (one classifier, mx_classify, on the shared jsonapi): 429
+ * M_LIMIT_EXCEEDED waits Retry-After (else retry_after_ms), 5xx and network
+ * errors back off with jitter (the shared reconnect policy for the sync,
+ * the HTTP worker's retries for sends); a send's 429 pauses its room only.
+ * M_UNKNOWN_TOKEN stops the adapter with one line (saying whether it was a
+ * soft logout).  M_FORBIDDEN on a room is logged once and that room skipped
+ * for a while.  Malformed sync JSON is logged and the sync retried.
+ * Encrypted rooms cannot be read: said once a room.
+ *
+ * Not a long-lived connection: nothing to keep alive; shutdown cancels the
+ * waiting /sync (drain) instead of waiting it out.
  */
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -389,90 +398,102 @@ static char *mx_command(const struct mx *m, const cJSON *content, bool direct,
 	return NULL;
 }
 
-/* Replaces the Matrix users a command names (a pill in formatted_body,
- * https://matrix.to/#/@u:s, or a bare @u:s) with "@handle" where the
- * config or a link maps them; the rest stays as typed.  Caller frees. */
-static char *mx_resolve_people(struct mx *m, const char *text, const cJSON *content)
+/* s (n bytes) with %XX escapes decoded; caller frees. */
+static char *url_unescape(const char *s, size_t n)
 {
-	struct buf out = BUF_INIT;
-	const char *html = json_str(content, "formatted_body");
-	const char *p = text;
+	struct buf d = BUF_INIT;
 
-	/* pills: <a href="https://matrix.to/#/@u:s">Name</a> shows "Name" in
-	 * the body; put the user id where the name is */
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
+		    isxdigit((unsigned char)s[i + 2])) {
+			char hx[3] = { s[i + 1], s[i + 2], 0 };
+			buf_addc(&d, (char)strtol(hx, NULL, 16));
+			i += 2;
+		} else {
+			buf_addc(&d, s[i]);
+		}
+	}
+	buf_addc(&d, '\0');
+	d.len--;
+	return buf_detach(&d);
+}
+
+/* A pill, <a href="https://matrix.to/#/@u:s">Name</a> in formatted_body,
+ * shows as "Name" in the body: text with each pill's name replaced by its
+ * user id.  Caller frees. */
+static char *pills_to_ids(const char *text, const char *html)
+{
+	static const char link[] = "https://matrix.to/#/";
 	char *work = xstrdup(text);
-	for (const char *h = html; h && (h = strstr(h, "https://matrix.to/#/@"));) {
-		const char *id = h + strlen("https://matrix.to/#/");
+
+	for (const char *h = html; h && (h = strstr(h, link));) {
+		const char *id = h + sizeof(link) - 1;   /* "@u:s", or "%40u%3As" */
 		const char *q = strpbrk(id, "\"'?");
 		const char *gt = q ? strchr(q, '>') : NULL;
 		const char *end = gt ? strstr(gt, "</a>") : NULL;
-		if (!q || !gt || !end)
+		char *uid, *name;
+		long at;
+
+		if (!end)
 			break;
-		char *uid = xstrndup(id, (size_t)(q - id));
-		char *name = xstrndup(gt + 1, (size_t)(end - gt - 1));
-		char *dec = NULL;
-		/* the id is URL-encoded in the link: %40 for @, %3A for : */
-		{
-			struct buf d = BUF_INIT;
-			for (const char *c = uid; *c; c++) {
-				if (c[0] == '%' && isxdigit((unsigned char)c[1]) &&
-				    isxdigit((unsigned char)c[2])) {
-					char hx[3] = { c[1], c[2], 0 };
-					buf_addc(&d, (char)strtol(hx, NULL, 16));
-					c += 2;
-				} else {
-					buf_addc(&d, *c);
-				}
-			}
-			dec = buf_detach(&d);
-		}
-		long at = *name && name[0] != '<' ? find_ci(work, strlen(work), name) : -1;
-		if (at >= 0 && strcmp(name, dec) != 0) {
+		uid = url_unescape(id, (size_t)(q - id));
+		name = xstrndup(gt + 1, (size_t)(end - gt - 1));
+		/* a user (not a room or an event link), shown by a plain name */
+		at = uid[0] == '@' && *name && name[0] != '<' ? find_ci(work, strlen(work), name) : -1;
+		if (at >= 0 && strcmp(name, uid) != 0) {
 			struct buf w = BUF_INIT;
 			buf_add(&w, work, (size_t)at);
-			buf_adds(&w, dec);
+			buf_adds(&w, uid);
 			buf_adds(&w, work + at + (long)strlen(name));
 			free(work);
 			work = buf_detach(&w);
 		}
 		free(uid);
 		free(name);
-		free(dec);
 		h = end;
 	}
-	/* matrix.to links and bare ids: @local:server.name */
-	for (p = work; *p;) {
-		const char *s = p;
-		bool link = false;
+	return work;
+}
 
-		if (strncmp(p, "https://matrix.to/#/@", 21) == 0) {
-			s = p + 20;
-			link = true;
+/* Replaces the Matrix users a command names (a pill in formatted_body,
+ * https://matrix.to/#/@u:s, or a bare @u:s) with "@handle" where the
+ * config or a link maps them; the rest stays as typed.  Caller frees. */
+static char *mx_resolve_people(struct mx *m, const char *text, const cJSON *content)
+{
+	static const char link[] = "https://matrix.to/#/";
+	struct buf out = BUF_INIT;
+	char *work = pills_to_ids(text, json_str(content, "formatted_body"));
+
+	for (const char *p = work; *p;) {
+		bool linked = strncmp(p, link, sizeof(link) - 1) == 0 && p[sizeof(link) - 1] == '@';
+		const char *s = linked ? p + sizeof(link) - 1 : p, *e;
+
+		if (*s != '@' || !(linked || s == work || isspace((unsigned char)s[-1]) || s[-1] == '(')) {
+			buf_addc(&out, *p++);
+			continue;
 		}
-		if (*s == '@' && (s == work || link || isspace((unsigned char)s[-1]) || s[-1] == '(')) {
-			const char *e = s + 1;
-			while (*e && !isspace((unsigned char)*e) && *e != '>' && *e != ')' &&
-			       *e != ',' && !(*e == '?' && (e[1] == '\0' || isspace((unsigned char)e[1]))))
-				e++;
-			/* a trailing '.' ends the sentence, not the server name */
-			while (e > s + 1 && (e[-1] == '.' || e[-1] == ':'))
-				e--;
-			if (memchr(s, ':', (size_t)(e - s))) {
-				struct buf id = BUF_INIT;
-				const char *handle;
-				buf_addf(&id, "matrix:%.*s", (int)(e - s), s);
-				handle = identity_valid(id.data) ? identity_handle(host_bot(m->host), id.data)
-								 : NULL;
-				if (handle)
-					buf_addf(&out, "@%s", handle);
-				else
-					buf_add(&out, s, (size_t)(e - s));
-				buf_release(&id);
-				p = e;
-				continue;
-			}
+		/* @local:server.name, up to a space or closing punctuation; a
+		 * trailing '.' or ':' ends the sentence, not the server name */
+		for (e = s + 1; *e && !isspace((unsigned char)*e) && !strchr(">),", *e) &&
+				!(*e == '?' && (!e[1] || isspace((unsigned char)e[1])));
+		     e++)
+			;
+		while (e > s + 1 && (e[-1] == '.' || e[-1] == ':'))
+			e--;
+		if (!memchr(s, ':', (size_t)(e - s))) {
+			buf_addc(&out, *p++);
+			continue;
 		}
-		buf_addc(&out, *p++);
+		struct buf id = BUF_INIT;
+		const char *handle;
+		buf_addf(&id, "matrix:%.*s", (int)(e - s), s);
+		handle = identity_valid(id.data) ? identity_handle(host_bot(m->host), id.data) : NULL;
+		if (handle)
+			buf_addf(&out, "@%s", handle);
+		else
+			buf_add(&out, s, (size_t)(e - s));
+		buf_release(&id);
+		p = e;
 	}
 	buf_addc(&out, '\0');
 	out.len--;

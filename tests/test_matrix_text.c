@@ -165,6 +165,31 @@ START_TEST(txn_ids_stable)
 }
 END_TEST
 
+START_TEST(pills_become_user_ids)
+{
+	char *t = pills_to_ids("!gov who is Soumith C?", "!gov who is <a href=\"https://matrix.to/#/"
+			       "%40soumith%3Aexample.org\">Soumith C</a>?");
+	ck_assert_str_eq(t, "!gov who is @soumith:example.org?");
+	free(t);
+	/* two pills; a link whose name is not in the body changes nothing */
+	t = pills_to_ids("!gov recuse 3 Al and Bo", "<a href='https://matrix.to/#/@al:x.org'>Al</a>"
+			 " and <a href=\"https://matrix.to/#/@bo:x.org?via=x.org\">Bo</a> "
+			 "<a href=\"https://matrix.to/#/@cy:x.org\">Cy</a>");
+	ck_assert_str_eq(t, "!gov recuse 3 @al:x.org and @bo:x.org");
+	free(t);
+	/* no formatted_body, or a broken one */
+	t = pills_to_ids("who Al", NULL);
+	ck_assert_str_eq(t, "who Al");
+	free(t);
+	t = pills_to_ids("who Al", "<a href=\"https://matrix.to/#/@al:x.org");
+	ck_assert_str_eq(t, "who Al");
+	free(t);
+	t = url_unescape("%40a%3Ab%zz%4", 13);
+	ck_assert_str_eq(t, "@a:b%zz%4");
+	free(t);
+}
+END_TEST
+
 START_TEST(room_facts_round_trip)
 {
 	struct mx *m = test_mx(), *n = test_mx();
@@ -316,6 +341,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, commands_detected, 0, (int)ARRAY_SIZE(cmd_cases));
 	tcase_add_test(tc, notice_content);
 	tcase_add_test(tc, txn_ids_stable);
+	tcase_add_test(tc, pills_become_user_ids);
 	tcase_add_test(tc, room_facts_round_trip);
 	tcase_add_test(tc, spec_sync_example_read);
 	tcase_add_test(tc, own_and_notice_events_skipped);
