@@ -75,13 +75,18 @@ static const char *const mx_secrets[] = { "MATRIX_ACCESS_TOKEN", NULL };
 /* What /sync returns: messages, memberships (joins, leaves, kicks, room
  * size), encryption markers; members lazy-loaded; no presence, receipts,
  * typing or room account data. */
-static const char mx_filter[] =
-	"{\"presence\":{\"types\":[]},"
-	"\"account_data\":{\"types\":[\"m.direct\"]},"
-	"\"room\":{\"ephemeral\":{\"types\":[]},\"account_data\":{\"types\":[]},"
-	"\"state\":{\"types\":[\"m.room.member\",\"m.room.encryption\"],\"lazy_load_members\":true},"
-	"\"timeline\":{\"types\":[\"m.room.message\",\"m.room.member\",\"m.room.encrypted\","
-	"\"m.room.encryption\"],\"limit\":2000,\"lazy_load_members\":true}}}";
+#define MX_FILTER(limit)                                                                  \
+	"{\"presence\":{\"types\":[]},"                                                    \
+	"\"account_data\":{\"types\":[\"m.direct\"]},"                                    \
+	"\"room\":{\"ephemeral\":{\"types\":[]},\"account_data\":{\"types\":[]},"        \
+	"\"state\":{\"types\":[\"m.room.member\",\"m.room.encryption\"],"                  \
+	"\"lazy_load_members\":true},"                                                     \
+	"\"timeline\":{\"types\":[\"m.room.message\",\"m.room.member\",\"m.room.encrypted\"," \
+	"\"m.room.encryption\"],\"limit\":" limit ",\"lazy_load_members\":true}}}"
+static const char mx_filter[] = MX_FILTER("2000");
+/* The very first sync only learns the rooms (its backlog is skipped): one
+ * timeline event a room keeps it small however many rooms the bot is in. */
+static const char mx_filter_first[] = MX_FILTER("1");
 
 /* A message waiting for its room's window. */
 struct mx_send {
@@ -1279,7 +1284,7 @@ static void mx_sync(struct mx *m)
 	/* the first sync only learns the rooms: no long-poll */
 	buf_addf(&url, "%s%s/sync?timeout=%d&filter=", m->base, MX_API,
 		 m->since ? MX_SYNC_TIMEOUT_MS : 0);
-	url_put(&url, mx_filter);
+	url_put(&url, m->since ? mx_filter : mx_filter_first);
 	if (m->since) {
 		buf_adds(&url, "&since=");
 		url_put(&url, m->since);

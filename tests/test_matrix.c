@@ -293,6 +293,11 @@ START_TEST(command_answered_as_threaded_notice)
 	ck_assert_int_eq(stored_in(ROOM), 2);
 	ck_assert_msg(str_of(nth("sync", NULL, NULL, 0), "since") == NULL,
 		      "the first sync had a since token");
+	/* the first sync asks for one event a room, the others for many */
+	ck_assert_msg(strstr(str_of(nth("sync", NULL, NULL, 0), "filter"), "\"limit\":1,"),
+		      "first sync filter: %s", str_of(nth("sync", NULL, NULL, 0), "filter"));
+	ck_assert_msg(strstr(str_of(nth("sync", NULL, NULL, 1), "filter"), "\"limit\":2000,"),
+		      "later sync filter: %s", str_of(nth("sync", NULL, NULL, 1), "filter"));
 	finish();
 }
 END_TEST

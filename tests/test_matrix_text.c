@@ -330,6 +330,11 @@ START_TEST(filter_is_json)
 	ck_assert_int_eq(json_at(tl, "limit", NULL)->valueint, MX_TIMELINE_LIMIT);
 	ck_assert_int_eq(cJSON_GetArraySize(json_at(json_at(f, "presence", NULL), "types", NULL)), 0);
 	cJSON_Delete(f);
+	f = cJSON_Parse(mx_filter_first);
+	ck_assert_msg(f != NULL, "the first sync's filter is not JSON");
+	ck_assert_int_eq(json_at(json_at(json_at(f, "room", NULL), "timeline", NULL), "limit",
+				 NULL)->valueint, 1);
+	cJSON_Delete(f);
 }
 END_TEST
 
