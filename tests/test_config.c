@@ -442,6 +442,14 @@ START_TEST(test_schema_from_platforms)
 	ck_assert(has_line(buf_str(&problems), "adapters.irc: IRC_PASSWORD is not set in the environment"));
 	config_free(c);
 
+	/* no platform registered: a program error, said plainly */
+	config_set_platforms(NULL, 0);
+	buf_reset(&problems);
+	ck_assert_int_eq(config_load(NULL, &c, &problems), -1);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(has_line(buf_str(&problems), "adapters: no adapter is registered in this program "
+			       "(adapters_register() was not called)"), "%s", buf_str(&problems));
+
 	/* the build's adapters: Slack's api_url default is adapter_slack's */
 	adapters_register();
 	buf_reset(&problems);

@@ -614,6 +614,12 @@ int config_load_partial(const char *path, struct config **partial, struct buf *p
 	int rc = -1;
 
 	*partial = NULL;
+	if (!nplatforms) {
+		/* a program error, not the operator's: every binary registers */
+		problem(&ck, "adapters", "no adapter is registered in this program "
+			"(adapters_register() was not called)");
+		return -1;
+	}
 	if (!path) {
 		const char *env = getenv("GOVBOT_CONFIG");
 		if (!env || !*env) {

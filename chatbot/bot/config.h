@@ -45,7 +45,8 @@ struct config {
 };
 
 /* Returns 0 and *out, or -1 with every problem appended to problems (one per
- * line).  A NULL path means $GOVBOT_CONFIG, or the defaults when unset. */
+ * line).  A NULL path means $GOVBOT_CONFIG, or the defaults when unset.
+ * Refused (-1) before any platform is registered (config_set_platforms). */
 int config_load(const char *path, struct config **out, struct buf *problems);
 struct config *config_default(void);
 void config_free(struct config *c);

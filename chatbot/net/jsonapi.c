@@ -53,13 +53,13 @@ static void jsonapi_http_done(void *arg, const struct http_response *r)
 	free(call);
 }
 
-void jsonapi_call(struct http *http, const struct http_request *rq, jsonapi_classify_fn *classify,
-		  jsonapi_done_fn *done, void *arg)
+http_id jsonapi_call(struct http *http, const struct http_request *rq,
+		     jsonapi_classify_fn *classify, jsonapi_done_fn *done, void *arg)
 {
 	struct jsonapi_call *call = xmalloc(sizeof(*call));
 
 	call->classify = classify;
 	call->done = done;
 	call->arg = arg;
-	http_submit(http, rq, jsonapi_http_done, call);
+	return http_submit(http, rq, jsonapi_http_done, call);
 }

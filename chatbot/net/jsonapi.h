@@ -48,9 +48,11 @@ typedef void jsonapi_classify_fn(struct jsonapi_result *res, char *errbuf, size_
 
 typedef void jsonapi_done_fn(void *arg, const struct jsonapi_result *res);
 
-/* Submits rq through http; done(arg, result) runs once, on the loop thread. */
-void jsonapi_call(struct http *http, const struct http_request *rq, jsonapi_classify_fn *classify,
-		  jsonapi_done_fn *done, void *arg);
+/* Submits rq through http; done(arg, result) runs once, on the loop thread.
+ * Returns the request's id, for http_cancel() (a cancelled call is done
+ * with JSONAPI_RETRY and error "cancelled"). */
+http_id jsonapi_call(struct http *http, const struct http_request *rq,
+		     jsonapi_classify_fn *classify, jsonapi_done_fn *done, void *arg);
 
 /* Runs the HTTP-only classification, then classify, on a response already
  * received (what jsonapi_call's callback does; tests call it directly).
