@@ -48,6 +48,22 @@ START_TEST(loopback_server_self_test)
 }
 END_TEST
 
+/* The manifest asks Slack to escape /gov's arguments: people and channels
+ * named there arrive as ids (<@U0123|name>), not as display names. */
+START_TEST(manifest_escapes_slash_arguments)
+{
+	char *m = harness_read_file("adapters/slack_manifest.yaml");
+	const char *cmd = strstr(m, "- command: /gov");
+	const char *esc = cmd ? strstr(cmd, "should_escape:") : NULL;
+	const char *next = cmd ? strstr(cmd + 1, "- command:") : NULL;
+
+	ck_assert_msg(cmd, "adapters/slack_manifest.yaml has no /gov command");
+	ck_assert_msg(esc && (!next || esc < next) && strncmp(esc, "should_escape: true", 19) == 0,
+		      "/gov is not should_escape: true in adapters/slack_manifest.yaml");
+	free(m);
+}
+END_TEST
+
 START_TEST(slash_command_answered_in_ack)
 {
 	run_scenario("slash");
@@ -382,6 +398,7 @@ int main(void)
 {
 	const struct slack_case cases[] = {
 		{ "loopback", loopback_server_self_test, 2 },
+		{ "manifest", manifest_escapes_slash_arguments, 1 },
 		{ "slash", slash_command_answered_in_ack, 1 },
 		{ "response_url", slash_command_answered_through_response_url, 1 },
 		{ "mention", mention_answered_in_thread, 1 },

@@ -18,6 +18,7 @@
 #include "chatbot/util/util.h"
 
 struct cJSON;
+struct lookup_aliases;
 
 #define CONFIG_DEFAULT_DATABASE "var/govbot.sqlite3"
 #define CONFIG_DEFAULT_BOT_NAME "govbot"
@@ -42,6 +43,8 @@ struct config {
 				 * (struct config_key.dflt) get it */
 	struct config_identity *identities;
 	size_t nidentities;
+	struct lookup_aliases *aliases; /* "aliases", or NULL: the bundled ones */
+	char *codeowners_path;  /* "codeowners", resolved, or NULL */
 };
 
 /* Returns 0 and *out, or -1 with every problem appended to problems (one per
