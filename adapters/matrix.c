@@ -50,7 +50,6 @@
 
 #include "adapters/adapter.h"
 #include "chatbot/bot/config.h"
-#include "chatbot/bot/identity.h"
 #include "chatbot/gov/store.h"
 #include "chatbot/host/host.h"
 #include "chatbot/net/backoff.h"
@@ -137,7 +136,6 @@ struct mx {
 /* One HTTP call in flight. */
 struct mx_call {
 	struct mx *m;
-	jsonapi_done_fn *done;
 	char *room;             /* the room it concerns, or NULL */
 	char *key;              /* announcement delivery key, or NULL */
 };
@@ -425,7 +423,8 @@ static char *url_unescape(const char *s, size_t n)
 
 /* A pill, <a href="https://matrix.to/#/@u:s">Name</a> in formatted_body,
  * shows as "Name" in the body: text with each pill's name replaced by its
- * user id.  Caller frees. */
+ * user id, which the dispatcher then reads as that person (through
+ * identities, like a bare @u:s).  Caller frees. */
 static char *pills_to_ids(const char *text, const char *html)
 {
 	static const char link[] = "https://matrix.to/#/";
@@ -458,52 +457,6 @@ static char *pills_to_ids(const char *text, const char *html)
 		h = end;
 	}
 	return work;
-}
-
-/* Replaces the Matrix users a command names (a pill in formatted_body,
- * https://matrix.to/#/@u:s, or a bare @u:s) with "@handle" where the
- * config or a link maps them; the rest stays as typed.  Caller frees. */
-static char *mx_resolve_people(struct mx *m, const char *text, const cJSON *content)
-{
-	static const char link[] = "https://matrix.to/#/";
-	struct buf out = BUF_INIT;
-	char *work = pills_to_ids(text, json_str(content, "formatted_body"));
-
-	for (const char *p = work; *p;) {
-		bool linked = strncmp(p, link, sizeof(link) - 1) == 0 && p[sizeof(link) - 1] == '@';
-		const char *s = linked ? p + sizeof(link) - 1 : p, *e;
-
-		if (*s != '@' || !(linked || s == work || isspace((unsigned char)s[-1]) || s[-1] == '(')) {
-			buf_addc(&out, *p++);
-			continue;
-		}
-		/* @local:server.name, up to a space or closing punctuation; a
-		 * trailing '.' or ':' ends the sentence, not the server name */
-		for (e = s + 1; *e && !isspace((unsigned char)*e) && !strchr(">),", *e) &&
-				!(*e == '?' && (!e[1] || isspace((unsigned char)e[1])));
-		     e++)
-			;
-		while (e > s + 1 && (e[-1] == '.' || e[-1] == ':'))
-			e--;
-		if (!memchr(s, ':', (size_t)(e - s))) {
-			buf_addc(&out, *p++);
-			continue;
-		}
-		struct buf id = BUF_INIT;
-		const char *handle;
-		buf_addf(&id, "matrix:%.*s", (int)(e - s), s);
-		handle = identity_valid(id.data) ? identity_handle(host_bot(m->host), id.data) : NULL;
-		if (handle)
-			buf_addf(&out, "@%s", handle);
-		else
-			buf_add(&out, s, (size_t)(e - s));
-		buf_release(&id);
-		p = e;
-	}
-	buf_addc(&out, '\0');
-	out.len--;
-	free(work);
-	return buf_detach(&out);
 }
 
 /* ---- replies out ---- */
@@ -593,19 +546,6 @@ static long mx_retry_delay(const char *body, size_t len)
 	return ms;
 }
 
-/* Every answer goes through mx_classify, then to the call's done. */
-static void mx_http_done(void *arg, const struct http_response *r)
-{
-	struct mx_call *c = arg;
-	struct jsonapi_result res;
-	cJSON *json;
-	char err[256];
-
-	jsonapi_classify(r, mx_classify, &res, &json, err, sizeof(err));
-	c->done(c, &res);   /* frees c */
-	cJSON_Delete(json);
-}
-
 static http_id mx_submit(struct mx *m, const char *method, const char *url, const char *body,
 			 const char *rate_key, int attempts, long timeout_ms, jsonapi_done_fn *done,
 			 struct mx_call *call)
@@ -625,8 +565,7 @@ static http_id mx_submit(struct mx *m, const char *method, const char *url, cons
 	rq.long_poll = timeout_ms > MX_SYNC_TIMEOUT_MS;   /* only /sync waits that long */
 	rq.retry_delay_ms = mx_retry_delay;
 	call->m = m;
-	call->done = done;
-	return http_submit(host_http(m->host), &rq, mx_http_done, call);
+	return jsonapi_call(host_http(m->host), &rq, mx_classify, done, call);
 }
 
 static struct mx_call *call_new(const char *room, const char *key)
@@ -1191,7 +1130,8 @@ static void mx_run(struct mx *m, const struct mx_cmd *c)
 			  c->event_id);
 		return;
 	}
-	text = mx_resolve_people(m, c->text, c->content);
+	/* the dispatcher reads Matrix user ids and matrix.to links as people */
+	text = pills_to_ids(c->text, json_str(c->content, "formatted_body"));
 	memset(&in, 0, sizeof(in));
 	in.user = c->sender;
 	in.place = c->room;
