@@ -1241,11 +1241,14 @@ static void mx_begin(struct mx *m)
 {
 	m->started = true;
 	reconnect_ok(&m->rc);
+	/* the rooms named by alias: their ids, to match invites and to post */
+	for (size_t i = 0; i < m->nauto; i++)
+		if (m->auto_join[i][0] == '#' && !alias_find(m, m->auto_join[i], false))
+			mx_resolve_alias(m, m->auto_join[i]);
+	if (m->announce_room && m->announce_room[0] == '#' && !alias_find(m, m->announce_room, false))
+		mx_resolve_alias(m, m->announce_room);
 	for (size_t i = 0; i < m->nauto; i++)
 		mx_join(m, m->auto_join[i]);
-	if (m->announce_room && m->announce_room[0] == '#' && !mx_auto_join(m, m->announce_room) &&
-	    !alias_find(m, m->announce_room, false))
-		mx_resolve_alias(m, m->announce_room);
 	mx_sync(m);
 }
 

@@ -653,6 +653,28 @@ START_TEST(invites_per_auto_join_and_kicks)
 }
 END_TEST
 
+/* An auto_join room named by alias: the bot may not join before it is
+ * invited; the invite (which names the room id) is accepted. */
+START_TEST(auto_join_by_alias)
+{
+	run("\"more_rooms\":{\"!al:example.org\":{\"members\":[\"" ALICE "\",\"" BOB "\"],"
+	    "\"alias\":\"#gov:example.org\",\"forbidden_join\":true}}",
+	    "\"auto_join\":[\"#gov:example.org\"]");
+	WAIT(10, count("join", "room", "!al:example.org") >= 1);
+	ck_assert_msg(num_of(nth("join", "room", "!al:example.org", 0), "status") == 403,
+		      "joined uninvited: %s", err_tail());
+	op("{\"op\":\"invite\",\"room\":\"!al:example.org\",\"sender\":\"" ALICE "\"}");
+	WAIT(10, count("join", "room", "!al:example.org") >= 2);
+	ck_assert_msg(num_of(nth("join", "room", "!al:example.org", 1), "status") == 200,
+		      "the invite to an auto_join alias was not accepted: %s", err_tail());
+	op("{\"op\":\"message\",\"room\":\"!al:example.org\",\"sender\":\"" ALICE "\","
+	   "\"body\":\"!gov lead\"}");
+	WAIT(10, stored_in("!al:example.org") >= 1);
+	ck_assert_int_eq(stored_in("!al:example.org"), 1);
+	finish();
+}
+END_TEST
+
 START_TEST(accept_invites_switch)
 {
 	run("", "\"accept_invites\":true");
@@ -826,6 +848,7 @@ static Suite *matrix_suite(void)
 		{ "shutdown", shutdown_during_long_poll_is_prompt, 1 },
 		{ "invites", invites_per_auto_join_and_kicks, 1 },
 		{ "accept_invites", accept_invites_switch, 1 },
+		{ "auto_join_alias", auto_join_by_alias, 1 },
 		{ "health", health_and_metrics_name_the_adapter, 1 },
 		{ "token", unknown_token_is_fatal, 2 },
 		{ "forbidden", forbidden_room_skipped, 1 },
