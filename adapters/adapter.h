@@ -61,6 +61,11 @@ struct adapter {
 	const char *announce_key;      /* the key of its section naming the announce
 					* target, or NULL: it announces whenever it runs */
 	bool listens;                  /* receives webhooks: needs http.listen */
+	/* Optional, for one that listens: false when a section receives no
+	 * webhooks after all (Discourse with "mode": "poll"). */
+	bool (*listening)(const struct cJSON *section);
+	const char *const *listen_secrets;  /* of secrets, those needed only while it
+					     * listens; NULL-terminated, or NULL */
 	/* Optional: true when id (the part after "NAME:") is a valid identity on
 	 * this platform; the generic checks (non-empty, UTF-8, no spaces or
 	 * controls, at most IDENTITY_MAX_ID bytes) already passed. */

@@ -35,6 +35,7 @@ void adapters_register(void)
 		platforms[n] = (struct config_platform){
 			.name = a->name, .keys = a->keys, .secrets = a->secrets,
 			.announce_key = a->announce_key, .listens = a->listens,
+			.listening = a->listening, .listen_secrets = a->listen_secrets,
 			.valid_id = a->valid_id,
 		};
 	}

@@ -2,7 +2,7 @@
 # Installs exactly the Debian packages govbot needs that are missing.
 # Does nothing (and needs no privileges) when every package is present.
 set -eu
-PKGS="build-essential pkg-config libwebsockets-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev libsqlite3-dev check python3"
+PKGS="build-essential pkg-config libwebsockets-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev libsqlite3-dev libssl-dev check python3"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

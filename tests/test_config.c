@@ -83,6 +83,15 @@ static const struct problem_case problem_cases[] = {
 	  "adapters.discourse.webhook_path: not a path starting with /" },
 	{ "{\"adapters\":{\"discourse\":{\"base_url\":\"https://d.org\",\"api_username\":\"govbot\"}}}",
 	  "http.listen: missing (the discourse adapter receives its webhook there)" },
+	{ "{\"http\":{\"listen\":\"127.0.0.1:8088\"},\"adapters\":{\"discourse\":{\"base_url\":\"https://d.org\","
+	  "\"api_username\":\"govbot\",\"mode\":\"pull\"}}}",
+	  "adapters.discourse.mode: expected \"webhook\" or \"poll\"" },
+	{ "{\"http\":{\"listen\":\"127.0.0.1:8088\"},\"adapters\":{\"discourse\":{\"base_url\":\"https://d.org\","
+	  "\"api_username\":\"govbot\",\"private_messages\":\"yes\"}}}",
+	  "adapters.discourse.private_messages: expected true or false" },
+	{ "{\"adapters\":{\"discourse\":{\"base_url\":\"https://d.org\",\"api_username\":\"govbot\","
+	  "\"mode\":\"webhook\"}}}",
+	  "http.listen: missing (the discourse adapter receives its webhook there)" },
 	{ "{\"adapters\":{\"console\":[]}}", "adapters.console: expected an object" },
 	{ "{\"adapters\":[]}", "adapters: expected an object" },
 	{ "{\"adapters\":{\"slak\":{}}}", "adapters.slak: unknown key (did you mean \"slack\"?)" },
@@ -395,6 +404,31 @@ START_TEST(test_missing_secrets)
 }
 END_TEST
 
+/* Polling, Discourse needs neither http.listen nor the webhook's secret. */
+START_TEST(test_discourse_poll_mode)
+{
+	struct buf problems = BUF_INIT;
+	struct config *c = NULL;
+	const char *path = write_file("p.json",
+		"{\"adapters\":{\"discourse\":{\"base_url\":\"https://d.org\",\"api_username\":\"g\","
+		"\"mode\":\"poll\",\"private_messages\":true}}}");
+	unsetenv("DISCOURSE_API_KEY");
+	unsetenv("DISCOURSE_WEBHOOK_SECRET");
+	ck_assert_msg(config_load(path, &c, &problems) == 0, "%s", buf_str(&problems));
+	ck_assert_uint_eq(config_missing_secrets(c, &problems), 1);
+	ck_assert(has_line(buf_str(&problems), "adapters.discourse: DISCOURSE_API_KEY is not set in the environment"));
+	ck_assert_str_eq(config_adapter_str(c, "discourse", "webhook_path"), "/discourse/webhook");
+	config_free(c);
+	/* the default mode is webhook */
+	path = write_file("w.json", "{\"http\":{\"listen\":\"127.0.0.1:1\"},\"adapters\":{\"discourse\":"
+			  "{\"base_url\":\"https://d.org\",\"api_username\":\"g\"}}}");
+	ck_assert_msg(config_load(path, &c, &problems) == 0, "%s", buf_str(&problems));
+	ck_assert_str_eq(config_adapter_str(c, "discourse", "mode"), "webhook");
+	config_free(c);
+	buf_release(&problems);
+}
+END_TEST
+
 /* The schema comes from the platforms the host layer registers: their
  * keys, kinds, required keys, defaults, secrets and webhook needs. */
 static const struct config_key irc_keys[] = {
@@ -476,6 +510,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_partial_keeps_roster);
 	tcase_add_test(tc, test_byte_order_mark);
 	tcase_add_test(tc, test_missing_secrets);
+	tcase_add_test(tc, test_discourse_poll_mode);
 	tcase_add_test(tc, test_schema_from_platforms);
 	suite_add_tcase(s, tc);
 	return s;

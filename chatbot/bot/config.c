@@ -254,6 +254,26 @@ static const struct config_platform *find_spec(const char *name)
 	return NULL;
 }
 
+/* A string that is one of choices ("webhook|poll"). */
+static void check_choice(struct check *ck, const char *path, const cJSON *v, const char *choices)
+{
+	const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
+	size_t n = s ? strlen(s) : 0;
+
+	for (const char *c = choices; s && n && c && *c;) {
+		const char *bar = strchr(c, '|');
+		size_t len = bar ? (size_t)(bar - c) : strlen(c);
+		if (len == n && memcmp(c, s, n) == 0)
+			return;
+		c = bar ? bar + 1 : NULL;
+	}
+	struct buf want = BUF_INIT;
+	for (const char *c = choices; c && *c; c++)
+		buf_adds(&want, *c == '|' ? "\" or \"" : (char[]){ *c, 0 });
+	problem(ck, path, "expected \"%s\"", buf_str(&want));
+	buf_release(&want);
+}
+
 static void check_adapter(struct check *ck, const struct config_platform *spec, const cJSON *section)
 {
 	char *base = path_join("adapters", spec->name);
@@ -278,7 +298,10 @@ static void check_adapter(struct check *ck, const struct config_platform *spec, 
 			continue;
 		}
 		char *path = path_join(base, k->name);
-		check_value(ck, path, item, k->kind);
+		if (k->kind == CONFIG_CHOICE)
+			check_choice(ck, path, item, k->dflt);
+		else
+			check_value(ck, path, item, k->kind);
 		free(path);
 	}
 	for (const struct config_key *k = spec->keys; k && k->name; k++)
@@ -317,9 +340,18 @@ static void apply_defaults(cJSON *adapters)
 		const struct config_platform *spec = find_spec(a->string);
 		if (!spec || !cJSON_IsObject(a))
 			continue;
-		for (const struct config_key *k = spec->keys; k && k->name; k++)
-			if (k->dflt && !cJSON_GetObjectItemCaseSensitive(a, k->name))
+		for (const struct config_key *k = spec->keys; k && k->name; k++) {
+			if (!k->dflt || cJSON_GetObjectItemCaseSensitive(a, k->name))
+				continue;
+			if (k->kind == CONFIG_CHOICE) {
+				const char *bar = strchr(k->dflt, '|');
+				char *first = xstrndup(k->dflt, bar ? (size_t)(bar - k->dflt) : strlen(k->dflt));
+				cJSON_AddStringToObject(a, k->name, first);
+				free(first);
+			} else {
 				cJSON_AddStringToObject(a, k->name, k->dflt);
+			}
+		}
 	}
 }
 
@@ -562,7 +594,7 @@ static void read_root(struct check *ck, cJSON *root, const char *dir, struct con
 	c->adapters = adapters;
 	for (const cJSON *a = adapters->child; a && !c->http_listen; a = a->next) {
 		const struct config_platform *spec = find_spec(a->string);
-		if (spec && spec->listens) {
+		if (spec && config_section_listens(spec->name, a)) {
 			problem(ck, "http.listen", "missing (the %s adapter receives its webhook there)",
 				spec->name);
 			break;
@@ -763,6 +795,25 @@ const char *const *config_secrets(const char *adapter)
 	return spec ? spec->secrets : NULL;
 }
 
+bool config_section_listens(const char *adapter, const cJSON *section)
+{
+	const struct config_platform *spec = find_spec(adapter);
+
+	return spec && spec->listens && (!spec->listening || spec->listening(section));
+}
+
+bool config_secret_needed(const char *adapter, const cJSON *section, const char *secret)
+{
+	const struct config_platform *spec = find_spec(adapter);
+
+	if (!spec)
+		return false;
+	for (size_t i = 0; spec->listen_secrets && spec->listen_secrets[i]; i++)
+		if (strcmp(spec->listen_secrets[i], secret) == 0)
+			return config_section_listens(adapter, section);
+	return true;
+}
+
 size_t config_missing_secrets(const struct config *c, struct buf *problems)
 {
 	struct check ck = { problems, 0 };
@@ -772,7 +823,7 @@ size_t config_missing_secrets(const struct config *c, struct buf *problems)
 		const char *const *secrets = config_secrets(a->string);
 		for (size_t i = 0; secrets && secrets[i]; i++) {
 			const char *v = getenv(secrets[i]);
-			if (!v || !*v) {
+			if ((!v || !*v) && config_secret_needed(a->string, a, secrets[i])) {
 				char *path = path_join("adapters", a->string);
 				problem(&ck, path, "%s is not set in the environment", secrets[i]);
 				free(path);

@@ -83,7 +83,9 @@ enum config_kind {
 	CONFIG_MATRIX_ROOM, /* !id:server or #alias:server */
 	CONFIG_ROOM_LIST,   /* array of CONFIG_MATRIX_ROOM */
 	CONFIG_HTTP_PATH,   /* "/discourse/webhook" */
-	CONFIG_BOOL,        /* true or false (a switch) */
+	CONFIG_BOOL,        /* true or false */
+	CONFIG_CHOICE,      /* one of the words in the key's dflt ("webhook|poll"),
+			     * the first being the value when absent */
 };
 
 /* One key of an adapter's section; a table of them ends with { NULL }. */
@@ -91,7 +93,8 @@ struct config_key {
 	const char *name;
 	enum config_kind kind;
 	bool required;
-	const char *dflt;    /* a string key's value when absent, or NULL */
+	const char *dflt;    /* a string key's value when absent, or NULL;
+			      * CONFIG_CHOICE: the values allowed, '|'-separated */
 };
 
 struct config_platform {
@@ -102,6 +105,11 @@ struct config_platform {
 	const char *announce_key;        /* the key naming its announce target, or NULL:
 					  * it announces wherever it runs */
 	bool listens;                    /* receives webhooks: http.listen must be set */
+	/* Optional, for a platform that listens: false when a section receives
+	 * no webhooks after all (Discourse with "mode": "poll"). */
+	bool (*listening)(const struct cJSON *section);
+	/* Those of secrets needed only while it listens (NULL-terminated), or NULL. */
+	const char *const *listen_secrets;
 	/* Optional: true when id (the part after "NAME:", already non-empty,
 	 * valid UTF-8, without spaces or controls) is valid on this platform. */
 	bool (*valid_id)(const char *id);
@@ -121,6 +129,12 @@ size_t config_announce_targets(const struct config *c, const char **out, size_t 
 /* The environment variables (NULL-terminated, static) that hold the secrets
  * of the adapter named, or NULL for a name the config does not know. */
 const char *const *config_secrets(const char *adapter);
+/* True when the section of the adapter named (as configured) receives
+ * webhooks: it listens and its listening() callback does not say otherwise. */
+bool config_section_listens(const char *adapter, const struct cJSON *section);
+/* True when the adapter named, with this section, needs secret: every
+ * secret, except a listen_secrets one while the section does not listen. */
+bool config_secret_needed(const char *adapter, const struct cJSON *section, const char *secret);
 /* Appends one line per secret that a configured adapter needs and the
  * environment lacks ("adapters.slack: SLACK_BOT_TOKEN is not set in the
  * environment").  Returns how many are missing.  Never prints a value. */

@@ -367,13 +367,13 @@ static bool host_wants(const struct govbot *bot, const struct adapter *a)
 	return config_adapter(bot->config, a->name) != NULL;
 }
 
-static int host_check_secrets(const struct adapter *a)
+static int host_check_secrets(const struct adapter *a, const cJSON *section)
 {
 	int rc = 0;
 
 	for (size_t i = 0; a->secrets && a->secrets[i]; i++) {
 		const char *v = getenv(a->secrets[i]);
-		if (!v || !*v) {
+		if ((!v || !*v) && config_secret_needed(a->name, section, a->secrets[i])) {
 			log_error(a->name, "%s is not set in the environment; the %s adapter needs it",
 				  a->secrets[i], a->name);
 			rc = -1;
@@ -415,7 +415,8 @@ static int host_start_adapters(struct adapter_host *h)
 		return -1;
 	}
 	for (size_t i = 0; adapters_all[i]; i++)
-		if (host_wants(h->bot, adapters_all[i]) && host_check_secrets(adapters_all[i]) < 0)
+		if (host_wants(h->bot, adapters_all[i]) &&
+		    host_check_secrets(adapters_all[i], config_adapter(h->bot->config, adapters_all[i]->name)) < 0)
 			return -1;
 	for (size_t i = 0; adapters_all[i]; i++) {
 		const struct adapter *a = adapters_all[i];

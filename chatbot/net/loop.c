@@ -131,6 +131,8 @@ static void loop_raise_nofile(void)
 			 (unsigned long long)rl.rlim_cur, strerror(errno));
 }
 
+#define LOOP_READ_BYTES 65536
+
 struct loop *loop_new_tls(bool tls)
 {
 	struct lws_context_creation_info info;
@@ -150,6 +152,10 @@ struct loop *loop_new_tls(bool tls)
 	 * (capped below this, chatbot/net/httpd.c), so a table of LOOP_MAX_FDS,
 	 * searched instead of indexed, is plenty. */
 	info.fd_limit_per_thread = LOOP_MAX_FDS;
+	/* one read takes up to this much of a socket: a burst of websocket
+	 * frames is served in one pass (one poll, one read, one write) rather
+	 * than 4 KiB (lws's default) at a time */
+	info.pt_serv_buf_size = LOOP_READ_BYTES;
 	info.user = l;
 	info.gid = -1;
 	info.uid = -1;
