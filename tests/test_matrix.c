@@ -731,8 +731,9 @@ static void get(int port, const char *path, struct buf *resp)
 
 START_TEST(health_and_metrics_name_the_adapter)
 {
-	/* the console (on a stdin that stays open) keeps govbot running after
-	 * the Matrix adapter stops on a revoked token */
+	/* the console (on a stdin that stays open) answers while the Matrix
+	 * long-poll waits, and keeps govbot running after the Matrix adapter
+	 * stops on a revoked token */
 	int port = tu_free_port();
 	struct buf resp = BUF_INIT;
 
@@ -751,6 +752,29 @@ START_TEST(health_and_metrics_name_the_adapter)
 	ck_assert_msg(strstr(resp.data, "govbot_adapters_running 2"), "%s", resp.data);
 	get(port, "/healthz", &resp);
 	ck_assert_msg(strstr(resp.data, " 200 ") && strstr(resp.data, "ok"), "%s", resp.data);
+	/* the waiting long-poll delays no other adapter: the console answers now */
+	{
+		static const char line[] = "who maintains torch.nn?\n";
+		double t0 = now();
+		char *out = NULL;
+		int syncs;
+		reload();
+		syncs = count("sync", NULL, NULL);
+		ck_assert(write(bot_in, line, sizeof(line) - 1) == (ssize_t)(sizeof(line) - 1));
+		for (;;) {
+			free(out);
+			out = harness_read_file(H.out);
+			if (strstr(out, "Gregory Chanan") || strstr(out, "Greg Chanan") || now() - t0 > 10)
+				break;
+			usleep(20000);
+		}
+		ck_assert_msg(strstr(out, "Chanan"), "the console did not answer: %s", out);
+		ck_assert_msg(now() - t0 < 2, "the console answered after %.1f s", now() - t0);
+		reload();
+		ck_assert_msg(count("sync", NULL, NULL) == syncs,
+			      "a sync ended meanwhile: the long-poll was not waiting throughout");
+		free(out);
+	}
 	op("{\"op\":\"revoke\",\"soft\":false}");
 	op("{\"op\":\"message\",\"room\":\"" ROOM "\",\"sender\":\"" ALICE "\",\"body\":\"x\"}");
 	for (double until = now() + 10; now() < until && !stderr_count("M_UNKNOWN_TOKEN");)
