@@ -461,21 +461,31 @@ static char *pills_to_ids(const char *text, const char *html)
 
 /* ---- replies out ---- */
 
-/* The content of an m.notice: body, formatted_body, m.mentions, and a
- * reply relation to in_reply_to (in thread_root's thread when set).
- * Caller frees with cJSON_free(). */
-static char *mx_notice_json(const char *plain, const char *html, const char *in_reply_to,
-			    const char *thread_root)
+/* The content of an m.notice: body, formatted_body, m.mentions (the user
+ * ids of r's mentions: only an announcement has any), and a reply relation
+ * to in_reply_to (in thread_root's thread when set).  Caller frees with
+ * cJSON_free(). */
+static char *mx_notice_json(const char *plain, const char *html, const struct reply *r,
+			    const char *in_reply_to, const char *thread_root)
 {
-	cJSON *c = cJSON_CreateObject(), *rel, *irt;
+	cJSON *c = cJSON_CreateObject(), *rel, *irt, *mentions, *ids = NULL;
+	struct buf id = BUF_INIT;
 	char *json;
 
 	cJSON_AddStringToObject(c, "msgtype", "m.notice");
 	cJSON_AddStringToObject(c, "body", plain);
 	cJSON_AddStringToObject(c, "format", "org.matrix.custom.html");
 	cJSON_AddStringToObject(c, "formatted_body", html);
-	/* present and empty: nobody is pinged, not even by body matching */
-	cJSON_AddObjectToObject(c, "m.mentions");
+	/* always present (empty for answers): nobody is pinged by body
+	 * matching, only the people an announcement names */
+	mentions = cJSON_AddObjectToObject(c, "m.mentions");
+	for (size_t i = 0; r && reply_mention_id(r, i, &id) == 0; i++) {
+		if (!ids)
+			ids = cJSON_AddArrayToObject(mentions, "user_ids");
+		cJSON_AddItemToArray(ids, cJSON_CreateString(id.data));
+		buf_reset(&id);
+	}
+	buf_release(&id);
 	if (in_reply_to) {
 		rel = cJSON_AddObjectToObject(c, "m.relates_to");
 		if (thread_root) {
@@ -811,7 +821,7 @@ static void mx_send_reply(struct mx *m, const char *room, const struct reply *r,
 		reply_limit(&h, MX_MAX_TEXT, DIALECT_MATRIX_HTML);
 		html = buf_str(&h);
 	}
-	json = mx_notice_json(buf_str(&plain), html, in_reply_to, thread_root);
+	json = mx_notice_json(buf_str(&plain), html, r, in_reply_to, thread_root);
 	mx_send(m, room, txn, json, key);
 	cJSON_free(json);
 	buf_release(&plain);

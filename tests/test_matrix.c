@@ -192,6 +192,28 @@ static const cJSON *stored_content(const char *room, int n)
 	return NULL;
 }
 
+/* The stored send to room whose body holds needle, its content. */
+static const cJSON *stored_with(const char *room, const char *needle)
+{
+	for (int i = 0; stored_content(room, i); i++) {
+		const char *body = str_of(stored_content(room, i), "body");
+		if (body && strstr(body, needle))
+			return stored_content(room, i);
+	}
+	return NULL;
+}
+
+/* The send to room that the homeserver answered as a repeated txnId. */
+static const cJSON *dup_send(const char *room)
+{
+	const cJSON *r;
+	cJSON_ArrayForEach(r, H.recs)
+		if (is(r, "kind", "send") && is(r, "room", room) &&
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "dup")))
+			return r;
+	return NULL;
+}
+
 /* The event an answer replies to (keys with dots: no harness_get path). */
 static const char *in_reply_to(const cJSON *content)
 {
@@ -542,27 +564,25 @@ START_TEST(announcement_once_across_kill)
 	kill(-R.bot, SIGKILL);
 	ck_assert(bot_exited(5));
 	start_bot();
-	/* the re-sent delivery (same txnId: the homeserver answers with the
-	 * first event), and the first one's late answer to the dead process */
-	WAIT(20, count("send", "room", ANNOUNCE) >= 2);
-	const cJSON *first = nth("send_stored", NULL, NULL, 0), *again = NULL, *r;
-	cJSON_ArrayForEach(r, R.recs)
-		if (is(r, "kind", "send") && is(r, "room", ANNOUNCE) &&
-		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "dup")))
-			again = r;
+	/* two announcements (the nomination opened, then decided); the one
+	 * caught by the crash is re-sent with the same txnId and the
+	 * homeserver answers with the first event; the other was done before */
+	WAIT(20, dup_send(ANNOUNCE) != NULL && stored_in(ANNOUNCE) >= 2);
+	const cJSON *first = nth("send_stored", NULL, NULL, 0), *again = dup_send(ANNOUNCE);
 	ck_assert_msg(again != NULL, "the pending delivery was not sent again after the crash "
 		      "with the same txnId: %s", err_tail());
 	ck_assert_str_eq(str_of(first, "txn"), str_of(again, "txn"));
 	ck_assert_str_eq(str_of(first, "event_id"), str_of(again, "event_id"));
-	ck_assert_int_eq(stored_in(ANNOUNCE), 1);
-	const cJSON *c = stored_content(ANNOUNCE, 0);
+	ck_assert_int_eq(stored_in(ANNOUNCE), 2);
+	ck_assert_msg(stored_with(ANNOUNCE, "opened") != NULL, "the opening was not announced");
+	const cJSON *c = stored_with(ANNOUNCE, "steady work");
+	ck_assert_msg(c != NULL, "the decision was not announced: %s", err_tail());
 	ck_assert_str_eq(str_of(c, "msgtype"), "m.notice");
-	ck_assert_msg(strstr(str_of(c, "body"), "newbie") && strstr(str_of(c, "body"), "steady work"),
-		      "announcement body: %s", str_of(c, "body"));
+	ck_assert_msg(strstr(str_of(c, "body"), "newbie"), "announcement body: %s", str_of(c, "body"));
 	ck_assert_msg(!strstr(str_of(c, "formatted_body"), "<b>"), "user text not escaped: %s",
 		      str_of(c, "formatted_body"));
-	ck_assert_msg(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(c, "m.mentions")) == 0,
-		      "an announcement pings nobody by body matching");
+	ck_assert_msg(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(c, "m.mentions")),
+		      "an announcement carries m.mentions (no pinging by body matching)");
 	/* marked done: another restart sends nothing */
 	stop_bot_cleanly();
 	int sends = count("send", NULL, NULL), waits = polls();
@@ -577,7 +597,7 @@ END_TEST
 
 /* announce_room may be an alias: resolved through the room directory.
  * And a crash right before the post (the outbox's fault point) loses
- * nothing: the restarted bot posts it, once. */
+ * nothing: the restarted bot posts each announcement once. */
 START_TEST(announcement_to_an_alias_after_a_crash)
 {
 	start_server("");
@@ -593,8 +613,10 @@ START_TEST(announcement_to_an_alias_after_a_crash)
 	reload();
 	ck_assert_int_eq(stored_in(ANNOUNCE), 0);
 	start_bot();
-	WAIT(20, stored_in(ANNOUNCE) >= 1);
-	ck_assert_msg(stored_in(ANNOUNCE) == 1, "not announced after the crash: %s", err_tail());
+	/* the opening and the decision, once each */
+	WAIT(20, stored_in(ANNOUNCE) >= 2);
+	ck_assert_msg(stored_in(ANNOUNCE) == 2, "not announced after the crash: %s", err_tail());
+	ck_assert_msg(stored_with(ANNOUNCE, "steady work") != NULL, "no decision: %s", err_tail());
 	ck_assert_msg(count("http", "api", "directory") >= 1, "the alias was not resolved");
 	/* marked done: another restart sends nothing */
 	stop_bot_cleanly();
@@ -604,6 +626,30 @@ START_TEST(announcement_to_an_alias_after_a_crash)
 	usleep(700000);
 	reload();
 	ck_assert_int_eq(count("send", NULL, NULL), sends);
+	finish();
+}
+END_TEST
+
+/* An opening that names electors notifies those with a Matrix identity:
+ * a pill in formatted_body and their id in m.mentions.user_ids. */
+START_TEST(announcement_mentions_electors)
+{
+	run("", "");
+	ck_assert_int_eq(ask("matrix:@soumith:example.org", "propose torch.nn adopt the new "
+			     "module API"), 0);
+	WAIT(15, stored_in(ANNOUNCE) >= 1);
+	const cJSON *c = stored_content(ANNOUNCE, 0);
+	ck_assert_msg(c != NULL, "the motion was not announced: %s", err_tail());
+	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(c, "m.mentions"), "user_ids");
+	bool soumith = false;
+	const cJSON *id;
+	cJSON_ArrayForEach(id, ids)
+		soumith |= cJSON_IsString(id) && strcmp(id->valuestring, "@soumith:example.org") == 0;
+	ck_assert_msg(soumith, "m.mentions does not name the elector: %s",
+		      cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(c, "m.mentions")));
+	ck_assert_msg(strstr(str_of(c, "formatted_body"), "https://matrix.to/#/@soumith:example.org"),
+		      "no pill: %s", str_of(c, "formatted_body"));
 	finish();
 }
 END_TEST
@@ -869,6 +915,7 @@ static Suite *matrix_suite(void)
 		{ "many", many_commands_in_one_sync, 1 },
 		{ "announce_kill", announcement_once_across_kill, 1 },
 		{ "announce_alias", announcement_to_an_alias_after_a_crash, 1 },
+		{ "announce_mentions", announcement_mentions_electors, 1 },
 		{ "shutdown", shutdown_during_long_poll_is_prompt, 1 },
 		{ "invites", invites_per_auto_join_and_kicks, 1 },
 		{ "accept_invites", accept_invites_switch, 1 },

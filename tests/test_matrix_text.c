@@ -111,7 +111,7 @@ END_TEST
 
 START_TEST(notice_content)
 {
-	char *json = mx_notice_json("a <b>", "a &lt;b&gt;", "$cmd", NULL);
+	char *json = mx_notice_json("a <b>", "a &lt;b&gt;", NULL, "$cmd", NULL);
 	cJSON *c = cJSON_Parse(json), *t;
 
 	ck_assert_str_eq(json_str(c, "msgtype"), "m.notice");
@@ -127,7 +127,7 @@ START_TEST(notice_content)
 	cJSON_free(json);
 
 	/* in a thread: the thread relation, and a genuine reply inside it */
-	json = mx_notice_json("x", "x", "$cmd", "$root");
+	json = mx_notice_json("x", "x", NULL, "$cmd", "$root");
 	c = cJSON_Parse(json);
 	t = cJSON_GetObjectItemCaseSensitive(c, "m.relates_to");
 	ck_assert_str_eq(json_str(t, "rel_type"), "m.thread");
@@ -137,8 +137,27 @@ START_TEST(notice_content)
 	cJSON_Delete(c);
 	cJSON_free(json);
 
+	/* an announcement naming people: their user ids in m.mentions, and
+	 * only those with a Matrix id */
+	{
+		struct reply *r = reply_new();
+		reply_text(r, "Nomination 1 opened; ");
+		reply_mention(r, "soumith", "@soumith:example.org");
+		reply_text(r, " and ");
+		reply_mention(r, "ezyang", NULL);
+		reply_text(r, " decide.");
+		json = mx_notice_json("x", "x", r, NULL, NULL);
+		c = cJSON_Parse(json);
+		const cJSON *ids = json_at(json_at(c, "m.mentions", NULL), "user_ids", NULL);
+		ck_assert_int_eq(cJSON_GetArraySize(ids), 1);
+		ck_assert_str_eq(cJSON_GetArrayItem(ids, 0)->valuestring, "@soumith:example.org");
+		cJSON_Delete(c);
+		cJSON_free(json);
+		reply_free(r);
+	}
+
 	/* an announcement: no relation, still m.mentions */
-	json = mx_notice_json("x", "x", NULL, NULL);
+	json = mx_notice_json("x", "x", NULL, NULL, NULL);
 	c = cJSON_Parse(json);
 	ck_assert_ptr_null(json_at(c, "m.relates_to", NULL));
 	ck_assert(cJSON_IsObject(json_at(c, "m.mentions", NULL)));
