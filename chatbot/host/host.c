@@ -18,6 +18,7 @@
 #include "chatbot/util/log.h"
 #include "chatbot/gov/outbox.h"
 #include "chatbot/gov/store.h"
+#include "chatbot/host/reload.h"
 #include "chatbot/util/util.h"
 
 #define HOST_PRUNE_EVERY_S 3600
@@ -50,6 +51,7 @@ struct adapter_host {
 
 	struct loop_handler sig_handler;
 	int sig_fd;
+	struct reload_state reload;  /* SIGHUP: chatbot/host/reload.h */
 
 	struct loop_timer pump;
 	bool pumping;
@@ -76,6 +78,11 @@ struct loop *host_loop(struct adapter_host *h)
 struct http *host_http(struct adapter_host *h)
 {
 	return h->http;
+}
+
+long long host_roster_loaded_at(struct adapter_host *h)
+{
+	return h->reload.loaded_at;
 }
 
 bool host_stopping(struct adapter_host *h)
@@ -372,6 +379,19 @@ static void host_drain(struct adapter_host *h)
 
 /* ---- signals ---- */
 
+/* SIGHUP: the config and the roster read again (reload.h); refused with the
+ * reason when they no longer read, the running ones kept. */
+static void host_reload(struct adapter_host *h)
+{
+	struct buf report = BUF_INIT;
+
+	if (reload_apply(&h->reload, h->bot, &report) == 0)
+		log_info("reload", "reloaded on SIGHUP: %s", buf_str(&report));
+	else
+		log_error("reload", "reload on SIGHUP %s", buf_str(&report));
+	buf_release(&report);
+}
+
 static int host_on_signal(struct lws *wsi, enum lws_callback_reasons reason, void *arg,
 			  void *in, size_t len)
 {
@@ -381,6 +401,10 @@ static int host_on_signal(struct lws *wsi, enum lws_callback_reasons reason, voi
 	if (reason != LWS_CALLBACK_RAW_RX_FILE)
 		return 0;
 	while (read(h->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			host_reload(h);
+			continue;
+		}
 		log_info(NULL, "stopping on %s", si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
 		loop_stop(h->loop, 0);
 	}
@@ -406,6 +430,7 @@ int host_run(struct govbot *bot)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 
 	/* TLS is set up when the first wss:// link needs it (loop_tls_vhost);
@@ -424,6 +449,7 @@ int host_run(struct govbot *bot)
 		goto out;
 	}
 	loop_timer_init(&h->pump, h->loop, host_pump, h);
+	reload_init(&h->reload, bot);
 	if (bot->config->http_listen) {
 		h->httpd = httpd_start(h, bot->config->http_listen);
 		if (!h->httpd)
@@ -450,6 +476,7 @@ out:
 	loop_free(h->loop);
 	httpd_free(h->httpd);
 	seen_free(h);
+	reload_state_free(&h->reload);
 	free(h);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;

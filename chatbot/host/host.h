@@ -44,6 +44,8 @@ int host_run(struct govbot *bot);
 struct govbot *host_bot(struct adapter_host *h);
 struct loop *host_loop(struct adapter_host *h);
 struct http *host_http(struct adapter_host *h);
+/* When the running roster was read (start or the last SIGHUP reload). */
+long long host_roster_loaded_at(struct adapter_host *h);
 /* True once shutdown began: start no new work. */
 bool host_stopping(struct adapter_host *h);
 
