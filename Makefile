@@ -1,5 +1,5 @@
 # govbot: plain Makefile, C11, libraries through pkg-config.
-# Targets: all (build/govbot), run, check, bench, fuzz, clean.
+# Targets: all (build/govbot), run, check, bench, fuzz, clean, install, uninstall.
 # SANITIZE=1 builds everything with AddressSanitizer + UndefinedBehaviorSanitizer
 # into build-san/ so sanitized and plain objects never mix.
 
@@ -34,11 +34,22 @@ BENCHES  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 
-.PHONY: all run check bench fuzz clean deps tests
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the binary, govbot(1)
+# and the systemd unit (its ExecStart names $(BINDIR)/govbot).
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+
+.PHONY: all run check bench fuzz clean deps check-deps tests install uninstall
 all: $(BUILD)/govbot
 
 deps:
 	@sh scripts/install-deps.sh
+
+# `make check` also needs what only the tests use (chromium, groff).
+check-deps:
+	@sh scripts/install-deps.sh check
 
 # Each object depends on the headers it includes (-MMD writes them to .d,
 # -MP keeps a removed header from breaking the build).
@@ -73,7 +84,7 @@ run: deps $(BUILD)/govbot
 	./$(BUILD)/govbot run
 
 # Every test binary runs, even after a failure; the summary line counts them.
-check: deps
+check: check-deps
 	@$(MAKE) --no-print-directory tests
 	@GOVBOT=$(CURDIR)/$(BUILD)/govbot BUILD=$(BUILD) sh scripts/run-tests.sh $(TESTS)
 
@@ -86,5 +97,16 @@ fuzz: deps
 
 clean:
 	rm -rf build build-san build-fuzz
+
+install: $(BUILD)/govbot
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/govbot $(DESTDIR)$(BINDIR)/govbot
+	install -m 0644 scripts/govbot.1 $(DESTDIR)$(MANDIR)/man1/govbot.1
+	sed 's|@BINDIR@|$(BINDIR)|g' scripts/govbot.service > $(DESTDIR)$(UNITDIR)/govbot.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/govbot.service
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/govbot $(DESTDIR)$(MANDIR)/man1/govbot.1 \
+	      $(DESTDIR)$(UNITDIR)/govbot.service
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

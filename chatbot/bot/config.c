@@ -748,3 +748,20 @@ size_t config_missing_secrets(const struct config *c, struct buf *problems)
 	}
 	return ck.count;
 }
+
+/* ---- the schema, for the manual's test ---- */
+
+void config_schema_keys(struct buf *out)
+{
+	for (size_t i = 0; root_keys[i]; i++)
+		buf_addf(out, "%s\n", root_keys[i]);
+	for (size_t i = 0; http_keys[i]; i++)
+		buf_addf(out, "http.%s\n", http_keys[i]);
+	for (size_t i = 0; governance_keys[i]; i++)
+		buf_addf(out, "governance.%s\n", governance_keys[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(adapter_specs); i++) {
+		buf_addf(out, "adapters.%s\n", adapter_specs[i].name);
+		for (const struct key_spec *k = adapter_specs[i].keys; k->name; k++)
+			buf_addf(out, "adapters.%s.%s\n", adapter_specs[i].name, k->name);
+	}
+}
