@@ -25,7 +25,7 @@ struct srv {
 	pthread_t th;
 	atomic_bool stop;
 	atomic_int active;
-	atomic_int hits_429, hits_503, hits_total;
+	atomic_int hits_429, hits_503, hits_total, hits_429body;
 };
 
 struct conn_arg {
@@ -88,6 +88,13 @@ static void *conn_main(void *arg)
 			respond(c->fd, 429, "Retry-After: 1\r\n", "{\"ok\":false,\"error\":\"ratelimited\"}", 35);
 		else
 			respond(c->fd, 200, NULL, "after429", 8);
+	} else if (strcmp(path, "/429body") == 0) {
+		/* Matrix's way: no Retry-After, the delay in the body */
+		static const char lim[] = "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"retry_after_ms\":1500}";
+		if (atomic_fetch_add(&s->hits_429body, 1) == 0)
+			respond(c->fd, 429, NULL, lim, sizeof(lim) - 1);
+		else
+			respond(c->fd, 200, NULL, "afterbody", 9);
 	} else if (strcmp(path, "/503once") == 0) {
 		if (atomic_fetch_add(&s->hits_503, 1) == 0)
 			respond(c->fd, 503, NULL, "busy", 4);
@@ -508,6 +515,222 @@ START_TEST(rate_limit_pauses_its_key)
 }
 END_TEST
 
+/* ---- cancelling, long polls, pauses that end, body retry delays ---- */
+
+struct canceller {
+	struct http *h;
+	http_id id;
+	long long at_ms;
+	bool ok;
+};
+
+static void cancel_now(void *arg)
+{
+	struct canceller *k = arg;
+
+	k->at_ms = loop_now_ms();
+	k->ok = http_cancel(k->h, k->id);
+}
+
+/* A request in flight (the server answers after 2 s) or waiting for its
+ * retry (backoff 2 s) is dropped as soon as it is cancelled. */
+static const struct { const char *path; int max_attempts; int attempts; } cancel_cases[] = {
+	{ "/slow", 1, 0 },
+	{ "/503always", 5, 1 },
+};
+
+START_TEST(cancel_is_prompt)
+{
+	struct srv s;
+	struct result res[1];
+	struct ctx c = { .want = 1, .res = res };
+	struct req_ref ref = { &c, 0 };
+	struct http_request rq = { 0 };
+	struct canceller k = { 0 };
+	struct loop_timer t;
+	char *u;
+
+	setenv("GOVBOT_HTTP_BACKOFF_MS", "2000", 1);
+	memset(res, 0, sizeof(res));
+	srv_start(&s);
+	c.loop = loop_new();
+	k.h = http_new(c.loop);
+	u = url(&s, cancel_cases[_i].path);
+	rq.url = u;
+	rq.max_attempts = cancel_cases[_i].max_attempts;
+	k.id = http_submit(k.h, &rq, on_done, &ref);
+	ck_assert_uint_ne(k.id, 0);
+	loop_timer_init(&t, c.loop, cancel_now, &k);
+	loop_timer_start(&t, 300);
+	ck_assert_int_eq(run_until_done(&c, 10000), 0);
+	ck_assert(k.ok);
+	ck_assert_int_eq(res[0].status, 0);
+	ck_assert_str_eq(res[0].error, "cancelled");
+	ck_assert_int_eq(res[0].attempts, cancel_cases[_i].attempts);
+	ck_assert_int_lt(res[0].at_ms - k.at_ms, 300);
+	/* its callback ran: nothing left to cancel */
+	ck_assert(!http_cancel(k.h, k.id));
+	ck_assert(!http_cancel(k.h, k.id + 100));
+	ck_assert_int_eq(http_pending(k.h), 0);
+	http_free(k.h, 0);
+	loop_free(c.loop);
+	srv_stop(&s);
+	free(u);
+	setenv("GOVBOT_HTTP_BACKOFF_MS", "20", 1);
+}
+END_TEST
+
+/* Shutdown does not wait out a long poll: a grace of 5 s, a /sync-like
+ * request the server holds for 2 s, and http_free() is back at once, the
+ * ordinary request that finished in time delivered. */
+START_TEST(free_cancels_long_poll_at_once)
+{
+	struct srv s;
+	struct result res[2];
+	struct ctx c = { .want = 2, .res = res };
+	struct req_ref refs[2] = { { &c, 0 }, { &c, 1 } };
+	struct http_request rq = { 0 };
+	struct http *h;
+	char *slow, *ok;
+	long long t0;
+
+	memset(res, 0, sizeof(res));
+	srv_start(&s);
+	c.loop = loop_new();
+	h = http_new(c.loop);
+	slow = url(&s, "/slow");
+	ok = url(&s, "/ok");
+	rq.url = slow;
+	rq.long_poll = true;
+	http_submit(h, &rq, on_done, &refs[1]);
+	rq.url = ok;
+	rq.long_poll = false;
+	http_submit(h, &rq, on_done, &refs[0]);
+	t0 = loop_now_ms();
+	http_free(h, 5000);
+	ck_assert_int_lt(loop_now_ms() - t0, 1000);
+	ck_assert(res[0].done && res[1].done);
+	ck_assert_int_eq(res[0].status, 200);
+	ck_assert_str_eq(res[1].error, "cancelled");
+	loop_free(c.loop);
+	srv_stop(&s);
+	free(slow);
+	free(ok);
+}
+END_TEST
+
+/* A 429 pause ends with its time and is then forgotten: a request on the
+ * same key after it goes at once and the pause table is empty again. */
+struct pause_probe {
+	struct http *h;
+	struct ctx *c;
+	struct req_ref *ref;
+	char *url;
+	size_t during;
+	long long at_ms;
+};
+
+static void probe_during(void *arg)
+{
+	struct pause_probe *p = arg;
+	p->during = http_paused_keys(p->h);
+}
+
+static void submit_after(void *arg)
+{
+	struct pause_probe *p = arg;
+	struct http_request rq = { 0 };
+
+	rq.url = p->url;
+	rq.rate_key = "matrix:send";
+	p->at_ms = loop_now_ms();
+	http_submit(p->h, &rq, on_done, p->ref);
+}
+
+START_TEST(pause_expires)
+{
+	struct srv s;
+	struct result res[2];
+	struct ctx c = { .want = 2, .res = res };
+	struct req_ref refs[2] = { { &c, 0 }, { &c, 1 } };
+	struct http_request rq = { 0 };
+	struct pause_probe p = { 0 };
+	struct loop_timer t1, t2;
+	char *u429;
+
+	memset(res, 0, sizeof(res));
+	srv_start(&s);
+	c.loop = loop_new();
+	p.h = http_new(c.loop);
+	p.c = &c;
+	p.ref = &refs[1];
+	p.url = url(&s, "/ok");
+	u429 = url(&s, "/429once");
+	rq.url = u429;
+	rq.rate_key = "matrix:send";
+	rq.max_attempts = 2;
+	http_submit(p.h, &rq, on_done, &refs[0]);
+	loop_timer_init(&t1, c.loop, probe_during, &p);
+	loop_timer_start(&t1, 400);       /* inside the 1 s pause */
+	loop_timer_init(&t2, c.loop, submit_after, &p);
+	loop_timer_start(&t2, 1600);      /* after it */
+	ck_assert_int_eq(run_until_done(&c, 10000), 0);
+	ck_assert_int_eq(p.during, 1);
+	ck_assert_int_eq(res[0].status, 200);
+	ck_assert_int_eq(res[1].status, 200);
+	ck_assert_int_lt(res[1].at_ms - p.at_ms, 500);
+	ck_assert_int_eq(http_paused_keys(p.h), 0);
+	http_free(p.h, 0);
+	loop_free(c.loop);
+	srv_stop(&s);
+	free(u429);
+	free(p.url);
+}
+END_TEST
+
+/* Matrix's retry_after_ms, read by the request's hook. */
+static long matrix_retry_after(const char *body, size_t len)
+{
+	const char *p = strstr(body, "\"retry_after_ms\":");
+
+	(void)len;
+	return p ? strtol(p + 17, NULL, 10) : -1;
+}
+
+START_TEST(body_retry_delay_honoured)
+{
+	struct srv s;
+	struct result res[1];
+	struct ctx c = { .want = 1, .res = res };
+	struct req_ref ref = { &c, 0 };
+	struct http_request rq = { 0 };
+	struct http *h;
+	char *u;
+	long long t0;
+
+	memset(res, 0, sizeof(res));
+	srv_start(&s);
+	c.loop = loop_new();
+	h = http_new(c.loop);
+	u = url(&s, "/429body");
+	rq.url = u;
+	rq.max_attempts = 2;
+	rq.retry_delay_ms = matrix_retry_after;
+	t0 = loop_now_ms();
+	http_submit(h, &rq, on_done, &ref);
+	ck_assert_int_eq(run_until_done(&c, 10000), 0);
+	ck_assert_int_eq(res[0].status, 200);
+	ck_assert_str_eq(res[0].body, "afterbody");
+	ck_assert_int_eq(res[0].attempts, 2);
+	/* 1.5 s as the body said, not the 1 s default */
+	ck_assert_int_ge(res[0].at_ms - t0, 1450);
+	http_free(h, 0);
+	loop_free(c.loop);
+	srv_stop(&s);
+	free(u);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
 	Suite *s = suite_create("http");
@@ -520,6 +743,10 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, many_concurrent);
 	tcase_add_test(tc, free_cancels_in_flight);
 	tcase_add_test(tc, rate_limit_pauses_its_key);
+	tcase_add_loop_test(tc, cancel_is_prompt, 0, (int)ARRAY_SIZE(cancel_cases));
+	tcase_add_test(tc, free_cancels_long_poll_at_once);
+	tcase_add_test(tc, pause_expires);
+	tcase_add_test(tc, body_retry_delay_honoured);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,11 +6,10 @@
  * govbot_commands_total; a port already in use stops the start with one
  * clear error and exit 1.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include <sys/resource.h>
 
-#include "testutil.h"
+#include "chatbot/util/log.h"
+#include "tu_httpd.h"
 
 static char govbot[PATH_MAX];
 static char tmpdir[64];
@@ -24,21 +23,6 @@ static void setup(void)
 static void teardown(void)
 {
 	tu_rmrf(tmpdir);
-}
-
-/* A port nobody listens on right now (bound to 0, then released). */
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	close(fd);
-	return ntohs(a.sin_port);
 }
 
 /* Writes a config listening on port into tmpdir; returns its path (static). */
@@ -55,38 +39,9 @@ static const char *write_config(int port)
 	return path;
 }
 
-/* Sends request to 127.0.0.1:port and reads the whole answer into resp
- * (the request asks the server to close).  -1 when nothing listens. */
 static int http_raw(int port, const char *request, struct buf *resp)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	long long deadline = tu_now_ms() + 5000;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_ge(fd, 0);
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		close(fd);
-		return -1;
-	}
-	ck_assert_int_eq(write(fd, request, strlen(request)), (ssize_t)strlen(request));
-	buf_reset(resp);
-	for (;;) {
-		struct pollfd pf = { fd, POLLIN, 0 };
-		long long left = deadline - tu_now_ms();
-		char chunk[4096];
-		ssize_t n;
-
-		ck_assert_msg(left > 0, "no complete answer to %s", request);
-		if (poll(&pf, 1, (int)left) <= 0)
-			continue;
-		n = read(fd, chunk, sizeof(chunk));
-		if (n <= 0)
-			break;
-		buf_add(resp, chunk, (size_t)n);
-	}
-	close(fd);
-	return 0;
+	return tu_http_raw(port, request, resp);
 }
 
 /* GET path with Connection: close into resp. */
@@ -112,7 +67,7 @@ static void bot_start(struct bot_proc *b)
 	struct buf resp = BUF_INIT;
 	long long deadline = tu_now_ms() + 10000;
 
-	b->port = free_port();
+	b->port = tu_free_port();
 	const char *args[] = { "run", "--config", write_config(b->port), NULL };
 	snprintf(log, sizeof(log), "%s/stderr.log", tmpdir);
 	b->pid = tu_spawn(govbot, tmpdir, args, NULL, log, &b->in, &b->out, &b->err);
@@ -161,7 +116,9 @@ static const struct http_case http_cases[] = {
 	    "# TYPE govbot_outbox_pending gauge\ngovbot_outbox_pending 0\n",
 	    "# TYPE govbot_adapters_running gauge\ngovbot_adapters_running 1\n" } },
 	{ "GET /nope HTTP/1.1\r\nConnection: close\r\n\r\n", "HTTP/1.1 404 ", { NULL } },
-	{ "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", "HTTP/1.1 404 ", { NULL } },
+	/* the public record's roster page (chatbot/host/host_web.c) */
+	{ "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", "HTTP/1.1 200 ",
+	  { "content-type: text/html; charset=utf-8", "etag: \"", NULL } },
 	{ "GET /healthz/ HTTP/1.1\r\nConnection: close\r\n\r\n", "HTTP/1.1 404 ", { NULL } },
 	{ "POST /metrics HTTP/1.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
 	  "HTTP/1.1 405 ", { "allow: GET", NULL } },
@@ -259,6 +216,239 @@ START_TEST(test_port_in_use)
 }
 END_TEST
 
+/* ---- hardening, in process: deadlines and the connection cap ---- */
+
+static void on_a(void *arg, const struct httpd_request *req, struct httpd_response *res)
+{
+	(void)arg;
+	(void)req;
+	buf_adds(&res->body, "a\n");
+}
+
+static void on_hook(void *arg, const struct httpd_request *req, struct httpd_response *res)
+{
+	(void)arg;
+	buf_addf(&res->body, "got %zu\n", req->body_len);
+}
+
+static void start_limited(struct tu_httpd *s, long header_ms, long body_ms, size_t max_conns)
+{
+	struct httpd_limits lim = { header_ms, body_ms, max_conns };
+
+	tu_httpd_start(s, &lim);
+	ck_assert_int_eq(httpd_route(s->d, "GET", "/a", 0, on_a, NULL), 0);
+	ck_assert_int_eq(httpd_route(s->d, "POST", "/hook", 0, on_hook, NULL), 0);
+	tu_httpd_run(s);
+}
+
+static void noop(void *arg)
+{
+	(void)arg;
+}
+
+/* Lets the loop take in what the sockets sent: each call is a round trip
+ * through the loop, which by then has polled every socket ready before. */
+static void settle(struct tu_httpd *s)
+{
+	for (int i = 0; i < 3; i++)
+		tu_httpd_call(s, noop, NULL);
+}
+
+static void count_conns(void *arg)
+{
+	struct tu_httpd *s = arg;
+	s->port = -(int)httpd_connections(s->d) - 1;   /* smuggled out; restored below */
+}
+
+static size_t connections(struct tu_httpd *s)
+{
+	int port = s->port;
+	size_t n;
+
+	tu_httpd_call(s, count_conns, s);
+	n = (size_t)(-s->port - 1);
+	s->port = port;
+	return n;
+}
+
+/* Silent, half-sent and idle kept-alive connections are closed once the
+ * header deadline passes; a complete request is still answered. */
+START_TEST(header_deadline)
+{
+	struct tu_httpd s;
+	struct buf got = BUF_INIT, resp = BUF_INIT;
+	const char *half = "GET /a HTTP/1.1\r\nHost:";
+	const char *whole = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+	int silent, partial, kept;
+	long long t;
+
+	start_limited(&s, 400, 0, 0);
+	silent = tu_connect(s.port);
+	partial = tu_connect(s.port);
+	kept = tu_connect(s.port);
+	tu_send(partial, half, strlen(half));
+	tu_send(kept, whole, strlen(whole));
+	t = tu_wait_closed(silent, 3000, &got);
+	ck_assert_msg(t >= 300, "silent connection closed after %lld ms", t);
+	ck_assert_str_eq(buf_str(&got), "");
+	t = tu_wait_closed(partial, 3000, &got);
+	ck_assert_msg(t >= 0, "half-sent headers kept open");
+	ck_assert_str_eq(buf_str(&got), "");
+	/* answered, then closed when no next request came */
+	ck_assert_int_ge(tu_wait_closed(kept, 3000, &got), 0);
+	ck_assert_msg(strstr(buf_str(&got), "HTTP/1.1 200 ") && strstr(buf_str(&got), "\r\n\r\na\n"),
+		      "%s", buf_str(&got));
+	ck_assert_int_eq(tu_http_raw(s.port, "GET /a HTTP/1.1\r\nConnection: close\r\n\r\n", &resp), 0);
+	ck_assert_msg(strncmp(buf_str(&resp), "HTTP/1.1 200 ", 13) == 0, "%s", buf_str(&resp));
+	close(silent);
+	close(partial);
+	close(kept);
+	buf_release(&got);
+	buf_release(&resp);
+	tu_httpd_stop(&s);
+}
+END_TEST
+
+/* A body that does not arrive within its deadline gets 408. */
+START_TEST(slow_body_408)
+{
+	struct tu_httpd s;
+	struct buf got = BUF_INIT;
+	const char *req = "POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\nabc";
+	int fd;
+	long long t;
+
+	start_limited(&s, 0, 400, 0);
+	fd = tu_connect(s.port);
+	tu_send(fd, req, strlen(req));
+	t = tu_wait_closed(fd, 3000, &got);
+	ck_assert_msg(t >= 300, "closed after %lld ms: %s", t, buf_str(&got));
+	ck_assert_msg(strncmp(buf_str(&got), "HTTP/1.1 408 ", 13) == 0, "%s", buf_str(&got));
+	ck_assert(strstr(buf_str(&got), "connection: close"));
+	close(fd);
+	buf_release(&got);
+	tu_httpd_stop(&s);
+}
+END_TEST
+
+#define CAP 20
+#define IDLE 60
+
+/* Past the cap, new connections take the place of the oldest idle ones:
+ * the listener holds at most CAP and still answers at once. */
+START_TEST(cap_evicts_idle)
+{
+	struct tu_httpd s;
+	struct buf resp = BUF_INIT;
+	int fds[IDLE], closed = 0;
+	long long t0, deadline;
+
+	start_limited(&s, 0, 0, CAP);
+	for (int i = 0; i < IDLE; i++) {
+		fds[i] = tu_connect(s.port);
+		ck_assert_int_ge(fds[i], 0);
+	}
+	/* the oldest IDLE - CAP are closed by the server */
+	deadline = tu_now_ms() + 3000;
+	while (closed < IDLE - CAP) {
+		ck_assert_msg(tu_now_ms() < deadline, "only %d of %d idle connections closed", closed,
+			      IDLE - CAP);
+		for (int i = 0; i < IDLE; i++)
+			if (fds[i] >= 0 && tu_wait_closed(fds[i], 1, NULL) >= 0) {
+				close(fds[i]);
+				fds[i] = -1;
+				closed++;
+			}
+	}
+	ck_assert_int_le(connections(&s), CAP);
+	t0 = tu_now_ms();
+	ck_assert_int_eq(tu_http_raw(s.port, "GET /a HTTP/1.1\r\nConnection: close\r\n\r\n", &resp), 0);
+	ck_assert_int_lt(tu_now_ms() - t0, 1000);
+	ck_assert_msg(strncmp(buf_str(&resp), "HTTP/1.1 200 ", 13) == 0, "%s", buf_str(&resp));
+	ck_assert_int_le(connections(&s), CAP);
+	for (int i = 0; i < IDLE; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	buf_release(&resp);
+	tu_httpd_stop(&s);
+}
+END_TEST
+
+/* When every connection is inside a request, a new one is closed at once
+ * (nothing is evicted mid-request); the requests then complete. */
+START_TEST(cap_full_refuses)
+{
+	struct tu_httpd s;
+	struct buf got = BUF_INIT;
+	const char *head = "POST /hook HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+			   "Content-Length: 4\r\n\r\nab";
+	int fds[5], extra;
+
+	start_limited(&s, 0, 0, 5);
+	for (int i = 0; i < 5; i++) {
+		fds[i] = tu_connect(s.port);
+		tu_send(fds[i], head, strlen(head));
+	}
+	settle(&s);
+	ck_assert_int_eq(connections(&s), 5);
+	extra = tu_connect(s.port);
+	ck_assert_int_ge(extra, 0);   /* the kernel accepts; the listener closes */
+	ck_assert_int_ge(tu_wait_closed(extra, 2000, &got), 0);
+	ck_assert_str_eq(buf_str(&got), "");
+	for (int i = 0; i < 5; i++) {
+		buf_reset(&got);
+		tu_send(fds[i], "cd", 2);
+		ck_assert_int_ge(tu_wait_closed(fds[i], 3000, &got), 0);
+		ck_assert_msg(strstr(buf_str(&got), "\r\n\r\ngot 4\n"), "%s", buf_str(&got));
+		close(fds[i]);
+	}
+	close(extra);
+	buf_release(&got);
+	tu_httpd_stop(&s);
+}
+END_TEST
+
+/* ---- the real binary under 5,000 idle connections ---- */
+
+#define HELD 5000
+
+START_TEST(healthz_under_idle_flood)
+{
+	struct bot_proc b;
+	struct buf resp = BUF_INIT;
+	struct rlimit rl;
+	int *fds = xcalloc(HELD, sizeof(*fds));
+	long long t0, took;
+
+	/* this process holds HELD sockets (the bot inherits the limit) */
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur < HELD + 256) {
+		ck_assert_msg(rl.rlim_max >= HELD + 256, "the hard open-file limit (%llu) is below %d",
+			      (unsigned long long)rl.rlim_max, HELD + 256);
+		rl.rlim_cur = HELD + 256;
+		ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+	bot_start(&b);
+	for (int i = 0; i < HELD; i++) {
+		fds[i] = tu_connect(b.port);
+		ck_assert_msg(fds[i] >= 0, "connection %d refused", i);
+	}
+	t0 = tu_now_ms();
+	http_get(b.port, "/healthz", &resp);
+	took = tu_now_ms() - t0;
+	ck_assert_msg(strncmp(buf_str(&resp), "HTTP/1.1 200 ", 13) == 0, "%s", buf_str(&resp));
+	ck_assert_msg(took < 1000, "/healthz took %lld ms with %d idle connections", took, HELD);
+	/* and the bot still runs its commands */
+	http_get(b.port, "/metrics", &resp);
+	ck_assert(strstr(buf_str(&resp), "govbot_up 1\n"));
+	for (int i = 0; i < HELD; i++)
+		close(fds[i]);
+	free(fds);
+	buf_release(&resp);
+	bot_stop(&b);
+}
+END_TEST
+
 static Suite *httpd_suite(void)
 {
 	Suite *s = suite_create("httpd");
@@ -269,11 +459,21 @@ static Suite *httpd_suite(void)
 	tcase_add_test(tc, test_endpoints);
 	tcase_add_test(tc, test_commands_counted);
 	tcase_add_test(tc, test_port_in_use);
+	tcase_add_test(tc, healthz_under_idle_flood);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("limits");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, header_deadline);
+	tcase_add_test(tc, slow_body_408);
+	tcase_add_test(tc, cap_evicts_idle);
+	tcase_add_test(tc, cap_full_refuses);
 	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
+	log_set_level(LOG_WARN);
 	return tu_run_suite(httpd_suite());
 }

@@ -14,10 +14,12 @@
 
 #include "chatbot/bot/config.h"
 #include "chatbot/gov/gov.h"
+#include "chatbot/host/host_http.h"
 #include "chatbot/net/httpd.h"
 #include "chatbot/util/log.h"
 #include "chatbot/gov/outbox.h"
 #include "chatbot/gov/store.h"
+#include "chatbot/host/host_web.h"
 #include "chatbot/host/reload.h"
 #include "chatbot/util/util.h"
 
@@ -83,6 +85,11 @@ struct http *host_http(struct adapter_host *h)
 long long host_roster_loaded_at(struct adapter_host *h)
 {
 	return h->reload.loaded_at;
+}
+
+struct httpd *host_httpd(struct adapter_host *h)
+{
+	return h->httpd;
 }
 
 bool host_stopping(struct adapter_host *h)
@@ -451,8 +458,8 @@ int host_run(struct govbot *bot)
 	loop_timer_init(&h->pump, h->loop, host_pump, h);
 	reload_init(&h->reload, bot);
 	if (bot->config->http_listen) {
-		h->httpd = httpd_start(h, bot->config->http_listen);
-		if (!h->httpd)
+		h->httpd = httpd_start(h->loop, bot->config->http_listen);
+		if (!h->httpd || host_http_routes(h, h->httpd) < 0 || host_web_routes(h, h->httpd) < 0)
 			goto out;
 	}
 	if (host_start_adapters(h) < 0) {

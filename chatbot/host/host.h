@@ -25,6 +25,7 @@
 #include "chatbot/bot/bot.h"
 #include "chatbot/bot/dispatch.h"
 #include "chatbot/net/http.h"
+#include "chatbot/net/httpd.h"
 #include "chatbot/net/loop.h"
 
 struct adapter_host;
@@ -46,10 +47,14 @@ struct loop *host_loop(struct adapter_host *h);
 struct http *host_http(struct adapter_host *h);
 /* When the running roster was read (start or the last SIGHUP reload). */
 long long host_roster_loaded_at(struct adapter_host *h);
+/* The HTTP listener (config http.listen), NULL without one: an adapter
+ * registers its webhook there in start() and removes it in stop()
+ * (httpd_route / httpd_unroute). */
+struct httpd *host_httpd(struct adapter_host *h);
 /* True once shutdown began: start no new work. */
 bool host_stopping(struct adapter_host *h);
 
-/* What GET /metrics and /healthz report (chatbot/net/httpd.c). */
+/* What GET /metrics and /healthz report (chatbot/host/host_http.c). */
 struct host_stats {
 	unsigned long long commands[4];  /* by enum cmd_result: ok, error, refused, failed */
 	size_t adapters_running;

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,11 @@
 struct job {
 	struct job *next;
 	struct job *aprev, *anext;    /* the worker's active list */
+	struct job *lprev, *lnext;    /* the loop's pending list (loop thread) */
+	http_id id;
+	bool long_poll;
+	http_retry_delay_fn *retry_delay;
+	atomic_bool cancel_req;       /* set by http_cancel (loop), read by both */
 	char *method;
 	char *url;
 	char *body;
@@ -51,12 +57,16 @@ struct http {
 	CURLM *multi;
 	long backoff_ms;
 
-	pthread_mutex_t lock;         /* guards the four fields below */
+	pthread_mutex_t lock;         /* guards the five fields below */
 	struct job *in_head, *in_tail;
 	struct job *done_head, *done_tail;
 	bool quit;
+	bool cancels;                 /* some job has cancel_req: look */
 
 	size_t pending;               /* loop thread */
+	struct job *pending_list;     /* loop thread: jobs whose callback has not run */
+	http_id next_id;              /* loop thread */
+	atomic_size_t npauses_seen;   /* npauses, for any thread */
 
 	/* worker thread only */
 	struct job *waiting;
@@ -127,18 +137,44 @@ static struct pause *http_pause_find(struct http *h, const char *key)
 	return NULL;
 }
 
+/* Forgets the pauses that have ended. */
+static void http_pause_prune(struct http *h, long long now)
+{
+	for (size_t i = 0; i < h->npauses;) {
+		if (h->pauses[i].until_ms <= now) {
+			free(h->pauses[i].key);
+			h->pauses[i] = h->pauses[--h->npauses];
+		} else {
+			i++;
+		}
+	}
+	atomic_store(&h->npauses_seen, h->npauses);
+}
+
 static void http_pause_set(struct http *h, const char *key, long long until)
 {
 	struct pause *p = http_pause_find(h, key);
 
 	if (!p) {
-		h->pauses = xrealloc(h->pauses, (h->npauses + 1) * sizeof(*h->pauses));
-		p = &h->pauses[h->npauses++];
+		http_pause_prune(h, time_mono_ms());
+		if (h->npauses >= HTTP_MAX_PAUSES) {
+			/* full of running pauses: the one ending soonest gives way */
+			size_t soonest = 0;
+			for (size_t i = 1; i < h->npauses; i++)
+				if (h->pauses[i].until_ms < h->pauses[soonest].until_ms)
+					soonest = i;
+			p = &h->pauses[soonest];
+			free(p->key);
+		} else {
+			h->pauses = xrealloc(h->pauses, (h->npauses + 1) * sizeof(*h->pauses));
+			p = &h->pauses[h->npauses++];
+		}
 		p->key = xstrdup(key);
 		p->until_ms = 0;
 	}
 	if (until > p->until_ms)
 		p->until_ms = until;
+	atomic_store(&h->npauses_seen, h->npauses);
 }
 
 static long long http_pause_until(struct http *h, const char *key)
@@ -228,6 +264,17 @@ static bool http_start(struct http *h, struct job *j)
 	return true;
 }
 
+static void active_unlink(struct http *h, struct job *j)
+{
+	if (j->aprev)
+		j->aprev->anext = j->anext;
+	else
+		h->active = j->anext;
+	if (j->anext)
+		j->anext->aprev = j->aprev;
+	j->aprev = j->anext = NULL;
+}
+
 static void http_complete(struct http *h, struct job *j)
 {
 	pthread_mutex_lock(&h->lock);
@@ -242,13 +289,7 @@ static void http_attempt_done(struct http *h, struct job *j, CURLcode rc)
 	long long now = time_mono_ms();
 	bool retry;
 
-	if (j->aprev)
-		j->aprev->anext = j->anext;
-	else
-		h->active = j->anext;
-	if (j->anext)
-		j->anext->aprev = j->aprev;
-	j->aprev = j->anext = NULL;
+	active_unlink(h, j);
 	j->attempts++;
 	if (rc == CURLE_OK) {
 		curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &j->status);
@@ -263,13 +304,21 @@ static void http_attempt_done(struct http *h, struct job *j, CURLcode rc)
 	j->easy = NULL;
 
 	retry = (j->status == 429 || j->status >= 500 || (j->status == 0 && !j->too_big)) &&
-		j->attempts < j->max_attempts;
+		j->attempts < j->max_attempts && !atomic_load(&j->cancel_req);
 	if (!retry) {
 		http_complete(h, j);
 		return;
 	}
 	if (j->status == 429) {
-		long long delay = j->retry_after_s >= 0 ? j->retry_after_s * 1000LL : 1000;
+		long long delay = 1000;
+
+		if (j->retry_after_s >= 0) {
+			delay = j->retry_after_s * 1000LL;
+		} else if (j->retry_delay) {
+			long ms = j->retry_delay(buf_str(&j->resp), j->resp.len);
+			if (ms >= 0)
+				delay = ms > 3600000 ? 3600000 : ms;
+		}
 		http_pause_set(h, j->rate_key, now + delay);
 		j->due_ms = now + delay;
 	} else {
@@ -277,6 +326,34 @@ static void http_attempt_done(struct http *h, struct job *j, CURLcode rc)
 	}
 	j->next = h->waiting;
 	h->waiting = j;
+}
+
+/* Aborts every job http_cancel() marked: its transfer leaves the multi
+ * handle, its wait ends; the loop reports it "cancelled". */
+static void http_abort_cancelled(struct http *h)
+{
+	struct job *j = h->active, **pp = &h->waiting;
+
+	while (j) {
+		struct job *next = j->anext;
+		if (atomic_load(&j->cancel_req)) {
+			curl_multi_remove_handle(h->multi, j->easy);
+			active_unlink(h, j);
+			j->cancelled = true;
+			http_complete(h, j);
+		}
+		j = next;
+	}
+	while (*pp) {
+		j = *pp;
+		if (atomic_load(&j->cancel_req)) {
+			*pp = j->next;
+			j->cancelled = true;
+			http_complete(h, j);
+		} else {
+			pp = &j->next;
+		}
+	}
 }
 
 static void *http_worker(void *arg)
@@ -290,11 +367,14 @@ static void *http_worker(void *arg)
 		int running = 0;
 		CURLMsg *msg;
 		int left;
+		bool cancels;
 
 		pthread_mutex_lock(&h->lock);
 		in = h->in_head;
 		h->in_head = h->in_tail = NULL;
 		quit = h->quit;
+		cancels = h->cancels;
+		h->cancels = false;
 		pthread_mutex_unlock(&h->lock);
 		/* keep submission order among the newly arrived */
 		if (in) {
@@ -305,8 +385,11 @@ static void *http_worker(void *arg)
 		}
 		if (quit)
 			break;
+		if (cancels)
+			http_abort_cancelled(h);
 
 		now = time_mono_ms();
+		http_pause_prune(h, now);
 		pp = &h->waiting;
 		while (*pp) {
 			struct job *j = *pp;
@@ -376,6 +459,14 @@ static void http_deliver(struct http *h, struct job *j)
 {
 	struct http_response res;
 
+	if (atomic_load(&j->cancel_req))
+		j->cancelled = true;
+	if (j->lprev)
+		j->lprev->lnext = j->lnext;
+	else
+		h->pending_list = j->lnext;
+	if (j->lnext)
+		j->lnext->lprev = j->lprev;
 	memset(&res, 0, sizeof(res));
 	res.status = j->cancelled ? 0 : j->status;
 	res.body = j->cancelled ? "" : buf_str(&j->resp);
@@ -434,6 +525,7 @@ struct http *http_new(struct loop *loop)
 		free(h);
 		return NULL;
 	}
+	atomic_init(&h->npauses_seen, 0);
 	pthread_mutex_init(&h->lock, NULL);
 	loop_on_wake(loop, http_on_wake, h);
 	if (pthread_create(&h->thread, NULL, http_worker, h) != 0) {
@@ -447,9 +539,10 @@ struct http *http_new(struct loop *loop)
 	return h;
 }
 
-void http_submit(struct http *h, const struct http_request *req, http_done_fn *done, void *arg)
+http_id http_submit(struct http *h, const struct http_request *req, http_done_fn *done, void *arg)
 {
 	struct job *j = xcalloc(1, sizeof(*j));
+	http_id id = ++h->next_id;
 
 	j->method = xstrdup(req->method ? req->method : "GET");
 	j->url = xstrdup(req->url);
@@ -468,17 +561,69 @@ void http_submit(struct http *h, const struct http_request *req, http_done_fn *d
 	j->done = done;
 	j->arg = arg;
 	j->retry_after_s = -1;
+	j->id = id;
+	j->long_poll = req->long_poll;
+	j->retry_delay = req->retry_delay_ms;
+	atomic_init(&j->cancel_req, false);
+	j->lnext = h->pending_list;
+	if (j->lnext)
+		j->lnext->lprev = j;
+	h->pending_list = j;
 	h->pending++;
 
 	pthread_mutex_lock(&h->lock);
 	list_append(&h->in_head, &h->in_tail, j);
 	pthread_mutex_unlock(&h->lock);
 	curl_multi_wakeup(h->multi);
+	return id;
+}
+
+/* Marks j cancelled; the caller tells the worker (http_cancels_wake). */
+static void http_mark_cancel(struct job *j)
+{
+	atomic_store(&j->cancel_req, true);
+}
+
+static void http_cancels_wake(struct http *h)
+{
+	pthread_mutex_lock(&h->lock);
+	h->cancels = true;
+	pthread_mutex_unlock(&h->lock);
+	curl_multi_wakeup(h->multi);
+	/* one already finished, waiting in the done queue, reports
+	 * "cancelled" at its delivery (http_deliver) */
+}
+
+bool http_cancel(struct http *h, http_id id)
+{
+	for (struct job *j = h->pending_list; j; j = j->lnext) {
+		if (j->id != id)
+			continue;
+		if (atomic_load(&j->cancel_req))
+			return true;
+		http_mark_cancel(j);
+		http_cancels_wake(h);
+		return true;
+	}
+	return false;
 }
 
 size_t http_pending(const struct http *h)
 {
 	return h->pending;
+}
+
+size_t http_paused_keys(const struct http *h)
+{
+	return atomic_load(&((struct http *)h)->npauses_seen);
+}
+
+static bool http_long_polls(const struct http *h)
+{
+	for (const struct job *j = h->pending_list; j; j = j->lnext)
+		if (j->long_poll)
+			return true;
+	return false;
 }
 
 void http_free(struct http *h, long grace_ms)
@@ -487,6 +632,22 @@ void http_free(struct http *h, long grace_ms)
 
 	if (!h)
 		return;
+	/* long polls are not worth waiting for: cancel them now */
+	{
+		bool any = false;
+		for (struct job *j = h->pending_list; j; j = j->lnext) {
+			if (j->long_poll) {
+				http_mark_cancel(j);
+				any = true;
+			}
+		}
+		if (any) {
+			http_cancels_wake(h);
+			deadline = time_mono_ms() + 1000;
+			while (time_mono_ms() < deadline && http_long_polls(h))
+				loop_service(h->loop, 20);
+		}
+	}
 	deadline = time_mono_ms() + grace_ms;
 	while (h->pending && time_mono_ms() < deadline)
 		loop_service(h->loop, 20);

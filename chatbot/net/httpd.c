@@ -1,145 +1,379 @@
-/* httpd.c - see httpd.h. */
-#include "chatbot/net/httpd.h"
+/* httpd.c - the listener, its connections and their limits; see httpd.h
+ * (the route table and helpers are in httpd_route.c). */
+#include "chatbot/net/httpd_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <libwebsockets.h>
 
-#include "chatbot/host/host.h"
 #include "chatbot/util/log.h"
 
-struct httpd {
-	struct adapter_host *host;
-	struct lws_vhost *vhost;
+/* how often deadlines are checked while connections are open */
+#define HTTPD_SWEEP_MS 250
+/* open files kept back from max_conns for the rest of the process */
+#define HTTPD_FD_RESERVE 128
+
+enum conn_state {
+	CONN_WAIT,      /* waiting for (the rest of) a request's headers */
+	CONN_BODY,      /* headers in, reading the body */
 };
 
-static const char *const result_names[4] = { "ok", "error", "refused", "failed" };
+struct httpd_conn {
+	struct httpd_conn *prev, *next;
+	struct lws *wsi;
+	enum conn_state state;
+	long long deadline_ms;
+	bool dying;               /* killed, waiting for lws to close it */
+	bool expired;             /* body too slow: 408 when writable */
+	unsigned method;
+	char *path, *query;
+	struct buf body;
+	size_t max_body;
+};
 
-static void add_metric(struct buf *b, const char *name, const char *type, const char *help)
+static const struct { enum lws_token_indexes tok; unsigned bit; } method_tokens[] = {
+	{ WSI_TOKEN_GET_URI, HTTPD_GET },
+	{ WSI_TOKEN_POST_URI, HTTPD_POST },
+	{ WSI_TOKEN_PUT_URI, HTTPD_PUT },
+	{ WSI_TOKEN_PATCH_URI, HTTPD_PATCH },
+	{ WSI_TOKEN_DELETE_URI, HTTPD_DELETE },
+	{ WSI_TOKEN_OPTIONS_URI, HTTPD_OPTIONS },
+	{ WSI_TOKEN_HEAD_URI, HTTPD_HEAD },
+};
+
+/* ---- connections ---- */
+
+static void sweep_arm(struct httpd *d)
 {
-	buf_addf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	if (!d->gone && !d->sweep.pending)
+		loop_timer_start(&d->sweep, HTTPD_SWEEP_MS);
 }
 
-int httpd_answer(struct adapter_host *h, bool get, const char *path, struct buf *body,
-		 const char **ctype)
+static void conn_kill(struct httpd *d, struct httpd_conn *c)
 {
-	struct host_stats st;
-
-	*ctype = "text/plain; charset=utf-8";
-	if (!get) {
-		buf_adds(body, "only GET is served here\n");
-		return 405;
-	}
-	if (strcmp(path, "/healthz") == 0) {
-		if (host_stopping(h)) {
-			buf_adds(body, "stopping\n");
-			return 503;
-		}
-		host_stats(h, &st);
-		if (st.outbox_pending < 0) {
-			buf_adds(body, "the database cannot be read\n");
-			return 503;
-		}
-		buf_adds(body, "ok\n");
-		return 200;
-	}
-	if (strcmp(path, "/metrics") == 0) {
-		host_stats(h, &st);
-		*ctype = "text/plain; version=0.0.4; charset=utf-8";
-		add_metric(body, "govbot_up", "gauge", "1 while the bot runs.");
-		buf_adds(body, "govbot_up 1\n");
-		add_metric(body, "govbot_commands_total", "counter",
-			   "Commands handled since start, by result.");
-		for (size_t i = 0; i < 4; i++)
-			buf_addf(body, "govbot_commands_total{result=\"%s\"} %llu\n",
-				 result_names[i], st.commands[i]);
-		/* unknown when the database cannot be read: no sample then */
-		add_metric(body, "govbot_outbox_pending", "gauge",
-			   "Announcement deliveries waiting to be posted (one per target).");
-		if (st.outbox_pending >= 0)
-			buf_addf(body, "govbot_outbox_pending %lld\n", st.outbox_pending);
-		add_metric(body, "govbot_adapters_running", "gauge", "Chat adapters running now.");
-		buf_addf(body, "govbot_adapters_running %zu\n", st.adapters_running);
-		return 200;
-	}
-	buf_adds(body, "not found\n");
-	return 404;
+	if (c->dying)
+		return;
+	c->dying = true;
+	d->ndying++;
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
-/* Writes the whole answer (headers and body) at once; returns what the lws
- * callback returns. */
-static int send_answer(struct lws *wsi, int status, const char *ctype, const struct buf *body)
+static void conn_reset(struct httpd *d, struct httpd_conn *c)
 {
-	unsigned char head[LWS_PRE + 512];
-	unsigned char *start = head + LWS_PRE, *p = start, *end = head + sizeof(head) - 1;
-	unsigned char *data;
-	int n;
+	c->state = CONN_WAIT;
+	c->deadline_ms = loop_now_ms() + d->lim.header_ms;
+	c->expired = false;
+	free(c->path);
+	free(c->query);
+	c->path = c->query = NULL;
+	buf_release(&c->body);
+}
 
-	if (lws_add_http_common_headers(wsi, (unsigned)status, ctype, body->len, &p, end))
-		return -1;
-	if (status == 405 && lws_add_http_header_by_name(wsi, (const unsigned char *)"allow:",
-							 (const unsigned char *)"GET", 3, &p, end))
-		return -1;
-	if (lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-					(const unsigned char *)"no-store", 8, &p, end))
-		return -1;
+static struct httpd_conn *conn_new(struct httpd *d, struct lws *wsi)
+{
+	struct httpd_conn *c = xcalloc(1, sizeof(*c));
+
+	c->wsi = wsi;
+	buf_init(&c->body);
+	conn_reset(d, c);
+	c->prev = d->conns_tail;
+	if (d->conns_tail)
+		d->conns_tail->next = c;
+	else
+		d->conns_head = c;
+	d->conns_tail = c;
+	d->nconns++;
+	lws_set_opaque_user_data(wsi, c);
+	sweep_arm(d);
+	return c;
+}
+
+static void conn_gone(struct httpd *d, struct httpd_conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		d->conns_head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		d->conns_tail = c->prev;
+	d->nconns--;
+	if (c->dying)
+		d->ndying--;
+	lws_set_opaque_user_data(c->wsi, NULL);
+	free(c->path);
+	free(c->query);
+	buf_release(&c->body);
+	free(c);
+}
+
+/* A new connection knocks: 0 lets it in.  At the cap it takes the place
+ * of the oldest connection not inside a request; when there is none it is
+ * refused (lws closes it). */
+static int conn_admit(struct httpd *d)
+{
+	if (d->nconns - d->ndying < d->max_conns)
+		return 0;
+	for (struct httpd_conn *c = d->conns_head; c; c = c->next) {
+		if (!c->dying && c->state == CONN_WAIT) {
+			conn_kill(d, c);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void on_sweep(void *arg)
+{
+	struct httpd *d = arg;
+	long long now = loop_now_ms();
+
+	for (struct httpd_conn *c = d->conns_head; c; c = c->next) {
+		if (c->dying || now < c->deadline_ms)
+			continue;
+		if (c->state == CONN_WAIT) {
+			conn_kill(d, c);           /* headers too slow */
+		} else if (!c->expired) {
+			c->expired = true;         /* body too slow: 408 */
+			c->deadline_ms = now + 1000;
+			lws_callback_on_writable(c->wsi);
+		} else {
+			conn_kill(d, c);           /* not even writable */
+		}
+	}
+	if (d->nconns)
+		sweep_arm(d);
+}
+
+/* ---- answers ---- */
+
+/* Writes the whole answer at once; returns what the lws callback returns
+ * (-1 closes: after an error that leaves unread input, or when asked). */
+static int send_answer(struct lws *wsi, const struct httpd_response *res, unsigned allow,
+		       bool close)
+{
+	size_t room = 1024;
+	unsigned char *head, *start, *p, *end, *data;
+	bool cache = false;
+	int n, rc = -1;
+
+	for (size_t i = 0; i < res->nheaders; i++)
+		room += strlen(res->headers[i].name) + strlen(res->headers[i].value) + 8;
+	head = xmalloc(LWS_PRE + room);
+	start = p = head + LWS_PRE;
+	end = head + LWS_PRE + room - 1;
+	if (lws_add_http_common_headers(wsi, (unsigned)res->status, res->ctype,
+					res->body.len, &p, end))
+		goto cleanup;
+	if (allow) {
+		char list[96];
+		httpd_allow_string(allow, list, sizeof(list));
+		if (lws_add_http_header_by_name(wsi, (const unsigned char *)"allow:",
+						(const unsigned char *)list, (int)strlen(list), &p, end))
+			goto cleanup;
+	}
+	for (size_t i = 0; i < res->nheaders; i++) {
+		char name[128];
+		const struct httpd_header *h = &res->headers[i];
+
+		if (strcmp(h->name, "cache-control") == 0)
+			cache = true;
+		snprintf(name, sizeof(name), "%s:", h->name);
+		if (lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+						(const unsigned char *)h->value,
+						(int)strlen(h->value), &p, end))
+			goto cleanup;
+	}
+	if (!cache && lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+						  (const unsigned char *)"no-store", 8, &p, end))
+		goto cleanup;
+	if (close && lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+						 (const unsigned char *)"close", 5, &p, end))
+		goto cleanup;
 	if (lws_finalize_write_http_header(wsi, start, &p, end))
-		return -1;
-	data = xmalloc(LWS_PRE + body->len + 1);
-	memcpy(data + LWS_PRE, buf_str(body), body->len);
-	n = lws_write(wsi, data + LWS_PRE, body->len, LWS_WRITE_HTTP_FINAL);
+		goto cleanup;
+	data = xmalloc(LWS_PRE + res->body.len + 1);
+	memcpy(data + LWS_PRE, buf_str(&res->body), res->body.len);
+	n = lws_write(wsi, data + LWS_PRE, res->body.len, LWS_WRITE_HTTP_FINAL);
 	free(data);
-	if (n < 0 || (size_t)n != body->len)
-		return -1;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
-}
-
-static int answer(struct lws *wsi, bool get, const char *path)
-{
-	struct httpd *d = lws_get_vhost_user(lws_get_vhost(wsi));
-	struct buf body = BUF_INIT;
-	const char *ctype;
-	int status, rc;
-
-	status = httpd_answer(d->host, get, path, &body, &ctype);
-	rc = send_answer(wsi, status, ctype, &body);
-	buf_release(&body);
+	if (n < 0 || (size_t)n != res->body.len)
+		goto cleanup;
+	rc = close ? -1 : (lws_http_transaction_completed(wsi) ? -1 : 0);
+cleanup:
+	free(head);
 	return rc;
 }
 
-static bool has_body(struct lws *wsi)
+static int send_status(struct lws *wsi, int status, const char *text, unsigned allow, bool close)
+{
+	struct httpd_response res;
+	int rc;
+
+	httpd_response_init(&res);
+	res.status = status;
+	buf_adds(&res.body, text);
+	rc = send_answer(wsi, &res, allow, close);
+	httpd_response_release(&res);
+	return rc;
+}
+
+static int send_too_large(struct httpd_conn *c)
+{
+	struct buf text = BUF_INIT;
+	int rc;
+
+	buf_addf(&text, "the body is larger than %zu bytes\n", c->max_body);
+	rc = send_status(c->wsi, 413, buf_str(&text), 0, true);
+	buf_release(&text);
+	return rc;
+}
+
+/* The request is complete: route it and answer. */
+static int conn_answer(struct httpd *d, struct httpd_conn *c)
+{
+	struct httpd_request req;
+	struct httpd_response res;
+	struct httpd_route *r;
+	unsigned allowed;
+	int rc;
+
+	r = httpd_match(d, c->path, c->method, &allowed);
+	if (!r) {
+		rc = allowed ? send_status(c->wsi, 405, "method not allowed here\n", allowed, false)
+			     : send_status(c->wsi, 404, "not found\n", 0, false);
+		conn_reset(d, c);
+		return rc;
+	}
+	memset(&req, 0, sizeof(req));
+	req.method = httpd_method_name(c->method);
+	req.path = c->path;
+	req.query = c->query ? c->query : "";
+	req.body = buf_str(&c->body);
+	req.body_len = c->body.len;
+	req.wsi = c->wsi;
+	req.route = r;
+	httpd_response_init(&res);
+	r->fn(r->arg, &req, &res);
+	rc = send_answer(c->wsi, &res, 0, false);
+	httpd_response_release(&res);
+	conn_reset(d, c);
+	return rc;
+}
+
+/* The query, fragments joined by '&' (lws splits it), or NULL. */
+static char *request_query(struct lws *wsi)
+{
+	struct buf q = BUF_INIT;
+	char frag[1024];
+
+	for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS,
+					      i) > 0; i++) {
+		if (i)
+			buf_addc(&q, '&');
+		buf_adds(&q, frag);
+	}
+	return q.len ? buf_detach(&q) : (buf_release(&q), NULL);
+}
+
+/* Headers are in (in: the path). */
+static int on_request(struct httpd *d, struct httpd_conn *c, const char *path)
 {
 	char v[32];
+	long long clen = -1;
+	unsigned allowed;
+	struct httpd_route *r;
 
-	if (lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
-		return false;
-	return strtoll(v, NULL, 10) > 0;
+	c->method = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(method_tokens); i++) {
+		if (lws_hdr_total_length(c->wsi, method_tokens[i].tok) > 0) {
+			c->method = method_tokens[i].bit;
+			break;
+		}
+	}
+	if (!c->method)
+		return send_status(c->wsi, 501, "method not implemented\n", 0, true);
+	free(c->path);
+	free(c->query);
+	c->path = xstrdup(path && *path ? path : "/");
+	c->query = request_query(c->wsi);
+	if (lws_hdr_copy(c->wsi, v, sizeof(v), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
+		clen = strtoll(v, NULL, 10);
+	r = httpd_match(d, c->path, c->method, &allowed);
+	/* a refused request's body is read (up to the default cap) and
+	 * dropped before the answer, so the answer is not lost to a reset */
+	c->max_body = r ? r->max_body : HTTPD_MAX_BODY;
+	if (clen > (long long)c->max_body)
+		return send_too_large(c);
+	if (clen > 0 || lws_hdr_total_length(c->wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+		c->state = CONN_BODY;
+		c->deadline_ms = loop_now_ms() + d->lim.body_ms;
+		return 0;
+	}
+	return conn_answer(d, c);
+}
+
+static int on_body(struct httpd_conn *c, const void *in, size_t len)
+{
+	if (c->state != CONN_BODY || c->expired)
+		return 0;
+	if (c->body.len + len > c->max_body)
+		return send_too_large(c);
+	buf_add(&c->body, in, len);
+	return 0;
 }
 
 static int httpd_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			  void *in, size_t len)
 {
+	struct httpd *d;
+	struct httpd_conn *c;
+
 	(void)user;
-	(void)len;
-	switch (reason) {
-	case LWS_CALLBACK_HTTP:
-		if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0)
-			return answer(wsi, true, in ? (const char *)in : "/");
-		/* read (and drop) a body before answering, so the answer is
-		 * not lost to a reset */
-		if (has_body(wsi))
-			return 0;
-		return answer(wsi, false, "");
-	case LWS_CALLBACK_HTTP_BODY:
+	if (!wsi || !lws_get_vhost(wsi))
 		return 0;
+	d = lws_get_vhost_user(lws_get_vhost(wsi));
+	if (!d)
+		return 0;
+	c = lws_get_opaque_user_data(wsi);
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		return conn_admit(d);
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		if (!c)
+			conn_new(d, wsi);
+		return 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		if (c)
+			conn_gone(d, c);
+		return 0;
+	case LWS_CALLBACK_HTTP:
+		if (!c)
+			c = conn_new(d, wsi);
+		return on_request(d, c, in);
+	case LWS_CALLBACK_HTTP_BODY:
+		return c ? on_body(c, in, len) : -1;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		return answer(wsi, false, "");
+		if (!c || c->state != CONN_BODY || c->expired)
+			return 0;
+		return conn_answer(d, c);
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (c && c->expired)
+			return send_status(wsi, 408, "the request took too long\n", 0, true);
+		return 0;
+	case LWS_CALLBACK_PROTOCOL_DESTROY:
+		/* the context goes: its timers with it */
+		loop_timer_cancel(&d->sweep);
+		loop_timer_cancel(&d->work_timer);
+		d->gone = true;
+		return 0;
 	default:
 		return 0;
 	}
@@ -213,7 +447,33 @@ cleanup:
 	return rc;
 }
 
-struct httpd *httpd_start(struct adapter_host *h, const char *listen)
+static void on_work(void *arg)
+{
+	httpd_work_run(arg, NULL);
+}
+
+void httpd_set_limits(struct httpd *d, const struct httpd_limits *lim)
+{
+	struct rlimit rl;
+	size_t budget = LOOP_MAX_FDS - HTTPD_FD_RESERVE;
+
+	d->lim.header_ms = lim && lim->header_ms > 0 ? lim->header_ms : HTTPD_HEADER_MS;
+	d->lim.body_ms = lim && lim->body_ms > 0 ? lim->body_ms : HTTPD_BODY_MS;
+	d->lim.max_conns = lim && lim->max_conns ? lim->max_conns : HTTPD_MAX_CONNS;
+	/* the loop raised the open-file limit as far as it could (loop.c) */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)budget + HTTPD_FD_RESERVE)
+		budget = rl.rlim_cur > 2 * HTTPD_FD_RESERVE ? (size_t)rl.rlim_cur - HTTPD_FD_RESERVE
+							     : HTTPD_FD_RESERVE;
+	d->max_conns = d->lim.max_conns < budget ? d->lim.max_conns : budget;
+}
+
+size_t httpd_connections(const struct httpd *d)
+{
+	return d->nconns - d->ndying;
+}
+
+struct httpd *httpd_start(struct loop *loop, const char *listen)
 {
 	struct lws_context_creation_info info;
 	struct httpd *d;
@@ -223,7 +483,10 @@ struct httpd *httpd_start(struct adapter_host *h, const char *listen)
 	if (resolve_listen(listen, addr, sizeof(addr), &port, &family) < 0)
 		return NULL;
 	d = xcalloc(1, sizeof(*d));
-	d->host = h;
+	d->loop = loop;
+	httpd_set_limits(d, NULL);
+	loop_timer_init(&d->sweep, loop, on_sweep, d);
+	loop_timer_init(&d->work_timer, loop, on_work, d);
 	memset(&info, 0, sizeof(info));
 	info.port = port;
 	info.iface = addr;
@@ -233,19 +496,47 @@ struct httpd *httpd_start(struct adapter_host *h, const char *listen)
 	info.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
 	if (family == AF_INET)
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	/* our own deadlines (header_ms, body_ms) govern, not lws's */
+	info.timeout_secs_ah_idle = 600;
+	info.keepalive_timeout = 600;
 	info.gid = -1;
 	info.uid = -1;
-	d->vhost = lws_create_vhost(loop_lws(host_loop(h)), &info);
+	d->vhost = lws_create_vhost(loop_lws(loop), &info);
 	if (!d->vhost) {
 		log_error("httpd", "http.listen: cannot listen on %s", listen);
 		free(d);
 		return NULL;
 	}
-	log_info("httpd", "serving /healthz and /metrics on http://%s", listen);
+	log_info("httpd", "listening on http://%s (at most %zu connections)", listen, d->max_conns);
 	return d;
 }
 
 void httpd_free(struct httpd *d)
 {
+	if (!d)
+		return;
+	while (d->work_head) {
+		struct httpd_work *w = d->work_head;
+		d->work_head = w->next;
+		log_warn("httpd", "work deferred by %s dropped at exit", w->route->path);
+		free(w->body);
+		free(w);
+	}
+	while (d->routes) {
+		struct httpd_route *r = d->routes;
+		d->routes = r->next;
+		free(r->path);
+		free(r);
+	}
+	/* the context closed every connection (WSI_DESTROY); any left has
+	 * no wsi to tell any more */
+	while (d->conns_head) {
+		struct httpd_conn *c = d->conns_head;
+		d->conns_head = c->next;
+		free(c->path);
+		free(c->query);
+		buf_release(&c->body);
+		free(c);
+	}
 	free(d);
 }

@@ -1,16 +1,16 @@
 /* loop.c - see loop.h. */
 #include "chatbot/net/loop.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "chatbot/util/log.h"
 #include "chatbot/util/util.h"
 
-/* sockets and descriptors the loop watches at once */
-#define LOOP_MAX_FDS 256
 
 struct post {
 	struct post *next;
@@ -113,11 +113,28 @@ struct loop *loop_new(void)
 	return loop_new_tls(true);
 }
 
+/* Lets the process hold LOOP_MAX_FDS descriptors (and some to spare) when
+ * the hard limit allows: a soft `ulimit -n` of 1024 is common. */
+static void loop_raise_nofile(void)
+{
+	struct rlimit rl;
+	rlim_t want = LOOP_MAX_FDS + 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_warn("loop", "cannot raise the open-file limit to %llu: %s",
+			 (unsigned long long)rl.rlim_cur, strerror(errno));
+}
+
 struct loop *loop_new_tls(bool tls)
 {
 	struct lws_context_creation_info info;
 	struct loop *l = xcalloc(1, sizeof(*l));
 
+	loop_raise_nofile();
 	lws_set_log_level(LLL_ERR, loop_lws_log);
 	pthread_mutex_init(&l->lock, NULL);
 	memset(&info, 0, sizeof(info));
@@ -127,8 +144,9 @@ struct loop *loop_new_tls(bool tls)
 	/* lws sizes (and zeroes) its fd tables by the process fd limit: 16
 	 * bytes per possible fd, 16 MB under a 1M `ulimit -n`.  The loop holds a
 	 * handful (signals, stdin, the cancel pipe, a chat link or two; curl's
-	 * sockets live on its own thread), so a small table, searched instead of
-	 * indexed, is plenty. */
+	 * sockets live on its own thread) plus the HTTP listener's connections
+	 * (capped below this, chatbot/net/httpd.c), so a table of LOOP_MAX_FDS,
+	 * searched instead of indexed, is plenty. */
 	info.fd_limit_per_thread = LOOP_MAX_FDS;
 	info.user = l;
 	info.gid = -1;

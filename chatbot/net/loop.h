@@ -30,6 +30,10 @@
 #include <libwebsockets.h>
 
 #define LOOP_PROTOCOL "govbot"
+/* Sockets and descriptors the loop watches at once (the HTTP listener's
+ * connection cap stays well below it).  loop_new() raises the process's
+ * soft open-file limit to a little above this when the hard limit allows. */
+#define LOOP_MAX_FDS 2048
 
 struct loop;
 
