@@ -11,7 +11,7 @@
  * handle_line() answers one line.
  */
 #include "adapters/adapter.h"
-#include "chatbot/bot/dispatch.h"
+#include "chatbot/dispatch/dispatch.h"
 #include "chatbot/host/host.h"
 #include "chatbot/bot/identity.h"
 #include "chatbot/util/log.h"

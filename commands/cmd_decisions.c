@@ -1,7 +1,8 @@
 /*
  * cmd_decisions.c - reading the governance state: `nominations`, `show`,
  * `decisions` and `agenda` (the changing commands are in cmd_nominations.c).
- * Anyone may run these; they never write.
+ * Anyone may run these; they never write.  The rows come from
+ * chatbot/gov/ledger.h; this file renders them.
  */
 #include "commands/commands.h"
 
@@ -10,7 +11,7 @@
 #include <string.h>
 
 #include "chatbot/gov/gov.h"
-#include "chatbot/gov/motion.h"
+#include "chatbot/gov/ledger.h"
 #include "commands/govcmd.h"
 
 #define LIST_MAX 50
@@ -25,9 +26,9 @@ static int read_failed(struct command_ctx *ctx)
 	return CMD_FAILED;
 }
 
-static const char *col(sqlite3_stmt *st, int i)
+/* v, or "" for a NULL column. */
+static const char *col(const char *v)
 {
-	const char *v = (const char *)sqlite3_column_text(st, i);
 	return v ? v : "";
 }
 
@@ -40,25 +41,13 @@ static void reply_actor(struct reply *r, const char *handle, const char *id)
 		reply_text(r, id && *id ? id : "someone");
 }
 
-static long long letters_of(struct store *s, long long id, const char *kind)
-{
-	sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM letters WHERE item_id = ?1 AND kind = ?2");
-	if (!st)
-		return 0;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	long long n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	return n;
-}
-
 /* One list row: "7 · nomination of @alice ... — open, lacks support". */
 static void item_row(struct command_ctx *ctx, const struct gov_item *it)
 {
 	struct buf missing = BUF_INIT;
 	reply_item(ctx->reply);
 	reply_textf(ctx->reply, "%lld · ", it->id);
-	gov_describe_item(ctx->reply, it);
+	govcmd_describe_item(ctx->reply, it);
 	if (strcmp(it->state, "open") == 0) {
 		if (gov_missing_fields(ctx->bot->store, it, &missing) > 0)
 			reply_textf(ctx->reply, " — open, lacks %s", buf_str(&missing));
@@ -89,21 +78,10 @@ int cmd_nominations(struct command_ctx *ctx)
 		reply_code(ctx->reply, "nominations [open|all|@handle]");
 		return CMD_ERROR;
 	}
-	sqlite3_stmt *st = store_stmt(s,
-		"SELECT id FROM items WHERE kind IN ('nominate-module','nominate-core','remove-module',"
-		"'remove-core') AND (?1 = 'all' OR (?1 = 'open' AND state = 'open')"
-		" OR (?1 = 'person' AND subject = ?2 COLLATE NOCASE)) ORDER BY id DESC LIMIT ?3");
-	if (!st)
-		return read_failed(ctx);
-	sqlite3_bind_text(st, 1, filter, -1, SQLITE_STATIC);
-	if (handle)
-		sqlite3_bind_text(st, 2, handle, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, LIST_MAX + 1);
 	long long ids[LIST_MAX + 1];
-	int n = 0, rc;
-	while (n < LIST_MAX + 1 && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	int n = ledger_nominations(bot_gov(ctx->bot), filter, handle, ids, LIST_MAX + 1);
+	if (n < 0)
+		return read_failed(ctx);
 	if (n == 0) {
 		if (handle) {
 			reply_text(ctx->reply, "no nomination or removal names ");
@@ -138,16 +116,6 @@ int cmd_nominations(struct command_ctx *ctx)
 	return CMD_OK;
 }
 
-/* The statement sql (borrowed from the store's cache; reset it after use)
- * with ?1 bound to the item id; NULL when it could not be prepared. */
-static sqlite3_stmt *item_rows(struct command_ctx *ctx, const char *sql, long long id)
-{
-	sqlite3_stmt *st = store_stmt(ctx->bot->store, sql);
-	if (st)
-		sqlite3_bind_int64(st, 1, id);
-	return st;
-}
-
 static void show_fields(struct command_ctx *ctx, const struct gov_item *it)
 {
 	static const char *const names[] = { "contributions", "interactions", "support" };
@@ -158,14 +126,14 @@ static void show_fields(struct command_ctx *ctx, const struct gov_item *it)
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		sqlite3_stmt *st = item_rows(ctx, "SELECT text FROM fields WHERE item_id = ?1 AND name = ?2", it->id);
-		if (!st)
+		char *text;
+		int found = ledger_field(bot_gov(ctx->bot), it->id, names[i], &text);
+		if (found < 0)
 			return;
-		sqlite3_bind_text(st, 2, names[i], -1, SQLITE_STATIC);
 		reply_item(ctx->reply);
 		reply_strong(ctx->reply, names[i]);
-		reply_textf(ctx->reply, ": %s", sqlite3_step(st) == SQLITE_ROW ? col(st, 0) : "(missing)");
-		sqlite3_reset(st);
+		reply_textf(ctx->reply, ": %s", found ? text : "(missing)");
+		free(text);
 	}
 }
 
@@ -181,38 +149,39 @@ static void heading_once(struct reply *r, bool *any, const char *title)
 
 static void show_letters(struct command_ctx *ctx, long long id)
 {
-	sqlite3_stmt *st = item_rows(ctx, "SELECT kind, by_handle, by_id, text, at"
-				     " FROM letters WHERE item_id = ?1 ORDER BY id", id);
-	if (!st)
+	struct ledger_letter *rows;
+	size_t n;
+	if (ledger_letters(bot_gov(ctx->bot), id, &rows, &n) < 0)
 		return;
 	bool any = false;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	for (size_t i = 0; i < n; i++) {
 		heading_once(ctx->reply, &any, "Letters:");
 		char day[40];
-		gov_format_time(sqlite3_column_int64(st, 4), day, sizeof(day));
+		gov_format_time(rows[i].at, day, sizeof(day));
 		reply_item(ctx->reply);
-		reply_text(ctx->reply, strcmp(col(st, 0), "support") == 0 ? "support from " : "objection from ");
-		reply_actor(ctx->reply, (const char *)sqlite3_column_text(st, 1), col(st, 2));
-		reply_textf(ctx->reply, " (%s): %s", day, col(st, 3));
+		reply_text(ctx->reply, strcmp(col(rows[i].kind), "support") == 0 ? "support from "
+									       : "objection from ");
+		reply_actor(ctx->reply, rows[i].by_handle, col(rows[i].by_id));
+		reply_textf(ctx->reply, " (%s): %s", day, col(rows[i].text));
 	}
-	sqlite3_reset(st);
+	ledger_letters_free(rows, n);
 }
 
 static void show_recusals(struct command_ctx *ctx, long long id)
 {
-	sqlite3_stmt *st = item_rows(ctx, "SELECT handle, reason FROM recusals"
-				     " WHERE item_id = ?1 ORDER BY at, handle", id);
-	if (!st)
+	struct ledger_recusal *rows;
+	size_t n;
+	if (ledger_recusals(bot_gov(ctx->bot), id, &rows, &n) < 0)
 		return;
 	bool any = false;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	for (size_t i = 0; i < n; i++) {
 		heading_once(ctx->reply, &any, "Recused:");
 		reply_item(ctx->reply);
-		reply_handle(ctx->reply, col(st, 0));
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-			reply_textf(ctx->reply, " (%s)", col(st, 1));
+		reply_handle(ctx->reply, col(rows[i].handle));
+		if (rows[i].reason)
+			reply_textf(ctx->reply, " (%s)", rows[i].reason);
 	}
-	sqlite3_reset(st);
+	ledger_recusals_free(rows, n);
 }
 
 /* " Rationale: TEXT", ended as a sentence so that a tally can follow it. */
@@ -223,56 +192,59 @@ static void say_rationale(struct reply *r, const char *text)
 	if (n == 0 || !strchr(".!?", text[n - 1]))
 		reply_text(r, ".");
 }
+
 static void show_decisions(struct command_ctx *ctx, long long id)
 {
-	sqlite3_stmt *st = item_rows(ctx, "SELECT id, outcome, by_handle, by_id, rationale,"
-				     " tally, at FROM decisions WHERE item_id = ?1 ORDER BY id", id);
-	if (!st)
+	struct ledger_decision *rows;
+	size_t n;
+	if (ledger_decisions(bot_gov(ctx->bot), id, 0, &rows, &n) < 0)
 		return;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	for (size_t i = 0; i < n; i++) {
+		const struct ledger_decision *d = &rows[i];
 		char day[40];
-		gov_format_time(sqlite3_column_int64(st, 6), day, sizeof(day));
+		gov_format_time(d->at, day, sizeof(day));
 		reply_para(ctx->reply);
 		reply_strong(ctx->reply, "Decision");
-		reply_textf(ctx->reply, " %lld: %s", sqlite3_column_int64(st, 0), col(st, 1));
-		if (sqlite3_column_type(st, 2) != SQLITE_NULL || sqlite3_column_type(st, 3) != SQLITE_NULL) {
+		reply_textf(ctx->reply, " %lld: %s", d->id, col(d->outcome));
+		if (d->by_handle || d->by_id) {
 			reply_text(ctx->reply, " by ");
-			reply_actor(ctx->reply, (const char *)sqlite3_column_text(st, 2), col(st, 3));
+			reply_actor(ctx->reply, d->by_handle, col(d->by_id));
 		}
 		reply_textf(ctx->reply, " on %s.", day);
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-			say_rationale(ctx->reply, col(st, 4));
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			reply_textf(ctx->reply, " Tally: %s", col(st, 5));
+		if (d->rationale)
+			say_rationale(ctx->reply, d->rationale);
+		if (d->tally)
+			reply_textf(ctx->reply, " Tally: %s", d->tally);
 	}
-	sqlite3_reset(st);
+	ledger_decisions_free(rows, n);
 }
 
 static void show_history(struct command_ctx *ctx, long long id)
 {
-	sqlite3_stmt *st = item_rows(ctx, "SELECT at, actor_handle, actor_id, platform,"
-				     " action, detail FROM audit WHERE item_id = ?1 ORDER BY id", id);
-	if (!st)
+	struct ledger_event *rows;
+	size_t n;
+	if (ledger_history(bot_gov(ctx->bot), id, &rows, &n) < 0)
 		return;
 	reply_para(ctx->reply);
 	reply_text(ctx->reply, "History:");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	for (size_t i = 0; i < n; i++) {
+		const struct ledger_event *e = &rows[i];
 		char day[40];
-		gov_format_time(sqlite3_column_int64(st, 0), day, sizeof(day));
+		gov_format_time(e->at, day, sizeof(day));
 		reply_item(ctx->reply);
 		reply_textf(ctx->reply, "%s ", day);
-		reply_actor(ctx->reply, (const char *)sqlite3_column_text(st, 1), col(st, 2));
-		reply_textf(ctx->reply, " (%s): %s", col(st, 3), col(st, 4));
-		const char *d = col(st, 5);
+		reply_actor(ctx->reply, e->actor_handle, col(e->actor_id));
+		reply_textf(ctx->reply, " (%s): %s", col(e->platform), col(e->action));
+		const char *d = col(e->detail);
 		if (*d) {
-			size_t n = strlen(d);
+			size_t len = strlen(d);
 			reply_text(ctx->reply, " — ");
-			reply_textn(ctx->reply, d, n > HISTORY_DETAIL ? HISTORY_DETAIL : n);
-			if (n > HISTORY_DETAIL)
+			reply_textn(ctx->reply, d, len > HISTORY_DETAIL ? HISTORY_DETAIL : len);
+			if (len > HISTORY_DETAIL)
 				reply_text(ctx->reply, "…");
 		}
 	}
-	sqlite3_reset(st);
+	ledger_history_free(rows, n);
 }
 
 int cmd_show(struct command_ctx *ctx)
@@ -299,7 +271,7 @@ int cmd_show(struct command_ctx *ctx)
 	char day[40];
 	gov_format_time(it.created_at, day, sizeof(day));
 	reply_textf(ctx->reply, "%lld: ", it.id);
-	gov_describe_item(ctx->reply, &it);
+	govcmd_describe_item(ctx->reply, &it);
 	reply_textf(ctx->reply, " — %s.", it.state);
 	reply_para(ctx->reply);
 	reply_text(ctx->reply, "Opened by ");
@@ -311,7 +283,7 @@ int cmd_show(struct command_ctx *ctx)
 		reply_textf(ctx->reply, " Decided by %s.", gov_decider(&it));
 	if (gov_kind_is_vote(it.kind)) {
 		reply_para(ctx->reply);
-		motion_describe(ctx->bot, it.id, ctx->reply);
+		govcmd_describe_motion(bot_gov(ctx->bot), it.id, ctx->reply);
 	} else {
 		show_fields(ctx, &it);
 		show_letters(ctx, it.id);
@@ -334,50 +306,36 @@ int cmd_decisions(struct command_ctx *ctx)
 		reply_code(ctx->reply, "decisions [N]");
 		return CMD_ERROR;
 	}
-	sqlite3_stmt *st = store_stmt(s, "SELECT id, item_id, outcome, by_handle, by_id, rationale,"
-				      " tally, at FROM decisions ORDER BY id DESC LIMIT ?1");
-	if (!st)
+	struct ledger_decision *rows;
+	size_t n;
+	if (ledger_decisions(bot_gov(ctx->bot), 0, limit, &rows, &n) < 0)
 		return read_failed(ctx);
-	sqlite3_bind_int64(st, 1, limit);
-	int n = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (n++ == 0)
+	for (size_t i = 0; i < n; i++) {
+		const struct ledger_decision *d = &rows[i];
+		if (i == 0)
 			reply_text(ctx->reply, "Decisions and results, newest first:");
 		char day[40];
-		gov_format_time(sqlite3_column_int64(st, 7), day, sizeof(day));
-		long long item = sqlite3_column_int64(st, 1);
+		gov_format_time(d->at, day, sizeof(day));
 		reply_item(ctx->reply);
-		reply_textf(ctx->reply, "%s — %s, item %lld", day, col(st, 2), item);
+		reply_textf(ctx->reply, "%s — %s, item %lld", day, col(d->outcome), d->item_id);
 		struct gov_item it;
-		/* another cached statement: the outer one keeps stepping */
-		sqlite3_stmt *q = store_stmt(s, "SELECT kind, subject, grp, text, self FROM items WHERE id = ?1");
-		if (q) {
-			sqlite3_bind_int64(q, 1, item);
-			if (sqlite3_step(q) == SQLITE_ROW) {
-				memset(&it, 0, sizeof(it));
-				it.id = item;
-				it.kind = (char *)col(q, 0);
-				it.subject = (char *)sqlite3_column_text(q, 1);
-				it.grp = (char *)sqlite3_column_text(q, 2);
-				it.text = (char *)sqlite3_column_text(q, 3);
-				it.self = sqlite3_column_int(q, 4) != 0;
-				reply_text(ctx->reply, " (");
-				gov_describe_item(ctx->reply, &it);
-				reply_text(ctx->reply, ")");
-			}
-			sqlite3_reset(q);
+		if (gov_item_get(s, d->item_id, &it) == 1) {
+			reply_text(ctx->reply, " (");
+			govcmd_describe_item(ctx->reply, &it);
+			reply_text(ctx->reply, ")");
+			gov_item_release(&it);
 		}
-		if (sqlite3_column_type(st, 3) != SQLITE_NULL || sqlite3_column_type(st, 4) != SQLITE_NULL) {
+		if (d->by_handle || d->by_id) {
 			reply_text(ctx->reply, ", decided by ");
-			reply_actor(ctx->reply, (const char *)sqlite3_column_text(st, 3), col(st, 4));
+			reply_actor(ctx->reply, d->by_handle, col(d->by_id));
 		}
 		reply_text(ctx->reply, ".");
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			say_rationale(ctx->reply, col(st, 5));
-		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
-			reply_textf(ctx->reply, " Tally: %s", col(st, 6));
+		if (d->rationale)
+			say_rationale(ctx->reply, d->rationale);
+		if (d->tally)
+			reply_textf(ctx->reply, " Tally: %s", d->tally);
 	}
-	sqlite3_reset(st);
+	ledger_decisions_free(rows, n);
 	if (n == 0)
 		reply_text(ctx->reply, "no decisions yet; they appear here once nominations are decided "
 			   "and motions close");
@@ -389,14 +347,11 @@ int cmd_agenda(struct command_ctx *ctx)
 	struct store *s = ctx->bot->store;
 	if (!s)
 		return govcmd_no_store(ctx);
-	sqlite3_stmt *st = store_stmt(s, "SELECT id FROM items WHERE state = 'open' ORDER BY id LIMIT 500");
-	if (!st)
-		return read_failed(ctx);
+	struct gov_ctx *g = bot_gov(ctx->bot);
 	long long ids[500];
-	int n = 0;
-	while (n < 500 && sqlite3_step(st) == SQLITE_ROW)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	int n = ledger_open_items(g, ids, 500);
+	if (n < 0)
+		return read_failed(ctx);
 	int ready = 0, votes = 0, incomplete = 0;
 	for (int pass = 0; pass < 2; pass++) {
 		bool heading = false;
@@ -417,12 +372,11 @@ int cmd_agenda(struct command_ctx *ctx)
 				}
 				reply_item(ctx->reply);
 				reply_textf(ctx->reply, "%lld · ", it.id);
-				gov_describe_item(ctx->reply, &it);
+				govcmd_describe_item(ctx->reply, &it);
 				if (vote) {
 					votes++;
-					long long e = store_count(s, "SELECT count(*) FROM electorate WHERE item_id = ?1", it.id);
-					long long v = store_count(s, "SELECT (SELECT count(*) FROM votes WHERE item_id = ?1)"
-								  " + (SELECT count(*) FROM ballots WHERE item_id = ?1)", it.id);
+					long long e, v;
+					ledger_vote_counts(g, it.id, &v, &e);
 					reply_textf(ctx->reply, " — %lld of %lld have voted", v, e);
 					if (it.deadline) {
 						char day[40];
@@ -432,8 +386,8 @@ int cmd_agenda(struct command_ctx *ctx)
 				} else {
 					ready++;
 					reply_textf(ctx->reply, " — for %s; %lld letters of support, %lld objections",
-						    gov_decider(&it), letters_of(s, it.id, "support"),
-						    letters_of(s, it.id, "object"));
+						    gov_decider(&it), ledger_letter_count(g, it.id, "support"),
+						    ledger_letter_count(g, it.id, "object"));
 				}
 			}
 			gov_item_release(&it);

@@ -3,8 +3,9 @@
  * letters and recusals (contract "Commands"; rules in chatbot/gov/gov.h).
  * `decide` is in cmd_decide.c, the reading commands in cmd_decisions.c.
  *
- * Every change is one store transaction with its audit row; a database
- * that is busy or unwritable gives CMD_FAILED and changes nothing.
+ * The handlers parse and render; the writes (each one store transaction
+ * with its audit row) are chatbot/gov/nomination.c's.  A database that is
+ * busy or unwritable gives CMD_FAILED and changes nothing.
  * Permissions are in the dispatcher (role column) and in the authorize
  * hooks at the end of this file (auth_decide: cmd_decide.c); handlers
  * assume they may act.
@@ -18,9 +19,9 @@
 #include <time.h>
 
 #include "chatbot/gov/gov.h"
+#include "chatbot/gov/nomination.h"
 #include "commands/govcmd.h"
 #include "chatbot/roster/lookup.h"
-#include "chatbot/gov/motion.h"
 #include "chatbot/roster/roster.h"
 
 #define HANDLE_MAX 39
@@ -178,67 +179,6 @@ static int parse_fields(struct command_ctx *ctx, const char *p, char *vals[NLABE
 	return 0;
 }
 
-static int insert_field(struct store *s, long long item, const char *name, const char *text,
-			const char *by, long long now)
-{
-	sqlite3_stmt *st = store_stmt(s, "INSERT INTO fields(item_id, name, text, by_id, at)"
-				      " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(item_id, name)"
-				      " DO UPDATE SET text = ?3, by_id = ?4, at = ?5");
-	if (!st)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, item);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, now);
-	int rc = store_check(s, sqlite3_step(st), "field");
-	sqlite3_reset(st);
-	return rc;
-}
-
-static int set_name(struct store *s, long long item, const char *name)
-{
-	sqlite3_stmt *st = store_stmt(s, "UPDATE items SET subject_name = ?2 WHERE id = ?1");
-	if (!st)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, item);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	int rc = store_check(s, sqlite3_step(st), "name");
-	sqlite3_reset(st);
-	return rc;
-}
-
-/* The number of an open item of kind about subject in grp, or 0. */
-static long long open_item(struct store *s, const char *kind, const char *subject, const char *grp)
-{
-	sqlite3_stmt *st = store_stmt(s, "SELECT id FROM items WHERE state = 'open' AND kind = ?1"
-				      " AND subject = ?2 COLLATE NOCASE AND grp = ?3 COLLATE NOCASE");
-	if (!st)
-		return 0;
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, grp, -1, SQLITE_STATIC);
-	long long id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	return id;
-}
-
-/* Opens the write transaction for a new item of kind on subject in grp.
- * Returns the store result; on STORE_OK, *dup is the number of such an
- * item already open (the transaction is then rolled back again), else 0. */
-static int begin_new_item(struct store *s, const char *kind, const char *subject, const char *grp,
-			  long long *dup)
-{
-	*dup = 0;
-	int rc = store_begin(s);
-	if (rc != STORE_OK)
-		return rc;
-	*dup = open_item(s, kind, subject, grp);
-	if (*dup)
-		store_rollback(s);
-	return STORE_OK;
-}
-
 /* The command that shows handle's roles, as one code span: `who @handle`. */
 static void who_hint(struct reply *r, const char *handle)
 {
@@ -256,29 +196,16 @@ static void say_missing(struct reply *r, long long id, const char *missing)
 	reply_textf(r, " (N is %lld); only a complete nomination can be decided.", id);
 }
 
-/* Opens the write transaction and re-checks under it that item id is
- * still open.  0 to go on; otherwise the answer is written, nothing is
- * left open, and the command's result is returned. */
-static int begin_still_open(struct command_ctx *ctx, long long id)
+/* The answer to a write that gov refused or failed (nomination.h). */
+static int write_refused(struct command_ctx *ctx, int res, long long id,
+			 const struct nomination_done *done)
 {
-	int rc = store_begin(ctx->bot->store);
-	if (rc != STORE_OK)
-		return govcmd_store_failed(ctx, rc);
-	return govcmd_still_open(ctx, id);
-}
-
-/* Ends a write: when rc (what the writes so far gave) is STORE_OK, audits
- * action on item id by the caller (named handle) with detail, then commits.
- * Returns the store result; a failure is the caller's to answer with
- * govcmd_store_failed(). */
-static int audit_commit(struct command_ctx *ctx, int rc, long long now, const char *handle,
-			const char *action, long long id, const char *detail)
-{
-	if (rc == STORE_OK)
-		rc = store_audit(ctx->bot->store, now, ctx->caller->id, handle, action, id, detail);
-	if (rc == STORE_OK)
-		rc = store_commit(ctx->bot->store);
-	return rc;
+	if (res == GOV_FAILED)
+		return govcmd_store_failed(ctx, done->store_rc);
+	reply_reset(ctx->reply);
+	reply_textf(ctx->reply, "%lld was closed a moment ago (%s); nothing was changed", id,
+		    done->closed);
+	return CMD_REFUSED;
 }
 
 /* ---- opening items ------------------------------------------------------ */
@@ -340,13 +267,24 @@ int cmd_nominate(struct command_ctx *ctx)
 		reply_text(ctx->reply, " shows their roles)");
 		goto cleanup;
 	}
-	long long dup;
-	if ((rc = begin_new_item(bot->store, kind, who, grp, &dup)) != STORE_OK) {
-		ret = govcmd_store_failed(ctx, rc);
+	struct nomination_field fields[NFIELDS];
+	size_t nf = 0;
+	for (int i = 0; i < NFIELDS; i++)
+		if (vals[i])
+			fields[nf++] = (struct nomination_field){ field_names[i], vals[i] };
+	struct nomination_req req = {
+		.kind = kind, .subject = who, .grp = grp, .subject_name = vals[LABEL_NAME],
+		.fields = fields, .nfields = nf,
+		.by_id = ctx->caller->id, .by_handle = ctx->caller->handle,
+	};
+	struct nomination_done done;
+	rc = nomination_open(bot_gov(bot), &req, &done);
+	if (rc == GOV_FAILED) {
+		ret = govcmd_store_failed(ctx, done.store_rc);
 		goto cleanup;
 	}
-	if (dup) {
-		reply_textf(ctx->reply, "nomination %lld of ", dup);
+	if (rc == GOV_REFUSED) {
+		reply_textf(ctx->reply, "nomination %lld of ", done.id);
 		reply_handle(ctx->reply, who);
 		reply_textf(ctx->reply, " for %s is already open; support it with ", grp);
 		reply_code(ctx->reply, "support N TEXT");
@@ -354,23 +292,8 @@ int cmd_nominate(struct command_ctx *ctx)
 		reply_code(ctx->reply, "amend N FIELD: TEXT");
 		goto cleanup;
 	}
-	long long now = bot_now(bot), id = 0;
-	struct gov_item it = { .kind = (char *)kind, .subject = (char *)who, .grp = (char *)grp,
-			       .subject_name = vals[LABEL_NAME],
-			       .opened_by = (char *)ctx->caller->id,
-			       .opened_by_handle = (char *)ctx->caller->handle, .created_at = now };
-	rc = gov_item_insert(bot->store, &it, &id);
-	for (int i = 0; rc == STORE_OK && i < NFIELDS; i++)
-		if (vals[i])
-			rc = insert_field(bot->store, id, field_names[i], vals[i], ctx->caller->id, now);
-	struct buf detail = BUF_INIT;
-	buf_addf(&detail, "nominate @%s for %s", who, grp);
-	rc = audit_commit(ctx, rc, now, ctx->caller->handle, "nominate", id, buf_str(&detail));
-	buf_release(&detail);
-	if (rc != STORE_OK) {
-		ret = govcmd_store_failed(ctx, rc);
-		goto cleanup;
-	}
+	long long id = done.id;
+	struct gov_item it = { .kind = (char *)kind, .subject = (char *)who, .grp = (char *)grp };
 	reply_textf(ctx->reply, "Opened nomination %lld: ", id);
 	reply_handle(ctx->reply, who);
 	reply_textf(ctx->reply, core ? " as a core maintainer." : " as a maintainer of %s.", grp);
@@ -441,12 +364,16 @@ static int open_removal(struct command_ctx *ctx, const char *who, const struct r
 		reply_text(ctx->reply, " shows the current roles");
 		return CMD_REFUSED;
 	}
-	long long dup;
-	int rc = begin_new_item(bot->store, kind, who, grp, &dup);
-	if (rc != STORE_OK)
-		return govcmd_store_failed(ctx, rc);
-	if (dup) {
-		reply_textf(ctx->reply, "removal %lld of ", dup);
+	struct nomination_req req = {
+		.kind = kind, .subject = who, .grp = grp, .reason = reason, .self = self,
+		.by_id = ctx->caller->id, .by_handle = ctx->caller->handle,
+	};
+	struct nomination_done done;
+	int rc = nomination_open(bot_gov(bot), &req, &done);
+	if (rc == GOV_FAILED)
+		return govcmd_store_failed(ctx, done.store_rc);
+	if (rc == GOV_REFUSED) {
+		reply_textf(ctx->reply, "removal %lld of ", done.id);
 		reply_handle(ctx->reply, who);
 		reply_textf(ctx->reply, " from %s is already open; add to it with ", grp);
 		reply_code(ctx->reply, "support N TEXT");
@@ -454,20 +381,9 @@ static int open_removal(struct command_ctx *ctx, const char *who, const struct r
 		reply_code(ctx->reply, "object N TEXT");
 		return CMD_REFUSED;
 	}
-	long long now = bot_now(bot), id = 0;
-	struct gov_item it = { .kind = (char *)kind, .subject = (char *)who, .grp = (char *)grp,
-			       .text = (char *)reason, .self = self,
-			       .opened_by = (char *)ctx->caller->id,
-			       .opened_by_handle = (char *)ctx->caller->handle, .created_at = now };
-	rc = gov_item_insert(bot->store, &it, &id);
-	struct buf detail = BUF_INIT;
-	buf_addf(&detail, "%s @%s from %s: %s", noun, who, grp, reason);
-	rc = audit_commit(ctx, rc, now, ctx->caller->handle, self ? "step-down" : "nominate-removal",
-			  id, buf_str(&detail));
-	buf_release(&detail);
-	if (rc != STORE_OK)
-		return govcmd_store_failed(ctx, rc);
-	it.id = id;
+	long long id = done.id;
+	struct gov_item it = { .id = id, .kind = (char *)kind, .subject = (char *)who,
+			       .grp = (char *)grp, .text = (char *)reason, .self = self };
 	reply_textf(ctx->reply, "Opened %s %lld: ", noun, id);
 	reply_handle(ctx->reply, who);
 	reply_textf(ctx->reply, " from %s. ", core ? "the core maintainers" : grp);
@@ -577,42 +493,26 @@ int cmd_amend(struct command_ctx *ctx)
 		if (parse_fields(ctx, p, vals) < 0)
 			goto cleanup;
 	}
-	long long now = bot_now(bot);
-	if ((ret = begin_still_open(ctx, it.id)) != 0)
-		goto cleanup;
-	ret = CMD_ERROR;
-	rc = STORE_OK;
-	struct buf detail = BUF_INIT, what = BUF_INIT;
-	if (removal) {
-		sqlite3_stmt *st = store_stmt(bot->store,
-			"UPDATE items SET text = ?1 WHERE id = ?2 AND state = 'open'");
-		rc = st ? STORE_OK : STORE_ERR;
-		if (st) {
-			sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 2, it.id);
-			rc = store_check(bot->store, sqlite3_step(st), "amend");
-			sqlite3_reset(st);
-		}
+	struct nomination_field fields[NLABELS];
+	size_t nf = 0;
+	struct buf what = BUF_INIT;
+	if (removal)
 		buf_adds(&what, "reason");
-		buf_addf(&detail, "reason: %s", reason);
-	} else {
-		for (int i = 0; rc == STORE_OK && i < NLABELS; i++) {
-			if (!vals[i])
-				continue;
-			if (i == LABEL_NAME)
-				rc = set_name(bot->store, it.id, vals[i]);
-			else
-				rc = insert_field(bot->store, it.id, field_names[i], vals[i],
-						  ctx->caller->id, now);
-			buf_addf(&what, "%s%s", what.len ? ", " : "", field_names[i]);
-			buf_addf(&detail, "%s%s: %s", detail.len ? "; " : "", field_names[i], vals[i]);
-		}
+	for (int i = 0; !removal && i < NLABELS; i++) {
+		if (!vals[i])
+			continue;
+		fields[nf++] = (struct nomination_field){ field_names[i], vals[i] };
+		buf_addf(&what, "%s%s", what.len ? ", " : "", field_names[i]);
 	}
-	rc = audit_commit(ctx, rc, now, ctx->caller->handle, "amend", it.id, buf_str(&detail));
-	buf_release(&detail);
-	if (rc != STORE_OK) {
+	struct nomination_amend am = {
+		.reason = removal ? reason : NULL, .fields = fields, .nfields = nf,
+		.by_id = ctx->caller->id, .by_handle = ctx->caller->handle,
+	};
+	struct nomination_done done;
+	rc = nomination_amend(bot_gov(bot), it.id, &am, &done);
+	if (rc != GOV_OK) {
 		buf_release(&what);
-		ret = govcmd_store_failed(ctx, rc);
+		ret = write_refused(ctx, rc, it.id, &done);
 		goto cleanup;
 	}
 	reply_textf(ctx->reply, "Updated %s of %s %lld.", buf_str(&what), gov_item_noun(&it), it.id);
@@ -669,33 +569,14 @@ static int add_letter(struct command_ctx *ctx, const char *kind)
 			reply_code(ctx->reply, usage);
 		goto cleanup;
 	}
-	long long now = bot_now(bot);
-	if ((ret = begin_still_open(ctx, it.id)) != 0)
-		goto cleanup;
-	ret = CMD_ERROR;
-	sqlite3_stmt *st = store_stmt(bot->store, "INSERT INTO letters(item_id, kind, by_id, by_handle,"
-				      " text, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-	rc = st ? STORE_OK : STORE_ERR;
-	if (st) {
-		sqlite3_bind_int64(st, 1, it.id);
-		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, ctx->caller->id, -1, SQLITE_STATIC);
-		if (ctx->caller->handle)
-			sqlite3_bind_text(st, 4, ctx->caller->handle, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, p, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 6, now);
-		rc = store_check(bot->store, sqlite3_step(st), "letter");
-		sqlite3_reset(st);
-	}
-	rc = audit_commit(ctx, rc, now, ctx->caller->handle, kind, it.id, p);
-	if (rc != STORE_OK) {
-		ret = govcmd_store_failed(ctx, rc);
+	struct nomination_done done;
+	rc = nomination_letter(bot_gov(bot), it.id, kind, ctx->caller->id, ctx->caller->handle, p,
+			       &done);
+	if (rc != GOV_OK) {
+		ret = write_refused(ctx, rc, it.id, &done);
 		goto cleanup;
 	}
-	long long ns = store_count(bot->store, "SELECT count(*) FROM letters WHERE item_id = ?1"
-				   " AND kind = 'support'", it.id);
-	long long no = store_count(bot->store, "SELECT count(*) FROM letters WHERE item_id = ?1"
-				   " AND kind = 'object'", it.id);
+	long long ns = done.nsupport, no = done.nobject;
 	reply_textf(ctx->reply, "Added your %s to %s %lld (now %lld in support, %lld against).",
 		    strcmp(kind, "support") == 0 ? "letter of support" : "objection",
 		    gov_item_noun(&it), it.id, ns, no);
@@ -735,30 +616,12 @@ int cmd_recuse(struct command_ctx *ctx)
 		ret = CMD_OK;
 		goto cleanup;
 	}
-	long long now = bot_now(bot);
-	if ((ret = begin_still_open(ctx, it.id)) != 0)
-		goto cleanup;
-	ret = CMD_ERROR;
-	sqlite3_stmt *st = store_stmt(bot->store, "INSERT INTO recusals(item_id, handle, reason, at)"
-				      " VALUES (?1, ?2, ?3, ?4)");
-	rc = st ? STORE_OK : STORE_ERR;
-	if (st) {
-		sqlite3_bind_int64(st, 1, it.id);
-		sqlite3_bind_text(st, 2, me, -1, SQLITE_STATIC);
-		if (*p)
-			sqlite3_bind_text(st, 3, p, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, now);
-		rc = store_check(bot->store, sqlite3_step(st), "recuse");
-		sqlite3_reset(st);
-	}
-	rc = audit_commit(ctx, rc, now, me, "recuse", it.id, *p ? p : "conflict of interest");
-	if (rc != STORE_OK) {
-		ret = govcmd_store_failed(ctx, rc);
+	struct nomination_done done;
+	rc = nomination_recuse(bot_gov(bot), it.id, me, ctx->caller->id, p, &done);
+	if (rc != GOV_OK) {
+		ret = write_refused(ctx, rc, it.id, &done);
 		goto cleanup;
 	}
-	/* a motion counts its electorate less the recused: it may be decided now */
-	if (gov_kind_is_vote(it.kind))
-		motion_settle(bot, it.id, now);
 	reply_text(ctx->reply, "Recorded: ");
 	reply_handle(ctx->reply, me);
 	reply_textf(ctx->reply, " is recused from %s %lld and will not %s it.", gov_item_noun(&it),

@@ -10,6 +10,7 @@
 #include "chatbot/gov/motion.h"
 #include "chatbot/roster/roster.h"
 #include "commands/commands.h"
+#include "commands/govcmd.h"
 
 /* Longest GitHub handle (GitHub allows 39). */
 #define HANDLE_MAX 39
@@ -230,8 +231,9 @@ int cmd_propose(struct command_ctx *ctx)
 		.by_id = ctx->caller->id,
 		.by_handle = ctx->caller->handle,
 	};
-	motion_close_expired(ctx->bot, bot_now(ctx->bot));
-	rc = motion_open(ctx->bot, &req, &id, &done, &why);
+	struct gov_ctx *g = bot_gov(ctx->bot);
+	motion_close_expired(g, gov_now(g));
+	rc = govcmd_result(motion_open(g, &req, &id, &done, &why));
 	proposal_release(&p);
 cleanup:
 	reply_text(ctx->reply, rc ? buf_str(&why) : buf_str(&done));
@@ -262,7 +264,8 @@ int auth_vote(struct command_ctx *ctx, struct buf *why)
 	int rc = parse_item(ctx->args, &id, &rest, ballot ? ballot_usage : vote_usage, why);
 	if (rc)
 		return rc;
-	return motion_check_voter(ctx->bot, id, ctx->caller->handle, ballot, why);
+	return govcmd_result(motion_check_voter(bot_gov(ctx->bot), id, ctx->caller->handle, ballot,
+						why));
 }
 
 int cmd_vote(struct command_ctx *ctx)
@@ -285,7 +288,8 @@ int cmd_vote(struct command_ctx *ctx)
 		rc = CMD_ERROR;
 		goto cleanup;
 	}
-	rc = motion_vote(ctx->bot, id, ctx->caller->id, ctx->caller->handle, vote, &out, &why);
+	rc = govcmd_result(motion_vote(bot_gov(ctx->bot), id, ctx->caller->id, ctx->caller->handle,
+				       vote, &out, &why));
 cleanup:
 	reply_text(ctx->reply, rc ? buf_str(&why) : buf_str(&out));
 	buf_release(&why);
@@ -314,8 +318,8 @@ int cmd_ballot(struct command_ctx *ctx)
 		buf_adds(&why, ". Your ballot was not recorded");
 		goto cleanup;
 	}
-	rc = motion_ballot(ctx->bot, id, ctx->caller->id, ctx->caller->handle,
-			   (const char *const *)ranking, n, &out, &why);
+	rc = govcmd_result(motion_ballot(bot_gov(ctx->bot), id, ctx->caller->id, ctx->caller->handle,
+					 (const char *const *)ranking, n, &out, &why));
 cleanup:
 	reply_text(ctx->reply, rc ? buf_str(&why) : buf_str(&out));
 	for (size_t i = 0; i < n; i++)

@@ -4,6 +4,89 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "chatbot/gov/motion.h"
+
+int govcmd_result(int gov_result)
+{
+	switch (gov_result) {
+	case GOV_OK:
+		return CMD_OK;
+	case GOV_BAD:
+		return CMD_ERROR;
+	case GOV_REFUSED:
+		return CMD_REFUSED;
+	default:
+		return CMD_FAILED;
+	}
+}
+
+void govcmd_describe_item(struct reply *r, const struct gov_item *it)
+{
+	bool core = it->grp && strcmp(it->grp, GOV_CORE) == 0;
+	if (gov_kind_is_vote(it->kind)) {
+		if (strcmp(it->kind, GOV_ELECT_LEAD) == 0)
+			reply_text(r, "election of the lead core maintainer");
+		else if (strcmp(it->kind, GOV_REMOVE_LEAD) == 0)
+			reply_text(r, "motion to remove the lead core maintainer");
+		else
+			reply_textf(r, "motion of %s: %s", core ? "the core maintainers" :
+				    (it->grp ? it->grp : "?"), it->text ? it->text : "");
+		return;
+	}
+	reply_textf(r, "%s of ", gov_item_noun(it));
+	reply_handle(r, it->subject ? it->subject : "?");
+	if (strcmp(it->kind, GOV_NOMINATE_CORE) == 0)
+		reply_text(r, " as a core maintainer");
+	else if (strcmp(it->kind, GOV_NOMINATE_MODULE) == 0)
+		reply_textf(r, " as a maintainer of %s", it->grp ? it->grp : "?");
+	else
+		reply_textf(r, " from %s", core ? "the core maintainers" : (it->grp ? it->grp : "?"));
+}
+
+int govcmd_describe_motion(const struct gov_ctx *g, long long id, struct reply *r)
+{
+	struct motion_view v;
+	char when[64];
+	int rc = motion_view_get(g, id, &v);
+	if (rc != GOV_OK)
+		return rc;
+	/* `show N` has printed the item's heading, opener, recusals and
+	 * decisions already: this adds what only a vote has */
+	reply_para(r);
+	if (v.election) {
+		reply_text(r, "Candidates (instant-runoff):");
+		for (size_t i = 0; i < v.ncandidates; i++) {
+			reply_text(r, i ? ", " : " ");
+			reply_handle(r, v.candidates[i]);
+		}
+		reply_text(r, ". ");
+	}
+	if (strcmp(v.item.state, "open") == 0) {
+		gov_format_time(v.item.deadline, when, sizeof(when));
+		reply_textf(r, "It closes as soon as it is decided, or on %s.", when);
+	}
+	reply_para(r);
+	reply_textf(r, "Electorate (%zu, %s):", v.nelectorate, v.electorate_words);
+	size_t cast = 0;
+	for (size_t i = 0; i < v.nelectorate; i++) {
+		reply_item(r);
+		reply_handle(r, v.electorate[i]);
+		cast += v.votes[i] != NULL;
+		if (v.election)
+			reply_text(r, v.votes[i] ? ": ballot cast" : ": no ballot yet");
+		else
+			reply_textf(r, ": %s", v.votes[i] ? v.votes[i] : "not voted");
+	}
+	reply_para(r);
+	if (v.election)
+		reply_textf(r, "%zu of %zu ballots cast.", cast, v.nelectorate);
+	else
+		reply_textf(r, "Yes %d, no %d, abstain %d; %d yes votes needed (%s).", v.yes, v.no,
+			    v.abstain, v.needed, v.rule);
+	motion_view_release(&v);
+	return GOV_OK;
+}
+
 int govcmd_no_store(struct command_ctx *ctx)
 {
 	reply_text(ctx->reply, "governance commands need the database, and none is open; "
@@ -71,22 +154,4 @@ int govcmd_hook_item(struct command_ctx *ctx, struct buf *why, struct gov_item *
 	else
 		buf_adds(why, store_rc_text(rc));
 	return rc == 0 ? CMD_ERROR : CMD_REFUSED;
-}
-
-int govcmd_still_open(struct command_ctx *ctx, long long id)
-{
-	struct gov_item it;
-	int rc = gov_item_get(ctx->bot->store, id, &it);
-	if (rc < 0)
-		return govcmd_store_failed(ctx, rc);
-	if (rc == 1 && strcmp(it.state, "open") == 0) {
-		gov_item_release(&it);
-		return 0;
-	}
-	store_rollback(ctx->bot->store);
-	reply_reset(ctx->reply);
-	reply_textf(ctx->reply, "%lld was closed a moment ago (%s); nothing was changed", id,
-		    rc == 1 ? it.state : "gone");
-	gov_item_release(&it);
-	return CMD_REFUSED;
 }

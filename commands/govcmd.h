@@ -9,6 +9,16 @@
 #include "chatbot/gov/gov.h"
 #include "commands/commands.h"
 
+/* The enum cmd_result for an enum gov_result. */
+int govcmd_result(int gov_result);
+/* Appends "nomination of @alice as a maintainer of NN APIs (torch.nn)",
+ * "removal of @bob from ...", "motion of the core maintainers: TEXT", ... */
+void govcmd_describe_item(struct reply *r, const struct gov_item *it);
+/* Appends what `show N` says of motion or election id only: candidates,
+ * deadline, electorate with who voted, counts.  Returns an enum
+ * gov_result (GOV_BAD when id is not a motion). */
+int govcmd_describe_motion(const struct gov_ctx *g, long long id, struct reply *r);
+
 /* "governance commands need the database ..."; returns CMD_FAILED. */
 int govcmd_no_store(struct command_ctx *ctx);
 /* Rolls back an open transaction and answers store_rc_text(rc); CMD_FAILED. */
@@ -25,9 +35,5 @@ int govcmd_load_item(struct command_ctx *ctx, struct gov_item *it, const char **
  * why written. */
 int govcmd_hook_item(struct command_ctx *ctx, struct buf *why, struct gov_item *it,
 		     const char *usage);
-
-/* Inside a transaction: 0 when item id is still open, else rolls back,
- * writes why to ctx->reply and returns CMD_REFUSED (or CMD_FAILED). */
-int govcmd_still_open(struct command_ctx *ctx, long long id);
 
 #endif

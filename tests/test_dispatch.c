@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "chatbot/bot/config.h"
-#include "chatbot/bot/dispatch.h"
+#include "chatbot/dispatch/dispatch.h"
 #include "chatbot/bot/grammar.h"
 #include "chatbot/roster/roster.h"
 #include "commands/commands.h"

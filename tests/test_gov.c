@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chatbot/bot/bot.h"
 #include "chatbot/bot/config.h"
 #include "chatbot/gov/gov.h"
 #include "chatbot/roster/roster.h"
@@ -96,7 +97,7 @@ START_TEST(test_announce_targets)
 		ck_assert_ptr_nonnull(bot.config->adapters);
 	}
 	const char *t[GOV_MAX_TARGETS];
-	size_t n = gov_announce_targets(bot.config, t, GOV_MAX_TARGETS);
+	size_t n = bot_announce_targets(bot.config, t, GOV_MAX_TARGETS);
 	struct buf b = BUF_INIT;
 	for (size_t i = 0; i < n; i++)
 		buf_addf(&b, "%s%s", i ? " " : "", t[i]);
@@ -169,7 +170,7 @@ START_TEST(test_record_decision_is_one_transaction)
 	struct gov_decision d = decision(id, &ev, 1);
 	/* rolled back: nothing at all */
 	ck_assert_int_eq(store_begin(bot.store), STORE_OK);
-	ck_assert_int_eq(gov_record_decision(&bot, &d, 2000, NULL), STORE_OK);
+	ck_assert_int_eq(gov_record_decision(bot_gov(&bot), &d, 2000, NULL), STORE_OK);
 	store_rollback(bot.store);
 	ck_assert_int_eq(count("SELECT count(*) FROM decisions") + count("SELECT count(*) FROM roster_events")
 			 + count("SELECT count(*) FROM outbox") + count("SELECT count(*) FROM audit"), 0);
@@ -177,7 +178,7 @@ START_TEST(test_record_decision_is_one_transaction)
 	/* committed: every row together */
 	long long did = 0;
 	ck_assert_int_eq(store_begin(bot.store), STORE_OK);
-	ck_assert_int_eq(gov_record_decision(&bot, &d, 2000, &did), STORE_OK);
+	ck_assert_int_eq(gov_record_decision(bot_gov(&bot), &d, 2000, &did), STORE_OK);
 	ck_assert_int_eq(store_commit(bot.store), STORE_OK);
 	ck_assert_int_eq(did, 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM items WHERE state = 'accepted' AND closed_at = 2000"
@@ -189,9 +190,46 @@ START_TEST(test_record_decision_is_one_transaction)
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_delivery WHERE state = 'pending'"), 2);
 	/* a second close of the same item is refused */
 	ck_assert_int_eq(store_begin(bot.store), STORE_OK);
-	ck_assert_int_ne(gov_record_decision(&bot, &d, 3000, NULL), STORE_OK);
+	ck_assert_int_ne(gov_record_decision(bot_gov(&bot), &d, 3000, NULL), STORE_OK);
 	store_rollback(bot.store);
 	ck_assert_int_eq(count("SELECT count(*) FROM decisions"), 1);
+}
+END_TEST
+
+static long long fixed_clock(void *arg)
+{
+	return *(long long *)arg;
+}
+
+/* Governance knows nothing of the config: a context of its own, with its
+ * own targets, rosters and clock, is all it uses. */
+START_TEST(test_context_alone)
+{
+	/* a config that would announce to console and slack: not consulted */
+	cJSON_Delete(bot.config->adapters);
+	bot.config->adapters = cJSON_Parse("{\"console\": {}, \"slack\": {\"announce_channel\": \"C1\"}}");
+	struct roster *current = roster_clone(bot.base);
+	const char *const tgts[] = { "alpha", "beta", "gamma" };
+	long long now = 4242;
+	struct gov_ctx g = {
+		.store = bot.store, .base = bot.base, .current = &current,
+		.targets = tgts, .ntargets = 3, .vote_days = 1,
+		.now = fixed_clock, .now_arg = &now,
+	};
+	ck_assert_int_eq(gov_now(&g), 4242);
+	long long id = open_item(GOV_NOMINATE_MODULE, "zed", "NN APIs (torch.nn)", NULL);
+	struct gov_event ev = { "add", "NN APIs (torch.nn)", "Zed Z", "zed" };
+	struct gov_decision d = decision(id, &ev, 1);
+	ck_assert_int_eq(store_begin(bot.store), STORE_OK);
+	ck_assert_int_eq(gov_record_decision(&g, &d, gov_now(&g), NULL), STORE_OK);
+	ck_assert_int_eq(store_commit(bot.store), STORE_OK);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_delivery WHERE target IN ('alpha', 'beta', 'gamma')"), 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_delivery"), 3);
+	/* the roster it syncs is the one it was given, not the bot's */
+	ck_assert_int_eq(gov_tick(&g), 0);
+	ck_assert(roster_in_group(gov_find_group(current, "NN APIs (torch.nn)"), "zed", NULL));
+	ck_assert(!roster_in_group(gov_find_group(bot.roster, "NN APIs (torch.nn)"), "zed", NULL));
+	roster_free(current);
 }
 END_TEST
 
@@ -200,7 +238,7 @@ static void record(const char *kind, const char *subject, const char *grp, const
 	long long id = open_item(kind, subject, grp, "r");
 	struct gov_decision d = decision(id, ev, 1);
 	ck_assert_int_eq(store_begin(bot.store), STORE_OK);
-	ck_assert_int_eq(gov_record_decision(&bot, &d, 2000, NULL), STORE_OK);
+	ck_assert_int_eq(gov_record_decision(bot_gov(&bot), &d, 2000, NULL), STORE_OK);
 	ck_assert_int_eq(store_commit(bot.store), STORE_OK);
 }
 
@@ -213,7 +251,7 @@ START_TEST(test_roster_events_apply)
 	ck_assert_ptr_null(gov_find_group(bot.roster, "no such module"));
 	struct gov_event add = { "add", nn, "Alice A", "alice" };
 	record(GOV_NOMINATE_MODULE, "alice", nn, &add);
-	ck_assert_int_eq(gov_roster_sync(&bot), STORE_OK);
+	ck_assert_int_eq(gov_roster_sync(bot_gov(&bot)), STORE_OK);
 	ck_assert(roster_in_group(gov_find_group(bot.roster, nn), "alice", NULL));
 	/* an emeritus maintainer nominated again becomes active again */
 	struct gov_event back = { "add", nn, NULL, "apaszke" };
@@ -226,7 +264,7 @@ START_TEST(test_roster_events_apply)
 	record(GOV_REMOVE_CORE, "dzhulgakov", GOV_CORE, &uncore);
 	struct gov_event stale = { "add", "A Module Renamed Since", NULL, "bob" };
 	record(GOV_NOMINATE_MODULE, "bob", "A Module Renamed Since", &stale);
-	ck_assert_int_eq(gov_roster_sync(&bot), STORE_OK);
+	ck_assert_int_eq(gov_roster_sync(bot_gov(&bot)), STORE_OK);
 	ck_assert_int_eq(store_roster_mark(bot.store), 6);
 	g = gov_find_group(bot.roster, nn);
 	bool e = false;
@@ -240,14 +278,14 @@ START_TEST(test_roster_events_apply)
 	ck_assert(roster_in_group(gov_find_group(bot.base, nn), "albanD", NULL));
 	struct buf inc = BUF_INIT, full = BUF_INIT;
 	roster_write(bot.roster, ROSTER_FMT_MD, &inc);
-	ck_assert_int_eq(gov_roster_rebuild(&bot), STORE_OK);
+	ck_assert_int_eq(gov_roster_rebuild(bot_gov(&bot)), STORE_OK);
 	roster_write(bot.roster, ROSTER_FMT_MD, &full);
 	ck_assert_str_eq(buf_str(&inc), buf_str(&full));
 	buf_release(&inc);
 	buf_release(&full);
 	/* a store that went back (events gone) rebuilds from the base */
 	ck_assert_int_eq(store_execf(bot.store, "DELETE FROM roster_events WHERE id > 1", 0), STORE_OK);
-	ck_assert_int_eq(gov_roster_sync(&bot), STORE_OK);
+	ck_assert_int_eq(gov_roster_sync(bot_gov(&bot)), STORE_OK);
 	ck_assert(roster_in_group(gov_find_group(bot.roster, nn), "albanD", NULL));
 	ck_assert(roster_in_group(gov_find_group(bot.roster, nn), "alice", NULL));
 	ck_assert(!roster_is_core(bot.roster, "alice"));
@@ -260,18 +298,25 @@ static int counting(void *arg, const struct outbox_entry *e, struct buf *error)
 	return OUTBOX_SENT;
 }
 
+/* What the host does once per pump: gov_tick, then each target's outbox. */
+static int tick(const char *target, outbox_deliver_fn *fn, void *arg)
+{
+	gov_tick(bot_gov(&bot));
+	return outbox_pump(bot.store, bot_now(&bot), target, fn, arg);
+}
+
 START_TEST(test_tick_syncs_and_pumps)
 {
 	struct gov_event add = { "add", "NN APIs (torch.nn)", NULL, "alice" };
 	record(GOV_NOMINATE_MODULE, "alice", "NN APIs (torch.nn)", &add);
 	int n = 0;
 	bot.now_override = 1999;   /* the announcement is due from its decision's time */
-	ck_assert_int_eq(gov_tick(&bot, "console", counting, &n), 0);
+	ck_assert_int_eq(tick("console", counting, &n), 0);
 	bot.now_override = 2000;
-	ck_assert_int_eq(gov_tick(&bot, "console", counting, &n), 1);
+	ck_assert_int_eq(tick("console", counting, &n), 1);
 	ck_assert_int_eq(n, 1);
 	ck_assert(roster_in_group(gov_find_group(bot.roster, "NN APIs (torch.nn)"), "alice", NULL));
-	ck_assert_int_eq(gov_tick(&bot, "console", counting, &n), 0);
+	ck_assert_int_eq(tick("console", counting, &n), 0);
 	ck_assert_int_eq(n, 1);
 }
 END_TEST
@@ -285,6 +330,7 @@ static Suite *gov_suite(void)
 	tcase_add_loop_test(tc, test_announce_targets, 0, (int)ARRAY_SIZE(targets));
 	tcase_add_test(tc, test_one_sequence_and_fields);
 	tcase_add_test(tc, test_record_decision_is_one_transaction);
+	tcase_add_test(tc, test_context_alone);
 	tcase_add_test(tc, test_roster_events_apply);
 	tcase_add_test(tc, test_tick_syncs_and_pumps);
 	suite_add_tcase(su, tc);

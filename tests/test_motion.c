@@ -11,12 +11,13 @@
 
 #include "chatbot/bot/bot.h"
 #include "chatbot/bot/config.h"
-#include "chatbot/bot/dispatch.h"
+#include "chatbot/dispatch/dispatch.h"
 #include "chatbot/gov/motion.h"
 #include "chatbot/bot/reply.h"
 #include "chatbot/roster/roster.h"
 #include "chatbot/gov/store.h"
 #include "commands/commands.h"
+#include "commands/govcmd.h"
 #include "tests/testutil.h"
 
 #define T0 1800000000LL  /* 2027-01-15: a fixed "now" */
@@ -321,7 +322,7 @@ START_TEST(test_recusal_shrinks_electorate)
 				     " VALUES (1, 'm3', 'conflict', 0)", 0), STORE_OK);
 	ck_assert_int_eq(store_execf(bot.store, "INSERT INTO recusals(item_id, handle, reason, at)"
 				     " VALUES (1, 'M4', 'conflict', 0)", 0), STORE_OK);
-	ck_assert_int_eq(motion_settle(&bot, 1, T0), MOTION_OK);
+	ck_assert_int_eq(motion_settle(bot_gov(&bot), 1, T0), GOV_OK);
 	assert_not_closed(1);
 	ask_is("m3", "vote 1 yes", CMD_REFUSED, "recused");
 	ask_ok("m1", "vote 1 yes");
@@ -344,7 +345,7 @@ START_TEST(test_recusal_settles)
 	assert_not_closed(1);
 	store_execf(bot.store, "INSERT INTO recusals(item_id, handle, reason, at) VALUES (1, 'm3', '', 0)", 0);
 	store_execf(bot.store, "INSERT INTO recusals(item_id, handle, reason, at) VALUES (1, 'm4', '', 0)", 0);
-	ck_assert_int_eq(motion_settle(&bot, 1, T0), MOTION_OK);
+	ck_assert_int_eq(motion_settle(bot_gov(&bot), 1, T0), GOV_OK);
 	assert_state(1, "passed");
 	assert_announced(1);
 }
@@ -358,16 +359,16 @@ START_TEST(test_sweep_settles_after_recusal)
 	ask_ok("c1", "propose core adopt RFC process v4");
 	ask_ok("m1", "vote 1 yes");
 	ask_ok("m2", "vote 1 yes");
-	ck_assert_int_eq(motion_close_expired(&bot, T0), 0);
+	ck_assert_int_eq(motion_close_expired(bot_gov(&bot), T0), 0);
 	assert_not_closed(1);
 	ask_ok("m3", "recuse 1 works on the competing design");
 	ask_ok("m4", "recuse 1 same team");
 	/* the recuse command or, at the latest, the next sweep closes it */
-	ck_assert_int_ge(motion_close_expired(&bot, T0), 0);
+	ck_assert_int_ge(motion_close_expired(bot_gov(&bot), T0), 0);
 	assert_state(1, "passed");
 	assert_announced(1);
 	assert_not_closed(2);
-	ck_assert_int_eq(motion_close_expired(&bot, T0), 0);
+	ck_assert_int_eq(motion_close_expired(bot_gov(&bot), T0), 0);
 }
 END_TEST
 
@@ -530,19 +531,19 @@ START_TEST(test_deadline_across_restart)
 	ck_assert_int_eq(q("SELECT count(*) FROM items", 0), 3);
 	ck_assert_int_eq(q("SELECT deadline FROM items WHERE id = ?1", 1), T0 + 14 * DAY);
 	/* nothing is due yet */
-	ck_assert_int_eq(motion_close_expired(&bot, T0 + 14 * DAY - 1), 0);
+	ck_assert_int_eq(motion_close_expired(bot_gov(&bot), T0 + 14 * DAY - 1), 0);
 	assert_not_closed(1);
 
 	bot_close(&bot);
 	open_bot(T0 + 15 * DAY);
-	ck_assert_int_eq(motion_close_expired(&bot, bot_now(&bot)), 2);
+	ck_assert_int_eq(motion_close_expired(bot_gov(&bot), bot_now(&bot)), 2);
 	assert_state(1, "expired");
 	assert_announced(1);
 	assert_state(3, "elected");  /* by the one ballot cast */
 	assert_announced(3);
 	ck_assert_str_eq(roster_lead(bot.roster)->handle, "c2");
 	/* closing again does nothing, and votes are refused */
-	ck_assert_int_eq(motion_close_expired(&bot, bot_now(&bot)), 0);
+	ck_assert_int_eq(motion_close_expired(bot_gov(&bot), bot_now(&bot)), 0);
 	ask_is("c2", "vote 1 yes", CMD_REFUSED, "closed (expired)");
 	ck_assert_int_eq(q("SELECT count(*) FROM outbox", 0), 3);  /* the removal's, too */
 }
@@ -558,7 +559,7 @@ START_TEST(test_deadline_closes_on_vote)
 	ck_assert_int_eq(remove_lead(), 2);
 	ask_ok("c1", "propose elect-lead @c1 @c2");
 	bot.now_override = T0 + 40 * DAY;
-	ck_assert_int_eq(motion_close_expired(&bot, bot_now(&bot)), 1);
+	ck_assert_int_eq(motion_close_expired(bot_gov(&bot), bot_now(&bot)), 1);
 	assert_state(3, "expired");
 	ck_assert_ptr_null(roster_lead(bot.roster));  /* the office stays empty */
 	ck_assert_int_eq(q("SELECT count(*) FROM roster_events", 0), 1);  /* the removal only */
@@ -570,14 +571,14 @@ START_TEST(test_describe)
 	ask_ok("m1", "propose torch.widgets adopt the widget style guide");
 	ask_ok("m2", "vote 1 no");
 	reply_reset(rep);
-	ck_assert_int_eq(motion_describe(&bot, 1, rep), MOTION_OK);
+	ck_assert_int_eq(govcmd_describe_motion(bot_gov(&bot), 1, rep), GOV_OK);
 	buf_reset(&text);
 	reply_render(rep, DIALECT_CONSOLE, &text);
 	ck_assert_ptr_nonnull(strstr(buf_str(&text), "Electorate (5, "));
 	ck_assert_ptr_nonnull(strstr(buf_str(&text), "@m2: no"));
 	ck_assert_ptr_nonnull(strstr(buf_str(&text), "@m1: not voted"));
 	ck_assert_ptr_nonnull(strstr(buf_str(&text), "3 yes votes needed"));
-	ck_assert_int_eq(motion_describe(&bot, 99, rep), MOTION_BAD);
+	ck_assert_int_eq(govcmd_describe_motion(bot_gov(&bot), 99, rep), GOV_BAD);
 }
 END_TEST
 

@@ -25,7 +25,7 @@
 
 #include "chatbot/bot/bot.h"
 #include "chatbot/bot/config.h"
-#include "chatbot/bot/dispatch.h"
+#include "chatbot/dispatch/dispatch.h"
 #include "chatbot/bot/grammar.h"
 #include "chatbot/bot/reply.h"
 #include "chatbot/roster/roster.h"

@@ -7,6 +7,7 @@
 #include "chatbot/roster/roster.h"
 #include "chatbot/gov/store.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,13 +62,13 @@ int bot_open(struct govbot *bot, const char *config_path, unsigned flags, struct
 			buf_addf(err, "database: %s\n", msg);
 			goto fail;
 		}
-		if (gov_roster_rebuild(bot) != STORE_OK) {
+		if (gov_roster_rebuild(bot_gov(bot)) != STORE_OK) {
 			buf_addf(err, "database: %s: cannot apply the stored decisions: %s\n", db,
 				 store_errmsg(bot->store));
 			goto fail;
 		}
 		/* motions and elections whose deadline passed while no process ran */
-		motion_close_expired(bot, bot_now(bot));
+		motion_close_expired(bot_gov(bot), bot_now(bot));
 	}
 
 	bot->grammar = grammar_new(bot->config->bot_name);
@@ -107,4 +108,53 @@ long long bot_now(const struct govbot *bot)
 			return v;
 	}
 	return time_now_s();
+}
+
+static long long gov_clock(void *arg)
+{
+	return bot_now(arg);
+}
+
+struct gov_ctx *bot_gov(struct govbot *bot)
+{
+	struct gov_ctx *g = &bot->gov;
+	size_t nt = bot_announce_targets(bot->config, bot->targets, ARRAY_SIZE(bot->targets));
+	g->store = bot->store;
+	g->base = bot->base;
+	g->current = &bot->roster;
+	g->targets = bot->targets;
+	g->ntargets = nt < ARRAY_SIZE(bot->targets) ? nt : ARRAY_SIZE(bot->targets);
+	g->vote_days = bot->config && bot->config->vote_days > 0 ? bot->config->vote_days
+								 : CONFIG_DEFAULT_VOTE_DAYS;
+	g->now = gov_clock;
+	g->now_arg = bot;
+	return g;
+}
+
+size_t bot_announce_targets(const struct config *c, const char **out, size_t max)
+{
+	size_t n = 0;
+	const cJSON *a = c ? c->adapters : NULL;
+	if (!a || cJSON_GetObjectItemCaseSensitive(a, "console")) {
+		if (n < max)
+			out[n] = "console";
+		n++;
+	}
+	static const struct {
+		const char *adapter, *key;
+	} keys[] = {
+		{ "slack", "announce_channel" },
+		{ "matrix", "announce_room" },
+		{ "discourse", "announce_category_id" },
+	};
+	for (size_t i = 0; a && i < ARRAY_SIZE(keys); i++) {
+		const cJSON *sec = cJSON_GetObjectItemCaseSensitive(a, keys[i].adapter);
+		const cJSON *k = sec ? cJSON_GetObjectItemCaseSensitive(sec, keys[i].key) : NULL;
+		if (!k || cJSON_IsNull(k) || (cJSON_IsString(k) && !*k->valuestring))
+			continue;
+		if (n < max)
+			out[n] = keys[i].adapter;
+		n++;
+	}
+	return n;
 }

@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+#include "chatbot/gov/gov.h"
+
 struct config;
 struct roster;
 struct store;
@@ -20,6 +22,9 @@ struct govbot {
 	struct store *store;      /* owned; NULL when opened without a database */
 	struct grammar *grammar;  /* owned; compiled command grammar */
 	long long now_override;   /* tests: when non-zero, "now" in seconds */
+	/* governance's view of the above; filled by bot_gov() */
+	struct gov_ctx gov;
+	const char *targets[GOV_MAX_TARGETS];
 };
 
 #include "chatbot/util/util.h"
@@ -35,6 +40,18 @@ struct govbot {
 int bot_open(struct govbot *bot, const char *config_path, unsigned flags, struct buf *err);
 /* Frees everything bot_open() made; bot is zeroed.  Safe on a zeroed bot. */
 void bot_close(struct govbot *bot);
+
+/* The governance context of bot (store, base and current roster, announce
+ * targets, vote days, bot_now as the clock), refreshed from bot's fields on
+ * every call so that a test may set them directly.  Borrowed: &bot->gov. */
+struct gov_ctx *bot_gov(struct govbot *bot);
+
+/* The announce targets of a config, in adapter order: "console" when the
+ * console adapter runs (no adapters section, or a "console" key), "slack"
+ * with announce_channel, "matrix" with announce_room, "discourse" with
+ * announce_category_id.  Fills up to max borrowed names; returns the count.
+ * (Temporary: the adapters will name their own targets.) */
+size_t bot_announce_targets(const struct config *c, const char **out, size_t max);
 
 /* Seconds since the epoch: now_override when set, else $GOVBOT_NOW when set
  * (a positive integer), else the clock. */

@@ -1,19 +1,24 @@
 /* gov.c - see gov.h. */
 #include "chatbot/gov/gov.h"
 
-#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "chatbot/bot/config.h"
 #include "chatbot/util/log.h"
-#include "chatbot/gov/motion.h"
-#include "chatbot/bot/reply.h"
 #include "chatbot/roster/roster.h"
-#include "commands/commands.h"
+
+long long gov_now(const struct gov_ctx *g)
+{
+	return g->now(g->now_arg);
+}
+
+const struct roster *gov_roster(const struct gov_ctx *g)
+{
+	return g->current ? *g->current : NULL;
+}
 
 bool gov_kind_is_vote(const char *kind)
 {
@@ -225,7 +230,7 @@ static void describe_decision(struct store *s, const struct gov_item *it, struct
 	sqlite3_reset(st);
 }
 
-int gov_may_decide(struct govbot *bot, const struct gov_item *it, const char *handle,
+int gov_may_decide(const struct gov_ctx *g, const struct gov_item *it, const char *handle,
 		   struct buf *why)
 {
 	const char *noun = gov_item_noun(it);
@@ -233,71 +238,44 @@ int gov_may_decide(struct govbot *bot, const struct gov_item *it, const char *ha
 		buf_addf(why, "%lld is a %s: it closes by vote, not by decide; the electorate uses "
 			 "`%s %lld ...`", it->id, noun,
 			 strcmp(it->kind, GOV_ELECT_LEAD) == 0 ? "ballot" : "vote", it->id);
-		return CMD_REFUSED;
+		return GOV_REFUSED;
 	}
 	if (strcmp(it->state, "open") != 0) {
 		buf_addf(why, "%s %lld was already decided: ", noun, it->id);
-		describe_decision(bot->store, it, why);
+		describe_decision(g->store, it, why);
 		buf_adds(why, "; see `show ");
 		buf_addf(why, "%lld`", it->id);
-		return CMD_REFUSED;
+		return GOV_REFUSED;
 	}
 	bool core = gov_kind_is_core(it->kind);
 	const char *body = gov_decider(it);
 	if (!handle) {
 		buf_addf(why, "only %s decide%s %s %lld; you are mapped to no handle (a core maintainer "
 			 "can map you with `link PLATFORM:ID @handle`)", body, core ? "s" : "", noun, it->id);
-		return CMD_REFUSED;
+		return GOV_REFUSED;
 	}
-	bool allowed = core ? roster_is_lead(bot->roster, handle) : roster_is_core(bot->roster, handle);
+	const struct roster *r = gov_roster(g);
+	bool allowed = core ? roster_is_lead(r, handle) : roster_is_core(r, handle);
 	if (!allowed) {
 		buf_addf(why, "only %s decide%s %s %lld; @%s is not %s", body, core ? "s" : "", noun,
 			 it->id, handle, core ? "the lead core maintainer" : "an active core maintainer");
-		return CMD_REFUSED;
+		return GOV_REFUSED;
 	}
 	if (it->subject && str_ieq(it->subject, handle)) {
 		buf_addf(why, "%s %lld is about you, @%s: nobody decides their own case; another core "
 			 "maintainer has to", noun, it->id, handle);
-		return CMD_REFUSED;
+		return GOV_REFUSED;
 	}
-	if (gov_is_recused(bot->store, it->id, handle)) {
+	if (gov_is_recused(g->store, it->id, handle)) {
 		buf_addf(why, "you recused yourself from %s %lld, so you no longer decide it", noun, it->id);
 		if (core)
 			buf_adds(why, "; with the lead recused, the core maintainers can settle it by a "
 				 "motion (`propose core TEXT`)");
 		else
 			buf_adds(why, "; another core maintainer can");
-		return CMD_REFUSED;
+		return GOV_REFUSED;
 	}
-	return 0;
-}
-
-size_t gov_announce_targets(const struct config *c, const char **out, size_t max)
-{
-	size_t n = 0;
-	const cJSON *a = c ? c->adapters : NULL;
-	if (!a || cJSON_GetObjectItemCaseSensitive(a, "console")) {
-		if (n < max)
-			out[n] = "console";
-		n++;
-	}
-	static const struct {
-		const char *adapter, *key;
-	} keys[] = {
-		{ "slack", "announce_channel" },
-		{ "matrix", "announce_room" },
-		{ "discourse", "announce_category_id" },
-	};
-	for (size_t i = 0; a && i < ARRAY_SIZE(keys); i++) {
-		const cJSON *sec = cJSON_GetObjectItemCaseSensitive(a, keys[i].adapter);
-		const cJSON *k = sec ? cJSON_GetObjectItemCaseSensitive(sec, keys[i].key) : NULL;
-		if (!k || cJSON_IsNull(k) || (cJSON_IsString(k) && !*k->valuestring))
-			continue;
-		if (n < max)
-			out[n] = keys[i].adapter;
-		n++;
-	}
-	return n;
+	return GOV_OK;
 }
 
 static int insert_event(struct store *s, long long decision_id, const struct gov_event *e,
@@ -318,10 +296,10 @@ static int insert_event(struct store *s, long long decision_id, const struct gov
 	return rc;
 }
 
-int gov_record_decision(struct govbot *bot, const struct gov_decision *d, long long now,
+int gov_record_decision(const struct gov_ctx *g, const struct gov_decision *d, long long now,
 			long long *decision_id)
 {
-	struct store *s = bot->store;
+	struct store *s = g->store;
 	const char *outcome = d->outcome ? d->outcome : d->state;
 	sqlite3_stmt *st = store_stmt(s, "INSERT INTO decisions(item_id, outcome, by_id, by_handle,"
 				      " rationale, tally, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
@@ -371,11 +349,7 @@ int gov_record_decision(struct govbot *bot, const struct gov_decision *d, long l
 	if (rc != STORE_OK)
 		return rc;
 
-	const char *targets[GOV_MAX_TARGETS];
-	size_t nt = gov_announce_targets(bot->config, targets, ARRAY_SIZE(targets));
-	if (nt > ARRAY_SIZE(targets))
-		nt = ARRAY_SIZE(targets);
-	rc = outbox_enqueue(s, did, d->title, d->body, targets, nt, now, NULL);
+	rc = outbox_enqueue(s, did, d->title, d->body, g->targets, g->ntargets, now, NULL);
 	if (rc == STORE_OK && decision_id)
 		*decision_id = did;
 	return rc;
@@ -449,58 +423,48 @@ static int apply_events(struct store *s, struct roster *r, long long after, long
 	return out;
 }
 
-int gov_roster_rebuild(struct govbot *bot)
+int gov_roster_rebuild(const struct gov_ctx *g)
 {
-	if (!bot->store || !bot->base)
+	if (!g->store || !g->base || !g->current)
 		return STORE_OK;
-	struct roster *r = roster_clone(bot->base);
+	struct roster *r = roster_clone(g->base);
 	long long last = 0;
-	int rc = apply_events(bot->store, r, 0, &last);
+	int rc = apply_events(g->store, r, 0, &last);
 	if (rc != STORE_OK) {
 		roster_free(r);
 		return rc;
 	}
-	roster_free(bot->roster);
-	bot->roster = r;
-	store_set_roster_mark(bot->store, last);
+	roster_free(*g->current);
+	*g->current = r;
+	store_set_roster_mark(g->store, last);
 	return STORE_OK;
 }
 
-int gov_roster_sync(struct govbot *bot)
+int gov_roster_sync(const struct gov_ctx *g)
 {
-	if (!bot->store)
+	if (!g->store || !g->current)
 		return STORE_OK;
 	/* nothing changed since the last sync (the common case, once per
 	 * command): no roster_events read */
-	long long gen = store_refresh(bot->store);
-	if (bot->roster && gen == store_roster_gen(bot->store))
+	long long gen = store_refresh(g->store);
+	if (*g->current && gen == store_roster_gen(g->store))
 		return STORE_OK;
-	long long max = store_count(bot->store, "SELECT coalesce(max(id), 0) FROM roster_events", 0);
+	long long max = store_count(g->store, "SELECT coalesce(max(id), 0) FROM roster_events", 0);
 	if (max < 0)
 		return STORE_ERR;
-	long long mark = store_roster_mark(bot->store);
+	long long mark = store_roster_mark(g->store);
 	int rc = STORE_OK;
-	if (max < mark || !bot->roster) {
-		rc = gov_roster_rebuild(bot);
+	if (max < mark || !*g->current) {
+		rc = gov_roster_rebuild(g);
 	} else if (max != mark) {
 		long long last = mark;
-		rc = apply_events(bot->store, bot->roster, mark, &last);
+		rc = apply_events(g->store, *g->current, mark, &last);
 		if (rc == STORE_OK)
-			store_set_roster_mark(bot->store, last);
+			store_set_roster_mark(g->store, last);
 	}
 	if (rc == STORE_OK)
-		store_set_roster_gen(bot->store, gen);
+		store_set_roster_gen(g->store, gen);
 	return rc;
-}
-
-int gov_tick(struct govbot *bot, const char *target, outbox_deliver_fn *fn, void *arg)
-{
-	if (!bot->store)
-		return 0;
-	/* motions and elections past their deadline close (and announce) here */
-	motion_close_expired(bot, bot_now(bot));
-	gov_roster_sync(bot);
-	return outbox_pump(bot->store, bot_now(bot), target, fn, arg);
 }
 
 void gov_format_time(long long at, char *out, size_t n)
@@ -509,27 +473,4 @@ void gov_format_time(long long at, char *out, size_t n)
 	struct tm tm;
 	if (!gmtime_r(&t, &tm) || !strftime(out, n, "%Y-%m-%d %H:%M UTC", &tm))
 		snprintf(out, n, "%lld", at);
-}
-
-void gov_describe_item(struct reply *r, const struct gov_item *it)
-{
-	bool core = it->grp && strcmp(it->grp, GOV_CORE) == 0;
-	if (gov_kind_is_vote(it->kind)) {
-		if (strcmp(it->kind, GOV_ELECT_LEAD) == 0)
-			reply_text(r, "election of the lead core maintainer");
-		else if (strcmp(it->kind, GOV_REMOVE_LEAD) == 0)
-			reply_text(r, "motion to remove the lead core maintainer");
-		else
-			reply_textf(r, "motion of %s: %s", core ? "the core maintainers" :
-				    (it->grp ? it->grp : "?"), it->text ? it->text : "");
-		return;
-	}
-	reply_textf(r, "%s of ", gov_item_noun(it));
-	reply_handle(r, it->subject ? it->subject : "?");
-	if (strcmp(it->kind, GOV_NOMINATE_CORE) == 0)
-		reply_text(r, " as a core maintainer");
-	else if (strcmp(it->kind, GOV_NOMINATE_MODULE) == 0)
-		reply_textf(r, " as a maintainer of %s", it->grp ? it->grp : "?");
-	else
-		reply_textf(r, " from %s", core ? "the core maintainers" : (it->grp ? it->grp : "?"));
 }

@@ -18,7 +18,13 @@
  * gov_record_decision() writes, inside the caller's transaction, the
  * decision row, the item's new state, the roster events, the audit row and
  * the outbox row with one delivery per announce target.  After the commit,
- * gov_roster_sync() brings bot->roster up to date.
+ * gov_roster_sync() brings the current roster up to date.
+ *
+ * Governance sees only a struct gov_ctx (below): the store, the rosters,
+ * the announce targets, the vote length and a clock.  It knows nothing of
+ * the config, the commands, the dispatcher or the adapters; whoever owns
+ * those (chatbot/bot/bot.c) fills the context.  Results are enum
+ * gov_result; the commands map them to their own.
  *
  * Ownership: struct gov_item strings are owned by the item
  * (gov_item_release()); everything else is borrowed.
@@ -29,14 +35,38 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "chatbot/bot/bot.h"
 #include "chatbot/gov/outbox.h"
 #include "chatbot/gov/store.h"
 #include "chatbot/util/util.h"
 
-struct config;
-struct reply;
+struct roster;
 struct roster_group;
+
+/* What a governance call returns when it can refuse. */
+enum gov_result {
+	GOV_OK = 0,
+	GOV_BAD = 1,      /* the input is wrong (unknown module, bad ranking, no such item) */
+	GOV_REFUSED = 2,  /* not allowed now (closed, not an elector, recused, ...) */
+	GOV_FAILED = 3,   /* database busy/unwritable or internal: nothing changed */
+};
+
+/* Everything governance works on.  All borrowed from its owner (the bot),
+ * which keeps them alive while a call runs. */
+struct gov_ctx {
+	struct store *store;          /* NULL: no database (every write refuses) */
+	const struct roster *base;    /* the roster file as read */
+	struct roster **current;      /* base + stored events; replaced by gov_roster_sync() */
+	const char *const *targets;   /* announce targets ("console", "slack", ...) */
+	size_t ntargets;
+	int vote_days;                /* how long a motion or election stays open */
+	long long (*now)(void *arg);  /* seconds since the epoch */
+	void *now_arg;
+};
+
+/* g->now(g->now_arg). */
+long long gov_now(const struct gov_ctx *g);
+/* *g->current, or NULL. */
+const struct roster *gov_roster(const struct gov_ctx *g);
 
 /* Item kinds (items.kind). */
 #define GOV_NOMINATE_MODULE "nominate-module"
@@ -95,19 +125,14 @@ int gov_parse_number(const char *args, long long *id, const char **rest);
 int gov_missing_fields(struct store *s, const struct gov_item *it, struct buf *missing);
 bool gov_is_recused(struct store *s, long long item_id, const char *handle);
 
-/* Who decides item it: 0 when handle may decide it now, else CMD_REFUSED
- * with why (and what would work) appended.  Checks the item's state too. */
-int gov_may_decide(struct govbot *bot, const struct gov_item *it, const char *handle,
+/* Who decides item it: GOV_OK when handle may decide it now, else
+ * GOV_REFUSED with why (and what would work) appended.  Checks the item's
+ * state too. */
+int gov_may_decide(const struct gov_ctx *g, const struct gov_item *it, const char *handle,
 		   struct buf *why);
 /* The body that decides it, for replies: "the core maintainers", "the lead
  * core maintainer", "a vote of ...". Static string. */
 const char *gov_decider(const struct gov_item *it);
-
-/* The announce targets of a config, in adapter order: "console" when the
- * console adapter runs (no adapters section, or a "console" key), "slack"
- * with announce_channel, "matrix" with announce_room, "discourse" with
- * announce_category_id.  Fills up to max borrowed names; returns the count. */
-size_t gov_announce_targets(const struct config *c, const char **out, size_t max);
 
 /* A change of the roster that a decision applies. */
 struct gov_event {
@@ -134,29 +159,26 @@ struct gov_decision {
 
 /* Inside the caller's transaction: the decision row, items.state /
  * closed_at / result (= outcome), the roster events, an audit row and the
- * announcement for every target of bot->config.  *decision_id optional. */
-int gov_record_decision(struct govbot *bot, const struct gov_decision *d, long long now,
+ * announcement for every target of g.  *decision_id optional. */
+int gov_record_decision(const struct gov_ctx *g, const struct gov_decision *d, long long now,
 			long long *decision_id);
 
-/* Brings bot->roster up to date with the stored roster events (applies
- * the new ones; rebuilds from bot->base when the store went back).  Cheap
+/* Brings *g->current up to date with the stored roster events (applies
+ * the new ones; rebuilds from g->base when the store went back).  Cheap
  * when nothing changed: one light read (store_refresh()).  Returns
  * STORE_OK or an error. */
-int gov_roster_sync(struct govbot *bot);
-/* bot->roster = copy of bot->base + every stored roster event, in order. */
-int gov_roster_rebuild(struct govbot *bot);
+int gov_roster_sync(const struct gov_ctx *g);
+/* *g->current = copy of g->base + every stored roster event, in order. */
+int gov_roster_rebuild(const struct gov_ctx *g);
 
-/* A periodic hook for whoever runs the adapters: closes the motions and
- * elections past their deadline (motion_close_expired), syncs the roster,
- * then pumps the outbox of target through fn (see outbox.h).  Returns what
- * outbox_pump() returns. */
-int gov_tick(struct govbot *bot, const char *target, outbox_deliver_fn *fn, void *arg);
+/* The periodic hook, once per pump of whoever runs the adapters: closes
+ * the motions and elections past their deadline (motion_close_expired) and
+ * syncs the roster.  The outbox of each target is then pumped with
+ * outbox_pump().  Returns how many items closed, or -1 (logged). */
+int gov_tick(const struct gov_ctx *g);
 
 /* "2026-11-22 02:10 UTC" into out. */
 void gov_format_time(long long at, char *out, size_t n);
-/* Appends "nomination of @alice as a maintainer of NN APIs (torch.nn)",
- * "removal of @bob from ...", "motion of the core maintainers: TEXT", ... */
-void gov_describe_item(struct reply *r, const struct gov_item *it);
 
 /* The group of the roster that grp (a heading) names, or NULL.  Borrowed. */
 const struct roster_group *gov_find_group(const struct roster *r, const char *grp);

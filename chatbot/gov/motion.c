@@ -7,7 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "chatbot/bot/config.h"
 #include "chatbot/gov/gov.h"
 #include "chatbot/util/log.h"
 #include "chatbot/gov/motion_int.h"
@@ -106,14 +105,14 @@ const char *motion_noun(const struct gov_item *it)
 static int busy(int rc, struct buf *why)
 {
 	buf_addf(why, "%s", store_rc_text(rc));
-	return MOTION_FAILED;
+	return GOV_FAILED;
 }
 
 static int no_store(struct buf *why)
 {
 	buf_adds(why, "motions and votes need the database, and this bot runs without one; "
 		 "configure \"database\" and try again");
-	return MOTION_FAILED;
+	return GOV_FAILED;
 }
 
 /* ---- opening ---- */
@@ -156,47 +155,47 @@ static void refuse_lead_in_office(struct store *s, const struct roster_person *l
 }
 
 /* Validates the request and collects the electorate and the candidates
- * (roster spellings).  MOTION_OK or BAD/REFUSED with why. */
-static int prepare(struct govbot *bot, const struct motion_open_req *req,
+ * (roster spellings).  GOV_OK or BAD/REFUSED with why. */
+static int prepare(const struct gov_ctx *g, const struct motion_open_req *req,
 		   struct motion_handles *electorate, struct motion_handles *cands,
 		   const char **grp, const char **subject, struct buf *why)
 {
-	const struct roster *r = bot->roster;
+	const struct roster *r = gov_roster(g);
 	const struct roster_person *lead = roster_lead(r);
 	long long other;
 
 	if (strlen(req->text) > MOTION_MAX_TEXT) {
 		buf_addf(why, "that text is %zu bytes; the limit is %d, so shorten it and propose again",
 			 strlen(req->text), MOTION_MAX_TEXT);
-		return MOTION_BAD;
+		return GOV_BAD;
 	}
 	if (req->kind != MOTION_ELECT_LEAD && !*str_skip_space(req->text)) {
 		buf_adds(why, req->kind == MOTION_REMOVE_LEAD
 			 ? "a motion to remove the lead needs a rationale: propose remove-lead RATIONALE"
 			 : "a motion needs its text: propose MODULE|core TEXT");
-		return MOTION_BAD;
+		return GOV_BAD;
 	}
 	*grp = GOV_CORE;
 	*subject = NULL;
 	switch (req->kind) {
 	case MOTION_GROUP: {
-		const struct roster_group *g = req->group ? gov_find_group(r, req->group) : NULL;
-		if (!g) {
+		const struct roster_group *grpp = req->group ? gov_find_group(r, req->group) : NULL;
+		if (!grpp) {
 			buf_addf(why, "there is no module group \"%s\"; `modules` lists them",
 				 req->group ? req->group : "");
-			return MOTION_BAD;
+			return GOV_BAD;
 		}
-		*grp = g->title;
-		for (size_t i = 0; i < g->npeople; i++)
-			if (!g->people[i].emeritus && g->people[i].handle &&
-			    motion_handles_find(electorate, g->people[i].handle) < 0)
-				handles_add(electorate, g->people[i].handle);
+		*grp = grpp->title;
+		for (size_t i = 0; i < grpp->npeople; i++)
+			if (!grpp->people[i].emeritus && grpp->people[i].handle &&
+			    motion_handles_find(electorate, grpp->people[i].handle) < 0)
+				handles_add(electorate, grpp->people[i].handle);
 		if (!electorate->n) {
 			buf_addf(why, "%s has no active maintainers to vote; propose it to the core "
-				 "maintainers instead: propose core TEXT", g->title);
-			return MOTION_REFUSED;
+				 "maintainers instead: propose core TEXT", grpp->title);
+			return GOV_REFUSED;
 		}
-		return MOTION_OK;
+		return GOV_OK;
 	}
 	case MOTION_CORE:
 	case MOTION_ELECT_LEAD:
@@ -220,40 +219,40 @@ static int prepare(struct govbot *bot, const struct motion_open_req *req,
 			buf_addf(why, "the lead core maintainer, %s, is listed on the roster without a "
 				 "GitHub handle, so there is no one to hold a vote on; add their handle "
 				 "to the roster's lead section first", lead->name);
-			return MOTION_REFUSED;
+			return GOV_REFUSED;
 		}
 		if (!lead) {
 			buf_adds(why, "there is no lead core maintainer to remove; to choose one, "
 				 "propose elect-lead @a @b ...");
-			return MOTION_REFUSED;
+			return GOV_REFUSED;
 		}
-		if (one_open(bot->store, GOV_REMOVE_LEAD, &other)) {
+		if (one_open(g->store, GOV_REMOVE_LEAD, &other)) {
 			buf_addf(why, "motion %lld to remove the lead is already open; vote on it with "
 				 "`vote %lld yes|no|abstain`", other, other);
-			return MOTION_REFUSED;
+			return GOV_REFUSED;
 		}
 		*subject = lead->handle;
 		if (!electorate->n) {
 			buf_adds(why, "there are no core maintainers other than the lead to vote on it");
-			return MOTION_REFUSED;
+			return GOV_REFUSED;
 		}
 	}
 	if (req->kind == MOTION_ELECT_LEAD) {
 		/* the lead leaves office only by the 75% removal: an election
 		 * (a simple majority in the last round) never unseats them */
 		if (lead) {
-			refuse_lead_in_office(bot->store, lead, why);
-			return MOTION_REFUSED;
+			refuse_lead_in_office(g->store, lead, why);
+			return GOV_REFUSED;
 		}
-		if (one_open(bot->store, GOV_ELECT_LEAD, &other)) {
+		if (one_open(g->store, GOV_ELECT_LEAD, &other)) {
 			buf_addf(why, "election %lld is already open; cast your ballot with "
 				 "`ballot %lld @a > @b`", other, other);
-			return MOTION_REFUSED;
+			return GOV_REFUSED;
 		}
-		if (one_open(bot->store, GOV_REMOVE_LEAD, &other)) {
+		if (one_open(g->store, GOV_REMOVE_LEAD, &other)) {
 			buf_addf(why, "motion %lld to remove the lead is still open; an election "
 				 "follows once it is settled", other);
-			return MOTION_REFUSED;
+			return GOV_REFUSED;
 		}
 		for (size_t i = 0; i < req->ncandidates; i++) {
 			const char *h = req->candidates[i];
@@ -261,32 +260,32 @@ static int prepare(struct govbot *bot, const struct motion_open_req *req,
 			if (!roster_is_core(r, h)) {
 				buf_addf(why, "@%s is not an active core maintainer; only core maintainers "
 					 "stand for lead (`core` lists them)", h);
-				return MOTION_BAD;
+				return GOV_BAD;
 			}
 			if (motion_handles_find(cands, h) >= 0) {
 				buf_addf(why, "@%s is named twice; name each candidate once", h);
-				return MOTION_BAD;
+				return GOV_BAD;
 			}
 			handles_add(cands, p && p->handle ? p->handle : h);
 		}
 		if (cands->n < 2) {
 			buf_adds(why, "an election needs at least two candidates: "
 				 "propose elect-lead @a @b ...");
-			return MOTION_BAD;
+			return GOV_BAD;
 		}
 		if (cands->n > MOTION_MAX_CANDIDATES) {
 			buf_addf(why, "at most %d candidates stand in one election", MOTION_MAX_CANDIDATES);
-			return MOTION_BAD;
+			return GOV_BAD;
 		}
 	}
 	if (!electorate->n) {
 		buf_adds(why, "there are no core maintainers to vote");
-		return MOTION_REFUSED;
+		return GOV_REFUSED;
 	}
-	return MOTION_OK;
+	return GOV_OK;
 }
 
-static void describe_open(struct govbot *bot, const struct motion_open_req *req, long long id,
+static void describe_open(const struct gov_ctx *g, const struct motion_open_req *req, long long id,
 			  size_t nelect, const struct motion_handles *cands, const char *grp,
 			  long long deadline, struct buf *done)
 {
@@ -303,7 +302,7 @@ static void describe_open(struct govbot *bot, const struct motion_open_req *req,
 			 "(%d yes votes) passes it.", id, nelect, tally_needed(TALLY_MAJORITY, (int)nelect));
 		break;
 	case MOTION_REMOVE_LEAD: {
-		const struct roster_person *lead = roster_lead(bot->roster);
+		const struct roster_person *lead = roster_lead(gov_roster(g));
 		buf_addf(done, "Opened motion %lld to remove the lead core maintainer @%s: it passes "
 			 "with yes from at least 75%% of the %zu core maintainers other than the lead "
 			 "(%d yes votes).", id, lead && lead->handle ? lead->handle : "?", nelect,
@@ -323,17 +322,16 @@ static void describe_open(struct govbot *bot, const struct motion_open_req *req,
 	buf_addf(done, " It closes when it is decided, or on %s.", when);
 }
 
-int motion_open(struct govbot *bot, const struct motion_open_req *req, long long *id,
+int motion_open(const struct gov_ctx *g, const struct motion_open_req *req, long long *id,
 		struct buf *done, struct buf *why)
 {
-	struct store *s = bot->store;
+	struct store *s = g->store;
 	struct motion_handles electorate = { 0 }, cands = { 0 };
 	const char *grp = NULL, *subject = NULL;
-	long long now = bot_now(bot);
-	int days = bot->config && bot->config->vote_days > 0 ? bot->config->vote_days
-							     : CONFIG_DEFAULT_VOTE_DAYS;
+	long long now = gov_now(g);
+	int days = g->vote_days;
 	long long deadline = now + (long long)days * 86400;
-	int rc, out = MOTION_FAILED;
+	int rc, out = GOV_FAILED;
 
 	if (!s)
 		return no_store(why);
@@ -344,16 +342,16 @@ int motion_open(struct govbot *bot, const struct motion_open_req *req, long long
 	 * write lock, so a removal or election another process just closed counts
 	 * (no borrowed roster pointer is held by a lead request) */
 	if (req->kind == MOTION_ELECT_LEAD || req->kind == MOTION_REMOVE_LEAD) {
-		rc = gov_roster_sync(bot);
+		rc = gov_roster_sync(g);
 		if (rc != STORE_OK) {
 			out = busy(rc, why);
 			goto cleanup;
 		}
 	}
-	out = prepare(bot, req, &electorate, &cands, &grp, &subject, why);
-	if (out != MOTION_OK)
+	out = prepare(g, req, &electorate, &cands, &grp, &subject, why);
+	if (out != GOV_OK)
 		goto cleanup;
-	out = MOTION_FAILED;
+	out = GOV_FAILED;
 
 	struct gov_item it = {
 		.kind = (char *)motion_kind_name(req->kind),
@@ -402,8 +400,8 @@ int motion_open(struct govbot *bot, const struct motion_open_req *req, long long
 	if (rc != STORE_OK)
 		goto fail;
 	if (done)
-		describe_open(bot, req, *id, electorate.n, &cands, grp, deadline, done);
-	out = MOTION_OK;
+		describe_open(g, req, *id, electorate.n, &cands, grp, deadline, done);
+	out = GOV_OK;
 	goto cleanup;
 fail:
 	busy(rc, why);
@@ -417,43 +415,43 @@ cleanup:
 
 /* ---- who may vote ---- */
 
-/* Checks, with the item loaded: MOTION_OK or why. */
+/* Checks, with the item loaded: GOV_OK or why. */
 static int check_voter(struct store *s, const struct gov_item *it, const char *handle,
 		       bool ballot, struct buf *why)
 {
 	long long id = it->id;
-	int out = MOTION_REFUSED;
+	int out = GOV_REFUSED;
 	struct motion_handles el = { 0 };
 
 	if (!gov_kind_is_vote(it->kind)) {
 		buf_addf(why, "%lld is a %s, not a motion; it is decided by %s with `decide %lld "
 			 "accept|reject RATIONALE`", id, gov_item_noun(it), gov_decider(it), id);
-		return MOTION_REFUSED;
+		return GOV_REFUSED;
 	}
 	if (ballot && strcmp(it->kind, GOV_ELECT_LEAD) != 0) {
 		buf_addf(why, "%lld is a yes/no motion, not an election: vote with "
 			 "`vote %lld yes|no|abstain`", id, id);
-		return MOTION_REFUSED;
+		return GOV_REFUSED;
 	}
 	if (!ballot && strcmp(it->kind, GOV_ELECT_LEAD) == 0) {
 		buf_addf(why, "%lld is an election: rank the candidates with `ballot %lld @a > @b`",
 			 id, id);
-		return MOTION_REFUSED;
+		return GOV_REFUSED;
 	}
 	if (strcmp(it->state, "open") != 0) {
 		buf_addf(why, "%s %lld is closed (%s); votes count only while it is open",
 			 motion_noun(it), id, it->state);
-		return MOTION_REFUSED;
+		return GOV_REFUSED;
 	}
 	if (!handle) {
 		buf_addf(why, "only the electorate of %s %lld votes (%s); your chat identity is "
 			 "mapped to no roster handle (a core maintainer can `link` it)",
 			 motion_noun(it), id, motion_electorate_words(it));
-		return MOTION_REFUSED;
+		return GOV_REFUSED;
 	}
 	if (gov_is_recused(s, id, handle)) {
 		buf_addf(why, "you recused yourself from %lld, so you no longer vote on it", id);
-		return MOTION_REFUSED;
+		return GOV_REFUSED;
 	}
 	int rc = motion_query_handles(s, "SELECT handle FROM electorate WHERE item_id = ?1", id, &el);
 	if (rc != STORE_OK) {
@@ -471,7 +469,7 @@ static int check_voter(struct store *s, const struct gov_item *it, const char *h
 			 handle, motion_noun(it), id, motion_electorate_words(it));
 		goto cleanup;
 	}
-	out = MOTION_OK;
+	out = GOV_OK;
 cleanup:
 	motion_handles_release(&el);
 	return out;
@@ -481,27 +479,27 @@ static int load_item(struct store *s, long long id, struct gov_item *it, struct 
 {
 	int rc = gov_item_get(s, id, it);
 	if (rc == 1)
-		return MOTION_OK;
+		return GOV_OK;
 	if (rc == 0) {
 		buf_addf(why, "there is no item %lld; `nominations all` and `agenda` list them", id);
-		return MOTION_BAD;
+		return GOV_BAD;
 	}
 	return busy(rc, why);
 }
 
-int motion_check_voter(struct govbot *bot, long long id, const char *handle, bool ballot,
+int motion_check_voter(const struct gov_ctx *g, long long id, const char *handle, bool ballot,
 		       struct buf *why)
 {
 	struct gov_item it;
 	int out;
-	if (!bot->store)
+	if (!g->store)
 		return no_store(why);
 	/* a motion past its deadline is closed first, so the refusal says so */
-	motion_close_expired(bot, bot_now(bot));
-	out = load_item(bot->store, id, &it, why);
-	if (out != MOTION_OK)
+	motion_close_expired(g, gov_now(g));
+	out = load_item(g->store, id, &it, why);
+	if (out != GOV_OK)
 		return out;
-	out = check_voter(bot->store, &it, handle, ballot, why);
+	out = check_voter(g->store, &it, handle, ballot, why);
 	gov_item_release(&it);
 	return out;
 }
@@ -540,28 +538,28 @@ static int upsert(struct store *s, const char *sql, long long id, const char *ha
 
 /* Shared by motion_vote and motion_ballot: check inside the transaction,
  * store the value, settle, commit.  value is the vote or the ranking. */
-static int cast(struct govbot *bot, long long id, const char *caller_id, const char *handle,
+static int cast(const struct gov_ctx *g, long long id, const char *caller_id, const char *handle,
 		bool ballot, const char *value, const struct motion_handles *ranking,
 		struct buf *out, struct buf *why)
 {
-	struct store *s = bot->store;
+	struct store *s = g->store;
 	struct gov_item it = { 0 };
-	long long now = bot_now(bot);
+	long long now = gov_now(g);
 	char *prev = NULL;
 	int rc, res, closed = 0;
 	struct buf summary = BUF_INIT;
 
 	if (!s)
 		return no_store(why);
-	motion_close_expired(bot, now);
+	motion_close_expired(g, now);
 	rc = store_begin(s);
 	if (rc != STORE_OK)
 		return busy(rc, why);
 	res = load_item(s, id, &it, why);
-	if (res != MOTION_OK)
+	if (res != GOV_OK)
 		goto cleanup;
 	res = check_voter(s, &it, handle, ballot, why);
-	if (res != MOTION_OK)
+	if (res != GOV_OK)
 		goto cleanup;
 	if (ranking) {
 		struct motion_handles cands = { 0 };
@@ -569,10 +567,10 @@ static int cast(struct govbot *bot, long long id, const char *caller_id, const c
 					  " ORDER BY pos", id, &cands);
 		res = rc == STORE_OK ? motion_check_ranking(&cands, ranking, why) : busy(rc, why);
 		motion_handles_release(&cands);
-		if (res != MOTION_OK)
+		if (res != GOV_OK)
 			goto cleanup;
 	}
-	res = MOTION_FAILED;
+	res = GOV_FAILED;
 	prev = ballot ? previous(s, "SELECT ranking FROM ballots WHERE item_id = ?1 AND handle = ?2",
 				 id, handle)
 		      : previous(s, "SELECT vote FROM votes WHERE item_id = ?1 AND handle = ?2",
@@ -586,7 +584,7 @@ static int cast(struct govbot *bot, long long id, const char *caller_id, const c
 	if (rc == STORE_OK)
 		rc = store_audit(s, now, caller_id, handle, ballot ? "ballot" : "vote", id, value);
 	if (rc == STORE_OK) {
-		closed = motion_settle_locked(bot, &it, now, false, &summary);
+		closed = motion_settle_locked(g, &it, now, false, &summary);
 		if (closed < 0)
 			rc = closed;
 	}
@@ -597,9 +595,9 @@ static int cast(struct govbot *bot, long long id, const char *caller_id, const c
 		busy(rc, why);
 		goto cleanup;
 	}
-	res = MOTION_OK;
+	res = GOV_OK;
 	if (closed)
-		gov_roster_sync(bot);
+		gov_roster_sync(g);
 
 	if (ballot) {
 		buf_addf(out, "Your ballot in election %lld ", id);
@@ -631,14 +629,14 @@ cleanup:
 	return res;
 }
 
-int motion_vote(struct govbot *bot, long long id, const char *caller_id, const char *handle,
+int motion_vote(const struct gov_ctx *g, long long id, const char *caller_id, const char *handle,
 		const char *vote, struct buf *out, struct buf *why)
 {
 	if (!vote || (strcmp(vote, "yes") && strcmp(vote, "no") && strcmp(vote, "abstain"))) {
 		buf_adds(why, "a vote is yes, no or abstain: vote N yes|no|abstain");
-		return MOTION_BAD;
+		return GOV_BAD;
 	}
-	return cast(bot, id, caller_id, handle, false, vote, NULL, out, why);
+	return cast(g, id, caller_id, handle, false, vote, NULL, out, why);
 }
 
 int motion_check_ranking(const struct motion_handles *cands, const struct motion_handles *ranking,
@@ -646,7 +644,7 @@ int motion_check_ranking(const struct motion_handles *cands, const struct motion
 {
 	if (!ranking->n) {
 		buf_adds(why, "a ballot ranks at least one candidate: ballot N @a > @b > @c");
-		return MOTION_BAD;
+		return GOV_BAD;
 	}
 	for (size_t i = 0; i < ranking->n; i++) {
 		if (motion_handles_find(cands, ranking->v[i]) < 0) {
@@ -655,29 +653,29 @@ int motion_check_ranking(const struct motion_handles *cands, const struct motion
 			for (size_t k = 0; k < cands->n; k++)
 				buf_addf(why, "%s @%s", k ? "," : "", cands->v[k]);
 			buf_adds(why, ". Your ballot was not recorded");
-			return MOTION_BAD;
+			return GOV_BAD;
 		}
 		for (size_t k = 0; k < i; k++) {
 			if (str_ieq(ranking->v[k], ranking->v[i])) {
 				buf_addf(why, "@%s is ranked twice; rank each candidate at most once. "
 					 "Your ballot was not recorded", ranking->v[i]);
-				return MOTION_BAD;
+				return GOV_BAD;
 			}
 		}
 	}
-	return MOTION_OK;
+	return GOV_OK;
 }
 
-int motion_ballot(struct govbot *bot, long long id, const char *caller_id, const char *handle,
+int motion_ballot(const struct gov_ctx *g, long long id, const char *caller_id, const char *handle,
 		  const char *const *ranking, size_t n, struct buf *out, struct buf *why)
 {
 	struct motion_handles canon = { 0 }, cands = { 0 };
 	struct buf value = BUF_INIT;
 	int res;
-	if (!bot->store)
+	if (!g->store)
 		return no_store(why);
 	/* spell every handle as the candidates list does */
-	int rc = motion_query_handles(bot->store, "SELECT handle FROM candidates WHERE item_id = ?1"
+	int rc = motion_query_handles(g->store, "SELECT handle FROM candidates WHERE item_id = ?1"
 				      " ORDER BY pos", id, &cands);
 	if (rc != STORE_OK) {
 		res = busy(rc, why);
@@ -688,7 +686,7 @@ int motion_ballot(struct govbot *bot, long long id, const char *caller_id, const
 		handles_add(&canon, k >= 0 ? cands.v[k] : ranking[i]);
 		buf_addf(&value, "%s%s", i ? " " : "", canon.v[i]);
 	}
-	res = cast(bot, id, caller_id, handle, true, buf_str(&value), &canon, out, why);
+	res = cast(g, id, caller_id, handle, true, buf_str(&value), &canon, out, why);
 cleanup:
 	motion_handles_release(&canon);
 	motion_handles_release(&cands);

@@ -24,8 +24,9 @@
  * election), the roster event (a new lead; the lead removed) and the
  * announcement in the outbox.  The in-memory roster follows after commit.
  *
- * Return values are enum motion_rc; on anything but MOTION_OK the `why`
- * buffer holds a sentence for the user saying why and what would work.
+ * Every call works on a struct gov_ctx (chatbot/gov/gov.h).  Return values
+ * are enum gov_result; on anything but GOV_OK the `why` buffer holds a
+ * sentence for the user saying why and what would work.
  */
 #ifndef GOVBOT_MOTION_H
 #define GOVBOT_MOTION_H
@@ -33,17 +34,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "chatbot/bot/bot.h"
-#include "chatbot/bot/reply.h"
+#include "chatbot/gov/gov.h"
 #include "chatbot/util/util.h"
-
-/* Same numbers as enum cmd_result so handlers can return them as they are. */
-enum motion_rc {
-	MOTION_OK = 0,
-	MOTION_BAD = 1,      /* the input is wrong (unknown module, bad ranking, ...) */
-	MOTION_REFUSED = 2,  /* not allowed now (closed, not an elector, recused, ...) */
-	MOTION_FAILED = 3,   /* database busy/unwritable or internal: nothing changed */
-};
 
 enum motion_kind {
 	MOTION_GROUP,
@@ -72,47 +64,65 @@ struct motion_open_req {
 	const char *by_handle;         /* the proposer's roster handle */
 };
 
-/* Opens a motion or election at bot_now(): validates it against the
+/* Opens a motion or election at gov_now(g): validates it against the
  * current roster (a lead to remove; candidates that are distinct active
  * core maintainers, at least two; no election or lead removal already
- * open), snapshots the electorate, sets the deadline, audits it.
- * On MOTION_OK *id is the new item number and `done` (when not NULL)
+ * open), snapshots the electorate, sets the deadline (g->vote_days on),
+ * audits it.
+ * On GOV_OK *id is the new item number and `done` (when not NULL)
  * holds a one-paragraph summary: electorate size, votes needed, deadline. */
-int motion_open(struct govbot *bot, const struct motion_open_req *req, long long *id,
+int motion_open(const struct gov_ctx *g, const struct motion_open_req *req, long long *id,
 		struct buf *done, struct buf *why);
 
 /* May `handle` vote (ballot == false) or cast a ballot (ballot == true) on
- * item id now?  MOTION_OK, or BAD (no such item) / REFUSED with why. */
-int motion_check_voter(struct govbot *bot, long long id, const char *handle, bool ballot,
+ * item id now?  GOV_OK, or BAD (no such item) / REFUSED with why. */
+int motion_check_voter(const struct gov_ctx *g, long long id, const char *handle, bool ballot,
 		       struct buf *why);
 
-/* Casts or replaces a vote ("yes", "no", "abstain").  On MOTION_OK, out
+/* Casts or replaces a vote ("yes", "no", "abstain").  On GOV_OK, out
  * gets what happened: "your vote on 9 is yes", or "changed from no to yes",
  * the count so far, and the result when this vote closed the motion. */
-int motion_vote(struct govbot *bot, long long id, const char *caller_id, const char *handle,
+int motion_vote(const struct gov_ctx *g, long long id, const char *caller_id, const char *handle,
 		const char *vote, struct buf *out, struct buf *why);
 
 /* Casts or replaces a ranked ballot: handles most preferred first (no
  * '@').  A non-candidate or a candidate named twice is refused and changes
  * nothing.  Partial rankings are fine. */
-int motion_ballot(struct govbot *bot, long long id, const char *caller_id, const char *handle,
+int motion_ballot(const struct gov_ctx *g, long long id, const char *caller_id, const char *handle,
 		  const char *const *ranking, size_t n, struct buf *out, struct buf *why);
 
 /* Re-evaluates open item id (after a recusal changed its electorate) and
- * closes it when it is decided.  MOTION_OK when nothing needed doing too. */
-int motion_settle(struct govbot *bot, long long id, long long now);
+ * closes it when it is decided.  GOV_OK when nothing needed doing too. */
+int motion_settle(const struct gov_ctx *g, long long id, long long now);
 
 /* Closes every open motion and election whose deadline is <= now, and
  * any other that is decided already (a recusal shrank its electorate
  * since the last vote).  Takes the write lock only for items it closes.
  * Called at start-up (bot_open), before each propose/vote/ballot, and
- * periodically by whoever runs the loop.  Returns how many were closed,
+ * periodically (gov_tick).  Returns how many were closed,
  * or -1 when the store failed (logged). */
-int motion_close_expired(struct govbot *bot, long long now);
+int motion_close_expired(const struct gov_ctx *g, long long now);
 
-/* Appends a description of motion/election id to r: kind, text, state,
- * electorate (with who has voted), counts or ballots cast, deadline, the
- * result with its tally when closed.  MOTION_BAD when id is not a motion. */
-int motion_describe(struct govbot *bot, long long id, struct reply *r);
+/* What `show N` adds for a motion or election: read by motion_view_get(),
+ * rendered by the command.  Handle lists are in electorate order. */
+struct motion_view {
+	struct gov_item item;     /* owned */
+	bool election;
+	char **electorate;        /* the electorate now (recused members left out) */
+	size_t nelectorate;
+	char **candidates;        /* election: in ballot order */
+	size_t ncandidates;
+	char **votes;             /* motion: per elector, "yes" | "no" | "abstain" | NULL (not voted);
+				   * election: per elector, "ballot" or NULL */
+	int yes, no, abstain;     /* motion */
+	int needed;               /* motion: yes votes needed */
+	const char *rule;         /* motion: "more than half of the electorate", ...; static */
+	const char *electorate_words;  /* "the core maintainers when it opened", ...; static */
+};
+
+/* GOV_OK and *v filled (release with motion_view_release()), GOV_BAD when
+ * id is not a motion or election, GOV_FAILED when the store fails. */
+int motion_view_get(const struct gov_ctx *g, long long id, struct motion_view *v);
+void motion_view_release(struct motion_view *v);
 
 #endif

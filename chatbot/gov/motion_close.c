@@ -66,10 +66,10 @@ cleanup:
 	return rc;
 }
 
-static int settle_motion(struct govbot *bot, const struct gov_item *it, long long now,
+static int settle_motion(const struct gov_ctx *g, const struct gov_item *it, long long now,
 			 bool at_deadline, bool dry, struct buf *summary)
 {
-	struct store *s = bot->store;
+	struct store *s = g->store;
 	struct motion_handles el = { 0 }, yes = { 0 }, no = { 0 }, ab = { 0 }, none = { 0 }, rec = { 0 };
 	struct buf tally = BUF_INIT, title = BUF_INIT, body = BUF_INIT;
 	bool lead_vote = strcmp(it->kind, GOV_REMOVE_LEAD) == 0;
@@ -130,7 +130,7 @@ static int settle_motion(struct govbot *bot, const struct gov_item *it, long lon
 		 buf_str(&tally));
 
 	struct gov_event ev = { 0 };
-	const struct roster_group *lg = roster_lead_group(bot->roster);
+	const struct roster_group *lg = roster_lead_group(gov_roster(g));
 	size_t nev = 0;
 	if (lead_vote && st == TALLY_PASSED && it->subject && lg) {
 		ev.op = "remove";
@@ -152,7 +152,7 @@ static int settle_motion(struct govbot *bot, const struct gov_item *it, long lon
 		.events = nev ? &ev : NULL,
 		.nevents = nev,
 	};
-	rc = gov_record_decision(bot, &d, now, NULL);
+	rc = gov_record_decision(g, &d, now, NULL);
 	if (rc != STORE_OK)
 		goto cleanup;
 	buf_addf(summary, "That closes motion %lld: %s with %zu yes of %d electors (%d needed). "
@@ -227,10 +227,10 @@ cleanup:
 	return rc;
 }
 
-static int settle_election(struct govbot *bot, const struct gov_item *it, long long now,
+static int settle_election(const struct gov_ctx *g, const struct gov_item *it, long long now,
 			   bool at_deadline, bool dry, struct buf *summary)
 {
-	struct store *s = bot->store;
+	struct store *s = g->store;
 	struct motion_handles el = { 0 }, cands = { 0 };
 	struct buf tally = BUF_INIT, title = BUF_INIT, body = BUF_INIT;
 	struct tally_irv t = { .winner = -1 };
@@ -263,7 +263,7 @@ static int settle_election(struct govbot *bot, const struct gov_item *it, long l
 	}
 	bool won = t.winner >= 0;
 	const char *winner = won ? cands.v[t.winner] : NULL;
-	const struct roster_person *p = won ? roster_find_person(bot->roster, winner) : NULL;
+	const struct roster_person *p = won ? roster_find_person(gov_roster(g), winner) : NULL;
 
 	buf_addf(&tally, "%zu ballots from %zu electors; candidates", nb, el.n);
 	for (size_t i = 0; i < cands.n; i++)
@@ -300,7 +300,7 @@ static int settle_election(struct govbot *bot, const struct gov_item *it, long l
 		.events = won ? &ev : NULL,
 		.nevents = won ? 1 : 0,
 	};
-	rc = gov_record_decision(bot, &d, now, NULL);
+	rc = gov_record_decision(g, &d, now, NULL);
 	if (rc != STORE_OK)
 		goto cleanup;
 	if (won)
@@ -322,38 +322,38 @@ cleanup:
 	return rc;
 }
 
-static int settle(struct govbot *bot, const struct gov_item *it, long long now, bool at_deadline,
+static int settle(const struct gov_ctx *g, const struct gov_item *it, long long now, bool at_deadline,
 		  bool dry, struct buf *summary)
 {
 	if (strcmp(it->state, "open") != 0 || !gov_kind_is_vote(it->kind))
 		return 0;
 	if (strcmp(it->kind, GOV_ELECT_LEAD) == 0)
-		return settle_election(bot, it, now, at_deadline, dry, summary);
-	return settle_motion(bot, it, now, at_deadline, dry, summary);
+		return settle_election(g, it, now, at_deadline, dry, summary);
+	return settle_motion(g, it, now, at_deadline, dry, summary);
 }
 
-int motion_settle_locked(struct govbot *bot, const struct gov_item *it, long long now,
+int motion_settle_locked(const struct gov_ctx *g, const struct gov_item *it, long long now,
 			 bool at_deadline, struct buf *summary)
 {
-	return settle(bot, it, now, at_deadline, false, summary);
+	return settle(g, it, now, at_deadline, false, summary);
 }
 
 /* Without a transaction: 1 when item id is open and would close now. */
-static int would_close(struct govbot *bot, long long id, long long now)
+static int would_close(const struct gov_ctx *g, long long id, long long now)
 {
 	struct gov_item it;
-	int rc = gov_item_get(bot->store, id, &it);
+	int rc = gov_item_get(g->store, id, &it);
 	if (rc != 1)
 		return rc;
-	rc = settle(bot, &it, now, false, true, NULL);
+	rc = settle(g, &it, now, false, true, NULL);
 	gov_item_release(&it);
 	return rc;
 }
 
 /* One item in its own transaction. */
-static int settle_one(struct govbot *bot, long long id, long long now, bool deadline_check)
+static int settle_one(const struct gov_ctx *g, long long id, long long now, bool deadline_check)
 {
-	struct store *s = bot->store;
+	struct store *s = g->store;
 	struct gov_item it;
 	struct buf summary = BUF_INIT;
 	int rc = store_begin(s), closed = 0;
@@ -363,7 +363,7 @@ static int settle_one(struct govbot *bot, long long id, long long now, bool dead
 	if (rc == 1) {
 		bool due = it.deadline > 0 && it.deadline <= now;
 		if (!deadline_check || due)
-			closed = motion_settle_locked(bot, &it, now, deadline_check && due, &summary);
+			closed = motion_settle_locked(g, &it, now, deadline_check && due, &summary);
 		gov_item_release(&it);
 		rc = closed < 0 ? closed : STORE_OK;
 	} else if (rc == 0) {
@@ -375,23 +375,23 @@ static int settle_one(struct govbot *bot, long long id, long long now, bool dead
 		store_rollback(s);
 	buf_release(&summary);
 	if (rc == STORE_OK && closed > 0) {
-		gov_roster_sync(bot);
+		gov_roster_sync(g);
 		log_info("motion", "item %lld closed%s", id, deadline_check ? " at its deadline" : "");
 		return 1;
 	}
 	return rc;
 }
 
-int motion_settle(struct govbot *bot, long long id, long long now)
+int motion_settle(const struct gov_ctx *g, long long id, long long now)
 {
-	if (!bot->store)
-		return MOTION_FAILED;
-	return settle_one(bot, id, now, false) < 0 ? MOTION_FAILED : MOTION_OK;
+	if (!g->store)
+		return GOV_FAILED;
+	return settle_one(g, id, now, false) < 0 ? GOV_FAILED : GOV_OK;
 }
 
-int motion_close_expired(struct govbot *bot, long long now)
+int motion_close_expired(const struct gov_ctx *g, long long now)
 {
-	struct store *s = bot->store;
+	struct store *s = g->store;
 	long long *ids = NULL, *deadlines = NULL;
 	size_t n = 0;
 	int closed = 0, rc;
@@ -417,12 +417,12 @@ int motion_close_expired(struct govbot *bot, long long now)
 		int r;
 		/* one that is not due is settled only when it is decided already
 		 * (a recusal shrank its electorate): no write lock otherwise */
-		if (!due && (r = would_close(bot, ids[i], now)) <= 0) {
+		if (!due && (r = would_close(g, ids[i], now)) <= 0) {
 			if (r < 0)
 				rc = r;
 			continue;
 		}
-		r = settle_one(bot, ids[i], now, due);
+		r = settle_one(g, ids[i], now, due);
 		if (r < 0)
 			rc = r;
 		else
@@ -435,80 +435,67 @@ int motion_close_expired(struct govbot *bot, long long now)
 
 /* ---- describing ---- */
 
-int motion_describe(struct govbot *bot, long long id, struct reply *r)
+static char **take(struct motion_handles *h, size_t *n)
 {
-	struct store *s = bot->store;
-	struct gov_item it;
+	char **v = h->v;
+	*n = h->n;
+	h->v = NULL;
+	h->n = 0;
+	return v;
+}
+
+int motion_view_get(const struct gov_ctx *g, long long id, struct motion_view *v)
+{
+	struct store *s = g->store;
 	struct motion_handles el = { 0 }, yes = { 0 }, no = { 0 }, ab = { 0 }, none = { 0 },
 		cands = { 0 }, cast = { 0 };
-	char when[64];
-	int rc, out = MOTION_FAILED;
+	int rc, out = GOV_FAILED;
 
+	memset(v, 0, sizeof(*v));
 	if (!s)
-		return MOTION_FAILED;
-	rc = gov_item_get(s, id, &it);
+		return GOV_FAILED;
+	rc = gov_item_get(s, id, &v->item);
 	if (rc != 1)
-		return rc == 0 ? MOTION_BAD : MOTION_FAILED;
-	if (!gov_kind_is_vote(it.kind)) {
-		gov_item_release(&it);
-		return MOTION_BAD;
+		return rc == 0 ? GOV_BAD : GOV_FAILED;
+	if (!gov_kind_is_vote(v->item.kind)) {
+		gov_item_release(&v->item);
+		return GOV_BAD;
 	}
-	bool election = strcmp(it.kind, GOV_ELECT_LEAD) == 0;
+	v->election = strcmp(v->item.kind, GOV_ELECT_LEAD) == 0;
 	rc = motion_electorate(s, id, &el);
-	if (rc == STORE_OK && election)
+	if (rc == STORE_OK && v->election)
 		rc = motion_query_handles(s, "SELECT handle FROM candidates WHERE item_id = ?1"
 					  " ORDER BY pos", id, &cands);
-	if (rc == STORE_OK && election)
+	if (rc == STORE_OK && v->election)
 		rc = motion_query_handles(s, "SELECT handle FROM ballots WHERE item_id = ?1", id, &cast);
-	if (rc == STORE_OK && !election)
+	if (rc == STORE_OK && !v->election)
 		rc = load_votes(s, id, &el, &yes, &no, &ab, &none);
-	if (rc != STORE_OK)
+	if (rc != STORE_OK) {
+		gov_item_release(&v->item);
 		goto cleanup;
-
-	/* `show N` has printed the item's heading, opener, recusals and
-	 * decisions already: this adds what only a vote has */
-	reply_para(r);
-	if (election) {
-		reply_text(r, "Candidates (instant-runoff):");
-		for (size_t i = 0; i < cands.n; i++) {
-			reply_text(r, i ? ", " : " ");
-			reply_handle(r, cands.v[i]);
-		}
-		reply_text(r, ". ");
 	}
-	if (strcmp(it.state, "open") == 0) {
-		motion_format_time(it.deadline, when, sizeof(when));
-		reply_textf(r, "It closes as soon as it is decided, or on %s.", when);
-	}
-	reply_para(r);
-	reply_textf(r, "Electorate (%zu, %s):", el.n, motion_electorate_words(&it));
+	v->votes = xcalloc(el.n + 1, sizeof(*v->votes));
 	for (size_t i = 0; i < el.n; i++) {
-		reply_item(r);
-		reply_handle(r, el.v[i]);
-		if (election)
-			reply_text(r, motion_handles_find(&cast, el.v[i]) >= 0 ? ": ballot cast"
-										: ": no ballot yet");
+		const char *what = NULL;
+		if (v->election)
+			what = motion_handles_find(&cast, el.v[i]) >= 0 ? "ballot" : NULL;
 		else
-			reply_textf(r, ": %s", motion_handles_find(&yes, el.v[i]) >= 0 ? "yes"
-					       : motion_handles_find(&no, el.v[i]) >= 0 ? "no"
-					       : motion_handles_find(&ab, el.v[i]) >= 0 ? "abstain"
-										 : "not voted");
+			what = motion_handles_find(&yes, el.v[i]) >= 0 ? "yes"
+			     : motion_handles_find(&no, el.v[i]) >= 0 ? "no"
+			     : motion_handles_find(&ab, el.v[i]) >= 0 ? "abstain" : NULL;
+		v->votes[i] = what ? xstrdup(what) : NULL;
 	}
-	reply_para(r);
-	if (election) {
-		size_t n = 0;
-		for (size_t i = 0; i < el.n; i++)
-			n += motion_handles_find(&cast, el.v[i]) >= 0;
-		reply_textf(r, "%zu of %zu ballots cast.", n, el.n);
-	} else {
-		bool lead = strcmp(it.kind, GOV_REMOVE_LEAD) == 0;
-		reply_textf(r, "Yes %zu, no %zu, abstain %zu; %d yes votes needed (%s).", yes.n, no.n,
-			    ab.n, tally_needed(lead ? TALLY_THREE_QUARTERS : TALLY_MAJORITY, (int)el.n),
-			    lead ? "at least 75% of the electorate" : "more than half of the electorate");
-	}
-	out = MOTION_OK;
+	bool lead = strcmp(v->item.kind, GOV_REMOVE_LEAD) == 0;
+	v->yes = (int)yes.n;
+	v->no = (int)no.n;
+	v->abstain = (int)ab.n;
+	v->needed = tally_needed(lead ? TALLY_THREE_QUARTERS : TALLY_MAJORITY, (int)el.n);
+	v->rule = lead ? "at least 75% of the electorate" : "more than half of the electorate";
+	v->electorate_words = motion_electorate_words(&v->item);
+	v->electorate = take(&el, &v->nelectorate);
+	v->candidates = take(&cands, &v->ncandidates);
+	out = GOV_OK;
 cleanup:
-	gov_item_release(&it);
 	motion_handles_release(&el);
 	motion_handles_release(&yes);
 	motion_handles_release(&no);
@@ -517,4 +504,22 @@ cleanup:
 	motion_handles_release(&cands);
 	motion_handles_release(&cast);
 	return out;
+}
+
+void motion_view_release(struct motion_view *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->nelectorate; i++) {
+		free(v->electorate[i]);
+		if (v->votes)
+			free(v->votes[i]);
+	}
+	for (size_t i = 0; i < v->ncandidates; i++)
+		free(v->candidates[i]);
+	free(v->electorate);
+	free(v->votes);
+	free(v->candidates);
+	gov_item_release(&v->item);
+	memset(v, 0, sizeof(*v));
 }

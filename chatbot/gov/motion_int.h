@@ -23,14 +23,14 @@ int motion_handles_find(const struct motion_handles *h, const char *s);
 int motion_query_handles(struct store *s, const char *sql, long long id, struct motion_handles *out);
 /* The electorate of item id now: the snapshot less anyone recused, in order. */
 int motion_electorate(struct store *s, long long id, struct motion_handles *out);
-/* MOTION_OK when every ranked handle is a candidate, none twice, at least one. */
+/* GOV_OK when every ranked handle is a candidate, none twice, at least one. */
 int motion_check_ranking(const struct motion_handles *cands, const struct motion_handles *ranking,
 			 struct buf *why);
 
 /* Inside a transaction: closes it when it is decided (or at_deadline).
  * Returns 1 when closed (a sentence about the result appended to summary),
  * 0 when still open, or an enum store_rc error. */
-int motion_settle_locked(struct govbot *bot, const struct gov_item *it, long long now,
+int motion_settle_locked(const struct gov_ctx *g, const struct gov_item *it, long long now,
 			 bool at_deadline, struct buf *summary);
 
 /* "2026-12-06 02:10 UTC" */

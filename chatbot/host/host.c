@@ -145,13 +145,16 @@ static void host_pump(void *arg)
 		h->pruned_at = bot_now(h->bot);
 		store_seen_prune(h->bot->store, h->pruned_at - HOST_SEEN_KEEP_S);
 	}
-	for (size_t i = 0; i < h->nrun; i++) {
+	/* motions past their deadline close once per pump, then each
+	 * adapter's announcements go out */
+	gov_tick(bot_gov(h->bot));
+	for (size_t i = 0; i < h->nrun && h->bot->store; i++) {
 		struct running *r = &h->run[i];
 		struct deliver_ctx d = { h, r };
 
 		if (r->ended || !r->a->announce)
 			continue;
-		gov_tick(h->bot, r->a->name, host_deliver, &d);
+		outbox_pump(h->bot->store, bot_now(h->bot), r->a->name, host_deliver, &d);
 	}
 	h->pumping = false;
 	loop_timer_start(&h->pump, HOST_PUMP_MS);

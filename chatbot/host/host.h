@@ -9,8 +9,8 @@
  * (HOST_GRACE_MS) while HTTP requests are in flight or an adapter's drain()
  * says it is still closing its links, stops the adapters and returns.
  *
- * The outbox is pumped (gov_tick for each adapter's target, delivered
- * through its announce()) at start, every HOST_PUMP_MS, right after a
+ * The outbox is pumped (gov_tick once, then outbox_pump for each adapter's
+ * target, delivered through its announce()) at start, every HOST_PUMP_MS, right after a
  * command that wrote to the database, and once more at shutdown.
  *
  * Adapters reach the shared pieces through the accessors below (all on the
@@ -23,7 +23,7 @@
 
 #include "adapters/adapter.h"
 #include "chatbot/bot/bot.h"
-#include "chatbot/bot/dispatch.h"
+#include "chatbot/dispatch/dispatch.h"
 #include "chatbot/net/http.h"
 #include "chatbot/net/httpd.h"
 #include "chatbot/net/loop.h"

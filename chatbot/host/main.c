@@ -6,7 +6,7 @@
 #include "adapters/adapter.h"
 #include "chatbot/bot/bot.h"
 #include "chatbot/bot/config.h"
-#include "chatbot/bot/dispatch.h"
+#include "chatbot/dispatch/dispatch.h"
 #include "chatbot/host/host.h"
 #include "chatbot/host/reload.h"
 #include "chatbot/bot/identity.h"

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chatbot/bot/bot.h"
 #include "chatbot/bot/config.h"
 #include "chatbot/gov/gov.h"
 #include "chatbot/roster/roster.h"
@@ -101,13 +102,13 @@ static int decide_one(struct govbot *bot, int i, long long id, long long now)
 				  .body = body, .action = "decide", .events = &ev, .nevents = 1 };
 	int rc = store_begin(s);
 	if (rc == STORE_OK)
-		rc = gov_record_decision(bot, &d, now, NULL);
+		rc = gov_record_decision(bot_gov(bot), &d, now, NULL);
 	if (rc == STORE_OK)
 		rc = store_commit(s);
 	else
 		store_rollback(s);
 	if (rc == STORE_OK)
-		rc = gov_roster_sync(bot);
+		rc = gov_roster_sync(bot_gov(bot));
 	return rc;
 }
 

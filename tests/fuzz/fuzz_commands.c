@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chatbot/bot/dispatch.h"
+#include "chatbot/dispatch/dispatch.h"
 #include "chatbot/util/log.h"
 #include "commands/commands.h"
 #include "tests/fuzz/fuzzutil.h"

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "chatbot/bot/config.h"
-#include "chatbot/bot/dispatch.h"
+#include "chatbot/dispatch/dispatch.h"
 #include "chatbot/bot/grammar.h"
 #include "chatbot/util/log.h"
 #include "chatbot/roster/roster.h"

@@ -4,7 +4,7 @@
  * command up, resolve the caller, check the row's role, run the row's
  * authorize hook, then (and only then) run the handler.
  */
-#include "chatbot/bot/dispatch.h"
+#include "chatbot/dispatch/dispatch.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -241,7 +241,7 @@ int dispatch_line(struct govbot *bot, const struct dispatch_request *req, struct
 	args[an] = '\0';
 
 	/* decisions other processes (`govbot ask`) stored count from now on */
-	gov_roster_sync(bot);
+	gov_roster_sync(bot_gov(bot));
 	struct caller caller = { req->caller_id, NULL };
 	if (req->caller_id)
 		caller.handle = identity_handle(bot, req->caller_id);
