@@ -82,11 +82,6 @@ struct http *host_http(struct adapter_host *h)
 	return h->http;
 }
 
-long long host_roster_loaded_at(struct adapter_host *h)
-{
-	return h->reload.loaded_at;
-}
-
 struct httpd *host_httpd(struct adapter_host *h)
 {
 	return h->httpd;
@@ -462,7 +457,7 @@ int host_run(struct govbot *bot)
 	reload_init(&h->reload, bot);
 	if (bot->config->http_listen) {
 		h->httpd = httpd_start(h->loop, bot->config->http_listen);
-		if (!h->httpd || host_http_routes(h, h->httpd) < 0 || host_web_routes(h, h->httpd) < 0)
+		if (!h->httpd || host_http_routes(h, h->httpd) < 0 || host_web_routes(h->httpd, bot, &h->reload.loaded_at) < 0)
 			goto out;
 	}
 	if (host_start_adapters(h) < 0) {

@@ -45,8 +45,6 @@ int host_run(struct govbot *bot);
 struct govbot *host_bot(struct adapter_host *h);
 struct loop *host_loop(struct adapter_host *h);
 struct http *host_http(struct adapter_host *h);
-/* When the running roster was read (start or the last SIGHUP reload). */
-long long host_roster_loaded_at(struct adapter_host *h);
 /* The HTTP listener (config http.listen), NULL without one: an adapter
  * registers its webhook there in start() and removes it in stop()
  * (httpd_route / httpd_unroute). */

@@ -26,16 +26,21 @@ static void base_url(const struct httpd_request *req, char *out, size_t n)
 	snprintf(out, n, "%s://%s", proto, host);
 }
 
+struct web_source {
+	struct govbot *bot;
+	const long long *loaded_at;
+};
+
 static void on_page(void *arg, const struct httpd_request *req, struct httpd_response *res)
 {
-	struct adapter_host *h = arg;
-	struct govbot *bot = host_bot(h);
+	const struct web_source *src = arg;
+	struct govbot *bot = src->bot;
 	struct web_page page;
 	char base[300], inm[1024], ims[128], date[64];
-	struct web_ctx ctx = { bot, NULL, host_roster_loaded_at(h) };
+	struct web_ctx ctx = { bot, NULL, *src->loaded_at };
 
 	/* decisions stored by another process (`govbot ask`) show at once */
-	gov_roster_sync(bot);
+	gov_roster_sync(bot_gov(bot));
 	base_url(req, base, sizeof(base));
 	ctx.base_url = base[0] ? base : NULL;
 	web_page(&ctx, req->path, &page);
@@ -61,12 +66,16 @@ static void on_page(void *arg, const struct httpd_request *req, struct httpd_res
 	res->body = page.body;   /* handed over */
 }
 
-int host_web_routes(struct adapter_host *h, struct httpd *d)
+int host_web_routes(struct httpd *d, struct govbot *bot, const long long *roster_loaded_at)
 {
 	static const char *const paths[] = { "/", "/agenda", "/decisions", "/decisions.atom", "/items/*" };
+	/* one listener per process: the routes' argument lives as long */
+	static struct web_source src;
 
+	src.bot = bot;
+	src.loaded_at = roster_loaded_at;
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		if (httpd_route(d, "GET", paths[i], 0, on_page, h) < 0)
+		if (httpd_route(d, "GET", paths[i], 0, on_page, &src) < 0)
 			return -1;
 	return 0;
 }

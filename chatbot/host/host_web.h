@@ -14,10 +14,13 @@
 #ifndef GOVBOT_HOST_WEB_H
 #define GOVBOT_HOST_WEB_H
 
-#include "chatbot/host/host.h"
+#include "chatbot/bot/bot.h"
 #include "chatbot/net/httpd.h"
 
-/* Registers the pages on d.  0, or -1 (logged) when a path is taken. */
-int host_web_routes(struct adapter_host *h, struct httpd *d);
+/* Registers the pages on d, rendered from bot; *roster_loaded_at (the
+ * host's, updated by each reload) is when the running roster was read.
+ * Both borrowed for as long as d serves.  0, or -1 (logged) when a path is
+ * taken. */
+int host_web_routes(struct httpd *d, struct govbot *bot, const long long *roster_loaded_at);
 
 #endif

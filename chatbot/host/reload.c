@@ -301,7 +301,7 @@ int reload_apply(struct reload_state *st, struct govbot *bot, struct buf *report
 	old = bot->base;
 	bot->base = nr;
 	if (bot->store) {
-		if (gov_roster_rebuild(bot) != STORE_OK) {
+		if (gov_roster_rebuild(bot_gov(bot)) != STORE_OK) {
 			bot->base = old;
 			buf_adds(report, "refused: the stored decisions could not be read to apply them to "
 				 "the new roster; the running roster is kept");

@@ -11,6 +11,7 @@
 
 #include "chatbot/bot/reply.h"
 #include "chatbot/gov/gov.h"
+#include "commands/govcmd.h"
 
 /* ---- escaping: the one place ---- */
 
@@ -113,7 +114,7 @@ void web_item_text(struct buf *out, const struct gov_item *it)
 {
 	struct reply *r = reply_new();
 
-	gov_describe_item(r, it);
+	govcmd_describe_item(r, it);
 	web_reply(out, r);
 	reply_free(r);
 }

@@ -9,6 +9,7 @@
 
 #include "chatbot/bot/reply.h"
 #include "chatbot/gov/gov.h"
+#include "chatbot/gov/ledger.h"
 
 static void iso_time(struct buf *out, long long at)
 {
@@ -33,11 +34,11 @@ int web_feed(const struct web_ctx *ctx, struct web_page *p)
 {
 	struct govbot *bot = ctx->bot;
 	struct buf *out = &p->body, path = BUF_INIT;
-	struct web_decision *d;
-	int n = web_decisions_read(bot, 0, WEB_FEED_MAX, &d);
+	struct ledger_decision *d;
+	size_t n;
 	long long updated;
 
-	if (n < 0)
+	if (ledger_decisions(bot_gov(bot), 0, WEB_FEED_MAX, &d, &n) < 0)
 		return 503;
 	updated = n > 0 ? d[0].at : (ctx->roster_loaded_at > 0 ? ctx->roster_loaded_at : 0);
 	p->ctype = WEB_ATOM;
@@ -56,7 +57,7 @@ int web_feed(const struct web_ctx *ctx, struct web_page *p)
 	buf_adds(out, "\" />\n<updated>");
 	iso_time(out, updated);
 	buf_adds(out, "</updated>\n<author><name>govbot</name></author>\n<generator>govbot</generator>\n");
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct gov_item it;
 		bool have = gov_item_get(bot->store, d[i].item_id, &it) == 1;
 
@@ -92,7 +93,7 @@ int web_feed(const struct web_ctx *ctx, struct web_page *p)
 	}
 	buf_adds(out, "</feed>\n");
 	web_touch(&p->last_modified, updated);
-	web_decisions_free(d, n);
+	ledger_decisions_free(d, n);
 	buf_release(&path);
 	return 200;
 }

@@ -38,17 +38,9 @@ int web_decisions_page(const struct web_ctx *ctx, struct web_page *p);
 int web_item_page(const struct web_ctx *ctx, long long id, struct web_page *p);
 int web_feed(const struct web_ctx *ctx, struct web_page *p);
 
-/* One stored decision, joined with its item (for /decisions and the feed).
- * Strings are owned (web_decision_release). */
-struct web_decision {
-	long long id, item_id, at;
-	char *outcome, *by_id, *by_handle, *rationale, *tally;
-};
-/* Up to max decisions, newest first, into *out (caller frees the array
- * after releasing each); returns the count, or -1 when the store failed. */
-int web_decisions_read(struct govbot *bot, long long item_id, int max, struct web_decision **out);
-void web_decisions_free(struct web_decision *d, int n);
-/* Appends one decision's text: outcome, by whom, rationale, tally (escaped). */
-void web_decision_html(struct buf *out, const struct web_decision *d);
+struct ledger_decision;
+/* Appends one decision (chatbot/gov/ledger.h): outcome, by whom, when,
+ * rationale, tally, escaped. */
+void web_decision_html(struct buf *out, const struct ledger_decision *d);
 
 #endif

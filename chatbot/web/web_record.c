@@ -9,17 +9,12 @@
 
 #include "chatbot/bot/reply.h"
 #include "chatbot/gov/gov.h"
-#include "chatbot/gov/motion.h"
+#include "chatbot/gov/ledger.h"
 #include "chatbot/gov/store.h"
+#include "commands/govcmd.h"
 
 #define AGENDA_MAX 500
 #define DAY 86400LL
-
-static const char *col(sqlite3_stmt *st, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(st, i);
-	return v ? v : "";
-}
 
 /* Text with its line breaks kept as <br />. */
 static void lines_html(struct buf *out, const char *s)
@@ -53,54 +48,7 @@ static void item_link(struct buf *out, long long id)
 
 /* ---- decisions ---- */
 
-int web_decisions_read(struct govbot *bot, long long item_id, int max, struct web_decision **out)
-{
-	sqlite3_stmt *st = store_stmt(bot->store, "SELECT id, item_id, outcome, by_id, by_handle,"
-				      " rationale, tally, at FROM decisions WHERE ?1 = 0 OR item_id = ?1"
-				      " ORDER BY id DESC LIMIT ?2");
-	struct web_decision *d;
-	int n = 0, rc;
-
-	*out = NULL;
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, item_id);
-	sqlite3_bind_int(st, 2, max);
-	d = xcalloc((size_t)max + 1, sizeof(*d));
-	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		d[n].id = sqlite3_column_int64(st, 0);
-		d[n].item_id = sqlite3_column_int64(st, 1);
-		d[n].outcome = store_col_dup(st, 2);
-		d[n].by_id = store_col_dup(st, 3);
-		d[n].by_handle = store_col_dup(st, 4);
-		d[n].rationale = store_col_dup(st, 5);
-		d[n].tally = store_col_dup(st, 6);
-		d[n].at = sqlite3_column_int64(st, 7);
-		n++;
-	}
-	if (n < max && rc != SQLITE_DONE) {
-		sqlite3_reset(st);
-		web_decisions_free(d, n);
-		return -1;
-	}
-	sqlite3_reset(st);
-	*out = d;
-	return n;
-}
-
-void web_decisions_free(struct web_decision *d, int n)
-{
-	for (int i = 0; d && i < n; i++) {
-		free(d[i].outcome);
-		free(d[i].by_id);
-		free(d[i].by_handle);
-		free(d[i].rationale);
-		free(d[i].tally);
-	}
-	free(d);
-}
-
-void web_decision_html(struct buf *out, const struct web_decision *d)
+void web_decision_html(struct buf *out, const struct ledger_decision *d)
 {
 	buf_adds(out, "<p><strong>");
 	web_escapes(out, d->outcome);
@@ -130,10 +78,10 @@ int web_decisions_page(const struct web_ctx *ctx, struct web_page *p)
 {
 	struct govbot *bot = ctx->bot;
 	struct buf *out = &p->body;
-	struct web_decision *d;
-	int n = web_decisions_read(bot, 0, WEB_DECISIONS_MAX, &d);
+	struct ledger_decision *d;
+	size_t n;
 
-	if (n < 0)
+	if (ledger_decisions(bot_gov(bot), 0, WEB_DECISIONS_MAX, &d, &n) < 0)
 		return 503;
 	web_head(out, "Decisions");
 	buf_adds(out, "<h1>Decisions</h1>\n<p class=\"meta\">Every decision and vote result, newest "
@@ -144,7 +92,7 @@ int web_decisions_page(const struct web_ctx *ctx, struct web_page *p)
 			 "motions close.</p>\n");
 	else
 		buf_adds(out, "<ol reversed=\"reversed\">\n");
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct gov_item it;
 
 		buf_addf(out, "<li id=\"d%lld\"><article>\n<h2>", d[i].id);
@@ -161,11 +109,11 @@ int web_decisions_page(const struct web_ctx *ctx, struct web_page *p)
 	}
 	if (n > 0)
 		buf_adds(out, "</ol>\n");
-	if (n == WEB_DECISIONS_MAX)
+	if (n == (size_t)WEB_DECISIONS_MAX)
 		buf_addf(out, "<p class=\"meta\">Only the newest %d are listed; each item's page has "
 			 "its whole history.</p>\n", WEB_DECISIONS_MAX);
 	web_foot(out);
-	web_decisions_free(d, n);
+	ledger_decisions_free(d, n);
 	return 200;
 }
 
@@ -219,9 +167,8 @@ static void agenda_entry(const struct web_ctx *ctx, const struct gov_item *it, s
 	}
 	buf_adds(out, "</p>\n<p>Waits for ");
 	if (gov_kind_is_vote(it->kind)) {
-		long long e = store_count(s, "SELECT count(*) FROM electorate WHERE item_id = ?1", it->id);
-		long long v = store_count(s, "SELECT (SELECT count(*) FROM votes WHERE item_id = ?1)"
-					  " + (SELECT count(*) FROM ballots WHERE item_id = ?1)", it->id);
+		long long e = 0, v = 0;
+		ledger_vote_counts(bot_gov(ctx->bot), it->id, &v, &e);
 		web_escapes(out, gov_decider(it));
 		buf_addf(out, ": %lld of %lld have voted.", v, e);
 	} else if (gov_missing_fields(s, it, &missing) > 0) {
@@ -231,10 +178,8 @@ static void agenda_entry(const struct web_ctx *ctx, const struct gov_item *it, s
 	} else {
 		web_escapes(out, gov_decider(it));
 		buf_adds(out, " to decide it");
-		long long sup = store_count(s, "SELECT count(*) FROM letters WHERE item_id = ?1"
-					    " AND kind = 'support'", it->id);
-		long long obj = store_count(s, "SELECT count(*) FROM letters WHERE item_id = ?1"
-					    " AND kind = 'object'", it->id);
+		long long sup = ledger_letter_count(bot_gov(ctx->bot), it->id, "support");
+		long long obj = ledger_letter_count(bot_gov(ctx->bot), it->id, "object");
 		buf_addf(out, "; %lld letter%s of support, %lld objection%s.", sup, sup == 1 ? "" : "s",
 			 obj, obj == 1 ? "" : "s");
 	}
@@ -251,18 +196,10 @@ int web_agenda_page(const struct web_ctx *ctx, struct web_page *p)
 	};
 	struct store *s = ctx->bot->store;
 	struct buf *out = &p->body;
-	sqlite3_stmt *st = store_stmt(s, "SELECT id FROM items WHERE state = 'open' ORDER BY id LIMIT ?1");
-	long long *ids, lm;
-	int n = 0, rc = SQLITE_DONE;
+	long long *ids = xcalloc(AGENDA_MAX, sizeof(*ids)), lm;
+	int n = ledger_open_items(bot_gov(ctx->bot), ids, AGENDA_MAX);
 
-	if (!st)
-		return 503;
-	ids = xcalloc(AGENDA_MAX, sizeof(*ids));
-	sqlite3_bind_int(st, 1, AGENDA_MAX);
-	while (n < AGENDA_MAX && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (n < 0) {
 		free(ids);
 		return 503;
 	}
@@ -307,7 +244,7 @@ int web_agenda_page(const struct web_ctx *ctx, struct web_page *p)
 
 /* ---- one item ---- */
 
-static void item_fields(struct store *s, const struct gov_item *it, struct buf *out)
+static void item_fields(const struct gov_ctx *g, const struct gov_item *it, struct buf *out)
 {
 	static const char *const names[] = { "contributions", "interactions", "support" };
 
@@ -319,86 +256,98 @@ static void item_fields(struct store *s, const struct gov_item *it, struct buf *
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		sqlite3_stmt *st = store_stmt(s, "SELECT text FROM fields WHERE item_id = ?1 AND name = ?2");
-		if (!st)
+		char *text = NULL;
+		if (ledger_field(g, it->id, names[i], &text) < 0)
 			break;
-		sqlite3_bind_int64(st, 1, it->id);
-		sqlite3_bind_text(st, 2, names[i], -1, SQLITE_STATIC);
 		buf_addf(out, "<dt>%c%s</dt><dd>", names[i][0] - 'a' + 'A', names[i] + 1);
-		lines_html(out, sqlite3_step(st) == SQLITE_ROW ? col(st, 0) : "(missing)");
+		lines_html(out, text ? text : "(missing)");
 		buf_adds(out, "</dd>\n");
-		sqlite3_reset(st);
+		free(text);
 	}
 	buf_adds(out, "</dl>\n");
 }
 
-static void item_letters(struct store *s, long long id, struct buf *out)
+static void item_letters(const struct gov_ctx *g, long long id, struct buf *out)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT kind, by_handle, by_id, text, at FROM letters"
-				      " WHERE item_id = ?1 ORDER BY id");
-	bool any = false;
+	struct ledger_letter *l;
+	size_t n;
 
-	if (!st)
+	if (ledger_letters(g, id, &l, &n) < 0 || n == 0)
 		return;
-	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (!any)
-			buf_adds(out, "<h2>Letters</h2>\n<ul>\n");
-		any = true;
+	buf_adds(out, "<h2>Letters</h2>\n<ul>\n");
+	for (size_t i = 0; i < n; i++) {
 		buf_adds(out, "<li>");
-		buf_adds(out, strcmp(col(st, 0), "support") == 0 ? "Support from " : "Objection from ");
-		actor_html(out, (const char *)sqlite3_column_text(st, 1), col(st, 2));
+		buf_adds(out, strcmp(l[i].kind, "support") == 0 ? "Support from " : "Objection from ");
+		actor_html(out, l[i].by_handle, l[i].by_id);
 		buf_adds(out, " (");
-		web_time(out, sqlite3_column_int64(st, 4));
+		web_time(out, l[i].at);
 		buf_adds(out, "): ");
-		lines_html(out, col(st, 3));
+		lines_html(out, l[i].text ? l[i].text : "");
 		buf_adds(out, "</li>\n");
 	}
-	sqlite3_reset(st);
-	if (any)
-		buf_adds(out, "</ul>\n");
+	buf_adds(out, "</ul>\n");
+	ledger_letters_free(l, n);
 }
 
-static void item_history(struct store *s, long long id, struct buf *out)
+static void item_recusals(const struct gov_ctx *g, long long id, struct buf *out)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT at, actor_handle, actor_id, platform, action, detail"
-				      " FROM audit WHERE item_id = ?1 ORDER BY id");
-	bool any = false;
+	struct ledger_recusal *r;
+	size_t n;
 
-	if (!st)
+	if (ledger_recusals(g, id, &r, &n) < 0 || n == 0)
 		return;
-	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (!any)
-			buf_adds(out, "<h2>History</h2>\n<ul>\n");
-		any = true;
+	buf_adds(out, "<h2>Recused</h2>\n<ul>\n");
+	for (size_t i = 0; i < n; i++) {
 		buf_adds(out, "<li>");
-		web_time(out, sqlite3_column_int64(st, 0));
-		buf_adds(out, " ");
-		actor_html(out, (const char *)sqlite3_column_text(st, 1), col(st, 2));
-		buf_adds(out, " (");
-		web_escapes(out, col(st, 3));
-		buf_adds(out, "): ");
-		web_escapes(out, col(st, 4));
-		if (*col(st, 5)) {
-			buf_adds(out, " — ");
-			lines_html(out, col(st, 5));
+		actor_html(out, r[i].handle, NULL);
+		if (r[i].reason) {
+			buf_adds(out, " (");
+			web_escapes(out, r[i].reason);
+			buf_adds(out, ")");
 		}
 		buf_adds(out, "</li>\n");
 	}
-	sqlite3_reset(st);
-	if (any)
-		buf_adds(out, "</ul>\n");
+	buf_adds(out, "</ul>\n");
+	ledger_recusals_free(r, n);
+}
+
+static void item_history(const struct gov_ctx *g, long long id, struct buf *out)
+{
+	struct ledger_event *e;
+	size_t n;
+
+	if (ledger_history(g, id, &e, &n) < 0 || n == 0)
+		return;
+	buf_adds(out, "<h2>History</h2>\n<ul>\n");
+	for (size_t i = 0; i < n; i++) {
+		buf_adds(out, "<li>");
+		web_time(out, e[i].at);
+		buf_adds(out, " ");
+		actor_html(out, e[i].actor_handle, e[i].actor_id);
+		buf_adds(out, " (");
+		web_escapes(out, e[i].platform ? e[i].platform : "");
+		buf_adds(out, "): ");
+		web_escapes(out, e[i].action ? e[i].action : "");
+		if (e[i].detail && *e[i].detail) {
+			buf_adds(out, " — ");
+			lines_html(out, e[i].detail);
+		}
+		buf_adds(out, "</li>\n");
+	}
+	buf_adds(out, "</ul>\n");
+	ledger_history_free(e, n);
 }
 
 int web_item_page(const struct web_ctx *ctx, long long id, struct web_page *p)
 {
 	struct govbot *bot = ctx->bot;
+	struct gov_ctx *g = bot_gov(bot);
 	struct store *s = bot->store;
 	struct buf *out = &p->body, title = BUF_INIT;
-	struct web_decision *d;
+	struct ledger_decision *d;
 	struct gov_item it;
-	int rc = gov_item_get(s, id, &it), n;
+	int rc = gov_item_get(s, id, &it);
+	size_t n;
 
 	if (rc < 0)
 		return 503;
@@ -434,23 +383,25 @@ int web_item_page(const struct web_ctx *ctx, long long id, struct web_page *p)
 	buf_adds(out, "</p>\n");
 	if (gov_kind_is_vote(it.kind)) {
 		struct reply *r = reply_new();
-		motion_describe(bot, id, r);
+		govcmd_describe_motion(g, id, r);
 		buf_adds(out, "<h2>Vote</h2>\n<p class=\"tally\">");
 		web_reply(out, r);
 		buf_adds(out, "</p>\n");
 		reply_free(r);
 	} else {
-		item_fields(s, &it, out);
-		item_letters(s, id, out);
+		item_fields(g, &it, out);
+		item_letters(g, id, out);
 	}
-	n = web_decisions_read(bot, id, 50, &d);
-	for (int i = 0; i < n; i++) {
+	item_recusals(g, id, out);
+	if (ledger_decisions(g, id, 0, &d, &n) < 0)
+		n = 0, d = NULL;
+	for (size_t i = 0; i < n; i++) {
 		buf_addf(out, "<section id=\"d%lld\">\n<h2>Decision</h2>\n", d[i].id);
 		web_decision_html(out, &d[i]);
 		buf_adds(out, "</section>\n");
 	}
-	web_decisions_free(d, n > 0 ? n : 0);
-	item_history(s, id, out);
+	ledger_decisions_free(d, n);
+	item_history(g, id, out);
 	buf_adds(out, "<p class=\"meta\">Permanent link: ");
 	buf_addf(out, "<a href=\"/items/%lld\">/items/%lld</a></p>\n", id, id);
 	web_foot(out);
