@@ -95,6 +95,9 @@ static void *conn_main(void *arg)
 			respond(c->fd, 429, NULL, lim, sizeof(lim) - 1);
 		else
 			respond(c->fd, 200, NULL, "afterbody", 9);
+	} else if (strcmp(path, "/429long") == 0) {
+		atomic_fetch_add(&s->hits_429, 1);
+		respond(c->fd, 429, "Retry-After: 60\r\n", "", 0);
 	} else if (strcmp(path, "/503once") == 0) {
 		if (atomic_fetch_add(&s->hits_503, 1) == 0)
 			respond(c->fd, 503, NULL, "busy", 4);
@@ -688,6 +691,56 @@ START_TEST(pause_expires)
 }
 END_TEST
 
+/* More keys paused at once than the table holds: it stays at its cap. */
+#define MANY_KEYS (HTTP_MAX_PAUSES + 40)
+
+START_TEST(pause_table_capped)
+{
+	struct srv s;
+	struct result *res = xcalloc(MANY_KEYS, sizeof(*res));
+	struct req_ref *refs = xcalloc(MANY_KEYS, sizeof(*refs));
+	struct ctx c = { .want = MANY_KEYS, .res = res };
+	struct http *h;
+	char *u;
+	long long deadline;
+
+	srv_start(&s);
+	c.loop = loop_new();
+	h = http_new(c.loop);
+	u = url(&s, "/429long");
+	for (int i = 0; i < MANY_KEYS; i++) {
+		struct http_request rq = { 0 };
+		char key[32];
+
+		snprintf(key, sizeof(key), "room:%d", i);
+		rq.url = u;
+		rq.rate_key = key;
+		rq.max_attempts = 2;
+		refs[i].c = &c;
+		refs[i].i = i;
+		http_submit(h, &rq, on_done, &refs[i]);
+	}
+	/* every request met its 429 (each now waits 60 s on its own key) */
+	deadline = loop_now_ms() + 20000;
+	while (atomic_load(&s.hits_429) < MANY_KEYS || http_paused_keys(h) < HTTP_MAX_PAUSES) {
+		ck_assert_msg(loop_now_ms() < deadline, "%d answers, %zu keys paused",
+			      atomic_load(&s.hits_429), http_paused_keys(h));
+		ck_assert_int_le(http_paused_keys(h), HTTP_MAX_PAUSES);
+		loop_service(c.loop, 20);
+	}
+	loop_service(c.loop, 100);
+	ck_assert_int_eq(http_paused_keys(h), HTTP_MAX_PAUSES);
+	http_free(h, 0);   /* cancels the waits */
+	for (int i = 0; i < MANY_KEYS; i++)
+		ck_assert_str_eq(res[i].error, "cancelled");
+	loop_free(c.loop);
+	srv_stop(&s);
+	free(u);
+	free(res);
+	free(refs);
+}
+END_TEST
+
 /* Matrix's retry_after_ms, read by the request's hook. */
 static long matrix_retry_after(const char *body, size_t len)
 {
@@ -746,6 +799,7 @@ static Suite *http_suite(void)
 	tcase_add_loop_test(tc, cancel_is_prompt, 0, (int)ARRAY_SIZE(cancel_cases));
 	tcase_add_test(tc, free_cancels_long_poll_at_once);
 	tcase_add_test(tc, pause_expires);
+	tcase_add_test(tc, pause_table_capped);
 	tcase_add_test(tc, body_retry_delay_honoured);
 	suite_add_tcase(s, tc);
 	return s;

@@ -7,6 +7,7 @@
  * with an owned body, unrouting.
  */
 #include "chatbot/util/log.h"
+#include "chatbot/net/httpd_int.h"
 #include "tu_httpd.h"
 
 static struct tu_httpd srv;
@@ -62,7 +63,7 @@ static void setup(void)
 	ck_assert_int_eq(httpd_route(srv.d, "GET", "/items/special", 0, on_echo, "special"), 0);
 	ck_assert_int_eq(httpd_route(srv.d, "DELETE", "/items/special", 0, on_echo, "del"), 0);
 	ck_assert_int_eq(httpd_route(srv.d, "POST", "/hook", 100, on_hook, NULL), 0);
-	ck_assert_int_eq(httpd_route(srv.d, "GET", "/agenda", 0, on_page, NULL), 0);
+	ck_assert_int_eq(httpd_route(srv.d, "GET,HEAD", "/agenda", 0, on_page, NULL), 0);
 	ck_assert_int_eq(httpd_route(srv.d, "POST", "/create", 0, on_create, NULL), 0);
 	/* refused: a method already served there, no method, no path */
 	ck_assert_int_eq(httpd_route(srv.d, "GET", "/a", 0, on_echo, "again"), -1);
@@ -136,6 +137,9 @@ static const struct route_case route_cases[] = {
 	  NULL },
 	{ "POST /create HTTP/1.1\r\n" CLOSE "Content-Length: 0\r\n\r\n", "HTTP/1.1 303 ",
 	  { "location: /items/7\r\n", NULL }, NULL },
+	/* HEAD: the headers of the GET, no body */
+	{ "HEAD /agenda HTTP/1.1\r\n" CLOSE "\r\n", "HTTP/1.1 200 ",
+	  { "content-length: 13\r\n", "etag: \"v1\"", NULL }, "<p>" },
 	/* conditional GET */
 	{ "GET /agenda HTTP/1.1\r\n" CLOSE "If-None-Match: \"v1\"\r\n\r\n", "HTTP/1.1 304 ",
 	  { "etag: \"v1\"", NULL }, "<p>" },
@@ -241,6 +245,32 @@ START_TEST(deferred_work_and_unroute)
 }
 END_TEST
 
+/* Unrouting runs the route's queued work first: nothing accepted is lost. */
+static void defer_then_unroute(void *arg)
+{
+	struct httpd *d = arg;
+	struct httpd_request req;
+	unsigned allowed;
+
+	memset(&req, 0, sizeof(req));
+	req.route = httpd_match(d, "/queue", HTTPD_POST, &allowed);
+	ck_assert_ptr_nonnull(req.route);
+	httpd_defer(&req, on_work, NULL, "queued at exit", 14);
+	ck_assert_int_eq(atomic_load(&work_runs), 0);   /* not run inside */
+	httpd_unroute(d, "/queue", on_queue, NULL);
+	ck_assert_int_eq(atomic_load(&work_runs), 1);   /* run by the unroute */
+	ck_assert_ptr_null(httpd_match(d, "/queue", HTTPD_POST, &allowed));
+}
+
+START_TEST(unroute_runs_queued_work)
+{
+	atomic_init(&work_runs, 0);
+	tu_httpd_call(&srv, add_queue, srv.d);
+	tu_httpd_call(&srv, defer_then_unroute, srv.d);
+	ck_assert_str_eq(work_body, "queued at exit");
+}
+END_TEST
+
 static Suite *route_suite(void)
 {
 	Suite *s = suite_create("httpd_route");
@@ -251,6 +281,7 @@ static Suite *route_suite(void)
 	tcase_add_loop_test(tc, routes_answer, 0, (int)ARRAY_SIZE(route_cases));
 	tcase_add_test(tc, keep_alive);
 	tcase_add_test(tc, deferred_work_and_unroute);
+	tcase_add_test(tc, unroute_runs_queued_work);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -618,36 +618,23 @@ size_t http_paused_keys(const struct http *h)
 	return atomic_load(&((struct http *)h)->npauses_seen);
 }
 
-static bool http_long_polls(const struct http *h)
-{
-	for (const struct job *j = h->pending_list; j; j = j->lnext)
-		if (j->long_poll)
-			return true;
-	return false;
-}
-
 void http_free(struct http *h, long grace_ms)
 {
 	long long deadline;
 
 	if (!h)
 		return;
-	/* long polls are not worth waiting for: cancel them now */
-	{
-		bool any = false;
-		for (struct job *j = h->pending_list; j; j = j->lnext) {
-			if (j->long_poll) {
-				http_mark_cancel(j);
-				any = true;
-			}
-		}
-		if (any) {
-			http_cancels_wake(h);
-			deadline = time_mono_ms() + 1000;
-			while (time_mono_ms() < deadline && http_long_polls(h))
-				loop_service(h->loop, 20);
+	/* long polls are not worth waiting for: cancel them now (their
+	 * callbacks come during the grace period, or at the join below) */
+	bool any = false;
+	for (struct job *j = h->pending_list; j; j = j->lnext) {
+		if (j->long_poll) {
+			http_mark_cancel(j);
+			any = true;
 		}
 	}
+	if (any)
+		http_cancels_wake(h);
 	deadline = time_mono_ms() + grace_ms;
 	while (h->pending && time_mono_ms() < deadline)
 		loop_service(h->loop, 20);

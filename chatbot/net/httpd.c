@@ -155,11 +155,13 @@ static void on_sweep(void *arg)
 
 /* ---- answers ---- */
 
-/* Writes the whole answer at once; returns what the lws callback returns
- * (-1 closes: after an error that leaves unread input, or when asked). */
+/* Writes the whole answer at once (to HEAD, the headers alone); returns
+ * what the lws callback returns (-1 closes: after an error that leaves
+ * unread input, or when asked). */
 static int send_answer(struct lws *wsi, const struct httpd_response *res, unsigned allow,
-		       bool close)
+		       bool close, bool head_only)
 {
+	size_t blen = head_only ? 0 : res->body.len;
 	size_t room = 1024;
 	unsigned char *head, *start, *p, *end, *data;
 	bool cache = false;
@@ -200,11 +202,11 @@ static int send_answer(struct lws *wsi, const struct httpd_response *res, unsign
 		goto cleanup;
 	if (lws_finalize_write_http_header(wsi, start, &p, end))
 		goto cleanup;
-	data = xmalloc(LWS_PRE + res->body.len + 1);
-	memcpy(data + LWS_PRE, buf_str(&res->body), res->body.len);
-	n = lws_write(wsi, data + LWS_PRE, res->body.len, LWS_WRITE_HTTP_FINAL);
+	data = xmalloc(LWS_PRE + blen + 1);
+	memcpy(data + LWS_PRE, buf_str(&res->body), blen);
+	n = lws_write(wsi, data + LWS_PRE, blen, LWS_WRITE_HTTP_FINAL);
 	free(data);
-	if (n < 0 || (size_t)n != res->body.len)
+	if (n < 0 || (size_t)n != blen)
 		goto cleanup;
 	rc = close ? -1 : (lws_http_transaction_completed(wsi) ? -1 : 0);
 cleanup:
@@ -220,7 +222,7 @@ static int send_status(struct lws *wsi, int status, const char *text, unsigned a
 	httpd_response_init(&res);
 	res.status = status;
 	buf_adds(&res.body, text);
-	rc = send_answer(wsi, &res, allow, close);
+	rc = send_answer(wsi, &res, allow, close, false);
 	httpd_response_release(&res);
 	return rc;
 }
@@ -262,7 +264,7 @@ static int conn_answer(struct httpd *d, struct httpd_conn *c)
 	req.route = r;
 	httpd_response_init(&res);
 	r->fn(r->arg, &req, &res);
-	rc = send_answer(c->wsi, &res, 0, false);
+	rc = send_answer(c->wsi, &res, 0, false, c->method == HTTPD_HEAD);
 	httpd_response_release(&res);
 	conn_reset(d, c);
 	return rc;

@@ -106,6 +106,7 @@ void httpd_set_limits(struct httpd *d, const struct httpd_limits *lim);
 size_t httpd_connections(const struct httpd *d);
 
 /* Registers fn(arg, ...) for methods ("GET", "GET,HEAD", "POST") on path
+ * (to HEAD the handler answers as to GET: only the headers are sent)
  * (exact, or a prefix ending in '*'); bodies longer than max_body (0:
  * HTTPD_MAX_BODY) are refused with 413.  0, or -1 (logged) when a route
  * already serves one of these methods on that path, or the arguments are
