@@ -175,6 +175,12 @@ START_TEST(test_pages_over_the_wire)
 		 port);
 	contains(body_of(&r), v);
 
+	/* HEAD: the headers of the page, no body */
+	ck_assert_int_eq(tu_http_raw(port, "HEAD /decisions HTTP/1.1\r\nConnection: close\r\n\r\n", &r), 0);
+	contains(buf_str(&r), "HTTP/1.1 200 ");
+	header(&r, "etag", etag, sizeof(etag));
+	ck_assert_str_eq(body_of(&r), "");
+
 	ck_assert_int_eq(get("/items/99", NULL, &r), 404);
 	ck_assert_int_eq(get("/items/abc", NULL, &r), 404);
 	ck_assert_int_eq(tu_http_raw(port, "POST /decisions HTTP/1.1\r\nConnection: close\r\n"

@@ -75,7 +75,7 @@ int host_web_routes(struct httpd *d, struct govbot *bot, const long long *roster
 	src.bot = bot;
 	src.loaded_at = roster_loaded_at;
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		if (httpd_route(d, "GET", paths[i], 0, on_page, &src) < 0)
+		if (httpd_route(d, "GET,HEAD", paths[i], 0, on_page, &src) < 0)
 			return -1;
 	return 0;
 }

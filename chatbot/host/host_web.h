@@ -1,6 +1,6 @@
 /*
  * host_web.h - the public record (chatbot/web/web.h) on the host's HTTP
- * listener: GET /, /agenda, /decisions, /items/N and /decisions.atom.
+ * listener: GET (and HEAD) /, /agenda, /decisions, /items/N and /decisions.atom.
  *
  * Each answer is rendered on the loop from the running roster and the
  * database (a read; the roster is first synced with decisions other
