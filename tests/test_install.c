@@ -34,7 +34,11 @@ static void make(const char *target, const char *destdir, const char *prefix)
 	snprintf(dd, sizeof(dd), "DESTDIR=%s", destdir);
 	snprintf(pf, sizeof(pf), "PREFIX=%s", prefix ? prefix : "/usr/local");
 	snprintf(bd, sizeof(bd), "BUILD=%s", build && *build ? build : "build");
-	const char *args[] = { "-s", "-C", srcdir, bd, dd, pf, target, NULL };
+	/* the binary `make check` built: under SANITIZE=1 (build-san/) with the
+	 * same flags, so that nothing is rebuilt differently */
+	bool san = build && strstr(build, "-san") != NULL;
+	const char *args[] = { "-s", "-C", srcdir, bd, dd, pf, san ? "SANITIZE=1" : target,
+			       san ? target : NULL, NULL };
 	/* not the jobserver of a `make check` around us */
 	const char *env[] = { "MAKEFLAGS", "MFLAGS", "MAKELEVEL", NULL };
 	tu_run("/usr/bin/make", NULL, args, NULL, 0, env, 0, 120000, &p);
