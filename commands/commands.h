@@ -14,6 +14,11 @@
  * Handlers never check permissions: the dispatcher does, from the row's
  * role and authorize hook, before the handler runs.  A handler writes its
  * answer (or its refusal) into ctx->reply and returns an enum cmd_result.
+ * Handlers parse and render only: what reads or writes the governance store
+ * is in chatbot/gov (nomination.h, ledger.h, motion.h), called with
+ * bot_gov(ctx->bot), and its enum gov_result maps to ours by
+ * govcmd_result() (commands/govcmd.h).  scripts/check-layers.sh refuses SQL
+ * here.
  */
 #ifndef GOVBOT_COMMANDS_H
 #define GOVBOT_COMMANDS_H

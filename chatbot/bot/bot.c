@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+static void fill_targets(struct govbot *bot);
+
 /* Creates the directories above path ("var/" of "var/govbot.sqlite3") so a
  * fresh checkout can open its default database.  Returns 0 or -1 (errno). */
 static int make_parent_dirs(const char *path)
@@ -40,6 +42,7 @@ int bot_open(struct govbot *bot, const char *config_path, unsigned flags, struct
 
 	if (config_load(config_path, &bot->config, err) < 0)
 		goto fail;
+	fill_targets(bot);
 
 	if (bot->config->roster_path) {
 		if (roster_load(bot->config->roster_path, &bot->base, msg, sizeof(msg)) < 0) {
@@ -115,15 +118,25 @@ static long long gov_clock(void *arg)
 	return bot_now(arg);
 }
 
+/* The announce targets, from the config as they are today.  (Temporary: the
+ * adapters will name their own targets, filled in by whoever starts them.) */
+static void fill_targets(struct govbot *bot)
+{
+	size_t nt = bot_announce_targets(bot->config, bot->targets, ARRAY_SIZE(bot->targets));
+	bot->ntargets = nt < ARRAY_SIZE(bot->targets) ? nt : ARRAY_SIZE(bot->targets);
+	bot->targets_filled = true;
+}
+
 struct gov_ctx *bot_gov(struct govbot *bot)
 {
 	struct gov_ctx *g = &bot->gov;
-	size_t nt = bot_announce_targets(bot->config, bot->targets, ARRAY_SIZE(bot->targets));
+	if (!bot->targets_filled)
+		fill_targets(bot);
 	g->store = bot->store;
 	g->base = bot->base;
 	g->current = &bot->roster;
 	g->targets = bot->targets;
-	g->ntargets = nt < ARRAY_SIZE(bot->targets) ? nt : ARRAY_SIZE(bot->targets);
+	g->ntargets = bot->ntargets;
 	g->vote_days = bot->config && bot->config->vote_days > 0 ? bot->config->vote_days
 								 : CONFIG_DEFAULT_VOTE_DAYS;
 	g->now = gov_clock;

@@ -24,7 +24,11 @@ struct govbot {
 	long long now_override;   /* tests: when non-zero, "now" in seconds */
 	/* governance's view of the above; filled by bot_gov() */
 	struct gov_ctx gov;
+	/* where decisions are announced: filled once, by bot_open() or by the
+	 * first bot_gov() of a bot made by hand (bot_announce_targets) */
 	const char *targets[GOV_MAX_TARGETS];
+	size_t ntargets;
+	bool targets_filled;
 };
 
 #include "chatbot/util/util.h"
@@ -43,7 +47,8 @@ void bot_close(struct govbot *bot);
 
 /* The governance context of bot (store, base and current roster, announce
  * targets, vote days, bot_now as the clock), refreshed from bot's fields on
- * every call so that a test may set them directly.  Borrowed: &bot->gov. */
+ * every call so that a test may set them directly (the targets are read
+ * from the config once).  Borrowed: &bot->gov. */
 struct gov_ctx *bot_gov(struct govbot *bot);
 
 /* The announce targets of a config, in adapter order: "console" when the

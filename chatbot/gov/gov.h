@@ -171,10 +171,11 @@ int gov_roster_sync(const struct gov_ctx *g);
 /* *g->current = copy of g->base + every stored roster event, in order. */
 int gov_roster_rebuild(const struct gov_ctx *g);
 
-/* The periodic hook, once per pump of whoever runs the adapters: closes
- * the motions and elections past their deadline (motion_close_expired) and
- * syncs the roster.  The outbox of each target is then pumped with
- * outbox_pump().  Returns how many items closed, or -1 (logged). */
+/* The periodic hook (gov_tick.c), once per pump of whoever runs the
+ * adapters: closes the motions and elections past their deadline
+ * (motion_close_expired) and syncs the roster.  The outbox of each target
+ * is then pumped with outbox_pump().  Returns how many items closed, or -1
+ * (logged). */
 int gov_tick(const struct gov_ctx *g);
 
 /* "2026-11-22 02:10 UTC" into out. */
