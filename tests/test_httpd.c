@@ -4,8 +4,14 @@
  * kept open), asked over a plain socket for /healthz, /metrics, an unknown
  * path and other methods; commands sent on stdin show in
  * govbot_commands_total; a port already in use stops the start with one
- * clear error and exit 1.
+ * clear error and exit 1; /healthz answers within 1 s while 5,000 idle
+ * connections are held open.  Then the listener's limits in process (short
+ * deadlines, a small cap): silent, half-sent and idle kept-alive
+ * connections closed at the header deadline, 408 for a slow body, the cap
+ * evicting the idle and refusing when every connection is mid-request.
  */
+#define _GNU_SOURCE   /* POLLRDHUP */
+#include <poll.h>
 #include <sys/resource.h>
 
 #include "chatbot/util/log.h"
@@ -254,21 +260,24 @@ static void settle(struct tu_httpd *s)
 		tu_httpd_call(s, noop, NULL);
 }
 
+struct conn_count {
+	struct httpd *d;
+	size_t n;
+};
+
 static void count_conns(void *arg)
 {
-	struct tu_httpd *s = arg;
-	s->port = -(int)httpd_connections(s->d) - 1;   /* smuggled out; restored below */
+	struct conn_count *c = arg;
+	c->n = httpd_connections(c->d);
 }
 
+/* Connections the listener holds now (asked on its loop thread). */
 static size_t connections(struct tu_httpd *s)
 {
-	int port = s->port;
-	size_t n;
+	struct conn_count c = { s->d, 0 };
 
-	tu_httpd_call(s, count_conns, s);
-	n = (size_t)(-s->port - 1);
-	s->port = port;
-	return n;
+	tu_httpd_call(s, count_conns, &c);
+	return c.n;
 }
 
 /* Silent, half-sent and idle kept-alive connections are closed once the
@@ -374,6 +383,54 @@ START_TEST(cap_evicts_idle)
 }
 END_TEST
 
+/* The connection evicted is the one idle longest: a client that just had
+ * an answer keeps its connection, the oldest silent one goes. */
+START_TEST(cap_keeps_recently_active)
+{
+	struct tu_httpd s;
+	struct buf got = BUF_INIT;
+	const char *req = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+	int active, idle[4], extra;
+
+	start_limited(&s, 0, 0, 5);
+	active = tu_connect(s.port);
+	for (int i = 0; i < 4; i++)
+		idle[i] = tu_connect(s.port);
+	settle(&s);
+	ck_assert_int_eq(connections(&s), 5);
+	/* the first connection asks; its answer makes it the most recent */
+	tu_send(active, req, strlen(req));
+	for (long long deadline = tu_now_ms() + 3000; !strstr(buf_str(&got), "\r\n\r\na\n");) {
+		char chunk[1024];
+		ssize_t n;
+		struct pollfd pf = { active, POLLIN, 0 };
+
+		ck_assert_msg(tu_now_ms() < deadline, "no answer: %s", buf_str(&got));
+		if (poll(&pf, 1, 100) <= 0)
+			continue;
+		n = recv(active, chunk, sizeof(chunk), 0);
+		ck_assert_int_gt(n, 0);
+		buf_add(&got, chunk, (size_t)n);
+	}
+	extra = tu_connect(s.port);
+	ck_assert_int_ge(tu_wait_closed(idle[0], 2000, NULL), 0);   /* the oldest idle went */
+	settle(&s);
+	for (int i = 1; i < 4; i++)
+		ck_assert_int_lt(tu_wait_closed(idle[i], 1, NULL), 0);
+	/* the active one is still served on its connection */
+	buf_reset(&got);
+	tu_send(active, "GET /a HTTP/1.1\r\nConnection: close\r\n\r\n", 38);
+	ck_assert_int_ge(tu_wait_closed(active, 3000, &got), 0);
+	ck_assert_msg(strncmp(buf_str(&got), "HTTP/1.1 200 ", 13) == 0, "%s", buf_str(&got));
+	close(active);
+	close(extra);
+	for (int i = 0; i < 4; i++)
+		close(idle[i]);
+	buf_release(&got);
+	tu_httpd_stop(&s);
+}
+END_TEST
+
 /* When every connection is inside a request, a new one is closed at once
  * (nothing is evicted mid-request); the requests then complete. */
 START_TEST(cap_full_refuses)
@@ -433,6 +490,25 @@ START_TEST(healthz_under_idle_flood)
 		fds[i] = tu_connect(b.port);
 		ck_assert_msg(fds[i] >= 0, "connection %d refused", i);
 	}
+	/* the listener has taken them all in once it holds its cap and has
+	 * closed the rest (the oldest idle first) */
+	{
+		struct pollfd *pf = xcalloc(HELD, sizeof(*pf));
+		long long deadline = tu_now_ms() + 30000;
+		int shed = 0;
+
+		while (shed < HELD - HTTPD_MAX_CONNS) {
+			ck_assert_msg(tu_now_ms() < deadline, "only %d connections shed", shed);
+			for (int i = 0; i < HELD; i++)
+				pf[i] = (struct pollfd){ fds[i], POLLIN | POLLRDHUP, 0 };
+			poll(pf, HELD, 100);
+			shed = 0;
+			for (int i = 0; i < HELD; i++)
+				shed += (pf[i].revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)) != 0;
+		}
+		ck_assert_int_le(shed, HELD - HTTPD_MAX_CONNS + 1);
+		free(pf);
+	}
 	t0 = tu_now_ms();
 	http_get(b.port, "/healthz", &resp);
 	took = tu_now_ms() - t0;
@@ -467,6 +543,7 @@ static Suite *httpd_suite(void)
 	tcase_add_test(tc, header_deadline);
 	tcase_add_test(tc, slow_body_408);
 	tcase_add_test(tc, cap_evicts_idle);
+	tcase_add_test(tc, cap_keeps_recently_active);
 	tcase_add_test(tc, cap_full_refuses);
 	suite_add_tcase(s, tc);
 	return s;

@@ -14,7 +14,6 @@
 
 #include "chatbot/bot/config.h"
 #include "chatbot/gov/gov.h"
-#include "chatbot/host/host_http.h"
 #include "chatbot/net/httpd.h"
 #include "chatbot/util/log.h"
 #include "chatbot/gov/outbox.h"

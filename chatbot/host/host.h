@@ -60,6 +60,9 @@ struct host_stats {
 					    -1 when the database cannot be read */
 };
 void host_stats(struct adapter_host *h, struct host_stats *out);
+/* Registers GET /healthz and GET /metrics on d (chatbot/host/host_http.c);
+ * 0, or -1 (logged). */
+int host_http_routes(struct adapter_host *h, struct httpd *d);
 
 /* dispatch_line() (its result counted for host_stats), then an outbox pump soon (a command may have queued an
  * announcement). */

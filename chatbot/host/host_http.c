@@ -1,7 +1,17 @@
-/* host_http.c - see host_http.h. */
-#include "chatbot/host/host_http.h"
-
+/*
+ * host_http.c - the host's own routes on the HTTP listener
+ * (chatbot/net/httpd.h), registered by host_http_routes() (host.h):
+ *   GET /healthz  200 "ok\n" while the host runs; 503 with the reason when
+ *                 it is stopping or the database cannot be read;
+ *   GET /metrics  200, Prometheus text format 0.0.4 (govbot_up,
+ *                 govbot_commands_total{result=...}, govbot_outbox_pending,
+ *                 govbot_adapters_running), from host_stats().
+ * Every answer is small and made at once: nothing blocks the loop.
+ */
 #include <string.h>
+
+#include "chatbot/host/host.h"
+#include "chatbot/net/httpd.h"
 
 static const char *const result_names[4] = { "ok", "error", "refused", "failed" };
 

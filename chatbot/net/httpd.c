@@ -56,15 +56,6 @@ static void sweep_arm(struct httpd *d)
 		loop_timer_start(&d->sweep, HTTPD_SWEEP_MS);
 }
 
-static void conn_kill(struct httpd *d, struct httpd_conn *c)
-{
-	if (c->dying)
-		return;
-	c->dying = true;
-	d->ndying++;
-	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-}
-
 static void conn_reset(struct httpd *d, struct httpd_conn *c)
 {
 	c->state = CONN_WAIT;
@@ -76,6 +67,58 @@ static void conn_reset(struct httpd *d, struct httpd_conn *c)
 	buf_release(&c->body);
 }
 
+static void conn_unlink(struct httpd_conn_list *l, struct httpd_conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		l->tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void conn_append(struct httpd_conn_list *l, struct httpd_conn *c)
+{
+	c->prev = l->tail;
+	c->next = NULL;
+	if (l->tail)
+		l->tail->next = c;
+	else
+		l->head = c;
+	l->tail = c;
+}
+
+/* Closes c, cheaply: shutting both sides of its socket makes it readable
+ * at end of input, so lws closes it as a link the peer ended on its next
+ * turn (asking lws to kill it costs a timer insertion per connection, and
+ * its close would wait for the peer, which an idle client never ends); a
+ * zero linger resets the link instead of leaving it in the kernel.  Should
+ * lws not close it within a second, the sweep has lws kill it. */
+static void conn_kill(struct httpd *d, struct httpd_conn *c)
+{
+	struct linger lg = { 1, 0 };
+	int fd;
+
+	if (c->dying)
+		return;
+	c->dying = true;
+	d->ndying++;
+	conn_unlink(&d->live, c);
+	conn_append(&d->dying, c);
+	c->deadline_ms = loop_now_ms() + 1000;
+	/* its lws timeout would stay in lws's sorted timer list, which every
+	 * new connection's insertion walks */
+	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+	fd = lws_get_socket_fd(c->wsi);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0 ||
+	    shutdown(fd, SHUT_RDWR) < 0)
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+
 static struct httpd_conn *conn_new(struct httpd *d, struct lws *wsi)
 {
 	struct httpd_conn *c = xcalloc(1, sizeof(*c));
@@ -83,12 +126,7 @@ static struct httpd_conn *conn_new(struct httpd *d, struct lws *wsi)
 	c->wsi = wsi;
 	buf_init(&c->body);
 	conn_reset(d, c);
-	c->prev = d->conns_tail;
-	if (d->conns_tail)
-		d->conns_tail->next = c;
-	else
-		d->conns_head = c;
-	d->conns_tail = c;
+	conn_append(&d->live, c);
 	d->nconns++;
 	lws_set_opaque_user_data(wsi, c);
 	sweep_arm(d);
@@ -97,14 +135,7 @@ static struct httpd_conn *conn_new(struct httpd *d, struct lws *wsi)
 
 static void conn_gone(struct httpd *d, struct httpd_conn *c)
 {
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		d->conns_head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	else
-		d->conns_tail = c->prev;
+	conn_unlink(c->dying ? &d->dying : &d->live, c);
 	d->nconns--;
 	if (c->dying)
 		d->ndying--;
@@ -116,14 +147,14 @@ static void conn_gone(struct httpd *d, struct httpd_conn *c)
 }
 
 /* A new connection knocks: 0 lets it in.  At the cap it takes the place
- * of the oldest connection not inside a request; when there is none it is
- * refused (lws closes it). */
+ * of the connection idle longest that is not inside a request; when there
+ * is none it is refused (lws closes it). */
 static int conn_admit(struct httpd *d)
 {
 	if (d->nconns - d->ndying < d->max_conns)
 		return 0;
-	for (struct httpd_conn *c = d->conns_head; c; c = c->next) {
-		if (!c->dying && c->state == CONN_WAIT) {
+	for (struct httpd_conn *c = d->live.head; c; c = c->next) {
+		if (c->state == CONN_WAIT) {
 			conn_kill(d, c);
 			return 0;
 		}
@@ -135,9 +166,18 @@ static void on_sweep(void *arg)
 {
 	struct httpd *d = arg;
 	long long now = loop_now_ms();
+	struct httpd_conn *c, *next;
 
-	for (struct httpd_conn *c = d->conns_head; c; c = c->next) {
-		if (c->dying || now < c->deadline_ms)
+	for (c = d->dying.head; c; c = c->next) {
+		if (now >= c->deadline_ms) {
+			/* lws did not close it: have it killed */
+			lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+			c->deadline_ms = now + 60000;
+		}
+	}
+	for (c = d->live.head; c; c = next) {
+		next = c->next;   /* a kill moves c to the dying list */
+		if (now < c->deadline_ms)
 			continue;
 		if (c->state == CONN_WAIT) {
 			conn_kill(d, c);           /* headers too slow */
@@ -238,6 +278,14 @@ static int send_too_large(struct httpd_conn *c)
 	return rc;
 }
 
+/* Answered: wait for the next request, as the most recently active. */
+static void conn_next(struct httpd *d, struct httpd_conn *c)
+{
+	conn_reset(d, c);
+	conn_unlink(&d->live, c);
+	conn_append(&d->live, c);
+}
+
 /* The request is complete: route it and answer. */
 static int conn_answer(struct httpd *d, struct httpd_conn *c)
 {
@@ -251,7 +299,7 @@ static int conn_answer(struct httpd *d, struct httpd_conn *c)
 	if (!r) {
 		rc = allowed ? send_status(c->wsi, 405, "method not allowed here\n", allowed, false)
 			     : send_status(c->wsi, 404, "not found\n", 0, false);
-		conn_reset(d, c);
+		conn_next(d, c);
 		return rc;
 	}
 	memset(&req, 0, sizeof(req));
@@ -266,7 +314,7 @@ static int conn_answer(struct httpd *d, struct httpd_conn *c)
 	r->fn(r->arg, &req, &res);
 	rc = send_answer(c->wsi, &res, 0, false, c->method == HTTPD_HEAD);
 	httpd_response_release(&res);
-	conn_reset(d, c);
+	conn_next(d, c);
 	return rc;
 }
 
@@ -532,9 +580,9 @@ void httpd_free(struct httpd *d)
 	}
 	/* the context closed every connection (WSI_DESTROY); any left has
 	 * no wsi to tell any more */
-	while (d->conns_head) {
-		struct httpd_conn *c = d->conns_head;
-		d->conns_head = c->next;
+	while (d->live.head || d->dying.head) {
+		struct httpd_conn *c = d->live.head ? d->live.head : d->dying.head;
+		conn_unlink(d->live.head ? &d->live : &d->dying, c);
 		free(c->path);
 		free(c->query);
 		buf_release(&c->body);

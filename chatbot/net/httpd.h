@@ -51,7 +51,7 @@ struct httpd_route;
 /* Defaults of struct httpd_limits. */
 #define HTTPD_HEADER_MS 5000
 #define HTTPD_BODY_MS 10000
-#define HTTPD_MAX_CONNS 1024
+#define HTTPD_MAX_CONNS 256
 /* A route's body cap when it gives 0; also the most read of a body that
  * is then refused (404, 405). */
 #define HTTPD_MAX_BODY (64u * 1024)

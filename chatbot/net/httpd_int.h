@@ -53,7 +53,10 @@ struct httpd {
 	struct httpd_work *work_head, *work_tail;
 	struct loop_timer work_timer;
 
-	struct httpd_conn *conns_head, *conns_tail;   /* oldest first */
+	/* connections: live ones from the least recently active to the most;
+	 * dying ones (being closed) apart, so neither the cap nor lws's timers
+	 * ever walk them */
+	struct httpd_conn_list { struct httpd_conn *head, *tail; } live, dying;
 	size_t nconns, ndying;
 	struct loop_timer sweep;
 };

@@ -33,7 +33,7 @@
 /* Sockets and descriptors the loop watches at once (the HTTP listener's
  * connection cap stays well below it).  loop_new() raises the process's
  * soft open-file limit to a little above this when the hard limit allows. */
-#define LOOP_MAX_FDS 2048
+#define LOOP_MAX_FDS 1024
 
 struct loop;
 
