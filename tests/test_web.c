@@ -225,7 +225,8 @@ START_TEST(test_reader_sees_the_record)
 	contains(q.text, "its nominator to give: interactions, support");
 	contains(q.text, "item 5: motion of the core maintainers: adopt <the> RFC process & more");
 	contains(q.text, "0 of 3 have voted");
-	contains(q.text, "days left");
+	contains(q.text, "(less than a day ago)");
+	contains(q.text, "(14 days left)");   /* vote_days 14, opened just now */
 	lacks(q.text, "@newbie");   /* decided: off the agenda */
 	cJSON_Delete(q.json);
 	web_page_release(&p);

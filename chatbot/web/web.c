@@ -56,7 +56,7 @@ static const char style[] =
 	"body{font-family:system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:0 1rem;"
 	"line-height:1.5;color:#1b1b1b;background:#fff}"
 	"nav a{margin-right:1rem}header{border-bottom:1px solid #ccc;padding:.5rem 0}"
-	"h1{font-size:1.5rem}h2{font-size:1.25rem;margin-top:2rem}h3{font-size:1.05rem}"
+	"h1{font-size:1.5rem}h2{font-size:1.25rem;margin-top:2rem}h3,article h2{font-size:1.05rem}"
 	"ul{padding-left:1.2rem}li{margin:.2rem 0}.meta{color:#555;font-size:.9rem}"
 	".emeritus{color:#666}blockquote{margin:.5rem 0;padding-left:.8rem;border-left:3px solid #ccc}"
 	"footer{border-top:1px solid #ccc;margin-top:2rem;padding:.5rem 0;color:#555;font-size:.85rem}";

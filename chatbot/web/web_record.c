@@ -125,11 +125,17 @@ static long long age_tick(long long from, long long now)
 	return from + (now - from) / DAY * DAY;
 }
 
-/* The last time floor((until - now) / DAY) changed, for now < until. */
+/* Whole days left until until, rounded up (a 14-day vote opened a minute
+ * ago has 14 days left), for now < until. */
+static long long days_left(long long until, long long now)
+{
+	return (until - now + DAY - 1) / DAY;
+}
+
+/* The last time days_left() changed, for now < until. */
 static long long left_tick(long long until, long long now)
 {
-	long long k = (until - now) / DAY;
-	return until - (k + 1) * DAY + 1;
+	return until - days_left(until, now) * DAY;
 }
 
 /* One agenda entry: number, what, age, deadline, what it waits for. */
@@ -143,24 +149,23 @@ static void agenda_entry(const struct web_ctx *ctx, const struct gov_item *it, s
 	item_link(out, it->id);
 	buf_adds(out, ": ");
 	web_item_text(out, it);
-	buf_adds(out, "</h3>\n<p class=\"meta\">Opened ");
+	buf_adds(out, "</h3>\n<p class=\"meta\">Opened by ");
+	actor_html(out, it->opened_by_handle, it->opened_by);
+	buf_adds(out, " on ");
 	web_time(out, it->created_at);
 	if (now >= it->created_at) {
-		buf_adds(out, ", ");
+		buf_adds(out, " (");
 		web_days(out, now - it->created_at);
-		buf_adds(out, " ago");
+		buf_adds(out, " ago)");
 		web_touch(&p->last_modified, age_tick(it->created_at, now));
 	}
-	buf_adds(out, " by ");
-	actor_html(out, it->opened_by_handle, it->opened_by);
 	buf_adds(out, ".");
 	if (it->deadline) {
 		buf_adds(out, " Closes by ");
 		web_time(out, it->deadline);
 		if (it->deadline > now) {
-			buf_adds(out, " (");
-			web_days(out, it->deadline - now);
-			buf_adds(out, " left)");
+			long long k = days_left(it->deadline, now);
+			buf_addf(out, " (%lld day%s left)", k, k == 1 ? "" : "s");
 			web_touch(&p->last_modified, left_tick(it->deadline, now));
 		}
 		buf_adds(out, ".");
