@@ -184,6 +184,9 @@ START_TEST(test_identities_live_other_keys_at_restart)
 	contains(report.data, "http");
 	ck_assert_str_eq(identity_config_handle(bot.config, "console:kb"), "kbooth");
 	ck_assert_int_eq(bot.config->vote_days, 7);
+	/* a motion opened now closes 7 days from NOW (2023-11-14 22:13 UTC) */
+	ask_ok("console:grace", "propose core adopt the new process");
+	contains(out, "2023-11-21 22:13 UTC");
 	ck_assert_ptr_null(bot.config->http_listen);   /* kept until a restart */
 	ck_assert_str_eq(bot.config->bot_name, "govbot");
 	buf_release(&report);
