@@ -34,12 +34,14 @@ BENCHES  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 
-# make install [PREFIX=/usr/local] [DESTDIR=staging]: the binary, govbot(1)
-# and the systemd unit (its ExecStart names $(BINDIR)/govbot).
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the binary, govbot(1),
+# the systemd unit (its ExecStart names $(BINDIR)/govbot) and the licence
+# (the BSD licence asks binary copies to carry it).
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR  ?= $(PREFIX)/share/doc/govbot
 
 .PHONY: all run check bench fuzz clean deps check-deps tests install uninstall
 all: $(BUILD)/govbot
@@ -99,14 +101,16 @@ clean:
 	rm -rf build build-san build-fuzz
 
 install: $(BUILD)/govbot
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BUILD)/govbot $(DESTDIR)$(BINDIR)/govbot
 	install -m 0644 scripts/govbot.1 $(DESTDIR)$(MANDIR)/man1/govbot.1
+	install -m 0644 LICENSE $(DESTDIR)$(DOCDIR)/LICENSE
 	sed 's|@BINDIR@|$(BINDIR)|g' scripts/govbot.service > $(DESTDIR)$(UNITDIR)/govbot.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/govbot.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/govbot $(DESTDIR)$(MANDIR)/man1/govbot.1 \
-	      $(DESTDIR)$(UNITDIR)/govbot.service
+	      $(DESTDIR)$(UNITDIR)/govbot.service $(DESTDIR)$(DOCDIR)/LICENSE
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

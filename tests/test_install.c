@@ -74,6 +74,7 @@ START_TEST(test_install_and_uninstall)
 	ck_assert_int_eq(mode_of(root, "/usr/bin/govbot"), 0755);
 	ck_assert_int_eq(mode_of(root, "/usr/share/man/man1/govbot.1"), 0644);
 	ck_assert_int_eq(mode_of(root, "/usr/lib/systemd/system/govbot.service"), 0644);
+	ck_assert_int_eq(mode_of(root, "/usr/share/doc/govbot/LICENSE"), 0644);
 
 	/* the installed binary runs */
 	struct tu_proc p;
@@ -131,6 +132,7 @@ START_TEST(test_install_and_uninstall)
 	ck_assert(!exists(root, "/usr/bin/govbot"));
 	ck_assert(!exists(root, "/usr/share/man/man1/govbot.1"));
 	ck_assert(!exists(root, "/usr/lib/systemd/system/govbot.service"));
+	ck_assert(!exists(root, "/usr/share/doc/govbot"));
 }
 END_TEST
 
