@@ -247,10 +247,26 @@ START_TEST(test_reader_sees_the_record)
 	cJSON_Delete(q.json);
 	web_page_release(&p);
 
+	/* a vote's result, with its tally, joins the log and the feed */
+	ask_ok("console:ada", "vote 5 yes");
+	ask_ok("console:grace", "vote 5 yes");
+	render("/decisions", &p, NULL);
+	parse_page(&p, &q);
+	contains(q.text, "item 5: motion of the core maintainers: adopt <the> RFC process & more passed by vote");
+	contains(q.text, "Tally: yes 2 (@adalove, @ghopper); no 0; abstain 0; not voted 1 (@aturing)");
+	cJSON_Delete(q.json);
+	web_page_release(&p);
+	render("/items/5", &p, NULL);
+	parse_page(&p, &q);
+	contains(q.text, "State: passed");
+	contains(q.text, "Tally: yes 2 (@adalove, @ghopper); no 0; abstain 0; not voted 1 (@aturing)");
+	cJSON_Delete(q.json);
+	web_page_release(&p);
+
 	render("/decisions.atom", &p, "http://record.example:8088");
 	parse_page(&p, &q);
-	ck_assert_int_eq(cJSON_GetObjectItem(q.json, "entries")->valueint, 2);
-	contains(p.body.data, "<id>http://record.example:8088/items/2#d");
+	ck_assert_int_eq(cJSON_GetObjectItem(q.json, "entries")->valueint, 3);
+	contains(p.body.data, "<id>http://record.example:8088/items/5#d");
 	contains(p.body.data, "href=\"http://record.example:8088/items/1\"");
 	contains(q.text, "Rationale: great <work> & \"steady\" reviews");
 	cJSON_Delete(q.json);
