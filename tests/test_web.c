@@ -417,6 +417,33 @@ START_TEST(test_agenda_ages_move_last_modified)
 }
 END_TEST
 
+/* An election's result shows every round of the count. */
+START_TEST(test_election_rounds)
+{
+	struct web_page p;
+	struct parsed q;
+	ask_ok("console:grace", "propose remove-lead unavailable for a year");
+	ask_ok("console:grace", "vote 1 yes");
+	ask_ok("console:alan", "vote 1 yes");
+	ask_ok("console:grace", "propose elect-lead @ghopper @aturing");
+	ask_ok("console:grace", "ballot 2 @ghopper > @aturing");
+	ask_ok("console:alan", "ballot 2 @aturing > @ghopper");
+	render("/decisions", &p, NULL);
+	parse_page(&p, &q);
+	contains(q.text, "item 2: election of the lead core maintainer elected by vote");
+	contains(q.text, "round 1: @aturing 1, @ghopper 1");
+	contains(q.text, "round 2: @aturing 2");
+	contains(p.body.data, "<br />\nround 1: ");   /* one line a round */
+	cJSON_Delete(q.json);
+	web_page_release(&p);
+	render("/", &p, NULL);
+	parse_page(&p, &q);
+	contains(q.text, "Lead Core Maintainer (BDFL) Alan Turing (@aturing)");
+	cJSON_Delete(q.json);
+	web_page_release(&p);
+}
+END_TEST
+
 START_TEST(test_escape)
 {
 	struct buf b = BUF_INIT;
@@ -462,6 +489,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_not_found_and_paths);
 	tcase_add_test(tc, test_etag_and_conditional_get);
 	tcase_add_test(tc, test_agenda_ages_move_last_modified);
+	tcase_add_test(tc, test_election_rounds);
 	tcase_add_test(tc, test_escape);
 	tcase_add_test(tc, test_empty_record);
 	suite_add_tcase(s, tc);
