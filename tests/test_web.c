@@ -388,6 +388,38 @@ START_TEST(test_etag_and_conditional_get)
 }
 END_TEST
 
+/* An item page's Last-Modified follows what happens to that item only; the
+ * roster page's follows the decisions that changed the roster. */
+START_TEST(test_last_modified_per_item)
+{
+	struct web_page a, b, r;
+	fill();
+	render("/items/3", &a, NULL);
+	render("/items/1", &b, NULL);
+	ck_assert_int_eq(a.last_modified, NOW);
+	web_page_release(&a);
+	bot.now_override = NOW + 100;
+	ask_ok("console:alan", "support 3 a fine triager");
+	render("/items/3", &a, NULL);
+	ck_assert_int_eq(a.last_modified, NOW + 100);
+	web_page_release(&a);
+	render("/items/1", &a, NULL);
+	ck_assert_int_eq(a.last_modified, b.last_modified);
+	ck_assert_str_eq(a.etag, b.etag);
+	web_page_release(&a);
+	web_page_release(&b);
+	render("/", &r, NULL);
+	ck_assert_int_eq(r.last_modified, NOW);   /* decision 1 added @newbie at NOW */
+	web_page_release(&r);
+	bot.now_override = NOW + 200;
+	ask_ok("console:grace", "decide 3 accept thorough");
+	render("/", &r, NULL);
+	ck_assert_int_eq(r.last_modified, NOW + 200);
+	contains(r.body.data, "@third");
+	web_page_release(&r);
+}
+END_TEST
+
 /* The agenda shows ages; its Last-Modified moves when a day passes, so a
  * reader polling with If-Modified-Since sees the new age. */
 START_TEST(test_agenda_ages_move_last_modified)
@@ -489,6 +521,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_not_found_and_paths);
 	tcase_add_test(tc, test_etag_and_conditional_get);
 	tcase_add_test(tc, test_agenda_ages_move_last_modified);
+	tcase_add_test(tc, test_last_modified_per_item);
 	tcase_add_test(tc, test_election_rounds);
 	tcase_add_test(tc, test_escape);
 	tcase_add_test(tc, test_empty_record);

@@ -10,6 +10,7 @@
 #include "chatbot/bot/reply.h"
 #include "chatbot/gov/gov.h"
 #include "chatbot/gov/ledger.h"
+#include "chatbot/gov/ledger_when.h"
 #include "chatbot/gov/store.h"
 #include "commands/govcmd.h"
 
@@ -201,7 +202,7 @@ int web_agenda_page(const struct web_ctx *ctx, struct web_page *p)
 	};
 	struct store *s = ctx->bot->store;
 	struct buf *out = &p->body;
-	long long *ids = xcalloc(AGENDA_MAX, sizeof(*ids)), lm;
+	long long *ids = xcalloc(AGENDA_MAX, sizeof(*ids));
 	int n = ledger_open_items(bot_gov(ctx->bot), ids, AGENDA_MAX);
 
 	if (n < 0) {
@@ -238,12 +239,7 @@ int web_agenda_page(const struct web_ctx *ctx, struct web_page *p)
 	web_foot(out);
 	free(ids);
 	/* anything that changes an open item or takes one off the agenda */
-	lm = store_count(s, "SELECT coalesce(max(m), ?1) FROM (SELECT max(created_at) AS m FROM items"
-			 " UNION ALL SELECT max(closed_at) FROM items UNION ALL SELECT max(at) FROM audit"
-			 " UNION ALL SELECT max(at) FROM fields UNION ALL SELECT max(at) FROM letters"
-			 " UNION ALL SELECT max(at) FROM votes UNION ALL SELECT max(at) FROM ballots"
-			 " UNION ALL SELECT max(at) FROM recusals)", 0);
-	web_touch(&p->last_modified, lm);
+	web_touch(&p->last_modified, ledger_changed_at(bot_gov(ctx->bot), 0));
 	return 200;
 }
 
@@ -356,6 +352,10 @@ int web_item_page(const struct web_ctx *ctx, long long id, struct web_page *p)
 
 	if (rc < 0)
 		return 503;
+	if (rc == 1 && ledger_decisions(g, id, 0, &d, &n) < 0) {
+		gov_item_release(&it);
+		return 503;
+	}
 	if (rc == 0) {
 		web_head(out, "Not found");
 		buf_addf(out, "<h1>Not found</h1>\n<p>There is no item %lld. The "
@@ -398,8 +398,6 @@ int web_item_page(const struct web_ctx *ctx, long long id, struct web_page *p)
 		item_letters(g, id, out);
 	}
 	item_recusals(g, id, out);
-	if (ledger_decisions(g, id, 0, &d, &n) < 0)
-		n = 0, d = NULL;
 	for (size_t i = 0; i < n; i++) {
 		buf_addf(out, "<section id=\"d%lld\">\n<h2>Decision</h2>\n", d[i].id);
 		web_decision_html(out, &d[i]);
@@ -410,13 +408,7 @@ int web_item_page(const struct web_ctx *ctx, long long id, struct web_page *p)
 	buf_adds(out, "<p class=\"meta\">Permanent link: ");
 	buf_addf(out, "<a href=\"/items/%lld\">/items/%lld</a></p>\n", id, id);
 	web_foot(out);
-	web_touch(&p->last_modified, it.created_at);
-	web_touch(&p->last_modified, it.closed_at);
-	web_touch(&p->last_modified, store_count(s, "SELECT coalesce(max(m), 0) FROM (SELECT max(at) AS m"
-		  " FROM audit WHERE item_id = ?1 UNION ALL SELECT max(at) FROM votes WHERE item_id = ?1"
-		  " UNION ALL SELECT max(at) FROM ballots WHERE item_id = ?1 UNION ALL SELECT max(at)"
-		  " FROM letters WHERE item_id = ?1 UNION ALL SELECT max(at) FROM decisions"
-		  " WHERE item_id = ?1 UNION ALL SELECT max(at) FROM recusals WHERE item_id = ?1)", id));
+	web_touch(&p->last_modified, ledger_changed_at(g, id));
 	gov_item_release(&it);
 	buf_release(&title);
 	return 200;

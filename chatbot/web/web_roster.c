@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "chatbot/gov/store.h"
+#include "chatbot/gov/ledger_when.h"
 #include "chatbot/roster/roster.h"
 
 static void slug_of(const char *title, struct buf *out)
@@ -177,9 +177,6 @@ int web_roster_page(const struct web_ctx *ctx, struct web_page *p)
 		if (r->sections[i].kind != ROSTER_TEXT)
 			section_html(out, r, &r->sections[i]);
 	web_foot(out);
-	if (ctx->bot->store) {
-		long long at = store_count(ctx->bot->store, "SELECT coalesce(max(at), ?1) FROM roster_events", 0);
-		web_touch(&p->last_modified, at);
-	}
+	web_touch(&p->last_modified, ledger_roster_changed_at(bot_gov(ctx->bot)));
 	return 200;
 }
