@@ -35,8 +35,8 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 
 # make install [PREFIX=/usr/local] [DESTDIR=staging]: the binary, govbot(1),
-# the systemd unit (its ExecStart names $(BINDIR)/govbot) and the licence
-# (the BSD licence asks binary copies to carry it).
+# the systemd unit (its ExecStart names $(BINDIR)/govbot), an example config
+# and the licence (the BSD licence asks binary copies to carry it).
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
@@ -105,12 +105,14 @@ install: $(BUILD)/govbot
 	install -m 0755 $(BUILD)/govbot $(DESTDIR)$(BINDIR)/govbot
 	install -m 0644 scripts/govbot.1 $(DESTDIR)$(MANDIR)/man1/govbot.1
 	install -m 0644 LICENSE $(DESTDIR)$(DOCDIR)/LICENSE
+	install -m 0644 scripts/govbot.example.json $(DESTDIR)$(DOCDIR)/govbot.json.example
 	sed 's|@BINDIR@|$(BINDIR)|g' scripts/govbot.service > $(DESTDIR)$(UNITDIR)/govbot.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/govbot.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/govbot $(DESTDIR)$(MANDIR)/man1/govbot.1 \
-	      $(DESTDIR)$(UNITDIR)/govbot.service $(DESTDIR)$(DOCDIR)/LICENSE
+	      $(DESTDIR)$(UNITDIR)/govbot.service $(DESTDIR)$(DOCDIR)/LICENSE \
+	      $(DESTDIR)$(DOCDIR)/govbot.json.example
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

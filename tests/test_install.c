@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "chatbot/roster/roster.h"
 #include "tests/testutil.h"
 
 static char dir[256], srcdir[PATH_MAX];
@@ -75,6 +76,7 @@ START_TEST(test_install_and_uninstall)
 	ck_assert_int_eq(mode_of(root, "/usr/share/man/man1/govbot.1"), 0644);
 	ck_assert_int_eq(mode_of(root, "/usr/lib/systemd/system/govbot.service"), 0644);
 	ck_assert_int_eq(mode_of(root, "/usr/share/doc/govbot/LICENSE"), 0644);
+	ck_assert_int_eq(mode_of(root, "/usr/share/doc/govbot/govbot.json.example"), 0644);
 
 	/* the installed binary runs */
 	struct tu_proc p;
@@ -84,6 +86,37 @@ START_TEST(test_install_and_uninstall)
 	ck_assert_int_eq(p.status, 0);
 	contains(p.out.data, "govbot ");
 	tu_proc_release(&p);
+
+	/* the example config passes check-config (with a roster where it says
+	 * and the secrets its adapter needs in the environment) */
+	char example[PATH_MAX * 2], cfg[PATH_MAX * 2], poi[PATH_MAX * 2];
+	snprintf(example, sizeof(example), "%s/usr/share/doc/govbot/govbot.json.example", root);
+	char *ex = file_read(example, 1u << 16, &len, err, sizeof(err));
+	ck_assert_msg(ex != NULL, "%s", err);
+	struct buf patched = BUF_INIT;
+	const char *var = "/var/lib/govbot/";
+	for (const char *s = ex, *hit; *s; s = hit + strlen(var)) {
+		hit = strstr(s, var);
+		if (!hit) {
+			buf_adds(&patched, s);
+			break;
+		}
+		buf_add(&patched, s, (size_t)(hit - s));
+		buf_addf(&patched, "%s/", dir);
+	}
+	snprintf(cfg, sizeof(cfg), "%s/govbot.json", dir);
+	snprintf(poi, sizeof(poi), "%s/persons_of_interest.md", dir);
+	tu_write_file(cfg, patched.data);
+	const char *bundled = roster_default_text(&len);
+	tu_write_bytes(poi, bundled, len);
+	const char *cargs[] = { "check-config", "--config", cfg, NULL };
+	const char *cenv[] = { "SLACK_APP_TOKEN=xapp-1-test", "SLACK_BOT_TOKEN=xoxb-test", NULL };
+	tu_run(exe, NULL, cargs, NULL, 0, cenv, 0, 20000, &p);
+	ck_assert_msg(p.status == 0, "check-config of the example: %s%s", buf_str(&p.out), buf_str(&p.err));
+	contains(p.out.data, "config OK: ");
+	tu_proc_release(&p);
+	buf_release(&patched);
+	free(ex);
 
 	/* the unit: the installed path, reload by SIGHUP, the hardening */
 	snprintf(unit, sizeof(unit), "%s/usr/lib/systemd/system/govbot.service", root);
@@ -132,6 +165,7 @@ START_TEST(test_install_and_uninstall)
 	ck_assert(!exists(root, "/usr/bin/govbot"));
 	ck_assert(!exists(root, "/usr/share/man/man1/govbot.1"));
 	ck_assert(!exists(root, "/usr/lib/systemd/system/govbot.service"));
+	ck_assert(!exists(root, "/usr/share/doc/govbot/govbot.json.example"));
 	ck_assert(!exists(root, "/usr/share/doc/govbot"));
 }
 END_TEST
