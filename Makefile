@@ -61,7 +61,7 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 # The bundled roster is linked in as bytes; see chatbot/roster/roster_default.c.
-$(BUILD)/obj/chatbot/roster/roster_blob.o: chatbot/roster/roster_blob.S chatbot/roster/persons_of_interest.md
+$(BUILD)/obj/chatbot/roster/roster_blob.o: chatbot/roster/roster_blob.S chatbot/roster/persons_of_interest.md chatbot/roster/aliases.json
 	@mkdir -p $(dir $@)
 	$(CC) -c -I. -o $@ chatbot/roster/roster_blob.S
 

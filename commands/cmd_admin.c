@@ -13,6 +13,7 @@
 #include "chatbot/bot/config.h"
 #include "chatbot/gov/gov.h"
 #include "chatbot/bot/identity.h"
+#include "chatbot/bot/mention.h"
 #include "chatbot/roster/roster.h"
 
 static const char link_usage[] = "link PLATFORM:ID @handle";
@@ -45,6 +46,17 @@ int cmd_link(struct command_ctx *ctx)
 		h++;
 	char *handle = str_trim_dup(h, strlen(h));
 	int ret = CMD_ERROR;
+	if (mention_is_markup(id)) {
+		/* slack:<@U0123>: what a chat client shows, not the ID itself */
+		reply_code(ctx->reply, id);
+		reply_text(ctx->reply, " is chat markup, not an identity; write the bare ID, such as ");
+		reply_code(ctx->reply, "slack:U0123");
+		reply_text(ctx->reply, " or ");
+		reply_code(ctx->reply, "matrix:@alice:example.org");
+		reply_text(ctx->reply, "; usage: ");
+		reply_code(ctx->reply, link_usage);
+		goto cleanup;
+	}
 	if (!identity_valid(id)) {
 		reply_text(ctx->reply, "the first word must be a chat identity such as ");
 		reply_code(ctx->reply, "slack:U0123");

@@ -62,7 +62,9 @@ int cmd_decide(struct command_ctx *ctx)
 		reply_textf(ctx->reply, "%s %lld is incomplete, so it cannot be decided yet: it lacks %s. "
 			    "The nominator adds them with ", gov_item_noun(&it), it.id,
 			    buf_str(&done.missing));
-		reply_code(ctx->reply, "amend N FIELD: TEXT");
+		char cmd[64];
+		snprintf(cmd, sizeof(cmd), "amend %lld FIELD: TEXT", it.id);   /* the real number */
+		reply_code(ctx->reply, cmd);
 		reply_text(ctx->reply, ".");
 		ret = CMD_REFUSED;
 	}

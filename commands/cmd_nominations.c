@@ -188,12 +188,20 @@ static void who_hint(struct reply *r, const char *handle)
 	buf_release(&cmd);
 }
 
+/* A command with the item's real number in it, as code: `support 7 TEXT`. */
+static void code_n(struct reply *r, const char *fmt, long long id)
+{
+	char cmd[96];
+	snprintf(cmd, sizeof(cmd), fmt, id);
+	reply_code(r, cmd);
+}
+
 static void say_missing(struct reply *r, long long id, const char *missing)
 {
 	reply_para(r);
 	reply_textf(r, "Still missing: %s. The nominator adds them with ", missing);
-	reply_code(r, "amend N FIELD: TEXT");
-	reply_textf(r, " (N is %lld); only a complete nomination can be decided.", id);
+	code_n(r, "amend %lld FIELD: TEXT", id);   /* the real number, not N */
+	reply_text(r, "; only a complete nomination can be decided.");
 }
 
 /* The answer to a write that gov refused or failed (nomination.h). */
@@ -287,9 +295,9 @@ int cmd_nominate(struct command_ctx *ctx)
 		reply_textf(ctx->reply, "nomination %lld of ", done.id);
 		reply_handle(ctx->reply, who);
 		reply_textf(ctx->reply, " for %s is already open; support it with ", grp);
-		reply_code(ctx->reply, "support N TEXT");
+		code_n(ctx->reply, "support %lld TEXT", done.id);
 		reply_text(ctx->reply, ", or (if it is yours) complete it with ");
-		reply_code(ctx->reply, "amend N FIELD: TEXT");
+		code_n(ctx->reply, "amend %lld FIELD: TEXT", done.id);
 		goto cleanup;
 	}
 	long long id = done.id;
@@ -314,9 +322,9 @@ int cmd_nominate(struct command_ctx *ctx)
 	} else {
 		reply_para(ctx->reply);
 		reply_textf(ctx->reply, "It is complete and waits for %s: ", gov_decider(&it));
-		reply_code(ctx->reply, "decide N accept|reject RATIONALE");
+		code_n(ctx->reply, "decide %lld accept|reject RATIONALE", id);
 		reply_text(ctx->reply, ". Anyone can add letters with ");
-		reply_code(ctx->reply, "support N TEXT");
+		code_n(ctx->reply, "support %lld TEXT", id);
 		reply_text(ctx->reply, ".");
 	}
 	buf_release(&missing);
@@ -376,9 +384,9 @@ static int open_removal(struct command_ctx *ctx, const char *who, const struct r
 		reply_textf(ctx->reply, "removal %lld of ", done.id);
 		reply_handle(ctx->reply, who);
 		reply_textf(ctx->reply, " from %s is already open; add to it with ", grp);
-		reply_code(ctx->reply, "support N TEXT");
+		code_n(ctx->reply, "support %lld TEXT", done.id);
 		reply_text(ctx->reply, " or ");
-		reply_code(ctx->reply, "object N TEXT");
+		code_n(ctx->reply, "object %lld TEXT", done.id);
 		return CMD_REFUSED;
 	}
 	long long id = done.id;
@@ -388,11 +396,11 @@ static int open_removal(struct command_ctx *ctx, const char *who, const struct r
 	reply_handle(ctx->reply, who);
 	reply_textf(ctx->reply, " from %s. ", core ? "the core maintainers" : grp);
 	reply_textf(ctx->reply, "It waits for %s: ", gov_decider(&it));
-	reply_code(ctx->reply, "decide N accept|reject RATIONALE");
+	code_n(ctx->reply, "decide %lld accept|reject RATIONALE", id);
 	reply_text(ctx->reply, "; letters go in with ");
-	reply_code(ctx->reply, "support N TEXT");
+	code_n(ctx->reply, "support %lld TEXT", id);
 	reply_text(ctx->reply, " and ");
-	reply_code(ctx->reply, "object N TEXT");
+	code_n(ctx->reply, "object %lld TEXT", id);
 	reply_text(ctx->reply, ".");
 	return CMD_OK;
 }
@@ -478,7 +486,7 @@ int cmd_amend(struct command_ctx *ctx)
 		reason = q ? str_trim_dup(q, strlen(q)) : NULL;
 		if (!reason || !*reason || strlen(reason) > GOV_MAX_TEXT) {
 			reply_text(ctx->reply, "a removal has one field, its reason; usage: ");
-			reply_code(ctx->reply, "amend N reason: TEXT");
+			code_n(ctx->reply, "amend %lld reason: TEXT", it.id);
 			reply_textf(ctx->reply, " (at most %d bytes)", GOV_MAX_TEXT);
 			goto cleanup;
 		}
@@ -487,7 +495,7 @@ int cmd_amend(struct command_ctx *ctx)
 		if (next_label(p, &at, &text) < 0 || str_skip_space(p) != at) {
 			reply_text(ctx->reply, "name the field: contributions, interactions, support (or the "
 				   "nominee's name); usage: ");
-			reply_code(ctx->reply, "amend N FIELD: TEXT");
+			code_n(ctx->reply, "amend %lld FIELD: TEXT", it.id);
 			goto cleanup;
 		}
 		if (parse_fields(ctx, p, vals) < 0)

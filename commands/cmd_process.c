@@ -5,6 +5,7 @@
  *
  * To add a topic: add a row to topics[] (text in backticks is shown as
  * code) and a case to tests/test_commands_roster.c. */
+#include <stdio.h>
 #include <string.h>
 
 #include "chatbot/bot/config.h"
@@ -203,6 +204,66 @@ static const struct topic topics[] = {
 	    "electorate of N.", NULL } },
 };
 
+/* Short answers to the questions newcomers ask first, each pointing to the
+ * topic that says more.  From the governance pages and the Foundation
+ * post (../shared/seeds); the wording is ours. */
+struct answer {
+	const char *name;
+	const char *aliases[8];
+	const char *question;           /* as a newcomer asks it */
+	const char *lines[4];
+	const char *more;               /* "nomination controversial": topics that say more */
+};
+
+static const struct answer answers[] = {
+	{ "decides", { "decisions", "who-decides", "governance", NULL },
+	  "Who decides?",
+	  { "Everyday changes: a module or core maintainer approves the pull request.",
+	    "A module's own matters: its maintainers, by majority unless they agreed otherwise; a "
+	    "dispute they cannot settle goes to the core maintainers, and if they cannot agree, to the "
+	    "lead core maintainer (BDFL).",
+	    "Who becomes or stops being a maintainer: the core maintainers for modules, the lead for "
+	    "the core; removing the lead takes 75% of the core maintainers.",
+	    NULL },
+	  "uncontroversial controversial nomination lead" },
+	{ "become", { "becoming", "join", "contribute", "contributing", NULL },
+	  "How do I become a maintainer?",
+	  { "Start by contributing to the area you care about: pull requests, reviews, answers on the "
+	    "forums, design discussion. Influence comes from contributions.",
+	    "Module maintainer: once your work shows depth in a module, anyone may nominate you "
+	    "(`nominate @you for MODULE`); the core maintainers decide.",
+	    "Core maintainer: a core or module maintainer nominates a maintainer with a broad view of "
+	    "the project (`nominate @you for core`); the lead decides.",
+	    NULL },
+	  "nomination core" },
+	{ "company", { "companies", "seat", "board", "sponsor", "sponsorship", "employer", "buy" },
+	  "Can my company buy a seat?",
+	  { "No. Maintainership belongs to individuals and is earned by contributions; it never "
+	    "passes to an employer, and there is no seat to buy.",
+	    "Technical governance (maintainers, decisions) is kept apart from business governance "
+	    "(budget, infrastructure, events), so money cannot buy technical influence.",
+	    "Companies that want to support PyTorch do it through the PyTorch Foundation, which "
+	    "handles the business side.",
+	    NULL },
+	  "nomination" },
+	{ "license", { "licence", "licensing", "bsd", NULL },
+	  "What is the license?",
+	  { "PyTorch is open source under the 3-clause BSD license (BSD-3-Clause): use, change and "
+	    "redistribute it, keeping the copyright notice and without using the project's name to "
+	    "endorse your product.",
+	    NULL },
+	  "uncontroversial" },
+	{ "foundation", { "pytorch-foundation", "lf", "linux-foundation", NULL },
+	  "What is the PyTorch Foundation?",
+	  { "The neutral home of PyTorch, under the Linux Foundation, so that no single company "
+	    "controls the project.",
+	    "It runs the business side (budget, shared infrastructure such as CI, events, members); "
+	    "technical decisions stay with the maintainers, and companies cannot buy their way into "
+	    "them.",
+	    NULL },
+	  "decides company" },
+};
+
 /* Text with `code` spans; DEADLINE becomes the configured vote deadline. */
 static void rich(struct command_ctx *ctx, const char *s)
 {
@@ -249,6 +310,140 @@ static const struct topic *find_topic(const char *name)
 				return &topics[i];
 	}
 	return NULL;
+}
+
+static const struct answer *find_answer(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(answers); i++) {
+		if (str_ieq(answers[i].name, name))
+			return &answers[i];
+		for (size_t k = 0; k < ARRAY_SIZE(answers[i].aliases) && answers[i].aliases[k]; k++)
+			if (str_ieq(answers[i].aliases[k], name))
+				return &answers[i];
+	}
+	return NULL;
+}
+
+static void show_answer(struct command_ctx *ctx, const struct answer *a)
+{
+	struct reply *r = ctx->reply;
+	reply_strong(r, a->question);
+	for (size_t i = 0; i < ARRAY_SIZE(a->lines) && a->lines[i]; i++) {
+		reply_item(r);
+		rich(ctx, a->lines[i]);
+	}
+	reply_para(r);
+	reply_text(r, "More: ");
+	char topic[64];
+	const char *s = a->more;
+	for (size_t k = 0; *s; k++) {
+		size_t n = strcspn(s, " ");
+		snprintf(topic, sizeof(topic), "process %.*s", (int)n, s);
+		if (k)
+			reply_text(r, ", ");
+		reply_code(r, topic);
+		s += n;
+		while (*s == ' ')
+			s++;
+	}
+}
+
+/* How well a question's words fit a topic's or an answer's words. */
+static unsigned fit(const char *question, const char *name, const char *const *aliases, size_t naliases,
+		    const char *words)
+{
+	unsigned score = 0;
+	for (const char *p = question; *p;) {
+		while (*p && !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+			p++;
+		const char *w = p;
+		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '-')
+			p++;
+		size_t n = (size_t)(p - w);
+		static const char *const empty[] = {
+			"what", "which", "when", "where", "does", "would", "could", "should", "there", "have",
+			"that", "this", "with", "about", "pytorch", "from", "your", "they", "them", "their",
+		};
+		bool skip = n < 4;   /* "is", "the", "how", "can" say nothing */
+		for (size_t k = 0; k < ARRAY_SIZE(empty) && !skip; k++)
+			skip = strlen(empty[k]) == n && str_ieqn(empty[k], w, n);
+		if (skip)
+			continue;
+		char word[32];
+		if (n >= sizeof(word))
+			continue;
+		memcpy(word, w, n);
+		word[n] = '\0';
+		/* a plural or -ing form still counts: compare the first 5 letters */
+		size_t stem = n > 5 ? 5 : n;
+		if (str_ieqn(name, word, stem))
+			score += 3;
+		for (size_t k = 0; k < naliases && aliases[k]; k++)
+			if (str_ieqn(aliases[k], word, stem))
+				score += 2;
+		for (const char *q = words; *q;) {
+			while (*q && !((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')))
+				q++;
+			const char *t = q;
+			while ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z'))
+				q++;
+			if ((size_t)(q - t) >= stem && (size_t)(q - t) >= 4 && str_ieqn(t, word, stem)) {
+				score += 1;
+				break;
+			}
+		}
+	}
+	return score;
+}
+
+void process_nearest(struct command_ctx *ctx, const char *question)
+{
+	struct reply *r = ctx->reply;
+	struct { const char *name, *summary; unsigned score; } best[3] = { { 0 } };
+	for (size_t i = 0; i < ARRAY_SIZE(topics) + ARRAY_SIZE(answers); i++) {
+		const char *name, *summary;
+		unsigned score;
+		if (i < ARRAY_SIZE(topics)) {
+			const struct topic *t = &topics[i];
+			struct buf words = BUF_INIT;
+			buf_addf(&words, "%s %s %s", t->title, t->summary, t->decides);
+			name = t->name;
+			summary = t->summary;
+			score = fit(question, t->name, t->aliases, ARRAY_SIZE(t->aliases), buf_str(&words));
+			buf_release(&words);
+		} else {
+			const struct answer *a = &answers[i - ARRAY_SIZE(topics)];
+			name = a->name;
+			summary = a->question;
+			score = fit(question, a->name, a->aliases, ARRAY_SIZE(a->aliases), a->question);
+		}
+		for (size_t k = 0; k < ARRAY_SIZE(best); k++)
+			if (score > best[k].score) {
+				memmove(&best[k + 1], &best[k], (ARRAY_SIZE(best) - k - 1) * sizeof(best[0]));
+				best[k].name = name;
+				best[k].summary = summary;
+				best[k].score = score;
+				break;
+			}
+	}
+	reply_text(r, "I don't have an answer to that");
+	if (!best[0].score) {
+		reply_text(r, "; ");
+		reply_code(r, "process");
+		reply_text(r, " lists what I can explain, and ");
+		reply_code(r, "help");
+		reply_text(r, " the commands.");
+		return;
+	}
+	reply_text(r, "; the nearest topics:");
+	for (size_t k = 0; k < ARRAY_SIZE(best) && best[k].score; k++) {
+		char cmd[64];
+		snprintf(cmd, sizeof(cmd), "process %s", best[k].name);
+		reply_item(r);
+		reply_code(r, cmd);
+		reply_text(r, " - ");
+		reply_text(r, best[k].summary);
+	}
 }
 
 static const char *nearest_topic(const char *name)
@@ -309,7 +504,7 @@ static void show_topic(struct command_ctx *ctx, const struct topic *t)
 int cmd_process(struct command_ctx *ctx)
 {
 	struct reply *r = ctx->reply;
-	char arg[64];
+	char arg[512];
 	size_t n = strlen(ctx->args);
 	while (n && (ctx->args[n - 1] == '?' || ctx->args[n - 1] == ' ' || ctx->args[n - 1] == '\n'))
 		n--;
@@ -332,6 +527,18 @@ int cmd_process(struct command_ctx *ctx)
 			reply_text(r, " - ");
 			reply_text(r, topics[i].summary);
 		}
+		reply_para(r);
+		reply_text(r, "Short answers: ");
+		for (size_t i = 0; i < ARRAY_SIZE(answers); i++) {
+			if (i)
+				reply_text(r, ", ");
+			reply_code(r, answers[i].name);
+		}
+		return CMD_OK;
+	}
+	const struct answer *ans = find_answer(arg);
+	if (ans) {
+		show_answer(ctx, ans);
 		return CMD_OK;
 	}
 	const struct topic *t = find_topic(arg);
@@ -341,6 +548,11 @@ int cmd_process(struct command_ctx *ctx)
 		*space = '\0';
 		t = find_topic(arg);
 		*space = ' ';
+	}
+	if (!t && strchr(arg, ' ')) {
+		/* a question in words that no form of the grammar took */
+		process_nearest(ctx, arg);
+		return CMD_ERROR;
 	}
 	if (!t) {
 		reply_text(r, "no process topic ");

@@ -1,6 +1,8 @@
-/* cmd_roster.c - asking about the roster: help, who, modules, core, lead.
+/* cmd_roster.c - asking about the roster: help, modules, core, lead (who
+ * and is are in cmd_who.c).
  * Every answer is read from bot->roster (the roster with decisions applied).
  * Handlers check no permissions: these commands are for anyone. */
+#include <stdio.h>
 #include <string.h>
 
 #include "chatbot/roster/lookup.h"
@@ -30,46 +32,6 @@ static bool ci_contains(const char *hay, const char *needle)
 		if (str_ieqn(hay, needle, n))
 			return true;
 	return false;
-}
-
-static const char *section_kind_name(enum roster_kind k)
-{
-	switch (k) {
-	case ROSTER_LIBRARIES: return "library";
-	case ROSTER_EXTERNAL: return "externally governed module";
-	case ROSTER_SUNSET: return "sunsetted module";
-	default: return "module";
-	}
-}
-
-/* Appends to line[0..n) within cap (truncating); returns the new length. */
-static size_t put_str(char *line, size_t n, size_t cap, const char *s)
-{
-	size_t k = strlen(s);
-	if (k > cap - n)
-		k = cap - n;
-	memcpy(line + n, s, k);
-	return n + k;
-}
-
-static size_t put_count(char *line, size_t n, size_t cap, size_t v)
-{
-	char digits[24];
-	size_t i = sizeof(digits);
-	do {
-		digits[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v && i);
-	size_t k = sizeof(digits) - i;
-	if (k > cap - n)
-		k = cap - n;
-	memcpy(line + n, digits + i, k);
-	return n + k;
-}
-
-static enum roster_kind group_kind(const struct roster *r, const struct roster_group *g)
-{
-	return g->section < r->nsections ? r->sections[g->section].kind : ROSTER_MODULES;
 }
 
 /* ---- help ---------------------------------------------------------------- */
@@ -195,200 +157,6 @@ static size_t core_without_handle(const struct roster *ro, struct reply *r)
 	return n;
 }
 
-static void list_core(struct reply *r, const struct roster *ro)
-{
-	const char *handles[64];
-	size_t n = roster_core_handles(ro, handles, ARRAY_SIZE(handles));
-	if (n > ARRAY_SIZE(handles))
-		n = ARRAY_SIZE(handles);
-	for (size_t i = 0; i < n; i++) {
-		const struct roster_person *p = roster_find_person(ro, handles[i]);
-		reply_item(r);
-		reply_person(r, p ? p->name : handles[i], handles[i]);
-	}
-	n += core_without_handle(ro, r);
-	if (!n) {
-		reply_item(r);
-		reply_text(r, "(the roster names no core maintainers)");
-	}
-}
-
-static int who_module(struct command_ctx *ctx, const struct roster_group *g)
-{
-	const struct roster *ro = ctx->bot->roster;
-	struct reply *r = ctx->reply;
-	size_t active = roster_group_active(g);
-	size_t emeritus = g->npeople - active;
-	enum roster_kind kind = group_kind(ro, g);
-
-	reply_strong(r, g->title);
-	if (kind == ROSTER_SUNSET)
-		reply_text(r, " (sunsetted)");
-	if (active) {
-		/* ": 4 active module maintainers, 2 emeritus", built in one piece */
-		char line[128];
-		size_t n = 0;
-		n = put_str(line, n, sizeof(line), ": ");
-		n = put_count(line, n, sizeof(line), active);
-		n = put_str(line, n, sizeof(line), " active ");
-		n = put_str(line, n, sizeof(line), section_kind_name(kind));
-		n = put_str(line, n, sizeof(line), active == 1 ? " maintainer" : " maintainers");
-		if (emeritus) {
-			n = put_str(line, n, sizeof(line), ", ");
-			n = put_count(line, n, sizeof(line), emeritus);
-			n = put_str(line, n, sizeof(line), " emeritus");
-		}
-		reply_textn(r, line, n);
-		for (size_t i = 0; i < g->npeople; i++) {
-			if (g->people[i].emeritus)
-				continue;
-			reply_item(r);
-			reply_person(r, g->people[i].name, g->people[i].handle);
-		}
-	} else {
-		reply_text(r, " has no active maintainers; the core maintainers are the ones to ask:");
-		list_core(r, ro);
-	}
-	if (emeritus) {
-		reply_para(r);
-		reply_text(r, "Emeritus:");
-		for (size_t i = 0; i < g->npeople; i++) {
-			if (!g->people[i].emeritus)
-				continue;
-			reply_item(r);
-			reply_person(r, g->people[i].name, g->people[i].handle);
-		}
-	}
-	if (kind == ROSTER_SUNSET) {
-		reply_para(r);
-		reply_text(r, "This module is sunsetted: it is no longer developed.");
-	}
-	return CMD_OK;
-}
-
-/* The roster handle nearest to a typo, or NULL. */
-static const char *nearest_handle(const struct roster *ro, const char *h)
-{
-	const char *best = NULL;
-	size_t best_d = (size_t)-1;
-	for (size_t gi = 0; gi < ro->ngroups; gi++)
-		for (size_t i = 0; i < ro->groups[gi].npeople; i++) {
-			const char *c = ro->groups[gi].people[i].handle;
-			if (!c)
-				continue;
-			size_t d = str_edit_distance(h, c);
-			if (d < best_d) {
-				best_d = d;
-				best = c;
-			}
-		}
-	return (best && best_d <= 2 && best_d * 3 <= strlen(h) + 1) ? best : NULL;
-}
-
-static int who_person(struct command_ctx *ctx, const char *handle)
-{
-	const struct roster *ro = ctx->bot->roster;
-	struct reply *r = ctx->reply;
-	const struct roster_person *p = roster_find_person(ro, handle);
-	if (!p) {
-		reply_text(r, "no one on the roster has the handle ");
-		reply_handle(r, handle);
-		const char *near = nearest_handle(ro, handle);
-		if (near) {
-			reply_text(r, "; did you mean ");
-			reply_handle(r, near);
-			reply_text(r, "?");
-		}
-		return CMD_ERROR;
-	}
-	reply_person(r, p->name, p->handle ? p->handle : handle);
-	reply_text(r, ":");
-
-	struct lookup_role roles[64];
-	size_t n = lookup_person(ro, handle, roles, ARRAY_SIZE(roles));
-	if (n > ARRAY_SIZE(roles))
-		n = ARRAY_SIZE(roles);
-	const struct roster_group *lead = roster_lead_group(ro), *core = roster_core_group(ro);
-	bool is_lead = roster_is_lead(ro, handle), core_listed = false;
-	if (is_lead) {
-		reply_item(r);
-		reply_text(r, "lead core maintainer (BDFL)");
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct roster_group *g = roles[i].group;
-		if (g == lead) {
-			if (roles[i].emeritus) {
-				reply_item(r);
-				reply_text(r, "former lead core maintainer (emeritus)");
-			}
-			continue;
-		}
-		reply_item(r);
-		if (g == core) {
-			core_listed = !roles[i].emeritus;
-			reply_text(r, roles[i].emeritus ? "emeritus core maintainer" : "core maintainer");
-			continue;
-		}
-		enum roster_kind kind = group_kind(ro, g);
-		reply_textf(r, "%s%s of ", roles[i].emeritus ? "emeritus " : "",
-			    kind == ROSTER_LIBRARIES ? "library maintainer" : "maintainer");
-		reply_strong(r, g->title);
-		if (kind == ROSTER_SUNSET)
-			reply_text(r, " (sunsetted)");
-	}
-	if (is_lead && !core_listed) {
-		reply_item(r);
-		reply_text(r, "core maintainer (as the lead)");
-	}
-	if (!n && !is_lead) {
-		reply_item(r);
-		reply_text(r, "listed on the roster without a current role");
-	}
-	return CMD_OK;
-}
-
-int cmd_who(struct command_ctx *ctx)
-{
-	struct reply *r = ctx->reply;
-	char arg[512];
-	clean_arg(ctx->args, arg, sizeof(arg));
-	if (!arg[0]) {
-		reply_code(r, "who");
-		reply_text(r, " needs a module, a source path or a @handle, e.g. ");
-		reply_code(r, "who torch.nn");
-		reply_text(r, ", ");
-		reply_code(r, "who torch/nn/functional.py");
-		reply_text(r, " or ");
-		reply_code(r, "who @soumith");
-		return CMD_ERROR;
-	}
-	if (arg[0] == '@') {
-		size_t n = strlen(arg);
-		while (n > 1 && (arg[n - 1] == '.' || arg[n - 1] == ',' || arg[n - 1] == ':'))
-			arg[--n] = '\0'; /* "who is @albanD." */
-		return who_person(ctx, arg + 1);
-	}
-
-	const char *suggestion = NULL;
-	const struct roster_group *g = lookup_module(ctx->bot->roster, arg, &suggestion);
-	if (g)
-		return who_module(ctx, g);
-	/* a bare handle works too: "who soumith" */
-	if (!strpbrk(arg, " ./") && roster_find_person(ctx->bot->roster, arg))
-		return who_person(ctx, arg);
-	reply_text(r, "no module matches ");
-	reply_code(r, arg);
-	if (suggestion) {
-		reply_text(r, "; did you mean ");
-		reply_code(r, suggestion);
-		reply_text(r, "?");
-	}
-	reply_para(r);
-	reply_code(r, "modules");
-	reply_text(r, " lists every module and library.");
-	return CMD_ERROR;
-}
-
 /* ---- modules -------------------------------------------------------------- */
 
 static bool group_matches(const struct roster_group *g, const char *filter)
@@ -407,7 +175,21 @@ int cmd_modules(struct command_ctx *ctx)
 	struct reply *r = ctx->reply;
 	char filter[256];
 	clean_arg(ctx->args, filter, sizeof(filter));
-	size_t shown = 0;
+	size_t shown = 0, matching = 0;
+	/* "modules all", "modules torch all": every entry with its counts */
+	bool all = str_ieq(filter, "all");
+	size_t fl = strlen(filter);
+	if (all)
+		filter[0] = '\0';
+	else if (fl > 4 && str_ieq(filter + fl - 4, " all")) {
+		filter[fl - 4] = '\0';
+		all = true;
+	}
+	for (size_t g = 0; g < ro->ngroups; g++)
+		matching += roster_group_is_module(ro, &ro->groups[g]) &&
+			    (!filter[0] || group_matches(&ro->groups[g], filter));
+	/* chat-sized: past a screenful, one line a section with the names only */
+	bool brief = !all && matching > 10;
 
 	for (size_t s = 0; s < ro->nsections; s++) {
 		const struct roster_section *sec = &ro->sections[s];
@@ -422,7 +204,17 @@ int cmd_modules(struct command_ctx *ctx)
 			if (!heading) {
 				reply_para(r);
 				reply_strong(r, sec->title);
+				if (brief)
+					reply_text(r, ":");
 				heading = true;
+			} else if (brief) {
+				reply_text(r, ",");
+			}
+			if (brief) {
+				reply_text(r, " ");
+				reply_text(r, g->title);
+				shown++;
+				continue;
 			}
 			size_t active = roster_group_active(g);
 			reply_item(r);
@@ -460,7 +252,15 @@ int cmd_modules(struct command_ctx *ctx)
 	}
 	reply_text(r, "; ");
 	reply_code(r, "who MODULE");
-	reply_text(r, " names the people.");
+	reply_text(r, " names the people");
+	if (brief) {
+		char cmd[300];
+		snprintf(cmd, sizeof(cmd), "modules %s%sall", filter, filter[0] ? " " : "");
+		reply_text(r, ", ");
+		reply_code(r, cmd);
+		reply_text(r, " gives each its counts");
+	}
+	reply_text(r, ".");
 	return CMD_OK;
 }
 

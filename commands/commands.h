@@ -85,10 +85,14 @@ const struct command *commands_find(const char *name);
 /* The nearest command name for a typo, or NULL when none is close. */
 const char *commands_nearest(const char *name);
 
-/* commands/cmd_roster.c */
-command_fn cmd_help, cmd_who, cmd_modules, cmd_core, cmd_lead;
+/* commands/cmd_roster.c (help, modules, core, lead), cmd_who.c (who, is),
+ * cmd_ownership.c (ownership) */
+command_fn cmd_help, cmd_who, cmd_is, cmd_modules, cmd_core, cmd_lead, cmd_ownership;
 /* commands/cmd_process.c */
 command_fn cmd_process;
+/* A question none of the grammar's forms took: writes the nearest process
+ * topics and short answers to ctx->reply (commands/cmd_process.c). */
+void process_nearest(struct command_ctx *ctx, const char *question);
 /* commands/cmd_nominations.c (nominations, letters), cmd_decide.c (decide),
  * cmd_decisions.c (nominations, show, decisions, agenda) */
 command_fn cmd_nominate, cmd_amend, cmd_nominate_removal, cmd_step_down, cmd_support,

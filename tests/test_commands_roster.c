@@ -54,6 +54,14 @@ static void assert_in_order(const char *const *needles)
 	}
 }
 
+static size_t count_lines(const char *s)
+{
+	size_t n = *s != '\0';
+	for (; *s; s++)
+		n += *s == '\n' && s[1];
+	return n;
+}
+
 #define has(s) ck_assert_msg(strstr(out, (s)), "missing '%s' in:\n%s", (s), out)
 #define lacks(s) ck_assert_msg(!strstr(out, (s)), "unexpected '%s' in:\n%s", (s), out)
 
@@ -62,7 +70,7 @@ static void assert_in_order(const char *const *needles)
 static const char *const torch_nn[] = {
 	"NN APIs (torch.nn)", "4 active module maintainers, 2 emeritus",
 	"- Greg Chanan (@gchanan)", "- Soumith Chintala (@soumith)", "- Joel Schlosser (@jbschlosser)",
-	"- Alban Desmaison (@albanD)", "Emeritus:", "- Sam Gross (@colesbury)", "- Adam Paszke (@apaszke)",
+	"- Alban Desmaison (@albanD)", "Emeritus (2): Sam Gross (@colesbury), Adam Paszke (@apaszke)",
 	NULL
 };
 
@@ -82,10 +90,10 @@ END_TEST
 START_TEST(test_who_module_misses)
 {
 	ck_assert_int_eq(ask("who torch.nnn"), CMD_ERROR);
-	has("no module matches `torch.nnn`");
+	has("no module or person matches `torch.nnn`");
 	has("did you mean");
 	ck_assert_int_eq(ask("who zzzzzzzzzzzz"), CMD_ERROR);
-	has("no module matches");
+	has("no module or person matches");
 	has("modules");
 	ck_assert_int_eq(ask("who"), CMD_ERROR);
 	has("who torch.nn");
@@ -140,7 +148,15 @@ END_TEST
 
 START_TEST(test_modules)
 {
+	/* chat-sized: one line a section */
 	ck_assert_int_eq(ask("modules"), CMD_OK);
+	static const char *const brief[] = {
+		"Module-level maintainers: NN APIs (torch.nn), Optimizers (torch.optim),",
+		"Library-level maintainers: XLA, TorchServe,", "`modules all` gives each its counts.", NULL
+	};
+	assert_in_order(brief);
+	ck_assert_uint_le(count_lines(out), 12);
+	ck_assert_int_eq(ask("modules all"), CMD_OK);
 	static const char *const want[] = {
 		"Module-level maintainers", "- NN APIs (torch.nn) - 4 active, 2 emeritus",
 		"- Docs / Tutorials - 1 active", "Library-level maintainers",
@@ -151,7 +167,7 @@ START_TEST(test_modules)
 		if (roster_group_is_module(bot.roster, &bot.roster->groups[i]))
 			has(bot.roster->groups[i].title);
 	ck_assert_int_eq(ask("what modules are there?"), CMD_OK);
-	has("Library-level maintainers");
+	has("Library-level maintainers: ");
 }
 END_TEST
 
@@ -223,10 +239,11 @@ START_TEST(test_all_emeritus)
 {
 	ck_assert_int_eq(ask("who torch.old"), CMD_OK);
 	static const char *const want[] = {
-		"Old Module (torch.old) has no active maintainers; the core maintainers are the ones to ask:",
-		"- Lead Person (@leader)", "- Core One (@core1)", "- Core Two (@core2)", "- Core Plain\n", "Emeritus:",
-		"- Gone Person (@gone)", NULL
+		"Old Module (torch.old) has no active maintainers; the core maintainers (`core`) are the ones "
+		"to ask.\nEmeritus (1): Gone Person (@gone)", NULL
 	};
+	/* one line names the core maintainers as the ones to ask, without listing them */
+	lacks("@core1");
 	assert_in_order(want);
 	ck_assert_int_eq(ask("modules old"), CMD_OK);
 	has("Old Module (torch.old) - no active maintainers, 1 emeritus");
@@ -236,7 +253,9 @@ END_TEST
 START_TEST(test_sunset_and_no_handle)
 {
 	ck_assert_int_eq(ask("who torch.legacy"), CMD_OK);
-	has("Legacy Thing (torch.legacy) (sunsetted)");
+	has("Legacy Thing (torch.legacy) (sunsetted): no longer developed. Its maintainers when it was "
+	    "sunsetted:");
+	lacks("active");
 	has("- Legacy Keeper (@keeper)");
 	has("sunsetted");
 	ck_assert_int_eq(ask("who @keeper"), CMD_OK);
@@ -246,8 +265,8 @@ START_TEST(test_sunset_and_no_handle)
 	ck_assert_int_eq(ask("modules"), CMD_OK);
 	has("Sunsetted Modules");
 	ck_assert_int_eq(ask("who @leader"), CMD_OK);
-	has("lead core maintainer (BDFL)");
-	has("core maintainer (as the lead)");
+	has("lead core maintainer (BDFL), and so a core maintainer");
+	lacks("- core maintainer");   /* the lead is listed once */
 	ck_assert_int_eq(ask("core"), CMD_OK);
 	has("The core maintainers (4):");   /* an entry without a handle is still shown */
 	has("Lead Person (@leader) - lead core maintainer (BDFL)");
@@ -300,7 +319,7 @@ START_TEST(test_help_unknown)
 	ck_assert_int_eq(ask("help qqqqqqqqq"), CMD_ERROR);
 	lacks("did you mean");
 	ck_assert_int_eq(ask("help WHO?"), CMD_OK);
-	has("who MODULE|PATH|@handle");
+	has("who MODULE|PATH|PERSON [all]");
 }
 END_TEST
 
@@ -381,7 +400,14 @@ static const struct qmap questions[] = {
 	{ "how do I remove a maintainer", "process removal" },
 	{ "how is the lead elected?", "process lead" },
 	{ "what happens when maintainers disagree?", "process controversial" },
-	{ "how do I become a maintainer", "process nomination" },
+	{ "how do I become a maintainer", "process become" },
+	{ "who decides?", "process decides" },
+	{ "can my company buy a seat?", "process company" },
+	{ "Can our company pay for a seat on the board?", "process company" },
+	{ "what is the license?", "process license" },
+	{ "which license does PyTorch use?", "process license" },
+	{ "what is the PyTorch Foundation?", "process foundation" },
+	{ "how are decisions made?", "process decides" },
 	{ "how do I become a core maintainer?", "process core" },
 	{ "how do I add a new module?", "process modules" },
 	{ "process step-down", "process removal" },
@@ -408,6 +434,255 @@ START_TEST(test_process_unknown)
 }
 END_TEST
 
+
+/* ---- a newcomer's questions, answered chat-sized ------------------------------------- */
+
+struct qa {
+	const char *text;
+	int rc;
+	const char *has[4];
+	const char *lacks;
+};
+
+#define CHAT_LINES 13
+
+static const struct qa bundled_qa[] = {
+	{ "who fx", CMD_OK, { "Compilers (JIT / TorchScript / FX / TorchDynamo): 6 active", "@eellison" }, "(for" },
+	{ "who triton?", CMD_OK, { "GPU Performance (Torch Inductor / Triton / CUDA): 5 active" }, "(for" },
+	{ "who the C++ API", CMD_OK, { "C++ API: 1 active module maintainer, 1 emeritus", "@jbschlosser" },
+	  "(for" },
+	{ "who hip", CMD_OK, { "AMD/ROCm/HIP: 3 active" }, "(for" },
+	{ "who torch.multiprocessing", CMD_OK, { "Multiprocessing and DataLoaders (for `torch.multiprocessing`)" },
+	  NULL },
+	{ "who torch/fx/graph.py", CMD_OK, { "Compilers (JIT / TorchScript / FX / TorchDynamo) (for "
+					      "`torch/fx/graph.py`)" }, "did you mean" },
+	{ "who torch.fx", CMD_OK, { "Compilers" }, "TorchX" },
+	{ "who inductor", CMD_OK, { "`inductor` fits 2 modules:", "- CPU Performance (Torch Inductor / MKLDNN): ",
+				    "- GPU Performance (Torch Inductor / Triton / CUDA): " }, NULL },
+	{ "who maintains pt2?", CMD_OK, { "`pt2` fits 3 modules:" }, NULL },
+	{ "who Distributed", CMD_OK, { "Distributed: 12 active module maintainers, 3 emeritus",
+				       "- ... and 4 more; `who Distributed all` lists everyone.",
+				       "Emeritus (3): Pieter Noordhuis (@pietern)," }, "Kiuk Chung" },
+	{ "who Distributed all", CMD_OK, { "- Kiuk Chung (@kiukchung)", "Emeritus:\n- Pieter Noordhuis" },
+	  "more" },
+	{ "who CPU Performance", CMD_OK, { "Emeritus (8): ", " and 4 more" }, "Jianhui" },
+	{ "who is Soumith Chintala?", CMD_OK, { "Soumith Chintala (@soumith):",
+						"lead core maintainer (BDFL), and so a core maintainer" }, NULL },
+	{ "who Soumith", CMD_OK, { "Soumith Chintala (@soumith):" }, NULL },
+	{ "who SOUMITH", CMD_OK, { "Soumith Chintala (@soumith):" }, NULL },
+	{ "who christian", CMD_OK, { "`christian` fits 2 people:", "Christian Puhrsch (@cpuhrsch)",
+				     "Christian Sarofeen (@csarofeen)" }, NULL },
+	{ "what does @ngimel maintain?", CMD_OK, { "Natalia Gimelshein (@ngimel):", "maintainer of NVFuser",
+						   "emeritus maintainer of Performance Tools" }, NULL },
+	{ "what does Natalia Gimelshein maintain?", CMD_OK, { "maintainer of NVFuser" }, NULL },
+	{ "is @gchanan the lead?", CMD_OK, { "No: Greg Chanan (@gchanan) is not the lead core maintainer (BDFL). "
+					     "The lead is Soumith Chintala (@soumith).", "Roles: core maintainer" },
+	  NULL },
+	{ "is @gchanan a core maintainer?", CMD_OK, { "Yes: Greg Chanan (@gchanan) is a core maintainer." }, NULL },
+	{ "is soumith the BDFL", CMD_OK, { "Yes: Soumith Chintala (@soumith) is the lead core maintainer" }, NULL },
+	{ "is @ezyang a maintainer of Build + CI?", CMD_OK, { "No: ", "(emeritus there)",
+							       "emeritus maintainer of Build + CI" }, NULL },
+	{ "is Natalia Gimelshein an nvfuser maintainer?", CMD_OK, { "Yes: " }, NULL },
+	{ "is @nobody-here the lead?", CMD_ERROR, { "no one on the roster has the handle @nobody-here" }, NULL },
+	{ "is there a code of conduct?", CMD_ERROR, { "I don't have an answer to that", "is @handle the lead" },
+	  "unknown command" },
+	{ "who decides?", CMD_OK, { "Who decides?", "`process controversial`" }, NULL },
+	{ "how do I become a maintainer?", CMD_OK, { "Start by contributing", "nominate @you for MODULE",
+						     "nominate @you for core", "`process nomination`" }, NULL },
+	{ "can my company buy a seat?", CMD_OK, { "No.", "business governance", "PyTorch Foundation" }, NULL },
+	{ "what is the license?", CMD_OK, { "3-clause BSD" }, NULL },
+	{ "what is the PyTorch Foundation?", CMD_OK, { "Linux Foundation", "business side" }, NULL },
+	{ "how many votes does a quorum need?", CMD_ERROR, { "the nearest topics:", "`process motions`" },
+	  "unknown command" },
+	{ "who @soumith", CMD_OK, { "lead core maintainer (BDFL), and so a core maintainer" }, "- core maintainer" },
+	{ "who frobnicator", CMD_ERROR, { "no module or person matches `frobnicator`" }, NULL },
+};
+
+static void check_qa(const struct qa *q)
+{
+	ck_assert_msg(ask(q->text) == q->rc, "%s -> rc %d:\n%s", q->text, q->rc, out);
+	for (size_t i = 0; i < ARRAY_SIZE(q->has) && q->has[i]; i++)
+		ck_assert_msg(strstr(out, q->has[i]), "%s: missing '%s' in:\n%s", q->text, q->has[i], out);
+	if (q->lacks)
+		ck_assert_msg(!strstr(out, q->lacks), "%s: unexpected '%s' in:\n%s", q->text, q->lacks, out);
+	if (!strstr(q->text, " all"))
+		ck_assert_msg(count_lines(out) <= CHAT_LINES, "%s: %zu lines:\n%s", q->text, count_lines(out), out);
+}
+
+START_TEST(test_bundled_questions)
+{
+	check_qa(&bundled_qa[_i]);
+}
+END_TEST
+
+/* Every module of a page fits a chat screen. */
+START_TEST(test_every_answer_fits)
+{
+	for (size_t i = 0; i < bot.roster->ngroups; i++) {
+		const struct roster_group *g = &bot.roster->groups[i];
+		if (!roster_group_is_module(bot.roster, g))
+			continue;
+		char line[300];
+		snprintf(line, sizeof(line), "who %s", g->title);
+		ck_assert_msg(ask(line) == CMD_OK, "%s", line);
+		ck_assert_msg(count_lines(out) <= CHAT_LINES, "%s: %zu lines:\n%s", line, count_lines(out), out);
+		for (size_t k = 0; k < g->npeople; k++)
+			if (g->people[k].handle) {
+				snprintf(line, sizeof(line), "who @%s", g->people[k].handle);
+				ck_assert_msg(ask(line) == CMD_OK, "%s", line);
+				ck_assert_msg(count_lines(out) <= CHAT_LINES, "%s: %zu lines", line, count_lines(out));
+			}
+	}
+}
+END_TEST
+
+static void setup_upstream(void)
+{
+	struct roster *r = NULL;
+	char err[256], path[512];
+	const char *dir = getenv("SRCDIR");
+	snprintf(path, sizeof(path), "%s/tests/data/roster_upstream.md", dir ? dir : ".");
+	ck_assert_msg(roster_load(path, &r, err, sizeof(err)) == 0, "%s", err);
+	open_bot(r);
+}
+
+static const struct qa upstream_qa[] = {
+	{ "who dynamo", CMD_OK, { "TorchDynamo: 3 active module maintainers" }, NULL },
+	{ "who inductor", CMD_OK, { "TorchInductor: 5 active module maintainers" }, "fits" },
+	{ "who torch/_inductor/codecache.py", CMD_OK, { "TorchInductor (for `torch/_inductor/codecache.py`)" },
+	  NULL },
+	{ "who pt2", CMD_OK, { "`pt2` fits 2 modules:", "- TorchDynamo: ", "- TorchInductor: " }, NULL },
+	{ "who executorch", CMD_OK, { "ExecuTorch (Edge, Mobile), a core-governed external "
+				      "module (the core maintainers govern it): 1 active maintainer, 1 emeritus" },
+	  "module maintainer" },
+	{ "who TorchArrow", CMD_OK, { "TorchArrow (sunsetted): no longer developed. Its maintainers when it was "
+				      "sunsetted:", "- Wenlei Xie (@wenleix)" }, "active" },
+	{ "who multipy", CMD_OK, { "(sunsetted): no longer developed. Its maintainers are all emeritus." },
+	  "active" },
+	{ "who powerpc", CMD_OK, { "PowerPC has no active maintainers; the core maintainers "
+				   "(`core`) are the ones to ask.", "Emeritus (1): Alfredo Mendoza" }, "@soumith" },
+	{ "who torch.multiprocessing", CMD_OK, { "Multiprocessing (for `torch.multiprocessing`) has no active" },
+	  NULL },
+	{ "who torch.fx", CMD_ERROR, { "no module or person matches `torch.fx`" }, "did you mean" },
+	{ "who Distributed", CMD_OK, { "... and 4 more; `who Distributed all` lists everyone." }, NULL },
+	{ "who @jansel", CMD_OK, { "maintainer of TorchDynamo", "maintainer of TorchInductor" }, NULL },
+	{ "who @mergennachin", CMD_OK, { "maintainer of ExecuTorch (Edge, Mobile) (core-governed external "
+					 "module)" }, NULL },
+	{ "who @wenleix", CMD_OK, { "maintainer of TorchArrow (sunsetted)" }, NULL },
+	{ "is @albanD a core maintainer?", CMD_OK, { "Yes: Alban Desmaison (@albanD) is a core maintainer." },
+	  NULL },
+	{ "is @gchanan a maintainer of torch.nn?", CMD_OK, { "No: Greg Chanan (@gchanan) is not an active "
+							     "maintainer of NN APIs (torch.nn) (emeritus there)." },
+	  NULL },
+	{ "modules", CMD_OK, { "Core Governed External Modules: ExecuTorch (Edge, Mobile), TorchAO",
+			       "Sunsetted Modules: TorchArrow, torch::deploy (MultiPy)" }, NULL },
+};
+
+START_TEST(test_upstream_questions)
+{
+	check_qa(&upstream_qa[_i]);
+}
+END_TEST
+
+/* ---- platform mentions are people --------------------------------------------------- */
+
+static const char *const mention_map[][2] = {
+	{ "albanD", "slack:U0ALICE" },
+	{ "ngimel", "matrix:@natalia:example.org" },
+	{ "soumith", "discourse:smth" },
+};
+
+static void setup_mentions(void)
+{
+	setup();
+	tu_map_identities(bot.config, mention_map, ARRAY_SIZE(mention_map));
+}
+
+static int ask_as(const char *text, const char *caller)
+{
+	struct dispatch_request req = { text, strlen(text), caller, NULL, false };
+	return tu_dispatch(&bot, &req, reply, &out);
+}
+
+static const struct { const char *caller, *text; int rc; const char *has; } mention_cases[] = {
+	{ "slack:U1", "who <@U0ALICE>", CMD_OK, "Alban Desmaison (@albanD):" },
+	{ "slack:U1", "who <@U0ALICE|alice>", CMD_OK, "Alban Desmaison (@albanD):" },
+	{ "slack:U1", "is <@U0ALICE> a maintainer of torch.nn?", CMD_OK, "Yes: Alban Desmaison (@albanD)" },
+	{ "matrix:@x:example.org", "who @natalia:example.org", CMD_OK, "Natalia Gimelshein (@ngimel):" },
+	{ "matrix:@x:example.org", "who https://matrix.to/#/@natalia:example.org", CMD_OK,
+	  "Natalia Gimelshein (@ngimel):" },
+	{ "matrix:@x:example.org", "who [Natalia](https://matrix.to/#/@natalia:example.org)", CMD_OK,
+	  "Natalia Gimelshein (@ngimel):" },
+	{ "discourse:bob", "who @smth", CMD_OK, "Soumith Chintala (@soumith):" },
+	{ "discourse:bob", "who @ezyang", CMD_OK, "Edward Yang (@ezyang):" },   /* unmapped: a GitHub handle */
+	{ "console:x", "who @smth", CMD_ERROR, "no one on the roster has the handle @smth" },
+	{ "slack:U1", "who <@U0NOBODY>", CMD_ERROR, "slack:U0NOBODY is mapped to no roster handle" },
+	{ "slack:U1", "is <@U0NOBODY> the lead", CMD_ERROR, "`link @handle`" },
+	{ "matrix:@x:example.org", "who @stranger:example.org", CMD_ERROR,
+	  "matrix:@stranger:example.org is mapped to no roster handle" },
+};
+
+START_TEST(test_mentions)
+{
+	int rc = ask_as(mention_cases[_i].text, mention_cases[_i].caller);
+	ck_assert_msg(rc == mention_cases[_i].rc, "%s: rc %d:\n%s", mention_cases[_i].text, rc, out);
+	has(mention_cases[_i].has);
+}
+END_TEST
+
+
+/* ---- with a database: link and nominate take people the same way --------------------- */
+
+static char tmpdir[64];
+
+static void setup_store(void)
+{
+	tu_mkdtemp(tmpdir, sizeof(tmpdir), "roster-cmds");
+	char cfg[128];
+	snprintf(cfg, sizeof(cfg), "%s/govbot.json", tmpdir);
+	tu_write_file(cfg, "{\"database\": \"db.sqlite3\", \"identities\": {\"soumith\": [\"console:soumith\"], "
+			   "\"albanD\": [\"slack:U0ALICE\"]}}");
+	tu_bot_open(&bot, cfg, 1700000000);
+	reply = reply_new();
+	out = NULL;
+}
+
+static void teardown_store(void)
+{
+	free(out);
+	reply_free(reply);
+	bot_close(&bot);
+	ck_assert_int_eq(tu_rmrf(tmpdir), 0);
+}
+
+START_TEST(test_link_and_nominate_mentions)
+{
+	/* an id that is itself markup is refused, and nothing is linked */
+	ck_assert_int_eq(ask_as("link slack:<@U0123> @ezyang", "console:soumith"), CMD_ERROR);
+	has("`slack:<@U0123>` is chat markup, not an identity; write the bare ID, such as `slack:U0123`");
+	ck_assert_int_eq(ask_as("link matrix:https://matrix.to/#/@a:example.org @ezyang", "console:soumith"),
+			 CMD_ERROR);
+	has("is chat markup");
+	ck_assert_int_eq(ask_as("link slack:U0123 @ezyang", "console:soumith"), CMD_OK);
+	/* a mention in a person argument is that person */
+	ck_assert_int_eq(ask_as("nominate <@U0ALICE> for Distributed contributions: many reviews", "slack:U0BOB"),
+			 CMD_OK);
+	has("@albanD");
+	lacks("U0ALICE");
+	/* the reply's commands carry the real number, never a template */
+	has("`amend 1 FIELD: TEXT`");
+	lacks("amend N");
+	ck_assert_int_eq(ask_as("nominate <@U0ALICE> for Distributed", "slack:U0CAROL"), CMD_REFUSED);
+	has("`support 1 TEXT`");
+	has("`amend 1 FIELD: TEXT`");
+	ck_assert_int_eq(ask_as("nominate <@U0NOBODY> for Distributed", "slack:U0BOB"), CMD_ERROR);
+	has("slack:U0NOBODY is mapped to no roster handle");
+	/* a linked identity counts too */
+	ck_assert_int_eq(ask_as("who <@U0123>", "slack:U0BOB"), CMD_OK);
+	has("Edward Yang (@ezyang):");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("commands_roster");
@@ -427,7 +702,25 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_process_facts);
 	tcase_add_loop_test(tc, test_process_questions, 0, (int)ARRAY_SIZE(questions));
 	tcase_add_test(tc, test_process_unknown);
+	tcase_add_loop_test(tc, test_bundled_questions, 0, (int)ARRAY_SIZE(bundled_qa));
+	tcase_add_test(tc, test_every_answer_fits);
 	suite_add_tcase(s, tc);
+
+	TCase *up = tcase_create("upstream roster");
+	tcase_add_checked_fixture(up, setup_upstream, teardown);
+	tcase_add_loop_test(up, test_upstream_questions, 0, (int)ARRAY_SIZE(upstream_qa));
+	tcase_add_test(up, test_every_answer_fits);
+	suite_add_tcase(s, up);
+
+	TCase *men = tcase_create("mentions");
+	tcase_add_checked_fixture(men, setup_mentions, teardown);
+	tcase_add_loop_test(men, test_mentions, 0, (int)ARRAY_SIZE(mention_cases));
+	suite_add_tcase(s, men);
+
+	TCase *st = tcase_create("store");
+	tcase_add_checked_fixture(st, setup_store, teardown_store);
+	tcase_add_test(st, test_link_and_nominate_mentions);
+	suite_add_tcase(s, st);
 
 	TCase *small = tcase_create("small roster");
 	tcase_add_checked_fixture(small, setup_small, teardown);

@@ -66,7 +66,7 @@ START_TEST(test_too_long)
 			 "(a nomination's fields can follow with `amend N FIELD: TEXT`)");
 	/* exactly the limit is accepted (and then fails as an unknown module) */
 	ck_assert_int_eq(run(s, n - 1, "console:x", false), CMD_ERROR);
-	has("no module matches");
+	has("no module or person matches");
 	/* in a room, a long message nobody addressed to us is ignored */
 	ck_assert_int_eq(run(s, n, "slack:U1", true), DISPATCH_IGNORED);
 	ck_assert_str_eq(out, "");
@@ -111,7 +111,7 @@ START_TEST(test_allowed_whitespace)
 	ck_assert_int_eq(ask("who torch.nn\r\n", "console:x"), CMD_OK);
 	ck_assert_int_eq(ask("who torch.nn\n", "console:x"), CMD_OK);
 	ck_assert_int_eq(ask("who caf\xc3\xa9", "console:x"), CMD_ERROR); /* valid UTF-8, unknown module */
-	has("no module matches");
+	has("no module or person matches");
 	has("caf\xc3\xa9");
 	/* Unicode blanks chat clients send: no-break, ideographic, zero-width */
 	ck_assert_int_eq(ask("who\xc2\xa0torch.nn", "console:x"), CMD_OK);
@@ -162,9 +162,15 @@ START_TEST(test_unknown_command)
 	has("unknown command");
 	/* a nomination field on a line (a console message) of its own */
 	/* a question no form took points at process, not at `show` */
-	ck_assert_int_eq(ask("how are decisions made?", "console:x"), CMD_ERROR);
-	ck_assert_str_eq(out, "unknown command `how`; `process` lists the topics (nominations, removals, "
-			 "the lead, disputes, votes), and `help` the commands");
+	ck_assert_int_eq(ask("how are decisions made?", "console:x"), CMD_OK);
+	has("Who decides?");
+	ck_assert_int_eq(ask("why is the sky blue?", "console:x"), CMD_ERROR);
+	ck_assert_str_eq(out, "I don't have an answer to that; `process` lists what I can explain, and "
+			 "`help` the commands.");
+	ck_assert_int_eq(ask("how many votes does a quorum need?", "console:x"), CMD_ERROR);
+	has("the nearest topics:");
+	has("`process motions`");
+	lacks("unknown command");
 	ck_assert_int_eq(ask("support: the maintainers agree", "console:x"), CMD_ERROR);
 	ck_assert_str_eq(out, "unknown command `support:`; a nomination's fields go in the message that "
 			 "opens it, or later `amend N FIELD: TEXT` (N is the nomination's number)");

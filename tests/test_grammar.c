@@ -92,8 +92,8 @@ static const struct gcase cases[] = {
 	{ "which libraries exist", 0, 1, "modules", "" },
 	{ "list all modules", 0, 1, "modules", "" },
 	{ "how do I nominate someone?", 0, 1, "process", "nomination" },
-	{ "How can I become a maintainer?", 0, 1, "process", "nomination" },
-	{ "how do I become a maintainer", 0, 1, "process", "nomination" },
+	{ "How can I become a maintainer?", 0, 1, "process", "become" },
+	{ "how do I become a maintainer", 0, 1, "process", "become" },
 	{ "how do I nominate someone for core?", 0, 1, "process", "core" },
 	{ "how do I become a core maintainer?", 0, 1, "process", "core" },
 	{ "how are core maintainers chosen?", 0, 1, "process", "core" },
@@ -125,7 +125,33 @@ static const struct gcase cases[] = {
 	{ "who is the lead?", 0, 1, "lead", "" },
 	{ "who is soumith?", 0, 1, "who", "soumith" },
 	{ "who's albanD", 0, 1, "who", "albanD" },
-	{ "who is there today", 0, 1, "who", "is there today" },   /* more than one word: not a person */
+	{ "who is there today", 0, 1, "who", "there today" },   /* `who` says no one matches */
+	/* people by name */
+	{ "who is Soumith Chintala?", 0, 1, "who", "Soumith Chintala" },
+	{ "what does Natalia Gimelshein maintain?", 0, 1, "who", "Natalia Gimelshein" },
+	{ "who is the lead of torch.nn?", 0, 1, "who", "torch.nn" },
+	/* yes-or-no questions about a person are the `is` command */
+	{ "is @gchanan the lead?", 0, 1, "is", "@gchanan the lead?" },
+	{ "is Soumith Chintala a core maintainer", 0, 1, "is", "Soumith Chintala a core maintainer" },
+	/* short answers */
+	{ "who decides?", 0, 1, "process", "decides" },
+	{ "who makes the decisions?", 0, 1, "process", "decides" },
+	{ "how are decisions made?", 0, 1, "process", "decides" },
+	{ "how do I become a maintainer?", 0, 1, "process", "become" },
+	{ "how do I become a core maintainer?", 0, 1, "process", "core" },
+	{ "can my company buy a seat?", 0, 1, "process", "company" },
+	{ "Could our company pay for a seat on the board?", 0, 1, "process", "company" },
+	{ "can a sponsor buy influence?", 0, 1, "process", "company" },
+	{ "what is the license?", 0, 1, "process", "license" },
+	{ "what license does PyTorch use?", 0, 1, "process", "license" },
+	{ "is pytorch open source?", 0, 1, "process", "license" },
+	{ "what is the PyTorch Foundation?", 0, 1, "process", "foundation" },
+	{ "tell me about the foundation", 0, 1, "process", "foundation" },
+	{ "who are you?", 0, 1, "help", "" },
+	/* any other question: process with the question, for the nearest topics */
+	{ "why is the sky blue?", 0, 1, "process", "why is the sky blue" },
+	{ "what is a quorum", 0, 1, "process", "what is a quorum" },
+	{ "can I vote?", 0, 1, "process", "can I vote" },
 	/* a question only counts on the first line */
 	{ "how do I nominate someone?\nextra", 0, 1, "process", "nomination" },
 	/* not a question: the first word is the command */

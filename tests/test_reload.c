@@ -193,6 +193,32 @@ START_TEST(test_identities_live_other_keys_at_restart)
 }
 END_TEST
 
+/* aliases and codeowners apply at once too; an unreadable CODEOWNERS is
+ * refused like a broken page. */
+START_TEST(test_aliases_and_codeowners_live)
+{
+	struct buf report = BUF_INIT;
+	struct dispatch_request req = { "who gizmo", 9, "console:x", "console", false };
+	tu_dispatch(&bot, &req, reply, &out);
+	ck_assert_ptr_null(strstr(out, "@cbabbage"));
+
+	write_config(" \"aliases\": { \"gizmo\": [\"torch.gadgets\"] },", "");
+	ck_assert_int_eq(reload_apply(&st, &bot, &report), 0);
+	ck_assert_str_eq(report.data, "aliases changed");
+	ask_ok("console:x", "who gizmo");
+	contains(out, "@cbabbage");
+
+	buf_reset(&report);
+	write_config(" \"aliases\": { \"gizmo\": [\"torch.gadgets\"] }, \"codeowners\": \"nope/CODEOWNERS\",", "");
+	ck_assert_int_eq(reload_apply(&st, &bot, &report), -1);
+	contains(report.data, "refused: codeowners: ");
+	ck_assert_ptr_null(bot.config->codeowners_path);
+	ask_ok("console:x", "who gizmo");   /* the running names are kept */
+	contains(out, "@cbabbage");
+	buf_release(&report);
+}
+END_TEST
+
 START_TEST(test_check_config_preview)
 {
 	struct buf prev = BUF_INIT, problems = BUF_INIT;
@@ -341,6 +367,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_changed_page_applies_with_decisions_on_top);
 	tcase_add_test(tc, test_broken_page_refused_running_kept);
 	tcase_add_test(tc, test_identities_live_other_keys_at_restart);
+	tcase_add_test(tc, test_aliases_and_codeowners_live);
 	tcase_add_test(tc, test_check_config_preview);
 	tcase_add_test(tc, test_sighup_in_the_running_binary);
 	suite_add_tcase(s, tc);

@@ -4,6 +4,8 @@
 #include "chatbot/gov/gov.h"
 #include "chatbot/bot/grammar.h"
 #include "chatbot/gov/motion.h"
+#include "chatbot/roster/codeowners.h"
+#include "chatbot/roster/lookup.h"
 #include "chatbot/roster/roster.h"
 #include "chatbot/gov/store.h"
 
@@ -52,6 +54,8 @@ int bot_open(struct govbot *bot, const char *config_path, unsigned flags, struct
 	} else {
 		bot->base = roster_load_default();
 	}
+	if (bot_load_names(bot, err) < 0)
+		goto fail;
 	bot->roster = roster_clone(bot->base);
 
 	if (flags & BOT_OPEN_STORE) {
@@ -86,10 +90,35 @@ fail:
 	return -1;
 }
 
+int bot_load_names(struct govbot *bot, struct buf *err)
+{
+	char msg[512];
+	const struct config *c = bot->config;
+	codeowners_free(bot->codeowners);
+	bot->codeowners = NULL;
+	if (c && c->codeowners_path &&
+	    codeowners_load(c->codeowners_path, &bot->codeowners, msg, sizeof(msg)) < 0) {
+		buf_addf(err, "codeowners: %s\n", msg);
+		return -1;
+	}
+	if (!(c && c->aliases) && !bot->codeowners && !bot->base->aliases)
+		return 0;   /* the page already names modules with the bundled aliases */
+	struct lookup_aliases *a = lookup_aliases_clone(c && c->aliases ? c->aliases : lookup_aliases_bundled());
+	if (bot->codeowners) {
+		/* labels name the modules their paths find on the roster's own names */
+		lookup_set_aliases(bot->base, a);
+		codeowners_label_aliases(bot->codeowners, bot->base, a);
+	}
+	lookup_set_aliases(bot->base, a);
+	lookup_aliases_free(a);
+	return 0;
+}
+
 void bot_close(struct govbot *bot)
 {
 	if (!bot)
 		return;
+	codeowners_free(bot->codeowners);
 	store_close(bot->store);
 	grammar_free(bot->grammar);
 	roster_free(bot->roster);

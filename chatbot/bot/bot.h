@@ -14,6 +14,7 @@ struct config;
 struct roster;
 struct store;
 struct grammar;
+struct codeowners;
 
 struct govbot {
 	struct config *config;    /* owned; never NULL (defaults when no file) */
@@ -21,6 +22,7 @@ struct govbot {
 	struct roster *roster;    /* owned; base with accepted decisions applied */
 	struct store *store;      /* owned; NULL when opened without a database */
 	struct grammar *grammar;  /* owned; compiled command grammar */
+	struct codeowners *codeowners; /* owned; the config's "codeowners", or NULL */
 	long long now_override;   /* tests: when non-zero, "now" in seconds */
 	/* governance's view of the above; filled by bot_gov() */
 	struct gov_ctx gov;
@@ -42,6 +44,11 @@ struct govbot {
  * Returns 0, or -1 with every problem in err (one per line) and bot
  * zeroed.  Free with bot_close(). */
 int bot_open(struct govbot *bot, const char *config_path, unsigned flags, struct buf *err);
+/* Loads the config's CODEOWNERS (when it names one) into bot->codeowners
+ * and gives bot->base its aliases: the config's (else the bundled ones),
+ * plus CODEOWNERS labels.  bot_open() calls it before bot->roster is made
+ * from bot->base.  Returns 0, or -1 with the problem in err. */
+int bot_load_names(struct govbot *bot, struct buf *err);
 /* Frees everything bot_open() made; bot is zeroed.  Safe on a zeroed bot. */
 void bot_close(struct govbot *bot);
 

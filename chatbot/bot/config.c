@@ -7,6 +7,7 @@
  */
 #include "chatbot/bot/config.h"
 #include "chatbot/bot/identity.h"
+#include "chatbot/roster/lookup.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -77,7 +78,8 @@ static const struct adapter_spec adapter_specs[] = {
 };
 
 static const char *const root_keys[] = {
-	"roster", "database", "bot_name", "http", "adapters", "identities", "governance", NULL,
+	"roster", "database", "bot_name", "http", "adapters", "identities", "governance", "aliases",
+	"codeowners", NULL,
 };
 static const char *const http_keys[] = { "listen", NULL };
 static const char *const governance_keys[] = { "vote_days", NULL };
@@ -519,6 +521,19 @@ static void read_path(struct check *ck, const char *key, const cJSON *v, const c
 	*slot = resolve(dir, v->valuestring);
 }
 
+/* "aliases": {"pt2": ["TorchDynamo", "TorchInductor"]} (chatbot/roster/lookup.h). */
+static void read_aliases(struct check *ck, const cJSON *v, struct config *c)
+{
+	size_t before = ck->problems->len;
+	struct lookup_aliases *a = lookup_aliases_from_json(v, "aliases", ck->problems);
+	for (size_t i = before; i < ck->problems->len; i++)
+		ck->count += ck->problems->data[i] == '\n';
+	if (a) {
+		lookup_aliases_free(c->aliases);
+		c->aliases = a;
+	}
+}
+
 static void read_root(struct check *ck, cJSON *root, const char *dir, struct config *c)
 {
 	check_duplicates(ck, "", root);
@@ -546,6 +561,10 @@ static void read_root(struct check *ck, cJSON *root, const char *dir, struct con
 				read_identities(ck, k, c);
 		} else if (strcmp(name, "governance") == 0) {
 			read_governance(ck, k, c);
+		} else if (strcmp(name, "codeowners") == 0) {
+			read_path(ck, "codeowners", k, dir, &c->codeowners_path);
+		} else if (strcmp(name, "aliases") == 0) {
+			read_aliases(ck, k, c);
 		} else {
 			unknown_key(ck, "", name, root_keys, NULL);
 		}
@@ -590,6 +609,8 @@ void config_free(struct config *c)
 		return;
 	free(c->path);
 	free(c->roster_path);
+	free(c->codeowners_path);
+	lookup_aliases_free(c->aliases);
 	free(c->database);
 	free(c->bot_name);
 	free(c->http_listen);

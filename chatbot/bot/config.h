@@ -17,6 +17,7 @@
 #include "chatbot/util/util.h"
 
 struct cJSON;
+struct lookup_aliases;
 
 #define CONFIG_DEFAULT_DATABASE "var/govbot.sqlite3"
 #define CONFIG_DEFAULT_BOT_NAME "govbot"
@@ -40,6 +41,8 @@ struct config {
 				 * {"console": {}}; slack's api_url gets its default */
 	struct config_identity *identities;
 	size_t nidentities;
+	struct lookup_aliases *aliases; /* "aliases", or NULL: the bundled ones */
+	char *codeowners_path;  /* "codeowners", resolved, or NULL */
 };
 
 /* Returns 0 and *out, or -1 with every problem appended to problems (one per

@@ -40,10 +40,17 @@ static const char *const questions[] = {
 	"(*MARK:who)(?:whois|tell\\s+me\\s+about)\\s+(@[^\\s?!]+)",
 	"(*MARK:who)what\\s+(?:roles?|modules?)\\s+(?:does|do)\\s+(@[^\\s?!]+)\\s+(?:have|hold|maintain)",
 	"(*MARK:who)what\\s+(?:does|do)\\s+(@[^\\s?!]+)\\s+(?:maintain|own|do)",
+	/* is @x / is NAME ...: the `is` command reads the role */
+	/* what does Natalia Gimelshein maintain? */
+	"(*MARK:who)what\\s+(?:does|do)\\s+([A-Za-z][\\w.' -]*?)\\s+(?:maintain|own)",
 	/* the lead */
 	"(*MARK:lead)(?:who\\s+is|who's|whos)\\s+(?:the\\s+)?(?:bdfl|lead|leader|project\\s+lead|"
 	"benevolent\\s+dictator)\\b(?!.*\\b(?:of|for)\\s)(?!\\s+maintainers?\\b).*",
+	"(*MARK:who)who\\s+(?:is|are)\\s+(?:the\\s+)?leads?\\s+(?:of|for)\\s+(.+)",
 	"(*MARK:lead)who\\s+leads\\b.*",
+	/* who decides? who makes the decisions? */
+	"(*MARK:process decides)who\\s+(?:decides|makes\\s+(?:the\\s+)?decisions|has\\s+the\\s+final\\s+say|"
+	"is\\s+in\\s+charge|runs\\s+(?:the\\s+)?(?:project|pytorch))\\b.*",
 	/* the core maintainers */
 	"(*MARK:core)(?:who\\s+(?:are|is)|list|show(?:\\s+me)?|what\\s+are)\\s+(?:all\\s+)?(?:the\\s+)?"
 	"core(?:\\s+(?:maintainers?|team|devs?|developers?))?",
@@ -62,7 +69,8 @@ static const char *const questions[] = {
 	"(?:do|should|can)\\s+i\\s+(?:ask|talk\\s+to)\\s+about)\\s+(.+)",
 	"(*MARK:who)(?:the\\s+)?(?:maintainers|owners)\\s+(?:of|for)\\s+(.+)",
 	/* who is soumith? (one word: `who` tries a module, then a handle) */
-	"(*MARK:who)(?:who\\s+is|who's|whos)\\s+([A-Za-z0-9][A-Za-z0-9-]*)",
+	"(*MARK:help)(?:who|what)\\s+are\\s+you\\b.*",
+	"(*MARK:who)(?:who\\s+is|who's|whos)\\s+((?:@|[A-Za-z0-9]).*)",
 	/* how things work */
 	"(*MARK:process lead)" HOW "\\b(?:lead|leader|bdfl)\\b.*",
 	"(*MARK:process core)" HOW "\\b(?:nominate|propose|become|add|appoint|made|make)\\b.*\\bcore\\b.*",
@@ -73,6 +81,9 @@ static const char *const questions[] = {
 	"(*MARK:process modules)" HOW "\\b(?:modules?|libraries|projects)\\s+(?:added|removed|created|redefined)\\b.*",
 	"(*MARK:process removal)" HOW "\\b(?:remove|removing|removed|removal|kick|demote|demoted|"
 	"step\\s+down|stepping\\s+down|resign|retire|emeritus)\\b.*",
+	"(*MARK:process decides)" HOW "\\b(?:decisions?|decided)\\b(?!.*\\b(?:lead|bdfl|core|modules?)\\b).*",
+	"(*MARK:process become)" HOW "\\b(?:become|becoming|get\\s+to\\s+be)\\s+(?:an?\\s+)?(?:module\\s+)?"
+	"maintainers?\\b(?!.*\\bcore\\b).*",
 	"(*MARK:process nomination)" HOW "\\b(?:nominate|nominating|nominated|nominations?|"
 	"become|becoming|get\\s+added|added\\s+as)\\b.*",
 	"(*MARK:process motions)" HOW "\\b(?:vote|votes|voting|motions?|majority|proposals?)\\b.*",
@@ -85,8 +96,19 @@ static const char *const questions[] = {
 	"(*MARK:process uncontroversial)" HOW "\\b(?:changes?|prs?|pull\\s+requests?)\\b.*"
 	"\\b(?:approved|merged|landed|reviewed)\\b.*",
 	"(*MARK:process)what\\s+(?:is|are)\\s+the\\s+(?:process|processes|rules|governance)\\b.*",
+	"(*MARK:process company)(?:can|could|may|do|does)\\b.*\\b(?:company|companies|employer|corporations?|"
+	"business|sponsors?)\\b.*\\b(?:buy|purchase|pay|get|have|fund)\\b.*",
+	"(*MARK:process company)(?:can|could|may)\\b.*\\b(?:buy|purchase|pay\\s+for)\\b.*\\b(?:seat|influence|"
+	"membership|a\\s+say|votes?|maintainership)\\b.*",
+	"(*MARK:process license)(?:what|which)(?:\\s+is|'s)?\\s+(?:the\\s+|pytorch's\\s+|its\\s+)?licen[cs]e\\b.*",
+	"(*MARK:process license)(?:what|which)\\s+licen[cs]e\\b.*",
+	"(*MARK:process license)(?:is|how\\s+is)\\s+pytorch\\s+(?:open\\s+source|licen[cs]ed)\\b.*",
+	"(*MARK:process foundation)(?:what|who)(?:\\s+is|'s|\\s+does)\\s+(?:the\\s+)?(?:pytorch\\s+)?foundation\\b.*",
+	"(*MARK:process foundation)tell\\s+me\\s+about\\s+the\\s+(?:pytorch\\s+)?foundation\\b.*",
 	"(*MARK:help)(?:what\\s+can\\s+you\\s+do|what\\s+do\\s+you\\s+do|how\\s+do\\s+i\\s+use\\s+"
 	"(?:you|this|govbot)|what\\s+commands.*|commands)",
+	/* any other question: `process` offers the nearest topics */
+	"(*MARK:process)((?:how|what|why|when|where|which|can|could|does|do|should|may|will|would)\\b.*)",
 };
 
 static pcre2_code *compile(const char *pattern, const char *what)
@@ -281,12 +303,15 @@ static bool maybe_question(const char *s, size_t n)
 	static const struct word first[] = {
 		W("who's"), W("whos"), W("what"), W("whois"), W("tell"), W("which"), W("list"),
 		W("show"), W("the"), W("core"), W("maintainers"), W("owners"), W("how"), W("commands"),
+		W("why"), W("when"), W("where"), W("can"), W("could"), W("does"), W("do"), W("should"),
+		W("may"), W("will"), W("would"), W("is"),
 		W("please"), W("please,"), W("pls"), W("hey"), W("hey,"), W("hi"), W("hi,"),
 		W("hello"), W("hello,"),
 	};
 	static const struct word who_next[] = {
 		W("is"), W("are"), W("leads"), W("maintains"), W("owns"), W("looks"), W("can"),
-		W("do"), W("should"), W("reviews"), W("knows"), W("works"),
+		W("do"), W("should"), W("reviews"), W("knows"), W("works"), W("decides"), W("makes"),
+		W("has"), W("runs"),
 	};
 	size_t w = 0;
 	while (w < n && !is_space(s[w]))

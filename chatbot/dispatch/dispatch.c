@@ -12,6 +12,7 @@
 #include "chatbot/gov/gov.h"
 #include "chatbot/bot/grammar.h"
 #include "chatbot/bot/identity.h"
+#include "chatbot/bot/mention.h"
 #include "chatbot/util/log.h"
 #include "chatbot/roster/roster.h"
 #include "commands/commands.h"
@@ -159,6 +160,19 @@ static void unknown_command(struct reply *out, const char *name)
 	reply_text(out, " for the list");
 }
 
+/* A mention of someone govbot cannot tell from the roster. */
+static void refuse_unmapped(struct reply *out, const char *id)
+{
+	reply_textf(out, "%s is mapped to no roster handle, so govbot cannot tell who that is; "
+		    "name the person by GitHub handle (", id);
+	reply_code(out, "@handle");
+	reply_text(out, "), or they can link this identity with ");
+	reply_code(out, "link @handle");
+	reply_text(out, " (a core maintainer: ");
+	reply_code(out, "link PLATFORM:ID @handle");
+	reply_text(out, ")");
+}
+
 /* Chat clients send Unicode blanks (a no-break space from a pasted line or
  * an Option-space, a zero-width space after a mention): in valid UTF-8 of at
  * most GOVBOT_MAX_INPUT bytes, writes text to norm with U+00A0, U+2000-200A,
@@ -245,11 +259,26 @@ int dispatch_line(struct govbot *bot, const struct dispatch_request *req, struct
 	struct caller caller = { req->caller_id, NULL };
 	if (req->caller_id)
 		caller.handle = identity_handle(bot, req->caller_id);
-	struct command_ctx ctx = { bot, cmd, &caller, req->place, args, out };
+	/* platform mentions in the arguments are people: @handle from here on */
+	struct buf resolved = BUF_INIT;
+	if (mention_maybe(args)) {
+		char unmapped[IDENTITY_MAX_ID + 16];
+		size_t misses = mention_resolve(bot, req->caller_id, args, &resolved, unmapped, sizeof(unmapped));
+		/* a command whose synopsis names people (@handle, PERSON) needs them known;
+		 * elsewhere (a rationale, a letter) the markup stays text */
+		bool names_people = strchr(cmd->synopsis, '@') || strstr(cmd->synopsis, "PERSON");
+		if (misses && names_people) {
+			refuse_unmapped(out, unmapped);
+			buf_release(&resolved);
+			return CMD_ERROR;
+		}
+	}
+	struct command_ctx ctx = { bot, cmd, &caller, req->place, resolved.len ? buf_str(&resolved) : args, out };
 
 	if (!has_role(bot->roster, caller.handle, cmd->role)) {
 		refuse_role(out, cmd, &caller);
 		log_refusal(cmd->name, &caller, "role");
+		buf_release(&resolved);
 		return CMD_REFUSED;
 	}
 	if (cmd->authorize) {
@@ -263,9 +292,12 @@ int dispatch_line(struct govbot *bot, const struct dispatch_request *req, struct
 				reply_textf(out, "%s is not allowed here", cmd->name);
 			log_refusal(cmd->name, &caller, rc == CMD_ERROR ? "malformed" : "authorize");
 			buf_release(&why);
+			buf_release(&resolved);
 			return rc == CMD_ERROR ? CMD_ERROR : CMD_REFUSED;
 		}
 		buf_release(&why);
 	}
-	return cmd->run(&ctx);
+	rc = cmd->run(&ctx);
+	buf_release(&resolved);
+	return rc;
 }

@@ -1,6 +1,6 @@
 /*
  * main.c - the govbot binary: a table of verbs (run, ask, check-config,
- * export-roster), each parsing its own options.  Exit codes: 0 ok,
+ * export-roster, check-ownership), each parsing its own options.  Exit codes: 0 ok,
  * 1 refused/failed/bad config, 2 usage.
  */
 #include "adapters/adapter.h"
@@ -12,6 +12,8 @@
 #include "chatbot/bot/identity.h"
 #include "chatbot/util/log.h"
 #include "chatbot/bot/reply.h"
+#include "chatbot/roster/codeowners.h"
+#include "chatbot/roster/lookup.h"
 #include "chatbot/roster/roster.h"
 #include "commands/commands.h"
 
@@ -33,6 +35,7 @@ static const char usage_text[] =
 	"       govbot ask [--config FILE] [--as PLATFORM:ID] TEXT...\n"
 	"       govbot check-config [--config FILE]\n"
 	"       govbot export-roster [--config FILE] [--format md|rst|json]\n"
+	"       govbot check-ownership [--config FILE]\n"
 	"       govbot --help | --version\n"
 	"every verb also takes --log-format text|json\n";
 
@@ -46,6 +49,8 @@ static const char help_text[] =
 	"                 exit 0 answered, 1 refused or failed, 2 usage\n"
 	"  check-config   validate the config and the roster, print every problem\n"
 	"  export-roster  print the roster with decisions applied (md, rst or json)\n"
+	"  check-ownership  compare the config's CODEOWNERS with the roster; exit 0\n"
+	"                 when they agree, 1 when they differ, 2 on an error\n"
 	"\n"
 	"options:\n"
 	"  --config FILE  the JSON config (else $GOVBOT_CONFIG, else built-in defaults)\n"
@@ -273,6 +278,12 @@ static int verb_check_config(const struct options *o)
 				 "add \"console\": {} (or leave the key out for the console alone)\n");
 		config_missing_secrets(c, &problems);
 		warn_unknown_handles(c, r, &warnings);
+		if (c->aliases && r)   /* skipped when the bot runs; said here */
+			lookup_aliases_check(r, c->aliases, "aliases", &warnings);
+		struct codeowners *co = NULL;
+		if (c->codeowners_path && codeowners_load(c->codeowners_path, &co, msg, sizeof(msg)) < 0)
+			buf_addf(&problems, "codeowners: %s\n", msg);
+		codeowners_free(co);
 	}
 	if (problems.len) {
 		fwrite(problems.data, 1, problems.len, stdout);
@@ -323,11 +334,59 @@ static int verb_export_roster(const struct options *o)
 	return rc;
 }
 
+/* ---- check-ownership ---- */
+
+static void print_handles(const char *label, const char *const *h, size_t n)
+{
+	if (!n)
+		return;
+	printf("  %s (%zu):", label, n);
+	for (size_t i = 0; i < n; i++)
+		printf(" @%s", h[i]);
+	putchar('\n');
+}
+
+static int verb_check_ownership(const struct options *o)
+{
+	struct govbot bot;
+	if (open_bot(&bot, o, 0) < 0)
+		return EXIT_USAGE;
+	if (!bot.codeowners) {
+		log_error(NULL, "check-ownership: the config names no CODEOWNERS file; set \"codeowners\": "
+			  "\"path/to/CODEOWNERS\"");
+		bot_close(&bot);
+		return EXIT_USAGE;
+	}
+	struct codeowners_report rep;
+	size_t findings = codeowners_compare(bot.codeowners, bot.roster, NULL, &rep);
+	printf("CODEOWNERS %s: %zu rules; %zu name paths of %zu roster modules, %zu name none\n",
+	       bot.config->codeowners_path, bot.codeowners->nrules, bot.codeowners->nrules - rep.unmapped,
+	       rep.nmodules, rep.unmapped);
+	for (size_t i = 0; i < rep.nmodules; i++) {
+		const struct codeowners_drift *d = &rep.modules[i];
+		if (!(d->nstrangers + d->nidle + d->nemeritus))
+			continue;
+		printf("%s (%zu rules):\n", d->group->title, d->nrules);
+		print_handles("owners who are not its maintainers", d->strangers, d->nstrangers);
+		print_handles("active maintainers owning none of its paths", d->idle, d->nidle);
+		print_handles("emeritus maintainers still owners", d->emeritus, d->nemeritus);
+	}
+	if (rep.nunknown) {
+		printf("handles unknown to the roster:\n");
+		print_handles("owners", rep.unknown, rep.nunknown);
+	}
+	printf("%zu difference%s\n", findings, findings == 1 ? "" : "s");
+	codeowners_report_release(&rep);
+	bot_close(&bot);
+	return fflush(stdout) == 0 ? (findings ? 1 : 0) : EXIT_USAGE;
+}
+
 static const struct verb verbs[] = {
 	{ "run", verb_run, OPT_CONFIG },
 	{ "ask", verb_ask, OPT_CONFIG | OPT_AS | OPT_TEXT },
 	{ "check-config", verb_check_config, OPT_CONFIG },
 	{ "export-roster", verb_export_roster, OPT_CONFIG | OPT_FORMAT },
+	{ "check-ownership", verb_check_ownership, OPT_CONFIG },
 };
 
 /* "--config FILE" or "--config=FILE": returns the value and advances *i, or

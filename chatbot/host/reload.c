@@ -11,6 +11,7 @@
 #include "chatbot/bot/config.h"
 #include "chatbot/gov/gov.h"
 #include "chatbot/gov/store.h"
+#include "chatbot/roster/codeowners.h"
 #include "chatbot/roster/roster.h"
 #include "chatbot/util/log.h"
 
@@ -21,7 +22,8 @@
  * file). */
 static bool live_key(const char *key)
 {
-	return strcmp(key, "roster") == 0 || strcmp(key, "identities") == 0;
+	return strcmp(key, "roster") == 0 || strcmp(key, "identities") == 0 ||
+	       strcmp(key, "aliases") == 0 || strcmp(key, "codeowners") == 0;
 }
 
 /* ---- phrases: one per line in a buf ---- */
@@ -180,7 +182,9 @@ static void config_diff(const cJSON *a, const cJSON *b, struct buf *live, struct
 					phrase(restart, "governance");
 				cJSON_Delete(xa);
 				cJSON_Delete(yb);
-			} else if (!live_key(it->string)) {
+			} else if (live_key(it->string)) {
+				phrase(live, "%s changed", it->string);
+			} else {
 				phrase(restart, "%s", it->string);
 			}
 		}
@@ -246,23 +250,18 @@ void reload_state_free(struct reload_state *st)
 
 /* ---- reload ---- */
 
+#define SWAP(type, a, b) do { type t_ = (a); (a) = (b); (b) = t_; } while (0)
+
 /* Swaps the fields a reload applies between the running config and the
  * new one (which is then freed with the old values). */
 static void swap_live(struct config *run, struct config *next)
 {
-	char *rp = run->roster_path;
-	struct config_identity *ids = run->identities;
-	size_t nids = run->nidentities;
-	int vd = run->vote_days;
-
-	run->roster_path = next->roster_path;
-	run->identities = next->identities;
-	run->nidentities = next->nidentities;
-	run->vote_days = next->vote_days;
-	next->roster_path = rp;
-	next->identities = ids;
-	next->nidentities = nids;
-	next->vote_days = vd;
+	SWAP(char *, run->roster_path, next->roster_path);
+	SWAP(struct config_identity *, run->identities, next->identities);
+	SWAP(size_t, run->nidentities, next->nidentities);
+	SWAP(int, run->vote_days, next->vote_days);
+	SWAP(struct lookup_aliases *, run->aliases, next->aliases);
+	SWAP(char *, run->codeowners_path, next->codeowners_path);
 }
 
 int reload_apply(struct reload_state *st, struct govbot *bot, struct buf *report)
@@ -270,10 +269,12 @@ int reload_apply(struct reload_state *st, struct govbot *bot, struct buf *report
 	struct buf problems = BUF_INIT, live = BUF_INIT, restart = BUF_INIT;
 	struct config *nc = NULL;
 	struct roster *nr = NULL, *old;
+	struct govbot names;      /* the new config's names applied to the new page */
 	cJSON *nj = NULL;
 	char msg[512];
 	int rc = -1;
 
+	memset(&names, 0, sizeof(names));
 	if (!bot->config->path) {
 		buf_adds(report, "no config file to re-read (running on the built-in defaults and the "
 			 "bundled roster); nothing changed");
@@ -292,6 +293,16 @@ int reload_apply(struct reload_state *st, struct govbot *bot, struct buf *report
 		}
 	} else {
 		nr = roster_load_default();
+	}
+	/* the module names the new config gives: its aliases (else the
+	 * bundled ones) and its CODEOWNERS' labels, read again too */
+	names.config = nc;
+	names.base = nr;
+	if (bot_load_names(&names, &problems) < 0) {
+		buf_adds(report, "refused: ");
+		join_lines(report, &problems, "; ");
+		buf_adds(report, "; the running config and roster are kept");
+		goto out;
 	}
 	nj = read_json(bot->config->path);
 	config_diff(st->config_json, nj, &live, &restart);
@@ -314,6 +325,7 @@ int reload_apply(struct reload_state *st, struct govbot *bot, struct buf *report
 	nr = NULL;
 	roster_free(old);
 	swap_live(bot->config, nc);
+	SWAP(struct codeowners *, bot->codeowners, names.codeowners);
 	cJSON_Delete(st->config_json);
 	st->config_json = nj;
 	nj = NULL;
@@ -330,6 +342,7 @@ int reload_apply(struct reload_state *st, struct govbot *bot, struct buf *report
 	}
 	rc = 0;
 out:
+	codeowners_free(names.codeowners);
 	cJSON_Delete(nj);
 	roster_free(nr);
 	config_free(nc);

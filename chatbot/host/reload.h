@@ -4,14 +4,15 @@
  * (`govbot check-config`).
  *
  * What a reload does:
- *   - reads the config file again (the one the bot started with) and the
- *     roster file it names (or the bundled page);
+ *   - reads the config file again (the one the bot started with), the
+ *     roster file it names (or the bundled page) and its CODEOWNERS file;
  *   - refuses, with the reason, when either no longer reads (a config
  *     problem, a page that does not parse): the running config and roster
- *     are kept, nothing changes;
+ *     are kept, nothing changes (an unreadable CODEOWNERS file too);
  *   - otherwise makes the new page the base and applies every stored
  *     decision on top again (decisions are never lost by a reload);
- *   - applies at once: "roster", "identities" and "governance.vote_days";
+ *   - applies at once: "roster", "identities", "aliases", "codeowners" and
+ *     "governance.vote_days";
  *     every other key that changed ("adapters", "http", "database",
  *     "bot_name", ...) is reported as taking effect at the next restart and
  *     keeps its running value;

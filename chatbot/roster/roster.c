@@ -40,6 +40,7 @@ void roster_free(struct roster *r)
 		free(r->sections[i].intro);
 	}
 	lookup_index_free(r->index);
+	lookup_aliases_free(r->aliases);
 	free(r->groups);
 	free(r->sections);
 	free(r->front_matter);
@@ -84,6 +85,7 @@ struct roster *roster_clone(const struct roster *r)
 			d->people[k].emeritus = g->people[k].emeritus;
 		}
 	}
+	c->aliases = r->aliases ? lookup_aliases_clone(r->aliases) : NULL;
 	c->index = lookup_index_build(c);
 	return c;
 }
@@ -104,7 +106,8 @@ const char *roster_kind_name(enum roster_kind kind)
 
 static bool handle_eq(const char *a, const char *b)
 {
-	return a && b && *b && str_ieq(a, b);
+	/* the first letter settles most comparisons: `who` scans every entry */
+	return a && b && *b && (a[0] | 0x20) == (b[0] | 0x20) && str_ieq(a, b);
 }
 
 static const struct roster_group *first_group_of(const struct roster *r, enum roster_kind kind)

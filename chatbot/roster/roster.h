@@ -31,6 +31,7 @@
 #define ROSTER_MAX_BYTES (4u << 20)
 
 struct lookup_index;
+struct lookup_aliases;
 
 enum roster_kind {
 	ROSTER_TEXT,      /* prose, kept verbatim (Responsibilities, ...) */
@@ -88,6 +89,7 @@ struct roster {
 	size_t ngroups;
 	char *preface;            /* prose before the first section, verbatim; or NULL */
 	struct lookup_index *index; /* module name index (chatbot/roster/lookup.c); private */
+	struct lookup_aliases *aliases; /* owned; NULL: the bundled aliases (lookup_set_aliases()) */
 };
 
 /* Parses text[0..len).  Returns 0 and *out, or -1 with a one-line message
