@@ -456,7 +456,8 @@ int host_run(struct govbot *bot)
 	reload_init(&h->reload, bot);
 	if (bot->config->http_listen) {
 		h->httpd = httpd_start(h->loop, bot->config->http_listen);
-		if (!h->httpd || host_http_routes(h, h->httpd) < 0 || host_web_routes(h->httpd, bot, &h->reload.loaded_at) < 0)
+		if (!h->httpd || host_http_routes(h, h->httpd) < 0 ||
+		    host_web_routes(h->httpd, bot, &h->reload.loaded_at) < 0)
 			goto out;
 	}
 	if (host_start_adapters(h) < 0) {

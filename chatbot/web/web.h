@@ -1,7 +1,7 @@
 /*
  * web.h - the public record as web pages: read-only HTML and an Atom feed
  * rendered from the database and the running roster, independent of the
- * listener that serves them (chatbot/host/web_routes.c puts them on
+ * listener that serves them (chatbot/host/host_web.c puts them on
  * http.listen).
  *
  *   /                the roster with decisions applied: the lead, the core
