@@ -4,7 +4,7 @@
 # into build-san/ so sanitized and plain objects never mix.
 
 CC      ?= cc
-PKGS    := libwebsockets libcurl libcjson libpcre2-8 sqlite3
+PKGS    := libwebsockets libcurl libcjson libpcre2-8 sqlite3 libcrypto
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
            -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -I. \

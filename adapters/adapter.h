@@ -1,13 +1,21 @@
 /*
- * adapter.h - one chat platform behind one const struct of callbacks.
- * The core never switches on the platform.
+ * adapter.h - one chat platform behind one const struct.
+ *
+ * The adapter is the one place a platform is described: its name (config
+ * key and identity prefix), reply dialect, secrets, config keys, announce
+ * target, identity syntax, message size limit and its callbacks.  Config
+ * checking, identities, announce targets and `--help` loop over
+ * adapters_all[]; the core never switches on the platform.
+ *
+ * An adapter receives messages from its platform and hands each one to
+ * host_inbound() (chatbot/host/host.h), which answers in its dialect, cut
+ * to its max_message; announcements reach it through announce().
  *
  * To add an adapter:
- *   1. write adapters/NAME.c exporting only `const struct adapter adapter_NAME`;
- *   2. declare it below and add it to adapters_all[] in adapters/adapters.c;
- *   3. give its config keys to chatbot/bot/config.c's schema and its secrets'
- *      environment variable names to .secrets;
- *   4. test it over real sockets against a local server in tests/.
+ *   1. write adapters/NAME.c exporting only `const struct adapter adapter_NAME`
+ *      (and its tests in tests/, against a local server that follows the
+ *      platform's protocol);
+ *   2. add `&adapter_NAME,` to adapters_all[] in adapters/adapters.c.
  */
 #ifndef GOVBOT_ADAPTER_H
 #define GOVBOT_ADAPTER_H
@@ -15,20 +23,64 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "chatbot/bot/bot.h"
+#include "chatbot/bot/config.h"   /* struct config_key: an adapter's config schema */
 #include "chatbot/bot/reply.h"
 
-struct adapter_host;  /* the running program: bot, event loop; see chatbot/host/host.h */
+struct cJSON;
+struct govbot;
+struct adapter_host;  /* the running program: bot, loop, http; see chatbot/host/host.h */
+
+/* What announce() knows when it returns. */
+enum announce_status {
+	ANNOUNCE_SENT,     /* delivered: marked done now */
+	ANNOUNCE_FAILED,   /* not delivered: retried later with backoff */
+	ANNOUNCE_PENDING,  /* in flight: the adapter calls host_announce_done() later
+			    * (after announce() returned, never from inside it) */
+};
+
+/* One announcement for this adapter's target.  Everything is borrowed for
+ * the call of announce(); copy what a PENDING post needs later. */
+struct announcement {
+	const char *key;              /* delivery key: stable across retries and restarts,
+				       * unique per (announcement, target); usable as an
+				       * idempotency key (Matrix txnId, Discourse external_id) */
+	const char *target;           /* the value of the adapter's announce key
+				       * ("C0123", "!room:server", "5"), or NULL when
+				       * it has none (the console) */
+	const char *title;            /* one line, plain text (a Discourse topic title) */
+	const struct reply *body;     /* the rest, to render in the adapter's dialect */
+	const struct reply *message;  /* the title in bold, then the body: what a chat
+				       * posts as one message */
+};
 
 struct adapter {
-	const char *name;              /* "console", "slack": the config key and identity prefix */
-	enum reply_dialect dialect;
+	const char *name;              /* "slack": config key and identity prefix */
+	enum reply_dialect dialect;    /* what host_inbound() renders answers in */
 	const char *const *secrets;    /* environment variables it needs, NULL-terminated */
-	/* Starts on the host's loop; returns 0 and its state, or -1 (logged). */
-	int (*start)(struct adapter_host *host, void **state);
-	/* Posts an announcement to the adapter's announce target.  Asynchronous:
-	 * the adapter calls host_announce_done(host, key, ok) when it is known. */
-	int (*announce)(void *state, const char *key, const struct reply *text);
+	const struct config_key *keys; /* its config section's schema, { NULL }-terminated */
+	const char *announce_key;      /* the key of its section naming the announce
+					* target, or NULL: it announces whenever it runs */
+	bool listens;                  /* receives webhooks: needs http.listen */
+	/* Optional, for one that listens: false when a section receives no
+	 * webhooks after all (Discourse with "mode": "poll"). */
+	bool (*listening)(const struct cJSON *section);
+	const char *const *listen_secrets;  /* of secrets, those needed only while it
+					     * listens; NULL-terminated, or NULL */
+	/* Optional: true when id (the part after "NAME:") is a valid identity on
+	 * this platform; the generic checks (non-empty, UTF-8, no spaces or
+	 * controls, at most IDENTITY_MAX_ID bytes) already passed. */
+	bool (*valid_id)(const char *id);
+	size_t max_message;            /* bytes one rendered answer may take (0: no
+					* limit); host_inbound() cuts longer ones */
+
+	/* The rest is NULL for a platform described but not in this build yet:
+	 * its config is checked, `run` refuses to start it. */
+
+	/* Starts on the host's loop with its config section (borrowed, valid
+	 * until stop); returns 0 and its state, or -1 (logged). */
+	int (*start)(struct adapter_host *host, const struct cJSON *section, void **state);
+	/* Optional.  Posts an announcement to the adapter's announce target. */
+	enum announce_status (*announce)(void *state, const struct announcement *a);
 	/* Optional.  Shutdown began (the loop still runs for a grace period):
 	 * close links gracefully, start nothing new.  Called again after each
 	 * loop pass while it returns true (something is still closing). */
@@ -39,9 +91,19 @@ struct adapter {
 
 extern const struct adapter adapter_console;
 extern const struct adapter adapter_slack;
+extern const struct adapter adapter_matrix;
+extern const struct adapter adapter_discourse;
 
-/* Every adapter this build has, NULL-terminated. */
+/* Every adapter this build describes, NULL-terminated, in announce order. */
 extern const struct adapter *const adapters_all[];
+/* The adapter named exactly name, or NULL. */
 const struct adapter *adapters_find(const char *name);
+/* Hands every adapter's config schema, secrets, announce key and identity
+ * syntax to the config layer (config_set_platforms).  Call once before
+ * loading a config or checking an identity. */
+void adapters_register(void);
+/* Appends the adapters' secrets to out, for --help: "SLACK_APP_TOKEN,
+ * SLACK_BOT_TOKEN, MATRIX_ACCESS_TOKEN". */
+void adapters_secrets_help(struct buf *out);
 
 #endif

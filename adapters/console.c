@@ -8,14 +8,14 @@
  * cuts it into lines (bounded: a line
  * longer than GOVBOT_MAX_INPUT keeps its first GOVBOT_MAX_INPUT + 1 bytes,
  * the rest is discarded, and the dispatcher refuses it as too long),
- * handle_line() answers one line.
+ * handle_line() hands one line to host_inbound() and prints the answer.
  */
 #include "adapters/adapter.h"
-#include "chatbot/dispatch/dispatch.h"
 #include "chatbot/host/host.h"
 #include "chatbot/bot/identity.h"
 #include "chatbot/util/log.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -25,7 +25,6 @@
 #define PROMPT "gov> "
 
 struct console {
-	struct govbot *bot;
 	int in_fd;
 	FILE *out;
 	bool interactive;
@@ -34,8 +33,7 @@ struct console {
 	size_t len;
 	bool overlong;                     /* past GOVBOT_MAX_INPUT: discarding */
 	bool at_prompt;                    /* "gov> " shown, nothing typed since */
-	struct reply *reply;
-	struct buf rendered;
+	struct host_answer answer;
 	/* hosted on the shared loop (govbot run): stdin is an adopted fd */
 	struct adapter_host *host;
 	struct loop_handler handler;
@@ -44,23 +42,21 @@ struct console {
 };
 
 static const char *const console_secrets[] = { NULL };
+static const struct config_key console_keys[] = { { NULL, CONFIG_STRING, false, NULL } };
 
-static void console_init(struct console *c, struct govbot *bot, int in_fd, FILE *out, bool interactive)
+static void console_init(struct console *c, int in_fd, FILE *out, bool interactive)
 {
 	memset(c, 0, sizeof(*c));
-	c->bot = bot;
 	c->in_fd = in_fd;
 	c->out = out;
 	c->interactive = interactive;
 	identity_console_user(c->caller, sizeof(c->caller));
-	c->reply = reply_new();
-	buf_init(&c->rendered);
+	host_answer_init(&c->answer);
 }
 
 static void console_release(struct console *c)
 {
-	reply_free(c->reply);
-	buf_release(&c->rendered);
+	host_answer_release(&c->answer);
 }
 
 static void prompt(struct console *c)
@@ -83,20 +79,15 @@ static void handle_line(struct console *c, const char *text, size_t len)
 	if (i == len)
 		return;   /* blank lines are ignored */
 
-	struct dispatch_request req = {
-		.text = text, .len = len, .caller_id = c->caller, .place = "console",
-		.require_prefix = false,
+	/* the caller is console:$USER: the part after "console:" */
+	struct inbound in = {
+		.user = c->caller + strlen("console:"), .place = NULL, .text = text, .len = len,
 	};
-	int rc = c->host ? host_dispatch(c->host, &req, c->reply) : dispatch_line(c->bot, &req, c->reply);
-	if (rc == DISPATCH_IGNORED)
+	if (!host_inbound(c->host, &adapter_console, &in, &c->answer))
 		return;
-	buf_reset(&c->rendered);
-	reply_render(c->reply, DIALECT_CONSOLE, &c->rendered);
-	if (c->rendered.len) {
-		fwrite(c->rendered.data, 1, c->rendered.len, c->out);
-		if (c->rendered.data[c->rendered.len - 1] != '\n')
-			fputc('\n', c->out);
-	}
+	fwrite(c->answer.text.data, 1, c->answer.text.len, c->out);
+	if (c->answer.text.data[c->answer.text.len - 1] != '\n')
+		fputc('\n', c->out);
 	fflush(c->out);
 }
 
@@ -143,12 +134,12 @@ static int read_some(struct console *c)
 }
 
 /* Prints an announcement on standard output; delivered as soon as written. */
-static int console_announce(void *state, const char *key, const struct reply *text)
+static enum announce_status console_announce(void *state, const struct announcement *a)
 {
 	struct console *c = state;
 	struct buf b = BUF_INIT;
 	FILE *out = c ? c->out : stdout;
-	reply_render(text, DIALECT_CONSOLE, &b);
+	reply_render(a->message, DIALECT_CONSOLE, &b);
 	while (b.len && b.data[b.len - 1] == '\n')
 		b.data[--b.len] = '\0';
 	bool reprompt = c && c->at_prompt;
@@ -159,11 +150,7 @@ static int console_announce(void *state, const char *key, const struct reply *te
 		prompt(c);        /* and the prompt again under it */
 	fflush(out);
 	buf_release(&b);
-	if (ferror(out))
-		return -1;
-	if (c && c->host)
-		host_announce_done(c->host, key, true);
-	return 0;
+	return ferror(out) ? ANNOUNCE_FAILED : ANNOUNCE_SENT;
 }
 
 /* Standard input became readable (or reached its end). */
@@ -196,7 +183,7 @@ static int console_on_input(struct lws *wsi, enum lws_callback_reasons reason, v
 	return -1;   /* closes the wsi and our copy of the descriptor */
 }
 
-static int console_start(struct adapter_host *host, void **state)
+static int console_start(struct adapter_host *host, const cJSON *section, void **state)
 {
 	int fd = dup(STDIN_FILENO);
 	if (fd < 0) {
@@ -204,7 +191,7 @@ static int console_start(struct adapter_host *host, void **state)
 		return -1;
 	}
 	struct console *c = xmalloc(sizeof(*c));
-	console_init(c, host_bot(host), fd, stdout, isatty(STDIN_FILENO) != 0);
+	console_init(c, fd, stdout, isatty(STDIN_FILENO) != 0);
 	c->host = host;
 	c->handler.fn = console_on_input;
 	c->handler.arg = c;
@@ -239,6 +226,7 @@ const struct adapter adapter_console = {
 	.name = "console",
 	.dialect = DIALECT_CONSOLE,
 	.secrets = console_secrets,
+	.keys = console_keys,
 	.start = console_start,
 	.announce = console_announce,
 	.stop = console_stop,

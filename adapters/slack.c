@@ -5,24 +5,37 @@
  * Start: auth.test (bot token) gives the bot's user id; apps.connections.open
  * (app token) gives a single-use websocket URL; the socket says `hello`.
  * Every envelope is acked at once on the socket; slash commands carry their
- * answer in the ack, mentions and DMs are answered with chat.postMessage.
+ * answer in the ack (in_channel; a refusal or an error ephemeral, for the
+ * asker only), mentions (anywhere in the message) are answered in their
+ * thread and DMs in the DM with chat.postMessage, except that a refusal or
+ * an error in a channel goes to the asker only (chat.postEphemeral).
  * `disconnect` warning/refresh_requested opens a new socket first and closes
  * the old one when the new one said hello; link_disabled stops the adapter;
  * too_many_websockets backs off.  A socket silent for 6 pings is dead.
  * Reconnects use a fresh URL with exponential backoff and jitter, forever;
- * only the fatal auth errors stop the adapter.
+ * only the fatal token errors (from any call) stop the adapter, with one line
+ * naming the token to fix.  Announcements carry Block Kit sections marked
+ * verbatim (Slack links no mention out of user text); when the announce
+ * channel answers not_in_channel or channel_not_found, that is logged once
+ * with the fix and the announcements wait, with a growing pause, until a
+ * post goes through.
  *
  * Wire facts and log lines: /work/notes/slack.md ("Slack adapter").
  */
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "adapters/adapter.h"
 #include "chatbot/bot/config.h"
 #include "chatbot/host/host.h"
+#include "chatbot/net/backoff.h"
+#include "chatbot/net/jsonapi.h"
+#include "chatbot/util/jsontok.h"
 #include "chatbot/util/log.h"
 #include "chatbot/util/util.h"
+#include "commands/commands.h"
 
 #define SLACK_DEFAULT_API "https://slack.com/api/"
 #define SLACK_MAX_MESSAGE (4u << 20)       /* one websocket message, reassembled */
@@ -33,21 +46,45 @@
 #define SLACK_BACKOFF_CAP_MS 60000
 #define SLACK_DEAD_PINGS 6
 #define SLACK_STABLE_MS 10000              /* a link up this long resets the backoff */
+#define SLACK_CHANNEL_WAIT_MS 60000        /* first pause after not_in_channel ... */
+#define SLACK_CHANNEL_WAIT_CAP_MS 900000   /* ... doubling up to 15 min */
+#define SLACK_MAX_TOKENS (1u << 20)        /* JSON tokens of one frame */
+#define SLACK_MASK_POOL 256                /* bytes of masking keys drawn at once */
 
 static const char *const slack_secrets[] = { "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", NULL };
 
-/* A fatal answer of auth.test / apps.connections.open: stop, never retry. */
+static const struct config_key slack_keys[] = {
+	{ "api_url", CONFIG_URL, false, SLACK_DEFAULT_API },
+	{ "announce_channel", CONFIG_STRING, false, NULL },
+	{ NULL, CONFIG_STRING, false, NULL },
+};
+
+/* A fatal answer of any Web API call: a token that cannot work.  Stop,
+ * never retry.  not_allowed_token_type: an xoxb- token where the xapp- one
+ * belongs or the other way round; token_expired: a rotated token's end. */
 static const char *const slack_fatal_errors[] = {
 	"not_authed", "invalid_auth", "account_inactive", "user_removed_from_team", "team_disabled",
+	"not_allowed_token_type", "token_revoked", "token_expired",
+};
+
+/* What to do about a fatal error, for the token of the call. */
+static const struct {
+	const char *error;
+	const char *app;        /* SLACK_APP_TOKEN's fix */
+	const char *bot;        /* SLACK_BOT_TOKEN's fix */
+} slack_token_fixes[] = {
+	{ "not_allowed_token_type",
+	  "SLACK_APP_TOKEN is not an app-level token: give the xapp- token",
+	  "SLACK_BOT_TOKEN is not a bot token: give the xoxb- token" },
+	{ "token_revoked",
+	  "SLACK_APP_TOKEN was revoked: generate a new app-level token with connections:write",
+	  "SLACK_BOT_TOKEN was revoked: reinstall the app and copy its bot token" },
+	{ "token_expired",
+	  "SLACK_APP_TOKEN expired: give a fresh app-level token",
+	  "SLACK_BOT_TOKEN expired: give a fresh bot token, or turn token rotation off" },
 };
 
 struct slack;
-
-struct tx {
-	struct tx *next;
-	size_t len;
-	unsigned char data[];   /* LWS_PRE bytes of headroom, then the frame */
-};
 
 struct sconn {
 	struct sconn *next;
@@ -67,13 +104,21 @@ struct sconn {
 	struct loop_timer ping;
 	struct buf rx;
 	bool rx_skip;
-	struct tx *tx_head, *tx_tail;
+	struct buf wire;        /* frames ready to write (after LWS_PRE bytes) */
+	unsigned char masks[SLACK_MASK_POOL];   /* random masking keys */
+	unsigned mask_pos;
+};
+
+/* An announcement waiting for its channel (not_in_channel, ...). */
+struct held {
+	struct held *next;
+	char *key;              /* the delivery key */
+	char *json;             /* the chat.postMessage body */
 };
 
 struct slack {
 	struct adapter_host *host;
 	char *api_url;          /* ends with '/' */
-	char *announce_channel; /* NULL: announcements are skipped */
 	char *app_token;
 	char *bot_token;
 	char *auth_app;         /* "Authorization: Bearer xapp-..." */
@@ -81,14 +126,24 @@ struct slack {
 	char *bot_user_id;      /* from auth.test */
 	bool stopped;
 	bool opening;           /* apps.connections.open in flight */
-	int attempt;            /* reconnect backoff step */
+	struct reconnect rc;    /* backoff between links */
 	unsigned next_id;
 	long ping_ms;
-	long backoff_ms;
-	unsigned rng;
 	struct loop_timer reconnect;
 	struct sconn *conns;
-	struct reply *reply;
+	/* the announce channel refused posts: what waits, and for how long */
+	struct held *held, **held_tail;
+	bool chan_reported;     /* the problem was logged (once per episode) */
+	bool chan_probing;      /* one held post is in flight to test the channel */
+	long chan_wait_base_ms;
+	long long chan_wait_ms; /* the next pause */
+	struct loop_timer chan_timer;
+	struct host_answer answer;  /* reused for every message */
+	struct buf plain;       /* the message unescaped */
+	struct jsontok_doc doc; /* the frame being handled, tokenized */
+	struct jsontok *tok;
+	unsigned ntok;
+	struct buf strs;        /* its strings, unescaped */
 	struct buf scratch;     /* the ack being built */
 };
 
@@ -106,14 +161,6 @@ static long env_ms(const char *name, long def)
 	return (*end || n <= 0 || n > 3600000) ? def : n;
 }
 
-static unsigned slack_rand(struct slack *s)
-{
-	s->rng ^= s->rng << 13;
-	s->rng ^= s->rng >> 17;
-	s->rng ^= s->rng << 5;
-	return s->rng;
-}
-
 static bool slack_is_fatal(const char *error)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(slack_fatal_errors); i++)
@@ -122,89 +169,127 @@ static bool slack_is_fatal(const char *error)
 	return false;
 }
 
+/* The token a Web API method is called with. */
+static bool slack_app_method(const char *method)
+{
+	return strcmp(method, "apps.connections.open") == 0;
+}
+
+/* "METHOD failed: ERROR (FIX)": the one line a fatal error is logged with,
+ * naming the token to fix.  Appends to out. */
+static void slack_fatal_line(const char *method, const char *error, struct buf *out)
+{
+	bool app = slack_app_method(method);
+	const char *env = app ? "SLACK_APP_TOKEN" : "SLACK_BOT_TOKEN";
+
+	for (size_t i = 0; i < ARRAY_SIZE(slack_token_fixes); i++) {
+		if (strcmp(error, slack_token_fixes[i].error) == 0) {
+			buf_addf(out, "%s failed: %s (%s)", method, error,
+				 app ? slack_token_fixes[i].app : slack_token_fixes[i].bot);
+			return;
+		}
+	}
+	buf_addf(out, "%s failed: %s (check %s)", method, error, env);
+}
+
+/* not_in_channel, channel_not_found: the channel, not the message, is wrong. */
+static bool slack_channel_error(const char *error)
+{
+	return error && (strcmp(error, "not_in_channel") == 0 ||
+			 strcmp(error, "channel_not_found") == 0);
+}
+
 static const char *json_str(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Cuts s to at most max bytes on a UTF-8 boundary; returns the new length. */
-static size_t utf8_cut(const char *s, size_t len, size_t max)
+/* Slack escapes & < > in message text; the dispatcher wants what the user
+ * typed.  Appends the unescaped s to out. */
+static void slack_unescape(const char *s, size_t n, struct buf *out)
 {
-	if (len <= max)
-		return len;
-	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-		max--;
-	return max;
-}
-
-/* Like utf8_cut(), and never inside an entity (&amp; &lt; &gt;) of
- * escaped mrkdwn. */
-static size_t slack_cut(const char *s, size_t len, size_t max)
-{
-	size_t n = utf8_cut(s, len, max);
-
-	if (n == len)
-		return n;
-	for (size_t k = n; k > 0 && n - k < 5; k--) {
-		if (s[k - 1] == ';')
-			break;
-		if (s[k - 1] == '&')
-			return k - 1;
-	}
-	return n;
-}
-
-/* The text to post: the whole reply, or its head and "(truncated)". */
-static void slack_limit_text(struct buf *text, size_t max)
-{
-	static const char note[] = "\n_(truncated)_";
-
-	if (text->len <= max)
-		return;
-	text->len = slack_cut(text->data, text->len, max - (sizeof(note) - 1));
-	text->data[text->len] = '\0';
-	buf_adds(text, note);
-}
-
-/* Slack escapes & < > in message text; the dispatcher wants what the user typed. */
-static char *slack_unescape(const char *s, size_t n)
-{
-	struct buf out = BUF_INIT;
-	static const struct { const char *ent; char c; } ents[] = {
-		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
+	static const struct { const char *ent; size_t len; char c; } ents[] = {
+		{ "&amp;", 5, '&' }, { "&lt;", 4, '<' }, { "&gt;", 4, '>' },
 	};
+	size_t from = 0;
 
-	buf_grow(&out, n + 1);
+	buf_grow(out, n + 1);
 	for (size_t i = 0; i < n;) {
 		bool done = false;
-		for (size_t k = 0; k < ARRAY_SIZE(ents) && !done; k++) {
-			size_t el = strlen(ents[k].ent);
-			if (n - i >= el && memcmp(s + i, ents[k].ent, el) == 0) {
-				buf_addc(&out, ents[k].c);
-				i += el;
-				done = true;
+		if (s[i] == '&') {
+			for (size_t k = 0; k < ARRAY_SIZE(ents) && !done; k++) {
+				if (n - i >= ents[k].len && memcmp(s + i, ents[k].ent, ents[k].len) == 0) {
+					buf_add(out, s + from, i - from);
+					buf_addc(out, ents[k].c);
+					i += ents[k].len;
+					from = i;
+					done = true;
+				}
 			}
 		}
 		if (!done)
-			buf_addc(&out, s[i++]);
+			i++;
 	}
-	buf_addc(&out, '\0');
-	out.len--;
-	return buf_detach(&out);
+	buf_add(out, s + from, n - from);
+	buf_addc(out, '\0');
+	out->len--;
 }
 
-/* Skips a leading <@U...> (or <@U...|name>) mention and the spaces after it. */
-static const char *slack_skip_mention(const char *t)
+/* The first mention of bot (<@BOT> or <@BOT|name>; bot NULL: of anyone)
+ * in t, with *end just after it; NULL when there is none. */
+static const char *slack_find_mention(const char *t, const char *bot, const char **end)
 {
-	const char *p = str_skip_space(t);
+	for (const char *p = strstr(t, "<@"); p; p = strstr(p + 2, "<@")) {
+		const char *id = p + 2, *close = strchr(id, '>');
+		size_t n = strcspn(id, "|>");
 
-	if (strncmp(p, "<@", 2) == 0) {
-		const char *end = strchr(p, '>');
-		if (end)
-			return str_skip_space(end + 1);
+		if (!close)
+			return NULL;
+		if (!bot || (n == strlen(bot) && strncmp(id, bot, n) == 0)) {
+			*end = close + 1;
+			return p;
+		}
 	}
-	return p;
+	return NULL;
+}
+
+/* What joins a mention to the sentence around it: "hey @govbot, who ...?" */
+static bool slack_joiner(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == ',' || c == ':' || c == ';' ||
+	       c == '.' || c == '!' || c == '?';
+}
+
+/*
+ * The command in a message that mentions the bot anywhere: what follows
+ * the bot's mention ("hey <@U111> who maintains torch.nn?" -> "who
+ * maintains torch.nn?"), or, when nothing but punctuation follows it, what
+ * precedes it ("who maintains torch.nn? <@U111>").  Other people's
+ * mentions are kept.  Without a mention, all of t.  Returns a span of t,
+ * its length in *len.
+ */
+static const char *slack_command(const char *t, const char *bot, size_t *len)
+{
+	const char *end = NULL, *m = slack_find_mention(t, bot, &end);
+	const char *a = t, *b = t + strlen(t);
+
+	if (m) {
+		a = end;
+		while (a < b && slack_joiner(*a))
+			a++;
+		if (a == b) {
+			a = t;
+			b = m;
+		}
+	}
+	while (a < b && (*a == ' ' || *a == '\t' || *a == '\n'))
+		a++;
+	while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\n' || b[-1] == ',' ||
+			 b[-1] == ':' || b[-1] == ';'))
+		b--;
+	*len = (size_t)(b - a);
+	return a;
 }
 
 /* ---- Web API ---- */
@@ -213,7 +298,14 @@ struct api_call {
 	struct slack *s;
 	char method[40];
 	char *key;              /* announcement key, or NULL */
+	char *json;             /* an announcement's body, kept to post it again */
+	char *channel;          /* an announcement's channel */
+	bool probe;             /* a held announcement testing its channel */
 };
+
+static void slack_fatal(struct slack *s, const char *why);
+static void slack_channel_refused(struct slack *s, struct api_call *call, const char *error);
+static void slack_channel_served(struct slack *s, bool ok);
 
 static char *slack_method_url(struct slack *s, const char *method)
 {
@@ -222,38 +314,31 @@ static char *slack_method_url(struct slack *s, const char *method)
 	return buf_detach(&u);
 }
 
-/* Parses a Web API answer.  Returns the root (caller frees) when ok:true;
- * otherwise NULL with the error in err. */
-static cJSON *slack_api_result(const struct http_response *res, char *err, size_t errlen)
+/* Slack's error parser (jsonapi_classify_fn): every Web API answer is
+ * {"ok": true, ...} or {"ok": false, "error": "..."}, mostly with HTTP 200;
+ * the auth errors are fatal, everything else is retried. */
+static void slack_classify(struct jsonapi_result *res, char *err, size_t errlen)
 {
-	cJSON *root;
-	const cJSON *ok;
+	const char *code;
 
-	if (res->status == 0) {
-		snprintf(err, errlen, "%s", res->error ? res->error : "no response");
-		return NULL;
+	if (res->status == 0 || res->status == 429)
+		return;   /* no answer, or rate limited: as HTTP says */
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res->json, "ok"))) {
+		res->outcome = JSONAPI_OK;
+		res->error = NULL;
+		return;
 	}
-	if (res->status == 429) {
-		snprintf(err, errlen, "ratelimited");
-		return NULL;
-	}
-	root = cJSON_ParseWithLength(res->body, res->body_len);
-	ok = root ? cJSON_GetObjectItemCaseSensitive(root, "ok") : NULL;
-	if (cJSON_IsTrue(ok))
-		return root;
-	if (root && json_str(root, "error"))
-		snprintf(err, errlen, "%s", json_str(root, "error"));
-	else if (res->status != 200)
-		snprintf(err, errlen, "HTTP %ld", res->status);
-	else
-		snprintf(err, errlen, "malformed answer");
-	cJSON_Delete(root);
-	return NULL;
+	code = json_str(res->json, "error");
+	if (code)
+		res->error = code;
+	else if (res->status == 200)
+		res->error = "malformed answer";
+	res->outcome = slack_is_fatal(res->error) ? JSONAPI_FATAL : JSONAPI_RETRY;
 }
 
 static void slack_submit(struct slack *s, const char *method, const char *auth,
 			 const char *ctype, const char *body, int attempts,
-			 http_done_fn *done, struct api_call *call)
+			 jsonapi_done_fn *done, struct api_call *call)
 {
 	char *url = slack_method_url(s, method);
 	struct buf ct = BUF_INIT, key = BUF_INIT;
@@ -275,25 +360,46 @@ static void slack_submit(struct slack *s, const char *method, const char *auth,
 	rq.max_attempts = attempts;
 	snprintf(call->method, sizeof(call->method), "%s", method);
 	call->s = s;
-	http_submit(host_http(s->host), &rq, done, call);
+	jsonapi_call(host_http(s->host), &rq, slack_classify, done, call);
 	free(url);
 	buf_release(&ct);
 	buf_release(&key);
 }
 
-static void slack_post_done(void *arg, const struct http_response *res)
+static void api_call_free(struct api_call *call)
+{
+	free(call->key);
+	free(call->json);
+	free(call->channel);
+	free(call);
+}
+
+/* chat.postMessage / chat.postEphemeral answered.  A bad token stops the
+ * adapter; a refused announce channel holds the announcement. */
+static void slack_post_done(void *arg, const struct jsonapi_result *res)
 {
 	struct api_call *call = arg;
-	char err[128];
-	cJSON *root = slack_api_result(res, err, sizeof(err));
+	struct slack *s = call->s;
+	bool ok = res->outcome == JSONAPI_OK;
 
-	if (!root)
-		log_warn("slack", "%s failed: %s", call->method, err);
-	if (call->key)
-		host_announce_done(call->s->host, call->key, root != NULL);
-	cJSON_Delete(root);
-	free(call->key);
-	free(call);
+	if (call->key && !ok && slack_channel_error(res->error) && !s->stopped) {
+		slack_channel_refused(s, call, res->error);
+		return;
+	}
+	if (!ok && !slack_is_fatal(res->error))
+		log_warn("slack", "%s failed: %s", call->method, res->error);
+	if (call->key) {
+		host_announce_done(s->host, call->key, ok);
+		if (call->probe || ok)
+			slack_channel_served(s, ok);
+	}
+	if (!ok && slack_is_fatal(res->error)) {
+		struct buf why = BUF_INIT;
+		slack_fatal_line(call->method, res->error, &why);
+		slack_fatal(s, why.data);
+		buf_release(&why);
+	}
+	api_call_free(call);
 }
 
 /* chat.postMessage with mrkdwn text (already rendered and escaped). */
@@ -309,7 +415,7 @@ static char *slack_post_json(const char *channel, const char *mrkdwn, const char
 	char *json;
 
 	buf_adds(&text, mrkdwn);
-	slack_limit_text(&text, SLACK_MAX_TEXT);
+	reply_limit(&text, SLACK_MAX_TEXT, DIALECT_SLACK);
 	cJSON_AddStringToObject(body, "channel", channel);
 	cJSON_AddStringToObject(body, "text", buf_str(&text));
 	if (thread_ts)
@@ -319,22 +425,17 @@ static char *slack_post_json(const char *channel, const char *mrkdwn, const char
 		size_t off = 0, nblocks = 0;
 
 		while (off < text.len && nblocks < SLACK_MAX_BLOCKS) {
-			size_t n = slack_cut(text.data + off, text.len - off, SLACK_MAX_SECTION);
+			size_t n = reply_split_len(text.data + off, text.len - off, SLACK_MAX_SECTION);
 			cJSON *blk = cJSON_CreateObject(), *t;
 			char *part;
 
-			if (off + n < text.len) {
-				size_t k = n;
-				while (k > SLACK_MAX_SECTION / 2 && text.data[off + k - 1] != '\n')
-					k--;
-				if (text.data[off + k - 1] == '\n')
-					n = k;
-			}
 			part = xstrndup(text.data + off, n);
 			cJSON_AddStringToObject(blk, "type", "section");
 			t = cJSON_AddObjectToObject(blk, "text");
 			cJSON_AddStringToObject(t, "type", "mrkdwn");
 			cJSON_AddStringToObject(t, "text", part);
+			/* Slack turns no @name or #channel in it into a mention */
+			cJSON_AddTrueToObject(t, "verbatim");
 			cJSON_AddItemToArray(arr, blk);
 			free(part);
 			off += n;
@@ -347,17 +448,155 @@ static char *slack_post_json(const char *channel, const char *mrkdwn, const char
 	return json;
 }
 
-/* chat.postMessage; key names an announcement (then with blocks). */
+/* chat.postMessage of an announcement's body json (call owns key, json,
+ * channel). */
+static void slack_post_announcement(struct slack *s, struct api_call *call)
+{
+	slack_submit(s, "chat.postMessage", s->auth_bot, "application/json; charset=utf-8",
+		     call->json, SLACK_REPLY_ATTEMPTS, slack_post_done, call);
+}
+
+/* chat.postMessage of an answer. */
 static void slack_post(struct slack *s, const char *channel, const char *mrkdwn,
-		       const char *thread_ts, const char *key)
+		       const char *thread_ts)
 {
 	struct api_call *call = xcalloc(1, sizeof(*call));
-	char *json = slack_post_json(channel, mrkdwn, thread_ts, key != NULL);
+	char *json = slack_post_json(channel, mrkdwn, thread_ts, false);
 
-	call->key = xstrdup(key);
 	slack_submit(s, "chat.postMessage", s->auth_bot, "application/json; charset=utf-8", json,
 		     SLACK_REPLY_ATTEMPTS, slack_post_done, call);
 	cJSON_free(json);
+}
+
+/* chat.postEphemeral: an answer only user sees, in channel (in the thread
+ * thread_ts when set). */
+static void slack_post_ephemeral(struct slack *s, const char *channel, const char *user,
+				 const char *mrkdwn, const char *thread_ts)
+{
+	struct api_call *call = xcalloc(1, sizeof(*call));
+	cJSON *body = cJSON_CreateObject();
+	struct buf text = BUF_INIT;
+	char *json;
+
+	buf_adds(&text, mrkdwn);
+	reply_limit(&text, SLACK_MAX_TEXT, DIALECT_SLACK);
+	cJSON_AddStringToObject(body, "channel", channel);
+	cJSON_AddStringToObject(body, "user", user);
+	cJSON_AddStringToObject(body, "text", buf_str(&text));
+	if (thread_ts)
+		cJSON_AddStringToObject(body, "thread_ts", thread_ts);
+	json = cJSON_PrintUnformatted(body);
+	slack_submit(s, "chat.postEphemeral", s->auth_bot, "application/json; charset=utf-8", json,
+		     SLACK_REPLY_ATTEMPTS, slack_post_done, call);
+	cJSON_free(json);
+	cJSON_Delete(body);
+	buf_release(&text);
+}
+
+/* ---- the announce channel refused a post ---- */
+
+/* Waits chan_wait_ms (doubling it for next time, up to the cap) before the
+ * first held announcement tests the channel again. */
+static void slack_channel_arm(struct slack *s)
+{
+	if (s->chan_timer.pending || s->chan_probing || !s->held)
+		return;
+	loop_timer_start(&s->chan_timer, s->chan_wait_ms);
+	s->chan_wait_ms *= 2;
+	if (s->chan_wait_ms > SLACK_CHANNEL_WAIT_CAP_MS)
+		s->chan_wait_ms = SLACK_CHANNEL_WAIT_CAP_MS;
+}
+
+/* Appends (or, front: puts first) an announcement to the held ones; takes
+ * call's key and json. */
+static void slack_hold(struct slack *s, struct api_call *call, bool front)
+{
+	struct held *h = xcalloc(1, sizeof(*h));
+
+	h->key = call->key;
+	h->json = call->json;
+	call->key = call->json = NULL;
+	if (front || !s->held) {
+		h->next = s->held;
+		s->held = h;
+		if (!h->next)
+			s->held_tail = &h->next;
+	} else {
+		*s->held_tail = h;
+		s->held_tail = &h->next;
+	}
+}
+
+/* Pops the first held announcement into a new call; NULL when none. */
+static struct api_call *slack_unhold(struct slack *s)
+{
+	struct held *h = s->held;
+	struct api_call *call;
+
+	if (!h)
+		return NULL;
+	s->held = h->next;
+	if (!s->held)
+		s->held_tail = &s->held;
+	call = xcalloc(1, sizeof(*call));
+	call->key = h->key;
+	call->json = h->json;
+	free(h);
+	return call;
+}
+
+/* not_in_channel / channel_not_found for an announcement: said once, with
+ * the fix; the announcement waits with the others. */
+static void slack_channel_refused(struct slack *s, struct api_call *call, const char *error)
+{
+	if (!s->chan_reported) {
+		bool member = strcmp(error, "not_in_channel") == 0;
+		log_error("slack", "announce_channel %s: %s: %s; announcements wait and are "
+			  "retried with a growing pause", call->channel ? call->channel : "?", error,
+			  member ? "the bot is not a member of it: run /invite @govbot in that channel"
+				 : "no channel with that id is visible to the bot: check "
+				   "adapters.slack.announce_channel, or /invite @govbot if it is private");
+		s->chan_reported = true;
+	}
+	if (call->probe)
+		s->chan_probing = false;
+	slack_hold(s, call, call->probe);
+	api_call_free(call);
+	slack_channel_arm(s);
+}
+
+/* An announcement post ended otherwise: a success reopens the channel for
+ * every held one; a probe that failed for another reason (already handed
+ * back to the outbox) lets the next one try after the pause. */
+static void slack_channel_served(struct slack *s, bool ok)
+{
+	struct api_call *call;
+
+	s->chan_probing = false;
+	if (!ok) {
+		slack_channel_arm(s);
+		return;
+	}
+	if (s->chan_reported)
+		log_info("slack", "announce_channel accepts posts again");
+	s->chan_reported = false;
+	s->chan_wait_ms = s->chan_wait_base_ms;
+	loop_timer_cancel(&s->chan_timer);
+	while ((call = slack_unhold(s)))
+		slack_post_announcement(s, call);
+}
+
+/* The pause is over: the first held announcement tests the channel. */
+static void slack_channel_retry(void *arg)
+{
+	struct slack *s = arg;
+	struct api_call *call;
+
+	if (s->stopped || host_stopping(s->host) || s->chan_probing || !(call = slack_unhold(s)))
+		return;
+	call->probe = true;
+	s->chan_probing = true;
+	slack_post_announcement(s, call);
 }
 
 static void slack_response_url_done(void *arg, const struct http_response *res)
@@ -370,7 +609,10 @@ static void slack_response_url_done(void *arg, const struct http_response *res)
 	free(call);
 }
 
-static void slack_post_response_url(struct slack *s, const char *url, const char *mrkdwn)
+/* A slash command's answer through its response_url; response_type is
+ * "in_channel" or "ephemeral". */
+static void slack_post_response_url(struct slack *s, const char *url, const char *mrkdwn,
+				    const char *response_type)
 {
 	cJSON *body = cJSON_CreateObject();
 	struct buf text = BUF_INIT;
@@ -386,8 +628,8 @@ static void slack_post_response_url(struct slack *s, const char *url, const char
 		return;
 	}
 	buf_adds(&text, mrkdwn);
-	slack_limit_text(&text, SLACK_MAX_TEXT);
-	cJSON_AddStringToObject(body, "response_type", "ephemeral");
+	reply_limit(&text, SLACK_MAX_TEXT, DIALECT_SLACK);
+	cJSON_AddStringToObject(body, "response_type", response_type);
 	cJSON_AddStringToObject(body, "text", buf_str(&text));
 	json = cJSON_PrintUnformatted(body);
 	memset(&rq, 0, sizeof(rq));
@@ -418,21 +660,10 @@ static void slack_fatal(struct slack *s, const char *why)
 	log_error("slack", "%s; stopping the slack adapter", why);
 	s->stopped = true;
 	loop_timer_cancel(&s->reconnect);
+	loop_timer_cancel(&s->chan_timer);
 	for (struct sconn *c = s->conns; c; c = c->next)
 		conn_close(c);
 	host_adapter_ended(s->host, &adapter_slack, true);
-}
-
-static long long slack_backoff(struct slack *s)
-{
-	long long d = s->backoff_ms;
-
-	for (int i = 1; i < s->attempt && d < SLACK_BACKOFF_CAP_MS; i++)
-		d *= 2;
-	if (d > SLACK_BACKOFF_CAP_MS)
-		d = SLACK_BACKOFF_CAP_MS;
-	s->attempt++;
-	return d / 2 + (long long)(slack_rand(s) % (unsigned)(d / 2 + 1));
 }
 
 /* Reconnects after delay_ms (<0: the next backoff step). */
@@ -441,7 +672,7 @@ static void slack_schedule(struct slack *s, long long delay_ms)
 	if (s->stopped || host_stopping(s->host))
 		return;
 	if (delay_ms < 0)
-		delay_ms = slack_backoff(s);
+		delay_ms = reconnect_after(&s->rc, RECONNECT_BACKOFF, -1);
 	if (delay_ms > 0)
 		log_info("slack", "reconnecting in %lld ms", delay_ms);
 	loop_timer_start(&s->reconnect, delay_ms);
@@ -468,11 +699,7 @@ static void conn_free(struct sconn *c)
 	loop_timer_cancel(&c->ping);
 	if (c->wsi)
 		lws_set_opaque_user_data(c->wsi, NULL);
-	while (c->tx_head) {
-		struct tx *t = c->tx_head;
-		c->tx_head = t->next;
-		free(t);
-	}
+	buf_release(&c->wire);
 	buf_release(&c->rx);
 	free(c->url);
 	free(c);
@@ -485,7 +712,8 @@ static void conn_gone(struct sconn *c, const char *why)
 	bool slow = c->slow_reconnect;
 	/* a link that served a while is replaced at once; one that dies young
 	 * (a flapping server) goes through the backoff */
-	bool served = c->hello && loop_now_ms() - c->hello_ms >= SLACK_STABLE_MS;
+	bool hello = c->hello;
+	long long up_ms = hello ? loop_now_ms() - c->hello_ms : 0;
 
 	log_info("slack", "socket %u closed: %s", c->id, why);
 	conn_free(c);
@@ -494,11 +722,12 @@ static void conn_gone(struct sconn *c, const char *why)
 	/* A replacement is on its way (or live): nothing to do. */
 	if (slack_has_live(s) || s->opening || s->reconnect.pending)
 		return;
-	if (served && !slow)
-		s->attempt = 0;
-	if (slow && s->attempt < 3)
-		s->attempt = 3;
-	slack_schedule(s, served && !slow ? 0 : -1);
+	if (slow) {
+		reconnect_at_least(&s->rc, 2);   /* too_many_websockets: 4 steps' wait */
+		slack_schedule(s, -1);
+		return;
+	}
+	slack_schedule(s, hello && reconnect_served(&s->rc, up_ms) ? 0 : -1);
 }
 
 /* Closes from our side; conn_gone() follows from the lws callbacks. */
@@ -515,21 +744,65 @@ static void conn_close(struct sconn *c)
 	}
 }
 
+/* Queues text as one client frame (RFC 6455 5.2: FIN, text, masked with a
+ * fresh random key).  The frames queued in one loop pass leave in one
+ * write: lws_write(LWS_WRITE_RAW) sends them as they are and keeps what the
+ * socket does not take yet. */
 static void conn_send(struct sconn *c, const char *text, size_t len)
 {
-	struct tx *t;
+	unsigned char hdr[14], *key, *p;
+	size_t h = 0;
 
 	if (c->closing || !c->wsi)
 		return;
-	t = xmalloc(sizeof(*t) + LWS_PRE + len);
-	t->next = NULL;
-	t->len = len;
-	memcpy(t->data + LWS_PRE, text, len);
-	if (c->tx_tail)
-		c->tx_tail->next = t;
-	else
-		c->tx_head = t;
-	c->tx_tail = t;
+	if (c->mask_pos + 4 > sizeof(c->masks)) {
+		if (lws_get_random(loop_lws(host_loop(c->s->host)), c->masks, sizeof(c->masks)) !=
+		    sizeof(c->masks)) {
+			log_warn("slack", "no random bytes to mask a frame; closing socket %u", c->id);
+			conn_close(c);
+			return;
+		}
+		c->mask_pos = 0;
+	}
+	key = c->masks + c->mask_pos;
+	c->mask_pos += 4;
+	hdr[h++] = 0x81;   /* FIN, text */
+	if (len < 126) {
+		hdr[h++] = (unsigned char)(0x80 | len);
+	} else if (len < 65536) {
+		hdr[h++] = 0x80 | 126;
+		hdr[h++] = (unsigned char)(len >> 8);
+		hdr[h++] = (unsigned char)len;
+	} else {
+		hdr[h++] = 0x80 | 127;
+		for (int i = 7; i >= 0; i--)
+			hdr[h++] = (unsigned char)((unsigned long long)len >> (8 * i));
+	}
+	memcpy(hdr + h, key, 4);
+	h += 4;
+	if (!c->wire.len) {
+		buf_grow(&c->wire, LWS_PRE);
+		c->wire.len = LWS_PRE;
+	}
+	buf_add(&c->wire, hdr, h);
+	buf_grow(&c->wire, len);
+	p = (unsigned char *)c->wire.data + c->wire.len;
+	/* masked eight bytes at a time, then the tail */
+	unsigned char key8[8];
+	uint64_t k8, w;
+	size_t i = 0;
+	for (int j = 0; j < 8; j++)
+		key8[j] = key[j & 3];
+	memcpy(&k8, key8, 8);
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, text + i, 8);
+		w ^= k8;
+		memcpy(p + i, &w, 8);
+	}
+	for (; i < len; i++)
+		p[i] = (unsigned char)text[i] ^ key[i & 3];
+	c->wire.len += len;
+	c->wire.data[c->wire.len] = '\0';
 	lws_callback_on_writable(c->wsi);
 }
 
@@ -552,136 +825,116 @@ static void conn_on_ping(void *arg)
 
 /* ---- envelopes ---- */
 
-/* Appends s as a JSON string (quoted, escaped; UTF-8 passes through). */
-static void json_put_string(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	buf_addc(b, '"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\') {
-			buf_addc(b, '\\');
-			buf_addc(b, (char)ch);
-		} else if (ch == '\n') {
-			buf_adds(b, "\\n");
-		} else if (ch < 0x20) {
-			buf_adds(b, "\\u00");
-			buf_addc(b, hex[ch >> 4]);
-			buf_addc(b, hex[ch & 15]);
-		} else {
-			buf_addc(b, (char)ch);
-		}
-	}
-	buf_addc(b, '"');
-}
-
-/* {"envelope_id":"...","payload":{"text":"..."}}: built by hand, it is
- * the one frame written for every envelope. */
-static void conn_ack(struct sconn *c, const char *envelope_id, const char *answer)
+/* {"envelope_id":"...","payload":{"response_type":"...","text":"..."}}:
+ * built by hand, it is the one frame written for every envelope; a payload
+ * (a slash command's answer) says whether the channel sees it. */
+static void conn_ack(struct sconn *c, const char *envelope_id, const char *answer,
+		     const char *response_type)
 {
 	struct buf *b = &c->s->scratch;
 
 	buf_reset(b);
 	buf_adds(b, "{\"envelope_id\":");
-	json_put_string(b, envelope_id);
+	buf_add_json_string(b, envelope_id);
 	if (answer) {
-		buf_adds(b, ",\"payload\":{\"text\":");
-		json_put_string(b, answer);
+		buf_adds(b, ",\"payload\":{\"response_type\":");
+		buf_add_json_string(b, response_type);
+		buf_adds(b, ",\"text\":");
+		buf_add_json_string(b, answer);
 		buf_addc(b, '}');
 	}
 	buf_addc(b, '}');
 	conn_send(c, b->data, b->len);
 }
 
-/* Runs text as caller user in place channel; the rendered mrkdwn goes to
- * *out (caller frees) unless there is nothing to say. */
-static bool slack_run(struct slack *s, const char *text, const char *user, const char *channel,
-		      char **out)
+/* Runs len bytes of text (as Slack sent it: escaped) from user in channel
+ * through the host; true with the answer in s->answer, false when there is
+ * nothing to say (not for the bot, or event_id seen before). */
+static bool slack_run(struct slack *s, const char *text, size_t len, const char *user,
+		      const char *channel, const char *event_id)
 {
-	struct dispatch_request req;
-	struct buf caller = BUF_INIT, place = BUF_INIT, rendered = BUF_INIT;
-	char *plain = slack_unescape(text, strlen(text));
-	int rc;
+	struct inbound in = { .user = user, .place = channel, .event_id = event_id };
 
-	buf_addf(&caller, "slack:%s", user);
-	if (channel)
-		buf_addf(&place, "slack:%s", channel);
-	memset(&req, 0, sizeof(req));
-	req.text = plain;
-	req.len = strlen(plain);
-	req.caller_id = caller.data;
-	req.place = channel ? place.data : NULL;
-	req.require_prefix = false;
-	rc = host_dispatch(s->host, &req, s->reply);
-	if (rc != DISPATCH_IGNORED && !reply_empty(s->reply)) {
-		reply_render(s->reply, DIALECT_SLACK, &rendered);
-		slack_limit_text(&rendered, SLACK_MAX_TEXT);
-		*out = buf_detach(&rendered);
-	} else {
-		*out = NULL;
-	}
-	free(plain);
-	buf_release(&caller);
-	buf_release(&place);
-	buf_release(&rendered);
-	return *out != NULL;
+	buf_reset(&s->plain);
+	slack_unescape(text, len, &s->plain);
+	in.text = buf_str(&s->plain);
+	in.len = s->plain.len;
+	return host_inbound(s->host, &adapter_slack, &in, &s->answer);
 }
 
-static void slack_slash(struct sconn *c, const char *envelope_id, const cJSON *env)
+/* A string member of object obj of the frame being handled, unescaped
+ * into s->strs (reserved for the whole frame: pointers stay valid until
+ * the next frame), or NULL. */
+static const char *frame_str(struct slack *s, int obj, const char *key)
 {
-	const cJSON *p = cJSON_GetObjectItemCaseSensitive(env, "payload");
-	const char *text = json_str(p, "text"), *user = json_str(p, "user_id");
-	const char *channel = json_str(p, "channel_id"), *rurl = json_str(p, "response_url");
-	bool in_ack = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(env, "accepts_response_payload"));
-	char *answer = NULL;
+	long off = jsontok_str(&s->doc, jsontok_get(&s->doc, obj, key), &s->strs);
+
+	return off < 0 ? NULL : s->strs.data + off;
+}
+
+static void slack_slash(struct sconn *c, const char *envelope_id, int env)
+{
+	struct slack *s = c->s;
+	int p = jsontok_get(&s->doc, env, "payload");
+	const char *text = frame_str(s, p, "text"), *user = frame_str(s, p, "user_id");
+	const char *channel = frame_str(s, p, "channel_id"), *rurl = frame_str(s, p, "response_url");
+	bool in_ack = jsontok_true(&s->doc, jsontok_get(&s->doc, env, "accepts_response_payload"));
+	const char *answer = NULL, *type;
 
 	if (!user) {
-		conn_ack(c, envelope_id, NULL);
+		conn_ack(c, envelope_id, NULL, NULL);
 		log_warn("slack", "slash command without user_id ignored");
 		return;
 	}
-	slack_run(c->s, text ? text : "", user, channel, &answer);
+	text = text ? text : "";
+	if (slack_run(s, text, strlen(text), user, channel, NULL))
+		answer = s->answer.text.data;
+	/* an answer where it was asked; a refusal or an error to the asker only */
+	type = s->answer.result == CMD_OK ? "in_channel" : "ephemeral";
 	if (answer && in_ack) {
-		conn_ack(c, envelope_id, answer);
+		conn_ack(c, envelope_id, answer, type);
 	} else {
-		conn_ack(c, envelope_id, NULL);
+		conn_ack(c, envelope_id, NULL, NULL);
 		if (answer && rurl)
-			slack_post_response_url(c->s, rurl, answer);
+			slack_post_response_url(s, rurl, answer, type);
 	}
-	free(answer);
 }
 
-static void slack_event(struct slack *s, const cJSON *payload)
+static void slack_event(struct slack *s, int payload)
 {
-	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(payload, "event");
-	const char *type = json_str(ev, "type"), *event_id = json_str(payload, "event_id");
-	const char *user = json_str(ev, "user"), *channel = json_str(ev, "channel");
-	const char *text = json_str(ev, "text"), *ts = json_str(ev, "ts");
-	const char *thread_ts = json_str(ev, "thread_ts");
+	int ev = jsontok_get(&s->doc, payload, "event");
+	const char *type = frame_str(s, ev, "type"), *event_id = frame_str(s, payload, "event_id");
+	const char *user = frame_str(s, ev, "user"), *channel = frame_str(s, ev, "channel");
+	const char *text = frame_str(s, ev, "text"), *ts = frame_str(s, ev, "ts");
+	const char *thread_ts = frame_str(s, ev, "thread_ts"), *command;
+	const char *channel_type = frame_str(s, ev, "channel_type");
 	bool mention;
-	char *answer = NULL;
+	size_t len;
 
 	if (!type || !user || !channel || !text)
 		return;
 	mention = strcmp(type, "app_mention") == 0;
-	if (!mention && !(strcmp(type, "message") == 0 && json_str(ev, "channel_type") &&
-			  strcmp(json_str(ev, "channel_type"), "im") == 0))
+	if (!mention && !(strcmp(type, "message") == 0 && channel_type &&
+			  strcmp(channel_type, "im") == 0))
 		return;
 	/* never answer a bot, ourselves, or an edit/join/other subtype */
-	if (cJSON_GetObjectItemCaseSensitive(ev, "bot_id") || json_str(ev, "subtype"))
+	if (jsontok_get(&s->doc, ev, "bot_id") >= 0 || frame_str(s, ev, "subtype"))
 		return;
 	if (s->bot_user_id && strcmp(user, s->bot_user_id) == 0)
 		return;
-	if (event_id && !host_event_first(s->host, "slack", event_id)) {
-		log_debug("slack", "event %s seen before; not answered again", event_id);
+	command = slack_command(text, s->bot_user_id, &len);
+	if (!slack_run(s, command, len, user, channel, event_id))
+		return;
+	if (!mention) {
+		slack_post(s, channel, s->answer.text.data, NULL);     /* a DM */
 		return;
 	}
-	if (!slack_run(s, slack_skip_mention(text), user, channel, &answer))
-		return;
-	slack_post(s, channel, answer, mention ? (thread_ts ? thread_ts : ts) : NULL, NULL);
-	free(answer);
+	/* in a channel: the answer in the mention's thread for all to see; a
+	 * refusal or an error there for the asker only */
+	if (s->answer.result == CMD_OK)
+		slack_post(s, channel, s->answer.text.data, thread_ts ? thread_ts : ts);
+	else
+		slack_post_ephemeral(s, channel, user, s->answer.text.data, thread_ts);
 }
 
 static void conn_hello(struct sconn *c)
@@ -722,35 +975,51 @@ static void conn_disconnect(struct sconn *c, const char *reason)
 	}
 }
 
+/* Tokenizes one frame into s->doc (growing the token array as needed);
+ * false when it is not JSON. */
+static bool frame_parse(struct slack *s, const char *data, size_t len)
+{
+	int rc;
+
+	while ((rc = jsontok_parse(&s->doc, data, len, s->tok, s->ntok)) == -2 &&
+	       s->ntok < SLACK_MAX_TOKENS) {
+		s->ntok = s->ntok ? s->ntok * 4 : 256;
+		s->tok = xrealloc(s->tok, s->ntok * sizeof(*s->tok));
+	}
+	if (rc < 0)
+		return false;
+	buf_reset(&s->strs);
+	buf_grow(&s->strs, len + 1);   /* every string of the frame fits: no move */
+	return true;
+}
+
 static void conn_message(struct sconn *c, const char *data, size_t len, bool binary)
 {
-	cJSON *root = binary ? NULL : cJSON_ParseWithLength(data, len);
+	struct slack *s = c->s;
 	const char *type, *envelope_id;
 
-	if (!cJSON_IsObject(root)) {
+	if (binary || !frame_parse(s, data, len) || s->doc.tok[0].type != JSONTOK_OBJECT) {
 		log_warn("slack", "malformed frame ignored");
-		cJSON_Delete(root);
 		return;
 	}
-	type = json_str(root, "type");
-	envelope_id = json_str(root, "envelope_id");
+	type = frame_str(s, 0, "type");
+	envelope_id = frame_str(s, 0, "envelope_id");
 	if (envelope_id) {
 		if (type && strcmp(type, "slash_commands") == 0) {
-			slack_slash(c, envelope_id, root);
+			slack_slash(c, envelope_id, 0);
 		} else {
 			/* ack first: nothing below may delay it */
-			conn_ack(c, envelope_id, NULL);
+			conn_ack(c, envelope_id, NULL, NULL);
 			if (type && strcmp(type, "events_api") == 0)
-				slack_event(c->s, cJSON_GetObjectItemCaseSensitive(root, "payload"));
+				slack_event(s, jsontok_get(&s->doc, 0, "payload"));
 		}
 	} else if (type && strcmp(type, "hello") == 0) {
 		conn_hello(c);
 	} else if (type && strcmp(type, "disconnect") == 0) {
-		conn_disconnect(c, json_str(root, "reason"));
+		conn_disconnect(c, frame_str(s, 0, "reason"));
 	} else {
 		log_debug("slack", "frame of type %s ignored", type ? type : "(none)");
 	}
-	cJSON_Delete(root);
 }
 
 static int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *arg,
@@ -804,18 +1073,18 @@ static int conn_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 			if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
 				return -1;
 		}
-		/* as many queued frames as the socket takes without buffering */
-		while (c->tx_head && !lws_send_pipe_choked(wsi)) {
-			struct tx *t = c->tx_head;
-			int n = lws_write(wsi, t->data + LWS_PRE, t->len, LWS_WRITE_TEXT);
-			c->tx_head = t->next;
-			if (!c->tx_head)
-				c->tx_tail = NULL;
-			free(t);
+		if (c->wire.len > LWS_PRE) {
+			int n = lws_write(wsi, (unsigned char *)c->wire.data + LWS_PRE,
+					  c->wire.len - LWS_PRE, LWS_WRITE_RAW);
+			/* keep a small buffer, drop a big one */
+			if (c->wire.cap > 65536)
+				buf_release(&c->wire);
+			else
+				buf_reset(&c->wire);
 			if (n < 0)
 				return -1;
 		}
-		if (c->tx_head || c->ping_due)
+		if (c->ping_due)
 			lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_CLIENT_CLOSED:
@@ -844,6 +1113,7 @@ static void slack_connect(struct slack *s, const char *url)
 	c->handler.arg = c;
 	c->url = xstrdup(url);
 	c->last_rx_ms = loop_now_ms();
+	c->mask_pos = SLACK_MASK_POOL;   /* drawn at the first frame */
 	loop_timer_init(&c->ping, host_loop(s->host), conn_on_ping, c);
 	c->next = s->conns;
 	s->conns = c;
@@ -892,40 +1162,45 @@ static void slack_connect(struct slack *s, const char *url)
 /* A start-up call (auth.test, apps.connections.open) failed: a fatal error
  * (bad token, ...) stops the adapter; anything else retries after backoff,
  * or after Retry-After on a 429.  detail is what the warning line says. */
-static void start_call_failed(struct slack *s, const struct http_response *res, const char *method,
-			      const char *token_env, const char *err, const char *detail)
+static void start_call_failed(struct slack *s, const struct jsonapi_result *res, const char *method,
+			      const char *detail)
 {
-	if (slack_is_fatal(err)) {
+	long long delay;
+
+	if (res->outcome == JSONAPI_FATAL) {
 		struct buf why = BUF_INIT;
-		buf_addf(&why, "%s failed: %s (check %s)", method, err, token_env);
+		slack_fatal_line(method, res->error, &why);
 		slack_fatal(s, why.data);
 		buf_release(&why);
 		return;
 	}
 	log_warn("slack", "%s failed: %s", method, detail);
-	slack_schedule(s, res->status == 429 && res->retry_after_s >= 0 ? res->retry_after_s * 1000LL : -1);
+	delay = reconnect_after(&s->rc, res->outcome == JSONAPI_RETRY_AFTER ? RECONNECT_RETRY_AFTER
+					: RECONNECT_BACKOFF, res->retry_after_ms);
+	slack_schedule(s, delay);
 }
 
-static void slack_open_done(void *arg, const struct http_response *res)
+static void slack_open_done(void *arg, const struct jsonapi_result *res)
 {
 	struct api_call *call = arg;
 	struct slack *s = call->s;
-	char err[128];
-	cJSON *root;
+	const char *url = res->outcome == JSONAPI_OK ? json_str(res->json, "url") : NULL;
 
 	free(call);
 	s->opening = false;
 	if (s->stopped || host_stopping(s->host))
 		return;
-	root = slack_api_result(res, err, sizeof(err));
-	if (root && json_str(root, "url")) {
-		slack_connect(s, json_str(root, "url"));
+	if (url) {
+		slack_connect(s, url);
 	} else {
 		/* a socket being replaced keeps serving until a later attempt works */
-		start_call_failed(s, res, "apps.connections.open", "SLACK_APP_TOKEN", err,
-				  root ? "no url" : err);
+		struct jsonapi_result r = *res;
+		if (r.outcome == JSONAPI_OK) {
+			r.outcome = JSONAPI_RETRY;
+			r.error = "no url";
+		}
+		start_call_failed(s, &r, "apps.connections.open", r.error);
 	}
-	cJSON_Delete(root);
 }
 
 /* apps.connections.open, then connect.  Only one call at a time. */
@@ -936,32 +1211,34 @@ static void slack_open(struct slack *s)
 	if (s->opening || s->stopped || host_stopping(s->host))
 		return;
 	loop_timer_cancel(&s->reconnect);
+	loop_timer_cancel(&s->chan_timer);
 	s->opening = true;
 	call = xcalloc(1, sizeof(*call));
 	slack_submit(s, "apps.connections.open", s->auth_app, "application/x-www-form-urlencoded",
 		     NULL, 1, slack_open_done, call);
 }
 
-static void slack_auth_done(void *arg, const struct http_response *res)
+static void slack_auth_done(void *arg, const struct jsonapi_result *res)
 {
 	struct api_call *call = arg;
 	struct slack *s = call->s;
-	char err[128];
-	cJSON *root;
+	const char *user = res->outcome == JSONAPI_OK ? json_str(res->json, "user_id") : NULL;
 
 	free(call);
 	s->opening = false;
 	if (s->stopped || host_stopping(s->host))
 		return;
-	root = slack_api_result(res, err, sizeof(err));
-	if (root && json_str(root, "user_id")) {
-		s->bot_user_id = xstrdup(json_str(root, "user_id"));
-		cJSON_Delete(root);
+	if (user) {
+		s->bot_user_id = xstrdup(user);
 		slack_open(s);
 		return;
 	}
-	cJSON_Delete(root);
-	start_call_failed(s, res, "auth.test", "SLACK_BOT_TOKEN", err, err);
+	struct jsonapi_result r = *res;
+	if (r.outcome == JSONAPI_OK) {
+		r.outcome = JSONAPI_RETRY;
+		r.error = "malformed answer";
+	}
+	start_call_failed(s, &r, "auth.test", r.error);
 }
 
 static void slack_auth(struct slack *s)
@@ -987,22 +1264,28 @@ static void slack_on_reconnect(void *arg)
 
 static void slack_free(struct slack *s)
 {
+	struct api_call *held;
+
 	while (s->conns)
 		conn_free(s->conns);
-	reply_free(s->reply);
+	/* held announcements stay pending in the outbox for the next run */
+	while ((held = slack_unhold(s)))
+		api_call_free(held);
+	host_answer_release(&s->answer);
+	buf_release(&s->plain);
+	buf_release(&s->strs);
+	free(s->tok);
 	buf_release(&s->scratch);
 	free(s->api_url);
-	free(s->announce_channel);
 	free(s->auth_app);
 	free(s->auth_bot);
 	free(s->bot_user_id);
 	free(s);
 }
 
-static int slack_start(struct adapter_host *host, void **state)
+static int slack_start(struct adapter_host *host, const cJSON *section, void **state)
 {
-	const cJSON *cfg = config_adapter(host_bot(host)->config, "slack");
-	const char *api = json_str(cfg, "api_url"), *chan = json_str(cfg, "announce_channel");
+	const char *api = json_str(section, "api_url");
 	const char *app = getenv("SLACK_APP_TOKEN"), *bot = getenv("SLACK_BOT_TOKEN");
 	struct slack *s;
 	struct buf b = BUF_INIT;
@@ -1017,38 +1300,49 @@ static int slack_start(struct adapter_host *host, void **state)
 	if (b.data[b.len - 1] != '/')
 		buf_addc(&b, '/');
 	s->api_url = buf_detach(&b);
-	s->announce_channel = chan && *chan ? xstrdup(chan) : NULL;
 	buf_addf(&b, "Authorization: Bearer %s", app);
 	s->auth_app = buf_detach(&b);
 	buf_addf(&b, "Authorization: Bearer %s", bot);
 	s->auth_bot = buf_detach(&b);
 	s->ping_ms = env_ms("GOVBOT_SLACK_PING_MS", 5000);
-	s->backoff_ms = env_ms("GOVBOT_SLACK_BACKOFF_MS", 1000);
-	s->rng = (unsigned)loop_now_ms() * 2654435761u | 1u;
-	s->reply = reply_new();
+	reconnect_init(&s->rc, env_ms("GOVBOT_SLACK_BACKOFF_MS", 1000), SLACK_BACKOFF_CAP_MS,
+		       SLACK_STABLE_MS);
+	s->chan_wait_base_ms = env_ms("GOVBOT_SLACK_CHANNEL_WAIT_MS", SLACK_CHANNEL_WAIT_MS);
+	s->chan_wait_ms = s->chan_wait_base_ms;
+	s->held_tail = &s->held;
+	loop_timer_init(&s->chan_timer, host_loop(host), slack_channel_retry, s);
+	host_answer_init(&s->answer);
 	loop_timer_init(&s->reconnect, host_loop(host), slack_on_reconnect, s);
 	slack_auth(s);
 	*state = s;
 	return 0;
 }
 
-static int slack_announce(void *state, const char *key, const struct reply *text)
+static enum announce_status slack_announce(void *state, const struct announcement *a)
 {
 	struct slack *s = state;
 	struct buf out = BUF_INIT;
 
-	if (!s->announce_channel) {
-		host_announce_done(s->host, key, true);
-		return 0;
-	}
-	if (s->stopped) {
-		host_announce_done(s->host, key, false);
-		return 0;
-	}
-	reply_render(text, DIALECT_SLACK, &out);
-	slack_post(s, s->announce_channel, buf_str(&out), NULL, key);
+	struct api_call *call;
+	char *json;
+
+	if (s->stopped || !a->target)
+		return ANNOUNCE_FAILED;
+	reply_render(a->message, DIALECT_SLACK, &out);
+	call = xcalloc(1, sizeof(*call));
+	call->key = xstrdup(a->key);
+	call->channel = xstrdup(a->target);
+	json = slack_post_json(a->target, buf_str(&out), NULL, true);
+	call->json = xstrdup(json);
+	cJSON_free(json);
 	buf_release(&out);
-	return 0;
+	if (s->held) {
+		slack_hold(s, call, false);   /* the channel refused posts: wait with the others */
+		api_call_free(call);
+	} else {
+		slack_post_announcement(s, call);
+	}
+	return ANNOUNCE_PENDING;
 }
 
 /* Shutdown: no reconnect; every socket gets a Close frame. */
@@ -1058,6 +1352,7 @@ static bool slack_drain(void *state)
 
 	s->stopped = true;
 	loop_timer_cancel(&s->reconnect);
+	loop_timer_cancel(&s->chan_timer);
 	for (struct sconn *c = s->conns; c; c = c->next)
 		conn_close(c);
 	return s->conns != NULL;
@@ -1069,6 +1364,7 @@ static void slack_stop(void *state)
 
 	s->stopped = true;
 	loop_timer_cancel(&s->reconnect);
+	loop_timer_cancel(&s->chan_timer);
 	for (struct sconn *c = s->conns; c; c = c->next) {
 		loop_timer_cancel(&c->ping);
 		if (c->wsi) {
@@ -1080,10 +1376,23 @@ static void slack_stop(void *state)
 	slack_free(s);
 }
 
+/* Slack ids: letters and digits ("U0123", "W0ABC"). */
+static bool slack_valid_id(const char *id)
+{
+	for (const char *p = id; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+			return false;
+	return true;
+}
+
 const struct adapter adapter_slack = {
 	.name = "slack",
 	.dialect = DIALECT_SLACK,
 	.secrets = slack_secrets,
+	.keys = slack_keys,
+	.announce_key = "announce_channel",
+	.valid_id = slack_valid_id,
+	.max_message = SLACK_MAX_TEXT,
 	.start = slack_start,
 	.announce = slack_announce,
 	.drain = slack_drain,

@@ -21,12 +21,12 @@ objflags="-g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. \
 linkflags="-fsanitize=fuzzer,address,undefined"
 libs="$(pkg-config --libs libcjson libpcre2-8 sqlite3 libwebsockets libcurl 2>/dev/null) -lpthread -lm"
 objs=""
-for f in $(find chatbot commands -name '*.c' | sort) chatbot/roster/roster_blob.S; do
+for f in $(find chatbot commands adapters -name '*.c' | sort) chatbot/roster/roster_blob.S; do
     [ -e "$f" ] || continue
     [ "$f" = chatbot/host/main.c ] && continue
     o="$out/obj/$(echo "$f" | tr / _).o"
     mkdir -p "$out/obj"
-    if [ ! -e "$o" ] || [ "$f" -nt "$o" ] || [ -n "$(find chatbot commands -newer "$o" \( -name '*.h' -o -name '*.md' \) 2>/dev/null | head -1)" ]; then
+    if [ ! -e "$o" ] || [ "$f" -nt "$o" ] || [ -n "$(find chatbot commands adapters -newer "$o" \( -name '*.h' -o -name '*.md' \) 2>/dev/null | head -1)" ]; then
         # shellcheck disable=SC2086
         $CC $objflags -c -o "$o" "$f"
     fi

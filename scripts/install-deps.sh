@@ -5,7 +5,7 @@
 # browser test of the public record), groff (the manual's test) and
 # systemd (systemd-analyze verifies the unit).
 set -eu
-PKGS="build-essential pkg-config libwebsockets-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev libsqlite3-dev check python3"
+PKGS="build-essential pkg-config libwebsockets-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev libsqlite3-dev libssl-dev check python3"
 if [ "${1:-}" = "check" ]; then
     PKGS="$PKGS chromium groff-base systemd"
 fi

@@ -81,6 +81,15 @@ static const struct problem_case problem_cases[] = {
 	  "adapters.discourse.webhook_path: not a path starting with /" },
 	{ "{\"adapters\":{\"discourse\":{\"base_url\":\"https://d.org\",\"api_username\":\"govbot\"}}}",
 	  "http.listen: missing (the discourse adapter receives its webhook there)" },
+	{ "{\"http\":{\"listen\":\"127.0.0.1:8088\"},\"adapters\":{\"discourse\":{\"base_url\":\"https://d.org\","
+	  "\"api_username\":\"govbot\",\"mode\":\"pull\"}}}",
+	  "adapters.discourse.mode: expected \"webhook\" or \"poll\"" },
+	{ "{\"http\":{\"listen\":\"127.0.0.1:8088\"},\"adapters\":{\"discourse\":{\"base_url\":\"https://d.org\","
+	  "\"api_username\":\"govbot\",\"private_messages\":\"yes\"}}}",
+	  "adapters.discourse.private_messages: expected true or false" },
+	{ "{\"adapters\":{\"discourse\":{\"base_url\":\"https://d.org\",\"api_username\":\"govbot\","
+	  "\"mode\":\"webhook\"}}}",
+	  "http.listen: missing (the discourse adapter receives its webhook there)" },
 	{ "{\"adapters\":{\"console\":[]}}", "adapters.console: expected an object" },
 	{ "{\"adapters\":[]}", "adapters: expected an object" },
 	{ "{\"adapters\":{\"slak\":{}}}", "adapters.slak: unknown key (did you mean \"slack\"?)" },
@@ -393,6 +402,97 @@ START_TEST(test_missing_secrets)
 }
 END_TEST
 
+/* Polling, Discourse needs neither http.listen nor the webhook's secret. */
+START_TEST(test_discourse_poll_mode)
+{
+	struct buf problems = BUF_INIT;
+	struct config *c = NULL;
+	const char *path = write_file("p.json",
+		"{\"adapters\":{\"discourse\":{\"base_url\":\"https://d.org\",\"api_username\":\"g\","
+		"\"mode\":\"poll\",\"private_messages\":true}}}");
+	unsetenv("DISCOURSE_API_KEY");
+	unsetenv("DISCOURSE_WEBHOOK_SECRET");
+	ck_assert_msg(config_load(path, &c, &problems) == 0, "%s", buf_str(&problems));
+	ck_assert_uint_eq(config_missing_secrets(c, &problems), 1);
+	ck_assert(has_line(buf_str(&problems), "adapters.discourse: DISCOURSE_API_KEY is not set in the environment"));
+	ck_assert_str_eq(config_adapter_str(c, "discourse", "webhook_path"), "/discourse/webhook");
+	config_free(c);
+	/* the default mode is webhook */
+	path = write_file("w.json", "{\"http\":{\"listen\":\"127.0.0.1:1\"},\"adapters\":{\"discourse\":"
+			  "{\"base_url\":\"https://d.org\",\"api_username\":\"g\"}}}");
+	ck_assert_msg(config_load(path, &c, &problems) == 0, "%s", buf_str(&problems));
+	ck_assert_str_eq(config_adapter_str(c, "discourse", "mode"), "webhook");
+	config_free(c);
+	buf_release(&problems);
+}
+END_TEST
+
+/* The schema comes from the platforms the host layer registers: their
+ * keys, kinds, required keys, defaults, secrets and webhook needs. */
+static const struct config_key irc_keys[] = {
+	{ "server", CONFIG_URL, true, NULL },
+	{ "channel", CONFIG_STRING, false, "#general" },
+	{ "port", CONFIG_POSINT, false, NULL },
+	{ NULL, CONFIG_STRING, false, NULL },
+};
+static const char *const irc_secrets[] = { "IRC_PASSWORD", NULL };
+static const struct config_platform irc_platform[] = {
+	{ .name = "irc", .keys = irc_keys, .secrets = irc_secrets, .announce_key = "channel",
+	  .listens = true },
+};
+
+START_TEST(test_schema_from_platforms)
+{
+	struct buf problems = BUF_INIT;
+	struct config *c = NULL;
+	const char *path;
+
+	config_set_platforms(irc_platform, 1);
+	path = write_file("irc.json", "{\"adapters\": {\"irc\": {\"servr\": \"x\", \"port\": 0, "
+			  "\"password\": \"p\"}, \"slack\": {}}}");
+	ck_assert_int_eq(config_load(path, &c, &problems), -1);
+	ck_assert_msg(has_line(buf_str(&problems), "adapters.irc.servr: unknown key (did you mean \"server\"?)"),
+		      "%s", buf_str(&problems));
+	ck_assert(has_line(buf_str(&problems), "adapters.irc.port: expected a whole number of at least 1"));
+	ck_assert(has_line(buf_str(&problems), "adapters.irc.password: unknown key; secrets are never "
+			   "read from the file: set IRC_PASSWORD in the environment"));
+	ck_assert(has_line(buf_str(&problems), "adapters.irc.server: missing (the irc adapter needs it)"));
+	ck_assert(has_line(buf_str(&problems), "adapters.slack: unknown key"));   /* not registered */
+	ck_assert(has_line(buf_str(&problems), "http.listen: missing (the irc adapter receives its webhook there)"));
+	buf_reset(&problems);
+
+	/* a valid section gets its defaults; its announce key makes it a target */
+	path = write_file("irc2.json", "{\"http\": {\"listen\": \"127.0.0.1:1\"}, "
+			  "\"adapters\": {\"irc\": {\"server\": \"https://irc.example\"}}}");
+	ck_assert_msg(config_load(path, &c, &problems) == 0, "%s", buf_str(&problems));
+	ck_assert_str_eq(config_adapter_str(c, "irc", "channel"), "#general");
+	const char *targets[4];
+	ck_assert_uint_eq(config_announce_targets(c, targets, 4), 1);
+	ck_assert_str_eq(targets[0], "irc");
+	unsetenv("IRC_PASSWORD");
+	ck_assert_uint_eq(config_missing_secrets(c, &problems), 1);
+	ck_assert(has_line(buf_str(&problems), "adapters.irc: IRC_PASSWORD is not set in the environment"));
+	config_free(c);
+
+	/* no platform registered: a program error, said plainly */
+	config_set_platforms(NULL, 0);
+	buf_reset(&problems);
+	ck_assert_int_eq(config_load(NULL, &c, &problems), -1);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(has_line(buf_str(&problems), "adapters: no adapter is registered in this program "
+			       "(adapters_register() was not called)"), "%s", buf_str(&problems));
+
+	/* the build's adapters: Slack's api_url default is adapter_slack's */
+	adapters_register();
+	buf_reset(&problems);
+	path = write_file("slack.json", "{\"adapters\": {\"slack\": {}}}");
+	ck_assert_msg(config_load(path, &c, &problems) == 0, "%s", buf_str(&problems));
+	ck_assert_str_eq(config_adapter_str(c, "slack", "api_url"), "https://slack.com/api/");
+	config_free(c);
+	buf_release(&problems);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -408,6 +508,8 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_partial_keeps_roster);
 	tcase_add_test(tc, test_byte_order_mark);
 	tcase_add_test(tc, test_missing_secrets);
+	tcase_add_test(tc, test_discourse_poll_mode);
+	tcase_add_test(tc, test_schema_from_platforms);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -190,8 +190,10 @@ START_TEST(test_commands_counted)
 	wait_metric(b.port, "govbot_commands_total{result=\"refused\"} 1\n", &resp);
 	ck_assert(strstr(buf_str(&resp), "govbot_commands_total{result=\"ok\"} 1\n"));
 	ck_assert(strstr(buf_str(&resp), "govbot_commands_total{result=\"failed\"} 0\n"));
-	/* the answers did reach stdout */
+	/* the answers did reach stdout (bounded: the count may precede the write) */
 	char out[4096];
+	struct pollfd pf = { b.out, POLLIN, 0 };
+	ck_assert_msg(poll(&pf, 1, 5000) == 1, "no answer on stdout within 5 s");
 	ck_assert_int_gt(read(b.out, out, sizeof(out)), 0);
 	buf_release(&resp);
 	bot_stop(&b);

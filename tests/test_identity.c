@@ -38,6 +38,12 @@ static const struct valid_case valid_cases[] = {
 	{ "console:\x7f", false },
 	{ "console:\xc2\x85", false },     /* C1 control (NEL) */
 	{ "console:\xff\xfe", false },     /* invalid UTF-8 */
+	/* each adapter's own syntax (its valid_id) */
+	{ "slack:U0-123", false },          /* Slack ids are letters and digits */
+	{ "slack:<@U1>", false },
+	{ "matrix:alice", false },          /* not @user:server */
+	{ "matrix:@alice", false },
+	{ "matrix:@:example.org", false },
 	{ "matrix:alice", false },
 	{ "matrix:@alice", false },
 	{ "matrix:@:example.org", false },
@@ -186,6 +192,38 @@ START_TEST(test_handle_from_store)
 }
 END_TEST
 
+/* The platform list is the registered adapters': a platform the config
+ * layer was given is valid with its own syntax, one it was not is not. */
+static bool digits_only(const char *id)
+{
+	for (; *id; id++)
+		if (*id < '0' || *id > '9')
+			return false;
+	return true;
+}
+
+START_TEST(test_platforms_from_adapters)
+{
+	static const struct config_platform irc[] = {
+		{ .name = "irc", .valid_id = digits_only },
+	};
+
+	config_set_platforms(irc, 1);
+	ck_assert(identity_valid("irc:123"));
+	ck_assert(identity_valid("IRC:123"));
+	ck_assert(!identity_valid("irc:abc"));
+	ck_assert(!identity_valid("slack:U0123"));   /* not registered now */
+	config_set_platforms(NULL, 0);
+	ck_assert(!identity_valid("console:alice"));
+	adapters_register();
+	ck_assert(identity_valid("console:alice"));
+	ck_assert(!identity_valid("irc:123"));
+	/* adapters_register() takes every adapter of the build */
+	for (size_t i = 0; adapters_all[i]; i++)
+		ck_assert_ptr_nonnull(config_platform(adapters_all[i]->name, strlen(adapters_all[i]->name)));
+}
+END_TEST
+
 static Suite *identity_suite(void)
 {
 	Suite *s = suite_create("identity");
@@ -198,6 +236,7 @@ static Suite *identity_suite(void)
 	tcase_add_test(tc, test_console_user);
 	tcase_add_test(tc, test_normalize);
 	tcase_add_test(tc, test_handle_from_store);
+	tcase_add_test(tc, test_platforms_from_adapters);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -95,6 +95,16 @@ static const struct attack attacks[] = {
 	{ DIALECT_DISCOURSE, "a & b", "a \\& b" },
 	{ DIALECT_DISCOURSE, "`code`", "\\`code\\`" },
 	{ DIALECT_DISCOURSE, "    indented", "indented" },
+	/* BBCode, quotes, polls, HTML and entities typed by a user stay text */
+	{ DIALECT_DISCOURSE, "[quote=\"bob, post:1\"]hi[/quote]", "\\[quote=\"bob, post:1\"\\]hi\\[/quote\\]" },
+	{ DIALECT_DISCOURSE, "x\n[poll type=regular]\n* a\n[/poll]", "x\n\\[poll type=regular\\]\n\\* a\n\\[/poll\\]" },
+	{ DIALECT_DISCOURSE, "[details=x][url=http://e.vil]y[/url]", "\\[details=x\\]\\[url=http://e.vil\\]y\\[/url\\]" },
+	{ DIALECT_DISCOURSE, "> quoted\n>> again", "\\> quoted\n\\>\\> again" },
+	{ DIALECT_DISCOURSE, "<img src=x onerror=alert(1)>", "\\<img src=x onerror=alert(1)\\>" },
+	{ DIALECT_DISCOURSE, "&#64;everyone &lt;b&gt;", "\\&\\#64;everyone \\&lt;b\\&gt;" },
+	{ DIALECT_DISCOURSE, "@staff @moderators", "@" Z "staff @" Z "moderators" },
+	{ DIALECT_DISCOURSE, "$x^2$ and $$y$$", "\\$x^2\\$ and \\$\\$y\\$\\$" },
+	{ DIALECT_DISCOURSE, "![img](http://e.vil/x.png)", "\\!\\[img\\](http://e.vil/x.png)" },
 	{ DIALECT_CONSOLE, "bell\a esc\x1b[31m red", "bell esc[31m red" },
 	{ DIALECT_CONSOLE, "c1\xC2\x9B" "x", "c1x" },
 	{ DIALECT_CONSOLE, "rtl\xE2\x80\xAE" "x", "rtlx" },
@@ -248,6 +258,87 @@ START_TEST(test_render_appends)
 }
 END_TEST
 
+/* ---- cutting rendered text (reply_cut.c) ---- */
+
+static const struct {
+	const char *text;
+	size_t max;
+	size_t want;      /* length of the safe prefix */
+} cuts[] = {
+	{ "hello", 10, 5 },                 /* fits: untouched */
+	{ "hello world", 5, 5 },
+	{ "caf\xc3\xa9", 4, 3 },            /* not inside é */
+	{ "\xe5\x90\x8d\xe5\x89\x8d", 5, 3 },  /* 名前: not inside 前 */
+	{ "a &amp; b", 4, 2 },              /* not inside &amp; */
+	{ "a &amp; b", 7, 7 },              /* after it: fine */
+	{ "x &#x1F600; y", 8, 2 },          /* numeric entity */
+	{ "a & b and more", 4, 4 },         /* a bare & is no entity */
+	{ "see <a href=\"u\">x</a>", 12, 4 },  /* not inside a tag */
+	{ "<b>bold</b> text", 6, 6 },       /* after a whole tag */
+};
+
+START_TEST(test_cut_len)
+{
+	size_t n = reply_cut_len(cuts[_i].text, strlen(cuts[_i].text), cuts[_i].max);
+
+	ck_assert_uint_eq(n, cuts[_i].want);
+}
+END_TEST
+
+START_TEST(test_limit_notes_per_dialect)
+{
+	static const struct {
+		enum reply_dialect d;
+		const char *note;
+	} notes[] = {
+		{ DIALECT_CONSOLE, "\n(truncated)" }, { DIALECT_SLACK, "\n_(truncated)_" },
+		{ DIALECT_MATRIX_HTML, "<br><em>(truncated)</em>" },
+		{ DIALECT_MATRIX_PLAIN, "\n(truncated)" }, { DIALECT_DISCOURSE, "\n\n_(truncated)_" },
+	};
+	for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
+		struct buf b = BUF_INIT;
+		for (int k = 0; k < 100; k++)
+			buf_adds(&b, "caf\xc3\xa9 &amp; ");
+		ck_assert(reply_limit(&b, 200, notes[i].d));
+		ck_assert_uint_le(b.len, 200);
+		ck_assert(utf8_valid(b.data, b.len));
+		size_t nl = strlen(notes[i].note);
+		ck_assert_str_eq(b.data + b.len - nl, notes[i].note);
+		/* every & left starts a whole entity */
+		for (const char *p = strchr(b.data, '&'); p; p = strchr(p + 1, '&'))
+			ck_assert(strncmp(p, "&amp;", 5) == 0);
+		ck_assert(!reply_limit(&b, 0, notes[i].d));     /* 0: no limit */
+		ck_assert(!reply_limit(&b, 1000, notes[i].d));  /* fits */
+		buf_release(&b);
+	}
+}
+END_TEST
+
+START_TEST(test_split_at_line_ends)
+{
+	struct buf b = BUF_INIT, joined = BUF_INIT;
+	size_t off = 0, parts = 0;
+
+	for (int k = 0; k < 200; k++)
+		buf_addf(&b, "line %d with \xc3\xa9 and &lt;x&gt;\n", k);
+	while (off < b.len) {
+		size_t n = reply_split_len(b.data + off, b.len - off, 500);
+		ck_assert_uint_gt(n, 0);
+		ck_assert_uint_le(n, 500);
+		ck_assert(utf8_valid(b.data + off, n));
+		if (off + n < b.len)
+			ck_assert_int_eq(b.data[off + n - 1], '\n');
+		buf_add(&joined, b.data + off, n);
+		off += n;
+		parts++;
+	}
+	ck_assert_uint_gt(parts, 1);
+	ck_assert_str_eq(buf_str(&joined), buf_str(&b));
+	buf_release(&b);
+	buf_release(&joined);
+}
+END_TEST
+
 static Suite *reply_suite(void)
 {
 	Suite *s = suite_create("reply");
@@ -261,6 +352,9 @@ static Suite *reply_suite(void)
 	tcase_add_test(tc, test_reset_reuses);
 	tcase_add_test(tc, test_empty_blocks_skipped);
 	tcase_add_test(tc, test_render_appends);
+	tcase_add_loop_test(tc, test_cut_len, 0, (int)(sizeof(cuts) / sizeof(cuts[0])));
+	tcase_add_test(tc, test_limit_notes_per_dialect);
+	tcase_add_test(tc, test_split_at_line_ends);
 	suite_add_tcase(s, tc);
 	return s;
 }

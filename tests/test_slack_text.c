@@ -1,6 +1,6 @@
 /* test_slack_text.c - adapters/slack.c's text handling, reached by including
- * the file: what Slack sends is unescaped for the dispatcher, the bot's
- * mention stripped, and what govbot posts cut to Slack's limits without
+ * the file: what Slack sends is unescaped for the dispatcher, the command
+ * found around the bot's mention, and what govbot posts cut to Slack's limits without
  * breaking UTF-8 or an entity (the end-to-end tests are tests/test_slack.c). */
 #include "adapters/slack.c"
 #include "tests/testutil.h"
@@ -25,27 +25,47 @@ static const struct unescape_case unescape_cases[] = {
 START_TEST(unescape)
 {
 	const struct unescape_case *c = &unescape_cases[_i];
-	char *got = slack_unescape(c->in, strlen(c->in));
+	struct buf got = BUF_INIT;
 
-	ck_assert_str_eq(got, c->out);
-	free(got);
+	buf_adds(&got, "kept ");   /* appends */
+	slack_unescape(c->in, strlen(c->in), &got);
+	ck_assert_str_eq(got.data + 5, c->out);
+	ck_assert_uint_eq(got.len, 5 + strlen(c->out));
+	buf_release(&got);
 }
 END_TEST
 
-static const struct unescape_case mention_cases[] = {
-	{ "<@U111> who torch.nn", "who torch.nn" },
-	{ "  <@U111|govbot>   help", "help" },
-	{ "<@U111>", "" },
-	{ "who <@U111>", "who <@U111>" },       /* only a leading mention */
-	{ "<@U111", "<@U111" },                 /* unterminated: kept */
-	{ "help", "help" },
+struct command_case {
+	const char *in;
+	const char *bot;      /* the bot's user id, NULL when not known */
+	const char *out;
 };
 
-START_TEST(skip_mention)
-{
-	const struct unescape_case *c = &mention_cases[_i];
+static const struct command_case command_cases[] = {
+	{ "<@U111> who torch.nn", "U111", "who torch.nn" },
+	{ "  <@U111|govbot>   help", "U111", "help" },
+	{ "<@U111>", "U111", "" },
+	{ "hey <@U111> who maintains torch.nn?", "U111", "who maintains torch.nn?" },
+	{ "hey <@U111>, who maintains torch.nn?", "U111", "who maintains torch.nn?" },
+	{ "who maintains torch.nn? <@U111>", "U111", "who maintains torch.nn?" },
+	{ "who maintains torch.nn, <@U111>?", "U111", "who maintains torch.nn" },
+	{ "<@U222> ask <@U111> who torch.nn", "U111", "who torch.nn" },   /* ours, not the first */
+	{ "<@U111> nominate <@U222> for torch.nn", "U111", "nominate <@U222> for torch.nn" },
+	{ "<@U222> who torch.nn", "U111", "<@U222> who torch.nn" },       /* someone else's */
+	{ "<@U222> who torch.nn", NULL, "who torch.nn" },                 /* bot not known */
+	{ "<@U111", "U111", "<@U111" },                                   /* unterminated: kept */
+	{ "<@U1111> help", "U111", "<@U1111> help" },                     /* another id */
+	{ "help", "U111", "help" },
+};
 
-	ck_assert_str_eq(slack_skip_mention(c->in), c->out);
+START_TEST(command_text)
+{
+	const struct command_case *c = &command_cases[_i];
+	size_t len;
+	const char *got = slack_command(c->in, c->bot, &len);
+
+	ck_assert_msg(len == strlen(c->out) && strncmp(got, c->out, len) == 0,
+		      "\"%s\": got \"%.*s\", want \"%s\"", c->in, (int)len, got, c->out);
 }
 END_TEST
 
@@ -56,6 +76,10 @@ START_TEST(fatal_errors)
 	ck_assert(slack_is_fatal("account_inactive"));
 	ck_assert(slack_is_fatal("user_removed_from_team"));
 	ck_assert(slack_is_fatal("team_disabled"));
+	ck_assert(slack_is_fatal("not_allowed_token_type"));
+	ck_assert(slack_is_fatal("token_revoked"));
+	ck_assert(slack_is_fatal("token_expired"));
+	ck_assert(!slack_is_fatal("not_in_channel"));
 	ck_assert(!slack_is_fatal("ratelimited"));
 	ck_assert(!slack_is_fatal("internal_error"));
 	ck_assert(!slack_is_fatal(NULL));
@@ -164,9 +188,9 @@ START_TEST(ack_json_round_trips)
 	cJSON *root;
 
 	buf_adds(&b, "{\"envelope_id\":");
-	json_put_string(&b, "env-1");
+	buf_add_json_string(&b, "env-1");
 	buf_adds(&b, ",\"payload\":{\"text\":");
-	json_put_string(&b, json_strings[_i]);
+	buf_add_json_string(&b, json_strings[_i]);
 	buf_adds(&b, "}}");
 	root = cJSON_Parse(b.data);
 	ck_assert_msg(root != NULL, "not JSON: %s", b.data);
@@ -177,14 +201,57 @@ START_TEST(ack_json_round_trips)
 }
 END_TEST
 
+/* Slack's error parser: ok:true is ok whatever the status; the auth errors
+ * are fatal, other errors retried; a 429 keeps its Retry-After. */
+static const struct {
+	long status;
+	const char *body;
+	long retry_after_s;
+	enum jsonapi_outcome outcome;
+	const char *error;
+} slack_answers[] = {
+	{ 200, "{\"ok\":true,\"url\":\"wss://x\"}", -1, JSONAPI_OK, NULL },
+	{ 200, "{\"ok\":false,\"error\":\"invalid_auth\"}", -1, JSONAPI_FATAL, "invalid_auth" },
+	{ 200, "{\"ok\":false,\"error\":\"internal_error\"}", -1, JSONAPI_RETRY, "internal_error" },
+	{ 200, "{\"ok\":false}", -1, JSONAPI_RETRY, "malformed answer" },
+	{ 200, "<html>", -1, JSONAPI_RETRY, "malformed answer" },
+	{ 500, "", -1, JSONAPI_RETRY, "HTTP 500" },
+	{ 404, "", -1, JSONAPI_RETRY, "HTTP 404" },
+	{ 429, "", 7, JSONAPI_RETRY_AFTER, "ratelimited" },
+	{ 0, "", -1, JSONAPI_RETRY, "no response" },
+};
+
+START_TEST(slack_answers_classified)
+{
+	struct http_response r = {
+		.status = slack_answers[_i].status, .body = slack_answers[_i].body,
+		.body_len = strlen(slack_answers[_i].body), .retry_after_s = slack_answers[_i].retry_after_s,
+	};
+	struct jsonapi_result res;
+	cJSON *json = NULL;
+	char err[64];
+
+	jsonapi_classify(&r, slack_classify, &res, &json, err, sizeof(err));
+	ck_assert_int_eq(res.outcome, slack_answers[_i].outcome);
+	if (slack_answers[_i].error)
+		ck_assert_str_eq(res.error, slack_answers[_i].error);
+	else
+		ck_assert_ptr_null(res.error);
+	if (slack_answers[_i].status == 429)
+		ck_assert_int_eq(res.retry_after_ms, 7000);
+	cJSON_Delete(json);
+}
+END_TEST
+
 static Suite *slack_text_suite(void)
 {
 	Suite *s = suite_create("slack_text");
 	TCase *tc = tcase_create("text");
 
 	tcase_add_loop_test(tc, unescape, 0, (int)ARRAY_SIZE(unescape_cases));
-	tcase_add_loop_test(tc, skip_mention, 0, (int)ARRAY_SIZE(mention_cases));
+	tcase_add_loop_test(tc, command_text, 0, (int)ARRAY_SIZE(command_cases));
 	tcase_add_test(tc, fatal_errors);
+	tcase_add_loop_test(tc, slack_answers_classified, 0, (int)ARRAY_SIZE(slack_answers));
 	tcase_add_loop_test(tc, truncated_text_stays_valid, 0, (int)ARRAY_SIZE(units));
 	tcase_add_loop_test(tc, blocks_split_the_text, 0, (int)ARRAY_SIZE(units));
 	tcase_add_test(tc, short_text_untouched);

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adapters/adapter.h"
 #include "chatbot/bot/bot.h"
 #include "chatbot/bot/config.h"
 #include "chatbot/dispatch/dispatch.h"
@@ -34,9 +35,11 @@
 
 /* ---- a suite's main ---------------------------------------------------------- */
 
-/* Runs the suite (CK_NORMAL), frees it; returns 1 when a test failed, else 0. */
+/* Runs the suite (CK_NORMAL), frees it; returns 1 when a test failed, else
+ * 0.  The adapters' schemas are registered first, as main.c does. */
 static inline int tu_run_suite(Suite *s)
 {
+	adapters_register();
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

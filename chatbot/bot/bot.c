@@ -147,8 +147,8 @@ static long long gov_clock(void *arg)
 	return bot_now(arg);
 }
 
-/* The announce targets, from the config as they are today.  (Temporary: the
- * adapters will name their own targets, filled in by whoever starts them.) */
+/* The announce targets: each configured adapter with its announce key set
+ * (config_announce_targets, from the platforms the adapters registered). */
 static void fill_targets(struct govbot *bot)
 {
 	size_t nt = bot_announce_targets(bot->config, bot->targets, ARRAY_SIZE(bot->targets));
@@ -175,28 +175,5 @@ struct gov_ctx *bot_gov(struct govbot *bot)
 
 size_t bot_announce_targets(const struct config *c, const char **out, size_t max)
 {
-	size_t n = 0;
-	const cJSON *a = c ? c->adapters : NULL;
-	if (!a || cJSON_GetObjectItemCaseSensitive(a, "console")) {
-		if (n < max)
-			out[n] = "console";
-		n++;
-	}
-	static const struct {
-		const char *adapter, *key;
-	} keys[] = {
-		{ "slack", "announce_channel" },
-		{ "matrix", "announce_room" },
-		{ "discourse", "announce_category_id" },
-	};
-	for (size_t i = 0; a && i < ARRAY_SIZE(keys); i++) {
-		const cJSON *sec = cJSON_GetObjectItemCaseSensitive(a, keys[i].adapter);
-		const cJSON *k = sec ? cJSON_GetObjectItemCaseSensitive(sec, keys[i].key) : NULL;
-		if (!k || cJSON_IsNull(k) || (cJSON_IsString(k) && !*k->valuestring))
-			continue;
-		if (n < max)
-			out[n] = keys[i].adapter;
-		n++;
-	}
-	return n;
+	return config_announce_targets(c, out, max);
 }

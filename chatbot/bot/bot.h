@@ -7,6 +7,7 @@
 #define GOVBOT_BOT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "chatbot/gov/gov.h"
 
@@ -58,11 +59,10 @@ void bot_close(struct govbot *bot);
  * from the config once).  Borrowed: &bot->gov. */
 struct gov_ctx *bot_gov(struct govbot *bot);
 
-/* The announce targets of a config, in adapter order: "console" when the
- * console adapter runs (no adapters section, or a "console" key), "slack"
- * with announce_channel, "matrix" with announce_room, "discourse" with
- * announce_category_id.  Fills up to max borrowed names; returns the count.
- * (Temporary: the adapters will name their own targets.) */
+/* The announce targets of a config: config_announce_targets() (each
+ * configured adapter whose announce key is set, or that has none, in the
+ * order the adapters registered).  Fills up to max borrowed names; returns
+ * the count. */
 size_t bot_announce_targets(const struct config *c, const char **out, size_t max);
 
 /* Seconds since the epoch: now_override when set, else $GOVBOT_NOW when set

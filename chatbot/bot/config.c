@@ -18,64 +18,25 @@
 #include <string.h>
 
 #define CONFIG_MAX_BYTES (1u << 20)
-#define SLACK_DEFAULT_API_URL "https://slack.com/api/"
 #define VOTE_DAYS_MAX 3650
 
-/* What a value must be. */
-enum kind {
-	K_STRING,      /* non-empty string */
-	K_URL,         /* http:// or https:// URL */
-	K_POSINT,      /* integer >= 1 */
-	K_MATRIX_USER, /* @user:server */
-	K_MATRIX_ROOM, /* !id:server or #alias:server */
-	K_ROOM_LIST,   /* array of K_MATRIX_ROOM */
-	K_HTTP_PATH,   /* "/discourse/webhook" */
-};
+/* The platforms of this build (config_set_platforms). */
+static const struct config_platform *platforms;
+static size_t nplatforms;
 
-struct key_spec {
-	const char *name;
-	enum kind kind;
-	bool required;
-};
+void config_set_platforms(const struct config_platform *p, size_t n)
+{
+	platforms = p;
+	nplatforms = n;
+}
 
-struct adapter_spec {
-	const char *name;
-	const struct key_spec *keys;   /* NULL-name terminated */
-	const char *const *secrets;    /* NULL-terminated */
-};
-
-static const struct key_spec console_keys[] = { { NULL, K_STRING, false } };
-static const struct key_spec slack_keys[] = {
-	{ "api_url", K_URL, false },
-	{ "announce_channel", K_STRING, false },
-	{ NULL, K_STRING, false },
-};
-static const struct key_spec matrix_keys[] = {
-	{ "homeserver_url", K_URL, true },
-	{ "user_id", K_MATRIX_USER, true },
-	{ "announce_room", K_MATRIX_ROOM, false },
-	{ "auto_join", K_ROOM_LIST, false },
-	{ NULL, K_STRING, false },
-};
-static const struct key_spec discourse_keys[] = {
-	{ "base_url", K_URL, true },
-	{ "api_username", K_STRING, true },
-	{ "announce_category_id", K_POSINT, false },
-	{ "webhook_path", K_HTTP_PATH, false },
-	{ NULL, K_STRING, false },
-};
-
-static const char *const console_secrets[] = { NULL };
-static const char *const slack_secrets[] = { "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", NULL };
-static const char *const matrix_secrets[] = { "MATRIX_ACCESS_TOKEN", NULL };
-static const char *const discourse_secrets[] = { "DISCOURSE_API_KEY", "DISCOURSE_WEBHOOK_SECRET", NULL };
-
-static const struct adapter_spec adapter_specs[] = {
-	{ "console", console_keys, console_secrets },
-	{ "slack", slack_keys, slack_secrets },
-	{ "matrix", matrix_keys, matrix_secrets },
-	{ "discourse", discourse_keys, discourse_secrets },
-};
+const struct config_platform *config_platform(const char *name, size_t n)
+{
+	for (size_t i = 0; name && i < nplatforms; i++)
+		if (strlen(platforms[i].name) == n && str_ieqn(name, platforms[i].name, n))
+			return &platforms[i];
+	return NULL;
+}
 
 static const char *const root_keys[] = {
 	"roster", "database", "bot_name", "http", "adapters", "identities", "governance", "aliases",
@@ -221,17 +182,22 @@ static bool integral(const cJSON *v, long long lo, long long hi, long long *out)
 }
 
 /* Checks one value against its kind. */
-static void check_value(struct check *ck, const char *path, const cJSON *v, enum kind kind)
+static void check_value(struct check *ck, const char *path, const cJSON *v, enum config_kind kind)
 {
 	long long n;
-	if (kind == K_POSINT) {
+	if (kind == CONFIG_BOOL) {
+		if (!cJSON_IsBool(v))
+			problem(ck, path, "expected true or false");
+		return;
+	}
+	if (kind == CONFIG_POSINT) {
 		if (!cJSON_IsNumber(v))
 			problem(ck, path, "expected an integer");
 		else if (!integral(v, 1, 2147483647LL, &n))
 			problem(ck, path, "expected a whole number of at least 1");
 		return;
 	}
-	if (kind == K_ROOM_LIST) {
+	if (kind == CONFIG_ROOM_LIST) {
 		if (!cJSON_IsArray(v)) {
 			problem(ck, path, "expected an array of room ids");
 			return;
@@ -239,7 +205,7 @@ static void check_value(struct check *ck, const char *path, const cJSON *v, enum
 		int i = 0;
 		for (const cJSON *e = v->child; e; e = e->next, i++) {
 			char *p = path_index(path, i);
-			check_value(ck, p, e, K_MATRIX_ROOM);
+			check_value(ck, p, e, CONFIG_MATRIX_ROOM);
 			free(p);
 		}
 		return;
@@ -258,19 +224,19 @@ static void check_value(struct check *ck, const char *path, const cJSON *v, enum
 		return;
 	}
 	switch (kind) {
-	case K_URL:
+	case CONFIG_URL:
 		if (!valid_url(s))
 			problem(ck, path, "not a URL");
 		break;
-	case K_MATRIX_USER:
+	case CONFIG_MATRIX_USER:
 		if (!matrix_id(s, '@'))
 			problem(ck, path, "not a Matrix user id (@user:server)");
 		break;
-	case K_MATRIX_ROOM:
+	case CONFIG_MATRIX_ROOM:
 		if (!matrix_id(s, '!') && !matrix_id(s, '#'))
 			problem(ck, path, "not a Matrix room (!id:server or #alias:server)");
 		break;
-	case K_HTTP_PATH:
+	case CONFIG_HTTP_PATH:
 		if (s[0] != '/' || has_space_or_control(s))
 			problem(ck, path, "not a path starting with /");
 		break;
@@ -279,15 +245,36 @@ static void check_value(struct check *ck, const char *path, const cJSON *v, enum
 	}
 }
 
-static const struct adapter_spec *find_spec(const char *name)
+/* The platform named exactly name (the config's keys are case-sensitive). */
+static const struct config_platform *find_spec(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(adapter_specs); i++)
-		if (strcmp(adapter_specs[i].name, name) == 0)
-			return &adapter_specs[i];
+	for (size_t i = 0; name && i < nplatforms; i++)
+		if (strcmp(platforms[i].name, name) == 0)
+			return &platforms[i];
 	return NULL;
 }
 
-static void check_adapter(struct check *ck, const struct adapter_spec *spec, const cJSON *section)
+/* A string that is one of choices ("webhook|poll"). */
+static void check_choice(struct check *ck, const char *path, const cJSON *v, const char *choices)
+{
+	const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
+	size_t n = s ? strlen(s) : 0;
+
+	for (const char *c = choices; s && n && c && *c;) {
+		const char *bar = strchr(c, '|');
+		size_t len = bar ? (size_t)(bar - c) : strlen(c);
+		if (len == n && memcmp(c, s, n) == 0)
+			return;
+		c = bar ? bar + 1 : NULL;
+	}
+	struct buf want = BUF_INIT;
+	for (const char *c = choices; c && *c; c++)
+		buf_adds(&want, *c == '|' ? "\" or \"" : (char[]){ *c, 0 });
+	problem(ck, path, "expected \"%s\"", buf_str(&want));
+	buf_release(&want);
+}
+
+static void check_adapter(struct check *ck, const struct config_platform *spec, const cJSON *section)
 {
 	char *base = path_join("adapters", spec->name);
 	if (!cJSON_IsObject(section)) {
@@ -296,25 +283,28 @@ static void check_adapter(struct check *ck, const struct adapter_spec *spec, con
 		return;
 	}
 	check_duplicates(ck, base, section);
-	const char *known[8];
+	const char *known[16];
 	size_t nk = 0;
-	for (const struct key_spec *k = spec->keys; k->name && nk + 1 < ARRAY_SIZE(known); k++)
+	for (const struct config_key *k = spec->keys; k && k->name && nk + 1 < ARRAY_SIZE(known); k++)
 		known[nk++] = k->name;
 	known[nk] = NULL;
 
 	for (const cJSON *item = section->child; item; item = item->next) {
-		const struct key_spec *k = spec->keys;
-		while (k->name && strcmp(k->name, item->string) != 0)
+		const struct config_key *k = spec->keys;
+		while (k && k->name && strcmp(k->name, item->string) != 0)
 			k++;
-		if (!k->name) {
+		if (!k || !k->name) {
 			unknown_key(ck, base, item->string, known, spec->secrets);
 			continue;
 		}
 		char *path = path_join(base, k->name);
-		check_value(ck, path, item, k->kind);
+		if (k->kind == CONFIG_CHOICE)
+			check_choice(ck, path, item, k->dflt);
+		else
+			check_value(ck, path, item, k->kind);
 		free(path);
 	}
-	for (const struct key_spec *k = spec->keys; k->name; k++)
+	for (const struct config_key *k = spec->keys; k && k->name; k++)
 		if (k->required && !cJSON_GetObjectItemCaseSensitive(section, k->name)) {
 			char *path = path_join(base, k->name);
 			problem(ck, path, "missing (the %s adapter needs it)", spec->name);
@@ -330,16 +320,38 @@ static void check_adapters(struct check *ck, const cJSON *adapters)
 		return;
 	}
 	check_duplicates(ck, "adapters", adapters);
-	const char *known[ARRAY_SIZE(adapter_specs) + 1];
-	for (size_t i = 0; i < ARRAY_SIZE(adapter_specs); i++)
-		known[i] = adapter_specs[i].name;
-	known[ARRAY_SIZE(adapter_specs)] = NULL;
+	const char **known = xcalloc(nplatforms + 1, sizeof(*known));
+	for (size_t i = 0; i < nplatforms; i++)
+		known[i] = platforms[i].name;
 	for (const cJSON *a = adapters->child; a; a = a->next) {
-		const struct adapter_spec *spec = find_spec(a->string);
+		const struct config_platform *spec = find_spec(a->string);
 		if (spec)
 			check_adapter(ck, spec, a);
 		else
 			unknown_key(ck, "adapters", a->string, known, NULL);
+	}
+	free(known);
+}
+
+/* Gives every absent key with a default its value, in each known section. */
+static void apply_defaults(cJSON *adapters)
+{
+	for (cJSON *a = adapters->child; a; a = a->next) {
+		const struct config_platform *spec = find_spec(a->string);
+		if (!spec || !cJSON_IsObject(a))
+			continue;
+		for (const struct config_key *k = spec->keys; k && k->name; k++) {
+			if (!k->dflt || cJSON_GetObjectItemCaseSensitive(a, k->name))
+				continue;
+			if (k->kind == CONFIG_CHOICE) {
+				const char *bar = strchr(k->dflt, '|');
+				char *first = xstrndup(k->dflt, bar ? (size_t)(bar - k->dflt) : strlen(k->dflt));
+				cJSON_AddStringToObject(a, k->name, first);
+				free(first);
+			} else {
+				cJSON_AddStringToObject(a, k->name, k->dflt);
+			}
+		}
 	}
 }
 
@@ -578,12 +590,16 @@ static void read_root(struct check *ck, cJSON *root, const char *dir, struct con
 		adapters = cJSON_CreateObject();
 		cJSON_AddItemToObject(adapters, "console", cJSON_CreateObject());
 	}
-	cJSON *slack = cJSON_GetObjectItemCaseSensitive(adapters, "slack");
-	if (cJSON_IsObject(slack) && !cJSON_GetObjectItemCaseSensitive(slack, "api_url"))
-		cJSON_AddStringToObject(slack, "api_url", SLACK_DEFAULT_API_URL);
+	apply_defaults(adapters);
 	c->adapters = adapters;
-	if (cJSON_GetObjectItemCaseSensitive(adapters, "discourse") && !c->http_listen)
-		problem(ck, "http.listen", "missing (the discourse adapter receives its webhook there)");
+	for (const cJSON *a = adapters->child; a && !c->http_listen; a = a->next) {
+		const struct config_platform *spec = find_spec(a->string);
+		if (spec && config_section_listens(spec->name, a)) {
+			problem(ck, "http.listen", "missing (the %s adapter receives its webhook there)",
+				spec->name);
+			break;
+		}
+	}
 }
 
 static struct config *config_new(void)
@@ -651,6 +667,12 @@ int config_load_partial(const char *path, struct config **partial, struct buf *p
 	int rc = -1;
 
 	*partial = NULL;
+	if (!nplatforms) {
+		/* a program error, not the operator's: every binary registers */
+		problem(&ck, "adapters", "no adapter is registered in this program "
+			"(adapters_register() was not called)");
+		return -1;
+	}
 	if (!path) {
 		const char *env = getenv("GOVBOT_CONFIG");
 		if (!env || !*env) {
@@ -745,10 +767,51 @@ long long config_adapter_int(const struct config *c, const char *adapter, const 
 	return integral(v, -2147483647LL, 2147483647LL, &n) ? n : dflt;
 }
 
+size_t config_announce_targets(const struct config *c, const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; c && i < nplatforms; i++) {
+		const struct config_platform *p = &platforms[i];
+		const cJSON *sec = config_adapter(c, p->name), *k;
+
+		if (!sec)
+			continue;
+		if (p->announce_key) {
+			k = cJSON_GetObjectItemCaseSensitive(sec, p->announce_key);
+			if (!k || cJSON_IsNull(k) || (cJSON_IsString(k) && !*k->valuestring))
+				continue;
+		}
+		if (n < max)
+			out[n] = p->name;
+		n++;
+	}
+	return n;
+}
+
 const char *const *config_secrets(const char *adapter)
 {
-	const struct adapter_spec *spec = find_spec(adapter);
+	const struct config_platform *spec = find_spec(adapter);
 	return spec ? spec->secrets : NULL;
+}
+
+bool config_section_listens(const char *adapter, const cJSON *section)
+{
+	const struct config_platform *spec = find_spec(adapter);
+
+	return spec && spec->listens && (!spec->listening || spec->listening(section));
+}
+
+bool config_secret_needed(const char *adapter, const cJSON *section, const char *secret)
+{
+	const struct config_platform *spec = find_spec(adapter);
+
+	if (!spec)
+		return false;
+	for (size_t i = 0; spec->listen_secrets && spec->listen_secrets[i]; i++)
+		if (strcmp(spec->listen_secrets[i], secret) == 0)
+			return config_section_listens(adapter, section);
+	return true;
 }
 
 size_t config_missing_secrets(const struct config *c, struct buf *problems)
@@ -760,7 +823,7 @@ size_t config_missing_secrets(const struct config *c, struct buf *problems)
 		const char *const *secrets = config_secrets(a->string);
 		for (size_t i = 0; secrets && secrets[i]; i++) {
 			const char *v = getenv(secrets[i]);
-			if (!v || !*v) {
+			if ((!v || !*v) && config_secret_needed(a->string, a, secrets[i])) {
 				char *path = path_join("adapters", a->string);
 				problem(&ck, path, "%s is not set in the environment", secrets[i]);
 				free(path);
@@ -780,9 +843,10 @@ void config_schema_keys(struct buf *out)
 		buf_addf(out, "http.%s\n", http_keys[i]);
 	for (size_t i = 0; governance_keys[i]; i++)
 		buf_addf(out, "governance.%s\n", governance_keys[i]);
-	for (size_t i = 0; i < ARRAY_SIZE(adapter_specs); i++) {
-		buf_addf(out, "adapters.%s\n", adapter_specs[i].name);
-		for (const struct key_spec *k = adapter_specs[i].keys; k->name; k++)
-			buf_addf(out, "adapters.%s.%s\n", adapter_specs[i].name, k->name);
+	/* the adapters' sections, as they registered them (config_set_platforms) */
+	for (size_t i = 0; i < nplatforms; i++) {
+		buf_addf(out, "adapters.%s\n", platforms[i].name);
+		for (const struct config_key *k = platforms[i].keys; k && k->name; k++)
+			buf_addf(out, "adapters.%s.%s\n", platforms[i].name, k->name);
 	}
 }

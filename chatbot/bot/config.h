@@ -12,6 +12,7 @@
 #ifndef GOVBOT_CONFIG_H
 #define GOVBOT_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "chatbot/util/util.h"
@@ -38,7 +39,8 @@ struct config {
 	int vote_days;          /* default deadline of motions and elections */
 	struct cJSON *adapters; /* the "adapters" object (owned); never NULL: a file
 				 * without "adapters" (and the defaults) get
-				 * {"console": {}}; slack's api_url gets its default */
+				 * {"console": {}}; absent keys with a default
+				 * (struct config_key.dflt) get it */
 	struct config_identity *identities;
 	size_t nidentities;
 	struct lookup_aliases *aliases; /* "aliases", or NULL: the bundled ones */
@@ -46,7 +48,8 @@ struct config {
 };
 
 /* Returns 0 and *out, or -1 with every problem appended to problems (one per
- * line).  A NULL path means $GOVBOT_CONFIG, or the defaults when unset. */
+ * line).  A NULL path means $GOVBOT_CONFIG, or the defaults when unset.
+ * Refused (-1) before any platform is registered (config_set_platforms). */
 int config_load(const char *path, struct config **out, struct buf *problems);
 struct config *config_default(void);
 void config_free(struct config *c);
@@ -64,9 +67,74 @@ long long config_adapter_int(const struct config *c, const char *adapter, const 
  * could not be read or parsed; roster_path is set whenever it was valid. */
 int config_load_partial(const char *path, struct config **partial, struct buf *problems);
 
+/* ---- platforms: what the config knows of each adapter ----
+ *
+ * The config layer knows no platform by itself: the host layer (main.c,
+ * through adapters_register() in adapters/adapters.c) hands it, once at
+ * start, one struct config_platform per adapter of the build.  Until then
+ * no adapter section and no PLATFORM:ID identity is valid. */
+
+/* What a config value must be. */
+enum config_kind {
+	CONFIG_STRING,      /* non-empty string */
+	CONFIG_URL,         /* http:// or https:// URL */
+	CONFIG_POSINT,      /* integer >= 1 */
+	CONFIG_MATRIX_USER, /* @user:server */
+	CONFIG_MATRIX_ROOM, /* !id:server or #alias:server */
+	CONFIG_ROOM_LIST,   /* array of CONFIG_MATRIX_ROOM */
+	CONFIG_HTTP_PATH,   /* "/discourse/webhook" */
+	CONFIG_BOOL,        /* true or false */
+	CONFIG_CHOICE,      /* one of the words in the key's dflt ("webhook|poll"),
+			     * the first being the value when absent */
+};
+
+/* One key of an adapter's section; a table of them ends with { NULL }. */
+struct config_key {
+	const char *name;
+	enum config_kind kind;
+	bool required;
+	const char *dflt;    /* a string key's value when absent, or NULL;
+			      * CONFIG_CHOICE: the values allowed, '|'-separated */
+};
+
+struct config_platform {
+	const char *name;                /* "slack": the key under "adapters" and the
+					  * identity prefix */
+	const struct config_key *keys;   /* its section's schema, { NULL }-terminated */
+	const char *const *secrets;      /* environment variables it needs, NULL-terminated */
+	const char *announce_key;        /* the key naming its announce target, or NULL:
+					  * it announces wherever it runs */
+	bool listens;                    /* receives webhooks: http.listen must be set */
+	/* Optional, for a platform that listens: false when a section receives
+	 * no webhooks after all (Discourse with "mode": "poll"). */
+	bool (*listening)(const struct cJSON *section);
+	/* Those of secrets needed only while it listens (NULL-terminated), or NULL. */
+	const char *const *listen_secrets;
+	/* Optional: true when id (the part after "NAME:", already non-empty,
+	 * valid UTF-8, without spaces or controls) is valid on this platform. */
+	bool (*valid_id)(const char *id);
+};
+
+/* Sets the platforms (borrowed: static storage), replacing any before. */
+void config_set_platforms(const struct config_platform *p, size_t n);
+/* The platform named by the n bytes at name (any case), or NULL. */
+const struct config_platform *config_platform(const char *name, size_t n);
+
+/* The announce targets of config c, in platform order: each configured
+ * platform whose announce_key is set (non-empty), or that has none.  Fills
+ * up to max borrowed names ("console", "slack"); returns the count (which
+ * may exceed max). */
+size_t config_announce_targets(const struct config *c, const char **out, size_t max);
+
 /* The environment variables (NULL-terminated, static) that hold the secrets
  * of the adapter named, or NULL for a name the config does not know. */
 const char *const *config_secrets(const char *adapter);
+/* True when the section of the adapter named (as configured) receives
+ * webhooks: it listens and its listening() callback does not say otherwise. */
+bool config_section_listens(const char *adapter, const struct cJSON *section);
+/* True when the adapter named, with this section, needs secret: every
+ * secret, except a listen_secrets one while the section does not listen. */
+bool config_secret_needed(const char *adapter, const struct cJSON *section, const char *secret);
 /* Appends one line per secret that a configured adapter needs and the
  * environment lacks ("adapters.slack: SLACK_BOT_TOKEN is not set in the
  * environment").  Returns how many are missing.  Never prints a value. */

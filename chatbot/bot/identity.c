@@ -9,19 +9,15 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const platforms[] = { "slack", "matrix", "discourse", "console" };
-
-/* Length of the platform prefix when it is a known one, else 0. */
+/* Length of the platform prefix when it names a platform of this build
+ * (config_set_platforms), else 0. */
 static size_t platform_len(const char *id)
 {
 	const char *colon = strchr(id, ':');
 	if (!colon)
 		return 0;
 	size_t n = (size_t)(colon - id);
-	for (size_t i = 0; i < ARRAY_SIZE(platforms); i++)
-		if (strlen(platforms[i]) == n && str_ieqn(id, platforms[i], n))
-			return n;
-	return 0;
+	return config_platform(id, n) ? n : 0;
 }
 
 bool identity_valid(const char *id)
@@ -31,6 +27,7 @@ bool identity_valid(const char *id)
 	size_t plen = platform_len(id);
 	if (!plen)
 		return false;
+	const struct config_platform *p = config_platform(id, plen);
 	const char *rest = id + plen + 1;
 	size_t n = strlen(rest);
 	if (n == 0 || n > IDENTITY_MAX_ID || !utf8_valid(rest, n))
@@ -40,14 +37,11 @@ bool identity_valid(const char *id)
 		if (c <= 0x20 || c == 0x7f)
 			return false;
 	}
-	if (str_ieqn(id, "matrix", plen)) {
-		/* @localpart:server */
-		const char *colon = strchr(rest + 1, ':');
-		if (rest[0] != '@' || rest[1] == ':' || !colon || !colon[1])
-			return false;
-	}
 	/* C1 controls are two-byte UTF-8 sequences: U+0080..U+009F */
-	return !str_has_controls(rest, n);
+	if (str_has_controls(rest, n))
+		return false;
+	/* and what the platform itself requires (matrix: @user:server) */
+	return !p->valid_id || p->valid_id(rest);
 }
 
 bool identity_equal(const char *a, const char *b)

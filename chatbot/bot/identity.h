@@ -17,10 +17,11 @@ struct config;
 /* Longest ID part accepted, in bytes. */
 #define IDENTITY_MAX_ID 255
 
-/* True when id has the form PLATFORM:ID with a known platform (slack,
- * matrix, discourse, console; any case) and a non-empty ID of at most
- * IDENTITY_MAX_ID bytes, valid UTF-8, with no spaces or control characters.
- * A matrix ID looks like @user:server. */
+/* True when id has the form PLATFORM:ID with a platform of this build (an
+ * adapter's name, any case; see config_set_platforms) and a non-empty ID of
+ * at most IDENTITY_MAX_ID bytes, valid UTF-8, with no spaces or control
+ * characters, that the platform's valid_id accepts (a matrix ID looks like
+ * @user:server). */
 bool identity_valid(const char *id);
 /* True when a and b are the same identity: the platform compares
  * case-insensitively, the ID exactly. */

@@ -392,8 +392,9 @@ static void put_html(struct buf *out, const char *s, size_t n, enum put_mode mod
 }
 
 /* Discourse Markdown text: Markdown punctuation backslash-escaped, & and <
- * too (no entities, no raw HTML), and every '@' followed by U+200B so no
- * user or group is ever mentioned.  *st tracks the line: MD_LINE_START
+ * too (no entities, no raw HTML), [ so no BBCode ([quote], [poll],
+ * [details], [url]) or link opens, > so no quote, $ so no math, and every
+ * '@' followed by U+200B so no user or group is ever mentioned.  *st tracks the line: MD_LINE_START
  * where - + = would start a block, MD_DIGITS while only digits followed
  * the line start (then "1." or "1)" would open an ordered list). */
 enum { MD_MID, MD_LINE_START, MD_DIGITS };
@@ -417,7 +418,7 @@ static void put_md(struct buf *out, const char *s, size_t n, int *st)
 			: (c >= '0' && c <= '9' && was != MD_MID) ? MD_DIGITS : MD_MID;
 		switch (c) {
 		case '\\': case '`': case '*': case '_': case '[': case ']': case '<': case '>':
-		case '#': case '|': case '~': case '!': case '&': case '{': case '}':
+		case '#': case '|': case '~': case '!': case '&': case '{': case '}': case '$':
 			emitc(out, '\\');
 			emitc(out, (char)c);
 			break;

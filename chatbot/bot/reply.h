@@ -20,6 +20,8 @@
 #define GOVBOT_REPLY_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 #include "chatbot/util/util.h"
 
@@ -55,5 +57,19 @@ void reply_person(struct reply *r, const char *name, const char *handle);
 /* True when nothing has been added. */
 int reply_empty(const struct reply *r);
 void reply_render(const struct reply *r, enum reply_dialect d, struct buf *out);
+
+/* ---- cutting rendered text (reply_cut.c) ----
+ * Never inside a UTF-8 sequence, an entity (&amp;) or an HTML tag. */
+
+/* The length of the longest prefix of s (len bytes) of at most max bytes
+ * that ends at a safe place. */
+size_t reply_cut_len(const char *s, size_t len, size_t max);
+/* Cuts rendered text to at most max bytes (0: no limit), ending it with a
+ * "(truncated)" note in dialect d's markup.  Returns true when it cut. */
+bool reply_limit(struct buf *text, size_t max, enum reply_dialect d);
+/* The length of the next part when s is split into parts of at most max
+ * bytes: cut at a line end when one is in the part's second half, else at
+ * a safe place (never 0 for a non-empty s). */
+size_t reply_split_len(const char *s, size_t len, size_t max);
 
 #endif

@@ -123,6 +123,8 @@ struct store {
 	long long gen;
 	long long data_version;
 	int total_changes;
+	bool pass_batched;            /* store_refresh_pass() in use */
+	bool pass_read;               /* data_version read in this pass */
 	/* identity -> handle (or none) as stored in links, valid for links_gen */
 	struct link_memo *memo[LINK_MEMO_BUCKETS];
 	size_t nmemo;
@@ -504,8 +506,19 @@ static void store_note_own(struct store *s)
 	}
 }
 
+void store_refresh_pass(struct store *s)
+{
+	s->pass_batched = true;
+	s->pass_read = false;
+}
+
 long long store_refresh(struct store *s)
 {
+	if (s->pass_batched && s->pass_read) {
+		store_note_own(s);
+		return s->gen;
+	}
+	s->pass_read = true;
 	/* data_version changes when another connection committed since this
 	 * connection's previous read; one read transaction, no table read */
 	sqlite3_stmt *st = store_stmt(s, "PRAGMA data_version");

@@ -109,6 +109,12 @@ const char *store_link_handle(struct store *s, const char *identity);
  * connection wrote).  Costs one light read transaction (PRAGMA
  * data_version), less than the reads it lets a cache skip. */
 long long store_refresh(struct store *s);
+/* For a server loop: a new pass begins.  From the first call on, only the
+ * first store_refresh() of each pass reads data_version; later ones in the
+ * same pass see this connection's own writes only (the commands of one
+ * pass take other processes' commits as of its start).  Without it every
+ * store_refresh() reads. */
+void store_refresh_pass(struct store *s);
 /* The generation bot->roster was last brought up to date at (gov.c). */
 long long store_roster_gen(const struct store *s);
 void store_set_roster_gen(struct store *s, long long gen);

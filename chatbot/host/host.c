@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "chatbot/bot/config.h"
+#include "chatbot/bot/identity.h"
 #include "chatbot/gov/gov.h"
 #include "chatbot/net/httpd.h"
 #include "chatbot/util/log.h"
@@ -37,6 +38,7 @@ struct running {
 	void *state;
 	bool ended;
 	bool fatal;
+	char target[256];         /* the value of its announce_key, or "" */
 };
 
 struct adapter_host {
@@ -57,8 +59,6 @@ struct adapter_host {
 	struct loop_timer pump;
 	bool pumping;
 	long long pruned_at;      /* when seen events were last pruned */
-	const char *cur_key;      /* the delivery being offered, during announce() */
-	int cur_result;           /* -1 pending, else OUTBOX_SENT / OUTBOX_FAILED */
 
 	/* in-memory seen events (bots without a database) */
 	struct seen_node *seen[SEEN_BUCKETS];
@@ -102,29 +102,42 @@ struct deliver_ctx {
 static int host_deliver(void *arg, const struct outbox_entry *e, struct buf *error)
 {
 	struct deliver_ctx *d = arg;
-	struct adapter_host *h = d->h;
-	struct reply *text = reply_new();
+	const struct adapter *a = d->r->a;
+	struct reply *body = reply_new(), *message = reply_new();
 	char key[128];
-	int rc;
+	enum announce_status st;
 
-	outbox_claim_key(e->id, e->target, key, sizeof(key));
-	reply_strong(text, e->title);
-	if (e->body && *e->body) {
-		reply_para(text);
-		reply_text(text, e->body);
+	if (a->announce_key && !d->r->target[0]) {
+		/* queued while the config named a target; it names none now */
+		log_info(a->name, "announcement %lld dropped: adapters.%s.%s is not set", e->id,
+			 a->name, a->announce_key);
+		reply_free(body);
+		reply_free(message);
+		return OUTBOX_SENT;
 	}
-	h->cur_key = key;
-	h->cur_result = -1;
-	rc = d->r->a->announce(d->r->state, key, text);
-	h->cur_key = NULL;
-	reply_free(text);
-	if (rc < 0) {
-		buf_addf(error, "the %s adapter could not post it", d->r->a->name);
+	outbox_claim_key(e->id, e->target, key, sizeof(key));
+	reply_strong(message, e->title);
+	if (e->body && *e->body) {
+		reply_text(body, e->body);
+		reply_para(message);
+		reply_text(message, e->body);
+	}
+	struct announcement an = {
+		.key = key, .target = d->r->target[0] ? d->r->target : NULL, .title = e->title,
+		.body = body, .message = message,
+	};
+	st = a->announce(d->r->state, &an);
+	reply_free(body);
+	reply_free(message);
+	switch (st) {
+	case ANNOUNCE_SENT:
+		return OUTBOX_SENT;
+	case ANNOUNCE_PENDING:
+		return OUTBOX_PENDING;
+	default:
+		buf_addf(error, "the %s adapter could not post it", a->name);
 		return OUTBOX_FAILED;
 	}
-	if (h->cur_result == OUTBOX_FAILED)
-		buf_addf(error, "the %s adapter could not post it", d->r->a->name);
-	return h->cur_result < 0 ? OUTBOX_PENDING : h->cur_result;
 }
 
 static void host_pump(void *arg)
@@ -154,18 +167,74 @@ static void host_pump(void *arg)
 	loop_timer_start(&h->pump, HOST_PUMP_MS);
 }
 
-int host_dispatch(struct adapter_host *h, const struct dispatch_request *req, struct reply *out)
+void host_answer_init(struct host_answer *ans)
 {
-	sqlite3 *db = h->bot->store ? store_db(h->bot->store) : NULL;
-	int before = db ? sqlite3_total_changes(db) : 0;
-	int rc = dispatch_line(h->bot, req, out);
+	memset(ans, 0, sizeof(*ans));
+	ans->reply = reply_new();
+	buf_init(&ans->text);
+}
 
+void host_answer_release(struct host_answer *ans)
+{
+	reply_free(ans->reply);
+	buf_release(&ans->text);
+	memset(ans, 0, sizeof(*ans));
+}
+
+static bool host_event_first(struct adapter_host *h, const char *platform, const char *event_id);
+
+/* "name:id" into out (n bytes), cut to fit: an over-long id is refused by
+ * the dispatcher as not an identity. */
+static void join_id(char *out, size_t n, const char *name, const char *id)
+{
+	size_t a = strlen(name), b = strlen(id);
+
+	if (a + 1 >= n) {
+		out[0] = '\0';
+		return;
+	}
+	if (a + 1 + b >= n)
+		b = n - a - 2;
+	memcpy(out, name, a);
+	out[a] = ':';
+	memcpy(out + a + 1, id, b);
+	out[a + 1 + b] = '\0';
+}
+
+bool host_inbound(struct adapter_host *h, const struct adapter *a, const struct inbound *in,
+		  struct host_answer *ans)
+{
+	char caller[IDENTITY_MAX_ID + 64], place[IDENTITY_MAX_ID + 64];
+	sqlite3 *db = h->bot->store ? store_db(h->bot->store) : NULL;
+	int before, rc;
+
+	ans->result = DISPATCH_IGNORED;
+	ans->cut = false;
+	buf_reset(&ans->text);
+	if (in->event_id && !host_event_first(h, a->name, in->event_id)) {
+		log_debug(a->name, "event %s seen before; not answered again", in->event_id);
+		return false;
+	}
+	join_id(caller, sizeof(caller), a->name, in->user ? in->user : "");
+	if (in->place)
+		join_id(place, sizeof(place), a->name, in->place);
+	struct dispatch_request req = {
+		.text = in->text, .len = in->len, .caller_id = caller,
+		.place = in->place ? place : NULL, .require_prefix = in->require_prefix,
+	};
+	before = db ? sqlite3_total_changes(db) : 0;
+	rc = dispatch_line(h->bot, &req, ans->reply);
+	ans->result = rc;
 	if (rc >= 0 && rc < 4)
 		h->commands[rc]++;
 	/* a command that wrote may have queued an announcement: pump soon */
 	if (db && sqlite3_total_changes(db) != before && !h->stopping)
 		loop_timer_start(&h->pump, 0);
-	return rc;
+	if (rc == DISPATCH_IGNORED || reply_empty(ans->reply))
+		return false;
+	reply_render(ans->reply, a->dialect, &ans->text);
+	ans->cut = reply_limit(&ans->text, a->max_message, a->dialect);
+	return true;
 }
 
 void host_announce_done(struct adapter_host *h, const char *key, bool ok)
@@ -173,10 +242,6 @@ void host_announce_done(struct adapter_host *h, const char *key, bool ok)
 	long long id = 0;
 	const char *target;
 
-	if (h->cur_key && strcmp(key, h->cur_key) == 0) {
-		h->cur_result = ok ? OUTBOX_SENT : OUTBOX_FAILED;
-		return;
-	}
 	target = strchr(key, ':') ? strchr(strchr(key, ':') + 1, ':') : NULL;
 	if (sscanf(key, "outbox:%lld:", &id) != 1 || !target || !h->bot->store) {
 		log_warn(NULL, "announcement outcome for unknown delivery %s ignored", key);
@@ -225,7 +290,7 @@ static void seen_forget(struct adapter_host *h, const char *key)
 	}
 }
 
-bool host_event_first(struct adapter_host *h, const char *platform, const char *event_id)
+static bool host_event_first(struct adapter_host *h, const char *platform, const char *event_id)
 {
 	struct buf key = BUF_INIT;
 	struct seen_node *n;
@@ -298,13 +363,13 @@ static bool host_wants(const struct govbot *bot, const struct adapter *a)
 	return config_adapter(bot->config, a->name) != NULL;
 }
 
-static int host_check_secrets(const struct adapter *a)
+static int host_check_secrets(const struct adapter *a, const cJSON *section)
 {
 	int rc = 0;
 
 	for (size_t i = 0; a->secrets && a->secrets[i]; i++) {
 		const char *v = getenv(a->secrets[i]);
-		if (!v || !*v) {
+		if ((!v || !*v) && config_secret_needed(a->name, section, a->secrets[i])) {
 			log_error(a->name, "%s is not set in the environment; the %s adapter needs it",
 				  a->secrets[i], a->name);
 			rc = -1;
@@ -313,14 +378,28 @@ static int host_check_secrets(const struct adapter *a)
 	return rc;
 }
 
+/* The value of a's announce key in section, as text ("C0123", "5"). */
+static void host_target(const struct adapter *a, const cJSON *section, char *out, size_t n)
+{
+	const cJSON *v = a->announce_key ? cJSON_GetObjectItemCaseSensitive(section, a->announce_key)
+					 : NULL;
+
+	out[0] = '\0';
+	if (cJSON_IsString(v))
+		snprintf(out, n, "%s", v->valuestring);
+	else if (cJSON_IsNumber(v))
+		snprintf(out, n, "%.0f", v->valuedouble);
+}
+
 static int host_start_adapters(struct adapter_host *h)
 {
 	size_t n = 0;
 	const cJSON *ads = h->bot->config->adapters, *it;
 
-	/* a configured name this build does not know */
+	/* a configured name this build does not know, or does not run yet */
 	cJSON_ArrayForEach(it, ads) {
-		if (!adapters_find(it->string)) {
+		const struct adapter *a = adapters_find(it->string);
+		if (!a || !a->start) {
 			log_error(NULL, "adapters.%s: no such adapter in this build", it->string);
 			return -1;
 		}
@@ -332,23 +411,37 @@ static int host_start_adapters(struct adapter_host *h)
 		return -1;
 	}
 	for (size_t i = 0; adapters_all[i]; i++)
-		if (host_wants(h->bot, adapters_all[i]) && host_check_secrets(adapters_all[i]) < 0)
+		if (host_wants(h->bot, adapters_all[i]) &&
+		    host_check_secrets(adapters_all[i], config_adapter(h->bot->config, adapters_all[i]->name)) < 0)
 			return -1;
-	h->run = xcalloc(n, sizeof(*h->run));
 	for (size_t i = 0; adapters_all[i]; i++) {
 		const struct adapter *a = adapters_all[i];
-		struct running *r;
 
-		if (!host_wants(h->bot, a))
-			continue;
-		r = &h->run[h->nrun];
-		r->a = a;
-		if (a->start(h, &r->state) < 0) {
-			log_error(a->name, "the %s adapter did not start", a->name);
+		if (host_wants(h->bot, a) &&
+		    host_start_adapter(h, a, config_adapter(h->bot->config, a->name)) < 0)
 			return -1;
-		}
-		h->nrun++;
 	}
+	return 0;
+}
+
+int host_start_adapter(struct adapter_host *h, const struct adapter *a, const cJSON *section)
+{
+	struct running *r;
+
+	if (!a->start) {
+		log_error(a->name, "this build has no %s adapter yet", a->name);
+		return -1;
+	}
+	h->run = xrealloc(h->run, (h->nrun + 1) * sizeof(*h->run));
+	r = &h->run[h->nrun];
+	memset(r, 0, sizeof(*r));
+	r->a = a;
+	host_target(a, section, r->target, sizeof(r->target));
+	if (a->start(h, section, &r->state) < 0) {
+		log_error(a->name, "the %s adapter did not start", a->name);
+		return -1;
+	}
+	h->nrun++;
 	return 0;
 }
 
@@ -379,6 +472,18 @@ static void host_drain(struct adapter_host *h)
 			return;
 		loop_service(h->loop, 20);
 	}
+}
+
+/* ---- each loop pass ---- */
+
+/* Before each loop pass: the commands of one pass share one look at what
+ * other processes committed (store_refresh_pass). */
+static void host_on_pass(void *arg)
+{
+	struct adapter_host *h = arg;
+
+	if (h->bot->store)
+		store_refresh_pass(h->bot->store);
 }
 
 /* ---- signals ---- */
@@ -415,14 +520,55 @@ static int host_on_signal(struct lws *wsi, enum lws_callback_reasons reason, voi
 	return 0;
 }
 
-int host_run(struct govbot *bot)
+struct adapter_host *host_new(struct govbot *bot)
 {
 	struct adapter_host *h = xcalloc(1, sizeof(*h));
-	sigset_t set, old;
-	int rc = 1;
 
 	h->bot = bot;
 	h->sig_fd = -1;
+	/* TLS is set up when the first wss:// link needs it (loop_tls_vhost);
+	 * libcurl sets up its own for https:// */
+	h->loop = loop_new_tls(false);
+	if (h->loop)
+		h->http = http_new(h->loop);
+	if (!h->http) {
+		host_free(h);
+		return NULL;
+	}
+	loop_timer_init(&h->pump, h->loop, host_pump, h);
+	loop_on_pass(h->loop, host_on_pass, h);
+	return h;
+}
+
+void host_free(struct adapter_host *h)
+{
+	if (!h)
+		return;
+	h->stopping = true;
+	if (h->loop)
+		loop_timer_cancel(&h->pump);
+	if (h->http)
+		http_free(h->http, 0);
+	if (h->loop)
+		host_stop_adapters(h);
+	loop_free(h->loop);
+	httpd_free(h->httpd);
+	seen_free(h);
+	reload_state_free(&h->reload);
+	free(h);
+}
+
+void host_pump_now(struct adapter_host *h)
+{
+	host_pump(h);
+}
+
+int host_run(struct govbot *bot)
+{
+	struct adapter_host *h;
+	sigset_t set, old;
+	int rc = 1;
+
 	/* The loop must not sit in SQLite's busy wait for long (Slack wants an
 	 * ack within 3 s): a write that cannot get the lock in 1 s is refused
 	 * ("busy; nothing was changed") and the user retries. */
@@ -437,13 +583,8 @@ int host_run(struct govbot *bot)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 
-	/* TLS is set up when the first wss:// link needs it (loop_tls_vhost);
-	 * libcurl sets up its own for https:// */
-	h->loop = loop_new_tls(false);
-	if (!h->loop)
-		goto out;
-	h->http = http_new(h->loop);
-	if (!h->http)
+	h = host_new(bot);
+	if (!h)
 		goto out;
 	h->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	h->sig_handler.fn = host_on_signal;
@@ -452,7 +593,6 @@ int host_run(struct govbot *bot)
 		log_error(NULL, "cannot watch signals: %s", strerror(errno));
 		goto out;
 	}
-	loop_timer_init(&h->pump, h->loop, host_pump, h);
 	reload_init(&h->reload, bot);
 	if (bot->config->http_listen) {
 		h->httpd = httpd_start(h->loop, bot->config->http_listen);
@@ -474,15 +614,7 @@ int host_run(struct govbot *bot)
 	loop_timer_cancel(&h->pump);
 	host_drain(h);
 out:
-	if (h->http)
-		http_free(h->http, 0);
-	if (h->loop)
-		host_stop_adapters(h);
-	loop_free(h->loop);
-	httpd_free(h->httpd);
-	seen_free(h);
-	reload_state_free(&h->reload);
-	free(h);
+	host_free(h);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }

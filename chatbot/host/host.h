@@ -9,9 +9,15 @@
  * (HOST_GRACE_MS) while HTTP requests are in flight or an adapter's drain()
  * says it is still closing its links, stops the adapters and returns.
  *
- * The outbox is pumped (gov_tick once, then outbox_pump for each adapter's
- * target, delivered through its announce()) at start, every HOST_PUMP_MS, right after a
- * command that wrote to the database, and once more at shutdown.
+ * The outbox is pumped (gov_tick once, then each running adapter's
+ * deliveries through its announce()) at start, every HOST_PUMP_MS, right
+ * after a command that wrote to the database, and once more at shutdown.
+ *
+ * Every message an adapter receives goes through host_inbound(): caller
+ * and place ids, event dedupe, dispatch, rendering in the adapter's
+ * dialect and cutting to its max_message happen there, once for all.
+ * Before each loop pass the store's look at other processes' commits is
+ * renewed once (store_refresh_pass), not once per command.
  *
  * Adapters reach the shared pieces through the accessors below (all on the
  * loop thread).  Ownership: everything returned is borrowed from the host.
@@ -42,6 +48,17 @@ struct adapter_host;
  * missing secret, a bad setting) or every adapter stopped on a fatal error. */
 int host_run(struct govbot *bot);
 
+/* The pieces of host_run(), for tests: a host of bot on its own loop and
+ * HTTP worker with no adapter running (NULL, logged, when they cannot
+ * start); host_start_adapter() starts one with its config section
+ * (-1, logged, when it cannot); host_pump_now() pumps the outbox once;
+ * host_free() stops the adapters and frees everything. */
+struct adapter_host *host_new(struct govbot *bot);
+int host_start_adapter(struct adapter_host *h, const struct adapter *a,
+		       const struct cJSON *section);
+void host_pump_now(struct adapter_host *h);
+void host_free(struct adapter_host *h);
+
 struct govbot *host_bot(struct adapter_host *h);
 struct loop *host_loop(struct adapter_host *h);
 struct http *host_http(struct adapter_host *h);
@@ -64,15 +81,44 @@ void host_stats(struct adapter_host *h, struct host_stats *out);
  * 0, or -1 (logged). */
 int host_http_routes(struct adapter_host *h, struct httpd *d);
 
-/* dispatch_line() (its result counted for host_stats), then an outbox pump soon (a command may have queued an
- * announcement). */
-int host_dispatch(struct adapter_host *h, const struct dispatch_request *req, struct reply *out);
+/* One message an adapter received. */
+struct inbound {
+	const char *user;        /* the sender's id on the platform ("U0123"); the
+				  * caller is "NAME:user" */
+	const char *place;       /* where it was said ("C0123", "!room:server"), or
+				  * NULL; the place is "NAME:place" */
+	const char *text;        /* what the user typed, platform markup removed */
+	size_t len;
+	const char *event_id;    /* the platform's id of this event, or NULL; an id
+				  * seen before (also by an earlier run, when the bot
+				  * has a database) is not answered again */
+	bool require_prefix;     /* true in shared rooms; false in DMs, slash commands */
+};
 
-/* Records (platform, event_id); true the first time, false when it was
- * seen before (also by an earlier run, when the bot has a database). */
-bool host_event_first(struct adapter_host *h, const char *platform, const char *event_id);
+/* What host_inbound() answers.  Owned by the adapter and reused from one
+ * message to the next (no allocation per message once warm). */
+struct host_answer {
+	int result;              /* enum cmd_result (commands/commands.h): an adapter
+				  * may send CMD_REFUSED / CMD_ERROR privately */
+	struct reply *reply;     /* the answer as a document: render it again for a
+				  * second dialect (Matrix's plain body) */
+	struct buf text;         /* reply rendered in the adapter's dialect, cut to its
+				  * max_message (with a "(truncated)" note) */
+	bool cut;                /* text was cut */
+};
+void host_answer_init(struct host_answer *ans);
+void host_answer_release(struct host_answer *ans);
 
-/* The outcome of an adapter's announce(key, ...). */
+/* Runs one message from adapter a.  Returns true with the answer in *ans,
+ * or false when there is nothing to say: the text was not for the bot (no
+ * prefix where one is required), or its event was seen before.
+ * The dispatch result is counted for host_stats(), and a command that
+ * wrote to the database gets the outbox pumped right after this loop pass. */
+bool host_inbound(struct adapter_host *h, const struct adapter *a, const struct inbound *in,
+		  struct host_answer *ans);
+
+/* The outcome of an announce() that returned ANNOUNCE_PENDING: key is the
+ * struct announcement's key. */
 void host_announce_done(struct adapter_host *h, const char *key, bool ok);
 
 /* An adapter stopped for good by itself: fatal (bad token, link disabled)

@@ -61,9 +61,7 @@ static const char help_text[] =
 	"\n"
 	"SIGHUP re-reads the config and the roster; check-config says what a reload\n"
 	"of the running bot would change.\n"
-	"\n"
-	"Secrets come from the environment: SLACK_APP_TOKEN, SLACK_BOT_TOKEN,\n"
-	"MATRIX_ACCESS_TOKEN, DISCOURSE_API_KEY, DISCOURSE_WEBHOOK_SECRET.\n";
+	"\n";
 
 /* Options every verb may get; which ones a verb accepts is in its row. */
 struct options {
@@ -129,9 +127,11 @@ static void no_adapter(struct buf *problems, const char *name)
 static int check_adapters_ready(const struct config *c)
 {
 	struct buf problems = BUF_INIT;
-	for (const cJSON *a = c->adapters ? c->adapters->child : NULL; a; a = a->next)
-		if (!adapters_find(a->string))
+	for (const cJSON *a = c->adapters ? c->adapters->child : NULL; a; a = a->next) {
+		const struct adapter *ad = adapters_find(a->string);
+		if (!ad || !ad->start)
 			no_adapter(&problems, a->string);
+	}
 	config_missing_secrets(c, &problems);
 	int rc = problems.len ? -1 : 0;
 	if (rc < 0)
@@ -270,7 +270,8 @@ static int verb_check_config(const struct options *o)
 		for (const cJSON *a = c->adapters ? c->adapters->child : NULL; a; a = a->next) {
 			buf_addf(&names, "%s%s", names.len ? ", " : "", a->string);
 			/* adapters the schema does not know were reported as unknown keys */
-			if (config_secrets(a->string) && !adapters_find(a->string))
+			const struct adapter *ad = adapters_find(a->string);
+			if (ad && !ad->start)
 				no_adapter(&problems, a->string);
 		}
 		if (c->adapters && !c->adapters->child)   /* `run` refuses to start then */
@@ -472,12 +473,35 @@ static int take_log_format(int *argc, char **argv)
 	return 0;
 }
 
+/* "prefix words." on stdout, wrapped at 72 columns. */
+static void print_wrapped(const char *prefix, const char *words)
+{
+	size_t col = strlen(prefix);
+	bool first = true;
+	fputs(prefix, stdout);
+	while (*words) {
+		const char *sp = strchr(words, ' ');
+		size_t n = sp ? (size_t)(sp - words) : strlen(words);
+		if (!first) {
+			bool wrap = col + 1 + n + 1 > 72;
+			fputc(wrap ? '\n' : ' ', stdout);
+			col = wrap ? 0 : col + 1;
+		}
+		fwrite(words, 1, n, stdout);
+		col += n;
+		first = false;
+		words += n + (sp ? 1 : 0);
+	}
+	fputs(".\n", stdout);
+}
+
 int main(int argc, char **argv)
 {
 	const struct verb *v = &verbs[0];   /* run */
 	int first = 1;
 	struct options o;
 
+	adapters_register();   /* the config layer learns the adapters' schemas */
 	if (take_log_format(&argc, argv))
 		return EXIT_USAGE;
 
@@ -487,6 +511,10 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			fputc('\n', stdout);
 			fputs(help_text, stdout);
+			struct buf secrets = BUF_INIT;
+			adapters_secrets_help(&secrets);
+			print_wrapped("Secrets come from the environment: ", buf_str(&secrets));
+			buf_release(&secrets);
 			return 0;
 		}
 		if (strcmp(a, "--version") == 0) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chatbot/net/backoff.h"
 #include "chatbot/util/log.h"
 #include "chatbot/util/util.h"
 
@@ -108,26 +109,6 @@ static void list_append(struct job **head, struct job **tail, struct job *j)
 }
 
 /* ---- worker thread ---- */
-
-static unsigned http_rand(struct http *h)
-{
-	h->rng ^= h->rng << 13;
-	h->rng ^= h->rng >> 17;
-	h->rng ^= h->rng << 5;
-	return h->rng;
-}
-
-static long long http_backoff(struct http *h, int attempts)
-{
-	long long d = h->backoff_ms;
-
-	for (int i = 1; i < attempts && d < HTTP_BACKOFF_CAP_MS; i++)
-		d *= 2;
-	if (d > HTTP_BACKOFF_CAP_MS)
-		d = HTTP_BACKOFF_CAP_MS;
-	/* jitter: 50% to 100% of the step */
-	return d / 2 + (d > 1 ? (long long)(http_rand(h) % (unsigned)(d / 2 + 1)) : 0);
-}
 
 static struct pause *http_pause_find(struct http *h, const char *key)
 {
@@ -322,7 +303,7 @@ static void http_attempt_done(struct http *h, struct job *j, CURLcode rc)
 		http_pause_set(h, j->rate_key, now + delay);
 		j->due_ms = now + delay;
 	} else {
-		j->due_ms = now + http_backoff(h, j->attempts);
+		j->due_ms = now + backoff_delay(h->backoff_ms, HTTP_BACKOFF_CAP_MS, j->attempts, &h->rng);
 	}
 	j->next = h->waiting;
 	h->waiting = j;
@@ -518,7 +499,7 @@ struct http *http_new(struct loop *loop)
 		if (v > 0 && v <= 60000)
 			h->backoff_ms = v;
 	}
-	h->rng = (unsigned)time_mono_ms() | 1u;
+	h->rng = backoff_seed(h);
 	h->multi = curl_multi_init();
 	if (!h->multi) {
 		log_error("http", "libcurl multi handle creation failed");

@@ -273,6 +273,7 @@ static int send_too_large(struct httpd_conn *c)
 	int rc;
 
 	buf_addf(&text, "the body is larger than %zu bytes\n", c->max_body);
+	log_warn("httpd", "%s: a body over %zu bytes refused (413)", c->path ? c->path : "/", c->max_body);
 	rc = send_status(c->wsi, 413, buf_str(&text), 0, true);
 	buf_release(&text);
 	return rc;

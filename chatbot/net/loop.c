@@ -36,6 +36,8 @@ struct loop {
 
 	struct wake_handler *wakers;  /* loop thread only */
 	size_t nwakers;
+	loop_fn *on_pass;             /* loop thread only */
+	void *on_pass_arg;
 };
 
 long long loop_now_ms(void)
@@ -129,6 +131,8 @@ static void loop_raise_nofile(void)
 			 (unsigned long long)rl.rlim_cur, strerror(errno));
 }
 
+#define LOOP_READ_BYTES 65536
+
 struct loop *loop_new_tls(bool tls)
 {
 	struct lws_context_creation_info info;
@@ -148,6 +152,10 @@ struct loop *loop_new_tls(bool tls)
 	 * (capped below this, chatbot/net/httpd.c), so a table of LOOP_MAX_FDS,
 	 * searched instead of indexed, is plenty. */
 	info.fd_limit_per_thread = LOOP_MAX_FDS;
+	/* one read takes up to this much of a socket: a burst of websocket
+	 * frames is served in one pass (one poll, one read, one write) rather
+	 * than 4 KiB (lws's default) at a time */
+	info.pt_serv_buf_size = LOOP_READ_BYTES;
 	info.user = l;
 	info.gid = -1;
 	info.uid = -1;
@@ -203,10 +211,18 @@ int loop_run(struct loop *l)
 	l->stop = false;
 	l->code = 0;
 	while (!l->stop) {
+		if (l->on_pass)
+			l->on_pass(l->on_pass_arg);
 		if (lws_service(l->ctx, 0) < 0)
 			break;
 	}
 	return l->code;
+}
+
+void loop_on_pass(struct loop *l, loop_fn *fn, void *arg)
+{
+	l->on_pass = fn;
+	l->on_pass_arg = arg;
 }
 
 static void loop_noop(void *arg)

@@ -91,6 +91,11 @@ void loop_wake(struct loop *l);
 void loop_on_wake(struct loop *l, loop_fn *fn, void *arg);
 void loop_off_wake(struct loop *l, loop_fn *fn, void *arg);
 
+/* Loop thread only: fn(arg) runs before each pass of loop_run() (one wait
+ * for events, then every ready one served), so that work can be batched
+ * per pass; NULL fn removes it.  One hook per loop. */
+void loop_on_pass(struct loop *l, loop_fn *fn, void *arg);
+
 /* Timers (loop thread only).  start() re-arms a pending timer. */
 void loop_timer_init(struct loop_timer *t, struct loop *l, loop_fn *fn, void *arg);
 void loop_timer_start(struct loop_timer *t, long long ms);

@@ -102,6 +102,56 @@ void buf_addc(struct buf *b, char c)
 	b->data[b->len] = '\0';
 }
 
+size_t json_plain_len(const char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	size_t i = 0;
+
+	/* eight bytes at a time while none is '"', '\\' or below 0x20 */
+	for (; i + 8 <= n; i += 8) {
+		uint64_t v, q, bs;
+		memcpy(&v, s + i, 8);
+		q = v ^ (ones * '"');
+		bs = v ^ (ones * '\\');
+		if ((((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & highs)
+			break;
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == '"' || c == '\\')
+			break;
+	}
+	return i;
+}
+
+void buf_add_json_string(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *end = s + strlen(s), *run = s;
+
+	buf_addc(b, '"');
+	for (;; s++) {
+		unsigned char ch;
+
+		s += json_plain_len(s, (size_t)(end - s));
+		ch = (unsigned char)*s;
+		buf_add(b, run, (size_t)(s - run));   /* what needs no escape, at once */
+		if (!ch)
+			break;
+		if (ch == '"' || ch == '\\') {
+			char esc[2] = { '\\', (char)ch };
+			buf_add(b, esc, 2);
+		} else if (ch == '\n') {
+			buf_add(b, "\\n", 2);
+		} else {
+			char esc[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
+			buf_add(b, esc, 6);
+		}
+		run = s + 1;
+	}
+	buf_addc(b, '"');
+}
+
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;

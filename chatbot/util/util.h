@@ -32,6 +32,12 @@ void buf_grow(struct buf *b, size_t extra);
 void buf_add(struct buf *b, const void *data, size_t n);
 void buf_adds(struct buf *b, const char *s);
 void buf_addc(struct buf *b, char c);
+/* Appends s as a JSON string: quoted, with " \\ and control characters
+ * escaped; UTF-8 passes through. */
+void buf_add_json_string(struct buf *b, const char *s);
+/* How many of the n bytes at s need no escape in a JSON string (none is
+ * '"', '\\' or a control character): the length of that prefix. */
+size_t json_plain_len(const char *s, size_t n);
 void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
 char *buf_detach(struct buf *b);             /* caller frees; never NULL */

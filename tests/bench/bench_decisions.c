@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adapters/adapter.h"
 #include "chatbot/bot/bot.h"
 #include "chatbot/bot/config.h"
 #include "chatbot/gov/gov.h"
@@ -121,6 +122,7 @@ int main(void)
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%s/bench.sqlite3", dir);
+	adapters_register();   /* as main.c does: the announce targets come from the adapters */
 	struct govbot bot;
 	memset(&bot, 0, sizeof(bot));
 	bot.config = config_default();

@@ -21,6 +21,7 @@
 #include "chatbot/dispatch/dispatch.h"
 #include "chatbot/util/log.h"
 #include "commands/commands.h"
+#include "adapters/adapter.h"
 #include "tests/fuzz/fuzzutil.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -66,6 +67,7 @@ static void remove_dir(void)
 
 static void init(void)
 {
+	adapters_register();   /* the platforms identities may name, as main.c does */
 	log_set_level(LOG_FATAL); /* refusals and busy retries are logged: keep quiet */
 	snprintf(dir, sizeof(dir), "%s/govbot-fuzz-XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 	if (!mkdtemp(dir))

@@ -18,6 +18,7 @@
 #include "chatbot/util/log.h"
 #include "chatbot/roster/roster.h"
 #include "commands/commands.h"
+#include "adapters/adapter.h"
 #include "tests/fuzz/fuzzutil.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -38,6 +39,7 @@ static void add_identity(struct config *c, const char *handle, const char *id)
 
 static void init(void)
 {
+	adapters_register();   /* the platforms identities may name, as main.c does */
 	log_set_level(LOG_ERROR); /* refusals are logged at info: keep the output quiet */
 	bot.config = config_default();
 	add_identity(bot.config, "ezyang", "console:ed");

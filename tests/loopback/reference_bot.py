@@ -23,7 +23,7 @@ import urllib.parse
 import urllib.request
 
 FATAL = ("not_authed", "invalid_auth", "account_inactive", "user_removed_from_team",
-         "team_disabled")
+         "team_disabled", "not_allowed_token_type", "token_revoked", "token_expired")
 ANSWERS = {"torch.nn": "*NN APIs (torch.nn)*: Greg Chanan, Soumith Chintala, Joel Schlosser, "
                        "Alban Desmaison",
            "autograd": "*Autograd (torch.autograd)*: Edward Yang, Alban Desmaison, Jeffrey Wan"}
@@ -173,7 +173,12 @@ class Bot:
             await loop.run_in_executor(None, lambda: self.call("", None, body, url=url))
             return
         ans = await self.api_call("chat.postMessage", self.bot, body)
-        if ans and not ans.get("ok"):
+        if ans and ans.get("error") in FATAL:
+            log("error", "chat.postMessage failed: %s (check SLACK_BOT_TOKEN); stopping"
+                % ans.get("error"))
+            self.exit_code = 1
+            self.stop.set()
+        elif ans and not ans.get("ok"):
             log("warn", "chat.postMessage failed: %s" % ans.get("error"))
 
     async def connect(self):
@@ -323,7 +328,7 @@ class Bot:
         loop.add_signal_handler(signal.SIGINT, self.stop.set)
         ans = await self.api_call("auth.test", self.bot)
         if not ans or not ans.get("ok"):
-            log("error", "auth.test failed: %s" % (ans or {}).get("error"))
+            log("error", "auth.test failed: %s (check SLACK_BOT_TOKEN)" % (ans or {}).get("error"))
             return 1
         self.user_id = ans["user_id"]
         self.tasks = []

@@ -12,6 +12,7 @@ import hashlib
 import http.client
 import json
 import os
+import shutil
 import socket
 import struct
 import subprocess
@@ -25,21 +26,25 @@ SERVER = os.path.join(HERE, "slack_server.py")
 APP, BOT = "xapp-1-A111-selftest", "xoxb-111-selftest"
 
 
-def start(scenario):
+DIRS = []
+
+
+def start(scenario, timeout="20", *extra):
     d = tempfile.mkdtemp(prefix="slackself.")
+    DIRS.append(d)
     sc = os.path.join(d, "scenario.json")
     with open(sc, "w") as f:
         json.dump(scenario, f)
     log = os.path.join(d, "log.jsonl")
     p = subprocess.Popen([sys.executable, SERVER, "--scenario", sc, "--log", log,
-                          "--timeout", "20", "--app-token", APP, "--bot-token", BOT],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                          "--timeout", timeout, "--app-token", APP, "--bot-token", BOT]
+                         + list(extra), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     line = p.stdout.readline().decode()
     assert line.startswith("PORT "), line
     return p, int(line.split()[1]), log
 
 
-def api(port, method, token, body=None):
+def api(port, method, token, body=None, form=None):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     headers = {"Authorization": "Bearer " + token}
     data = b""
@@ -47,6 +52,7 @@ def api(port, method, token, body=None):
         data = json.dumps(body).encode()
         headers["Content-Type"] = "application/json; charset=utf-8"
     else:
+        data = urllib.parse.urlencode(form or {}).encode()
         headers["Content-Type"] = "application/x-www-form-urlencoded"
     c.request("POST", "/api/" + method, data, headers)
     r = c.getresponse()
@@ -149,6 +155,10 @@ def main():
     p, port, log = start(scenario)
     try:
         st, _, r = api(port, "apps.connections.open", BOT)
+        assert r == {"ok": False, "error": "not_allowed_token_type"}, r
+        st, _, r = api(port, "auth.test", APP)
+        assert r == {"ok": False, "error": "not_allowed_token_type"}, r
+        st, _, r = api(port, "auth.test", "xoxb-999-someone-else")
         assert r == {"ok": False, "error": "invalid_auth"}, r
         st, _, r = api(port, "auth.test", BOT)
         assert r["ok"] and r["user_id"] == "U111", r
@@ -193,15 +203,104 @@ def main():
                                                      "big-envelope"], acks
         assert acks[0]["payload"] == {"text": "Alban"}
         viol = [x["what"] for x in recs if x["kind"] == "violation"]
-        assert len(viol) == 2 and "wrong kind of token" in viol[0] and "reused" in viol[1], viol
+        assert len(viol) == 1 and "reused" in viol[0], viol
+        refused = [x for x in recs if x.get("error") == "not_allowed_token_type"]
+        assert [x["token_error"] for x in refused] == ["bot token, want app",
+                                                       "app token, want bot"], refused
         posts = [x for x in recs if x.get("api") == "chat.postMessage"]
         assert [x["status"] for x in posts] == [429, 200]
     finally:
         p.stdin.close()
         p.wait(5)
     assert p.returncode == 0
+    web_api()
+    life()
+    for d in DIRS:
+        shutil.rmtree(d, ignore_errors=True)
     print("slack_server self-test: ok")
     return 0
+
+
+def web_api():
+    """Revoked tokens, channels the bot is not in, ephemeral messages,
+    history with metadata, and the harness's routes and steps."""
+    meta = {"event_type": "govbot_announcement", "event_payload": {"id": 7}}
+    scenario = {
+        "channels": {"C0ANNOUNCE": "not_in_channel", "C404": "channel_not_found"},
+        "history": {"C0OLD": [{"ts": "1600000000.000001", "text": "old", "metadata": meta}]},
+        "steps": [{"wait_http": "chat.postMessage", "count": 1, "timeout": 5},
+                  {"channel": "C0ANNOUNCE", "state": "member"},
+                  {"wait_http": "conversations.history", "count": 3, "timeout": 5},
+                  {"revoke": "bot", "error": "token_expired"},
+                  {"request": "GET", "url": "{BASE}/control/log"},
+                  {"mark": "done"}],
+    }
+    p, port, log = start(scenario)
+    try:
+        post = {"channel": "C0ANNOUNCE", "text": "decided", "metadata": meta}
+        _, _, r = api(port, "chat.postMessage", BOT, post)
+        assert r == {"ok": False, "error": "not_in_channel"}, r
+        wait(log, lambda recs: any(x["kind"] == "channel" for x in recs))
+        _, _, r = api(port, "chat.postMessage", BOT, post)
+        assert r["ok"], r
+        _, _, r = api(port, "chat.postEphemeral", BOT, {"channel": "C404", "user": "U1",
+                                                        "text": "no"})
+        assert r == {"ok": False, "error": "channel_not_found"}, r
+        _, _, r = api(port, "chat.postEphemeral", BOT, {"channel": "C111", "user": "U1",
+                                                        "text": "only you"})
+        assert r["ok"] and r["message_ts"], r
+        _, _, r = api(port, "conversations.history", BOT, form={"channel": "C0ANNOUNCE"})
+        assert r["ok"] and [m["text"] for m in r["messages"]] == ["decided"], r
+        assert "metadata" not in r["messages"][0], r
+        _, _, r = api(port, "conversations.history", APP,
+                      form={"channel": "C0ANNOUNCE", "include_all_metadata": "true"})
+        assert r["messages"][0]["metadata"] == meta, r
+        _, _, r = api(port, "conversations.history", BOT,
+                      form={"channel": "C0OLD", "include_all_metadata": "1", "limit": "1"})
+        assert r["messages"][0]["metadata"] == meta and not r["has_more"], r
+        wait(log, lambda recs: any(x["kind"] == "mark" for x in recs))
+        _, _, r = api(port, "auth.test", BOT)
+        assert r == {"ok": False, "error": "token_expired"}, r
+        _, _, r = api(port, "apps.connections.open", APP)
+        assert r["ok"], r
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        c.request("GET", "/nowhere")
+        assert c.getresponse().status == 404
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        c.request("DELETE", "/link/")
+        r = c.getresponse()
+        assert r.status == 405 and r.getheader("Allow") == "GET", (r.status, r.getheaders())
+        recs = records(log)
+        client = [x for x in recs if x["kind"] == "client"]
+        assert client and client[0]["status"] == 200, client
+        assert not [x for x in recs if x["kind"] in ("violation", "scenario_error",
+                                                     "wait_timeout")], recs
+    finally:
+        p.stdin.close()
+        p.wait(5)
+
+
+def life():
+    """It stops by itself after --timeout; --forever outlives it."""
+    p, port, log = start({}, "0.5")
+    assert p.wait(5) == 0
+    assert records(log)[-1] == dict(records(log)[-1], kind="shutdown", why="timeout")
+    p, port, log = start({}, "0.5", "--forever")
+    time.sleep(1.0)
+    assert p.poll() is None, "--forever stopped after the --timeout"
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    c.request("POST", "/control/shutdown", b"")
+    assert c.getresponse().status == 200
+    assert p.wait(5) == 0
+    assert records(log)[-1]["why"] == "asked"
+    p.stdin.close()
+
+
+def wait(log, cond, secs=5):
+    until = time.monotonic() + secs
+    while not cond(records(log)):
+        assert time.monotonic() < until, "not seen within %s s" % secs
+        time.sleep(0.01)
 
 
 if __name__ == "__main__":
