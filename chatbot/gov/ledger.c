@@ -67,6 +67,16 @@ long long ledger_count_nominations(const struct gov_ctx *g, const char *filter, 
 	return n;
 }
 
+int ledger_open_items(const struct gov_ctx *g, long long *ids, int max)
+{
+	sqlite3_stmt *st = g->store ? store_stmt(g->store, "SELECT id FROM items WHERE state = 'open'"
+						 " OR (state = 'tied' AND kind = 'motion-core')"
+						 " ORDER BY id LIMIT 500") : NULL;
+	if (!st)
+		return -1;
+	return read_ids(st, ids, max < 500 ? max : 500);
+}
+
 long long ledger_count_decisions(const struct gov_ctx *g)
 {
 	return g->store ? store_count(g->store, "SELECT count(*) FROM decisions", 0) : -1;

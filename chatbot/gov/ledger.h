@@ -25,6 +25,9 @@ int ledger_nominations(const struct gov_ctx *g, const char *filter, const char *
 
 /* How many ledger_nominations() would list without max; -1 on error. */
 long long ledger_count_nominations(const struct gov_ctx *g, const char *filter, const char *handle);
+/* The ids of every open item, and of every tied core motion (it waits
+ * for the lead's decision), oldest first, at most max (and 500). */
+int ledger_open_items(const struct gov_ctx *g, long long *ids, int max);
 /* How many decisions there are; -1 on error. */
 long long ledger_count_decisions(const struct gov_ctx *g);
 /* The ids of every open item (and of every tied core motion: it waits for
