@@ -33,13 +33,13 @@ int cmd_decide(struct command_ctx *ctx)
 		accept = false;
 	else {
 		reply_text(ctx->reply, "say accept or reject, then why; usage: ");
-		reply_code(ctx->reply, decide_usage);
+		govcmd_code_n(ctx->reply, "decide %lld accept|reject RATIONALE", it.id);
 		goto cleanup;
 	}
 	if (!*rationale) {
 		reply_text(ctx->reply, "a decision needs its rationale: the docs ask that every decision "
 			   "be explained in public; usage: ");
-		reply_code(ctx->reply, decide_usage);
+		govcmd_code_n(ctx->reply, "decide %lld accept|reject RATIONALE", it.id);
 		goto cleanup;
 	}
 	if (strlen(rationale) > GOV_MAX_TEXT) {

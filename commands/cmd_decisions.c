@@ -424,7 +424,8 @@ int cmd_agenda(struct command_ctx *ctx)
 					votes++;
 					reply_textf(ctx->reply, " — tied; waits for the lead core maintainer's "
 						    "decision (");
-					reply_code(ctx->reply, "decide N accept|reject RATIONALE");
+					govcmd_code_n(ctx->reply, "decide %lld accept|reject RATIONALE",
+						      it.id);
 					reply_text(ctx->reply, ")");
 				} else if (vote) {
 					votes++;

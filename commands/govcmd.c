@@ -2,6 +2,7 @@
 #include "commands/govcmd.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "chatbot/gov/motion.h"
@@ -125,6 +126,13 @@ const char *govcmd_skip_word(const char *p, const char *w)
 	if (!str_ieqn(p, w, n) || (p[n] && !isspace((unsigned char)p[n])))
 		return NULL;
 	return str_skip_space(p + n);
+}
+
+void govcmd_code_n(struct reply *r, const char *fmt, long long id)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), fmt, id);
+	reply_code(r, cmd);
 }
 
 /* Loads item N named at the start of args; writes the refusal when there

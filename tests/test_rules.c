@@ -311,7 +311,7 @@ START_TEST(test_tied_core_motion_settled_by_lead)
 	has("It is tied: the lead core maintainer settles it");
 	ck_assert_int_eq(q("SELECT count(*) FROM items WHERE id = 1 AND state = 'tied'"), 1);
 	ok("carol", "agenda");
-	has("tied; waits for the lead core maintainer's decision");
+	has("tied; waits for the lead core maintainer's decision (`decide 1 accept|reject RATIONALE`)");
 	no("c1", "decide 1 accept we need it", "only the lead core maintainer settles it");
 	no("lead", "decide 1 accept", "needs its rationale");
 	ok("lead", "decide 1 accept the policy protects users");

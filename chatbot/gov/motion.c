@@ -784,7 +784,7 @@ int motion_vote(const struct gov_ctx *g, long long id, const char *caller_id, co
 		const char *vote, struct buf *out, struct buf *why)
 {
 	if (!vote || (strcmp(vote, "yes") && strcmp(vote, "no") && strcmp(vote, "abstain"))) {
-		buf_adds(why, "a vote is yes, no or abstain: vote N yes|no|abstain");
+		buf_addf(why, "a vote is yes, no or abstain: vote %lld yes|no|abstain", id);
 		return GOV_BAD;
 	}
 	return cast(g, id, caller_id, handle, false, vote, NULL, out, why);
