@@ -121,7 +121,7 @@ int cmd_nominations(struct command_ctx *ctx)
 static void show_fields(struct command_ctx *ctx, const struct gov_item *it)
 {
 	static const char *const names[] = { "contributions", "interactions", "support" };
-	if (gov_kind_is_removal(it->kind)) {
+	if (gov_kind_is_removal(it->kind) || strcmp(it->kind, GOV_STEP_DOWN_LEAD) == 0) {
 		reply_item(ctx->reply);
 		reply_strong(ctx->reply, "reason");
 		reply_textf(ctx->reply, ": %s", it->text && *it->text ? it->text : "(missing)");

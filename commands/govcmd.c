@@ -49,7 +49,9 @@ void govcmd_describe_item(struct reply *r, const struct gov_item *it)
 	}
 	reply_textf(r, "%s of ", gov_item_noun(it));
 	reply_handle(r, it->subject ? it->subject : "?");
-	if (strcmp(it->kind, GOV_NOMINATE_CORE) == 0)
+	if (strcmp(it->kind, GOV_STEP_DOWN_LEAD) == 0)
+		reply_text(r, " as the lead core maintainer");
+	else if (strcmp(it->kind, GOV_NOMINATE_CORE) == 0)
 		reply_text(r, " as a core maintainer");
 	else if (strcmp(it->kind, GOV_NOMINATE_MODULE) == 0)
 		reply_textf(r, " as a maintainer of %s", it->grp ? it->grp : "?");

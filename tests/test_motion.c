@@ -467,11 +467,12 @@ START_TEST(test_elect_lead_refused_while_lead_in_office)
 {
 	long long audit = q("SELECT count(*) FROM audit", 0);
 	ask_is("c1", "propose elect-lead @c1 @c2", CMD_REFUSED,
-	       "@lead is the lead core maintainer; a new lead is elected only once the lead is removed");
+	       "@lead is the lead core maintainer; a new lead is elected only once the office is vacant: "
+	       "the lead steps down (`step-down lead`) or is removed");
 	ck_assert_ptr_nonnull(strstr(buf_str(&text), "propose remove-lead RATIONALE"));
 	ck_assert_ptr_nonnull(strstr(buf_str(&text), "75%"));
-	ask_is("lead", "propose elect-lead @lead @c1", CMD_REFUSED, "only once the lead is removed");
-	ask_is("c2", "propose elect-lead @c2 @c3 @c4", CMD_REFUSED, "only once the lead is removed");
+	ask_is("lead", "propose elect-lead @lead @c1", CMD_REFUSED, "the lead steps down (`step-down lead`) or is removed");
+	ask_is("c2", "propose elect-lead @c2 @c3 @c4", CMD_REFUSED, "the lead steps down (`step-down lead`) or is removed");
 	ck_assert_int_eq(q("SELECT count(*) FROM items", 0), 0);
 	ck_assert_int_eq(q("SELECT count(*) FROM electorate", 0), 0);
 	ck_assert_int_eq(q("SELECT count(*) FROM candidates", 0), 0);

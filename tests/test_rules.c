@@ -222,7 +222,8 @@ END_TEST
 
 START_TEST(test_lead_steps_down)
 {
-	no("c1", "propose elect-lead @c1 @c2", "a new lead is elected only once the lead is removed");
+	no("c1", "propose elect-lead @c1 @c2", "a new lead is elected only once the office is vacant: "
+	   "the lead steps down (`step-down lead`) or is removed");
 	no("c1", "step-down lead", "only the lead core maintainer steps down from the lead role");
 	ok("lead", "step-down lead moving to advisory work");
 	has("stay a core maintainer");
@@ -236,7 +237,11 @@ START_TEST(test_lead_steps_down)
 	has("Opened election 2");
 	ck_assert_int_eq(q("SELECT count(*) FROM electorate WHERE item_id = 2 AND handle = 'lead'"), 1);
 	ok("carol", "decisions");
-	has("stepped down on #1");
+	has("stepped down on #1 (step-down of @lead as the lead core maintainer)");
+	lacks("from the core maintainers");   /* they stay core: only the office was left */
+	ok("carol", "show 1");
+	has("reason: moving to advisory work");
+	lacks("contributions");
 }
 END_TEST
 

@@ -146,7 +146,8 @@ static void refuse_lead_in_office(struct store *s, const struct roster_person *l
 		buf_addf(why, "@%s is the lead core maintainer", lead->handle);
 	else
 		buf_addf(why, "%s is the lead core maintainer", lead->name);
-	buf_adds(why, "; a new lead is elected only once the lead is removed");
+	buf_adds(why, "; a new lead is elected only once the office is vacant: the lead steps down "
+		 "(`step-down lead`) or is removed");
 	if (one_open(s, GOV_REMOVE_LEAD, &other))
 		buf_addf(why, ": motion %lld to remove the lead is still open (`vote %lld "
 			 "yes|no|abstain`), and an election follows once it passes", other, other);
