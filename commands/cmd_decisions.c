@@ -385,8 +385,10 @@ static void say_age(struct reply *r, long long since, long long now)
 	long long days = d / 86400, hours = d / 3600;
 	if (days > 0)
 		reply_textf(r, "%lld day%s old", days, days == 1 ? "" : "s");
-	else
+	else if (hours > 0)
 		reply_textf(r, "%lld hour%s old", hours, hours == 1 ? "" : "s");
+	else
+		reply_text(r, "less than an hour old");
 }
 
 int cmd_agenda(struct command_ctx *ctx)

@@ -518,7 +518,7 @@ START_TEST(test_agenda_digest)
 	nominate("carol", "newbie", "torch.widgets");
 	ok("c1", "propose core adopt the style guide");
 	ok("carol", "agenda");
-	has("0 hours old; waits for a decision by the core maintainers");
+	has("less than an hour old; waits for a decision by the core maintainers");
 	has("0 letters of support, 0 objections");
 	run_once();
 	lacks("Agenda of the quarterly");
