@@ -97,8 +97,8 @@ int govcmd_describe_motion(const struct gov_ctx *g, long long id, struct reply *
 	if (v.election)
 		reply_textf(r, "%zu of %zu ballots cast.", cast, v.nelectorate);
 	else
-		reply_textf(r, "Yes %d, no %d, abstain %d; %d yes votes needed (%s).", v.yes, v.no,
-			    v.abstain, v.needed, v.rule);
+		reply_textf(r, "Yes %d, no %d, abstain %d; %d yes vote%s needed (%s).", v.yes, v.no,
+			    v.abstain, v.needed, v.needed == 1 ? "" : "s", v.rule);
 	motion_view_release(&v);
 	return GOV_OK;
 }

@@ -422,6 +422,8 @@ START_TEST(test_election_closes_when_all_cast)
 {
 	ck_assert_int_eq(remove_lead(), 1);
 	ask_is("c1", "propose elect-lead @c1 @c2 @C3", CMD_OK, "Opened election 2");
+	/* the example ballot names the real candidates, not @a > @b */
+	ck_assert_msg(strstr(buf_str(&text), "`ballot 2 @c1 > @c2 > @c3`"), "%s", buf_str(&text));
 	ck_assert_int_eq(q("SELECT count(*) FROM electorate WHERE item_id = ?1", 2), 9);
 	ck_assert_int_eq(q("SELECT count(*) FROM candidates WHERE item_id = ?1", 2), 3);
 	ask_is("c1", "vote 2 yes", CMD_REFUSED, "is an election");

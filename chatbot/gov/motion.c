@@ -462,7 +462,10 @@ static void describe_open(const struct gov_ctx *g, const struct motion_open_req 
 		for (size_t i = 0; i < cands->n; i++)
 			buf_addf(done, "%s @%s", i ? (i + 1 == cands->n ? " and" : ",") : "", cands->v[i]);
 		buf_addf(done, ": an instant-runoff vote of the %zu core maintainers. "
-			 "Rank the candidates with `ballot %lld @a > @b`.", nelect, id);
+			 "Rank the candidates with `ballot %lld", nelect, id);
+		for (size_t i = 0; i < cands->n; i++)
+			buf_addf(done, "%s@%s", i ? " > " : " ", cands->v[i]);
+		buf_adds(done, "` (most preferred first; rank as many as you like).");
 		break;
 	}
 	if (req->kind != MOTION_ELECT_LEAD)
