@@ -148,6 +148,22 @@ START_TEST(test_adapter_is_one_file_and_one_line)
 }
 END_TEST
 
+/* README's architecture names every source of the core and the adapters
+ * (by name, or as PREFIX*.c for a family such as motion*.c). */
+START_TEST(test_readme_names_every_source)
+{
+	char cmd[PATH_MAX * 2];
+	snprintf(cmd, sizeof(cmd), "cd '%s' && for f in $(find chatbot adapters -name '*.c' | sort); do "
+		 "b=${f##*/}; p=${b%%%%_*}; p=${p%%.c}; grep -q -F -e \"$b\" -e \"$p*.c\" README.md || "
+		 "echo \"README lacks $f\"; done", root);
+	const char *sh[] = { "-c", cmd, NULL };
+	struct tu_proc p;
+	tu_run("/bin/sh", NULL, sh, NULL, 0, NULL, 0, TIMEOUT_MS, &p);
+	ck_assert_msg(p.status == 0 && p.out.len == 0, "%s%s", buf_str(&p.out), buf_str(&p.err));
+	tu_proc_release(&p);
+}
+END_TEST
+
 START_TEST(test_lower_layer_include_is_fine)
 {
 	copy_tree();
@@ -172,6 +188,7 @@ static Suite *layers_suite(void)
 	tcase_add_test(tc, test_sql_in_a_handler_is_caught);
 	tcase_add_test(tc, test_lower_layer_include_is_fine);
 	tcase_add_test(tc, test_adapter_is_one_file_and_one_line);
+	tcase_add_test(tc, test_readme_names_every_source);
 	suite_add_tcase(s, tc);
 	return s;
 }
