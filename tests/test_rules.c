@@ -421,6 +421,22 @@ START_TEST(test_module_changes)
 }
 END_TEST
 
+/* With no announce target (no adapter configured), the decision and the
+ * withdrawal say they are not announced instead of "announced on:." */
+START_TEST(test_no_announce_target_said_plainly)
+{
+	write_config(", \"adapters\": {}");
+	nominate("carol", "newbie", "torch.widgets");
+	ok("c1", "decide 1 accept forty PRs");
+	has("not announced; `decisions` shows it");
+	lacks("on:.");
+	nominate("carol", "newbie2", "torch.widgets");
+	ok("carol", "withdraw 2");
+	has("Withdrew 2; it closes without a decision. No adapter with an announce target");
+	lacks("on:.");
+}
+END_TEST
+
 /* ---- withdrawing, the log ------------------------------------------------- */
 
 START_TEST(test_withdraw)
@@ -585,6 +601,7 @@ static Suite *rules_suite(void)
 	tcase_add_test(tc, test_module_changes);
 	tcase_add_test(tc, test_plurals);
 	tcase_add_test(tc, test_withdraw);
+	tcase_add_test(tc, test_no_announce_target_said_plainly);
 	tcase_add_test(tc, test_decisions_filter);
 	tcase_add_test(tc, test_openings_announced_once);
 	tcase_add_test(tc, test_reminders_once);
