@@ -419,7 +419,7 @@ START_TEST(check_config_aliases)
 	const char *args[] = { "check-config", "--config", cfg, NULL };
 	run(args, &p);
 	ck_assert_msg(p.status == 0, "%s", buf_str(&p.out));
-	ck_assert_msg(strstr(buf_str(&p.out), "aliases.ghost: names no module of the roster (Nope)\n"), "%s",
+	ck_assert_msg(strstr(buf_str(&p.out), "aliases.ghost: warning: names no module of the roster (Nope)\n"), "%s",
 		      buf_str(&p.out));
 	tu_proc_release(&p);
 	const char *ask[] = { "ask", "--config", cfg, "who pt2", NULL };
