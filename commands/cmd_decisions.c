@@ -463,8 +463,9 @@ int cmd_agenda(struct command_ctx *ctx)
 	}
 	if (incomplete) {
 		reply_para(ctx->reply);
-		reply_textf(ctx->reply, "%d more nomination%s still lack%s required fields and wait%s for "
-			    "%s nominator%s (", incomplete, incomplete == 1 ? "" : "s",
+		reply_textf(ctx->reply, "%d %snomination%s still lack%s required fields and wait%s for "
+			    "%s nominator%s (", incomplete, ready + votes ? "more " : "",
+			    incomplete == 1 ? "" : "s",
 			    incomplete == 1 ? "s" : "", incomplete == 1 ? "s" : "",
 			    incomplete == 1 ? "its" : "their", incomplete == 1 ? "" : "s");
 		reply_code(ctx->reply, "nominations open");

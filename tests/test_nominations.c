@@ -505,6 +505,18 @@ START_TEST(test_step_down_refusals)
 }
 END_TEST
 
+/* Only incomplete nominations: "1 nomination still lacks ...", not "1 more"
+ * after "Nothing awaits". */
+START_TEST(test_agenda_only_incomplete)
+{
+	ok("nominate @x1 for torch.optim contributions: y", "console:carol");
+	ok("agenda", "console:carol");
+	has("Nothing awaits");
+	has("\n1 nomination still lacks required fields and waits for its nominator");
+	lacks("more");
+}
+END_TEST
+
 START_TEST(test_decisions_log_and_agenda)
 {
 	ok("decisions", "console:carol");
@@ -770,6 +782,7 @@ static Suite *nominations_suite(void)
 	tcase_add_test(tc, test_core_and_removals_in_roster);
 	tcase_add_test(tc, test_step_down_refusals);
 	tcase_add_test(tc, test_decisions_log_and_agenda);
+	tcase_add_test(tc, test_agenda_only_incomplete);
 	tcase_add_test(tc, test_result_rationale_then_tally);
 	tcase_add_test(tc, test_vote_items_cannot_be_decided);
 	tcase_add_test(tc, test_link);
