@@ -238,7 +238,9 @@ static void show_history(struct command_ctx *ctx, long long id)
 		reply_actor(ctx->reply, e->actor_handle, col(e->actor_id));
 		reply_textf(ctx->reply, " (%s): %s", col(e->platform), col(e->action));
 		const char *d = col(e->detail);
-		if (*d) {
+		/* a motion's audit detail is its kind (motion-core): internal, and
+		 * the heading above already says what it is */
+		if (*d && strcmp(col(e->action), "propose") != 0) {
 			size_t len = strlen(d);
 			reply_text(ctx->reply, " — ");
 			reply_textn(ctx->reply, d, len > HISTORY_DETAIL ? HISTORY_DETAIL : len);

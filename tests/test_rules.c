@@ -373,6 +373,8 @@ START_TEST(test_plurals)
 	has("a majority of its 1 active maintainer (1 yes vote)");
 	ok("carol", "show 1");
 	has("Yes 0, no 0, abstain 0; 1 yes vote needed (");
+	has("(console): propose\n");
+	lacks("motion-group");   /* the kind is internal, never shown */
 	ok("m3", "vote 1 yes");
 	has("passed with 1 yes of 1 elector (1 needed)");
 	ok("m1", "propose torch.widgets adopt a style");
