@@ -536,11 +536,15 @@ int cmd_amend(struct command_ctx *ctx)
 	struct buf what = BUF_INIT;
 	if (removal)
 		buf_adds(&what, "reason");
+	size_t given = 0;
+	for (int i = 0; !removal && i < NLABELS; i++)
+		given += vals[i] != NULL;
 	for (int i = 0; !removal && i < NLABELS; i++) {
 		if (!vals[i])
 			continue;
 		fields[nf++] = (struct nomination_field){ field_names[i], vals[i] };
-		buf_addf(&what, "%s%s", what.len ? ", " : "", field_names[i]);
+		/* "contributions, interactions and support" */
+		buf_addf(&what, "%s%s", !what.len ? "" : nf == given ? " and " : ", ", field_names[i]);
 	}
 	struct nomination_amend am = {
 		.reason = removal ? reason : NULL, .fields = fields, .nfields = nf,

@@ -260,7 +260,7 @@ START_TEST(test_amend_by_nominator_only)
 	has("only the nominator (console:carol) amends");   /* an identity, not an @handle */
 	unchanged(before);
 	ok("amend 1 interactions: friendly\nsupport: the maintainers agree", "console:carol");
-	has("Updated interactions, support");
+	has("Updated interactions and support of nomination 1.");
 	has("complete");
 	ok("amend 1 contributions: 40 PRs", "console:carol");
 	sqlite3_stmt *st = store_stmt(bot.store, "SELECT text FROM fields WHERE item_id = 1 AND name = 'contributions'");
