@@ -579,6 +579,11 @@ START_TEST(test_check_config_handle_typo)
 	ck_assert(strstr(o, "identities.newperson: warning: no one in the roster has this handle\n"));
 	ck_assert(strstr(o, "config OK: "));
 	tu_proc_release(&p);
+	cfg = write_text("g.json", "{\"identities\":{\"soumith\":[\"console:s\"]}}");
+	run(args, NULL, NULL, &p);
+	ck_assert_int_eq(p.status, 0);
+	ck_assert_msg(strstr(buf_str(&p.out), "; 1 mapped handle; "), "%s", buf_str(&p.out));
+	tu_proc_release(&p);
 }
 END_TEST
 
