@@ -84,6 +84,7 @@ struct discourse {
 	char *hdr_user;          /* "Api-Username: ..." */
 	bool stopped;
 	struct host_answer answer;
+	struct buf reply_json;   /* the reply being posted (copied at submit) */
 	struct loop_timer poll_timer;
 	long poll_ms;
 	bool poll_busy;
@@ -535,19 +536,17 @@ static void discourse_reply_done(void *arg, const struct jsonapi_result *res)
 
 static void discourse_reply(struct discourse *d, long long topic_id, long long post_number, const char *raw)
 {
-	cJSON *j = cJSON_CreateObject();
 	struct call *c = xcalloc(1, sizeof(*c));
-	char *json;
 
-	cJSON_AddNumberToObject(j, "topic_id", (double)topic_id);
-	cJSON_AddStringToObject(j, "raw", raw);
+	/* written straight into a reused buffer (no JSON tree per reply) */
+	buf_reset(&d->reply_json);
+	buf_addf(&d->reply_json, "{\"topic_id\":%lld,\"raw\":", topic_id);
+	buf_add_json_string(&d->reply_json, raw);
 	if (post_number > 0)
-		cJSON_AddNumberToObject(j, "reply_to_post_number", (double)post_number);
-	json = cJSON_PrintUnformatted(j);
+		buf_addf(&d->reply_json, ",\"reply_to_post_number\":%lld", post_number);
+	buf_addc(&d->reply_json, '}');
 	c->topic_id = topic_id;
-	discourse_submit(d, "POST", "/posts.json", json, discourse_reply_done, c);
-	cJSON_free(json);
-	cJSON_Delete(j);
+	discourse_submit(d, "POST", "/posts.json", buf_str(&d->reply_json), discourse_reply_done, c);
 }
 
 /* A Discourse username: letters (Unicode ones too, where the site allows
@@ -991,6 +990,7 @@ static void discourse_free(struct discourse *d)
 	free(d->hdr_key);
 	free(d->hdr_user);
 	host_answer_release(&d->answer);
+	buf_release(&d->reply_json);
 	free(d);
 }
 

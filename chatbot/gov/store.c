@@ -638,12 +638,24 @@ int store_seen_mark(struct store *s, const char *platform, const char *event_id,
 	return sqlite3_changes(s->db) > 0 ? 1 : 0;
 }
 
+/* One statement without results through the statement cache (no parse
+ * per call: BEGIN and COMMIT of every pass that saw events). */
+static int step_plain(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	if (!st)
+		return STORE_ERR;
+	int rc = store_check(s, sqlite3_step(st), sql);
+	sqlite3_reset(st);
+	return rc;
+}
+
 int store_seen_add(struct store *s, const char *platform, const char *event_id, long long at)
 {
 	if (s->in_tx)
 		return store_seen_mark(s, platform, event_id, at);
 	if (!s->seen_tx) {
-		int rc = exec_plain(s, "BEGIN IMMEDIATE");
+		int rc = step_plain(s, "BEGIN IMMEDIATE");
 		if (rc != STORE_OK)
 			return rc;
 		s->seen_tx = true;
@@ -661,7 +673,7 @@ int store_seen_commit(struct store *s)
 	s->seen_tx = false;
 	if (sqlite3_get_autocommit(s->db))
 		return STORE_ERR;     /* SQLite ended it on an error: the batch is lost */
-	int rc = exec_plain(s, "COMMIT");
+	int rc = step_plain(s, "COMMIT");
 	if (rc != STORE_OK && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
