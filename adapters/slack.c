@@ -112,6 +112,7 @@ struct sconn {
 /* An announcement waiting for its channel (not_in_channel, ...). */
 struct held {
 	struct held *next;
+	unsigned long seq;      /* announce() order: the outbox's, oldest first */
 	char *key;              /* the delivery key */
 	char *json;             /* the chat.postMessage body */
 };
@@ -132,7 +133,8 @@ struct slack {
 	struct loop_timer reconnect;
 	struct sconn *conns;
 	/* the announce channel refused posts: what waits, and for how long */
-	struct held *held, **held_tail;
+	struct held *held;      /* in announce() order */
+	unsigned long announce_seq;
 	bool chan_reported;     /* the problem was logged (once per episode) */
 	bool chan_probing;      /* one held post is in flight to test the channel */
 	long chan_wait_base_ms;
@@ -301,11 +303,12 @@ struct api_call {
 	char *json;             /* an announcement's body, kept to post it again */
 	char *channel;          /* an announcement's channel */
 	bool probe;             /* a held announcement testing its channel */
+	unsigned long seq;      /* an announcement's place in announce() order */
 };
 
 static void slack_fatal(struct slack *s, const char *why);
 static void slack_channel_refused(struct slack *s, struct api_call *call, const char *error);
-static void slack_channel_served(struct slack *s, bool ok);
+static void slack_channel_served(struct slack *s, bool ok, bool probe);
 
 static char *slack_method_url(struct slack *s, const char *method)
 {
@@ -391,7 +394,7 @@ static void slack_post_done(void *arg, const struct jsonapi_result *res)
 	if (call->key) {
 		host_announce_done(s->host, call->key, ok);
 		if (call->probe || ok)
-			slack_channel_served(s, ok);
+			slack_channel_served(s, ok, call->probe);
 	}
 	if (!ok && slack_is_fatal(res->error)) {
 		struct buf why = BUF_INIT;
@@ -507,24 +510,20 @@ static void slack_channel_arm(struct slack *s)
 		s->chan_wait_ms = SLACK_CHANNEL_WAIT_CAP_MS;
 }
 
-/* Appends (or, front: puts first) an announcement to the held ones; takes
- * call's key and json. */
-static void slack_hold(struct slack *s, struct api_call *call, bool front)
+/* Puts an announcement with the held ones, in announce() order (posts in
+ * flight together may fail in any order); takes call's key and json. */
+static void slack_hold(struct slack *s, struct api_call *call)
 {
-	struct held *h = xcalloc(1, sizeof(*h));
+	struct held *h = xcalloc(1, sizeof(*h)), **pp = &s->held;
 
+	h->seq = call->seq;
 	h->key = call->key;
 	h->json = call->json;
 	call->key = call->json = NULL;
-	if (front || !s->held) {
-		h->next = s->held;
-		s->held = h;
-		if (!h->next)
-			s->held_tail = &h->next;
-	} else {
-		*s->held_tail = h;
-		s->held_tail = &h->next;
-	}
+	while (*pp && (*pp)->seq < h->seq)
+		pp = &(*pp)->next;
+	h->next = *pp;
+	*pp = h;
 }
 
 /* Pops the first held announcement into a new call; NULL when none. */
@@ -536,9 +535,8 @@ static struct api_call *slack_unhold(struct slack *s)
 	if (!h)
 		return NULL;
 	s->held = h->next;
-	if (!s->held)
-		s->held_tail = &s->held;
 	call = xcalloc(1, sizeof(*call));
+	call->seq = h->seq;
 	call->key = h->key;
 	call->json = h->json;
 	free(h);
@@ -560,19 +558,22 @@ static void slack_channel_refused(struct slack *s, struct api_call *call, const 
 	}
 	if (call->probe)
 		s->chan_probing = false;
-	slack_hold(s, call, call->probe);
+	slack_hold(s, call);
 	api_call_free(call);
 	slack_channel_arm(s);
 }
 
-/* An announcement post ended otherwise: a success reopens the channel for
- * every held one; a probe that failed for another reason (already handed
- * back to the outbox) lets the next one try after the pause. */
-static void slack_channel_served(struct slack *s, bool ok)
+/* An announcement post ended otherwise (a probe's, or any success).  A
+ * success reopens the channel: the held announcements follow one at a
+ * time, each after the previous one went through, so they keep their
+ * order.  A probe that failed for another reason (handed back to the
+ * outbox) lets the next held one try after the pause. */
+static void slack_channel_served(struct slack *s, bool ok, bool probe)
 {
 	struct api_call *call;
 
-	s->chan_probing = false;
+	if (probe)
+		s->chan_probing = false;
 	if (!ok) {
 		slack_channel_arm(s);
 		return;
@@ -582,8 +583,11 @@ static void slack_channel_served(struct slack *s, bool ok)
 	s->chan_reported = false;
 	s->chan_wait_ms = s->chan_wait_base_ms;
 	loop_timer_cancel(&s->chan_timer);
-	while ((call = slack_unhold(s)))
+	if (!s->chan_probing && (call = slack_unhold(s))) {
+		call->probe = true;
+		s->chan_probing = true;
 		slack_post_announcement(s, call);
+	}
 }
 
 /* The pause is over: the first held announcement tests the channel. */
@@ -1309,7 +1313,6 @@ static int slack_start(struct adapter_host *host, const cJSON *section, void **s
 		       SLACK_STABLE_MS);
 	s->chan_wait_base_ms = env_ms("GOVBOT_SLACK_CHANNEL_WAIT_MS", SLACK_CHANNEL_WAIT_MS);
 	s->chan_wait_ms = s->chan_wait_base_ms;
-	s->held_tail = &s->held;
 	loop_timer_init(&s->chan_timer, host_loop(host), slack_channel_retry, s);
 	host_answer_init(&s->answer);
 	loop_timer_init(&s->reconnect, host_loop(host), slack_on_reconnect, s);
@@ -1332,12 +1335,13 @@ static enum announce_status slack_announce(void *state, const struct announcemen
 	call = xcalloc(1, sizeof(*call));
 	call->key = xstrdup(a->key);
 	call->channel = xstrdup(a->target);
+	call->seq = ++s->announce_seq;
 	json = slack_post_json(a->target, buf_str(&out), NULL, true);
 	call->json = xstrdup(json);
 	cJSON_free(json);
 	buf_release(&out);
 	if (s->held) {
-		slack_hold(s, call, false);   /* the channel refused posts: wait with the others */
+		slack_hold(s, call);   /* the channel refused posts: wait with the others */
 		api_call_free(call);
 	} else {
 		slack_post_announcement(s, call);

@@ -11,6 +11,7 @@
 
 #include "chatbot/gov/gov.h"
 #include "chatbot/gov/nomination.h"
+#include "chatbot/gov/office.h"
 #include "commands/govcmd.h"
 
 static const char decide_usage[] = "decide N accept|reject RATIONALE";
@@ -72,8 +73,8 @@ int cmd_decide(struct command_ctx *ctx)
 		nomination_decided_release(&done);
 		goto cleanup;
 	}
-	reply_textf(ctx->reply, "Recorded decision %lld on %s %lld: %s. %s", done.decision_id,
-		    gov_item_noun(&it), it.id, done.state, buf_str(&done.what));
+	reply_textf(ctx->reply, "Recorded the decision on %s #%lld: %s. %s", gov_item_noun(&it),
+		    it.id, done.state, buf_str(&done.what));
 	nomination_decided_release(&done);
 	reply_para(ctx->reply);
 	reply_text(ctx->reply, "It is announced with its rationale on:");
@@ -95,4 +96,48 @@ int auth_decide(struct command_ctx *ctx, struct buf *why)
 	rc = govcmd_result(gov_may_decide(bot_gov(ctx->bot), &it, ctx->caller->handle, why));
 	gov_item_release(&it);
 	return rc;
+}
+
+/* ---- withdraw ----------------------------------------------------------- */
+
+static const char withdraw_usage[] = "withdraw N [REASON]";
+
+int auth_withdraw(struct command_ctx *ctx, struct buf *why)
+{
+	struct gov_item it;
+	int rc = govcmd_hook_item(ctx, why, &it, withdraw_usage);
+	if (rc)
+		return rc;
+	rc = govcmd_result(gov_may_withdraw(&it, ctx->caller->id, ctx->caller->handle, why));
+	gov_item_release(&it);
+	return rc;
+}
+
+int cmd_withdraw(struct command_ctx *ctx)
+{
+	long long id;
+	const char *reason;
+	if (gov_parse_number(ctx->args, &id, &reason) < 0) {
+		reply_text(ctx->reply, "which item? usage: ");
+		reply_code(ctx->reply, withdraw_usage);
+		return CMD_ERROR;
+	}
+	if (strlen(reason) > GOV_MAX_TEXT) {
+		reply_textf(ctx->reply, "the reason is longer than %d bytes; shorten it", GOV_MAX_TEXT);
+		return CMD_ERROR;
+	}
+	struct buf why = BUF_INIT;
+	struct gov_ctx *g = bot_gov(ctx->bot);
+	int rc = office_withdraw(g, id, ctx->caller->id, ctx->caller->handle, reason, &why);
+	if (rc != GOV_OK) {
+		reply_text(ctx->reply, buf_str(&why));
+		buf_release(&why);
+		return govcmd_result(rc);
+	}
+	buf_release(&why);
+	reply_textf(ctx->reply, "Withdrew %lld; it closes without a decision. It is announced on:", id);
+	for (size_t i = 0; i < g->ntargets; i++)
+		reply_textf(ctx->reply, "%s %s", i ? "," : "", g->targets[i]);
+	reply_text(ctx->reply, ".");
+	return CMD_OK;
 }

@@ -12,6 +12,8 @@
 
 #include "chatbot/gov/gov.h"
 #include "chatbot/gov/ledger.h"
+#include "chatbot/roster/lookup.h"
+#include "chatbot/roster/roster.h"
 #include "commands/govcmd.h"
 
 #define LIST_MAX 50
@@ -205,7 +207,7 @@ static void show_decisions(struct command_ctx *ctx, long long id)
 		gov_format_time(d->at, day, sizeof(day));
 		reply_para(ctx->reply);
 		reply_strong(ctx->reply, "Decision");
-		reply_textf(ctx->reply, " %lld: %s", d->id, col(d->outcome));
+		reply_textf(ctx->reply, " on #%lld: %s", d->item_id, col(d->outcome));
 		if (d->by_handle || d->by_id) {
 			reply_text(ctx->reply, " by ");
 			reply_actor(ctx->reply, d->by_handle, col(d->by_id));
@@ -295,20 +297,51 @@ int cmd_show(struct command_ctx *ctx)
 	return CMD_OK;
 }
 
+static const char decisions_usage[] = "decisions [@handle|MODULE|core]";
+
 int cmd_decisions(struct command_ctx *ctx)
 {
 	struct store *s = ctx->bot->store;
 	long long limit = DECISIONS_DEFAULT;
+	const char *a = ctx->args, *handle = NULL, *grp = NULL;
 	if (!s)
 		return govcmd_no_store(ctx);
-	if (*ctx->args && (gov_parse_number(ctx->args, &limit, NULL) < 0 || limit > DECISIONS_MAX)) {
-		reply_textf(ctx->reply, "how many? give a number from 1 to %d; usage: ", DECISIONS_MAX);
-		reply_code(ctx->reply, "decisions [N]");
-		return CMD_ERROR;
-	}
 	struct ledger_decision *rows;
 	size_t n;
-	if (ledger_decisions(bot_gov(ctx->bot), 0, limit, &rows, &n) < 0)
+	int rc;
+	if (*a == '@' && a[1]) {
+		handle = a + 1;
+	} else if (str_ieq(a, "core")) {
+		grp = GOV_CORE;
+	} else if (*a && gov_parse_number(a, &limit, NULL) == 0) {
+		/* a count: `decisions 20` */
+		if (limit > DECISIONS_MAX) {
+			reply_textf(ctx->reply, "at most %d at once; usage: ", DECISIONS_MAX);
+			reply_code(ctx->reply, decisions_usage);
+			return CMD_ERROR;
+		}
+	} else if (*a) {
+		const char *sugg = NULL;
+		const struct roster_group *g = lookup_module(ctx->bot->roster, a, &sugg);
+		if (!g) {
+			reply_text(ctx->reply, "no person (@handle), module or core is called ");
+			reply_code(ctx->reply, a);
+			if (sugg) {
+				reply_text(ctx->reply, "; did you mean ");
+				reply_code(ctx->reply, sugg);
+				reply_text(ctx->reply, "?");
+			}
+			reply_text(ctx->reply, "; usage: ");
+			reply_code(ctx->reply, decisions_usage);
+			return CMD_ERROR;
+		}
+		grp = g->title;
+	}
+	if (handle || grp)
+		rc = ledger_decisions_about(bot_gov(ctx->bot), handle, grp, DECISIONS_MAX, &rows, &n);
+	else
+		rc = ledger_decisions(bot_gov(ctx->bot), 0, limit, &rows, &n);
+	if (rc < 0)
 		return read_failed(ctx);
 	for (size_t i = 0; i < n; i++) {
 		const struct ledger_decision *d = &rows[i];
@@ -317,7 +350,7 @@ int cmd_decisions(struct command_ctx *ctx)
 		char day[40];
 		gov_format_time(d->at, day, sizeof(day));
 		reply_item(ctx->reply);
-		reply_textf(ctx->reply, "%s — %s, item %lld", day, col(d->outcome), d->item_id);
+		reply_textf(ctx->reply, "%s — %s on #%lld", day, col(d->outcome), d->item_id);
 		struct gov_item it;
 		if (gov_item_get(s, d->item_id, &it) == 1) {
 			reply_text(ctx->reply, " (");
@@ -336,10 +369,24 @@ int cmd_decisions(struct command_ctx *ctx)
 			reply_textf(ctx->reply, " Tally: %s", d->tally);
 	}
 	ledger_decisions_free(rows, n);
-	if (n == 0)
+	if (n == 0 && (handle || grp))
+		reply_textf(ctx->reply, "no decisions about %s%s yet", handle ? "@" : "",
+			    handle ? handle : strcmp(grp, GOV_CORE) == 0 ? "the core maintainers" : grp);
+	else if (n == 0)
 		reply_text(ctx->reply, "no decisions yet; they appear here once nominations are decided "
 			   "and motions close");
 	return CMD_OK;
+}
+
+/* "3 days", "1 day", "5 hours": how long ago since. */
+static void say_age(struct reply *r, long long since, long long now)
+{
+	long long d = now > since ? now - since : 0;
+	long long days = d / 86400, hours = d / 3600;
+	if (days > 0)
+		reply_textf(r, "%lld day%s old", days, days == 1 ? "" : "s");
+	else
+		reply_textf(r, "%lld hour%s old", hours, hours == 1 ? "" : "s");
 }
 
 int cmd_agenda(struct command_ctx *ctx)
@@ -373,11 +420,20 @@ int cmd_agenda(struct command_ctx *ctx)
 				reply_item(ctx->reply);
 				reply_textf(ctx->reply, "%lld · ", it.id);
 				govcmd_describe_item(ctx->reply, &it);
-				if (vote) {
+				if (vote && gov_is_tied(&it)) {
+					votes++;
+					reply_textf(ctx->reply, " — tied; waits for the lead core maintainer's "
+						    "decision (");
+					reply_code(ctx->reply, "decide N accept|reject RATIONALE");
+					reply_text(ctx->reply, ")");
+				} else if (vote) {
 					votes++;
 					long long e, v;
 					ledger_vote_counts(g, it.id, &v, &e);
-					reply_textf(ctx->reply, " — %lld of %lld have voted", v, e);
+					reply_text(ctx->reply, " — ");
+					say_age(ctx->reply, it.created_at, gov_now(g));
+					reply_textf(ctx->reply, "; waits for the votes of its electorate: %lld "
+						    "of %lld %s voted", v, e, v == 1 ? "has" : "have");
 					if (it.deadline) {
 						char day[40];
 						gov_format_time(it.deadline, day, sizeof(day));
@@ -385,9 +441,13 @@ int cmd_agenda(struct command_ctx *ctx)
 					}
 				} else {
 					ready++;
-					reply_textf(ctx->reply, " — for %s; %lld letters of support, %lld objections",
-						    gov_decider(&it), ledger_letter_count(g, it.id, "support"),
-						    ledger_letter_count(g, it.id, "object"));
+					long long ns = ledger_letter_count(g, it.id, "support");
+					long long no = ledger_letter_count(g, it.id, "object");
+					reply_text(ctx->reply, " — ");
+					say_age(ctx->reply, it.created_at, gov_now(g));
+					reply_textf(ctx->reply, "; waits for a decision by %s; %lld letter%s of "
+						    "support, %lld objection%s", gov_decider(&it), ns,
+						    ns == 1 ? "" : "s", no, no == 1 ? "" : "s");
 				}
 			}
 			gov_item_release(&it);
@@ -400,8 +460,10 @@ int cmd_agenda(struct command_ctx *ctx)
 	}
 	if (incomplete) {
 		reply_para(ctx->reply);
-		reply_textf(ctx->reply, "%d more nomination%s still lack required fields and wait for "
-			    "their nominators (", incomplete, incomplete == 1 ? "" : "s");
+		reply_textf(ctx->reply, "%d more nomination%s still lack%s required fields and wait%s for "
+			    "%s nominator%s (", incomplete, incomplete == 1 ? "" : "s",
+			    incomplete == 1 ? "s" : "", incomplete == 1 ? "s" : "",
+			    incomplete == 1 ? "its" : "their", incomplete == 1 ? "" : "s");
 		reply_code(ctx->reply, "nominations open");
 		reply_text(ctx->reply, ").");
 	}

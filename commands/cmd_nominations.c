@@ -20,6 +20,7 @@
 
 #include "chatbot/gov/gov.h"
 #include "chatbot/gov/nomination.h"
+#include "chatbot/gov/office.h"
 #include "commands/govcmd.h"
 #include "chatbot/roster/lookup.h"
 #include "chatbot/roster/roster.h"
@@ -440,6 +441,40 @@ int cmd_nominate_removal(struct command_ctx *ctx)
 	return rc;
 }
 
+/* `step-down lead [REASON]`: the lead resigns the lead role. */
+static int step_down_lead(struct command_ctx *ctx, const char *reason)
+{
+	if (strlen(reason) > GOV_MAX_TEXT) {
+		reply_textf(ctx->reply, "the reason is longer than %d bytes; shorten it", GOV_MAX_TEXT);
+		return CMD_ERROR;
+	}
+	struct buf why = BUF_INIT;
+	long long id = 0;
+	int rc = office_lead_step_down(bot_gov(ctx->bot), ctx->caller->id, ctx->caller->handle, reason,
+				       &id, &why);
+	if (rc != GOV_OK) {
+		reply_text(ctx->reply, buf_str(&why));
+		buf_release(&why);
+		return govcmd_result(rc);
+	}
+	buf_release(&why);
+	reply_textf(ctx->reply, "Recorded (#%lld): you step down as the lead core maintainer and stay a "
+		    "core maintainer. The office is vacant; it is announced, and a core maintainer "
+		    "opens the election with ", id);
+	reply_code(ctx->reply, "propose elect-lead @a @b ...");
+	reply_text(ctx->reply, ".");
+	return CMD_OK;
+}
+
+int auth_step_down(struct command_ctx *ctx, struct buf *why)
+{
+	/* `step-down lead` is the lead's alone; the rule is office_lead_step_down's
+	 * and is checked there under the write lock as well */
+	if (govcmd_skip_word(ctx->args, "lead") || str_ieq(ctx->args, "lead"))
+		return govcmd_result(gov_may_step_down_lead(bot_gov(ctx->bot), ctx->caller->handle, why));
+	return 0;
+}
+
 int cmd_step_down(struct command_ctx *ctx)
 {
 	const char *reason;
@@ -451,6 +486,9 @@ int cmd_step_down(struct command_ctx *ctx)
 		reply_code(ctx->reply, "step-down MODULE|core [REASON]");
 		return CMD_ERROR;
 	}
+	const char *lead_reason = govcmd_skip_word(ctx->args, "lead");
+	if (lead_reason || str_ieq(ctx->args, "lead"))
+		return step_down_lead(ctx, lead_reason ? lead_reason : "");
 	const struct roster_group *g = find_group_prefix(ctx, ctx->args, &core, &reason);
 	if (!g && !core)
 		return CMD_ERROR;
@@ -604,36 +642,80 @@ int cmd_object(struct command_ctx *ctx)
 	return add_letter(ctx, "object");
 }
 
+static const char recuse_usage[] = "recuse N [REASON] or recuse N @handle REASON";
+
+/* After N: "@handle REASON" names another maintainer.  The handle as the
+ * roster spells it into out (or "" for oneself); *reason past it. */
+static int parse_recuse(struct command_ctx *ctx, const char *p, char *out, size_t n,
+			const char **reason)
+{
+	out[0] = '\0';
+	*reason = p;
+	if (*p != '@')
+		return 0;
+	if (parse_handle(p, out, n, reason) < 0)
+		return -1;
+	const char *c = canonical_handle(ctx->bot->roster, out);
+	if (c != out)
+		snprintf(out, n, "%s", c);
+	return 0;
+}
+
 int cmd_recuse(struct command_ctx *ctx)
 {
 	struct govbot *bot = ctx->bot;
 	struct gov_item it;
-	const char *p;
-	int rc = govcmd_load_item(ctx, &it, &p, "recuse N [REASON]");
+	const char *p, *reason;
+	char other[64];
+	int rc = govcmd_load_item(ctx, &it, &p, recuse_usage);
 	if (rc <= 0)
 		return rc < 0 ? govcmd_store_failed(ctx, rc) : CMD_ERROR;
 	int ret = CMD_ERROR;
 	const char *me = ctx->caller->handle;
-	if (strlen(p) > GOV_MAX_TEXT) {
+	if (parse_recuse(ctx, p, other, sizeof(other), &reason) < 0) {
+		bad_handle(ctx, recuse_usage);
+		goto cleanup;
+	}
+	bool self = !*other || (me && str_ieq(other, me));
+	const char *who = self ? me : other;
+	if (strlen(reason) > GOV_MAX_TEXT) {
 		reply_textf(ctx->reply, "the reason is longer than %d bytes; shorten it", GOV_MAX_TEXT);
 		goto cleanup;
 	}
-	if (gov_is_recused(bot->store, it.id, me)) {
-		reply_textf(ctx->reply, "you had already recused yourself from %s %lld; nothing changed",
-			    gov_item_noun(&it), it.id);
+	if (!self && !*reason) {
+		reply_text(ctx->reply, "naming someone else as conflicted needs the reason, for the "
+			   "record; usage: ");
+		reply_code(ctx->reply, "recuse N @handle REASON");
+		goto cleanup;
+	}
+	if (gov_is_recused(bot->store, it.id, who)) {
+		if (self)
+			reply_textf(ctx->reply, "you had already recused yourself from %s %lld; nothing "
+				    "changed", gov_item_noun(&it), it.id);
+		else {
+			reply_handle(ctx->reply, who);
+			reply_textf(ctx->reply, " is already recused from %s %lld; nothing changed",
+				    gov_item_noun(&it), it.id);
+		}
 		ret = CMD_OK;
 		goto cleanup;
 	}
 	struct nomination_done done;
-	rc = nomination_recuse(bot_gov(bot), it.id, me, ctx->caller->id, p, &done);
+	rc = nomination_recuse(bot_gov(bot), it.id, who, ctx->caller->id, me, reason, &done);
 	if (rc != GOV_OK) {
 		ret = write_refused(ctx, rc, it.id, &done);
 		goto cleanup;
 	}
 	reply_text(ctx->reply, "Recorded: ");
-	reply_handle(ctx->reply, me);
-	reply_textf(ctx->reply, " is recused from %s %lld and will not %s it.", gov_item_noun(&it),
+	reply_handle(ctx->reply, who);
+	reply_textf(ctx->reply, " is recused from %s %lld and will not %s it", gov_item_noun(&it),
 		    it.id, gov_kind_is_vote(it.kind) ? "vote on" : "decide");
+	if (!self) {
+		reply_text(ctx->reply, " (named by ");
+		reply_handle(ctx->reply, me);
+		reply_text(ctx->reply, "; audited)");
+	}
+	reply_text(ctx->reply, ".");
 	ret = CMD_OK;
 cleanup:
 	gov_item_release(&it);
@@ -670,15 +752,41 @@ int auth_amend(struct command_ctx *ctx, struct buf *why)
 int auth_recuse(struct command_ctx *ctx, struct buf *why)
 {
 	struct gov_item it;
-	int rc = govcmd_hook_item(ctx, why, &it, "recuse N [REASON]");
+	const char *p, *reason;
+	char other[64];
+	int rc = govcmd_hook_item(ctx, why, &it, recuse_usage);
 	if (rc)
 		return rc;
-	rc = 0;
-	if (strcmp(it.state, "open") != 0) {
-		buf_addf(why, "%s %lld is closed (%s); a recusal matters only while it is open",
-			 gov_item_noun(&it), it.id, it.state);
-		rc = CMD_REFUSED;
+	gov_parse_number(ctx->args, &it.id, &p);
+	if (parse_recuse(ctx, p, other, sizeof(other), &reason) < 0) {
+		buf_adds(why, "that is not a GitHub handle; usage: recuse N @handle REASON");
+		rc = CMD_ERROR;
+	} else {
+		rc = govcmd_result(gov_may_recuse(bot_gov(ctx->bot), &it, ctx->caller->handle,
+						  *other ? other : NULL, why));
 	}
 	gov_item_release(&it);
 	return rc;
+}
+
+/* Where a nomination goes: "core" when the group after `for` is core. */
+static bool nominates_core(const char *args)
+{
+	char handle[64];
+	const char *p;
+	if (parse_handle(args, handle, sizeof(handle), &p) < 0 || !(p = govcmd_skip_word(p, "for")))
+		return false;
+	size_t n = 0;
+	while (p[n] && !isspace((unsigned char)p[n]))
+		n++;
+	return (n == 4 && str_ieqn(p, "core", 4)) || (n == 5 && str_ieqn(p, "core:", 5)) ||
+	       str_istarts(p, "core maintainers");
+}
+
+int auth_nominate(struct command_ctx *ctx, struct buf *why)
+{
+	if (!nominates_core(ctx->args))
+		return 0;
+	return govcmd_result(gov_may_nominate(bot_gov(ctx->bot), GOV_NOMINATE_CORE,
+					      ctx->caller->handle, why));
 }

@@ -36,7 +36,8 @@ static const struct topic topics[] = {
 	  "decision and its reasons in public",
 	  { "Ask the module's maintainers (`who MODULE`) whether the module runs its own process; "
 	    "if it does, follow it. What follows is the default.",
-	    "Anyone opens the nomination: `nominate @handle for MODULE`.",
+	    "Anyone opens the nomination: `nominate @handle for MODULE`. The opening is announced, "
+	    "and the nominee is notified with the platform's own mention.",
 	    "Supply the three facts listed below, on the same line, on following lines, or later "
 	    "with `amend N FIELD: TEXT`.",
 	    "Others may add letters with `support N TEXT` or `object N TEXT`.",
@@ -44,6 +45,8 @@ static const struct topic topics[] = {
 	    "waiting for them.",
 	    "They weigh everything and record `decide N accept|reject RATIONALE`; govbot updates the "
 	    "roster and announces the decision with its rationale.",
+	    "The nominator does not decide their own nominee: like a recusal, it is a conflict, and "
+	    "another core maintainer decides.",
 	    NULL },
 	  { "`contributions:` how deep and how broad the nominee's work on the module's code, "
 	    "reviews and design is",
@@ -51,7 +54,12 @@ static const struct topic topics[] = {
 	    "good and bad",
 	    "`support:` where the module's current maintainers stand on it",
 	    NULL },
-	  { "Only a complete nomination (all three facts) can be decided.", NULL } },
+	  { "Only a complete nomination (all three facts) can be decided.",
+	    "The nominator may withdraw it while it is open: `withdraw N [REASON]` (recorded and "
+	    "announced).",
+	    "A complete nomination with no decision after governance.nomination_days (default 90, "
+	    "one quarter) is listed in a reminder to the core maintainers.",
+	    NULL } },
 
 	{ "removal", { "remove", "removals", "step-down", "stepdown", "emeritus", "resign", NULL },
 	  "Removing a maintainer, or stepping down",
@@ -63,9 +71,12 @@ static const struct topic topics[] = {
 	  { "Anyone in the community may propose removing a module or core maintainer: "
 	    "`nominate-removal @handle from MODULE|core REASON`.",
 	    "Maintainers may ask for their own removal: `step-down MODULE|core [REASON]`.",
+	    "The opening is announced and the person is notified with the platform's own mention, "
+	    "so they can answer (`object N TEXT`) before it is decided.",
 	    "The core maintainers ask for, or gather, the facts that matter (below).",
 	    "They confirm or reject the removal with `decide N accept|reject RATIONALE`; govbot "
-	    "updates the roster and announces it.",
+	    "updates the roster and announces it. A module maintainer moves to emeritus in the "
+	    "module; a core maintainer removed from core is listed as emeritus core.",
 	    NULL },
 	  { "how active the person has been in the project, or not",
 	    "whether their views on the area have changed so that they now pull against the "
@@ -75,7 +86,11 @@ static const struct topic topics[] = {
 	    "conflicts of interest, such as a family or romantic relationship",
 	    NULL },
 	  { "A long period without activity is a light reason to move someone to emeritus; each "
-	    "module group may say what counts as inactive for its module.", NULL } },
+	    "module group may say what counts as inactive for its module.",
+	    "A conflict of interest is declared with `recuse N [REASON]`; a core maintainer can also "
+	    "name another maintainer as conflicted with `recuse N @handle REASON` (audited). The "
+	    "one who opened the item does not decide it either.",
+	    NULL } },
 
 	{ "core", { "core-nomination", "core-maintainer", "core-maintainers", NULL },
 	  "Nominating a core maintainer",
@@ -84,11 +99,14 @@ static const struct topic topics[] = {
 	  "long-term vision, resolve contentious issues and, as a team, may overrule any "
 	  "module-level decision.",
 	  "the lead core maintainer (BDFL), who publishes the reasons",
-	  { "A core or module maintainer nominates the candidate: `nominate @handle for core`.",
+	  { "A core or module maintainer nominates the candidate: `nominate @handle for core`. "
+	    "Others cannot open it (their core nomination is refused with this reason) but may add "
+	    "letters once it is open.",
 	    "The lead asks for, or collects, more about the candidate's strengths (below); letters "
 	    "are added with `support N TEXT`.",
 	    "The lead confirms or rejects the nomination with `decide N accept|reject RATIONALE`; "
-	    "govbot announces it.",
+	    "govbot announces it. When the lead nominated the candidate (or is recused), the lead "
+	    "does not decide: the core maintainers settle it by a motion (`propose core TEXT`).",
 	    NULL },
 	  { "letters of support from other core and module maintainers",
 	    "letters of support from stakeholders in the PyTorch community",
@@ -104,14 +122,18 @@ static const struct topic topics[] = {
 	  "confirms or removes core maintainers.",
 	  "removal: a supermajority of the core maintainers; election: a ranked-choice vote of the "
 	  "core maintainers",
-	  { "A core maintainer opens the removal: `propose remove-lead RATIONALE`.",
+	  { "The lead may resign the lead role: `step-down lead [REASON]`. They stay a core "
+	    "maintainer; the office is vacant and that is announced.",
+	    "A core maintainer opens the removal: `propose remove-lead RATIONALE`.",
 	    "The core maintainers other than the lead vote with `vote N yes|no|abstain`. It passes "
 	    "with yes from at least 75% of them, counted against all of them, not against the "
 	    "votes cast: with 8 such core maintainers, 6 yes votes are needed.",
 	    "A lead who can no longer serve (for example, is permanently unavailable) leaves office "
-	    "by this same motion.",
+	    "by this same motion. Removing the lead removes the lead role only: they stay a core "
+	    "maintainer unless removed from core too.",
 	    "Once the lead is removed, and not before, a core maintainer opens the election: "
-	    "`propose elect-lead @a @b ...`.",
+	    "`propose elect-lead @a @b ...`. A vacancy (a resignation or a passed removal) is the "
+	    "only time an election opens.",
 	    "Each core maintainer ranks the candidates: `ballot N @a > @b > @c` (a new ballot "
 	    "replaces the old one).",
 	    "Instant runoff: each ballot counts for its highest-ranked candidate still in the race; "
@@ -122,8 +144,13 @@ static const struct topic topics[] = {
 	    NULL },
 	  { "for a removal: the rationale", "for an election: the candidates' handles", NULL },
 	  { "Ties for elimination are broken by fewer votes in the previous round (going back one "
-	    "round at a time to the first), then by handle in alphabetical order: the handle that "
-	    "sorts last is eliminated.", NULL } },
+	    "round at a time to the first), then by lot: the seed is FNV-1a (64 bits) of "
+	    "\"election N\" and the ballots, is published with the result, and each tied "
+	    "candidate's draw is FNV-1a of the seed in hex, \":\" and the handle; the lowest draw "
+	    "is eliminated, so anyone can recompute it. The lead is never picked by alphabet.",
+	    "When the last two candidates tie, the election ends with no winner, announced; a new "
+	    "election among them can be opened at once.",
+	    NULL } },
 
 	{ "modules", { "module", "add-module", "remove-module", "projects", "libraries", NULL },
 	  "Adding, removing or redefining modules and projects",
@@ -139,8 +166,12 @@ static const struct topic topics[] = {
 	    "it costs to maintain; removing one takes little of value out of PyTorch).",
 	    "Write the proposal; once approved, it covers who maintains it and the plans for "
 	    "development and community.",
-	    "Put it to the core maintainers: `propose core TEXT` opens a vote of the core "
-	    "maintainers.",
+	    "Put it to the core maintainers (anyone may): `propose add-module NAME [(ALIASES)] "
+	    "RATIONALE`, `propose remove-module MODULE RATIONALE` or `propose rename-module MODULE to "
+	    "NAME RATIONALE` opens a vote of the core maintainers (a majority passes it).",
+	    "Passed, it changes the roster like an accepted nomination does: the new module is "
+	    "listed (`who`, `modules`, `export-roster`), a removed module moves to the sunsetted "
+	    "section, a renamed one answers to its new name.",
 	    NULL },
 	  { "the proposal: what changes, why it is needed, who will maintain it", NULL },
 	  { NULL } },
@@ -177,10 +208,14 @@ static const struct topic topics[] = {
 	    "The group publishes a reasoned account of a dispute: what it was about, the arguments, "
 	    "and how it was resolved.",
 	    "If the group cannot reach a conclusion, it escalates to the core maintainers, who "
-	    "resolve it by their own rules (`propose core TEXT`). As a team they may also overrule "
-	    "any module-level decision.",
-	    "If the core maintainers cannot reach consensus, the lead core maintainer decides and "
-	    "explains why in public.",
+	    "resolve it by their own rules: any maintainer of the group turns a module motion that "
+	    "failed or tied into a core motion on the same text with `escalate N`.",
+	    "As a team the core maintainers may also overrule a module-level decision: `propose "
+	    "overrule N RATIONALE` (a core maintainer proposes, a majority of the core passes it); "
+	    "passed, the module motion's result no longer stands, and both records say so.",
+	    "If the core maintainers cannot reach consensus (a core motion that closes tied, as many "
+	    "yes as no votes), the lead core maintainer decides: `decide N accept|reject RATIONALE`, "
+	    "recorded and announced as the lead's decision, with the reasons in public.",
 	    NULL },
 	  { "the issue that describes the change and the arguments on each side", NULL },
 	  { NULL } },
@@ -197,11 +232,17 @@ static const struct topic topics[] = {
 	    "abstention or a missing vote is not a yes.",
 	    "It closes as soon as it has passed, can no longer pass, or everyone has voted, or at "
 	    "its deadline (DEADLINE days after opening).",
-	    "govbot announces the result with the full tally; `decisions` keeps the public log.",
+	    "govbot announces the opening (each elector is mentioned once) and the result with the "
+	    "full tally; `decisions` keeps the public log. 48 hours before the deadline, the "
+	    "electors who have not voted get one reminder.",
+	    "A motion that closes with as many yes as no votes is tied: a tied core motion is "
+	    "settled by the lead (`decide N`), a tied module motion can be escalated (`escalate N`).",
+	    "The proposer may withdraw it while it is open: `withdraw N [REASON]`.",
 	    NULL },
 	  { "the group (a module, or `core`) and the text of the motion", NULL },
 	  { "Anyone with a conflict of interest declares it with `recuse N` and leaves the "
-	    "electorate of N.", NULL } },
+	    "electorate of N; a core maintainer can name another with `recuse N @handle REASON`.",
+	    "Counts, also in `agenda`, are of the electorate after recusals.", NULL } },
 };
 
 /* Short answers to the questions newcomers ask first, each pointing to the

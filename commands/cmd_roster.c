@@ -40,12 +40,21 @@ static const char *role_words(const struct command *c)
 {
 	if (c->authorize == auth_amend)
 		return "the person who opened the nomination";
-	if (c->authorize == auth_recuse)
-		return "a maintainer with a say on that item";
 	if (c->authorize == auth_decide)
 		return "a member of the body that decides the item, unless recused";
 	if (c->authorize == auth_propose)
-		return "members of the group the motion is for; core maintainers for the lead";
+		return "members of the group the motion is for; core maintainers for core motions, the "
+		       "lead and overrules; anyone for a module change";
+	if (c->authorize == auth_withdraw)
+		return "the nominator or proposer, while it is open";
+	if (c->authorize == auth_escalate)
+		return "a maintainer of that module group";
+	if (c->authorize == auth_nominate)
+		return "anyone; for core, core or module maintainers";
+	if (c->authorize == auth_step_down)
+		return "active module or core maintainers; `step-down lead`: the lead";
+	if (c->authorize == auth_recuse)
+		return "a maintainer with a say on that item; naming another: a core maintainer";
 	if (c->authorize == auth_vote)
 		return "the electorate of that motion or election";
 	switch (c->role) {
@@ -302,6 +311,7 @@ int cmd_core(struct command_ctx *ctx)
 		}
 		reply_item(r);
 		reply_person(r, core->people[i].name, core->people[i].handle);
+		reply_text(r, " (emeritus)");
 	}
 	return CMD_OK;
 }

@@ -22,11 +22,16 @@ struct proposal {
 	char *text;                        /* owned */
 	char **cands;                      /* owned, without '@' */
 	size_t ncands;
+	long long ref;                     /* MOTION_OVERRULE: the module motion */
+	char *module;                      /* MOTION_MODULE_*: the heading (owned) */
+	char *new_name;                    /* MOTION_MODULE_RENAME: the new heading (owned) */
 };
 
 static void proposal_release(struct proposal *p)
 {
 	free(p->text);
+	free(p->module);
+	free(p->new_name);
 	for (size_t i = 0; i < p->ncands; i++)
 		free(p->cands[i]);
 	free(p->cands);
@@ -109,7 +114,50 @@ static void first_word(const char *s, struct buf *out, const char **rest)
 }
 
 static const char propose_usage[] =
-	"propose MODULE|core TEXT, propose remove-lead RATIONALE, or propose elect-lead @a @b ...";
+	"propose MODULE|core TEXT, propose remove-lead RATIONALE, propose elect-lead @a @b ..., "
+	"propose overrule N RATIONALE, propose add-module NAME [(ALIASES)] RATIONALE, "
+	"propose remove-module MODULE RATIONALE, or propose rename-module MODULE to NAME RATIONALE";
+
+/* A new module's heading at s: NAME (one word, or a "quoted phrase") and
+ * an optional "(ALIASES)" after it, as the roster writes headings.  Owned
+ * result, or NULL with why. */
+static char *parse_heading(const char *s, const char **rest, struct buf *why)
+{
+	struct buf name = BUF_INIT;
+	first_word(s, &name, rest);
+	if (!name.len) {
+		buf_release(&name);
+		buf_adds(why, "name the module");
+		return NULL;
+	}
+	if (**rest == '(') {
+		const char *close = strchr(*rest, ')');
+		if (!close) {
+			buf_release(&name);
+			buf_adds(why, "the aliases need their closing parenthesis: NAME (alias, alias)");
+			return NULL;
+		}
+		buf_addf(&name, " %.*s", (int)(close - *rest + 1), *rest);
+		*rest = str_skip_space(close + 1);
+	}
+	return buf_detach(&name);
+}
+
+/* The module named at the start of s (several words allowed), its heading
+ * copied; NULL with why. */
+static char *parse_module(struct command_ctx *ctx, const char *s, const char **rest, struct buf *why)
+{
+	const struct roster_group *g = lookup_module_prefix(ctx->bot->roster, s, rest);
+	if (!g) {
+		struct buf w = BUF_INIT;
+		const char *after;
+		first_word(s, &w, &after);
+		buf_addf(why, "there is no module \"%s\"; `modules` lists them", buf_str(&w));
+		buf_release(&w);
+		return NULL;
+	}
+	return xstrdup(g->title);
+}
 
 /* Parses ctx->args.  0, or CMD_ERROR with why. */
 static int parse_propose(struct command_ctx *ctx, struct proposal *p, struct buf *why)
@@ -139,7 +187,41 @@ static int parse_propose(struct command_ctx *ctx, struct proposal *p, struct buf
 		rc = 0;
 		goto cleanup;
 	}
-	if (str_ieq(buf_str(&word), "remove-lead"))
+	if (str_ieq(buf_str(&word), "add-module") || str_ieq(buf_str(&word), "remove-module") ||
+	    str_ieq(buf_str(&word), "rename-module")) {
+		bool add = str_ieq(buf_str(&word), "add-module");
+		bool rename = str_ieq(buf_str(&word), "rename-module");
+		p->kind = add ? MOTION_MODULE_ADD : rename ? MOTION_MODULE_RENAME : MOTION_MODULE_REMOVE;
+		p->module = add ? parse_heading(rest, &rest, why) : parse_module(ctx, rest, &rest, why);
+		if (!p->module)
+			goto cleanup;
+		if (rename) {
+			const char *to = govcmd_skip_word(rest, "to");
+			if (!to || !(p->new_name = parse_heading(to, &rest, why))) {
+				if (!why->len)
+					buf_adds(why, "say the new name: propose rename-module MODULE to NAME "
+						 "RATIONALE");
+				goto cleanup;
+			}
+		}
+		if (!*rest) {
+			buf_addf(why, "a module proposal needs its rationale (why the change is needed, who "
+				 "maintains it): propose %s", add ? "add-module NAME [(ALIASES)] RATIONALE"
+				 : rename ? "rename-module MODULE to NAME RATIONALE"
+				 : "remove-module MODULE RATIONALE");
+			goto cleanup;
+		}
+	} else if (str_ieq(buf_str(&word), "overrule")) {
+		p->kind = MOTION_OVERRULE;
+		if (gov_parse_number(rest, &p->ref, &rest) < 0) {
+			buf_adds(why, "name the module motion to overrule: propose overrule N RATIONALE");
+			goto cleanup;
+		}
+		if (!*rest) {
+			buf_adds(why, "an overrule needs its rationale: propose overrule N RATIONALE");
+			goto cleanup;
+		}
+	} else if (str_ieq(buf_str(&word), "remove-lead"))
 		p->kind = MOTION_REMOVE_LEAD;
 	else if (str_ieq(buf_str(&word), "core"))
 		p->kind = MOTION_CORE;
@@ -186,7 +268,10 @@ int auth_propose(struct command_ctx *ctx, struct buf *why)
 	if (rc)
 		return rc;
 	rc = CMD_REFUSED;
-	if (p.kind == MOTION_GROUP) {
+	if (p.kind == MOTION_MODULE_ADD || p.kind == MOTION_MODULE_REMOVE ||
+	    p.kind == MOTION_MODULE_RENAME) {
+		rc = 0;   /* anyone proposes a module change; the core maintainers vote on it */
+	} else if (p.kind == MOTION_GROUP) {
 		if (h && roster_in_group(p.group, h, NULL)) {
 			rc = 0;
 		} else {
@@ -204,7 +289,8 @@ int auth_propose(struct command_ctx *ctx, struct buf *why)
 	} else {
 		buf_addf(why, "only the core maintainers %s; ",
 			 p.kind == MOTION_REMOVE_LEAD ? "propose removing the lead"
-			 : p.kind == MOTION_ELECT_LEAD ? "open a lead election" : "propose core motions");
+			 : p.kind == MOTION_ELECT_LEAD ? "open a lead election"
+			 : p.kind == MOTION_OVERRULE ? "overrule a module decision" : "propose core motions");
 		if (h)
 			buf_addf(why, "@%s is not one of them (`core` lists them)", h);
 		else
@@ -222,14 +308,21 @@ int cmd_propose(struct command_ctx *ctx)
 	int rc = parse_propose(ctx, &p, &why);
 	if (rc)
 		goto cleanup;
+	/* closing what is due (below) may change the roster, module headings
+	 * included: keep our own copy of the group's name, no roster pointer */
+	if (p.group && !p.module)
+		p.module = xstrdup(p.group->title);
+	p.group = NULL;
 	struct motion_open_req req = {
 		.kind = p.kind,
-		.group = p.group ? p.group->title : NULL,
+		.group = p.module,
+		.new_name = p.new_name,
 		.text = p.text,
 		.candidates = (const char *const *)p.cands,
 		.ncandidates = p.ncands,
 		.by_id = ctx->caller->id,
 		.by_handle = ctx->caller->handle,
+		.ref = p.ref,
 	};
 	struct gov_ctx *g = bot_gov(ctx->bot);
 	motion_close_expired(g, gov_now(g));
@@ -327,5 +420,44 @@ cleanup:
 	free(ranking);
 	buf_release(&why);
 	buf_release(&out);
+	return rc;
+}
+
+/* ---- escalate ---- */
+
+static const char escalate_usage[] = "escalate N";
+
+int auth_escalate(struct command_ctx *ctx, struct buf *why)
+{
+	struct gov_item it;
+	int rc = govcmd_hook_item(ctx, why, &it, escalate_usage);
+	if (rc)
+		return rc;
+	rc = govcmd_result(gov_may_escalate(bot_gov(ctx->bot), &it, ctx->caller->handle, why));
+	gov_item_release(&it);
+	return rc;
+}
+
+int cmd_escalate(struct command_ctx *ctx)
+{
+	struct gov_item it;
+	const char *rest;
+	struct buf why = BUF_INIT, done = BUF_INIT;
+	int rc = govcmd_load_item(ctx, &it, &rest, escalate_usage);
+	if (rc <= 0)
+		return rc < 0 ? govcmd_store_failed(ctx, rc) : CMD_ERROR;
+	struct motion_open_req req = {
+		.kind = MOTION_CORE,
+		.text = it.text ? it.text : "",
+		.by_id = ctx->caller->id,
+		.by_handle = ctx->caller->handle,
+		.ref = it.id,
+	};
+	long long id = 0;
+	rc = govcmd_result(motion_open(bot_gov(ctx->bot), &req, &id, &done, &why));
+	reply_text(ctx->reply, rc ? buf_str(&why) : buf_str(&done));
+	buf_release(&why);
+	buf_release(&done);
+	gov_item_release(&it);
 	return rc;
 }

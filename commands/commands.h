@@ -98,10 +98,13 @@ void process_nearest(struct command_ctx *ctx, const char *question);
 command_fn cmd_nominate, cmd_amend, cmd_nominate_removal, cmd_step_down, cmd_support,
 	cmd_object, cmd_recuse, cmd_nominations, cmd_show, cmd_decide, cmd_decisions, cmd_agenda;
 /* commands/cmd_votes.c (motions and elections) */
-command_fn cmd_propose, cmd_vote, cmd_ballot;
+command_fn cmd_propose, cmd_vote, cmd_ballot, cmd_escalate;
+/* commands/cmd_decide.c (withdraw too) */
+command_fn cmd_withdraw;
 /* commands/cmd_admin.c */
 command_fn cmd_link;
 /* authorize hooks, in the file of the command they guard */
-authorize_fn auth_amend, auth_recuse, auth_decide, auth_propose, auth_vote;
+authorize_fn auth_amend, auth_recuse, auth_decide, auth_propose, auth_vote, auth_nominate,
+	auth_escalate, auth_withdraw, auth_step_down;
 
 #endif

@@ -28,6 +28,19 @@ void govcmd_describe_item(struct reply *r, const struct gov_item *it)
 			reply_text(r, "election of the lead core maintainer");
 		else if (strcmp(it->kind, GOV_REMOVE_LEAD) == 0)
 			reply_text(r, "motion to remove the lead core maintainer");
+		else if (strcmp(it->kind, GOV_MODULE_ADD) == 0)
+			reply_textf(r, "motion of the core maintainers to add the module %s: %s",
+				    it->grp ? it->grp : "?", it->text ? it->text : "");
+		else if (strcmp(it->kind, GOV_MODULE_REMOVE) == 0)
+			reply_textf(r, "motion of the core maintainers to remove the module %s: %s",
+				    it->grp ? it->grp : "?", it->text ? it->text : "");
+		else if (strcmp(it->kind, GOV_MODULE_RENAME) == 0)
+			reply_textf(r, "motion of the core maintainers to rename the module %s to %s: %s",
+				    it->grp ? it->grp : "?", it->subject_name ? it->subject_name : "?",
+				    it->text ? it->text : "");
+		else if (strcmp(it->kind, GOV_OVERRULE) == 0)
+			reply_textf(r, "motion of the core maintainers to overrule module motion %lld: %s",
+				    it->ref, it->text ? it->text : "");
 		else
 			reply_textf(r, "motion of %s: %s", core ? "the core maintainers" :
 				    (it->grp ? it->grp : "?"), it->text ? it->text : "");

@@ -70,7 +70,8 @@ static inline void start_server(const char *scenario)
 			     args);
 	harness_config(&H, "{\"adapters\":{\"slack\":{\"api_url\":\"http://127.0.0.1:%d/api/\","
 		       "\"announce_channel\":\"C0ANNOUNCE\"}},\"database\":\"%s/db.sqlite3\","
-		       "\"identities\":{\"ezyang\":[\"slack:UEZYANG\"],\"soumith\":[\"slack:USOUMITH\"]}}\n",
+		       "\"identities\":{\"ezyang\":[\"slack:UEZYANG\"],\"soumith\":[\"slack:USOUMITH\"],"
+		       "\"newbie\":[\"slack:UNEWBIE\"]}}\n",
 		       H.port, H.dir);
 }
 

@@ -444,7 +444,7 @@ START_TEST(reply_escapes_user_text)
 	write_config("poll", "");
 	start_bot();
 	wait_polling(1);
-	user_posts("{\"username\":\"mallory\",\"raw\":\"@govbot nominate @newbie for core contributions: "
+	user_posts("{\"username\":\"mallory\",\"raw\":\"@govbot nominate @newbie for torch.nn contributions: "
 		   "@everyone [quote]x[/quote] <img src=x> [poll] @staff\\n> q\\n# h\",\"deliver\":false}", &t);
 	WAIT(15, replies_in(t) >= 1);
 	ck_assert_msg(replies_in(t) == 1, "not answered: %s", err_tail());
@@ -530,28 +530,53 @@ static int topics(void)
 	return rec_count("topic", NULL, NULL, -1);
 }
 
+/* The topics whose title contains what (an opening's "opened", a decision's
+ * "Decision on"). */
+static int topics_titled(const char *what)
+{
+	int n = 0;
+	for (int i = 0; i < topics(); i++) {
+		const char *title = str_of(rec_nth("topic", NULL, NULL, -1, i), "title");
+		n += title && strstr(title, what) != NULL;
+	}
+	return n;
+}
+
+/* The decision's topic (decide_nomination() also announced the opening). */
+static const cJSON *decision_topic(void)
+{
+	for (int i = 0; i < topics(); i++) {
+		const cJSON *t = rec_nth("topic", NULL, NULL, -1, i);
+		const char *title = str_of(t, "title");
+		if (title && strstr(title, "Decision on"))
+			return t;
+	}
+	return NULL;
+}
+
 START_TEST(announcement_topic_once_across_restart)
 {
 	start_server(NULL);
 	write_config("poll", "");
-	decide_nomination();
+	decide_nomination();   /* two topics: the opening and the decision */
 	start_bot();
-	WAIT(15, topics() >= 1);
-	const cJSON *t = rec_nth("topic", NULL, NULL, -1, 0);
-	ck_assert_msg(t != NULL, "no announcement topic: %s", err_tail());
+	WAIT(15, topics() >= 2);
+	const cJSON *t = decision_topic();
+	ck_assert_msg(t != NULL, "no decision topic: %s", err_tail());
 	ck_assert_int_eq((int)num_of(t, "category"), 5);
 	const char *title = str_of(t, "title"), *raw = str_of(t, "raw"), *ext = str_of(t, "external_id");
 	ck_assert_msg(title && strlen(title) >= 15 && !strchr(title, '\n'), "title: %s", title);
 	ck_assert_msg(ext && strncmp(ext, "govbot-", 7) == 0, "external_id: %s", ext ? ext : "(none)");
 	ck_assert_msg(strstr(raw, "newbie") && strstr(raw, "steady work"), "what was decided and why: %s", raw);
 	check_inert("announcement", raw);
-	/* looked up before it was posted */
-	ck_assert_int_eq(rec_count("http", "GET", "/t/external_id/", 404), 1);
+	/* each looked up before it was posted */
+	ck_assert_int_eq(rec_count("http", "GET", "/t/external_id/", 404), 2);
 	stop_bot_cleanly();
 	start_bot();
 	wait_polling(rec_count("http", "GET", "/posts.json", 200) + 2);
 	reload();
-	ck_assert_msg(topics() == 1, "announced %d times, want once", topics());
+	ck_assert_msg(topics() == 2 && topics_titled("opened") == 1 && topics_titled("Decision on") == 1,
+		      "%d topics, want the opening and the decision once each", topics());
 	stop_bot_cleanly();
 	finish();
 }
@@ -563,21 +588,22 @@ START_TEST(announcement_once_after_kill9_between_post_and_mark)
 {
 	start_server(NULL);
 	write_config("poll", "");
-	decide_nomination();
-	scenario("{\"api\":{\"posts.create\":[{\"hold\":30}]}}");
+	decide_nomination();   /* the opening and the decision */
+	/* the forum creates each topic but holds its answer */
+	scenario("{\"api\":{\"posts.create\":[{\"hold\":30},{\"hold\":30}]}}");
 	start_bot();
 	WAIT(15, topics() >= 1);
-	ck_assert_msg(topics() == 1, "no topic: %s", err_tail());
+	int before = topics();
 	kill_bot_hard();
 	start_bot();
-	WAIT(15, rec_count("http", "GET", "/t/external_id/", 301) >= 1);
-	ck_assert_msg(rec_count("http", "GET", "/t/external_id/", 301) == 1,
-		      "the restarted bot did not look the topic up: %s", err_tail());
+	WAIT(15, rec_count("http", "GET", "/t/external_id/", 301) >= before);
+	ck_assert_msg(rec_count("http", "GET", "/t/external_id/", 301) == before,
+		      "the restarted bot did not look up the %d topic(s) made: %s", before, err_tail());
+	WAIT(15, topics() >= 2);
 	wait_polling(rec_count("http", "GET", "/posts.json", 200) + 2);
 	reload();
-	ck_assert_msg(topics() == 1, "announced %d times, want once", topics());
-	/* the held POST is recorded only once answered: the restarted bot made none */
-	ck_assert_int_eq(rec_count("http", "POST", "/posts.json", -1), 0);
+	ck_assert_msg(topics() == 2 && topics_titled("opened") == 1 && topics_titled("Decision on") == 1,
+		      "%d topics, want the opening and the decision once each", topics());
 	stop_bot_cleanly();
 	finish();
 }
@@ -590,10 +616,11 @@ START_TEST(announcement_retitled_once_after_422)
 	decide_nomination();
 	scenario("{\"api\":{\"posts.create\":[{\"status\":422,\"errors\":[\"Title has already been used\"]}]}}");
 	start_bot();
-	WAIT(15, topics() >= 1);
-	const cJSON *t = rec_nth("topic", NULL, NULL, -1, 0);
-	ck_assert_msg(t != NULL, "not posted after the title was refused: %s", err_tail());
-	ck_assert_msg(strstr(str_of(t, "title"), "(govbot announcement"), "title not adjusted: %s", str_of(t, "title"));
+	WAIT(15, topics() >= 2);
+	ck_assert_msg(topics() == 2, "not both posted after a title was refused: %s", err_tail());
+	ck_assert_msg(topics_titled("(govbot announcement") == 1, "no title adjusted once: %s / %s",
+		      str_of(rec_nth("topic", NULL, NULL, -1, 0), "title"),
+		      str_of(rec_nth("topic", NULL, NULL, -1, 1), "title"));
 	ck_assert_msg(count_err("Title has already been used") >= 1, "Discourse's words not logged: %s", err_tail());
 	stop_bot_cleanly();
 	finish();

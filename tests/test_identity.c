@@ -185,6 +185,17 @@ START_TEST(test_handle_from_store)
 	ck_assert_str_eq(identity_handle(&bot, "slack:U0SOUMITH"), "soumith"); /* the config wins */
 	ck_assert_ptr_null(identity_handle(&bot, "slack:U0NOBODY"));
 
+	/* the other way, for a notice's mentions: a person's id on one platform */
+	char uid[64];
+	ck_assert(identity_user_id(&bot, "soumith", "slack", uid, sizeof(uid)));
+	ck_assert_str_eq(uid, "U0SOUMITH");
+	ck_assert(identity_user_id(&bot, "ALBAND", "slack", uid, sizeof(uid)));   /* from the link */
+	ck_assert_str_eq(uid, "U0ALBAN");
+	ck_assert(!identity_user_id(&bot, "albanD", "matrix", uid, sizeof(uid)));
+	ck_assert_str_eq(uid, "");
+	ck_assert(!identity_user_id(&bot, "nobody", "slack", uid, sizeof(uid)));
+	ck_assert(!identity_user_id(&bot, "soumith", "slac", uid, sizeof(uid)));   /* prefix of a platform */
+
 	store_close(bot.store);
 	config_free(bot.config);
 	buf_release(&problems);

@@ -245,6 +245,54 @@ START_TEST(test_empty_blocks_skipped)
 }
 END_TEST
 
+/* A notice's mention: the platform's own when the user id is well-formed
+ * for the dialect, the plain handle otherwise (never raw text). */
+START_TEST(test_mentions)
+{
+	static const struct {
+		enum reply_dialect d;
+		const char *id;
+		const char *want;
+	} cases[] = {
+		{ DIALECT_SLACK, "U0SOUMITH", "For: <@U0SOUMITH>" },
+		{ DIALECT_SLACK, "<!channel>", "For: @soumith" },
+		{ DIALECT_SLACK, "u0lower", "For: @soumith" },
+		{ DIALECT_SLACK, NULL, "For: @soumith" },
+		{ DIALECT_MATRIX_HTML, "@soumith:example.org",
+		  "<p>For: <a href=\"https://matrix.to/#/@soumith:example.org\">@soumith</a></p>" },
+		{ DIALECT_MATRIX_HTML, "@x\"><script>:e.org", "<p>For: @soumith</p>" },
+		{ DIALECT_MATRIX_PLAIN, "@soumith:example.org", "For: @soumith" },
+		{ DIALECT_DISCOURSE, "smth", "For: @smth" },
+		{ DIALECT_DISCOURSE, "here", "For: `@soumith`" },
+		{ DIALECT_DISCOURSE, "a b", "For: `@soumith`" },
+		{ DIALECT_CONSOLE, "U0SOUMITH", "For: @soumith" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct reply *r = reply_new();
+		reply_text(r, "For: ");
+		reply_mention(r, "soumith", cases[i].id);
+		char *t = render(r, cases[i].d);
+		ck_assert_msg(strcmp(t, cases[i].want) == 0, "case %zu: \"%s\", want \"%s\"", i, t,
+			      cases[i].want);
+		free(t);
+		struct buf id = BUF_INIT;
+		ck_assert_int_eq(reply_mention_id(r, 0, &id), cases[i].id ? 0 : -1);
+		if (cases[i].id)
+			ck_assert_str_eq(buf_str(&id), cases[i].id);
+		ck_assert_int_eq(reply_mention_id(r, 1, &id), -1);
+		buf_release(&id);
+		reply_free(r);
+	}
+	/* text never becomes a mention: the same id as text stays escaped */
+	struct reply *r = reply_new();
+	reply_text(r, "<@U0SOUMITH>");
+	char *t = render(r, DIALECT_SLACK);
+	ck_assert_str_eq(t, "&lt;@U0SOUMITH&gt;");
+	free(t);
+	reply_free(r);
+}
+END_TEST
+
 START_TEST(test_render_appends)
 {
 	struct reply *r = reply_new();
@@ -352,6 +400,7 @@ static Suite *reply_suite(void)
 	tcase_add_test(tc, test_reset_reuses);
 	tcase_add_test(tc, test_empty_blocks_skipped);
 	tcase_add_test(tc, test_render_appends);
+	tcase_add_test(tc, test_mentions);
 	tcase_add_loop_test(tc, test_cut_len, 0, (int)(sizeof(cuts) / sizeof(cuts[0])));
 	tcase_add_test(tc, test_limit_notes_per_dialect);
 	tcase_add_test(tc, test_split_at_line_ends);

@@ -294,8 +294,13 @@ START_TEST(announcement_posted_once_with_blocks)
 	start_server("announce");
 	decide_nomination();
 	start_bot();
-	WAIT(15, posts_to("C0ANNOUNCE") >= 1);
-	const cJSON *p = post_to("C0ANNOUNCE", 0);
+	WAIT(15, posts_to("C0ANNOUNCE") >= 2);
+	/* first the opening, which mentions the nominee the Slack way */
+	char *opening = post_text("C0ANNOUNCE", 0);
+	ck_assert_msg(strstr(opening, "Nomination 1 opened") && strstr(opening, "<@UNEWBIE>"),
+		      "the opening does not mention the nominee: \"%s\"", opening);
+	free(opening);
+	const cJSON *p = post_to("C0ANNOUNCE", 1);
 	ck_assert_msg(p != NULL, "the decision was not announced in announce_channel");
 	const cJSON *body = cJSON_GetObjectItemCaseSensitive(p, "body");
 	const cJSON *blocks = cJSON_GetObjectItemCaseSensitive(body, "blocks");
@@ -317,8 +322,8 @@ START_TEST(announcement_posted_once_with_blocks)
 	start_bot();
 	WAIT(15, count_recs("ws_hello", NULL, NULL) >= 2);
 	settle(1);
-	ck_assert_msg(posts_to("C0ANNOUNCE") == 1, "announced %d times, want once",
-		      posts_to("C0ANNOUNCE"));
+	ck_assert_msg(posts_to("C0ANNOUNCE") == 2, "announced %d times, want the opening and the "
+		      "decision once each", posts_to("C0ANNOUNCE"));
 	finish();
 }
 END_TEST
@@ -341,10 +346,7 @@ START_TEST(announce_channel_refused_waits)
 
 	snprintf(name, sizeof name, "announce_%s", error);
 	start_server(name);
-	decide_nomination();
-	ck_assert_int_eq(ask("slack:UEZYANG", "nominate @newcomer for torch.optim contributions: "
-			     "schedulers interactions: helpful support: the optim maintainers agree"), 0);
-	ck_assert_int_eq(ask("slack:USOUMITH", "decide 2 accept good schedulers"), 0);
+	decide_nomination();   /* two announcements: the opening, then the decision */
 	start_bot_env(env);
 	WAIT(25, posts_to("C0ANNOUNCE") >= 2);
 	ck_assert_msg(posts_to("C0ANNOUNCE") == 2, "%d of 2 announcements posted: %s",
@@ -367,7 +369,7 @@ START_TEST(announce_channel_refused_waits)
 		      "want one level=error line naming %s, C0ANNOUNCE and /invite @govbot: %s",
 		      error, harness_err_tail(&H));
 	char *a = post_text("C0ANNOUNCE", 0), *b = post_text("C0ANNOUNCE", 1);
-	ck_assert_msg(strstr(a, "nomination 1") && strstr(b, "nomination 2"),
+	ck_assert_msg(strstr(a, "Nomination 1 opened") && strstr(b, "Decision on nomination 1"),
 		      "not each announcement once, in order: \"%.200s\" / \"%.200s\"", a, b);
 	free(a);
 	free(b);
@@ -382,13 +384,13 @@ START_TEST(announcement_survives_outage)
 	start_server("announce_outage");
 	decide_nomination();
 	start_bot();
-	WAIT(25, posts_to("C0ANNOUNCE") >= 1);
+	WAIT(25, posts_to("C0ANNOUNCE") >= 2);
 	ck_assert_msg(count_api("chat.postMessage", 503) == 2, "the outage was not hit (%d 503s)",
 		      count_api("chat.postMessage", 503));
-	ck_assert_msg(posts_to("C0ANNOUNCE") == 1, "not delivered after the outage: %s", harness_err_tail(&H));
+	ck_assert_msg(posts_to("C0ANNOUNCE") == 2, "not delivered after the outage: %s", harness_err_tail(&H));
 	settle(1);
-	ck_assert_msg(posts_to("C0ANNOUNCE") == 1, "announced %d times, want once",
-		      posts_to("C0ANNOUNCE"));
+	ck_assert_msg(posts_to("C0ANNOUNCE") == 2, "announced %d times, want the opening and the "
+		      "decision once each", posts_to("C0ANNOUNCE"));
 	finish();
 }
 END_TEST

@@ -116,12 +116,61 @@ START_TEST(test_migrate_from_v1)
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db, "ALTER TABLE items DROP COLUMN subject_name;"
+				      "DROP INDEX outbox_notice_key; ALTER TABLE items DROP COLUMN ref;"
+				      "ALTER TABLE outbox DROP COLUMN notice_key;"
+				      "ALTER TABLE outbox DROP COLUMN mentions;"
 				      "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	s = open_ok();
 	ck_assert_int_eq(store_version(s), STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(count(s, "SELECT count(*) FROM items WHERE subject = 'alice' AND subject_name IS NULL"), 1);
-	ck_assert_int_eq(store_execf(s, "UPDATE items SET subject_name = 'Alice A'", 0), STORE_OK);
+	ck_assert_int_eq(store_execf(s, "UPDATE items SET subject_name = 'Alice A', ref = 3", 0), STORE_OK);
+	ck_assert_int_eq(count(s, "SELECT count(*) FROM outbox WHERE notice_key IS NULL AND mentions IS NULL"), 0);
+	store_close(s);
+}
+END_TEST
+
+/* v2 -> v3 rebuilds items and roster_events (new kinds, states and event
+ * ops) with rows that other tables point at: ids, children and AUTOINCREMENT
+ * survive, the foreign keys still hold, and the new values are accepted. */
+START_TEST(test_migrate_v2_rebuilds_items)
+{
+	struct store *s = open_ok();
+	ck_assert_int_eq(store_execf(s, "INSERT INTO items(id, kind, state, subject, grp, opened_by, created_at,"
+				     " subject_name) VALUES (5, 'nominate-module', 'accepted', 'alice', 'NN', 'console:bob',"
+				     " 5, 'Alice A')", 0), STORE_OK);
+	ck_assert_int_eq(store_execf(s, "INSERT INTO fields(item_id, name, text, by_id, at)"
+				     " VALUES (5, 'support', 'yes', 'console:bob', 6)", 0), STORE_OK);
+	ck_assert_int_eq(store_execf(s, "INSERT INTO decisions(id, item_id, outcome, at) VALUES (1, 5, 'accepted', 7)",
+				     0), STORE_OK);
+	ck_assert_int_eq(store_execf(s, "INSERT INTO roster_events(decision_id, op, grp, handle, at)"
+				     " VALUES (1, 'add', 'NN', 'alice', 7)", 0), STORE_OK);
+	store_close(s);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "DROP INDEX outbox_notice_key; ALTER TABLE items DROP COLUMN ref;"
+				      "ALTER TABLE outbox DROP COLUMN notice_key;"
+				      "ALTER TABLE outbox DROP COLUMN mentions;"
+				      "PRAGMA user_version = 2;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	s = open_ok();
+	ck_assert_int_eq(store_version(s), STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(count(s, "SELECT count(*) FROM items WHERE id = 5 AND subject_name = 'Alice A'"
+			       " AND ref IS NULL"), 1);
+	ck_assert_int_eq(count(s, "SELECT count(*) FROM fields WHERE item_id = 5"), 1);
+	ck_assert_int_eq(count(s, "SELECT count(*) FROM roster_events WHERE decision_id = 1"), 1);
+	ck_assert_int_eq(count(s, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	/* the new kinds, states and ops; a new item continues the sequence */
+	ck_assert_int_eq(store_execf(s, "INSERT INTO items(kind, state, opened_by, created_at, ref)"
+				     " VALUES ('overrule', 'tied', 'console:c', 8, 5)", 0), STORE_OK);
+	ck_assert_int_eq(count(s, "SELECT max(id) FROM items"), 6);
+	ck_assert_int_eq(store_execf(s, "INSERT INTO roster_events(decision_id, op, grp, at)"
+				     " VALUES (1, 'sunset-group', 'NN', 9)", 0), STORE_OK);
+	ck_assert_int_eq(store_execf(s, "INSERT INTO items(kind, state, opened_by, created_at)"
+				     " VALUES ('bogus', 'open', 'console:c', 8)", 0), STORE_ERR);
+	/* foreign keys are still enforced on the rebuilt table */
+	ck_assert_int_eq(store_execf(s, "INSERT INTO fields(item_id, name, text, by_id, at)"
+				     " VALUES (42, 'support', 'x', 'console:a', 1)", 0), STORE_ERR);
 	store_close(s);
 }
 END_TEST
@@ -382,6 +431,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_open_wal_fk_version);
 	tcase_add_test(tc, test_migrate_from_v0);
 	tcase_add_test(tc, test_migrate_from_v1);
+	tcase_add_test(tc, test_migrate_v2_rebuilds_items);
 	tcase_add_test(tc, test_newer_schema_refused);
 	tcase_add_test(tc, test_unopenable_path);
 	tcase_add_test(tc, test_transactions);

@@ -77,6 +77,7 @@ struct election {
 	uint16_t prefs[4096];
 	size_t off[1025];
 	size_t n;
+	uint64_t seed;
 };
 
 static int cand_index(const struct election *e, const char *name, size_t len)
@@ -110,7 +111,7 @@ static void add_ballots(struct election *e, int count, const char *ranking)
 static void run(struct election *e, struct tally_irv *t)
 {
 	char err[128] = "";
-	struct tally_ballots b = { e->prefs, e->off, e->n };
+	struct tally_ballots b = { e->prefs, e->off, e->n, e->seed };
 	int rc = tally_irv_run(e->names, e->ncand, &b, t, err, sizeof(err));
 	ck_assert_msg(rc == 0, "tally failed: %s", err);
 }
@@ -260,7 +261,19 @@ START_TEST(test_irv_tie_two_rounds_back)
 }
 END_TEST
 
-/* Tied in every round: the handle sorting last (case-insensitively) goes. */
+/* The lowest draw among the named candidates of e. */
+static const char *lot_loser(uint64_t seed, const char *const *names, size_t n)
+{
+	const char *out = names[0];
+	for (size_t i = 1; i < n; i++)
+		if (tally_lot(seed, names[i]) < tally_lot(seed, out))
+			out = names[i];
+	return out;
+}
+
+/* Tied in every round: the first elimination is drawn by lot from the
+ * published seed (never by name), and the last two, still tied, end the
+ * election with no winner. */
 START_TEST(test_irv_full_tie)
 {
 	struct election e = { .names = { "carol", "Bob", "alice" }, .ncand = 3 };
@@ -269,40 +282,64 @@ START_TEST(test_irv_full_tie)
 	add_ballots(&e, 2, "alice");
 	add_ballots(&e, 2, "Bob");
 	add_ballots(&e, 2, "carol");
+	struct tally_ballots b = { e.prefs, e.off, e.n, 0 };
+	e.seed = tally_seed(7, e.names, e.ncand, &b);
+	/* the seed depends on the election's number and on its ballots */
+	ck_assert(e.seed != tally_seed(8, e.names, e.ncand, &b));
+	b.nballots = 5;
+	ck_assert(e.seed != tally_seed(7, e.names, e.ncand, &b));
 	run(&e, &t);
-	ck_assert_uint_eq(t.nrounds, 3);
-	ck_assert_str_eq(e.names[t.rounds[0].eliminated], "carol");
-	ck_assert_int_eq(t.rounds[0].why, TALLY_WHY_ALPHABETICAL);
-	/* byte order would put "Bob" before "alice"; the rule is case-insensitive */
-	ck_assert_str_eq(e.names[t.rounds[1].eliminated], "Bob");
-	ck_assert_int_eq(t.rounds[1].why, TALLY_WHY_ALPHABETICAL);
-	ck_assert_str_eq(e.names[t.winner], "alice");
+	ck_assert_uint_eq(t.nrounds, 2);
+	ck_assert_int_eq(t.rounds[0].why, TALLY_WHY_LOT);
+	ck_assert_str_eq(e.names[t.rounds[0].eliminated], lot_loser(e.seed, e.names, 3));
+	ck_assert_int_eq(t.rounds[1].why, TALLY_WHY_FINAL_TIE);
+	ck_assert(t.final_tie);
+	ck_assert_int_eq(t.winner, -1);
 	tally_irv_format(&t, e.names, &out);
-	ck_assert_ptr_nonnull(strstr(buf_str(&out), "@carol eliminated (tied for fewest in every round"));
+	char seed[40];
+	snprintf(seed, sizeof(seed), "by lot from seed %016llx", (unsigned long long)e.seed);
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), seed));
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), "the last two candidates are tied: no winner"));
 	buf_release(&out);
 	tally_irv_release(&t);
 }
 END_TEST
 
-/* A two-way tie in the first round goes alphabetical; the final two-way
- * tie is then settled by the earlier round. */
+/* A two-way tie for elimination goes by lot, whichever way the draw falls
+ * (both seeds below are found, not assumed): with carol drawn, alice and
+ * Bob tie at the end (no winner); with Bob drawn, alice wins. */
 START_TEST(test_irv_tie_alpha_then_previous)
 {
-	struct election e = { .names = { "alice", "Bob", "carol" }, .ncand = 3 };
-	struct tally_irv t;
-	add_ballots(&e, 4, "alice");
-	add_ballots(&e, 2, "Bob alice");
-	add_ballots(&e, 2, "carol Bob");
-	run(&e, &t);
-	ck_assert_str_eq(e.names[t.rounds[0].eliminated], "carol");
-	ck_assert_int_eq(t.rounds[0].why, TALLY_WHY_ALPHABETICAL);
-	ck_assert_int_eq(count_of(&e, &t, 1, "alice"), 4);
-	ck_assert_int_eq(count_of(&e, &t, 1, "Bob"), 4);
-	ck_assert_str_eq(e.names[t.rounds[1].eliminated], "Bob");
-	ck_assert_int_eq(t.rounds[1].why, TALLY_WHY_EARLIER_ROUND);
-	ck_assert_int_eq(t.rounds[2].exhausted, 2);
-	ck_assert_str_eq(e.names[t.winner], "alice");
-	tally_irv_release(&t);
+	const char *tied[] = { "Bob", "carol" };
+	uint64_t seed_carol = 0, seed_bob = 0;
+	for (uint64_t sd = 1; sd < 1000 && (!seed_carol || !seed_bob); sd++) {
+		if (strcmp(lot_loser(sd, tied, 2), "carol") == 0 && !seed_carol)
+			seed_carol = sd;
+		else if (strcmp(lot_loser(sd, tied, 2), "Bob") == 0 && !seed_bob)
+			seed_bob = sd;
+	}
+	ck_assert(seed_carol && seed_bob);
+	for (int k = 0; k < 2; k++) {
+		struct election e = { .names = { "alice", "Bob", "carol" }, .ncand = 3 };
+		struct tally_irv t;
+		e.seed = k ? seed_bob : seed_carol;
+		add_ballots(&e, 4, "alice");
+		add_ballots(&e, 2, "Bob alice");
+		add_ballots(&e, 2, "carol Bob");
+		run(&e, &t);
+		ck_assert_int_eq(t.rounds[0].why, TALLY_WHY_LOT);
+		if (k == 0) {
+			ck_assert_str_eq(e.names[t.rounds[0].eliminated], "carol");
+			ck_assert_int_eq(count_of(&e, &t, 1, "alice"), 4);
+			ck_assert_int_eq(count_of(&e, &t, 1, "Bob"), 4);
+			ck_assert(t.final_tie);
+			ck_assert_int_eq(t.winner, -1);
+		} else {
+			ck_assert_str_eq(e.names[t.rounds[0].eliminated], "Bob");
+			ck_assert_str_eq(e.names[t.winner], "alice");
+		}
+		tally_irv_release(&t);
+	}
 }
 END_TEST
 
@@ -319,14 +356,15 @@ START_TEST(test_irv_first_round_majority)
 	ck_assert_str_eq(e.names[t.winner], "a");
 	tally_irv_release(&t);
 
-	/* exactly half is not a majority */
+	/* exactly half is not a majority: the last two tie, nobody wins */
 	struct election e2 = { .names = { "a", "b" }, .ncand = 2 };
 	add_ballots(&e2, 3, "a");
 	add_ballots(&e2, 3, "b");
 	run(&e2, &t);
-	ck_assert_uint_eq(t.nrounds, 2);
-	ck_assert_str_eq(e2.names[t.rounds[0].eliminated], "b");
-	ck_assert_str_eq(e2.names[t.winner], "a");
+	ck_assert_uint_eq(t.nrounds, 1);
+	ck_assert_int_eq(t.rounds[0].eliminated, -1);
+	ck_assert(t.final_tie);
+	ck_assert_int_eq(t.winner, -1);
 	tally_irv_release(&t);
 }
 END_TEST
@@ -337,7 +375,7 @@ START_TEST(test_irv_bad_input)
 	uint16_t dup[] = { 0, 1, 0 };
 	uint16_t range[] = { 2 };
 	size_t off3[] = { 0, 3 }, off1[] = { 0, 1 };
-	struct tally_ballots b1 = { dup, off3, 1 }, b2 = { range, off1, 1 }, none = { NULL, off1, 0 };
+	struct tally_ballots b1 = { dup, off3, 1, 0 }, b2 = { range, off1, 1, 0 }, none = { NULL, off1, 0, 0 };
 	struct tally_irv t;
 	char err[128];
 	ck_assert_int_eq(tally_irv_run(names, 2, &b1, &t, err, sizeof(err)), -1);
@@ -384,7 +422,8 @@ START_TEST(test_irv_random_recount)
 		ck_assert_int_eq(t.winner, -1);
 		goto done;
 	}
-	ck_assert_int_ge(t.winner, 0);
+	/* a winner, or the last two tied */
+	ck_assert(t.winner >= 0 || t.final_tie);
 	for (size_t r = 0; r < t.nrounds; r++) {
 		const struct tally_round *rd = &t.rounds[r];
 		int want[8] = { 0 }, exh = 0, alive = 0;
@@ -415,6 +454,10 @@ START_TEST(test_irv_random_recount)
 			}
 			ck_assert_uint_lt(r + 1, t.nrounds);
 			ck_assert_int_eq(t.rounds[r + 1].counts[rd->eliminated], -1);
+		} else if (rd->winner < 0) {
+			ck_assert_uint_eq(r + 1, t.nrounds);
+			ck_assert_int_eq(rd->why, TALLY_WHY_FINAL_TIE);
+			ck_assert_int_eq(alive, 2);
 		} else {
 			ck_assert_uint_eq(r + 1, t.nrounds);
 			ck_assert(rd->counts[rd->winner] * 2 > rd->continuing || alive == 1);

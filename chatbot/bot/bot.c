@@ -168,6 +168,8 @@ struct gov_ctx *bot_gov(struct govbot *bot)
 	g->ntargets = bot->ntargets;
 	g->vote_days = bot->config && bot->config->vote_days > 0 ? bot->config->vote_days
 								 : CONFIG_DEFAULT_VOTE_DAYS;
+	g->nomination_days = bot->config ? bot->config->nomination_days : 0;
+	g->digest = bot->config ? bot->config->agenda_digest : NULL;
 	g->now = gov_clock;
 	g->now_arg = bot;
 	return g;

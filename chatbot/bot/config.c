@@ -7,6 +7,7 @@
  */
 #include "chatbot/bot/config.h"
 #include "chatbot/bot/identity.h"
+#include "chatbot/gov/notice.h"
 #include "chatbot/roster/lookup.h"
 
 #include <cjson/cJSON.h>
@@ -43,7 +44,8 @@ static const char *const root_keys[] = {
 	"codeowners", NULL,
 };
 static const char *const http_keys[] = { "listen", NULL };
-static const char *const governance_keys[] = { "vote_days", NULL };
+static const char *const governance_keys[] = { "vote_days", "nomination_days", "agenda_digest",
+						NULL };
 
 /* The walk's state: where problems go. */
 struct check {
@@ -491,6 +493,29 @@ static void read_governance(struct check *ck, const cJSON *gov, struct config *c
 	check_duplicates(ck, "governance", gov);
 	for (const cJSON *k = gov->child; k; k = k->next) {
 		long long n;
+		if (strcmp(k->string, "nomination_days") == 0) {
+			if (!cJSON_IsNumber(k) || !integral(k, 1, 3650, &n))
+				problem(ck, "governance.nomination_days", "expected a whole number of days "
+					"from 1 to 3650 (default %d, one quarter)", CONFIG_DEFAULT_NOMINATION_DAYS);
+			else
+				c->nomination_days = (int)n;
+			continue;
+		}
+		if (strcmp(k->string, "agenda_digest") == 0) {
+			struct notice_schedule sched;
+			char msg[256];
+			if (!cJSON_IsString(k))
+				problem(ck, "governance.agenda_digest", "expected a string such as "
+					"\"monday 09:00 UTC every 13 weeks\"");
+			else if (notice_schedule_parse(k->valuestring, &sched, msg, sizeof(msg)) < 0)
+				problem(ck, "governance.agenda_digest", "%s", msg);
+			else {
+				free(c->agenda_digest);
+				c->agenda_digest = xmalloc(sizeof(sched));
+				*c->agenda_digest = sched;
+			}
+			continue;
+		}
 		if (strcmp(k->string, "vote_days") != 0)
 			unknown_key(ck, "governance", k->string, governance_keys, NULL);
 		else if (!cJSON_IsNumber(k))
@@ -607,6 +632,7 @@ static struct config *config_new(void)
 	struct config *c = xcalloc(1, sizeof(*c));
 	c->bot_name = xstrdup(CONFIG_DEFAULT_BOT_NAME);
 	c->vote_days = CONFIG_DEFAULT_VOTE_DAYS;
+	c->nomination_days = CONFIG_DEFAULT_NOMINATION_DAYS;
 	return c;
 }
 
@@ -630,6 +656,7 @@ void config_free(struct config *c)
 	free(c->database);
 	free(c->bot_name);
 	free(c->http_listen);
+	free(c->agenda_digest);
 	cJSON_Delete(c->adapters);
 	for (size_t i = 0; i < c->nidentities; i++) {
 		for (size_t j = 0; j < c->identities[i].nids; j++)

@@ -23,6 +23,9 @@ struct lookup_aliases;
 #define CONFIG_DEFAULT_DATABASE "var/govbot.sqlite3"
 #define CONFIG_DEFAULT_BOT_NAME "govbot"
 #define CONFIG_DEFAULT_VOTE_DAYS 14
+#define CONFIG_DEFAULT_NOMINATION_DAYS 90
+
+struct notice_schedule;
 
 struct config_identity {
 	char *handle;     /* roster handle, as written in the config */
@@ -37,6 +40,9 @@ struct config {
 	char *bot_name;
 	char *http_listen;      /* "127.0.0.1:8088", or NULL */
 	int vote_days;          /* default deadline of motions and elections */
+	int nomination_days;    /* governance.nomination_days: a complete nomination older
+				 * than this is in a reminder to the core maintainers */
+	struct notice_schedule *agenda_digest;  /* governance.agenda_digest parsed, or NULL */
 	struct cJSON *adapters; /* the "adapters" object (owned); never NULL: a file
 				 * without "adapters" (and the defaults) get
 				 * {"console": {}}; absent keys with a default

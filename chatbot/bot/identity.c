@@ -113,3 +113,27 @@ void identity_console_user(char *out, size_t n)
 	}
 	snprintf(out, n, "console:user");
 }
+
+bool identity_user_id(struct govbot *bot, const char *handle, const char *platform, char *out,
+		      size_t n)
+{
+	size_t pl = strlen(platform);
+	const struct config *c = bot->config;
+	out[0] = '\0';
+	for (size_t i = 0; c && i < c->nidentities; i++) {
+		if (!str_ieq(c->identities[i].handle, handle))
+			continue;
+		for (size_t j = 0; j < c->identities[i].nids; j++) {
+			const char *id = c->identities[i].ids[j];
+			if (str_ieqn(id, platform, pl) && id[pl] == ':') {
+				snprintf(out, n, "%s", id + pl + 1);
+				return true;
+			}
+		}
+	}
+	char *linked = bot->store ? store_link_identity(bot->store, handle, platform) : NULL;
+	if (linked)
+		snprintf(out, n, "%s", linked + pl + 1);
+	free(linked);
+	return out[0] != '\0';
+}

@@ -41,4 +41,11 @@ void identity_console_user(char *out, size_t n);
  * the config. */
 const char *identity_config_handle(const struct config *c, const char *id);
 
+/* The user id of handle on platform ("slack" -> "U0SOUMITH", "matrix" ->
+ * "@soumith:example.org"), without the prefix, from the config's
+ * "identities" first, then from confirmed links; written to out.  False
+ * (out = "") when their identity there is not known. */
+bool identity_user_id(struct govbot *bot, const char *handle, const char *platform, char *out,
+		      size_t n);
+
 #endif

@@ -14,13 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum span_kind { SP_PARA, SP_ITEM, SP_TEXT, SP_STRONG, SP_CODE, SP_HANDLE, SP_PERSON };
+enum span_kind { SP_PARA, SP_ITEM, SP_TEXT, SP_STRONG, SP_CODE, SP_HANDLE, SP_PERSON, SP_MENTION };
 
 struct span {
 	uint8_t kind;
 	uint8_t cls;          /* classify() of its text: which dialects must escape it */
 	uint32_t off, len;    /* text in the arena */
-	uint32_t off2, len2;  /* SP_PERSON: the handle (len2 == 0: none) */
+	uint32_t off2, len2;  /* SP_PERSON: the handle; SP_MENTION: the platform user id
+			       * (len2 == 0: none) */
 };
 
 struct reply {
@@ -228,6 +229,26 @@ void reply_person(struct reply *r, const char *name, const char *handle)
 		s->off2 = stash(r, handle, strlen(handle), &s->len2);
 		s->cls |= classify(handle, s->len2);
 	}
+}
+
+void reply_mention(struct reply *r, const char *handle, const char *user_id)
+{
+	reply_person(r, handle, user_id);
+	r->spans[r->nspans - 1].kind = SP_MENTION;
+}
+
+int reply_mention_id(const struct reply *r, size_t i, struct buf *out)
+{
+	for (size_t k = 0; k < r->nspans; k++) {
+		const struct span *s = &r->spans[k];
+		if (s->kind != SP_MENTION || !s->len2)
+			continue;
+		if (i-- == 0) {
+			buf_add(out, r->arena.data + s->off2, s->len2);
+			return 0;
+		}
+	}
+	return -1;
 }
 
 /* ---- shared character classes ------------------------------------------ */
@@ -576,6 +597,78 @@ static void render_handle(struct render *x, const char *s, size_t n)
 	put(x, s, n, PUT_CODE);
 }
 
+static bool id_chars(const char *s, size_t n, const char *extra)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
+		    !strchr(extra, c))
+			return false;
+	}
+	return n > 0;
+}
+
+/* Whether id is a well-formed user id of the dialect's platform: Slack
+ * U.../W... (upper case and digits), Matrix @local:server, Discourse a
+ * username.  Anything else is rendered as a plain handle, never raw. */
+static bool mention_ok(enum reply_dialect d, const char *id, size_t n)
+{
+	const char *colon;
+	switch (d) {
+	case DIALECT_SLACK:
+		if (n < 3 || n > 24 || (id[0] != 'U' && id[0] != 'W'))
+			return false;
+		for (size_t i = 0; i < n; i++)
+			if (!((id[i] >= 'A' && id[i] <= 'Z') || (id[i] >= '0' && id[i] <= '9')))
+				return false;
+		return true;
+	case DIALECT_MATRIX_HTML:
+	case DIALECT_MATRIX_PLAIN:
+		if (n < 4 || n > 255 || id[0] != '@' || !(colon = memchr(id, ':', n)) || colon == id + 1)
+			return false;
+		return id_chars(id + 1, (size_t)(colon - id - 1), "._=-/+") &&
+		       id_chars(colon + 1, n - (size_t)(colon + 1 - id), ".-:[]");
+	case DIALECT_DISCOURSE:
+		return n <= 60 && id_chars(id, n, "_.-") && !mass_mention(id, id + n);
+	case DIALECT_CONSOLE:
+		return false;
+	}
+	return false;
+}
+
+/* A person's mention: the platform's own (Slack <@U1>, a Matrix pill,
+ * Discourse @name) when their user id is known and well-formed; else the
+ * handle as reply_handle renders it. */
+static void render_mention(struct render *x, const char *h, size_t hn, const char *id, size_t n)
+{
+	if (!n || !mention_ok(x->d, id, n)) {
+		render_handle(x, h, hn);
+		return;
+	}
+	switch (x->d) {
+	case DIALECT_SLACK:
+		emit(x->out, "<@", 2);
+		emit(x->out, id, n);
+		emitc(x->out, '>');
+		break;
+	case DIALECT_MATRIX_HTML:
+		emits(x->out, "<a href=\"https://matrix.to/#/");
+		emit(x->out, id, n);
+		emits(x->out, "\">");
+		render_handle(x, h, hn);
+		emits(x->out, "</a>");
+		break;
+	case DIALECT_DISCOURSE:
+		emitc(x->out, '@');
+		emit(x->out, id, n);
+		x->line_start = MD_MID;
+		break;
+	default:
+		render_handle(x, h, hn);
+		break;
+	}
+}
+
 static void open_block(struct render *x, enum span_kind kind, enum span_kind prev, bool first)
 {
 	struct buf *o = x->out;
@@ -653,6 +746,10 @@ void reply_render(const struct reply *r, enum reply_dialect d, struct buf *out)
 				emitc(out, '@');
 				emit(out, t, s->len);
 				continue;
+			case SP_MENTION:
+				emitc(out, '@');
+				emit(out, t, s->len);
+				continue;
 			case SP_PERSON:
 				emit(out, t, s->len);
 				if (s->len2) {
@@ -671,6 +768,7 @@ void reply_render(const struct reply *r, enum reply_dialect d, struct buf *out)
 		case SP_STRONG: render_strong(&x, a + s->off, s->len); break;
 		case SP_CODE: render_code(&x, a + s->off, s->len); break;
 		case SP_HANDLE: render_handle(&x, a + s->off, s->len); break;
+		case SP_MENTION: render_mention(&x, a + s->off, s->len, a + s->off2, s->len2); break;
 		case SP_PERSON:
 			put(&x, a + s->off, s->len, PUT_TEXT);
 			if (s->len2) {

@@ -54,6 +54,18 @@ void reply_handle(struct reply *r, const char *handle);
 /* A person as "Full Name (@handle)", or just the name when handle is NULL. */
 void reply_person(struct reply *r, const char *name, const char *handle);
 
+/* A person notified by an announcement: their platform's own mention
+ * (Slack <@U..>, a Matrix pill, Discourse @name) rendered from user_id,
+ * the id of the dialect's platform without its prefix ("U0SOUMITH",
+ * "@soumith:example.org", "smth"); with user_id NULL or not well-formed
+ * for the dialect, the handle as reply_handle() shows it.  Only
+ * announcements use it (answers never notify); user text never becomes a
+ * mention. */
+void reply_mention(struct reply *r, const char *handle, const char *user_id);
+/* The user id of the i-th mention with one (for Matrix m.mentions),
+ * appended to out; 0, or -1 when there are fewer. */
+int reply_mention_id(const struct reply *r, size_t i, struct buf *out);
+
 /* True when nothing has been added. */
 int reply_empty(const struct reply *r);
 void reply_render(const struct reply *r, enum reply_dialect d, struct buf *out);

@@ -23,7 +23,14 @@ const struct roster *gov_roster(const struct gov_ctx *g)
 bool gov_kind_is_vote(const char *kind)
 {
 	return strcmp(kind, GOV_MOTION_GROUP) == 0 || strcmp(kind, GOV_MOTION_CORE) == 0 ||
+	       strcmp(kind, GOV_OVERRULE) == 0 || gov_kind_is_module_change(kind) ||
 	       strcmp(kind, GOV_REMOVE_LEAD) == 0 || strcmp(kind, GOV_ELECT_LEAD) == 0;
+}
+
+bool gov_kind_is_module_change(const char *kind)
+{
+	return strcmp(kind, GOV_MODULE_ADD) == 0 || strcmp(kind, GOV_MODULE_REMOVE) == 0 ||
+	       strcmp(kind, GOV_MODULE_RENAME) == 0;
 }
 
 bool gov_kind_is_removal(const char *kind)
@@ -40,6 +47,8 @@ const char *gov_item_noun(const struct gov_item *it)
 {
 	if (strcmp(it->kind, GOV_ELECT_LEAD) == 0)
 		return "election";
+	if (strcmp(it->kind, GOV_STEP_DOWN_LEAD) == 0)
+		return "step-down";
 	if (gov_kind_is_vote(it->kind))
 		return "motion";
 	if (it->self)
@@ -70,7 +79,7 @@ int gov_item_get(struct store *s, long long id, struct gov_item *out)
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *st = store_stmt(s,
 		"SELECT id, kind, state, subject, grp, text, self, opened_by, opened_by_handle,"
-		" created_at, deadline, closed_at, result, subject_name FROM items WHERE id = ?1");
+		" created_at, deadline, closed_at, result, subject_name, ref FROM items WHERE id = ?1");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, id);
@@ -93,6 +102,7 @@ int gov_item_get(struct store *s, long long id, struct gov_item *out)
 	out->closed_at = sqlite3_column_int64(st, 11);
 	out->result = store_col_dup(st, 12);
 	out->subject_name = store_col_dup(st, 13);
+	out->ref = sqlite3_column_int64(st, 14);
 	sqlite3_reset(st);
 	return 1;
 }
@@ -107,7 +117,8 @@ int gov_item_insert(struct store *s, const struct gov_item *it, long long *id)
 {
 	sqlite3_stmt *st = store_stmt(s,
 		"INSERT INTO items(kind, state, subject, grp, text, self, opened_by, opened_by_handle,"
-		" created_at, deadline, subject_name) VALUES (?1, 'open', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+		" created_at, deadline, subject_name, ref)"
+		" VALUES (?1, 'open', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, it->kind, -1, SQLITE_STATIC);
@@ -121,6 +132,8 @@ int gov_item_insert(struct store *s, const struct gov_item *it, long long *id)
 	if (it->deadline)
 		sqlite3_bind_int64(st, 9, it->deadline);
 	bind_opt_text(st, 10, it->subject_name);
+	if (it->ref)
+		sqlite3_bind_int64(st, 11, it->ref);
 	int rc = store_check(s, sqlite3_step(st), "insert item");
 	sqlite3_reset(st);
 	if (rc == STORE_OK && id)
@@ -225,9 +238,44 @@ static void describe_decision(struct store *s, const struct gov_item *it, struct
 			strftime(day, sizeof(day), "%Y-%m-%d %H:%M UTC", &tm);
 		if (by)
 			buf_addf(out, " by @%s", by);
-		buf_addf(out, " on %s (decision %lld)", day, sqlite3_column_int64(st, 0));
+		buf_addf(out, " on %s", day);
 	}
 	sqlite3_reset(st);
+}
+
+bool gov_is_tied(const struct gov_item *it)
+{
+	return it->state && strcmp(it->state, "tied") == 0;
+}
+
+/* Whether the caller (id or handle) opened it. */
+static bool opened_by(const struct gov_item *it, const char *by_id, const char *by_handle)
+{
+	return (by_id && it->opened_by && strcmp(by_id, it->opened_by) == 0) ||
+	       (by_handle && it->opened_by_handle && str_ieq(by_handle, it->opened_by_handle));
+}
+
+/* A tied core motion: the lead decides it (001: when the core maintainers
+ * cannot agree, the lead makes the call). */
+static int may_decide_tied(const struct gov_ctx *g, const struct gov_item *it, const char *handle,
+			   struct buf *why)
+{
+	const struct roster *r = gov_roster(g);
+	if (!handle || !roster_is_lead(r, handle)) {
+		buf_addf(why, "motion %lld of the core maintainers closed tied; only the lead core "
+			 "maintainer settles it with `decide %lld accept|reject RATIONALE`", it->id, it->id);
+		if (!handle)
+			buf_adds(why, "; you are mapped to no handle");
+		else
+			buf_addf(why, "; @%s is not the lead", handle);
+		return GOV_REFUSED;
+	}
+	if (gov_is_recused(g->store, it->id, handle)) {
+		buf_addf(why, "you recused yourself from motion %lld, so you do not settle it; the core "
+			 "maintainers can vote on it again (`propose core TEXT`)", it->id);
+		return GOV_REFUSED;
+	}
+	return GOV_OK;
 }
 
 int gov_may_decide(const struct gov_ctx *g, const struct gov_item *it, const char *handle,
@@ -235,6 +283,13 @@ int gov_may_decide(const struct gov_ctx *g, const struct gov_item *it, const cha
 {
 	const char *noun = gov_item_noun(it);
 	if (gov_kind_is_vote(it->kind)) {
+		if (strcmp(it->kind, GOV_MOTION_CORE) == 0 && gov_is_tied(it))
+			return may_decide_tied(g, it, handle, why);
+		if (strcmp(it->state, "open") != 0) {
+			buf_addf(why, "%s %lld is closed (%s); only a core motion that closed tied is "
+				 "settled by `decide` (by the lead)", noun, it->id, it->state);
+			return GOV_REFUSED;
+		}
 		buf_addf(why, "%lld is a %s: it closes by vote, not by decide; the electorate uses "
 			 "`%s %lld ...`", it->id, noun,
 			 strcmp(it->kind, GOV_ELECT_LEAD) == 0 ? "ballot" : "vote", it->id);
@@ -266,13 +321,125 @@ int gov_may_decide(const struct gov_ctx *g, const struct gov_item *it, const cha
 			 "maintainer has to", noun, it->id, handle);
 		return GOV_REFUSED;
 	}
+	if (opened_by(it, NULL, handle)) {
+		buf_addf(why, "you opened %s %lld, @%s: the nominator does not decide their own nominee "
+			 "(a conflict, like a recusal); ", noun, it->id, handle);
+		buf_adds(why, core ? "with the lead conflicted, the core maintainers can settle it by a "
+			 "motion (`propose core TEXT`)" : "another core maintainer decides it");
+		return GOV_REFUSED;
+	}
 	if (gov_is_recused(g->store, it->id, handle)) {
-		buf_addf(why, "you recused yourself from %s %lld, so you no longer decide it", noun, it->id);
+		buf_addf(why, "you are recused from %s %lld, so you no longer decide it", noun, it->id);
 		if (core)
 			buf_adds(why, "; with the lead recused, the core maintainers can settle it by a "
 				 "motion (`propose core TEXT`)");
 		else
 			buf_adds(why, "; another core maintainer can");
+		return GOV_REFUSED;
+	}
+	return GOV_OK;
+}
+
+int gov_may_nominate(const struct gov_ctx *g, const char *kind, const char *handle,
+		     struct buf *why)
+{
+	if (strcmp(kind, GOV_NOMINATE_CORE) != 0)
+		return GOV_OK;
+	const struct roster *r = gov_roster(g);
+	if (handle && (roster_is_core(r, handle) || roster_is_module_maintainer(r, handle)))
+		return GOV_OK;
+	buf_adds(why, "only core or module maintainers nominate someone for core (the governance "
+		 "docs: a core or module maintainer can nominate someone to become a core "
+		 "maintainer); ");
+	if (handle)
+		buf_addf(why, "@%s is neither. ", handle);
+	else
+		buf_adds(why, "you are mapped to no handle. ");
+	buf_adds(why, "Ask a maintainer to nominate them; you can add a letter with `support N TEXT` "
+		 "once it is open");
+	return GOV_REFUSED;
+}
+
+int gov_may_recuse(const struct gov_ctx *g, const struct gov_item *it, const char *by_handle,
+		   const char *target, struct buf *why)
+{
+	const struct roster *r = gov_roster(g);
+	const char *noun = gov_item_noun(it);
+	if (strcmp(it->state, "open") != 0) {
+		buf_addf(why, "%s %lld is closed (%s); a recusal matters only while it is open", noun,
+			 it->id, it->state);
+		return GOV_REFUSED;
+	}
+	if (!target || (by_handle && str_ieq(target, by_handle)))
+		return GOV_OK;
+	if (!by_handle || !roster_is_core(r, by_handle)) {
+		buf_addf(why, "only a core maintainer names another maintainer as conflicted on %s %lld; "
+			 "you can recuse yourself with `recuse %lld REASON`", noun, it->id, it->id);
+		return GOV_REFUSED;
+	}
+	if (!roster_is_core(r, target) && !roster_is_module_maintainer(r, target)) {
+		buf_addf(why, "@%s is not an active maintainer, so they neither vote on nor decide %s "
+			 "%lld; nothing to recuse", target, noun, it->id);
+		return GOV_BAD;
+	}
+	return GOV_OK;
+}
+
+int gov_may_step_down_lead(const struct gov_ctx *g, const char *handle, struct buf *why)
+{
+	if (handle && roster_is_lead(gov_roster(g), handle))
+		return GOV_OK;
+	buf_adds(why, "only the lead core maintainer steps down from the lead role");
+	if (handle)
+		buf_addf(why, "; @%s is not the lead", handle);
+	buf_adds(why, " (to leave a module or the core maintainers: `step-down MODULE|core [REASON]`)");
+	return GOV_REFUSED;
+}
+
+int gov_may_withdraw(const struct gov_item *it, const char *by_id, const char *by_handle,
+		     struct buf *why)
+{
+	const char *noun = gov_item_noun(it);
+	if (strcmp(it->state, "open") != 0) {
+		buf_addf(why, "%s %lld is closed (%s); only an open item can be withdrawn", noun, it->id,
+			 it->state);
+		return GOV_REFUSED;
+	}
+	if (!opened_by(it, by_id, by_handle)) {
+		buf_addf(why, "only the one who opened %s %lld (%s%s) withdraws it", noun, it->id,
+			 it->opened_by_handle ? "@" : "",
+			 it->opened_by_handle ? it->opened_by_handle : it->opened_by);
+		return GOV_REFUSED;
+	}
+	return GOV_OK;
+}
+
+int gov_may_escalate(const struct gov_ctx *g, const struct gov_item *it, const char *handle,
+		     struct buf *why)
+{
+	if (strcmp(it->kind, GOV_MOTION_GROUP) != 0) {
+		buf_addf(why, "%lld is not a module motion; only a module group's motion that failed or "
+			 "tied is escalated to the core maintainers", it->id);
+		return GOV_REFUSED;
+	}
+	if (strcmp(it->state, "failed") != 0 && !gov_is_tied(it)) {
+		buf_addf(why, "motion %lld is %s; a module motion is escalated once it failed or tied",
+			 it->id, it->state);
+		return GOV_REFUSED;
+	}
+	const struct roster_group *grp = gov_find_group(gov_roster(g), it->grp);
+	if (!handle || !grp || !roster_in_group(grp, handle, NULL)) {
+		buf_addf(why, "only a maintainer of %s escalates its motion %lld", it->grp ? it->grp : "?",
+			 it->id);
+		if (!handle)
+			buf_adds(why, "; you are mapped to no handle");
+		return GOV_REFUSED;
+	}
+	long long other = store_count(g->store, "SELECT coalesce(min(id), 0) FROM items WHERE ref = ?1"
+				      " AND kind = 'motion-core'", it->id);
+	if (other > 0) {
+		buf_addf(why, "motion %lld was escalated already: core motion %lld (`show %lld`)", it->id,
+			 other, other);
 		return GOV_REFUSED;
 	}
 	return GOV_OK;
@@ -319,7 +486,7 @@ int gov_record_decision(const struct gov_ctx *g, const struct gov_decision *d, l
 	long long did = sqlite3_last_insert_rowid(store_db(s));
 
 	st = store_stmt(s, "UPDATE items SET state = ?2, closed_at = ?3, result = ?4"
-			" WHERE id = ?1 AND state = 'open'");
+			" WHERE id = ?1 AND state IN ('open', 'tied')");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, d->item_id);
@@ -370,6 +537,17 @@ const struct roster_group *gov_find_group(const struct roster *r, const char *gr
 static int apply_event(struct roster *r, const char *op, const char *grp, const char *name,
 		       const char *handle)
 {
+	/* module changes move groups: nothing of the roster is held across them */
+	if (strcmp(op, "add-group") == 0)
+		return grp ? roster_add_group(r, grp) : -1;
+	if (strcmp(op, "sunset-group") == 0 || strcmp(op, "rename-group") == 0) {
+		const struct roster_group *mg = gov_find_group(r, grp);
+		if (!mg)
+			return -1;
+		size_t gi = roster_group_index(r, mg);
+		return strcmp(op, "sunset-group") == 0 ? roster_sunset_group(r, gi)
+						      : roster_rename_group(r, gi, name);
+	}
 	const struct roster_group *g = NULL;
 	if (strcmp(op, "add-core") == 0 || strcmp(op, "remove-core") == 0)
 		g = roster_core_group(r);
@@ -389,7 +567,10 @@ static int apply_event(struct roster *r, const char *op, const char *grp, const 
 	}
 	if (strcmp(op, "emeritus") == 0)
 		return roster_set_emeritus(r, gi, handle, true);
-	if (strcmp(op, "remove") == 0 || strcmp(op, "remove-core") == 0)
+	/* removed from core means emeritus core, as the upstream page keeps it */
+	if (strcmp(op, "remove-core") == 0)
+		return roster_set_emeritus(r, gi, handle, true);
+	if (strcmp(op, "remove") == 0)
 		return roster_remove_person(r, gi, handle);
 	if (strcmp(op, "set-lead") == 0)
 		return roster_set_lead(r, nm, handle);
@@ -415,7 +596,7 @@ static int apply_events(struct store *s, struct roster *r, long long after, long
 		const char *handle = (const char *)sqlite3_column_text(st, 4);
 		if (apply_event(r, op ? op : "", grp, name, handle) < 0)
 			log_warn("gov", "roster event %lld (%s %s in %s) does not apply to this roster",
-				 id, op ? op : "?", handle ? handle : "?", grp ? grp : "core");
+				 id, op ? op : "?", handle ? handle : name ? name : "?", grp ? grp : "core");
 		*last = id;
 	}
 	int out = store_check(s, rc, "roster events");

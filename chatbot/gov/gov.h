@@ -41,6 +41,7 @@
 
 struct roster;
 struct roster_group;
+struct notice_schedule;
 
 /* What a governance call returns when it can refuse. */
 enum gov_result {
@@ -59,6 +60,9 @@ struct gov_ctx {
 	const char *const *targets;   /* announce targets ("console", "slack", ...) */
 	size_t ntargets;
 	int vote_days;                /* how long a motion or election stays open */
+	int nomination_days;          /* a complete nomination older than this is in a reminder
+				       * to the core maintainers (0: the default, 90) */
+	const struct notice_schedule *digest;  /* when the agenda is posted, or NULL: never */
 	long long (*now)(void *arg);  /* seconds since the epoch */
 	void *now_arg;
 };
@@ -77,6 +81,15 @@ const struct roster *gov_roster(const struct gov_ctx *g);
 #define GOV_MOTION_CORE "motion-core"
 #define GOV_REMOVE_LEAD "remove-lead"
 #define GOV_ELECT_LEAD "elect-lead"
+#define GOV_OVERRULE "overrule"              /* a core motion reversing module motion ref */
+#define GOV_STEP_DOWN_LEAD "step-down-lead"  /* the lead resigned the office (closed at once) */
+/* Core motions on a module (001: the core maintainers decide adding,
+ * removing and redefining modules, on a proposal anyone may make).  grp:
+ * the new module's heading (add) or the module's (remove, rename);
+ * subject_name: the new heading (rename). */
+#define GOV_MODULE_ADD "module-add"
+#define GOV_MODULE_REMOVE "module-remove"
+#define GOV_MODULE_RENAME "module-rename"
 
 /* The group name of the core maintainers in items.grp and roster events. */
 #define GOV_CORE "core"
@@ -90,7 +103,8 @@ const struct roster *gov_roster(const struct gov_ctx *g);
 struct gov_item {
 	long long id;
 	char *kind;              /* GOV_* */
-	char *state;             /* open | accepted | rejected | passed | failed | elected | expired */
+	char *state;             /* open | accepted | rejected | passed | failed | tied | elected |
+				  * expired | withdrawn | no-winner */
 	char *subject;           /* nominee / subject handle, or NULL */
 	char *subject_name;      /* nominee's full name when the nomination gave one, or NULL */
 	char *grp;               /* module heading as written, or "core", or NULL */
@@ -100,9 +114,11 @@ struct gov_item {
 	char *opened_by_handle;  /* or NULL */
 	long long created_at, deadline, closed_at;  /* 0 when NULL */
 	char *result;            /* or NULL */
+	long long ref;           /* escalation, overrule: the module motion it is about; else 0 */
 };
 
-bool gov_kind_is_vote(const char *kind);        /* motion-*, remove-lead, elect-lead */
+bool gov_kind_is_vote(const char *kind);        /* motion-*, overrule, module-*, remove-lead, elect-lead */
+bool gov_kind_is_module_change(const char *kind); /* module-add, module-remove, module-rename */
 bool gov_kind_is_removal(const char *kind);     /* remove-module, remove-core */
 bool gov_kind_is_core(const char *kind);        /* nominate-core, remove-core */
 /* "nomination", "removal", "step-down", "motion", "election": for replies. */
@@ -130,15 +146,39 @@ bool gov_is_recused(struct store *s, long long item_id, const char *handle);
  * state too. */
 int gov_may_decide(const struct gov_ctx *g, const struct gov_item *it, const char *handle,
 		   struct buf *why);
+/* Who may nominate for kind: anyone, except for core (GOV_NOMINATE_CORE),
+ * which only core or module maintainers nominate (001).  GOV_OK, or
+ * GOV_REFUSED with why. */
+int gov_may_nominate(const struct gov_ctx *g, const char *kind, const char *handle,
+		     struct buf *why);
+/* May by_handle declare target conflicted on open item it?  Oneself: any
+ * maintainer; another maintainer: a core maintainer only.  GOV_OK or
+ * GOV_REFUSED / GOV_BAD with why. */
+int gov_may_recuse(const struct gov_ctx *g, const struct gov_item *it, const char *by_handle,
+		   const char *target, struct buf *why);
+/* May the caller withdraw item it?  Its nominator or proposer, while open. */
+int gov_may_withdraw(const struct gov_item *it, const char *by_id, const char *by_handle,
+		     struct buf *why);
+/* May handle escalate module motion it to the core?  A failed or tied
+ * motion of a module group, by an active maintainer of that group, once. */
+int gov_may_escalate(const struct gov_ctx *g, const struct gov_item *it, const char *handle,
+		     struct buf *why);
+/* May handle resign the lead role (`step-down lead`)?  Only the lead. */
+int gov_may_step_down_lead(const struct gov_ctx *g, const char *handle, struct buf *why);
+/* "tied": a motion that closed with as many yes as no votes. */
+bool gov_is_tied(const struct gov_item *it);
+
 /* The body that decides it, for replies: "the core maintainers", "the lead
  * core maintainer", "a vote of ...". Static string. */
 const char *gov_decider(const struct gov_item *it);
 
 /* A change of the roster that a decision applies. */
 struct gov_event {
-	const char *op;      /* add | emeritus | remove | set-lead | add-core | remove-core */
-	const char *grp;     /* group heading (add, emeritus, remove) or NULL */
-	const char *name;    /* full name (add, add-core, set-lead) or NULL: the handle */
+	const char *op;      /* add | emeritus | remove | set-lead | add-core | remove-core |
+			      * add-group | sunset-group | rename-group */
+	const char *grp;     /* group heading (add, emeritus, remove, *-group) or NULL */
+	const char *name;    /* full name (add, add-core, set-lead), the new heading
+			      * (rename-group), or NULL: the handle */
 	const char *handle;
 };
 
@@ -173,7 +213,8 @@ int gov_roster_rebuild(const struct gov_ctx *g);
 
 /* The periodic hook (gov_tick.c), once per pump of whoever runs the
  * adapters: closes the motions and elections past their deadline
- * (motion_close_expired) and syncs the roster.  The outbox of each target
+ * (motion_close_expired), syncs the roster, and queues the reminders and
+ * the agenda digest that are due (chatbot/gov/notice.h).  The outbox of each target
  * is then pumped with outbox_pump().  Returns how many items closed, or -1
  * (logged). */
 int gov_tick(const struct gov_ctx *g);

@@ -2,6 +2,7 @@
  * because it runs the motions (motion.h), which are built on gov.c. */
 #include "chatbot/gov/gov.h"
 #include "chatbot/gov/motion.h"
+#include "chatbot/gov/notice.h"
 
 int gov_tick(const struct gov_ctx *g)
 {
@@ -10,5 +11,7 @@ int gov_tick(const struct gov_ctx *g)
 	/* motions and elections past their deadline close (and announce) here */
 	int closed = motion_close_expired(g, gov_now(g));
 	gov_roster_sync(g);
+	/* reminders before deadlines, stale nominations, the agenda digest */
+	notice_tick(g, gov_now(g));
 	return closed;
 }

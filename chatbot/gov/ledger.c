@@ -54,6 +54,7 @@ int ledger_nominations(const struct gov_ctx *g, const char *filter, const char *
 int ledger_open_items(const struct gov_ctx *g, long long *ids, int max)
 {
 	sqlite3_stmt *st = g->store ? store_stmt(g->store, "SELECT id FROM items WHERE state = 'open'"
+						 " OR (state = 'tied' AND kind = 'motion-core')"
 						 " ORDER BY id LIMIT 500") : NULL;
 	if (!st)
 		return -1;
@@ -145,6 +146,8 @@ void ledger_recusals_free(struct ledger_recusal *rows, size_t n)
 	free(rows);
 }
 
+static int read_decisions(sqlite3_stmt *st, struct ledger_decision **rows, size_t *n);
+
 int ledger_decisions(const struct gov_ctx *g, long long item_id, long long limit,
 		     struct ledger_decision **rows, size_t *n)
 {
@@ -158,6 +161,32 @@ int ledger_decisions(const struct gov_ctx *g, long long item_id, long long limit
 		st = item_rows(g, "SELECT id, item_id, outcome, by_handle, by_id, rationale, tally, at"
 			       " FROM decisions ORDER BY id DESC LIMIT ?1", limit);
 	}
+	return read_decisions(st, rows, n);
+}
+
+int ledger_decisions_about(const struct gov_ctx *g, const char *handle, const char *grp,
+			   long long limit, struct ledger_decision **rows, size_t *n)
+{
+	*rows = NULL;
+	*n = 0;
+	sqlite3_stmt *st = item_rows(g,
+		"SELECT d.id, d.item_id, d.outcome, d.by_handle, d.by_id, d.rationale, d.tally, d.at"
+		" FROM decisions d JOIN items i ON i.id = d.item_id"
+		" WHERE (?2 IS NOT NULL AND (i.subject = ?2 COLLATE NOCASE"
+		"  OR i.opened_by_handle = ?2 COLLATE NOCASE OR d.by_handle = ?2 COLLATE NOCASE))"
+		" OR (?3 IS NOT NULL AND i.grp = ?3 COLLATE NOCASE)"
+		" ORDER BY d.id DESC LIMIT ?1", limit);
+	if (!st)
+		return -1;
+	if (handle)
+		sqlite3_bind_text(st, 2, handle, -1, SQLITE_STATIC);
+	if (grp)
+		sqlite3_bind_text(st, 3, grp, -1, SQLITE_STATIC);
+	return read_decisions(st, rows, n);
+}
+
+static int read_decisions(sqlite3_stmt *st, struct ledger_decision **rows, size_t *n)
+{
 	if (!st)
 		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -224,7 +253,10 @@ void ledger_vote_counts(const struct gov_ctx *g, long long id, long long *voted,
 			long long *electorate)
 {
 	*electorate = g->store ? store_count(g->store, "SELECT count(*) FROM electorate"
-					     " WHERE item_id = ?1", id) : 0;
-	*voted = g->store ? store_count(g->store, "SELECT (SELECT count(*) FROM votes WHERE item_id = ?1)"
-					" + (SELECT count(*) FROM ballots WHERE item_id = ?1)", id) : 0;
+					     " WHERE item_id = ?1 AND handle NOT IN"
+					     " (SELECT handle FROM recusals WHERE item_id = ?1)", id) : 0;
+	*voted = g->store ? store_count(g->store, "SELECT (SELECT count(*) FROM votes WHERE item_id = ?1"
+					" AND handle NOT IN (SELECT handle FROM recusals WHERE item_id = ?1))"
+					" + (SELECT count(*) FROM ballots WHERE item_id = ?1 AND handle NOT IN"
+					" (SELECT handle FROM recusals WHERE item_id = ?1))", id) : 0;
 }

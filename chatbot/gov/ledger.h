@@ -22,7 +22,8 @@
 int ledger_nominations(const struct gov_ctx *g, const char *filter, const char *handle,
 		       long long *ids, int max);
 
-/* The ids of every open item, oldest first, at most max. */
+/* The ids of every open item, and of every tied core motion (it waits
+ * for the lead's decision), oldest first, at most max. */
 int ledger_open_items(const struct gov_ctx *g, long long *ids, int max);
 
 /* 1 and *text (owned) when item id has field name, 0 when it has not. */
@@ -64,6 +65,11 @@ struct ledger_decision {
 int ledger_decisions(const struct gov_ctx *g, long long item_id, long long limit,
 		     struct ledger_decision **rows, size_t *n);
 void ledger_decisions_free(struct ledger_decision *rows, size_t n);
+/* The newest limit decisions about a person (handle: the item is about
+ * them, or they opened or decided it) or a group (grp: a module heading,
+ * or "core"), newest first.  One of handle and grp is given. */
+int ledger_decisions_about(const struct gov_ctx *g, const char *handle, const char *grp,
+			   long long limit, struct ledger_decision **rows, size_t *n);
 
 struct ledger_event {
 	long long at;
@@ -77,7 +83,8 @@ struct ledger_event {
 int ledger_history(const struct gov_ctx *g, long long id, struct ledger_event **rows, size_t *n);
 void ledger_history_free(struct ledger_event *rows, size_t n);
 
-/* A motion's or election's electorate size and the votes and ballots cast. */
+/* A motion's or election's electorate size and the votes and ballots cast,
+ * both without anyone recused. */
 void ledger_vote_counts(const struct gov_ctx *g, long long id, long long *voted,
 			long long *electorate);
 

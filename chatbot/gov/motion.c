@@ -10,6 +10,7 @@
 #include "chatbot/gov/gov.h"
 #include "chatbot/util/log.h"
 #include "chatbot/gov/motion_int.h"
+#include "chatbot/gov/notice.h"
 #include "chatbot/roster/roster.h"
 #include "chatbot/gov/store.h"
 
@@ -18,6 +19,10 @@ static const char *const kind_names[] = {
 	[MOTION_CORE] = GOV_MOTION_CORE,
 	[MOTION_REMOVE_LEAD] = GOV_REMOVE_LEAD,
 	[MOTION_ELECT_LEAD] = GOV_ELECT_LEAD,
+	[MOTION_OVERRULE] = GOV_OVERRULE,
+	[MOTION_MODULE_ADD] = GOV_MODULE_ADD,
+	[MOTION_MODULE_REMOVE] = GOV_MODULE_REMOVE,
+	[MOTION_MODULE_RENAME] = GOV_MODULE_RENAME,
 };
 
 const char *motion_kind_name(enum motion_kind k)
@@ -154,6 +159,105 @@ static void refuse_lead_in_office(struct store *s, const struct roster_person *l
 			 "before proposing the removal");
 }
 
+/* An escalation (MOTION_CORE with ref) or an overrule: the module motion
+ * it is about, checked under the write lock. */
+static int check_ref(const struct gov_ctx *g, const struct motion_open_req *req, struct buf *why)
+{
+	struct gov_item ref;
+	int rc = gov_item_get(g->store, req->ref, &ref);
+	if (rc < 0)
+		return busy(rc, why);
+	if (rc == 0) {
+		buf_addf(why, "there is no item %lld", req->ref);
+		return GOV_BAD;
+	}
+	int out = GOV_OK;
+	if (req->kind == MOTION_CORE) {
+		out = gov_may_escalate(g, &ref, req->by_handle, why);
+	} else if (strcmp(ref.kind, GOV_MOTION_GROUP) != 0) {
+		buf_addf(why, "%lld is not a module motion; the core maintainers overrule what a module "
+			 "group decided by its own motion", ref.id);
+		out = GOV_BAD;
+	} else if (strcmp(ref.state, "open") == 0) {
+		buf_addf(why, "module motion %lld is still open; it can be overruled once it closed",
+			 ref.id);
+		out = GOV_REFUSED;
+	} else if (ref.result && strncmp(ref.result, "overruled", 9) == 0) {
+		buf_addf(why, "module motion %lld was already %s", ref.id, ref.result);
+		out = GOV_REFUSED;
+	} else if (store_count(g->store, "SELECT count(*) FROM items WHERE kind = 'overrule'"
+			       " AND state = 'open' AND ref = ?1", ref.id) > 0) {
+		buf_addf(why, "a motion to overrule module motion %lld is already open", ref.id);
+		out = GOV_REFUSED;
+	}
+	gov_item_release(&ref);
+	return out;
+}
+
+/* A heading a module can take: not empty, one line, no Markdown link
+ * brackets or backticks, at most 200 bytes, and no module has it yet. */
+static int check_heading(const struct roster *r, const char *title, struct buf *why)
+{
+	if (!title || !*title || strlen(title) > 200 || strpbrk(title, "\n\r[]`")) {
+		buf_adds(why, "a module's name is one line of at most 200 bytes, without brackets or "
+			 "backticks");
+		return GOV_BAD;
+	}
+	if (gov_find_group(r, title) || str_ieq(title, GOV_CORE)) {
+		buf_addf(why, "there is a module called %s already (`who %s`)", title, title);
+		return GOV_REFUSED;
+	}
+	return GOV_OK;
+}
+
+/* add-module, remove-module, rename-module: what they change must exist
+ * (or not yet), and no other proposal on it may be open.  *grp gets the
+ * heading the item records. */
+static int check_module_change(const struct gov_ctx *g, const struct motion_open_req *req,
+			       const char **grp, struct buf *why)
+{
+	const struct roster *r = gov_roster(g);
+	int res;
+	if (req->kind == MOTION_MODULE_ADD) {
+		if ((res = check_heading(r, req->group, why)) != GOV_OK)
+			return res;
+		*grp = req->group;
+	} else {
+		const struct roster_group *mg = req->group ? gov_find_group(r, req->group) : NULL;
+		enum roster_kind k = mg ? roster_group_kind(r, mg) : ROSTER_TEXT;
+		if (!mg || (k != ROSTER_MODULES && k != ROSTER_LIBRARIES && k != ROSTER_EXTERNAL &&
+			    k != ROSTER_SUNSET)) {
+			buf_addf(why, "there is no module \"%s\"; `modules` lists them",
+				 req->group ? req->group : "");
+			return GOV_BAD;
+		}
+		if (req->kind == MOTION_MODULE_REMOVE && k == ROSTER_SUNSET) {
+			buf_addf(why, "%s is sunsetted already", mg->title);
+			return GOV_REFUSED;
+		}
+		if (req->kind == MOTION_MODULE_RENAME &&
+		    (res = check_heading(r, req->new_name, why)) != GOV_OK)
+			return res;
+		*grp = mg->title;
+	}
+	sqlite3_stmt *st = store_stmt(g->store, "SELECT id FROM items WHERE state = 'open' AND kind IN"
+				      " ('module-add', 'module-remove', 'module-rename') AND"
+				      " (grp = ?1 COLLATE NOCASE OR subject_name = ?1 COLLATE NOCASE)");
+	long long open_id = 0;
+	if (st) {
+		sqlite3_bind_text(st, 1, *grp, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			open_id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	if (open_id) {
+		buf_addf(why, "motion %lld on %s is already open; vote on it with `vote %lld "
+			 "yes|no|abstain`", open_id, *grp, open_id);
+		return GOV_REFUSED;
+	}
+	return GOV_OK;
+}
+
 /* Validates the request and collects the electorate and the candidates
  * (roster spellings).  GOV_OK or BAD/REFUSED with why. */
 static int prepare(const struct gov_ctx *g, const struct motion_open_req *req,
@@ -198,6 +302,21 @@ static int prepare(const struct gov_ctx *g, const struct motion_open_req *req,
 		return GOV_OK;
 	}
 	case MOTION_CORE:
+	case MOTION_OVERRULE:
+		if (req->ref || req->kind == MOTION_OVERRULE) {
+			int res = check_ref(g, req, why);
+			if (res != GOV_OK)
+				return res;
+		}
+		break;
+	case MOTION_MODULE_ADD:
+	case MOTION_MODULE_REMOVE:
+	case MOTION_MODULE_RENAME: {
+		int res = check_module_change(g, req, grp, why);
+		if (res != GOV_OK)
+			return res;
+		break;
+	}
 	case MOTION_ELECT_LEAD:
 	case MOTION_REMOVE_LEAD:
 		break;
@@ -285,6 +404,9 @@ static int prepare(const struct gov_ctx *g, const struct motion_open_req *req,
 	return GOV_OK;
 }
 
+/* "s" unless n is one. */
+#define PL(n) ((n) == 1 ? "" : "s")
+
 static void describe_open(const struct gov_ctx *g, const struct motion_open_req *req, long long id,
 			  size_t nelect, const struct motion_handles *cands, const char *grp,
 			  long long deadline, struct buf *done)
@@ -293,20 +415,45 @@ static void describe_open(const struct gov_ctx *g, const struct motion_open_req 
 	motion_format_time(deadline, when, sizeof(when));
 	switch (req->kind) {
 	case MOTION_GROUP:
-		buf_addf(done, "Opened motion %lld for %s: a majority of its %zu active maintainers "
-			 "(%d yes votes) passes it.", id, grp, nelect,
-			 tally_needed(TALLY_MAJORITY, (int)nelect));
+		buf_addf(done, "Opened motion %lld for %s: a majority of its %zu active maintainer%s "
+			 "(%d yes vote%s) passes it.", id, grp, nelect, PL(nelect),
+			 tally_needed(TALLY_MAJORITY, (int)nelect), PL(tally_needed(TALLY_MAJORITY, (int)nelect)));
 		break;
 	case MOTION_CORE:
-		buf_addf(done, "Opened motion %lld for the core maintainers: a majority of the %zu "
-			 "(%d yes votes) passes it.", id, nelect, tally_needed(TALLY_MAJORITY, (int)nelect));
+		if (req->ref)
+			buf_addf(done, "Escalated module motion %lld to the core maintainers as motion "
+				 "%lld: a majority of the %zu (%d yes vote%s) passes it.", req->ref, id,
+				 nelect, tally_needed(TALLY_MAJORITY, (int)nelect), PL(tally_needed(TALLY_MAJORITY, (int)nelect)));
+		else
+			buf_addf(done, "Opened motion %lld for the core maintainers: a majority of the "
+				 "%zu (%d yes vote%s) passes it.", id, nelect,
+				 tally_needed(TALLY_MAJORITY, (int)nelect), PL(tally_needed(TALLY_MAJORITY, (int)nelect)));
+		break;
+	case MOTION_OVERRULE:
+		buf_addf(done, "Opened motion %lld to overrule module motion %lld: a majority of the "
+			 "%zu core maintainers (%d yes vote%s) passes it.", id, req->ref, nelect,
+			 tally_needed(TALLY_MAJORITY, (int)nelect), PL(tally_needed(TALLY_MAJORITY, (int)nelect)));
+		break;
+	case MOTION_MODULE_ADD:
+	case MOTION_MODULE_REMOVE:
+	case MOTION_MODULE_RENAME:
+		if (req->kind == MOTION_MODULE_ADD)
+			buf_addf(done, "Opened motion %lld to add the module %s", id, grp);
+		else if (req->kind == MOTION_MODULE_REMOVE)
+			buf_addf(done, "Opened motion %lld to remove the module %s (it would move to the "
+				 "sunsetted modules)", id, grp);
+		else
+			buf_addf(done, "Opened motion %lld to rename the module %s to %s", id, grp,
+				 req->new_name);
+		buf_addf(done, ": the core maintainers decide it, a majority of the %zu (%d yes vote%s) "
+			 "passes it.", nelect, tally_needed(TALLY_MAJORITY, (int)nelect), PL(tally_needed(TALLY_MAJORITY, (int)nelect)));
 		break;
 	case MOTION_REMOVE_LEAD: {
 		const struct roster_person *lead = roster_lead(gov_roster(g));
 		buf_addf(done, "Opened motion %lld to remove the lead core maintainer @%s: it passes "
 			 "with yes from at least 75%% of the %zu core maintainers other than the lead "
-			 "(%d yes votes).", id, lead && lead->handle ? lead->handle : "?", nelect,
-			 tally_needed(TALLY_THREE_QUARTERS, (int)nelect));
+			 "(%d yes vote%s).", id, lead && lead->handle ? lead->handle : "?", nelect,
+			 tally_needed(TALLY_THREE_QUARTERS, (int)nelect), PL(tally_needed(TALLY_THREE_QUARTERS, (int)nelect)));
 		break;
 	}
 	case MOTION_ELECT_LEAD:
@@ -363,6 +510,8 @@ int motion_open(const struct gov_ctx *g, const struct motion_open_req *req, long
 		.opened_by_handle = (char *)req->by_handle,
 		.created_at = now,
 		.deadline = deadline,
+		.ref = req->ref,
+		.subject_name = req->kind == MOTION_MODULE_RENAME ? (char *)req->new_name : NULL,
 	};
 	rc = gov_item_insert(s, &it, id);
 	if (rc != STORE_OK)
@@ -393,6 +542,8 @@ int motion_open(const struct gov_ctx *g, const struct motion_open_req *req, long
 	}
 	if (rc == STORE_OK)
 		rc = store_audit(s, now, req->by_id, req->by_handle, "propose", *id, it.kind);
+	if (rc == STORE_OK)
+		rc = notice_opening(g, *id, now);
 	if (rc == STORE_OK)
 		rc = store_commit(s);
 	else

@@ -42,6 +42,11 @@ enum motion_kind {
 	MOTION_CORE,
 	MOTION_REMOVE_LEAD,
 	MOTION_ELECT_LEAD,
+	MOTION_OVERRULE,   /* a core motion reversing module motion ref (001: the core can
+			    * overrule any module-level decision) */
+	MOTION_MODULE_ADD,     /* core motions on a module change, open to anyone to */
+	MOTION_MODULE_REMOVE,  /* propose (001); passed, they change the roster */
+	MOTION_MODULE_RENAME,
 };
 
 /* Longest motion text or rationale, in bytes. */
@@ -51,17 +56,22 @@ enum motion_kind {
 
 /* "motion-group", ...; static. */
 const char *motion_kind_name(enum motion_kind k);
-/* Parses a kind name; -1 when it is not one of the four. */
+/* Parses a kind name; -1 when it is not one of them. */
 int motion_kind_parse(const char *name);
 
 struct motion_open_req {
 	enum motion_kind kind;
-	const char *group;             /* MOTION_GROUP: the group's heading (roster title) */
+	const char *group;             /* MOTION_GROUP, MOTION_MODULE_REMOVE|RENAME: the group's
+					* heading (roster title); MOTION_MODULE_ADD: the new
+					* module's heading, "Name (alias, alias)" */
+	const char *new_name;          /* MOTION_MODULE_RENAME: the new heading */
 	const char *text;              /* the proposal, or the rationale; may be "" for elect-lead */
 	const char *const *candidates; /* MOTION_ELECT_LEAD: handles as typed (no '@') */
 	size_t ncandidates;
 	const char *by_id;             /* "slack:U0123" */
 	const char *by_handle;         /* the proposer's roster handle */
+	long long ref;                 /* MOTION_CORE: the module motion it escalates (0: none);
+					* MOTION_OVERRULE: the module motion it overrules */
 };
 
 /* Opens a motion or election at gov_now(g): validates it against the

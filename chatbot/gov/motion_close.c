@@ -9,6 +9,9 @@
 #include "chatbot/gov/motion_int.h"
 #include "chatbot/roster/roster.h"
 
+/* "s" unless n is one. */
+#define PL(n) ((n) == 1 ? "" : "s")
+
 /* At most n bytes of text on one line, cut at a character boundary. */
 static void add_excerpt(struct buf *b, const char *text, size_t n)
 {
@@ -66,6 +69,34 @@ cleanup:
 	return rc;
 }
 
+/* A passed overrule: module motion it->ref keeps its votes but its result
+ * no longer stands, and its own record says so. */
+static int record_overruled(struct store *s, const struct gov_item *it, long long now)
+{
+	char why[128];
+	snprintf(why, sizeof(why), "overruled by core motion %lld", it->id);
+	int rc;
+	sqlite3_stmt *st = store_stmt(s, "UPDATE items SET result = ?1 WHERE id = ?2");
+	if (!st)
+		return STORE_ERR;
+	sqlite3_bind_text(st, 1, why, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, it->ref);
+	rc = store_check(s, sqlite3_step(st), "overruled");
+	sqlite3_reset(st);
+	if (rc != STORE_OK)
+		return rc;
+	st = store_stmt(s, "INSERT INTO decisions(item_id, outcome, rationale, at)"
+			" VALUES (?1, 'overruled', ?2, ?3)");
+	if (!st)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, it->ref);
+	sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	rc = store_check(s, sqlite3_step(st), "overruled decision");
+	sqlite3_reset(st);
+	return rc;
+}
+
 static int settle_motion(const struct gov_ctx *g, const struct gov_item *it, long long now,
 			 bool at_deadline, bool dry, struct buf *summary)
 {
@@ -97,6 +128,14 @@ static int settle_motion(const struct gov_ctx *g, const struct gov_item *it, lon
 		goto cleanup;
 	}
 	state = st == TALLY_PASSED ? "passed" : st == TALLY_FAILED ? "failed" : "expired";
+	bool plain = strcmp(it->kind, GOV_MOTION_CORE) == 0 || strcmp(it->kind, GOV_MOTION_GROUP) == 0;
+	bool core_motion = strcmp(it->kind, GOV_MOTION_CORE) == 0;
+	/* as many yes as no: the group could not agree (001) */
+	if (st != TALLY_PASSED && plain && yes.n == no.n && yes.n > 0)
+		state = "tied";
+	bool tied = strcmp(state, "tied") == 0;
+	bool overrule = strcmp(it->kind, GOV_OVERRULE) == 0;
+	bool module = gov_kind_is_module_change(it->kind);
 
 	add_list(&tally, "yes", &yes);
 	add_list(&tally, "; no", &no);
@@ -110,6 +149,12 @@ static int settle_motion(const struct gov_ctx *g, const struct gov_item *it, lon
 	if (lead_vote)
 		buf_addf(&title, "Motion %lld to remove the lead core maintainer @%s %s", it->id,
 			 it->subject ? it->subject : "?", state);
+	else if (overrule)
+		buf_addf(&title, "Motion %lld to overrule module motion %lld %s", it->id, it->ref, state);
+	else if (module)
+		buf_addf(&title, "Motion %lld to %s the module %s %s", it->id,
+			 strcmp(it->kind, GOV_MODULE_ADD) == 0 ? "add" :
+			 strcmp(it->kind, GOV_MODULE_REMOVE) == 0 ? "remove" : "rename", it->grp, state);
 	else {
 		buf_addf(&title, "Motion %lld %s: ", it->id, state);
 		add_excerpt(&title, it->text ? it->text : "", 80);
@@ -117,49 +162,89 @@ static int settle_motion(const struct gov_ctx *g, const struct gov_item *it, lon
 	buf_addf(&body, "Motion %lld (%s", it->id,
 		 strcmp(it->kind, GOV_MOTION_GROUP) == 0 ? "a vote of the maintainers of " :
 		 lead_vote ? "removal of the lead, a vote of the core maintainers other than the lead"
+		 : overrule ? "overrule of a module decision, a vote of the core maintainers"
+		 : module ? "a module change, a vote of the core maintainers"
 			   : "a vote of the core maintainers");
 	if (strcmp(it->kind, GOV_MOTION_GROUP) == 0)
 		buf_adds(&body, it->grp ? it->grp : "?");
 	buf_addf(&body, "), proposed by %s%s: \"", it->opened_by_handle ? "@" : "",
 		 it->opened_by_handle ? it->opened_by_handle : it->opened_by);
 	add_excerpt(&body, it->text ? it->text : "", MOTION_MAX_TEXT);
-	buf_addf(&body, "\"\nResult: %s with %zu yes of %d electors (%d needed)%s.\nTally: %s",
-		 state, yes.n, n, need,
-		 st == TALLY_PASSED ? "" : st == TALLY_FAILED ? "; the threshold can no longer be reached"
-								 : "; the deadline passed without enough yes votes",
+	buf_addf(&body, "\"\nResult: %s with %zu yes of %d elector%s (%d needed)%s.\nTally: %s",
+		 state, yes.n, n, PL(n), need,
+		 st == TALLY_PASSED ? "" : tied ? "; as many yes as no votes"
+		 : st == TALLY_FAILED ? "; the threshold can no longer be reached"
+				      : "; the deadline passed without enough yes votes",
 		 buf_str(&tally));
+	if (it->ref && core_motion)
+		buf_addf(&body, "\nEscalated from module motion %lld.", it->ref);
+	if (tied && core_motion)
+		buf_addf(&body, "\nThe core maintainers could not agree: the lead core maintainer "
+			 "settles it with `decide %lld accept|reject RATIONALE`.", it->id);
+	else if (tied || (st == TALLY_FAILED && !core_motion && plain))
+		buf_addf(&body, "\nA maintainer of %s can escalate it to the core maintainers with "
+			 "`escalate %lld`.", it->grp ? it->grp : "the group", it->id);
+	if (overrule && st == TALLY_PASSED)
+		buf_addf(&body, "\nModule motion %lld is overruled: its result no longer stands.", it->ref);
+	if (module && st == TALLY_PASSED) {
+		if (strcmp(it->kind, GOV_MODULE_ADD) == 0)
+			buf_addf(&body, "\nThe module %s is added to the roster; its maintainers are "
+				 "nominated with `nominate @handle for MODULE`.", it->grp);
+		else if (strcmp(it->kind, GOV_MODULE_REMOVE) == 0)
+			buf_addf(&body, "\nThe module %s moves to the sunsetted modules.", it->grp);
+		else
+			buf_addf(&body, "\nThe module %s is now called %s.", it->grp,
+				 it->subject_name ? it->subject_name : "?");
+	}
 
-	struct gov_event ev = { 0 };
+	struct gov_event ev[2] = { { 0 } };
 	const struct roster_group *lg = roster_lead_group(gov_roster(g));
 	size_t nev = 0;
 	if (lead_vote && st == TALLY_PASSED && it->subject && lg) {
-		ev.op = "remove";
-		ev.grp = lg->title;
-		ev.handle = it->subject;
+		/* the lead role only: they stay a core maintainer */
+		const struct roster_person *p = roster_find_person(gov_roster(g), it->subject);
+		ev[0] = (struct gov_event){ "remove", lg->title, NULL, it->subject };
+		ev[1] = (struct gov_event){ "add-core", NULL, p ? p->name : NULL, it->subject };
+		nev = 2;
+		buf_addf(&body, "\n@%s is no longer the lead core maintainer and stays a core "
+			 "maintainer. The office is vacant: the core maintainers elect a new lead by "
+			 "ranked-choice vote, opened by a core maintainer with "
+			 "`propose elect-lead @a @b ...`.", it->subject);
+	}
+	if (module && st == TALLY_PASSED && it->grp) {
+		const char *op = strcmp(it->kind, GOV_MODULE_ADD) == 0 ? "add-group" :
+				 strcmp(it->kind, GOV_MODULE_REMOVE) == 0 ? "sunset-group" : "rename-group";
+		ev[0] = (struct gov_event){ op, it->grp, it->subject_name, NULL };
 		nev = 1;
-		buf_addf(&body, "\n@%s is no longer the lead core maintainer. The core maintainers now "
-			 "elect a new lead by ranked-choice vote: a core maintainer opens the election "
-			 "with `propose elect-lead @a @b ...`.", it->subject);
 	}
 	struct gov_decision d = {
 		.item_id = it->id,
 		.state = state,
-		.rationale = it->text,
+		/* a motion's text is what was voted on, never a rationale */
+		.rationale = lead_vote ? it->text : NULL,
 		.tally = buf_str(&tally),
 		.title = buf_str(&title),
 		.body = buf_str(&body),
 		.action = "close",
-		.events = nev ? &ev : NULL,
+		.events = nev ? ev : NULL,
 		.nevents = nev,
 	};
 	rc = gov_record_decision(g, &d, now, NULL);
+	if (rc == STORE_OK && overrule && st == TALLY_PASSED && it->ref)
+		rc = record_overruled(s, it, now);
 	if (rc != STORE_OK)
 		goto cleanup;
-	buf_addf(summary, "That closes motion %lld: %s with %zu yes of %d electors (%d needed). "
-		 "The result is announced.", it->id, state, yes.n, n, need);
+	buf_addf(summary, "That closes motion %lld: %s with %zu yes of %d elector%s (%d needed). "
+		 "The result is announced.", it->id, state, yes.n, n, PL(n), need);
 	if (nev)
-		buf_addf(summary, " @%s is no longer the lead; an election of a new lead follows "
-			 "(propose elect-lead @a @b ...).", it->subject);
+		buf_addf(summary, " @%s is no longer the lead (and stays a core maintainer); an "
+			 "election of a new lead follows (propose elect-lead @a @b ...).", it->subject);
+	if (tied && core_motion)
+		buf_addf(summary, " It is tied: the lead core maintainer settles it with `decide %lld "
+			 "accept|reject RATIONALE`.", it->id);
+	else if (tied)
+		buf_addf(summary, " It is tied: a maintainer of the group can `escalate %lld` to the "
+			 "core maintainers.", it->id);
 	rc = 1;
 cleanup:
 	motion_handles_release(&el);
@@ -255,7 +340,8 @@ static int settle_election(const struct gov_ctx *g, const struct gov_item *it, l
 		rc = 1;
 		goto cleanup;
 	}
-	struct tally_ballots b = { prefs, off, nb };
+	struct tally_ballots b = { prefs, off, nb, 0 };
+	b.seed = tally_seed(it->id, (const char *const *)cands.v, (int)cands.n, &b);
 	if (tally_irv_run((const char *const *)cands.v, (int)cands.n, &b, &t, err, sizeof(err)) < 0) {
 		log_error("motion", "election %lld: %s", it->id, err);
 		rc = STORE_ERR;
@@ -265,13 +351,18 @@ static int settle_election(const struct gov_ctx *g, const struct gov_item *it, l
 	const char *winner = won ? cands.v[t.winner] : NULL;
 	const struct roster_person *p = won ? roster_find_person(gov_roster(g), winner) : NULL;
 
-	buf_addf(&tally, "%zu ballots from %zu electors; candidates", nb, el.n);
+	buf_addf(&tally, "%zu ballot%s from %zu elector%s; candidates", nb, PL(nb), el.n, PL(el.n));
 	for (size_t i = 0; i < cands.n; i++)
 		buf_addf(&tally, "%s @%s", i ? "," : "", cands.v[i]);
 	buf_adds(&tally, ".\n");
 	tally_irv_format(&t, (const char *const *)cands.v, &tally);
+	bool tie = t.final_tie;
+	buf_addf(&tally, "Seed for ties by lot: %016llx (FNV-1a of \"election %lld\" and the "
+		 "ballots; see `process election`).\n", (unsigned long long)b.seed, it->id);
 	if (won)
 		buf_addf(&title, "Election %lld: @%s is the new lead core maintainer", it->id, winner);
+	else if (tie)
+		buf_addf(&title, "Election %lld of a lead core maintainer ended in a tie: no winner", it->id);
 	else
 		buf_addf(&title, "Election %lld of a lead core maintainer expired with no ballots", it->id);
 	buf_addf(&body, "Election %lld of the lead core maintainer (instant-runoff vote of the core "
@@ -281,7 +372,17 @@ static int settle_election(const struct gov_ctx *g, const struct gov_item *it, l
 	if (won)
 		buf_addf(&body, "@%s is elected lead core maintainer after %zu round%s.\n", winner,
 			 t.nrounds, t.nrounds == 1 ? "" : "s");
-	else
+	else if (tie) {
+		buf_adds(&body, "The last two candidates,");
+		const struct tally_round *last = &t.rounds[t.nrounds - 1];
+		int k = 0;
+		for (size_t i = 0; i < cands.n; i++)
+			if (last->counts[i] >= 0)
+				buf_addf(&body, "%s @%s", k++ ? " and" : "", cands.v[i]);
+		buf_adds(&body, ", tied, so nobody is elected (the lead is never picked by lot or by "
+			 "name). A new election among them can be opened at once with "
+			 "`propose elect-lead @a @b`.\n");
+	} else
 		buf_adds(&body, "Nobody cast a ballot, so nobody is elected; a core maintainer can open "
 			 "a new election with `propose elect-lead @a @b ...`.\n");
 	buf_addf(&body, "Tally: %s", buf_str(&tally));
@@ -291,7 +392,7 @@ static int settle_election(const struct gov_ctx *g, const struct gov_item *it, l
 	struct gov_event ev = { .op = "set-lead", .name = p ? p->name : winner, .handle = winner };
 	struct gov_decision d = {
 		.item_id = it->id,
-		.state = won ? "elected" : "expired",
+		.state = won ? "elected" : tie ? "no-winner" : "expired",
 		.rationale = it->text && *it->text ? it->text : NULL,
 		.tally = buf_str(&tally),
 		.title = buf_str(&title),
@@ -307,6 +408,9 @@ static int settle_election(const struct gov_ctx *g, const struct gov_item *it, l
 		buf_addf(summary, "That closes election %lld: @%s is elected lead core maintainer after "
 			 "%zu round%s. The result is announced with every round.", it->id, winner,
 			 t.nrounds, t.nrounds == 1 ? "" : "s");
+	else if (tie)
+		buf_addf(summary, "That closes election %lld: the last two candidates tied, so nobody "
+			 "is elected; a new election among them can be opened at once.", it->id);
 	else
 		buf_addf(summary, "Election %lld expired with no ballots.", it->id);
 	rc = 1;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "chatbot/gov/motion.h"
+#include "chatbot/gov/notice.h"
 #include "chatbot/gov/store.h"
 #include "chatbot/roster/roster.h"
 
@@ -148,6 +149,9 @@ int nomination_open(const struct gov_ctx *g, const struct nomination_req *req,
 	for (size_t i = 0; rc == STORE_OK && i < req->nfields; i++)
 		if (req->fields[i].text)
 			rc = insert_field(s, id, req->fields[i].name, req->fields[i].text, req->by_id, now);
+	/* the opening is announced with the same commit */
+	if (rc == STORE_OK)
+		rc = notice_opening(g, id, now);
 	struct buf detail = BUF_INIT;
 	if (removal)
 		buf_addf(&detail, "%s @%s from %s: %s", req->self ? "step-down" : "removal",
@@ -236,7 +240,8 @@ int nomination_letter(const struct gov_ctx *g, long long id, const char *kind, c
 }
 
 int nomination_recuse(const struct gov_ctx *g, long long id, const char *handle,
-		      const char *by_id, const char *reason, struct nomination_done *out)
+		      const char *by_id, const char *by_handle, const char *reason,
+		      struct nomination_done *out)
 {
 	struct store *s = g->store;
 	struct gov_item it;
@@ -261,8 +266,13 @@ int nomination_recuse(const struct gov_ctx *g, long long id, const char *handle,
 		rc = store_check(s, sqlite3_step(st), "recuse");
 		sqlite3_reset(st);
 	}
-	res = audit_commit(s, rc, now, by_id, handle, "recuse", id,
-			   *reason ? reason : "conflict of interest", out);
+	struct buf detail = BUF_INIT;
+	bool other = !by_handle || !str_ieq(by_handle, handle);
+	buf_addf(&detail, "%s@%s: %s", other ? "names as conflicted " : "", handle,
+		 *reason ? reason : "conflict of interest");
+	res = audit_commit(s, rc, now, by_id, other ? by_handle : handle, "recuse", id,
+			   buf_str(&detail), out);
+	buf_release(&detail);
 	if (res != GOV_OK)
 		return res;
 	/* a motion counts its electorate less the recused: it may be decided now */
@@ -301,7 +311,8 @@ static void accept_event(const struct roster *r, const struct gov_item *it, stru
 			 it->self ? "steps down" : "is removed", it->grp);
 	} else {
 		*ev = (struct gov_event){ "remove-core", NULL, NULL, h };
-		buf_addf(what, "@%s %s the core maintainers.", h, it->self ? "steps down from" : "leaves");
+		buf_addf(what, "@%s %s the core maintainers and is listed as emeritus core.", h,
+			 it->self ? "steps down from" : "leaves");
 	}
 }
 
@@ -350,20 +361,32 @@ int nomination_decide(const struct gov_ctx *g, const struct nomination_decision 
 	}
 	struct gov_event ev[1];
 	size_t nev = 0;
-	if (d->accept) {
+	bool tied = gov_kind_is_vote(it->kind);   /* a tied core motion the lead settles */
+	if (tied) {
+		buf_addf(&out->what, "The core maintainers were tied on motion %lld; the lead core "
+			 "maintainer settles it: %s.", it->id, d->accept ? "accepted" : "rejected");
+	} else if (d->accept) {
 		accept_event(gov_roster(g), it, ev, &out->what);
 		nev = 1;
 	} else {
 		buf_addf(&out->what, "The %s of @%s is not accepted; the roster stays as it is.",
 			 gov_item_noun(it), it->subject);
 	}
-	buf_addf(&title, "Decision on %s %lld: %s", gov_item_noun(it), it->id, out->state);
-	buf_addf(&body, "%s Decided by @%s. Rationale: %s", buf_str(&out->what), d->by_handle,
-		 d->rationale);
+	if (tied) {
+		buf_addf(&title, "The lead's decision on tied motion %lld: %s", it->id, out->state);
+		buf_addf(&body, "%s Motion: \"%s\" Decided by the lead core maintainer @%s. "
+			 "Rationale: %s", buf_str(&out->what), it->text ? it->text : "", d->by_handle,
+			 d->rationale);
+	} else {
+		buf_addf(&title, "Decision on %s %lld: %s", gov_item_noun(it), it->id, out->state);
+		buf_addf(&body, "%s Decided by @%s. Rationale: %s", buf_str(&out->what), d->by_handle,
+			 d->rationale);
+	}
 	struct gov_decision rec = {
 		.item_id = it->id, .state = out->state, .by_id = d->by_id,
 		.by_handle = d->by_handle, .rationale = d->rationale, .title = buf_str(&title),
-		.body = buf_str(&body), .action = "decide", .events = ev, .nevents = nev,
+		.body = buf_str(&body), .action = tied ? "settle-tie" : "decide", .events = ev,
+		.nevents = nev,
 	};
 	rc = gov_record_decision(g, &rec, gov_now(g), &out->decision_id);
 	if (rc == STORE_OK)

@@ -79,9 +79,12 @@ int nomination_letter(const struct gov_ctx *g, long long id, const char *kind, c
 		      const char *by_handle, const char *text, struct nomination_done *out);
 
 /* Recuses handle from open item id (reason may be ""), audited as
- * "recuse"; a motion is then settled (its electorate shrank). */
+ * "recuse" by by_id / by_handle (oneself, or a core maintainer naming
+ * another: gov_may_recuse); a motion is then settled (its electorate
+ * shrank). */
 int nomination_recuse(const struct gov_ctx *g, long long id, const char *handle,
-		      const char *by_id, const char *reason, struct nomination_done *out);
+		      const char *by_id, const char *by_handle, const char *reason,
+		      struct nomination_done *out);
 
 struct nomination_decision {
 	const struct gov_item *item;  /* as loaded by the caller */

@@ -52,6 +52,45 @@ int outbox_enqueue(struct store *s, long long decision_id, const char *title, co
 	return STORE_OK;
 }
 
+int outbox_notice(struct store *s, const char *key, const char *title, const char *body,
+		  const char *mentions, const char *const *targets, size_t ntargets, long long now,
+		  long long *id)
+{
+	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO outbox(title, body, created_at,"
+				      " notice_key, mentions) VALUES (?1, ?2, ?3, ?4, ?5)");
+	if (!st)
+		return STORE_ERR;
+	sqlite3_bind_text(st, 1, title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, body, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_text(st, 4, key, -1, SQLITE_STATIC);
+	if (mentions && *mentions)
+		sqlite3_bind_text(st, 5, mentions, -1, SQLITE_STATIC);
+	int rc = store_check(s, sqlite3_step(st), "notice");
+	sqlite3_reset(st);
+	if (rc != STORE_OK)
+		return rc;
+	if (sqlite3_changes(store_db(s)) == 0)
+		return 0;   /* this notice went out before */
+	long long oid = sqlite3_last_insert_rowid(store_db(s));
+	for (size_t i = 0; i < ntargets; i++) {
+		st = store_stmt(s, "INSERT OR IGNORE INTO outbox_delivery(outbox_id, target, state,"
+				" attempts, next_at) VALUES (?1, ?2, 'pending', 0, ?3)");
+		if (!st)
+			return STORE_ERR;
+		sqlite3_bind_int64(st, 1, oid);
+		sqlite3_bind_text(st, 2, targets[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+		rc = store_check(s, sqlite3_step(st), "notice delivery");
+		sqlite3_reset(st);
+		if (rc != STORE_OK)
+			return rc;
+	}
+	if (id)
+		*id = oid;
+	return 1;
+}
+
 long long outbox_backoff(long long id, int attempts)
 {
 	long long d = OUTBOX_BACKOFF_FIRST_S;
@@ -119,7 +158,7 @@ long long outbox_next_due(struct store *s, const char *target)
 struct due {
 	long long id, decision_id;
 	int attempts;
-	char *title, *body;
+	char *title, *body, *mentions;
 };
 
 static void crash_if_asked(void)
@@ -137,7 +176,7 @@ static int read_due(struct store *s, long long now, const char *target, long lon
 		    struct due *out)
 {
 	sqlite3_stmt *st = store_stmt(s,
-		"SELECT o.id, o.decision_id, d.attempts, o.title, o.body"
+		"SELECT o.id, o.decision_id, d.attempts, o.title, o.body, o.mentions"
 		" FROM outbox_delivery d JOIN outbox o ON o.id = d.outbox_id"
 		" WHERE d.target = ?1 AND d.state = 'pending' AND d.next_at <= ?2 AND o.id > ?3"
 		" ORDER BY o.id LIMIT 256");
@@ -153,6 +192,7 @@ static int read_due(struct store *s, long long now, const char *target, long lon
 		out[n].attempts = sqlite3_column_int(st, 2);
 		out[n].title = store_col_dup(st, 3);
 		out[n].body = store_col_dup(st, 4);
+		out[n].mentions = store_col_dup(st, 5);
 		n++;
 	}
 	if (n < PUMP_BATCH && rc != SQLITE_DONE) {
@@ -161,6 +201,7 @@ static int read_due(struct store *s, long long now, const char *target, long lon
 		for (int i = 0; i < n; i++) {
 			free(out[i].title);
 			free(out[i].body);
+			free(out[i].mentions);
 		}
 		return err;
 	}
@@ -191,7 +232,7 @@ int outbox_pump(struct store *s, long long now, const char *target,
 			crash_if_asked();
 			struct outbox_entry e = { d->id, d->decision_id, target,
 						  d->title ? d->title : "", d->body ? d->body : "",
-						  d->attempts };
+						  d->attempts, d->mentions };
 			buf_reset(&err);
 			int res = fn(arg, &e, &err);
 			offered++;
@@ -208,6 +249,7 @@ int outbox_pump(struct store *s, long long now, const char *target,
 		for (int i = 0; i < n; i++) {
 			free(batch[i].title);
 			free(batch[i].body);
+			free(batch[i].mentions);
 		}
 	} while (n == PUMP_BATCH);
 	free(batch);

@@ -50,6 +50,8 @@ struct outbox_entry {
 	const char *title;     /* one line: "Decision on nomination 7: accepted" */
 	const char *body;      /* the rest: what, by whom, rationale */
 	int attempts;          /* failed attempts so far */
+	const char *mentions;  /* handles to mention with the platform's own mention,
+				* space-separated, or NULL (outbox_notice) */
 };
 
 /* Posts e to its target.  On OUTBOX_FAILED writes why to error. */
@@ -59,6 +61,18 @@ typedef int outbox_deliver_fn(void *arg, const struct outbox_entry *e, struct bu
  * decision_id may be 0.  *id (optional) receives the outbox row. */
 int outbox_enqueue(struct store *s, long long decision_id, const char *title, const char *body,
 		   const char *const *targets, size_t ntargets, long long now, long long *id);
+
+/* Inside a transaction: a notice (an opening, a reminder, a digest) that
+ * goes out once whatever happens: key names it ("open:7", "remind:9",
+ * "digest:2026-12-07"), and a key already in the outbox is never queued
+ * again, so a re-run after a crash or a restart cannot duplicate it.
+ * mentions (optional): handles, space-separated, that the deliverer
+ * mentions with the platform's own mention where their identity is known.
+ * Returns 1 queued, 0 when key was queued before, or an enum store_rc
+ * error. */
+int outbox_notice(struct store *s, const char *key, const char *title, const char *body,
+		  const char *mentions, const char *const *targets, size_t ntargets, long long now,
+		  long long *id);
 
 /* Offers every due pending delivery of target to fn.  Returns how many
  * were offered, or an enum store_rc error (a busy database: try later). */

@@ -91,6 +91,47 @@ static const char *const migrations[] = {
 	"CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT);",
 	/* v2: the full name a nomination gives for a newcomer, for the roster entry */
 	"ALTER TABLE items ADD COLUMN subject_name TEXT;",
+	/* v3: new kinds (overrule, the lead's step-down) and states (tied,
+	 * withdrawn, no-winner) of items, whose CHECKs SQLite cannot alter: the
+	 * table is copied aside, dropped and made again, ids kept (the foreign
+	 * keys of its children are deferred to the commit, and the rows coming
+	 * back into `items` satisfy them again);
+	 * the item an escalation or an overrule is about; notices (openings,
+	 * reminders, digests) keyed once each, and the handles they mention */
+	"PRAGMA defer_foreign_keys = ON;"
+	"CREATE TABLE items_v2 AS SELECT * FROM items;"
+	"DROP TABLE items;"
+	"CREATE TABLE items ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" kind TEXT NOT NULL CHECK (kind IN ('nominate-module','nominate-core','remove-module',"
+	"  'remove-core','motion-group','motion-core','remove-lead','elect-lead','overrule',"
+	"  'step-down-lead','module-add','module-remove','module-rename')),"
+	" state TEXT NOT NULL CHECK (state IN ('open','accepted','rejected','passed','failed',"
+	"  'elected','expired','tied','withdrawn','no-winner')),"
+	" subject TEXT, grp TEXT, text TEXT,"
+	" self INTEGER NOT NULL DEFAULT 0,"
+	" opened_by TEXT NOT NULL, opened_by_handle TEXT,"
+	" created_at INTEGER NOT NULL, deadline INTEGER, closed_at INTEGER, result TEXT,"
+	" subject_name TEXT, ref INTEGER);"
+	"INSERT INTO items(id, kind, state, subject, grp, text, self, opened_by, opened_by_handle,"
+	" created_at, deadline, closed_at, result, subject_name)"
+	" SELECT id, kind, state, subject, grp, text, self, opened_by, opened_by_handle,"
+	" created_at, deadline, closed_at, result, subject_name FROM items_v2;"
+	"DROP TABLE items_v2;"
+	"CREATE INDEX items_state ON items(state, deadline);"
+	"CREATE TABLE roster_events_v2 AS SELECT * FROM roster_events;"
+	"DROP TABLE roster_events;"
+	"CREATE TABLE roster_events ("
+	" id INTEGER PRIMARY KEY,"
+	" decision_id INTEGER REFERENCES decisions(id),"
+	" op TEXT NOT NULL CHECK (op IN ('add','emeritus','remove','set-lead','add-core','remove-core',"
+	"  'add-group','sunset-group','rename-group')),"
+	" grp TEXT, name TEXT, handle TEXT, at INTEGER NOT NULL);"
+	"INSERT INTO roster_events SELECT id, decision_id, op, grp, name, handle, at FROM roster_events_v2;"
+	"DROP TABLE roster_events_v2;"
+	"ALTER TABLE outbox ADD COLUMN notice_key TEXT;"
+	"ALTER TABLE outbox ADD COLUMN mentions TEXT;"
+	"CREATE UNIQUE INDEX outbox_notice_key ON outbox(notice_key);",
 };
 
 #define LINK_MEMO_BUCKETS 256
@@ -503,6 +544,20 @@ static char *get_text1(struct store *s, const char *sql, const char *key)
 char *store_link_get(struct store *s, const char *identity)
 {
 	return get_text1(s, "SELECT handle FROM links WHERE identity = ?1", identity);
+}
+
+char *store_link_identity(struct store *s, const char *handle, const char *platform)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT identity FROM links WHERE handle = ?1 COLLATE NOCASE"
+				      " AND substr(identity, 1, length(?2) + 1) = ?2 || ':'"
+				      " ORDER BY at DESC LIMIT 1");
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, handle, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, platform, -1, SQLITE_STATIC);
+	char *v = sqlite3_step(st) == SQLITE_ROW ? store_col_dup(st, 0) : NULL;
+	sqlite3_reset(st);
+	return v;
 }
 
 /* This connection's own writes since the last look bump gen (no query). */

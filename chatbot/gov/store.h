@@ -39,7 +39,7 @@
 #include "chatbot/util/util.h"
 
 /* The schema version this build writes and reads. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 /* Default busy timeout; GOVBOT_BUSY_MS in the environment overrides it. */
 #define STORE_BUSY_MS 5000
 
@@ -96,6 +96,9 @@ int store_audit(struct store *s, long long at, const char *actor_id, const char 
 int store_link_set(struct store *s, const char *identity, const char *handle,
 		   const char *by_id, long long at);
 char *store_link_get(struct store *s, const char *identity);
+/* The newest linked identity of handle on platform ("slack:U1"), or NULL;
+ * the caller frees it. */
+char *store_link_identity(struct store *s, const char *handle, const char *platform);
 /* The same, borrowed: handles are interned in the store and live until
  * store_close().  For identity_handle(): answers are remembered, and
  * forgotten when this connection writes or store_refresh() sees another

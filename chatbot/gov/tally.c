@@ -1,6 +1,7 @@
 /* tally.c - thresholds and instant-runoff; see tally.h for the rules. */
 #include "chatbot/gov/tally.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,13 +111,60 @@ static int pick_eliminated(const struct tally_irv *t, size_t r, const char *cons
 		ntied = n;
 	}
 	if (ntied > 1)
-		rd->why = TALLY_WHY_ALPHABETICAL;
+		rd->why = TALLY_WHY_LOT;
 	out = tied[0];
-	for (int i = 1; i < ntied; i++)
-		if (name_cmp(names[tied[i]], names[out]) > 0)
+	for (int i = 1; i < ntied; i++) {
+		uint64_t a = tally_lot(t->seed, names[tied[i]]), b = tally_lot(t->seed, names[out]);
+		if (a < b || (a == b && name_cmp(names[tied[i]], names[out]) > 0))
 			out = tied[i];
+	}
 	free(tied);
 	return out;
+}
+
+/* FNV-1a, 64 bits, over n bytes. */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+
+uint64_t tally_seed(long long election, const char *const *names, int ncand,
+		    const struct tally_ballots *b)
+{
+	char num[32];
+	int n = snprintf(num, sizeof(num), "election %lld\n", election);
+	uint64_t h = fnv1a(FNV_OFFSET, num, (size_t)n);
+	for (size_t i = 0; b && i < b->nballots; i++) {
+		for (size_t k = b->off[i]; k < b->off[i + 1]; k++) {
+			unsigned c = b->prefs[k];
+			const char *nm = (int)c < ncand ? names[c] : "?";
+			if (k > b->off[i])
+				h = fnv1a(h, " ", 1);
+			h = fnv1a(h, nm, strlen(nm));
+		}
+		h = fnv1a(h, "\n", 1);
+	}
+	return h;
+}
+
+uint64_t tally_lot(uint64_t seed, const char *name)
+{
+	char hex[17];
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)seed);
+	uint64_t h = fnv1a(FNV_OFFSET, hex, 16);
+	h = fnv1a(h, ":", 1);
+	for (const char *p = name; *p; p++) {
+		char c = *p >= 'A' && *p <= 'Z' ? (char)(*p + 'a' - 'A') : *p;
+		h = fnv1a(h, &c, 1);
+	}
+	return h;
 }
 
 /*
@@ -151,6 +199,7 @@ int tally_irv_run(const char *const *names, int ncand, const struct tally_ballot
 		return -1;
 	out->ncand = ncand;
 	out->nballots = n;
+	out->seed = b ? b->seed : 0;
 	if (!n)
 		return 0;
 
@@ -198,6 +247,21 @@ int tally_irv_run(const char *const *names, int ncand, const struct tally_ballot
 		if (rd->winner >= 0) {
 			out->winner = rd->winner;
 			break;
+		}
+		if (nalive == 2) {
+			int a = -1, c2 = -1;
+			for (int c = 0; c < ncand; c++) {
+				if (alive[c] && a < 0)
+					a = c;
+				else if (alive[c])
+					c2 = c;
+			}
+			if (count[a] == count[c2]) {
+				/* the last two tie: no winner, never a pick by name or lot */
+				rd->why = TALLY_WHY_FINAL_TIE;
+				out->final_tie = true;
+				break;
+			}
 		}
 
 		int e = pick_eliminated(out, r, names, alive, rd);
@@ -277,6 +341,8 @@ void tally_irv_format(const struct tally_irv *t, const char *const *names, struc
 			else
 				buf_addf(out, "@%s wins with more than half of the continuing ballots\n",
 					 names[rd->winner]);
+		} else if (rd->why == TALLY_WHY_FINAL_TIE) {
+			buf_adds(out, "the last two candidates are tied: no winner\n");
 		} else if (rd->eliminated >= 0) {
 			const char *nm = names[rd->eliminated];
 			switch (rd->why) {
@@ -284,9 +350,9 @@ void tally_irv_format(const struct tally_irv *t, const char *const *names, struc
 				buf_addf(out, "@%s eliminated (tied for fewest; fewer votes in round %d)\n",
 					 nm, rd->tie_round + 1);
 				break;
-			case TALLY_WHY_ALPHABETICAL:
-				buf_addf(out, "@%s eliminated (tied for fewest in every round; "
-					 "the handle that sorts last goes)\n", nm);
+			case TALLY_WHY_LOT:
+				buf_addf(out, "@%s eliminated (tied for fewest in every round; by lot "
+					 "from seed %016llx)\n", nm, (unsigned long long)t->seed);
 				break;
 			default:
 				buf_addf(out, "@%s eliminated (fewest votes)\n", nm);

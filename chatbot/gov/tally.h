@@ -18,11 +18,15 @@
  * eliminated, one per round.
  *
  * Ties for elimination are broken by fewer votes in the previous round
- * (walking back one round at a time to the first round), then by handle in
- * ASCII case-insensitive alphabetical order: the handle that sorts LAST is
- * eliminated, so the alphabetically first one stays in the race.  When all
- * remaining candidates tie, the same rule picks who is eliminated, so every
- * election has one deterministic result.
+ * (walking back one round at a time to the first round), then by lot: each
+ * tied candidate gets tally_lot(seed, handle), and the lowest is
+ * eliminated.  The seed (tally_seed) is derived from the election's number
+ * and its ballots, and is published with the result, so anyone can
+ * recompute the draw.  The lead is never picked by alphabet.
+ *
+ * When the last two candidates tie (and neither has more than half), the
+ * election ends with no winner (final_tie): a new election among them can
+ * be opened at once.
  *
  * Ownership: tally_irv() fills a result whose arrays tally_irv_release()
  * frees.  Candidate names are borrowed from the caller for the call (and
@@ -31,6 +35,7 @@
 #ifndef GOVBOT_TALLY_H
 #define GOVBOT_TALLY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,7 +72,8 @@ enum tally_why {
 	TALLY_WHY_NONE,          /* nobody eliminated in this round (a winner) */
 	TALLY_WHY_FEWEST,        /* the single candidate with the fewest votes */
 	TALLY_WHY_EARLIER_ROUND, /* tied; fewer votes in an earlier round (see tie_round) */
-	TALLY_WHY_ALPHABETICAL,  /* tied in every round; handle sorts last */
+	TALLY_WHY_LOT,           /* tied in every round; drawn by lot from the seed */
+	TALLY_WHY_FINAL_TIE,     /* the last two tie: nobody eliminated, no winner */
 };
 
 struct tally_round {
@@ -82,7 +88,9 @@ struct tally_round {
 
 struct tally_irv {
 	int ncand;
-	int winner;                 /* index, or -1 when there were no ballots */
+	int winner;                 /* index, or -1: no ballots, or a final tie */
+	bool final_tie;             /* the last two candidates tied */
+	uint64_t seed;              /* the ballots' seed, for ties by lot */
 	size_t nballots;
 	struct tally_round *rounds; /* owned */
 	size_t nrounds;
@@ -95,7 +103,17 @@ struct tally_ballots {
 	const uint16_t *prefs;
 	const size_t *off;
 	size_t nballots;
+	uint64_t seed;   /* tally_seed() of the election; 0 in tests that need no lot */
 };
+
+/* The seed of an election: FNV-1a (64 bits) over "election N\n" and each
+ * ballot in the order given (the callers sort them by elector), each as its
+ * ranked handles separated by one space and ended by "\n". */
+uint64_t tally_seed(long long election, const char *const *names, int ncand,
+		    const struct tally_ballots *b);
+/* A candidate's draw: FNV-1a over the seed as 16 lowercase hex digits,
+ * ":", and the handle in lowercase.  The lowest draw is eliminated. */
+uint64_t tally_lot(uint64_t seed, const char *name);
 
 /* Runs the election over candidates names[0..ncand) (their handles, used
  * only to break ties).  Returns 0 and fills *out (release it with

@@ -98,6 +98,28 @@ struct deliver_ctx {
 };
 
 /* Offers one stored announcement to an adapter (outbox_deliver_fn). */
+/* "For: @a @b" under a notice: each handle (space-separated in list) as
+ * platform's own mention of them where their identity there is known. */
+static void add_mentions(struct adapter_host *h, const char *platform, const char *list,
+			 struct reply *r)
+{
+	reply_para(r);
+	reply_text(r, "For:");
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, " ");
+		char handle[64], uid[256];
+		if (n && n < sizeof(handle)) {
+			memcpy(handle, p, n);
+			handle[n] = '\0';
+			reply_text(r, " ");
+			identity_user_id(h->bot, handle, platform, uid, sizeof(uid));
+			reply_mention(r, handle, uid[0] ? uid : NULL);
+		}
+		p += n;
+		p += strspn(p, " ");
+	}
+}
+
 static int host_deliver(void *arg, const struct outbox_entry *e, struct buf *error)
 {
 	struct deliver_ctx *d = arg;
@@ -120,6 +142,11 @@ static int host_deliver(void *arg, const struct outbox_entry *e, struct buf *err
 		reply_text(body, e->body);
 		reply_para(message);
 		reply_text(message, e->body);
+	}
+	/* the people it concerns, with this platform's own mention */
+	if (e->mentions && *e->mentions) {
+		add_mentions(d->h, a->name, e->mentions, body);
+		add_mentions(d->h, a->name, e->mentions, message);
 	}
 	struct announcement an = {
 		.key = key, .target = d->r->target[0] ? d->r->target : NULL, .title = e->title,

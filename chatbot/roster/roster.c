@@ -449,3 +449,110 @@ void roster_aliases_build(struct roster_group *g)
 		alias_split(g, b, bl, slash, &cap);
 	buf_release(&base);
 }
+
+/* ---- module changes ---- */
+
+/* Puts g (taken by value) at the end of section sec; every index of a
+ * later group moves up by one. */
+static void group_insert(struct roster *r, size_t sec, struct roster_group g)
+{
+	struct roster_section *s = &r->sections[sec];
+	size_t at = s->first_group + s->ngroups;
+	r->groups = xrealloc(r->groups, (r->ngroups + 1) * sizeof(*r->groups));
+	memmove(&r->groups[at + 1], &r->groups[at], (r->ngroups - at) * sizeof(*r->groups));
+	g.section = sec;
+	r->groups[at] = g;
+	r->ngroups++;
+	s->ngroups++;
+	/* sections keep the page's order, so the later ones are the ones after sec */
+	for (size_t i = sec + 1; i < r->nsections; i++)
+		r->sections[i].first_group++;
+}
+
+/* Takes group gi out of the roster (returned by value, still owning its
+ * strings); every index of a later group moves down by one. */
+static struct roster_group group_take(struct roster *r, size_t gi)
+{
+	struct roster_group g = r->groups[gi];
+	memmove(&r->groups[gi], &r->groups[gi + 1], (r->ngroups - gi - 1) * sizeof(*r->groups));
+	r->ngroups--;
+	r->sections[g.section].ngroups--;
+	for (size_t i = 0; i < r->nsections; i++)
+		if (r->sections[i].first_group > gi)
+			r->sections[i].first_group--;
+	return g;
+}
+
+static bool title_ok(const char *t)
+{
+	return t && *t && strlen(t) <= 200 && !strpbrk(t, "\n\r[]`");
+}
+
+static void reindex(struct roster *r)
+{
+	lookup_index_free(r->index);
+	r->index = lookup_index_build(r);
+}
+
+int roster_add_group(struct roster *r, const char *title)
+{
+	size_t sec = r->nsections;
+	for (size_t i = 0; i < r->nsections && sec == r->nsections; i++)
+		if (r->sections[i].kind == ROSTER_MODULES)
+			sec = i;
+	if (sec == r->nsections || !title_ok(title))
+		return -1;
+	for (size_t i = 0; i < r->ngroups; i++)
+		if (str_ieq(r->groups[i].title, title))
+			return -1;
+	struct roster_group g = { .title = xstrdup(title) };
+	roster_aliases_build(&g);
+	group_insert(r, sec, g);
+	reindex(r);
+	return 0;
+}
+
+int roster_sunset_group(struct roster *r, size_t gi)
+{
+	if (gi >= r->ngroups)
+		return -1;
+	enum roster_kind k = r->sections[r->groups[gi].section].kind;
+	if (k != ROSTER_MODULES && k != ROSTER_LIBRARIES && k != ROSTER_EXTERNAL)
+		return -1;
+	size_t sec = r->nsections;
+	for (size_t i = 0; i < r->nsections; i++)
+		if (r->sections[i].kind == ROSTER_SUNSET)
+			sec = i;
+	if (sec == r->nsections) {
+		/* no sunsetted section yet: a new one at the end of the page */
+		r->sections = xrealloc(r->sections, (r->nsections + 1) * sizeof(*r->sections));
+		r->sections[sec] = (struct roster_section){ .title = xstrdup("Sunsetted Modules"),
+							    .kind = ROSTER_SUNSET,
+							    .first_group = r->ngroups };
+		r->nsections++;
+	}
+	struct roster_group g = group_take(r, gi);
+	group_insert(r, sec, g);
+	reindex(r);
+	return 0;
+}
+
+int roster_rename_group(struct roster *r, size_t gi, const char *title)
+{
+	if (gi >= r->ngroups || !title_ok(title))
+		return -1;
+	for (size_t i = 0; i < r->ngroups; i++)
+		if (i != gi && str_ieq(r->groups[i].title, title))
+			return -1;
+	struct roster_group *g = &r->groups[gi];
+	for (size_t k = 0; k < g->naliases; k++)
+		free(g->aliases[k]);
+	free(g->aliases);
+	g->aliases = NULL;
+	g->naliases = 0;
+	free(g->title);
+	g->title = xstrdup(title);
+	roster_aliases_build(g);
+	reindex(r);
+	return 0;
+}

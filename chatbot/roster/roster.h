@@ -145,12 +145,27 @@ const char *roster_kind_name(enum roster_kind kind);
  * already active there is -1.  roster_set_emeritus() moves a person who
  * becomes emeritus to the head of the emeritus entries, one who comes back
  * to the end of the active ones.  roster_set_lead() is -1 when the page has
- * no lead section.  Groups are never added or removed, so group indexes
- * and pointers stay valid. */
+ * no lead section.  These never add or move groups, so group indexes and
+ * pointers stay valid (the module changes below do not). */
 int roster_add_person(struct roster *r, size_t group, const char *name, const char *handle);
 int roster_set_emeritus(struct roster *r, size_t group, const char *handle, bool emeritus);
 int roster_remove_person(struct roster *r, size_t group, const char *handle);
 /* Replaces the lead section's person. */
 int roster_set_lead(struct roster *r, const char *name, const char *handle);
+
+/* Module changes (the core maintainers' decisions on a module proposal).
+ * These DO move groups: every group index and pointer taken before is
+ * invalid after them, and the lookup index is rebuilt.  0, or -1 when
+ * nothing matched or the title is taken or unusable (empty, over 200
+ * bytes, a line break, brackets or backticks).
+ * roster_add_group() adds an empty group titled title ("Widgets
+ * (torch.widgets)": its aliases come from the title as when read) at the
+ * end of the first module section; roster_sunset_group() moves group gi
+ * (a module, library or external one) to the end of the sunsetted
+ * section, made at the end of the page when there is none;
+ * roster_rename_group() gives group gi a new title and its aliases. */
+int roster_add_group(struct roster *r, const char *title);
+int roster_sunset_group(struct roster *r, size_t gi);
+int roster_rename_group(struct roster *r, size_t gi, const char *title);
 
 #endif
