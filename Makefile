@@ -1,5 +1,5 @@
 # govbot: plain Makefile, C11, libraries through pkg-config.
-# Targets: all (build/govbot), run, check, bench, fuzz, clean.
+# Targets: all (build/govbot), run, check, bench, fuzz, clean, install, uninstall.
 # SANITIZE=1 builds everything with AddressSanitizer + UndefinedBehaviorSanitizer
 # into build-san/ so sanitized and plain objects never mix.
 
@@ -34,11 +34,24 @@ BENCHES  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 
-.PHONY: all run check bench fuzz clean deps tests
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the binary, govbot(1),
+# the systemd unit (its ExecStart names $(BINDIR)/govbot), an example config
+# and the licence (the BSD licence asks binary copies to carry it).
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR  ?= $(PREFIX)/share/doc/govbot
+
+.PHONY: all run check bench fuzz clean deps check-deps tests install uninstall
 all: $(BUILD)/govbot
 
 deps:
 	@sh scripts/install-deps.sh
+
+# `make check` also needs what only the tests use (chromium, groff).
+check-deps:
+	@sh scripts/install-deps.sh check
 
 # Each object depends on the headers it includes (-MMD writes them to .d,
 # -MP keeps a removed header from breaking the build).
@@ -73,7 +86,7 @@ run: deps $(BUILD)/govbot
 	./$(BUILD)/govbot run
 
 # Every test binary runs, even after a failure; the summary line counts them.
-check: deps
+check: check-deps
 	@$(MAKE) --no-print-directory tests
 	@GOVBOT=$(CURDIR)/$(BUILD)/govbot BUILD=$(BUILD) sh scripts/run-tests.sh $(TESTS)
 
@@ -86,5 +99,20 @@ fuzz: deps
 
 clean:
 	rm -rf build build-san build-fuzz
+
+install: $(BUILD)/govbot
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(BUILD)/govbot $(DESTDIR)$(BINDIR)/govbot
+	install -m 0644 scripts/govbot.1 $(DESTDIR)$(MANDIR)/man1/govbot.1
+	install -m 0644 LICENSE $(DESTDIR)$(DOCDIR)/LICENSE
+	install -m 0644 scripts/govbot.example.json $(DESTDIR)$(DOCDIR)/govbot.json.example
+	sed 's|@BINDIR@|$(BINDIR)|g' scripts/govbot.service > $(DESTDIR)$(UNITDIR)/govbot.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/govbot.service
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/govbot $(DESTDIR)$(MANDIR)/man1/govbot.1 \
+	      $(DESTDIR)$(UNITDIR)/govbot.service $(DESTDIR)$(DOCDIR)/LICENSE \
+	      $(DESTDIR)$(DOCDIR)/govbot.json.example
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -5,7 +5,8 @@
 # own layer and the layers below it, never one above:
 #
 #   chatbot/util  chatbot/net  chatbot/roster  chatbot/gov  chatbot/bot
-#   commands  chatbot/dispatch  chatbot/host (with adapters/adapter.h, the
+#   commands  chatbot/web (the public record: renders what commands render)
+#   chatbot/dispatch  chatbot/host (with adapters/adapter.h, the
 #   interface the host drives)  adapters  chatbot/host/main.c (which
 #   assembles everything)
 #
@@ -31,7 +32,7 @@ root=${1:-.}
 cd "$root" || { echo "check-layers: cannot enter $root" >&2; exit 2; }
 
 # one layer per word, lowest first; a layer of several paths joins them with ","
-layers="chatbot/util chatbot/net chatbot/roster chatbot/gov chatbot/bot commands chatbot/dispatch chatbot/host,adapters/adapter.h adapters chatbot/host/main.c"
+layers="chatbot/util chatbot/net chatbot/roster chatbot/gov chatbot/bot commands chatbot/web chatbot/dispatch chatbot/host,adapters/adapter.h adapters chatbot/host/main.c"
 allow_include=""
 allow_edge="chatbot/roster/roster>chatbot/roster/lookup chatbot/bot/config>chatbot/bot/identity"
 

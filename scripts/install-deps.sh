@@ -1,8 +1,14 @@
 #!/bin/sh
 # Installs exactly the Debian packages govbot needs that are missing.
 # Does nothing (and needs no privileges) when every package is present.
+# `install-deps.sh check` adds what only `make check` needs: chromium (the
+# browser test of the public record), groff (the manual's test) and
+# systemd (systemd-analyze verifies the unit).
 set -eu
 PKGS="build-essential pkg-config libwebsockets-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev libsqlite3-dev libssl-dev check python3"
+if [ "${1:-}" = "check" ]; then
+    PKGS="$PKGS chromium groff-base systemd"
+fi
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

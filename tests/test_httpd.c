@@ -122,7 +122,9 @@ static const struct http_case http_cases[] = {
 	    "# TYPE govbot_outbox_pending gauge\ngovbot_outbox_pending 0\n",
 	    "# TYPE govbot_adapters_running gauge\ngovbot_adapters_running 1\n" } },
 	{ "GET /nope HTTP/1.1\r\nConnection: close\r\n\r\n", "HTTP/1.1 404 ", { NULL } },
-	{ "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", "HTTP/1.1 404 ", { NULL } },
+	/* the public record's roster page (chatbot/host/host_web.c) */
+	{ "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", "HTTP/1.1 200 ",
+	  { "content-type: text/html; charset=utf-8", "etag: \"", NULL } },
 	{ "GET /healthz/ HTTP/1.1\r\nConnection: close\r\n\r\n", "HTTP/1.1 404 ", { NULL } },
 	{ "POST /metrics HTTP/1.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
 	  "HTTP/1.1 405 ", { "allow: GET", NULL } },

@@ -859,3 +859,21 @@ size_t config_missing_secrets(const struct config *c, struct buf *problems)
 	}
 	return ck.count;
 }
+
+/* ---- the schema, for the manual's test ---- */
+
+void config_schema_keys(struct buf *out)
+{
+	for (size_t i = 0; root_keys[i]; i++)
+		buf_addf(out, "%s\n", root_keys[i]);
+	for (size_t i = 0; http_keys[i]; i++)
+		buf_addf(out, "http.%s\n", http_keys[i]);
+	for (size_t i = 0; governance_keys[i]; i++)
+		buf_addf(out, "governance.%s\n", governance_keys[i]);
+	/* the adapters' sections, as they registered them (config_set_platforms) */
+	for (size_t i = 0; i < nplatforms; i++) {
+		buf_addf(out, "adapters.%s\n", platforms[i].name);
+		for (const struct config_key *k = platforms[i].keys; k && k->name; k++)
+			buf_addf(out, "adapters.%s.%s\n", platforms[i].name, k->name);
+	}
+}

@@ -146,4 +146,9 @@ bool config_secret_needed(const char *adapter, const struct cJSON *section, cons
  * environment").  Returns how many are missing.  Never prints a value. */
 size_t config_missing_secrets(const struct config *c, struct buf *problems);
 
+/* Every key the schema knows, one dotted path a line ("roster",
+ * "http.listen", "adapters.slack.api_url"), appended to out: what the
+ * manual (scripts/govbot.1) must document. */
+void config_schema_keys(struct buf *out);
+
 #endif

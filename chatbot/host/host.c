@@ -19,6 +19,8 @@
 #include "chatbot/util/log.h"
 #include "chatbot/gov/outbox.h"
 #include "chatbot/gov/store.h"
+#include "chatbot/host/host_web.h"
+#include "chatbot/host/reload.h"
 #include "chatbot/util/util.h"
 
 #define HOST_PRUNE_EVERY_S 3600
@@ -52,6 +54,7 @@ struct adapter_host {
 
 	struct loop_handler sig_handler;
 	int sig_fd;
+	struct reload_state reload;  /* SIGHUP: chatbot/host/reload.h */
 
 	struct loop_timer pump;
 	bool pumping;
@@ -538,6 +541,19 @@ static void host_on_pass(void *arg)
 
 /* ---- signals ---- */
 
+/* SIGHUP: the config and the roster read again (reload.h); refused with the
+ * reason when they no longer read, the running ones kept. */
+static void host_reload(struct adapter_host *h)
+{
+	struct buf report = BUF_INIT;
+
+	if (reload_apply(&h->reload, h->bot, &report) == 0)
+		log_info("reload", "reloaded on SIGHUP: %s", buf_str(&report));
+	else
+		log_error("reload", "reload on SIGHUP %s", buf_str(&report));
+	buf_release(&report);
+}
+
 static int host_on_signal(struct lws *wsi, enum lws_callback_reasons reason, void *arg,
 			  void *in, size_t len)
 {
@@ -547,6 +563,10 @@ static int host_on_signal(struct lws *wsi, enum lws_callback_reasons reason, voi
 	if (reason != LWS_CALLBACK_RAW_RX_FILE)
 		return 0;
 	while (read(h->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			host_reload(h);
+			continue;
+		}
 		log_info(NULL, "stopping on %s", si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
 		loop_stop(h->loop, 0);
 	}
@@ -592,6 +612,7 @@ void host_free(struct adapter_host *h)
 	loop_free(h->loop);
 	httpd_free(h->httpd);
 	seen_free(h);
+	reload_state_free(&h->reload);
 	free(h);
 }
 
@@ -617,6 +638,7 @@ int host_run(struct govbot *bot)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 
 	h = host_new(bot);
@@ -629,9 +651,11 @@ int host_run(struct govbot *bot)
 		log_error(NULL, "cannot watch signals: %s", strerror(errno));
 		goto out;
 	}
+	reload_init(&h->reload, bot);
 	if (bot->config->http_listen) {
 		h->httpd = httpd_start(h->loop, bot->config->http_listen);
-		if (!h->httpd || host_http_routes(h, h->httpd) < 0)
+		if (!h->httpd || host_http_routes(h, h->httpd) < 0 ||
+		    host_web_routes(h->httpd, bot, &h->reload.loaded_at) < 0)
 			goto out;
 	}
 	if (host_start_adapters(h) < 0) {

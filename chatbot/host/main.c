@@ -8,6 +8,7 @@
 #include "chatbot/bot/config.h"
 #include "chatbot/dispatch/dispatch.h"
 #include "chatbot/host/host.h"
+#include "chatbot/host/reload.h"
 #include "chatbot/bot/identity.h"
 #include "chatbot/util/log.h"
 #include "chatbot/bot/reply.h"
@@ -35,7 +36,8 @@ static const char usage_text[] =
 	"       govbot check-config [--config FILE]\n"
 	"       govbot export-roster [--config FILE] [--format md|rst|json]\n"
 	"       govbot check-ownership [--config FILE]\n"
-	"       govbot --help | --version\n";
+	"       govbot --help | --version\n"
+	"every verb also takes --log-format text|json\n";
 
 static const char help_text[] =
 	"govbot answers questions about the project's maintainers and runs its\n"
@@ -54,6 +56,11 @@ static const char help_text[] =
 	"  --config FILE  the JSON config (else $GOVBOT_CONFIG, else built-in defaults)\n"
 	"  --as ID        the caller of ask, e.g. console:soumith or slack:U0123\n"
 	"  --format FMT   md (default), rst or json\n"
+	"  --log-format F text (default: key=value, one line an event) or json (one\n"
+	"                 object a line)\n"
+	"\n"
+	"SIGHUP re-reads the config and the roster; check-config says what a reload\n"
+	"of the running bot would change.\n"
 	"\n";
 
 /* Options every verb may get; which ones a verb accepts is in its row. */
@@ -235,6 +242,15 @@ static void warn_unknown_handles(const struct config *c, const struct roster *r,
 	}
 }
 
+/* What a SIGHUP of the bot running on this database would change. */
+static void print_reload_preview(const struct config *c, const struct roster *r)
+{
+	struct buf preview = BUF_INIT;
+	reload_preview(c, r, &preview);
+	fwrite(buf_str(&preview), 1, preview.len, stdout);
+	buf_release(&preview);
+}
+
 static int verb_check_config(const struct options *o)
 {
 	struct buf problems = BUF_INIT, names = BUF_INIT, warnings = BUF_INIT;
@@ -281,6 +297,7 @@ static int verb_check_config(const struct options *o)
 	       c->path ? c->path : "built-in defaults",
 	       c->roster_path ? c->roster_path : "bundled", count_modules(r),
 	       names.len ? names.data : "none", c->nidentities, c->database);
+	print_reload_preview(c, r);
 	rc = 0;
 cleanup:
 	roster_free(r);
@@ -426,6 +443,36 @@ static int parse_options(const struct verb *v, int argc, char **argv, int i, str
 	return 0;
 }
 
+/* Takes "--log-format F" / "--log-format=F" out of argv wherever it is
+ * (every verb accepts it) and applies it.  Returns 0, or the usage exit. */
+static int take_log_format(int *argc, char **argv)
+{
+	for (int i = 1; i < *argc; i++) {
+		const char *val = NULL;
+		int drop = 1;
+		enum log_format f;
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strncmp(argv[i], "--log-format=", 13) == 0) {
+			val = argv[i] + 13;
+		} else if (strcmp(argv[i], "--log-format") == 0) {
+			if (i + 1 >= *argc)
+				return usage("--log-format needs a value (text or json)", NULL);
+			val = argv[i + 1];
+			drop = 2;
+		} else {
+			continue;
+		}
+		if (log_parse_format(val, &f) < 0)
+			return usage("--log-format %s: expected text or json", val);
+		log_set_format(f);
+		memmove(argv + i, argv + i + drop, (size_t)(*argc - i - drop + 1) * sizeof(*argv));
+		*argc -= drop;
+		i--;
+	}
+	return 0;
+}
+
 /* "prefix words." on stdout, wrapped at 72 columns. */
 static void print_wrapped(const char *prefix, const char *words)
 {
@@ -455,6 +502,8 @@ int main(int argc, char **argv)
 	struct options o;
 
 	adapters_register();   /* the config layer learns the adapters' schemas */
+	if (take_log_format(&argc, argv))
+		return EXIT_USAGE;
 
 	if (argc > 1) {
 		const char *a = argv[1];
