@@ -15,7 +15,8 @@
  *   1. write adapters/NAME.c exporting only `const struct adapter adapter_NAME`
  *      (and its tests in tests/, against a local server that follows the
  *      platform's protocol);
- *   2. add `&adapter_NAME,` to adapters_all[] in adapters/adapters.c.
+ *   2. add the line `X(NAME) \` to ADAPTERS_ALL below (the registry): it
+ *      declares adapter_NAME and lists it in adapters_all[] (adapters.c).
  */
 #ifndef GOVBOT_ADAPTER_H
 #define GOVBOT_ADAPTER_H
@@ -89,10 +90,17 @@ struct adapter {
 	void (*stop)(void *state);
 };
 
-extern const struct adapter adapter_console;
-extern const struct adapter adapter_slack;
-extern const struct adapter adapter_matrix;
-extern const struct adapter adapter_discourse;
+/* The registry: one line an adapter, in announce order. */
+#define ADAPTERS_ALL(X) \
+	X(console) \
+	X(slack) \
+	X(matrix) \
+	X(discourse) \
+	/* end */
+
+#define ADAPTER_DECLARE_(name) extern const struct adapter adapter_##name;
+ADAPTERS_ALL(ADAPTER_DECLARE_)
+#undef ADAPTER_DECLARE_
 
 /* Every adapter this build describes, NULL-terminated, in announce order. */
 extern const struct adapter *const adapters_all[];

@@ -4,12 +4,10 @@
 
 #include <string.h>
 
-/* The one line an adapter adds (in announce order). */
+/* ADAPTERS_ALL (adapter.h) is the one line an adapter adds. */
+#define ADAPTER_ENTRY_(name) &adapter_##name,
 const struct adapter *const adapters_all[] = {
-	&adapter_console,
-	&adapter_slack,
-	&adapter_matrix,
-	&adapter_discourse,
+	ADAPTERS_ALL(ADAPTER_ENTRY_)
 	NULL,
 };
 

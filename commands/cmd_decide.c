@@ -16,6 +16,21 @@
 
 static const char decide_usage[] = "decide N accept|reject RATIONALE";
 
+/* "It is announced on: console, slack." or, with no announce target, says
+ * so rather than ending on a dangling colon. */
+static void say_targets(struct reply *r, const struct gov_ctx *g, const char *lead)
+{
+	if (!g->ntargets) {
+		reply_text(r, "No adapter with an announce target is configured, so it is not "
+			   "announced; `decisions` shows it.");
+		return;
+	}
+	reply_textf(r, "%s:", lead);
+	for (size_t i = 0; i < g->ntargets; i++)
+		reply_textf(r, "%s %s", i ? "," : "", g->targets[i]);
+	reply_text(r, ".");
+}
+
 int cmd_decide(struct command_ctx *ctx)
 {
 	struct govbot *bot = ctx->bot;
@@ -33,13 +48,13 @@ int cmd_decide(struct command_ctx *ctx)
 		accept = false;
 	else {
 		reply_text(ctx->reply, "say accept or reject, then why; usage: ");
-		reply_code(ctx->reply, decide_usage);
+		govcmd_code_n(ctx->reply, "decide %lld accept|reject RATIONALE", it.id);
 		goto cleanup;
 	}
 	if (!*rationale) {
 		reply_text(ctx->reply, "a decision needs its rationale: the docs ask that every decision "
 			   "be explained in public; usage: ");
-		reply_code(ctx->reply, decide_usage);
+		govcmd_code_n(ctx->reply, "decide %lld accept|reject RATIONALE", it.id);
 		goto cleanup;
 	}
 	if (strlen(rationale) > GOV_MAX_TEXT) {
@@ -77,10 +92,7 @@ int cmd_decide(struct command_ctx *ctx)
 		    it.id, done.state, buf_str(&done.what));
 	nomination_decided_release(&done);
 	reply_para(ctx->reply);
-	reply_text(ctx->reply, "It is announced with its rationale on:");
-	for (size_t i = 0; i < g->ntargets; i++)
-		reply_textf(ctx->reply, "%s %s", i ? "," : "", g->targets[i]);
-	reply_text(ctx->reply, ".");
+	say_targets(ctx->reply, g, "It is announced with its rationale on");
 	ret = CMD_OK;
 cleanup:
 	gov_item_release(&it);
@@ -135,9 +147,7 @@ int cmd_withdraw(struct command_ctx *ctx)
 		return govcmd_result(rc);
 	}
 	buf_release(&why);
-	reply_textf(ctx->reply, "Withdrew %lld; it closes without a decision. It is announced on:", id);
-	for (size_t i = 0; i < g->ntargets; i++)
-		reply_textf(ctx->reply, "%s %s", i ? "," : "", g->targets[i]);
-	reply_text(ctx->reply, ".");
+	reply_textf(ctx->reply, "Withdrew %lld; it closes without a decision. ", id);
+	say_targets(ctx->reply, g, "It is announced on");
 	return CMD_OK;
 }

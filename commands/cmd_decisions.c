@@ -121,7 +121,7 @@ int cmd_nominations(struct command_ctx *ctx)
 static void show_fields(struct command_ctx *ctx, const struct gov_item *it)
 {
 	static const char *const names[] = { "contributions", "interactions", "support" };
-	if (gov_kind_is_removal(it->kind)) {
+	if (gov_kind_is_removal(it->kind) || strcmp(it->kind, GOV_STEP_DOWN_LEAD) == 0) {
 		reply_item(ctx->reply);
 		reply_strong(ctx->reply, "reason");
 		reply_textf(ctx->reply, ": %s", it->text && *it->text ? it->text : "(missing)");
@@ -238,7 +238,9 @@ static void show_history(struct command_ctx *ctx, long long id)
 		reply_actor(ctx->reply, e->actor_handle, col(e->actor_id));
 		reply_textf(ctx->reply, " (%s): %s", col(e->platform), col(e->action));
 		const char *d = col(e->detail);
-		if (*d) {
+		/* a motion's audit detail is its kind (motion-core): internal, and
+		 * the heading above already says what it is */
+		if (*d && strcmp(col(e->action), "propose") != 0) {
 			size_t len = strlen(d);
 			reply_text(ctx->reply, " — ");
 			reply_textn(ctx->reply, d, len > HISTORY_DETAIL ? HISTORY_DETAIL : len);
@@ -385,8 +387,10 @@ static void say_age(struct reply *r, long long since, long long now)
 	long long days = d / 86400, hours = d / 3600;
 	if (days > 0)
 		reply_textf(r, "%lld day%s old", days, days == 1 ? "" : "s");
-	else
+	else if (hours > 0)
 		reply_textf(r, "%lld hour%s old", hours, hours == 1 ? "" : "s");
+	else
+		reply_text(r, "less than an hour old");
 }
 
 int cmd_agenda(struct command_ctx *ctx)
@@ -424,7 +428,8 @@ int cmd_agenda(struct command_ctx *ctx)
 					votes++;
 					reply_textf(ctx->reply, " — tied; waits for the lead core maintainer's "
 						    "decision (");
-					reply_code(ctx->reply, "decide N accept|reject RATIONALE");
+					govcmd_code_n(ctx->reply, "decide %lld accept|reject RATIONALE",
+						      it.id);
 					reply_text(ctx->reply, ")");
 				} else if (vote) {
 					votes++;
@@ -460,8 +465,9 @@ int cmd_agenda(struct command_ctx *ctx)
 	}
 	if (incomplete) {
 		reply_para(ctx->reply);
-		reply_textf(ctx->reply, "%d more nomination%s still lack%s required fields and wait%s for "
-			    "%s nominator%s (", incomplete, incomplete == 1 ? "" : "s",
+		reply_textf(ctx->reply, "%d %snomination%s still lack%s required fields and wait%s for "
+			    "%s nominator%s (", incomplete, ready + votes ? "more " : "",
+			    incomplete == 1 ? "" : "s",
 			    incomplete == 1 ? "s" : "", incomplete == 1 ? "s" : "",
 			    incomplete == 1 ? "its" : "their", incomplete == 1 ? "" : "s");
 		reply_code(ctx->reply, "nominations open");

@@ -189,19 +189,11 @@ static void who_hint(struct reply *r, const char *handle)
 	buf_release(&cmd);
 }
 
-/* A command with the item's real number in it, as code: `support 7 TEXT`. */
-static void code_n(struct reply *r, const char *fmt, long long id)
-{
-	char cmd[96];
-	snprintf(cmd, sizeof(cmd), fmt, id);
-	reply_code(r, cmd);
-}
-
 static void say_missing(struct reply *r, long long id, const char *missing)
 {
 	reply_para(r);
 	reply_textf(r, "Still missing: %s. The nominator adds them with ", missing);
-	code_n(r, "amend %lld FIELD: TEXT", id);   /* the real number, not N */
+	govcmd_code_n(r, "amend %lld FIELD: TEXT", id);   /* the real number, not N */
 	reply_text(r, "; only a complete nomination can be decided.");
 }
 
@@ -296,9 +288,9 @@ int cmd_nominate(struct command_ctx *ctx)
 		reply_textf(ctx->reply, "nomination %lld of ", done.id);
 		reply_handle(ctx->reply, who);
 		reply_textf(ctx->reply, " for %s is already open; support it with ", grp);
-		code_n(ctx->reply, "support %lld TEXT", done.id);
+		govcmd_code_n(ctx->reply, "support %lld TEXT", done.id);
 		reply_text(ctx->reply, ", or (if it is yours) complete it with ");
-		code_n(ctx->reply, "amend %lld FIELD: TEXT", done.id);
+		govcmd_code_n(ctx->reply, "amend %lld FIELD: TEXT", done.id);
 		goto cleanup;
 	}
 	long long id = done.id;
@@ -312,7 +304,7 @@ int cmd_nominate(struct command_ctx *ctx)
 			reply_textf(ctx->reply, ", listed as %s.)", vals[LABEL_NAME]);
 		else {
 			reply_text(ctx->reply, "; add their full name for the roster with ");
-			reply_code(ctx->reply, "amend N name: Full Name");
+			govcmd_code_n(ctx->reply, "amend %lld name: Full Name", id);
 			reply_text(ctx->reply, ".)");
 		}
 	}
@@ -323,9 +315,9 @@ int cmd_nominate(struct command_ctx *ctx)
 	} else {
 		reply_para(ctx->reply);
 		reply_textf(ctx->reply, "It is complete and waits for %s: ", gov_decider(&it));
-		code_n(ctx->reply, "decide %lld accept|reject RATIONALE", id);
+		govcmd_code_n(ctx->reply, "decide %lld accept|reject RATIONALE", id);
 		reply_text(ctx->reply, ". Anyone can add letters with ");
-		code_n(ctx->reply, "support %lld TEXT", id);
+		govcmd_code_n(ctx->reply, "support %lld TEXT", id);
 		reply_text(ctx->reply, ".");
 	}
 	buf_release(&missing);
@@ -385,9 +377,9 @@ static int open_removal(struct command_ctx *ctx, const char *who, const struct r
 		reply_textf(ctx->reply, "removal %lld of ", done.id);
 		reply_handle(ctx->reply, who);
 		reply_textf(ctx->reply, " from %s is already open; add to it with ", grp);
-		code_n(ctx->reply, "support %lld TEXT", done.id);
+		govcmd_code_n(ctx->reply, "support %lld TEXT", done.id);
 		reply_text(ctx->reply, " or ");
-		code_n(ctx->reply, "object %lld TEXT", done.id);
+		govcmd_code_n(ctx->reply, "object %lld TEXT", done.id);
 		return CMD_REFUSED;
 	}
 	long long id = done.id;
@@ -397,11 +389,11 @@ static int open_removal(struct command_ctx *ctx, const char *who, const struct r
 	reply_handle(ctx->reply, who);
 	reply_textf(ctx->reply, " from %s. ", core ? "the core maintainers" : grp);
 	reply_textf(ctx->reply, "It waits for %s: ", gov_decider(&it));
-	code_n(ctx->reply, "decide %lld accept|reject RATIONALE", id);
+	govcmd_code_n(ctx->reply, "decide %lld accept|reject RATIONALE", id);
 	reply_text(ctx->reply, "; letters go in with ");
-	code_n(ctx->reply, "support %lld TEXT", id);
+	govcmd_code_n(ctx->reply, "support %lld TEXT", id);
 	reply_text(ctx->reply, " and ");
-	code_n(ctx->reply, "object %lld TEXT", id);
+	govcmd_code_n(ctx->reply, "object %lld TEXT", id);
 	reply_text(ctx->reply, ".");
 	return CMD_OK;
 }
@@ -524,7 +516,7 @@ int cmd_amend(struct command_ctx *ctx)
 		reason = q ? str_trim_dup(q, strlen(q)) : NULL;
 		if (!reason || !*reason || strlen(reason) > GOV_MAX_TEXT) {
 			reply_text(ctx->reply, "a removal has one field, its reason; usage: ");
-			code_n(ctx->reply, "amend %lld reason: TEXT", it.id);
+			govcmd_code_n(ctx->reply, "amend %lld reason: TEXT", it.id);
 			reply_textf(ctx->reply, " (at most %d bytes)", GOV_MAX_TEXT);
 			goto cleanup;
 		}
@@ -533,7 +525,7 @@ int cmd_amend(struct command_ctx *ctx)
 		if (next_label(p, &at, &text) < 0 || str_skip_space(p) != at) {
 			reply_text(ctx->reply, "name the field: contributions, interactions, support (or the "
 				   "nominee's name); usage: ");
-			code_n(ctx->reply, "amend %lld FIELD: TEXT", it.id);
+			govcmd_code_n(ctx->reply, "amend %lld FIELD: TEXT", it.id);
 			goto cleanup;
 		}
 		if (parse_fields(ctx, p, vals) < 0)
@@ -544,11 +536,15 @@ int cmd_amend(struct command_ctx *ctx)
 	struct buf what = BUF_INIT;
 	if (removal)
 		buf_adds(&what, "reason");
+	size_t given = 0;
+	for (int i = 0; !removal && i < NLABELS; i++)
+		given += vals[i] != NULL;
 	for (int i = 0; !removal && i < NLABELS; i++) {
 		if (!vals[i])
 			continue;
 		fields[nf++] = (struct nomination_field){ field_names[i], vals[i] };
-		buf_addf(&what, "%s%s", what.len ? ", " : "", field_names[i]);
+		/* "contributions, interactions and support" */
+		buf_addf(&what, "%s%s", !what.len ? "" : nf == given ? " and " : ", ", field_names[i]);
 	}
 	struct nomination_amend am = {
 		.reason = removal ? reason : NULL, .fields = fields, .nfields = nf,
@@ -598,7 +594,7 @@ static int add_letter(struct command_ctx *ctx, const char *kind)
 	if (gov_kind_is_vote(it.kind)) {
 		reply_textf(ctx->reply, "%lld is a %s: it takes votes, not letters (", it.id,
 			    gov_item_noun(&it));
-		reply_code(ctx->reply, "show N");
+		govcmd_code_n(ctx->reply, "show %lld", it.id);
 		reply_text(ctx->reply, " shows it)");
 		goto cleanup;
 	}
@@ -685,7 +681,7 @@ int cmd_recuse(struct command_ctx *ctx)
 	if (!self && !*reason) {
 		reply_text(ctx->reply, "naming someone else as conflicted needs the reason, for the "
 			   "record; usage: ");
-		reply_code(ctx->reply, "recuse N @handle REASON");
+		govcmd_code_n(ctx->reply, "recuse %lld @handle REASON", it.id);
 		goto cleanup;
 	}
 	if (gov_is_recused(bot->store, it.id, who)) {

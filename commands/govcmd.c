@@ -2,6 +2,7 @@
 #include "commands/govcmd.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "chatbot/gov/motion.h"
@@ -48,7 +49,9 @@ void govcmd_describe_item(struct reply *r, const struct gov_item *it)
 	}
 	reply_textf(r, "%s of ", gov_item_noun(it));
 	reply_handle(r, it->subject ? it->subject : "?");
-	if (strcmp(it->kind, GOV_NOMINATE_CORE) == 0)
+	if (strcmp(it->kind, GOV_STEP_DOWN_LEAD) == 0)
+		reply_text(r, " as the lead core maintainer");
+	else if (strcmp(it->kind, GOV_NOMINATE_CORE) == 0)
 		reply_text(r, " as a core maintainer");
 	else if (strcmp(it->kind, GOV_NOMINATE_MODULE) == 0)
 		reply_textf(r, " as a maintainer of %s", it->grp ? it->grp : "?");
@@ -94,8 +97,8 @@ int govcmd_describe_motion(const struct gov_ctx *g, long long id, struct reply *
 	if (v.election)
 		reply_textf(r, "%zu of %zu ballots cast.", cast, v.nelectorate);
 	else
-		reply_textf(r, "Yes %d, no %d, abstain %d; %d yes votes needed (%s).", v.yes, v.no,
-			    v.abstain, v.needed, v.rule);
+		reply_textf(r, "Yes %d, no %d, abstain %d; %d yes vote%s needed (%s).", v.yes, v.no,
+			    v.abstain, v.needed, v.needed == 1 ? "" : "s", v.rule);
 	motion_view_release(&v);
 	return GOV_OK;
 }
@@ -125,6 +128,13 @@ const char *govcmd_skip_word(const char *p, const char *w)
 	if (!str_ieqn(p, w, n) || (p[n] && !isspace((unsigned char)p[n])))
 		return NULL;
 	return str_skip_space(p + n);
+}
+
+void govcmd_code_n(struct reply *r, const char *fmt, long long id)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), fmt, id);
+	reply_code(r, cmd);
 }
 
 /* Loads item N named at the start of args; writes the refusal when there

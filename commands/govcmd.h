@@ -35,5 +35,9 @@ int govcmd_load_item(struct command_ctx *ctx, struct gov_item *it, const char **
  * why written. */
 int govcmd_hook_item(struct command_ctx *ctx, struct buf *why, struct gov_item *it,
 		     const char *usage);
+/* Appends a command with item id's real number in it, as code: fmt has one
+ * %lld (`support 7 TEXT`, never `support N TEXT`). */
+void govcmd_code_n(struct reply *r, const char *fmt, long long id)
+	__attribute__((format(printf, 2, 0)));
 
 #endif

@@ -330,6 +330,16 @@ START_TEST(check_ownership_verb)
 	run(args, &p);
 	ck_assert_msg(p.status == 0, "%s%s", buf_str(&p.out), buf_str(&p.err));
 	ck_assert(strstr(buf_str(&p.out), "0 differences\n"));
+	/* counts of one read in the singular */
+	ck_assert_msg(strstr(buf_str(&p.out), ": 1 rule; 1 names paths of 1 roster module, 0 name none\n"),
+		      "%s", buf_str(&p.out));
+	tu_proc_release(&p);
+	tu_write_file(co, "/torch/fft/ @mruberry\n");
+	run(args, &p);
+	ck_assert_int_eq(p.status, 1);
+	ck_assert_msg(strstr(buf_str(&p.out), "Fast Fourier Transform (torch.fft) (1 rule):\n"), "%s",
+		      buf_str(&p.out));
+	ck_assert(strstr(buf_str(&p.out), "\n1 difference\n"));
 	tu_proc_release(&p);
 
 	/* no CODEOWNERS configured, or unreadable: exit 2 */
@@ -409,7 +419,7 @@ START_TEST(check_config_aliases)
 	const char *args[] = { "check-config", "--config", cfg, NULL };
 	run(args, &p);
 	ck_assert_msg(p.status == 0, "%s", buf_str(&p.out));
-	ck_assert_msg(strstr(buf_str(&p.out), "aliases.ghost: names no module of the roster (Nope)\n"), "%s",
+	ck_assert_msg(strstr(buf_str(&p.out), "aliases.ghost: warning: names no module of the roster (Nope)\n"), "%s",
 		      buf_str(&p.out));
 	tu_proc_release(&p);
 	const char *ask[] = { "ask", "--config", cfg, "who pt2", NULL };

@@ -73,6 +73,8 @@ static const struct problem_case problem_cases[] = {
 	  "adapters.matrix.auto_join[1]: not a Matrix room (!id:server or #alias:server)" },
 	{ "{\"adapters\":{\"matrix\":{\"homeserver_url\":\"https://m.org\",\"user_id\":\"@g:m.org\","
 	  "\"auto_join\":\"!a:m.org\"}}}", "adapters.matrix.auto_join: expected an array of room ids" },
+	{ "{\"adapters\":{\"matrix\":{\"homeserver_url\":\"https://m.org\",\"user_id\":\"@g:m.org\","
+	  "\"accept_invites\":\"yes\"}}}", "adapters.matrix.accept_invites: expected true or false" },
 	{ "{\"http\":{\"listen\":\"127.0.0.1:8088\"},\"adapters\":{\"discourse\":{\"base_url\":\"https://d.org\","
 	  "\"api_username\":\"govbot\",\"announce_category_id\":1.5}}}",
 	  "adapters.discourse.announce_category_id: expected a whole number of at least 1" },

@@ -119,6 +119,51 @@ START_TEST(test_sql_in_a_handler_is_caught)
 }
 END_TEST
 
+/* adapter.h's promise: a new platform is one file in adapters/ and one line
+ * in the registry.  Do exactly that in a copy and compile the registry and
+ * the new file: nothing else needs to change for adapter_demo to be listed. */
+START_TEST(test_adapter_is_one_file_and_one_line)
+{
+	copy_tree();
+	char path[PATH_MAX * 2], cmd[PATH_MAX * 8];
+	snprintf(path, sizeof(path), "%s/adapters/demo.c", copy);
+	tu_write_file(path, "#include \"adapters/adapter.h\"\n"
+		      "const struct adapter adapter_demo = { .name = \"demo\" };\n");
+	/* the one line, after the console's */
+	snprintf(cmd, sizeof(cmd), "sed -i 's/^\\(\\s*\\)X(console) \\\\$/&\\n\\1X(demo) \\\\/' "
+		 "'%s/adapters/adapter.h' && grep -c 'X(demo)' '%s/adapters/adapter.h'", copy, copy);
+	struct tu_proc p;
+	const char *sh[] = { "/bin/sh", "-c", cmd, NULL };
+	tu_run("/bin/sh", NULL, sh + 1, NULL, 0, NULL, 0, TIMEOUT_MS, &p);
+	ck_assert_msg(p.status == 0 && strcmp(buf_str(&p.out), "1\n") == 0, "the registry line: %s%s",
+		      buf_str(&p.out), buf_str(&p.err));
+	tu_proc_release(&p);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && cc -std=c11 -Wall -Werror -I. -fsyntax-only adapters/adapters.c "
+		 "&& cc -std=c11 -Wall -Werror -I. -fsyntax-only adapters/demo.c && "
+		 "cc -std=c11 -I. -E adapters/adapters.c | grep -c '&adapter_demo,'", copy);
+	tu_run("/bin/sh", NULL, sh + 1, NULL, 0, NULL, 0, TIMEOUT_MS, &p);
+	ck_assert_msg(p.status == 0 && strcmp(buf_str(&p.out), "1\n") == 0, "%s%s", buf_str(&p.out),
+		      buf_str(&p.err));
+	tu_proc_release(&p);
+}
+END_TEST
+
+/* README's architecture names every source of the core and the adapters
+ * (by name, or as PREFIX*.c for a family such as motion*.c). */
+START_TEST(test_readme_names_every_source)
+{
+	char cmd[PATH_MAX * 2];
+	snprintf(cmd, sizeof(cmd), "cd '%s' && for f in $(find chatbot adapters -name '*.c' | sort); do "
+		 "b=${f##*/}; p=${b%%%%_*}; p=${p%%.c}; grep -q -F -e \"$b\" -e \"$p*.c\" README.md || "
+		 "echo \"README lacks $f\"; done", root);
+	const char *sh[] = { "-c", cmd, NULL };
+	struct tu_proc p;
+	tu_run("/bin/sh", NULL, sh, NULL, 0, NULL, 0, TIMEOUT_MS, &p);
+	ck_assert_msg(p.status == 0 && p.out.len == 0, "%s%s", buf_str(&p.out), buf_str(&p.err));
+	tu_proc_release(&p);
+}
+END_TEST
+
 START_TEST(test_lower_layer_include_is_fine)
 {
 	copy_tree();
@@ -142,6 +187,8 @@ static Suite *layers_suite(void)
 	tcase_add_test(tc, test_module_loop_is_caught);
 	tcase_add_test(tc, test_sql_in_a_handler_is_caught);
 	tcase_add_test(tc, test_lower_layer_include_is_fine);
+	tcase_add_test(tc, test_adapter_is_one_file_and_one_line);
+	tcase_add_test(tc, test_readme_names_every_source);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -459,9 +459,9 @@ START_TEST(config_aliases)
 	roster_free(c);
 	/* check-config says which name no module */
 	ck_assert_uint_eq(lookup_aliases_check(upstream, a, "aliases", &problems), 2);
-	ck_assert_msg(strstr(buf_str(&problems), "aliases.ghost: names no module of the roster (NoSuchModule)\n"),
+	ck_assert_msg(strstr(buf_str(&problems), "aliases.ghost: warning: names no module of the roster (NoSuchModule)\n"),
 		      "%s", buf_str(&problems));
-	ck_assert(strstr(buf_str(&problems), "aliases.mixed: Nope names no module of the roster\n"));
+	ck_assert(strstr(buf_str(&problems), "aliases.mixed: warning: Nope names no module of the roster\n"));
 	/* back to the bundled ones */
 	lookup_set_aliases(upstream, NULL);
 	ck_assert_uint_eq(lookup_modules(upstream, "ddp", &res), 1);

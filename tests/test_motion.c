@@ -422,6 +422,8 @@ START_TEST(test_election_closes_when_all_cast)
 {
 	ck_assert_int_eq(remove_lead(), 1);
 	ask_is("c1", "propose elect-lead @c1 @c2 @C3", CMD_OK, "Opened election 2");
+	/* the example ballot names the real candidates, not @a > @b */
+	ck_assert_msg(strstr(buf_str(&text), "`ballot 2 @c1 > @c2 > @c3`"), "%s", buf_str(&text));
 	ck_assert_int_eq(q("SELECT count(*) FROM electorate WHERE item_id = ?1", 2), 9);
 	ck_assert_int_eq(q("SELECT count(*) FROM candidates WHERE item_id = ?1", 2), 3);
 	ask_is("c1", "vote 2 yes", CMD_REFUSED, "is an election");
@@ -467,11 +469,12 @@ START_TEST(test_elect_lead_refused_while_lead_in_office)
 {
 	long long audit = q("SELECT count(*) FROM audit", 0);
 	ask_is("c1", "propose elect-lead @c1 @c2", CMD_REFUSED,
-	       "@lead is the lead core maintainer; a new lead is elected only once the lead is removed");
+	       "@lead is the lead core maintainer; a new lead is elected only once the office is vacant: "
+	       "the lead steps down (`step-down lead`) or is removed");
 	ck_assert_ptr_nonnull(strstr(buf_str(&text), "propose remove-lead RATIONALE"));
 	ck_assert_ptr_nonnull(strstr(buf_str(&text), "75%"));
-	ask_is("lead", "propose elect-lead @lead @c1", CMD_REFUSED, "only once the lead is removed");
-	ask_is("c2", "propose elect-lead @c2 @c3 @c4", CMD_REFUSED, "only once the lead is removed");
+	ask_is("lead", "propose elect-lead @lead @c1", CMD_REFUSED, "the lead steps down (`step-down lead`) or is removed");
+	ask_is("c2", "propose elect-lead @c2 @c3 @c4", CMD_REFUSED, "the lead steps down (`step-down lead`) or is removed");
 	ck_assert_int_eq(q("SELECT count(*) FROM items", 0), 0);
 	ck_assert_int_eq(q("SELECT count(*) FROM electorate", 0), 0);
 	ck_assert_int_eq(q("SELECT count(*) FROM candidates", 0), 0);

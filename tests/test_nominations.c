@@ -227,7 +227,8 @@ START_TEST(test_newcomer_name_in_roster)
 	   "support: c", "console:carol");
 	has("listed as Alice Liddell");
 	ok("nominate @bob2 for torch.optim contributions: a interactions: b support: c", "console:carol");
-	has("amend N name: Full Name");
+	has("amend 2 name: Full Name");   /* the real number, never a template */
+	lacks("amend N");
 	ok("amend 2 name: Bob Builder", "console:carol");
 	ck_assert_int_eq(ask("amend 2 name: Bob (the) Builder", "console:carol"), CMD_ERROR);
 	has("full name on one line");
@@ -259,7 +260,7 @@ START_TEST(test_amend_by_nominator_only)
 	has("only the nominator (console:carol) amends");   /* an identity, not an @handle */
 	unchanged(before);
 	ok("amend 1 interactions: friendly\nsupport: the maintainers agree", "console:carol");
-	has("Updated interactions, support");
+	has("Updated interactions and support of nomination 1.");
 	has("complete");
 	ok("amend 1 contributions: 40 PRs", "console:carol");
 	sqlite3_stmt *st = store_stmt(bot.store, "SELECT text FROM fields WHERE item_id = 1 AND name = 'contributions'");
@@ -301,6 +302,8 @@ START_TEST(test_recuse)
 	ok(complete_nn, "console:carol");
 	/* a community member cannot recuse (the role is maintainer) */
 	ck_assert_int_eq(ask("recuse 1", "console:carol"), CMD_REFUSED);
+	ck_assert_int_eq(ask("recuse 1 @gchanan", "console:ed"), CMD_ERROR);
+	has("recuse 1 @handle REASON");
 	ok("recuse 1 same team as the nominee", "console:ed");
 	has("recused");
 	ok("recuse 1", "console:ed");
@@ -392,8 +395,10 @@ START_TEST(test_decide_refusals)
 	snapshot(before);
 	ck_assert_int_eq(ask("decide 1 accept", "console:ed"), CMD_ERROR);
 	has("needs its rationale");
+	has("decide 1 accept|reject RATIONALE");
 	ck_assert_int_eq(ask("decide 1 maybe later", "console:ed"), CMD_ERROR);
 	has("accept or reject");
+	has("decide 1 accept|reject RATIONALE");
 	ck_assert_int_eq(ask("decide 1 accept good", "console:ed"), CMD_REFUSED);
 	has("incomplete");
 	has("interactions, support");
@@ -500,6 +505,18 @@ START_TEST(test_step_down_refusals)
 }
 END_TEST
 
+/* Only incomplete nominations: "1 nomination still lacks ...", not "1 more"
+ * after "Nothing awaits". */
+START_TEST(test_agenda_only_incomplete)
+{
+	ok("nominate @x1 for torch.optim contributions: y", "console:carol");
+	ok("agenda", "console:carol");
+	has("Nothing awaits");
+	has("\n1 nomination still lacks required fields and waits for its nominator");
+	lacks("more");
+}
+END_TEST
+
 START_TEST(test_decisions_log_and_agenda)
 {
 	ok("decisions", "console:carol");
@@ -584,6 +601,7 @@ START_TEST(test_vote_items_cannot_be_decided)
 	has("closes by vote");
 	ck_assert_int_eq(ask("support 1 yes", "console:carol"), CMD_REFUSED);
 	has("takes votes, not letters");
+	has("`show 1` shows it");
 	ck_assert_int_eq(ask("amend 1 support: x", "console:ed"), CMD_REFUSED);
 	ok("agenda", "console:carol");
 	has("Open motions and elections");
@@ -764,6 +782,7 @@ static Suite *nominations_suite(void)
 	tcase_add_test(tc, test_core_and_removals_in_roster);
 	tcase_add_test(tc, test_step_down_refusals);
 	tcase_add_test(tc, test_decisions_log_and_agenda);
+	tcase_add_test(tc, test_agenda_only_incomplete);
 	tcase_add_test(tc, test_result_rationale_then_tally);
 	tcase_add_test(tc, test_vote_items_cannot_be_decided);
 	tcase_add_test(tc, test_link);

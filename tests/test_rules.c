@@ -222,7 +222,8 @@ END_TEST
 
 START_TEST(test_lead_steps_down)
 {
-	no("c1", "propose elect-lead @c1 @c2", "a new lead is elected only once the lead is removed");
+	no("c1", "propose elect-lead @c1 @c2", "a new lead is elected only once the office is vacant: "
+	   "the lead steps down (`step-down lead`) or is removed");
 	no("c1", "step-down lead", "only the lead core maintainer steps down from the lead role");
 	ok("lead", "step-down lead moving to advisory work");
 	has("stay a core maintainer");
@@ -236,7 +237,11 @@ START_TEST(test_lead_steps_down)
 	has("Opened election 2");
 	ck_assert_int_eq(q("SELECT count(*) FROM electorate WHERE item_id = 2 AND handle = 'lead'"), 1);
 	ok("carol", "decisions");
-	has("stepped down on #1");
+	has("stepped down on #1 (step-down of @lead as the lead core maintainer)");
+	lacks("from the core maintainers");   /* they stay core: only the office was left */
+	ok("carol", "show 1");
+	has("reason: moving to advisory work");
+	lacks("contributions");
 }
 END_TEST
 
@@ -311,7 +316,7 @@ START_TEST(test_tied_core_motion_settled_by_lead)
 	has("It is tied: the lead core maintainer settles it");
 	ck_assert_int_eq(q("SELECT count(*) FROM items WHERE id = 1 AND state = 'tied'"), 1);
 	ok("carol", "agenda");
-	has("tied; waits for the lead core maintainer's decision");
+	has("tied; waits for the lead core maintainer's decision (`decide 1 accept|reject RATIONALE`)");
 	no("c1", "decide 1 accept we need it", "only the lead core maintainer settles it");
 	no("lead", "decide 1 accept", "needs its rationale");
 	ok("lead", "decide 1 accept the policy protects users");
@@ -366,6 +371,10 @@ START_TEST(test_plurals)
 {
 	ok("m3", "propose gadgets adopt a release checklist");
 	has("a majority of its 1 active maintainer (1 yes vote)");
+	ok("carol", "show 1");
+	has("Yes 0, no 0, abstain 0; 1 yes vote needed (");
+	has("(console): propose\n");
+	lacks("motion-group");   /* the kind is internal, never shown */
 	ok("m3", "vote 1 yes");
 	has("passed with 1 yes of 1 elector (1 needed)");
 	ok("m1", "propose torch.widgets adopt a style");
@@ -411,6 +420,22 @@ START_TEST(test_module_changes)
 	snprintf(line, sizeof(line), "nominate @newbie for gadgets%s", fields);
 	no("carol", line, "sunsetted");
 	no("carol", "propose remove-module gadgets again", "sunsetted already");
+}
+END_TEST
+
+/* With no announce target (no adapter configured), the decision and the
+ * withdrawal say they are not announced instead of "announced on:." */
+START_TEST(test_no_announce_target_said_plainly)
+{
+	write_config(", \"adapters\": {}");
+	nominate("carol", "newbie", "torch.widgets");
+	ok("c1", "decide 1 accept forty PRs");
+	has("not announced; `decisions` shows it");
+	lacks("on:.");
+	nominate("carol", "newbie2", "torch.widgets");
+	ok("carol", "withdraw 2");
+	has("Withdrew 2; it closes without a decision. No adapter with an announce target");
+	lacks("on:.");
 }
 END_TEST
 
@@ -513,7 +538,7 @@ START_TEST(test_agenda_digest)
 	nominate("carol", "newbie", "torch.widgets");
 	ok("c1", "propose core adopt the style guide");
 	ok("carol", "agenda");
-	has("0 hours old; waits for a decision by the core maintainers");
+	has("less than an hour old; waits for a decision by the core maintainers");
 	has("0 letters of support, 0 objections");
 	run_once();
 	lacks("Agenda of the quarterly");
@@ -578,6 +603,7 @@ static Suite *rules_suite(void)
 	tcase_add_test(tc, test_module_changes);
 	tcase_add_test(tc, test_plurals);
 	tcase_add_test(tc, test_withdraw);
+	tcase_add_test(tc, test_no_announce_target_said_plainly);
 	tcase_add_test(tc, test_decisions_filter);
 	tcase_add_test(tc, test_openings_announced_once);
 	tcase_add_test(tc, test_reminders_once);

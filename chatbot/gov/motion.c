@@ -146,7 +146,8 @@ static void refuse_lead_in_office(struct store *s, const struct roster_person *l
 		buf_addf(why, "@%s is the lead core maintainer", lead->handle);
 	else
 		buf_addf(why, "%s is the lead core maintainer", lead->name);
-	buf_adds(why, "; a new lead is elected only once the lead is removed");
+	buf_adds(why, "; a new lead is elected only once the office is vacant: the lead steps down "
+		 "(`step-down lead`) or is removed");
 	if (one_open(s, GOV_REMOVE_LEAD, &other))
 		buf_addf(why, ": motion %lld to remove the lead is still open (`vote %lld "
 			 "yes|no|abstain`), and an election follows once it passes", other, other);
@@ -461,7 +462,10 @@ static void describe_open(const struct gov_ctx *g, const struct motion_open_req 
 		for (size_t i = 0; i < cands->n; i++)
 			buf_addf(done, "%s @%s", i ? (i + 1 == cands->n ? " and" : ",") : "", cands->v[i]);
 		buf_addf(done, ": an instant-runoff vote of the %zu core maintainers. "
-			 "Rank the candidates with `ballot %lld @a > @b`.", nelect, id);
+			 "Rank the candidates with `ballot %lld", nelect, id);
+		for (size_t i = 0; i < cands->n; i++)
+			buf_addf(done, "%s@%s", i ? " > " : " ", cands->v[i]);
+		buf_adds(done, "` (most preferred first; rank as many as you like).");
 		break;
 	}
 	if (req->kind != MOTION_ELECT_LEAD)
@@ -784,7 +788,7 @@ int motion_vote(const struct gov_ctx *g, long long id, const char *caller_id, co
 		const char *vote, struct buf *out, struct buf *why)
 {
 	if (!vote || (strcmp(vote, "yes") && strcmp(vote, "no") && strcmp(vote, "abstain"))) {
-		buf_adds(why, "a vote is yes, no or abstain: vote N yes|no|abstain");
+		buf_addf(why, "a vote is yes, no or abstain: vote %lld yes|no|abstain", id);
 		return GOV_BAD;
 	}
 	return cast(g, id, caller_id, handle, false, vote, NULL, out, why);

@@ -286,8 +286,15 @@ void host_stats(struct adapter_host *h, struct host_stats *out)
 {
 	memset(out, 0, sizeof(*out));
 	memcpy(out->commands, h->commands, sizeof(out->commands));
-	for (size_t i = 0; i < h->nrun; i++)
+	for (size_t i = 0; i < h->nrun; i++) {
 		out->adapters_running += !h->run[i].ended;
+		if (out->nadapters < HOST_MAX_ADAPTERS) {
+			out->adapters[out->nadapters].name = h->run[i].a->name;
+			out->adapters[out->nadapters].up = !h->run[i].ended;
+			out->adapters[out->nadapters].fatal = h->run[i].fatal;
+			out->nadapters++;
+		}
+	}
 	if (h->bot->store)
 		out->outbox_pending = store_count(h->bot->store,
 			"SELECT count(*) FROM outbox_delivery WHERE state = 'pending'", 0);

@@ -69,10 +69,16 @@ struct httpd *host_httpd(struct adapter_host *h);
 /* True once shutdown began: start no new work. */
 bool host_stopping(struct adapter_host *h);
 
+#define HOST_MAX_ADAPTERS 8
+
 /* What GET /metrics and /healthz report (chatbot/host/host_http.c). */
 struct host_stats {
 	unsigned long long commands[4];  /* by enum cmd_result: ok, error, refused, failed */
 	size_t adapters_running;
+	/* each adapter started, in start order: its name and whether it still
+	 * runs (an adapter that stopped on a fatal error is down) */
+	struct { const char *name; bool up; bool fatal; } adapters[HOST_MAX_ADAPTERS];
+	size_t nadapters;
 	long long outbox_pending;        /* pending deliveries; 0 without a database,
 					    -1 when the database cannot be read */
 };

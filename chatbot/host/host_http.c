@@ -37,6 +37,14 @@ static void on_healthz(void *arg, const struct httpd_request *req, struct httpd_
 		buf_adds(&res->body, "the database cannot be read\n");
 		return;
 	}
+	for (size_t i = 0; i < st.nadapters; i++) {
+		if (st.adapters[i].fatal) {
+			res->status = 503;
+			buf_addf(&res->body, "the %s adapter stopped on a fatal error (see the log)\n",
+				 st.adapters[i].name);
+			return;
+		}
+	}
 	buf_adds(&res->body, "ok\n");
 }
 
@@ -63,6 +71,10 @@ static void on_metrics(void *arg, const struct httpd_request *req, struct httpd_
 		buf_addf(body, "govbot_outbox_pending %lld\n", st.outbox_pending);
 	add_metric(body, "govbot_adapters_running", "gauge", "Chat adapters running now.");
 	buf_addf(body, "govbot_adapters_running %zu\n", st.adapters_running);
+	add_metric(body, "govbot_adapter_up", "gauge", "1 while the adapter runs, by adapter.");
+	for (size_t i = 0; i < st.nadapters; i++)
+		buf_addf(body, "govbot_adapter_up{adapter=\"%s\"} %d\n", st.adapters[i].name,
+			 st.adapters[i].up ? 1 : 0);
 }
 
 int host_http_routes(struct adapter_host *h, struct httpd *d)

@@ -293,10 +293,11 @@ static int verb_check_config(const struct options *o)
 	}
 	fwrite(buf_str(&warnings), 1, warnings.len, stdout);
 	printf("config OK: %s; roster %s (%zu modules and libraries); adapters: %s; "
-	       "%zu mapped handles; database %s\n",
+	       "%zu mapped handle%s; database %s\n",
 	       c->path ? c->path : "built-in defaults",
 	       c->roster_path ? c->roster_path : "bundled", count_modules(r),
-	       names.len ? names.data : "none", c->nidentities, c->database);
+	       names.len ? names.data : "none", c->nidentities, c->nidentities == 1 ? "" : "s",
+	       c->database);
 	print_reload_preview(c, r);
 	rc = 0;
 cleanup:
@@ -360,14 +361,15 @@ static int verb_check_ownership(const struct options *o)
 	}
 	struct codeowners_report rep;
 	size_t findings = codeowners_compare(bot.codeowners, bot.roster, NULL, &rep);
-	printf("CODEOWNERS %s: %zu rules; %zu name paths of %zu roster modules, %zu name none\n",
-	       bot.config->codeowners_path, bot.codeowners->nrules, bot.codeowners->nrules - rep.unmapped,
-	       rep.nmodules, rep.unmapped);
+	size_t nrules = bot.codeowners->nrules, named = nrules - rep.unmapped;
+	printf("CODEOWNERS %s: %zu rule%s; %zu name%s paths of %zu roster module%s, %zu name%s none\n",
+	       bot.config->codeowners_path, nrules, nrules == 1 ? "" : "s", named, named == 1 ? "s" : "",
+	       rep.nmodules, rep.nmodules == 1 ? "" : "s", rep.unmapped, rep.unmapped == 1 ? "s" : "");
 	for (size_t i = 0; i < rep.nmodules; i++) {
 		const struct codeowners_drift *d = &rep.modules[i];
 		if (!(d->nstrangers + d->nidle + d->nemeritus))
 			continue;
-		printf("%s (%zu rules):\n", d->group->title, d->nrules);
+		printf("%s (%zu rule%s):\n", d->group->title, d->nrules, d->nrules == 1 ? "" : "s");
 		print_handles("owners who are not its maintainers", d->strangers, d->nstrangers);
 		print_handles("active maintainers owning none of its paths", d->idle, d->nidle);
 		print_handles("emeritus maintainers still owners", d->emeritus, d->nemeritus);

@@ -687,11 +687,11 @@ size_t lookup_aliases_check(const struct roster *r, const struct lookup_aliases 
 				buf_addf(&missing, "%s%s", missing.len ? ", " : "", al->targets[t]);
 		}
 		if (!found) {
-			buf_addf(problems, "%s.%s: names no module of the roster (%s)\n", path, al->name,
+			buf_addf(problems, "%s.%s: warning: names no module of the roster (%s)\n", path, al->name,
 				 buf_str(&missing));
 			lines++;
 		} else if (missing.len) {
-			buf_addf(problems, "%s.%s: %s names no module of the roster\n", path, al->name,
+			buf_addf(problems, "%s.%s: warning: %s names no module of the roster\n", path, al->name,
 				 buf_str(&missing));
 			lines++;
 		}

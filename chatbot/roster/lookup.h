@@ -123,9 +123,9 @@ void lookup_aliases_free(struct lookup_aliases *a);
 /* Gives r its own aliases (copied; NULL: the bundled ones again) and
  * rebuilds its index. */
 void lookup_set_aliases(struct roster *r, const struct lookup_aliases *a);
-/* For check-config: one line "PATH.NAME: names no module of the roster
+/* For check-config: one line "PATH.NAME: warning: names no module of the roster
  * (TARGET, ...)" per alias of a none of whose targets is a module of r,
- * and "PATH.NAME: TARGET names no module of the roster" per target that
+ * and "PATH.NAME: warning: TARGET names no module of the roster" per target that
  * finds nothing while others do.  Returns how many lines. */
 size_t lookup_aliases_check(const struct roster *r, const struct lookup_aliases *a, const char *path,
 			    struct buf *problems);
