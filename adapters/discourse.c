@@ -33,6 +33,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,10 +78,13 @@ struct discourse {
 	bool poll;
 	bool private_messages;
 	char *secret;            /* DISCOURSE_WEBHOOK_SECRET */
+	EVP_MAC *mac_alg;        /* HMAC, fetched once */
+	EVP_MAC_CTX *mac;        /* HMAC-SHA256 keyed with secret, re-initialised per webhook */
 	char *hdr_key;           /* "Api-Key: ..." */
 	char *hdr_user;          /* "Api-Username: ..." */
 	bool stopped;
 	struct host_answer answer;
+	struct buf reply_json;   /* the reply being posted (copied at submit) */
 	struct loop_timer poll_timer;
 	long poll_ms;
 	bool poll_busy;
@@ -105,9 +109,11 @@ static int hexval(char c)
 enum sig_check { SIG_OK, SIG_MISSING, SIG_MALFORMED, SIG_WRONG };
 
 /* Checks header ("sha256=" + 64 hex digits, either case) against
- * HMAC-SHA256(secret, body[0..len)), comparing in constant time. */
-static enum sig_check discourse_check_signature(const char *secret, const char *body, size_t len,
-						const char *header)
+ * HMAC-SHA256(secret, body[0..len)), comparing in constant time.  mac, when
+ * not NULL, is an HMAC-SHA256 context already keyed with secret (reused:
+ * no algorithm fetch or key set-up per webhook). */
+static enum sig_check discourse_check_signature(EVP_MAC_CTX *mac, const char *secret,
+						const char *body, size_t len, const char *header)
 {
 	unsigned char want[32], got[EVP_MAX_MD_SIZE];
 	unsigned int got_len = 0;
@@ -122,10 +128,35 @@ static enum sig_check discourse_check_signature(const char *secret, const char *
 			return SIG_MALFORMED;
 		want[i] = (unsigned char)(hi << 4 | lo);
 	}
-	if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)body, len, got,
-		  &got_len) || got_len != 32)
+	if (mac) {
+		size_t n = 0;
+		if (!EVP_MAC_init(mac, NULL, 0, NULL) ||
+		    !EVP_MAC_update(mac, (const unsigned char *)body, len) ||
+		    !EVP_MAC_final(mac, got, &n, sizeof(got)) || n != 32)
+			return SIG_WRONG;
+		got_len = (unsigned int)n;
+	} else if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)body, len,
+			 got, &got_len) || got_len != 32) {
 		return SIG_WRONG;
+	}
 	return CRYPTO_memcmp(want, got, 32) == 0 ? SIG_OK : SIG_WRONG;
+}
+
+/* An HMAC-SHA256 context keyed with secret into d (left NULL when OpenSSL
+ * cannot make one: the one-shot HMAC() is used then). */
+static void discourse_mac_setup(struct discourse *d)
+{
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+
+	d->mac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	d->mac = d->mac_alg ? EVP_MAC_CTX_new(d->mac_alg) : NULL;
+	if (d->mac && !EVP_MAC_init(d->mac, (const unsigned char *)d->secret, strlen(d->secret), params)) {
+		EVP_MAC_CTX_free(d->mac);
+		d->mac = NULL;
+	}
 }
 
 /* ---- which posts are commands ------------------------------------------- */
@@ -505,19 +536,17 @@ static void discourse_reply_done(void *arg, const struct jsonapi_result *res)
 
 static void discourse_reply(struct discourse *d, long long topic_id, long long post_number, const char *raw)
 {
-	cJSON *j = cJSON_CreateObject();
 	struct call *c = xcalloc(1, sizeof(*c));
-	char *json;
 
-	cJSON_AddNumberToObject(j, "topic_id", (double)topic_id);
-	cJSON_AddStringToObject(j, "raw", raw);
+	/* written straight into a reused buffer (no JSON tree per reply) */
+	buf_reset(&d->reply_json);
+	buf_addf(&d->reply_json, "{\"topic_id\":%lld,\"raw\":", topic_id);
+	buf_add_json_string(&d->reply_json, raw);
 	if (post_number > 0)
-		cJSON_AddNumberToObject(j, "reply_to_post_number", (double)post_number);
-	json = cJSON_PrintUnformatted(j);
+		buf_addf(&d->reply_json, ",\"reply_to_post_number\":%lld", post_number);
+	buf_addc(&d->reply_json, '}');
 	c->topic_id = topic_id;
-	discourse_submit(d, "POST", "/posts.json", json, discourse_reply_done, c);
-	cJSON_free(json);
-	cJSON_Delete(j);
+	discourse_submit(d, "POST", "/posts.json", buf_str(&d->reply_json), discourse_reply_done, c);
 }
 
 /* A Discourse username: letters (Unicode ones too, where the site allows
@@ -835,7 +864,7 @@ static int discourse_webhook(struct discourse *d, const char *event, const char 
 		*answer = "payload too large\n";
 		return 413;
 	}
-	switch (discourse_check_signature(d->secret, body, len, signature)) {
+	switch (discourse_check_signature(d->mac, d->secret, body, len, signature)) {
 	case SIG_OK:
 		break;
 	case SIG_MISSING:
@@ -956,9 +985,12 @@ static void discourse_free(struct discourse *d)
 	free(d->api_username);
 	free(d->webhook_path);
 	free(d->secret);
+	EVP_MAC_CTX_free(d->mac);
+	EVP_MAC_free(d->mac_alg);
 	free(d->hdr_key);
 	free(d->hdr_user);
 	host_answer_release(&d->answer);
+	buf_release(&d->reply_json);
 	free(d);
 }
 
@@ -995,6 +1027,8 @@ static int discourse_start(struct adapter_host *host, const cJSON *cfg, void **s
 	d->poll = poll;
 	d->private_messages = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "private_messages"));
 	d->secret = xstrdup(secret ? secret : "");
+	if (*d->secret)
+		discourse_mac_setup(d);
 	buf_addf(&b, "Api-Key: %s", key);
 	d->hdr_key = buf_detach(&b);
 	buf_addf(&b, "Api-Username: %s", user);

@@ -3,13 +3,19 @@
  * not for the bot ignored, event ids answered once (also after a restart),
  * long answers cut at the adapter's max_message; announce() returning sent,
  * failed or pending, with the title, body and target it is given. */
+#include <arpa/inet.h>
 #include <check.h>
 #include <cjson/cJSON.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chatbot/gov/outbox.h"
+#include "chatbot/gov/store.h"
 #include "chatbot/host/host.h"
 #include "commands/commands.h"
 #include "tests/testutil.h"
@@ -128,6 +134,54 @@ START_TEST(an_event_is_answered_once_across_restarts)
 	open_all();
 	ck_assert(!say(&small_slack, "who torch.nn", "Ev1", false));
 	ck_assert(say(&small_slack, "who torch.nn", "Ev2", false));
+}
+END_TEST
+
+/* The events of a pass are recorded in one transaction committed before
+ * any answer of that pass leaves: an HTTP request made right after the
+ * event (the adapter posting the answer) reaches nobody until then. */
+static void on_sent(void *arg, const struct http_response *r)
+{
+	*(int *)arg = 1;
+}
+
+START_TEST(answers_wait_for_their_events_to_be_recorded)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t slen = sizeof(sa);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), sent = 0;
+	char url[64], dbpath[300];
+	struct store *other = NULL;
+	char err[256];
+
+	ck_assert(lfd >= 0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(lfd, 8), 0);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sa, &slen), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/answer", ntohs(sa.sin_port));
+	snprintf(dbpath, sizeof(dbpath), "%s/gov.sqlite3", dir);
+	ck_assert_int_eq(store_open(dbpath, &other, err, sizeof(err)), STORE_OK);
+
+	ck_assert(say(&small_slack, "who torch.nn", "EvHeld", false));
+	ck_assert(say(&small_slack, "who torch.nn", "EvHeld2", false));
+	struct http_request rq = { .url = url, .timeout_ms = 2000 };
+	http_submit(host_http(host), &rq, on_sent, &sent);
+	/* not recorded yet, and the answer has not left: nothing connects */
+	ck_assert_int_eq(store_count(other, "SELECT count(*) FROM seen_events WHERE event_id LIKE 'EvHeld%'", 0), 0);
+	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+	ck_assert_int_eq(poll(&pfd, 1, 300), 0);
+	/* the pass ends: both events are committed, then the answer goes */
+	loop_service(host_loop(host), 50);
+	ck_assert_int_eq(store_count(other, "SELECT count(*) FROM seen_events WHERE event_id LIKE 'EvHeld%'", 0), 2);
+	ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
+	int cfd = accept(lfd, NULL, NULL);
+	ck_assert(cfd >= 0);
+	close(cfd);   /* no answer: the request fails, which is fine here */
+	for (long long until = loop_now_ms() + 5000; !sent && loop_now_ms() < until;)
+		loop_service(host_loop(host), 50);
+	ck_assert(sent);
+	close(lfd);
+	store_close(other);
 }
 END_TEST
 
@@ -323,6 +377,7 @@ static Suite *host_suite(void)
 	tcase_add_test(tc, text_not_for_the_bot_gets_nothing);
 	tcase_add_test(tc, refusals_carry_their_result);
 	tcase_add_test(tc, an_event_is_answered_once_across_restarts);
+	tcase_add_test(tc, answers_wait_for_their_events_to_be_recorded);
 	tcase_add_test(tc, long_answers_are_cut_at_max_message);
 	suite_add_tcase(s, tc);
 

@@ -794,6 +794,83 @@ START_TEST(body_retry_delay_honoured)
 }
 END_TEST
 
+/* http_hold(): what is submitted stays in the process (the server sees
+ * nothing, no callback runs) until http_release() hands it all over. */
+START_TEST(hold_until_release)
+{
+	struct srv s;
+	struct result res[3];
+	struct req_ref refs[3];
+	struct ctx c = { .want = 3, .res = res };
+	struct http *h;
+	char *u;
+
+	memset(res, 0, sizeof(res));
+	srv_start(&s);
+	c.loop = loop_new();
+	h = http_new(c.loop);
+	u = url(&s, "/ok");
+	http_hold(h);
+	for (int i = 0; i < 3; i++) {
+		struct http_request rq = { 0 };
+		rq.url = u;
+		refs[i].c = &c;
+		refs[i].i = i;
+		http_submit(h, &rq, on_done, &refs[i]);
+	}
+	ck_assert_int_eq(http_pending(h), 3);
+	/* a bounded look: held, nothing may arrive (the guard ends the run) */
+	ck_assert_int_eq(run_until_done(&c, 300), 99);
+	ck_assert_int_eq(atomic_load(&s.hits_total), 0);
+	ck_assert_int_eq(c.got, 0);
+	http_release(h);
+	ck_assert_int_eq(run_until_done(&c, 10000), 0);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(res[i].status, 200);
+	ck_assert_int_eq(atomic_load(&s.hits_total), 3);
+	/* released: the next one goes at once */
+	ck_assert_int_eq(http_pending(h), 0);
+	http_free(h, 0);
+	loop_free(c.loop);
+	srv_stop(&s);
+	free(u);
+}
+END_TEST
+
+/* A request cancelled while held never reaches the server. */
+START_TEST(cancel_while_held)
+{
+	struct srv s;
+	struct result res[1];
+	struct req_ref ref;
+	struct ctx c = { .want = 1, .res = res };
+	struct http_request rq = { 0 };
+	struct http *h;
+	char *u;
+
+	memset(res, 0, sizeof(res));
+	srv_start(&s);
+	c.loop = loop_new();
+	h = http_new(c.loop);
+	u = url(&s, "/ok");
+	rq.url = u;
+	ref.c = &c;
+	ref.i = 0;
+	http_hold(h);
+	http_id id = http_submit(h, &rq, on_done, &ref);
+	ck_assert(http_cancel(h, id));
+	http_release(h);
+	ck_assert_int_eq(run_until_done(&c, 10000), 0);
+	ck_assert_str_eq(res[0].error, "cancelled");
+	ck_assert_int_eq(res[0].status, 0);
+	ck_assert_int_eq(atomic_load(&s.hits_total), 0);
+	http_free(h, 0);
+	loop_free(c.loop);
+	srv_stop(&s);
+	free(u);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
 	Suite *s = suite_create("http");
@@ -811,6 +888,8 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, pause_expires);
 	tcase_add_test(tc, pause_table_capped);
 	tcase_add_test(tc, body_retry_delay_honoured);
+	tcase_add_test(tc, hold_until_release);
+	tcase_add_test(tc, cancel_while_held);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -395,6 +395,51 @@ START_TEST(test_seen_events)
 }
 END_TEST
 
+/* A batch of seen events: one transaction, invisible to another connection
+ * until it is committed (by store_seen_commit, by the next store_begin,
+ * or by store_close); a repeat inside the batch is seen; recording an
+ * event keeps the caches of governance state (the generation) as they are. */
+START_TEST(test_seen_batch)
+{
+	struct store *s = open_ok();
+	struct store *other = open_ok();
+	long long g = store_refresh(s);
+
+	ck_assert(!store_seen_pending(s));
+	ck_assert_int_eq(store_seen_add(s, "discourse", "event:1", 100), 1);
+	ck_assert(store_seen_pending(s));
+	ck_assert_int_eq(store_seen_add(s, "discourse", "event:2", 100), 1);
+	ck_assert_int_eq(store_seen_add(s, "discourse", "event:1", 101), 0);
+	ck_assert_int_eq(store_refresh(s), g);
+	/* not committed yet: another connection sees none, and cannot write */
+	ck_assert_int_eq(count(other, "SELECT count(*) FROM seen_events"), 0);
+	ck_assert_int_eq(store_seen_mark(other, "discourse", "event:3", 100), STORE_BUSY);
+	ck_assert_int_eq(store_seen_commit(s), STORE_OK);
+	ck_assert(!store_seen_pending(s));
+	ck_assert_int_eq(store_seen_commit(s), STORE_OK);
+	ck_assert_int_eq(count(other, "SELECT count(*) FROM seen_events"), 2);
+	ck_assert_int_eq(store_seen_mark(other, "discourse", "event:1", 102), 0);
+
+	/* a change of governance state commits the batch before it begins */
+	ck_assert_int_eq(store_seen_add(s, "discourse", "event:4", 103), 1);
+	ck_assert_int_eq(store_begin(s), STORE_OK);
+	ck_assert(!store_seen_pending(s));
+	ck_assert_int_eq(store_seen_add(s, "discourse", "event:5", 103), 1);   /* joins the change */
+	store_rollback(s);
+	ck_assert_int_eq(count(other, "SELECT count(*) FROM seen_events WHERE event_id = 'event:4'"), 1);
+	ck_assert_int_eq(count(other, "SELECT count(*) FROM seen_events WHERE event_id = 'event:5'"), 0);
+
+	/* a rollback with no change open leaves the batch alone */
+	ck_assert_int_eq(store_seen_add(s, "discourse", "event:6", 104), 1);
+	store_rollback(s);
+	ck_assert(store_seen_pending(s));
+	/* closing commits what is open */
+	store_close(s);
+	ck_assert_int_eq(count(other, "SELECT count(*) FROM seen_events WHERE event_id = 'event:6'"), 1);
+	store_close(other);
+}
+END_TEST
+
 START_TEST(test_kv_and_claims)
 {
 	struct store *s = open_ok();
@@ -444,6 +489,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_links);
 	tcase_add_test(tc, test_refresh_and_link_cache);
 	tcase_add_test(tc, test_seen_events);
+	tcase_add_test(tc, test_seen_batch);
 	tcase_add_test(tc, test_kv_and_claims);
 	tcase_add_test(tc, test_memory_database);
 	suite_add_tcase(su, tc);

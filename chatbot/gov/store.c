@@ -165,6 +165,7 @@ struct store {
 	sqlite3 *db;
 	int version;
 	bool in_tx;
+	bool seen_tx;                 /* a batch of seen events is open (store_seen_add) */
 	struct cached_stmt *stmts;
 	size_t nstmts, capstmts;
 	char **claims;
@@ -253,6 +254,9 @@ int store_begin(struct store *s)
 		log_error("store", "store_begin inside a transaction");
 		return STORE_ERR;
 	}
+	/* the events that led here are recorded before what they change */
+	if (s->seen_tx && store_seen_commit(s) != STORE_OK)
+		log_warn("store", "seen events could not be recorded before a change");
 	int rc = exec_plain(s, "BEGIN IMMEDIATE");
 	if (rc == STORE_OK)
 		s->in_tx = true;
@@ -276,6 +280,9 @@ int store_commit(struct store *s)
 
 void store_rollback(struct store *s)
 {
+	/* a batch of seen events is not the caller's to roll back */
+	if (!s->in_tx && s->seen_tx)
+		return;
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_tx = false;
@@ -566,6 +573,8 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
+	if (s->seen_tx && store_seen_commit(s) != STORE_OK)
+		log_warn("store", "the last seen events could not be recorded");
 	link_memo_clear(s);
 	for (size_t i = 0; i < s->nstmts; i++)
 		sqlite3_finalize(s->stmts[i].st);
@@ -786,13 +795,65 @@ int store_seen_mark(struct store *s, const char *platform, const char *event_id,
 	bool cheap = !s->in_tx;
 	if (cheap)
 		store_set_synced(s, false);
+	/* a seen event changes no governance state: when nothing else changed
+	 * since the last look, the caches keyed on this connection's writes
+	 * (roster, links) stay valid */
+	bool noted = sqlite3_total_changes(s->db) == s->total_changes;
 	int rc = store_check(s, sqlite3_step(st), "seen event");
 	sqlite3_reset(st);
 	if (cheap)
 		store_set_synced(s, true);
 	if (rc != STORE_OK)
 		return rc;
+	if (noted)
+		s->total_changes = sqlite3_total_changes(s->db);
 	return sqlite3_changes(s->db) > 0 ? 1 : 0;
+}
+
+/* One statement without results through the statement cache (no parse
+ * per call: BEGIN and COMMIT of every pass that saw events). */
+static int step_plain(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	if (!st)
+		return STORE_ERR;
+	int rc = store_check(s, sqlite3_step(st), sql);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int store_seen_add(struct store *s, const char *platform, const char *event_id, long long at)
+{
+	if (s->in_tx)
+		return store_seen_mark(s, platform, event_id, at);
+	if (!s->seen_tx) {
+		int rc = step_plain(s, "BEGIN IMMEDIATE");
+		if (rc != STORE_OK)
+			return rc;
+		s->seen_tx = true;
+	}
+	int rc = store_seen_mark(s, platform, event_id, at);
+	if (rc < 0 && sqlite3_get_autocommit(s->db))
+		s->seen_tx = false;   /* the failure ended the batch */
+	return rc;
+}
+
+int store_seen_commit(struct store *s)
+{
+	if (!s->seen_tx)
+		return STORE_OK;
+	s->seen_tx = false;
+	if (sqlite3_get_autocommit(s->db))
+		return STORE_ERR;     /* SQLite ended it on an error: the batch is lost */
+	int rc = step_plain(s, "COMMIT");
+	if (rc != STORE_OK && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+bool store_seen_pending(const struct store *s)
+{
+	return s->seen_tx;
 }
 
 int store_seen_prune(struct store *s, long long before)

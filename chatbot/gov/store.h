@@ -147,6 +147,20 @@ void store_set_roster_gen(struct store *s, long long gen);
  * (redeliveries): returns 1 when (platform, event_id) is new and is now
  * recorded, 0 when it was seen before, or an enum store_rc error. */
 int store_seen_mark(struct store *s, const char *platform, const char *event_id, long long at);
+/* The same, batched: the first call opens a write transaction (BEGIN
+ * IMMEDIATE) that the next ones join; store_seen_commit() ends it, and so
+ * does store_begin() (the events are recorded before the change they
+ * cause) and store_close().  Nothing that depends on the events may leave
+ * the process before the batch is committed (the host holds the answers).
+ * Inside a store_begin() transaction it is store_seen_mark().  The batch
+ * is committed with synchronous=NORMAL (it survives a crash of the
+ * process). */
+int store_seen_add(struct store *s, const char *platform, const char *event_id, long long at);
+/* Commits the open batch; STORE_OK when none is open; an error when the
+ * batch could not be recorded (it is gone). */
+int store_seen_commit(struct store *s);
+/* A batch is open. */
+bool store_seen_pending(const struct store *s);
 /* Forgets seen events older than before; returns how many or an error. */
 int store_seen_prune(struct store *s, long long before);
 

@@ -58,6 +58,8 @@ struct adapter_host {
 
 	struct loop_timer pump;
 	bool pumping;
+	struct loop_timer seen_flush;   /* commits the pass's seen events, then lets answers out */
+	bool seen_held;                 /* answers are held for that commit */
 	long long pruned_at;      /* when seen events were last pruned */
 
 	/* in-memory seen events (bots without a database) */
@@ -331,9 +333,18 @@ static bool host_event_first(struct adapter_host *h, const char *platform, const
 	unsigned b;
 
 	if (h->bot->store) {
-		int rc = store_seen_mark(h->bot->store, platform, event_id, bot_now(h->bot));
-		if (rc >= 0)
+		/* the events of one pass are recorded in one transaction,
+		 * committed before any answer of that pass goes out (the HTTP
+		 * requests made meanwhile are held: host_seen_flush) */
+		int rc = store_seen_add(h->bot->store, platform, event_id, bot_now(h->bot));
+		if (rc >= 0) {
+			if (!h->seen_held) {
+				h->seen_held = true;
+				http_hold(h->http);
+				loop_timer_start(&h->seen_flush, 0);
+			}
 			return rc == 1;
+		}
 		/* a busy database: fall back on this process's memory */
 	}
 	buf_addf(&key, "%s:%s", platform, event_id);
@@ -353,6 +364,21 @@ static bool host_event_first(struct adapter_host *h, const char *platform, const
 	h->seen_ring[h->seen_pos] = n->key;
 	h->seen_pos = (h->seen_pos + 1) % SEEN_KEEP;
 	return true;
+}
+
+/* The end of a pass that saw events: they are committed, then the answers
+ * held meanwhile go out. */
+static void host_seen_flush(void *arg)
+{
+	struct adapter_host *h = arg;
+
+	if (!h->seen_held)
+		return;
+	if (h->bot->store && store_seen_commit(h->bot->store) != STORE_OK)
+		log_warn(NULL, "the events just answered could not be recorded as seen; a redelivery "
+			 "of one may be answered again");
+	h->seen_held = false;
+	http_release(h->http);
 }
 
 static void seen_free(struct adapter_host *h)
@@ -570,6 +596,7 @@ struct adapter_host *host_new(struct govbot *bot)
 		return NULL;
 	}
 	loop_timer_init(&h->pump, h->loop, host_pump, h);
+	loop_timer_init(&h->seen_flush, h->loop, host_seen_flush, h);
 	loop_on_pass(h->loop, host_on_pass, h);
 	return h;
 }
@@ -579,10 +606,14 @@ void host_free(struct adapter_host *h)
 	if (!h)
 		return;
 	h->stopping = true;
-	if (h->loop)
+	if (h->loop) {
 		loop_timer_cancel(&h->pump);
-	if (h->http)
+		loop_timer_cancel(&h->seen_flush);
+	}
+	if (h->http) {
+		host_seen_flush(h);
 		http_free(h->http, 0);
+	}
 	if (h->loop)
 		host_stop_adapters(h);
 	loop_free(h->loop);

@@ -2,7 +2,11 @@
 #include "chatbot/net/http.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -15,6 +19,12 @@
 #define HTTP_MAX_BODY (16u << 20)
 #define HTTP_BACKOFF_CAP_MS 30000
 #define HTTP_DEFAULT_TIMEOUT_MS 30000
+/* Idle connections kept open for reuse (curl's default follows the number
+ * of transfers in the multi handle, so a burst's extra connections were
+ * closed as soon as it ended, and the next burst opened them again). */
+#define HTTP_MAX_CONNECTS 64
+/* Easy handles kept for reuse once their transfer ended. */
+#define HTTP_EASY_POOL 32
 
 struct job {
 	struct job *next;
@@ -57,6 +67,9 @@ struct http {
 	pthread_t thread;
 	CURLM *multi;
 	long backoff_ms;
+	int wake_fd;                  /* eventfd: the loop wakes the worker */
+	int epoll_fd;                 /* worker: curl's sockets and wake_fd */
+	long long curl_due_ms;        /* worker: curl's timer, -1 when none */
 
 	pthread_mutex_t lock;         /* guards the five fields below */
 	struct job *in_head, *in_tail;
@@ -64,6 +77,8 @@ struct http {
 	bool quit;
 	bool cancels;                 /* some job has cancel_req: look */
 
+	bool held;                    /* loop thread: http_hold() in force */
+	struct job *held_head, *held_tail;  /* loop thread: submitted while held */
 	size_t pending;               /* loop thread */
 	struct job *pending_list;     /* loop thread: jobs whose callback has not run */
 	http_id next_id;              /* loop thread */
@@ -72,6 +87,9 @@ struct http {
 	/* worker thread only */
 	struct job *waiting;
 	struct job *active;
+	CURL *easy_pool[HTTP_EASY_POOL];
+	size_t neasy_pool;
+	struct job *done_batch, *done_batch_tail;  /* finished this round, handed over at its end */
 	struct pause *pauses;
 	size_t npauses;
 	unsigned rng;
@@ -200,9 +218,31 @@ static size_t http_on_header(char *ptr, size_t size, size_t nitems, void *userda
 	return n;
 }
 
+/* An easy handle: a pooled one (reset) or a new one. */
+static CURL *http_easy_get(struct http *h)
+{
+	if (h->neasy_pool)
+		return h->easy_pool[--h->neasy_pool];
+	return curl_easy_init();
+}
+
+/* Gives e back to the pool (its options reset; the connection it used stays
+ * in the multi handle's cache) or frees it when the pool is full. */
+static void http_easy_put(struct http *h, CURL *e)
+{
+	if (!e)
+		return;
+	if (h->neasy_pool < HTTP_EASY_POOL) {
+		curl_easy_reset(e);
+		h->easy_pool[h->neasy_pool++] = e;
+	} else {
+		curl_easy_cleanup(e);
+	}
+}
+
 static bool http_start(struct http *h, struct job *j)
 {
-	CURL *e = curl_easy_init();
+	CURL *e = http_easy_get(h);
 
 	if (!e)
 		return false;
@@ -225,6 +265,7 @@ static bool http_start(struct http *h, struct job *j)
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "govbot");
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (strcmp(j->method, "GET") != 0) {
 		if (strcmp(j->method, "POST") != 0)
 			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, j->method);
@@ -256,11 +297,25 @@ static void active_unlink(struct http *h, struct job *j)
 	j->aprev = j->anext = NULL;
 }
 
+/* j is finished: it joins this round's batch, handed to the loop by
+ * http_complete_flush() (one lock, one wake per round). */
 static void http_complete(struct http *h, struct job *j)
 {
+	list_append(&h->done_batch, &h->done_batch_tail, j);
+}
+
+static void http_complete_flush(struct http *h)
+{
+	if (!h->done_batch)
+		return;
 	pthread_mutex_lock(&h->lock);
-	list_append(&h->done_head, &h->done_tail, j);
+	if (h->done_tail)
+		h->done_tail->next = h->done_batch;
+	else
+		h->done_head = h->done_batch;
+	h->done_tail = h->done_batch_tail;
 	pthread_mutex_unlock(&h->lock);
+	h->done_batch = h->done_batch_tail = NULL;
 	loop_wake(h->loop);
 }
 
@@ -281,7 +336,7 @@ static void http_attempt_done(struct http *h, struct job *j, CURLcode rc)
 		else if (!j->errbuf[0])
 			snprintf(j->errbuf, sizeof(j->errbuf), "%s", curl_easy_strerror(rc));
 	}
-	curl_easy_cleanup(j->easy);
+	http_easy_put(h, j->easy);
 	j->easy = NULL;
 
 	retry = (j->status == 429 || j->status >= 500 || (j->status == 0 && !j->too_big)) &&
@@ -337,6 +392,99 @@ static void http_abort_cancelled(struct http *h)
 	}
 }
 
+/* Finished transfers leave the multi handle; next is lowered to the
+ * earliest retry that became due. */
+static void http_collect(struct http *h, long long *next)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(h->multi, &left))) {
+		struct job *j = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+		curl_multi_remove_handle(h->multi, msg->easy_handle);
+		http_attempt_done(h, j, msg->data.result);
+		if (h->waiting && (*next < 0 || h->waiting->due_ms < *next))
+			*next = h->waiting->due_ms;
+	}
+}
+
+/* curl tells which sockets to watch (CURLMOPT_SOCKETFUNCTION): each one
+ * is in the worker's epoll set for the events curl wants. */
+static int http_on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	struct http *h = userp;
+	struct epoll_event ev = { 0 };
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(h->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+		curl_multi_assign(h->multi, fd, NULL);
+		return 0;
+	}
+	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+	ev.data.fd = fd;
+	if (socketp) {
+		epoll_ctl(h->epoll_fd, EPOLL_CTL_MOD, fd, &ev);
+	} else {
+		if (epoll_ctl(h->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0 && errno == EEXIST)
+			epoll_ctl(h->epoll_fd, EPOLL_CTL_MOD, fd, &ev);
+		curl_multi_assign(h->multi, fd, h);
+	}
+	return 0;
+}
+
+/* curl's one timer (CURLMOPT_TIMERFUNCTION): -1 stops it. */
+static int http_on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct http *h = userp;
+
+	(void)multi;
+	h->curl_due_ms = timeout_ms < 0 ? -1 : time_mono_ms() + timeout_ms;
+	return 0;
+}
+
+/* Waits up to timeout_ms for a socket curl watches or a wake from the
+ * loop, and lets curl act on what is ready. */
+static void http_wait(struct http *h, int timeout_ms)
+{
+	struct epoll_event evs[64];
+	int n = epoll_wait(h->epoll_fd, evs, 64, timeout_ms), running = 0;
+
+	for (int i = 0; i < n; i++) {
+		int fd = evs[i].data.fd, mask = 0;
+
+		if (fd == h->wake_fd) {
+			uint64_t v;
+			ssize_t r = read(h->wake_fd, &v, sizeof(v));   /* takes the whole count */
+			(void)r;
+			continue;
+		}
+		if (evs[i].events & (EPOLLIN | EPOLLHUP))
+			mask |= CURL_CSELECT_IN;
+		if (evs[i].events & EPOLLOUT)
+			mask |= CURL_CSELECT_OUT;
+		if (evs[i].events & EPOLLERR)
+			mask |= CURL_CSELECT_ERR;
+		curl_multi_socket_action(h->multi, fd, mask, &running);
+	}
+	if (h->curl_due_ms >= 0 && h->curl_due_ms <= time_mono_ms()) {
+		h->curl_due_ms = -1;
+		curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	}
+}
+
+/* Any thread: wakes the worker out of http_wait(). */
+static void http_wake_worker(struct http *h)
+{
+	uint64_t one = 1;
+	ssize_t n = write(h->wake_fd, &one, sizeof(one));
+	(void)n;   /* a full counter is already a pending wake */
+}
+
 static void *http_worker(void *arg)
 {
 	struct http *h = arg;
@@ -346,8 +494,6 @@ static void *http_worker(void *arg)
 		struct job *in, **pp;
 		long long now, next = -1;
 		int running = 0;
-		CURLMsg *msg;
-		int left;
 		bool cancels;
 
 		pthread_mutex_lock(&h->lock);
@@ -382,7 +528,11 @@ static void *http_worker(void *arg)
 			if (due <= now) {
 				*pp = j->next;
 				j->next = NULL;
-				if (!http_start(h, j)) {
+				if (atomic_load(&j->cancel_req)) {
+					/* cancelled before it ever went out */
+					j->cancelled = true;
+					http_complete(h, j);
+				} else if (!http_start(h, j)) {
 					j->attempts++;
 					snprintf(j->errbuf, sizeof(j->errbuf), "cannot start the request");
 					http_complete(h, j);
@@ -394,26 +544,28 @@ static void *http_worker(void *arg)
 			pp = &j->next;
 		}
 
-		curl_multi_perform(h->multi, &running);
-		while ((msg = curl_multi_info_read(h->multi, &left))) {
-			struct job *j = NULL;
-
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
-			curl_multi_remove_handle(h->multi, msg->easy_handle);
-			http_attempt_done(h, j, msg->data.result);
-			if (h->waiting && (next < 0 || h->waiting->due_ms < next))
-				next = h->waiting->due_ms;
+		/* curl's timer: due now (a transfer just added), or later */
+		if (h->curl_due_ms >= 0 && h->curl_due_ms <= time_mono_ms()) {
+			h->curl_due_ms = -1;
+			curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 		}
-
+		http_collect(h, &next);
+		http_complete_flush(h);
 		{
 			int timeout = 1000;
+			long long t = time_mono_ms();
 			if (next >= 0) {
-				long long d = next - time_mono_ms();
+				long long d = next - t;
 				timeout = d < 0 ? 0 : d > 1000 ? 1000 : (int)d;
 			}
-			curl_multi_poll(h->multi, NULL, 0, timeout, NULL);
+			if (h->curl_due_ms >= 0) {
+				long long d = h->curl_due_ms - t;
+				int c = d < 0 ? 0 : d > 1000 ? 1000 : (int)d;
+				if (c < timeout)
+					timeout = c;
+			}
+			http_wait(h, timeout);
+			http_collect(h, &next);
 		}
 	}
 
@@ -431,6 +583,9 @@ static void *http_worker(void *arg)
 		j->cancelled = true;
 		http_complete(h, j);
 	}
+	http_complete_flush(h);
+	while (h->neasy_pool)
+		curl_easy_cleanup(h->easy_pool[--h->neasy_pool]);
 	return NULL;
 }
 
@@ -501,11 +656,29 @@ struct http *http_new(struct loop *loop)
 	}
 	h->rng = backoff_seed(h);
 	h->multi = curl_multi_init();
-	if (!h->multi) {
+	h->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	h->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	h->curl_due_ms = -1;
+	if (!h->multi || h->wake_fd < 0 || h->epoll_fd < 0) {
 		log_error("http", "libcurl multi handle creation failed");
+		if (h->multi)
+			curl_multi_cleanup(h->multi);
+		if (h->wake_fd >= 0)
+			close(h->wake_fd);
+		if (h->epoll_fd >= 0)
+			close(h->epoll_fd);
 		free(h);
 		return NULL;
 	}
+	{
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = h->wake_fd };
+		epoll_ctl(h->epoll_fd, EPOLL_CTL_ADD, h->wake_fd, &ev);
+	}
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, http_on_socket);
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, http_on_timer);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)HTTP_MAX_CONNECTS);
 	atomic_init(&h->npauses_seen, 0);
 	pthread_mutex_init(&h->lock, NULL);
 	loop_on_wake(loop, http_on_wake, h);
@@ -514,6 +687,8 @@ struct http *http_new(struct loop *loop)
 		loop_off_wake(loop, http_on_wake, h);
 		pthread_mutex_destroy(&h->lock);
 		curl_multi_cleanup(h->multi);
+		close(h->wake_fd);
+		close(h->epoll_fd);
 		free(h);
 		return NULL;
 	}
@@ -552,11 +727,44 @@ http_id http_submit(struct http *h, const struct http_request *req, http_done_fn
 	h->pending_list = j;
 	h->pending++;
 
+	if (h->held) {
+		list_append(&h->held_head, &h->held_tail, j);
+		return id;
+	}
 	pthread_mutex_lock(&h->lock);
+	/* a queue already holding requests has its wakeup on the way: the
+	 * worker takes the whole queue at once */
+	bool first = h->in_head == NULL;
 	list_append(&h->in_head, &h->in_tail, j);
 	pthread_mutex_unlock(&h->lock);
-	curl_multi_wakeup(h->multi);
+	if (first)
+		http_wake_worker(h);
 	return id;
+}
+
+void http_hold(struct http *h)
+{
+	h->held = true;
+}
+
+void http_release(struct http *h)
+{
+	bool first;
+
+	h->held = false;
+	if (!h->held_head)
+		return;
+	pthread_mutex_lock(&h->lock);
+	first = h->in_head == NULL;
+	if (h->in_tail)
+		h->in_tail->next = h->held_head;
+	else
+		h->in_head = h->held_head;
+	h->in_tail = h->held_tail;
+	pthread_mutex_unlock(&h->lock);
+	h->held_head = h->held_tail = NULL;
+	if (first)
+		http_wake_worker(h);
 }
 
 /* Marks j cancelled; the caller tells the worker (http_cancels_wake). */
@@ -570,7 +778,7 @@ static void http_cancels_wake(struct http *h)
 	pthread_mutex_lock(&h->lock);
 	h->cancels = true;
 	pthread_mutex_unlock(&h->lock);
-	curl_multi_wakeup(h->multi);
+	http_wake_worker(h);
 	/* one already finished, waiting in the done queue, reports
 	 * "cancelled" at its delivery (http_deliver) */
 }
@@ -605,6 +813,7 @@ void http_free(struct http *h, long grace_ms)
 
 	if (!h)
 		return;
+	http_release(h);
 	/* long polls are not worth waiting for: cancel them now (their
 	 * callbacks come during the grace period, or at the join below) */
 	bool any = false;
@@ -623,7 +832,7 @@ void http_free(struct http *h, long grace_ms)
 	pthread_mutex_lock(&h->lock);
 	h->quit = true;
 	pthread_mutex_unlock(&h->lock);
-	curl_multi_wakeup(h->multi);
+	http_wake_worker(h);
 	pthread_join(h->thread, NULL);
 
 	/* The worker is gone: deliver what it finished, cancel what it never
@@ -647,6 +856,8 @@ void http_free(struct http *h, long grace_ms)
 	}
 	loop_off_wake(h->loop, http_on_wake, h);
 	curl_multi_cleanup(h->multi);
+	close(h->wake_fd);
+	close(h->epoll_fd);
 	for (size_t i = 0; i < h->npauses; i++)
 		free(h->pauses[i].key);
 	free(h->pauses);

@@ -1,8 +1,11 @@
 /*
  * http.h - outgoing HTTP(S) for every adapter, off the loop thread.
  *
- * One worker thread runs a curl multi handle (curl_multi_poll, woken by
- * curl_multi_wakeup when a request is queued).  Requests go in through one
+ * One worker thread runs a curl multi handle through its socket interface
+ * (curl's sockets in an epoll set, woken through an eventfd when requests
+ * are queued; a burst is taken at once and its completions go back to the
+ * loop together, one wake per round).  Idle connections are kept for
+ * reuse (HTTP_MAX_CONNECTS) and easy handles are pooled.  Requests go in through one
  * mutex-protected queue; results come back through another, and the worker
  * wakes the loop (loop_wake -> lws_cancel_service) so that every completion
  * callback runs on the loop thread.  A slow or failing request therefore
@@ -90,6 +93,12 @@ void http_free(struct http *h, long grace_ms);
 /* Queues a request; done(arg, res) runs exactly once, on the loop thread.
  * Returns the request's id (for http_cancel). */
 http_id http_submit(struct http *h, const struct http_request *req, http_done_fn *done, void *arg);
+/* Loop thread: http_hold() keeps the requests submitted from now on in
+ * this process until http_release() hands them all to the worker at once
+ * (one wake).  The host holds a loop pass's answers until the events they
+ * answer are recorded (chatbot/host/host.c).  http_free() releases. */
+void http_hold(struct http *h);
+void http_release(struct http *h);
 /* Loop thread: aborts request id if its callback has not run yet; the
  * callback then runs once, soon, with status 0 and error "cancelled" (even
  * if the answer had just arrived).  Returns false (and does nothing) when

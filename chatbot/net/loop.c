@@ -67,15 +67,17 @@ static void loop_drain(struct loop *l)
 		/* A handler may unregister itself (or another) while running:
 		 * iterate over a snapshot. */
 		size_t n = l->nwakers;
-		struct wake_handler *copy;
+		struct wake_handler few[8], *copy = few;
 
 		if (!n)
 			return;
-		copy = xmalloc(n * sizeof(*copy));
+		if (n > sizeof(few) / sizeof(few[0]))
+			copy = xmalloc(n * sizeof(*copy));
 		memcpy(copy, l->wakers, n * sizeof(*copy));
 		for (size_t i = 0; i < n; i++)
 			copy[i].fn(copy[i].arg);
-		free(copy);
+		if (copy != few)
+			free(copy);
 	}
 }
 
@@ -282,10 +284,16 @@ void loop_post(struct loop *l, loop_fn *fn, void *arg)
 
 void loop_wake(struct loop *l)
 {
+	bool was;
+
+	/* wakes coalesce: while one is pending (the loop has not drained it
+	 * yet), the handlers it will run see this one's work too */
 	pthread_mutex_lock(&l->lock);
+	was = l->woken;
 	l->woken = true;
 	pthread_mutex_unlock(&l->lock);
-	lws_cancel_service(l->ctx);
+	if (!was)
+		lws_cancel_service(l->ctx);
 }
 
 void loop_on_wake(struct loop *l, loop_fn *fn, void *arg)
