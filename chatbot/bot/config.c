@@ -6,7 +6,6 @@
  * at the first one, so check-config can show them all.
  */
 #include "chatbot/bot/config.h"
-#include "chatbot/bot/identity.h"
 #include "chatbot/gov/notice.h"
 #include "chatbot/roster/lookup.h"
 
@@ -402,16 +401,16 @@ static void read_identities(struct check *ck, const cJSON *ids, struct config *c
 			char *epath = path_index(path, idx);
 			if (!cJSON_IsString(e)) {
 				problem(ck, epath, "expected a string");
-			} else if (!identity_valid(e->valuestring)) {
+			} else if (!config_id_valid(e->valuestring)) {
 				problem(ck, epath, "not an identity (PLATFORM:ID)");
 			} else {
 				const char *owner = NULL;
 				for (size_t i = 0; i < c->nidentities && !owner; i++)
 					for (size_t j = 0; j < c->identities[i].nids; j++)
-						if (identity_equal(c->identities[i].ids[j], e->valuestring))
+						if (config_id_equal(c->identities[i].ids[j], e->valuestring))
 							owner = c->identities[i].handle;
 				for (size_t j = 0; j < ent.nids && !owner; j++)
-					if (identity_equal(ent.ids[j], e->valuestring))
+					if (config_id_equal(ent.ids[j], e->valuestring))
 						owner = ent.handle;
 				if (owner)
 					problem(ck, epath, "%s is already mapped to %s", e->valuestring, owner);
@@ -876,4 +875,46 @@ void config_schema_keys(struct buf *out)
 		for (const struct config_key *k = platforms[i].keys; k && k->name; k++)
 			buf_addf(out, "adapters.%s.%s\n", platforms[i].name, k->name);
 	}
+}
+
+/* Length of the platform prefix when it names a registered platform, else 0. */
+static size_t id_platform_len(const char *id)
+{
+	const char *colon = strchr(id, ':');
+	if (!colon)
+		return 0;
+	size_t n = (size_t)(colon - id);
+	return config_platform(id, n) ? n : 0;
+}
+
+bool config_id_valid(const char *id)
+{
+	if (!id)
+		return false;
+	size_t plen = id_platform_len(id);
+	if (!plen)
+		return false;
+	const struct config_platform *p = config_platform(id, plen);
+	const char *rest = id + plen + 1;
+	size_t n = strlen(rest);
+	if (n == 0 || n > CONFIG_ID_MAX || !utf8_valid(rest, n))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)rest[i];
+		if (c <= 0x20 || c == 0x7f)
+			return false;
+	}
+	/* C1 controls are two-byte UTF-8 sequences: U+0080..U+009F */
+	if (str_has_controls(rest, n))
+		return false;
+	/* and what the platform itself requires (matrix: @user:server) */
+	return !p->valid_id || p->valid_id(rest);
+}
+
+bool config_id_equal(const char *a, const char *b)
+{
+	size_t pa = id_platform_len(a), pb = id_platform_len(b);
+	if (!pa || pa != pb || !str_ieqn(a, b, pa))
+		return pa == 0 && pb == 0 && strcmp(a, b) == 0;
+	return strcmp(a + pa, b + pb) == 0;
 }

@@ -125,6 +125,16 @@ struct config_platform {
 void config_set_platforms(const struct config_platform *p, size_t n);
 /* The platform named by the n bytes at name (any case), or NULL. */
 const struct config_platform *config_platform(const char *name, size_t n);
+/* The longest id after "PLATFORM:" an identity may have. */
+#define CONFIG_ID_MAX 255
+/* True when id is "PLATFORM:ID" for a registered platform, ID non-empty, at
+ * most CONFIG_ID_MAX bytes of UTF-8 without spaces or control characters,
+ * and of the platform's own shape (its valid_id).  The config layer owns
+ * this because it owns the registry; identity_valid() is the same test. */
+bool config_id_valid(const char *id);
+/* True when a and b name the same identity: the platform compares
+ * case-insensitively, the id exactly. */
+bool config_id_equal(const char *a, const char *b);
 
 /* The announce targets of config c, in platform order: each configured
  * platform whose announce_key is set (non-empty), or that has none.  Fills

@@ -9,47 +9,14 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Length of the platform prefix when it names a platform of this build
- * (config_set_platforms), else 0. */
-static size_t platform_len(const char *id)
-{
-	const char *colon = strchr(id, ':');
-	if (!colon)
-		return 0;
-	size_t n = (size_t)(colon - id);
-	return config_platform(id, n) ? n : 0;
-}
-
 bool identity_valid(const char *id)
 {
-	if (!id)
-		return false;
-	size_t plen = platform_len(id);
-	if (!plen)
-		return false;
-	const struct config_platform *p = config_platform(id, plen);
-	const char *rest = id + plen + 1;
-	size_t n = strlen(rest);
-	if (n == 0 || n > IDENTITY_MAX_ID || !utf8_valid(rest, n))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)rest[i];
-		if (c <= 0x20 || c == 0x7f)
-			return false;
-	}
-	/* C1 controls are two-byte UTF-8 sequences: U+0080..U+009F */
-	if (str_has_controls(rest, n))
-		return false;
-	/* and what the platform itself requires (matrix: @user:server) */
-	return !p->valid_id || p->valid_id(rest);
+	return config_id_valid(id);
 }
 
 bool identity_equal(const char *a, const char *b)
 {
-	size_t pa = platform_len(a), pb = platform_len(b);
-	if (!pa || pa != pb || !str_ieqn(a, b, pa))
-		return pa == 0 && pb == 0 && strcmp(a, b) == 0;
-	return strcmp(a + pa, b + pb) == 0;
+	return config_id_equal(a, b);
 }
 
 bool identity_normalize(const char *id, char *out, size_t n)

@@ -11,11 +11,12 @@
 #include <stddef.h>
 
 #include "chatbot/bot/bot.h"
+#include "chatbot/bot/config.h"  /* CONFIG_ID_MAX */
 
 struct config;
 
 /* Longest ID part accepted, in bytes. */
-#define IDENTITY_MAX_ID 255
+#define IDENTITY_MAX_ID CONFIG_ID_MAX
 
 /* True when id has the form PLATFORM:ID with a platform of this build (an
  * adapter's name, any case; see config_set_platforms) and a non-empty ID of
