@@ -8,20 +8,7 @@
 #include "chatbot/roster/lookup.h"
 #include "chatbot/roster/roster.h"
 #include "commands/commands.h"
-
-/* Copies the argument without trailing '?', '!', '.' or blanks (a question
- * mark typed after a command is not part of its argument). */
-static void clean_arg(const char *in, char *out, size_t cap)
-{
-	size_t n = strlen(in);
-	while (n && (in[n - 1] == '?' || in[n - 1] == '!' || in[n - 1] == ' ' || in[n - 1] == '\t' ||
-		     in[n - 1] == '\n' || in[n - 1] == '\r'))
-		n--;
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(out, in, n);
-	out[n] = '\0';
-}
+#include "commands/govcmd.h"
 
 static bool ci_contains(const char *hay, const char *needle)
 {
@@ -104,7 +91,7 @@ static int help_one(struct command_ctx *ctx, const char *name)
 int cmd_help(struct command_ctx *ctx)
 {
 	char arg[128];
-	clean_arg(ctx->args, arg, sizeof(arg));
+	govcmd_clean_arg(ctx->args, arg, sizeof(arg));
 	if (arg[0])
 		return help_one(ctx, arg);
 
@@ -183,7 +170,7 @@ int cmd_modules(struct command_ctx *ctx)
 	const struct roster *ro = ctx->bot->roster;
 	struct reply *r = ctx->reply;
 	char filter[256];
-	clean_arg(ctx->args, filter, sizeof(filter));
+	govcmd_clean_arg(ctx->args, filter, sizeof(filter));
 	size_t shown = 0, matching = 0;
 	/* "modules all", "modules torch all": every entry with its counts */
 	bool all = str_ieq(filter, "all");

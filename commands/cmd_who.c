@@ -10,25 +10,13 @@
 #include "chatbot/roster/lookup.h"
 #include "chatbot/roster/roster.h"
 #include "commands/commands.h"
+#include "commands/govcmd.h"
 
 /* People listed before a list is cut; when cut, CHAT_CUT are shown. */
 #define CHAT_LIST 10
 #define CHAT_CUT 8
 /* Emeritus names on their one line. */
 #define CHAT_EMERITUS 4
-
-/* Copies the argument without trailing '?', '!', '.' or blanks. */
-static void clean_arg(const char *in, char *out, size_t cap)
-{
-	size_t n = strlen(in);
-	while (n && (in[n - 1] == '?' || in[n - 1] == '!' || in[n - 1] == ' ' || in[n - 1] == '\t' ||
-		     in[n - 1] == '\n' || in[n - 1] == '\r'))
-		n--;
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(out, in, n);
-	out[n] = '\0';
-}
 
 /* Removes a last word "all" (case-insensitive); true when there was one. */
 static bool take_all(char *arg)
@@ -442,7 +430,7 @@ int cmd_who(struct command_ctx *ctx)
 	const struct roster *ro = ctx->bot->roster;
 	struct reply *r = ctx->reply;
 	char arg[512];
-	clean_arg(ctx->args, arg, sizeof(arg));
+	govcmd_clean_arg(ctx->args, arg, sizeof(arg));
 	bool all = take_all(arg);
 	if (!arg[0]) {
 		reply_code(r, "who");
@@ -573,7 +561,7 @@ int cmd_is(struct command_ctx *ctx)
 	const struct roster *ro = ctx->bot->roster;
 	struct reply *r = ctx->reply;
 	char arg[512];
-	clean_arg(ctx->args, arg, sizeof(arg));
+	govcmd_clean_arg(ctx->args, arg, sizeof(arg));
 	/* the person: @handle, or the longest run of leading words that names one */
 	const struct roster_person *p = NULL;
 	char *rest = NULL;

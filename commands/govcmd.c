@@ -178,3 +178,15 @@ int govcmd_hook_item(struct command_ctx *ctx, struct buf *why, struct gov_item *
 		buf_adds(why, store_rc_text(rc));
 	return rc == 0 ? CMD_ERROR : CMD_REFUSED;
 }
+
+void govcmd_clean_arg(const char *in, char *out, size_t cap)
+{
+	size_t n = strlen(in);
+	while (n && (in[n - 1] == '?' || in[n - 1] == '!' || in[n - 1] == ' ' || in[n - 1] == '\t' ||
+		     in[n - 1] == '\n' || in[n - 1] == '\r'))
+		n--;
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, in, n);
+	out[n] = '\0';
+}

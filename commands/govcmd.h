@@ -23,6 +23,10 @@ int govcmd_describe_motion(const struct gov_ctx *g, long long id, struct reply *
 int govcmd_no_store(struct command_ctx *ctx);
 /* Rolls back an open transaction and answers store_rc_text(rc); CMD_FAILED. */
 int govcmd_store_failed(struct command_ctx *ctx, int rc);
+/* Copies in to out (cap bytes, NUL-terminated, cut to fit) without
+ * trailing '?', '!' or blanks: a question mark typed after a command is not
+ * part of its argument. */
+void govcmd_clean_arg(const char *in, char *out, size_t cap);
 /* Skips the word w (case-insensitive) and the blanks after it; NULL when
  * p does not start with it.  Borrowed pointer into p. */
 const char *govcmd_skip_word(const char *p, const char *w);

@@ -17,6 +17,28 @@ void outbox_claim_key(long long id, const char *target, char *out, size_t n)
 	snprintf(out, n, "outbox:%lld:%s", id, target);
 }
 
+/* Inside a transaction: one pending delivery of outbox row oid per target,
+ * due at now.  what names the step in a store error. */
+static int add_deliveries(struct store *s, long long oid, const char *const *targets,
+			  size_t ntargets, long long now, const char *what)
+{
+	for (size_t i = 0; i < ntargets; i++) {
+		sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO outbox_delivery(outbox_id,"
+					      " target, state, attempts, next_at)"
+					      " VALUES (?1, ?2, 'pending', 0, ?3)");
+		if (!st)
+			return STORE_ERR;
+		sqlite3_bind_int64(st, 1, oid);
+		sqlite3_bind_text(st, 2, targets[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+		int rc = store_check(s, sqlite3_step(st), what);
+		sqlite3_reset(st);
+		if (rc != STORE_OK)
+			return rc;
+	}
+	return STORE_OK;
+}
+
 int outbox_enqueue(struct store *s, long long decision_id, const char *title, const char *body,
 		   const char *const *targets, size_t ntargets, long long now, long long *id)
 {
@@ -34,19 +56,9 @@ int outbox_enqueue(struct store *s, long long decision_id, const char *title, co
 	if (rc != STORE_OK)
 		return rc;
 	long long oid = sqlite3_last_insert_rowid(store_db(s));
-	for (size_t i = 0; i < ntargets; i++) {
-		st = store_stmt(s, "INSERT OR IGNORE INTO outbox_delivery(outbox_id, target, state,"
-				" attempts, next_at) VALUES (?1, ?2, 'pending', 0, ?3)");
-		if (!st)
-			return STORE_ERR;
-		sqlite3_bind_int64(st, 1, oid);
-		sqlite3_bind_text(st, 2, targets[i], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, now);
-		rc = store_check(s, sqlite3_step(st), "outbox delivery");
-		sqlite3_reset(st);
-		if (rc != STORE_OK)
-			return rc;
-	}
+	rc = add_deliveries(s, oid, targets, ntargets, now, "outbox delivery");
+	if (rc != STORE_OK)
+		return rc;
 	if (id)
 		*id = oid;
 	return STORE_OK;
@@ -73,19 +85,9 @@ int outbox_notice(struct store *s, const char *key, const char *title, const cha
 	if (sqlite3_changes(store_db(s)) == 0)
 		return 0;   /* this notice went out before */
 	long long oid = sqlite3_last_insert_rowid(store_db(s));
-	for (size_t i = 0; i < ntargets; i++) {
-		st = store_stmt(s, "INSERT OR IGNORE INTO outbox_delivery(outbox_id, target, state,"
-				" attempts, next_at) VALUES (?1, ?2, 'pending', 0, ?3)");
-		if (!st)
-			return STORE_ERR;
-		sqlite3_bind_int64(st, 1, oid);
-		sqlite3_bind_text(st, 2, targets[i], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, now);
-		rc = store_check(s, sqlite3_step(st), "notice delivery");
-		sqlite3_reset(st);
-		if (rc != STORE_OK)
-			return rc;
-	}
+	rc = add_deliveries(s, oid, targets, ntargets, now, "notice delivery");
+	if (rc != STORE_OK)
+		return rc;
 	if (id)
 		*id = oid;
 	return 1;

@@ -44,6 +44,19 @@ void web_escape(struct buf *out, const char *s, size_t n)
 	buf_add(out, s + run, n - run);
 }
 
+void web_escape_lines(struct buf *out, const char *s)
+{
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+		web_escape(out, s, n);
+		if (!nl)
+			break;
+		buf_adds(out, "<br />\n");
+		s = nl + 1;
+	}
+}
+
 void web_escapes(struct buf *out, const char *s)
 {
 	if (s)
@@ -93,20 +106,9 @@ void web_link(struct buf *out, const char *href, const char *text)
 void web_reply(struct buf *out, const struct reply *r)
 {
 	struct buf plain = BUF_INIT;
-	const char *s;
 
 	reply_render(r, DIALECT_CONSOLE, &plain);
-	s = buf_str(&plain);
-	while (*s) {
-		const char *nl = strchr(s, '\n');
-		size_t n = nl ? (size_t)(nl - s) : strlen(s);
-
-		web_escape(out, s, n);
-		if (!nl)
-			break;
-		buf_adds(out, "<br />\n");
-		s = nl + 1;
-	}
+	web_escape_lines(out, buf_str(&plain));
 	buf_release(&plain);
 }
 

@@ -88,5 +88,7 @@ long long web_parse_http_date(const char *s);
  * than tab, CR, LF) dropped.  Safe in text and in quoted attributes. */
 void web_escape(struct buf *out, const char *s, size_t n);
 void web_escapes(struct buf *out, const char *s);
+/* web_escape() of NUL-terminated s, its line breaks kept as <br />. */
+void web_escape_lines(struct buf *out, const char *s);
 
 #endif

@@ -17,19 +17,6 @@
 #define AGENDA_MAX 500
 #define DAY 86400LL
 
-/* Text with its line breaks kept as <br />. */
-static void lines_html(struct buf *out, const char *s)
-{
-	while (*s) {
-		const char *nl = strchr(s, '\n');
-		size_t n = nl ? (size_t)(nl - s) : strlen(s);
-		web_escape(out, s, n);
-		if (!nl)
-			break;
-		buf_adds(out, "<br />\n");
-		s = nl + 1;
-	}
-}
 
 /* "@handle" when known, else the identity, else "someone". */
 static void actor_html(struct buf *out, const char *handle, const char *id)
@@ -65,12 +52,12 @@ void web_decision_html(struct buf *out, const struct ledger_decision *d)
 	buf_adds(out, ".</p>\n");
 	if (d->rationale) {
 		buf_adds(out, "<blockquote><p>Rationale: ");
-		lines_html(out, d->rationale);
+		web_escape_lines(out, d->rationale);
 		buf_adds(out, "</p></blockquote>\n");
 	}
 	if (d->tally) {
 		buf_adds(out, "<p class=\"tally\">Tally: ");
-		lines_html(out, d->tally);
+		web_escape_lines(out, d->tally);
 		buf_adds(out, "</p>\n");
 	}
 }
@@ -252,7 +239,7 @@ static void item_fields(const struct gov_ctx *g, const struct gov_item *it, stru
 	buf_adds(out, "<dl>\n");
 	if (gov_kind_is_removal(it->kind)) {
 		buf_adds(out, "<dt>Reason</dt><dd>");
-		lines_html(out, it->text && *it->text ? it->text : "(missing)");
+		web_escape_lines(out, it->text && *it->text ? it->text : "(missing)");
 		buf_adds(out, "</dd>\n</dl>\n");
 		return;
 	}
@@ -261,7 +248,7 @@ static void item_fields(const struct gov_ctx *g, const struct gov_item *it, stru
 		if (ledger_field(g, it->id, names[i], &text) < 0)
 			break;
 		buf_addf(out, "<dt>%c%s</dt><dd>", names[i][0] - 'a' + 'A', names[i] + 1);
-		lines_html(out, text ? text : "(missing)");
+		web_escape_lines(out, text ? text : "(missing)");
 		buf_adds(out, "</dd>\n");
 		free(text);
 	}
@@ -283,7 +270,7 @@ static void item_letters(const struct gov_ctx *g, long long id, struct buf *out)
 		buf_adds(out, " (");
 		web_time(out, l[i].at);
 		buf_adds(out, "): ");
-		lines_html(out, l[i].text ? l[i].text : "");
+		web_escape_lines(out, l[i].text ? l[i].text : "");
 		buf_adds(out, "</li>\n");
 	}
 	buf_adds(out, "</ul>\n");
@@ -331,7 +318,7 @@ static void item_history(const struct gov_ctx *g, long long id, struct buf *out)
 		web_escapes(out, e[i].action ? e[i].action : "");
 		if (e[i].detail && *e[i].detail) {
 			buf_adds(out, " — ");
-			lines_html(out, e[i].detail);
+			web_escape_lines(out, e[i].detail);
 		}
 		buf_adds(out, "</li>\n");
 	}
