@@ -346,6 +346,67 @@ START_TEST(test_not_found_and_paths)
 }
 END_TEST
 
+/* A big record is never cut silently: every open item is on the agenda,
+ * and the decisions come in pages that say how many are older and link
+ * them (1,100 rows written straight into the real database file). */
+START_TEST(test_big_record_not_cut)
+{
+	struct web_page p;
+	struct parsed q;
+	sqlite3 *db = store_db(bot.store);
+	char sql[1024];
+	snprintf(sql, sizeof(sql),
+		 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1100)"
+		 " INSERT INTO items (id, kind, state, subject, grp, opened_by, created_at)"
+		 " SELECT i, 'nominate-module', CASE WHEN i <= 450 THEN 'accepted' ELSE 'open' END,"
+		 " 'person' || i, 'Widgets', 'console:barbara', %lld FROM n;"
+		 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 450)"
+		 " INSERT INTO decisions (id, item_id, outcome, by_handle, rationale, at)"
+		 " SELECT i, i, 'accepted', 'ghopper', 'reason ' || i, %lld + i FROM n;", NOW, NOW);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+
+	render("/agenda", &p, NULL);
+	ck_assert_int_eq(p.status, 200);
+	contains(p.body.data, "href=\"/items/451\"");
+	contains(p.body.data, "href=\"/items/1100\"");   /* the 650th open item, past any old cap */
+	web_page_release(&p);
+
+	/* newest page: 450..251, then a link to the 250 older */
+	render("/decisions", &p, NULL);
+	parse_page(&p, &q);
+	contains(p.body.data, "id=\"d450\"");
+	contains(p.body.data, "id=\"d251\"");
+	lacks(p.body.data, "id=\"d250\"");
+	contains(q.text, "250 older decisions: the next 200");
+	contains(p.body.data, "href=\"/decisions/before/251\"");
+	cJSON_Delete(q.json);
+	web_page_release(&p);
+	render("/decisions/before/251", &p, NULL);
+	ck_assert_int_eq(p.status, 200);
+	parse_page(&p, &q);
+	contains(p.body.data, "id=\"d250\"");
+	contains(p.body.data, "id=\"d51\"");
+	lacks(p.body.data, "id=\"d251\"");
+	lacks(p.body.data, "id=\"d50\"");
+	contains(q.text, "50 older decisions: the next 50");
+	contains(p.body.data, "href=\"/decisions/before/51\"");
+	cJSON_Delete(q.json);
+	web_page_release(&p);
+	render("/decisions/before/51", &p, NULL);
+	ck_assert_int_eq(p.status, 200);
+	contains(p.body.data, "id=\"d1\"");
+	lacks(p.body.data, "older decision");
+	web_page_release(&p);
+	render("/decisions/before/1", &p, NULL);
+	ck_assert_int_eq(p.status, 200);
+	contains(p.body.data, "no decisions older");
+	web_page_release(&p);
+	ck_assert(web_is_page("/decisions/before/251"));
+	ck_assert(!web_is_page("/decisions/before/0251"));
+	ck_assert(!web_is_page("/decisions/before/"));
+}
+END_TEST
+
 START_TEST(test_etag_and_conditional_get)
 {
 	struct web_page a, b;
@@ -522,6 +583,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_reader_sees_the_record);
 	tcase_add_test(tc, test_links_resolve);
 	tcase_add_test(tc, test_not_found_and_paths);
+	tcase_add_test(tc, test_big_record_not_cut);
 	tcase_add_test(tc, test_etag_and_conditional_get);
 	tcase_add_test(tc, test_agenda_ages_move_last_modified);
 	tcase_add_test(tc, test_last_modified_per_item);

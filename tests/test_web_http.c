@@ -183,6 +183,9 @@ START_TEST(test_pages_over_the_wire)
 
 	ck_assert_int_eq(get("/items/99", NULL, &r), 404);
 	ck_assert_int_eq(get("/items/abc", NULL, &r), 404);
+	/* the older pages of the decisions are routed too */
+	ck_assert_int_eq(get("/decisions/before/2", NULL, &r), 200);
+	contains(buf_str(&r), "Older decisions");
 	ck_assert_int_eq(tu_http_raw(port, "POST /decisions HTTP/1.1\r\nConnection: close\r\n"
 				     "Content-Length: 0\r\n\r\n", &r), 0);
 	contains(buf_str(&r), "HTTP/1.1 405 ");

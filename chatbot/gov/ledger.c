@@ -67,22 +67,14 @@ long long ledger_count_nominations(const struct gov_ctx *g, const char *filter, 
 	return n;
 }
 
-int ledger_open_items(const struct gov_ctx *g, long long *ids, int max)
-{
-	sqlite3_stmt *st = g->store ? store_stmt(g->store, "SELECT id FROM items WHERE state = 'open'"
-						 " OR (state = 'tied' AND kind = 'motion-core')"
-						 " ORDER BY id LIMIT 500") : NULL;
-	if (!st)
-		return -1;
-	return read_ids(st, ids, max < 500 ? max : 500);
-}
-
 long long ledger_count_decisions(const struct gov_ctx *g)
 {
 	return g->store ? store_count(g->store, "SELECT count(*) FROM decisions", 0) : -1;
 }
 
-int ledger_open_ids(const struct gov_ctx *g, bool votes, long long **ids)
+/* The open items' ids (and tied core motions'), oldest first: every one
+ * when which < 0, else only votes (1) or only the rest (0). */
+static int open_ids(const struct gov_ctx *g, int which, long long **ids)
 {
 	*ids = NULL;
 	/* a tied core motion waits for the lead's decision: on the agenda too */
@@ -95,7 +87,7 @@ int ledger_open_ids(const struct gov_ctx *g, bool votes, long long **ids)
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *kind = (const char *)sqlite3_column_text(st, 1);
-		if (gov_kind_is_vote(kind ? kind : "") != votes)
+		if (which >= 0 && gov_kind_is_vote(kind ? kind : "") != (which == 1))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -110,6 +102,22 @@ int ledger_open_ids(const struct gov_ctx *g, bool votes, long long **ids)
 		return -1;
 	}
 	return (int)n;
+}
+
+int ledger_open_ids(const struct gov_ctx *g, bool votes, long long **ids)
+{
+	return open_ids(g, votes ? 1 : 0, ids);
+}
+
+int ledger_open_items(const struct gov_ctx *g, long long **ids)
+{
+	return open_ids(g, -1, ids);
+}
+
+long long ledger_count_older_decisions(const struct gov_ctx *g, long long before_id)
+{
+	return g->store ? store_count(g->store, "SELECT count(*) FROM decisions WHERE id < ?1",
+				      before_id) : -1;
 }
 
 int ledger_field(const struct gov_ctx *g, long long id, const char *name, char **text)
@@ -212,6 +220,21 @@ int ledger_decisions(const struct gov_ctx *g, long long item_id, long long limit
 		st = item_rows(g, "SELECT id, item_id, outcome, by_handle, by_id, rationale, tally, at"
 			       " FROM decisions ORDER BY id DESC LIMIT ?1", limit);
 	}
+	return read_decisions(st, rows, n);
+}
+
+int ledger_decisions_before(const struct gov_ctx *g, long long before_id, long long limit,
+			    struct ledger_decision **rows, size_t *n)
+{
+	sqlite3_stmt *st;
+
+	*rows = NULL;
+	*n = 0;
+	st = item_rows(g, "SELECT id, item_id, outcome, by_handle, by_id, rationale, tally, at"
+		       " FROM decisions WHERE id < ?2 ORDER BY id DESC LIMIT ?1", limit);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 2, before_id);
 	return read_decisions(st, rows, n);
 }
 

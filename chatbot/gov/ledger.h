@@ -26,8 +26,11 @@ int ledger_nominations(const struct gov_ctx *g, const char *filter, const char *
 /* How many ledger_nominations() would list without max; -1 on error. */
 long long ledger_count_nominations(const struct gov_ctx *g, const char *filter, const char *handle);
 /* The ids of every open item, and of every tied core motion (it waits
- * for the lead's decision), oldest first, at most max (and 500). */
-int ledger_open_items(const struct gov_ctx *g, long long *ids, int max);
+ * for the lead's decision), oldest first, into *ids (caller frees);
+ * their number, or -1. */
+int ledger_open_items(const struct gov_ctx *g, long long **ids);
+/* How many decisions have an id below before_id; -1 on error. */
+long long ledger_count_older_decisions(const struct gov_ctx *g, long long before_id);
 /* How many decisions there are; -1 on error. */
 long long ledger_count_decisions(const struct gov_ctx *g);
 /* The ids of every open item (and of every tied core motion: it waits for
@@ -74,6 +77,10 @@ struct ledger_decision {
  * the newest limit decisions on any item, newest first. */
 int ledger_decisions(const struct gov_ctx *g, long long item_id, long long limit,
 		     struct ledger_decision **rows, size_t *n);
+/* The newest limit decisions with an id below before_id, newest first
+ * (the pages of the record after the first). */
+int ledger_decisions_before(const struct gov_ctx *g, long long before_id, long long limit,
+			    struct ledger_decision **rows, size_t *n);
 void ledger_decisions_free(struct ledger_decision *rows, size_t n);
 /* The newest limit decisions about a person (handle: the item is about
  * them, or they opened or decided it) or a group (grp: a module heading,

@@ -68,7 +68,8 @@ static void on_page(void *arg, const struct httpd_request *req, struct httpd_res
 
 int host_web_routes(struct httpd *d, struct govbot *bot, const long long *roster_loaded_at)
 {
-	static const char *const paths[] = { "/", "/agenda", "/decisions", "/decisions.atom", "/items/*" };
+	static const char *const paths[] = { "/", "/agenda", "/decisions", "/decisions.atom", "/items/*",
+					     "/decisions/before/*" };
 	/* one listener per process: the routes' argument lives as long */
 	static struct web_source src;
 

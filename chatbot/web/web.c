@@ -155,15 +155,16 @@ void web_touch(long long *lm, long long t)
 
 /* ---- paths ---- */
 
-/* "/items/N": N into *id; false for anything else (no sign, no leading
- * zero, at most 18 digits). */
-static bool item_path(const char *path, long long *id)
+/* prefix followed by N: N into *id; false for anything else (no sign, no
+ * leading zero, at most 18 digits). */
+static bool numbered_path(const char *path, const char *prefix, long long *id)
 {
 	const char *p;
+	size_t k = strlen(prefix);
 
-	if (strncmp(path, "/items/", 7) != 0)
+	if (strncmp(path, prefix, k) != 0)
 		return false;
-	p = path + 7;
+	p = path + k;
 	if (*p < '1' || *p > '9' || strlen(p) > 18)
 		return false;
 	for (const char *q = p; *q; q++)
@@ -173,13 +174,25 @@ static bool item_path(const char *path, long long *id)
 	return true;
 }
 
+/* "/items/N" */
+static bool item_path(const char *path, long long *id)
+{
+	return numbered_path(path, "/items/", id);
+}
+
+/* "/decisions/before/N": the page of decisions older than decision N */
+static bool older_path(const char *path, long long *id)
+{
+	return numbered_path(path, "/decisions/before/", id);
+}
+
 bool web_is_page(const char *path)
 {
 	long long id;
 
 	return strcmp(path, "/") == 0 || strcmp(path, "/agenda") == 0 ||
 	       strcmp(path, "/decisions") == 0 || strcmp(path, "/decisions.atom") == 0 ||
-	       item_path(path, &id);
+	       item_path(path, &id) || older_path(path, &id);
 }
 
 static int not_found(struct web_page *p, const char *what)
@@ -230,7 +243,9 @@ void web_page(const struct web_ctx *ctx, const char *path, struct web_page *out)
 	else if (strcmp(path, "/agenda") == 0)
 		status = web_agenda_page(ctx, out);
 	else if (strcmp(path, "/decisions") == 0)
-		status = web_decisions_page(ctx, out);
+		status = web_decisions_page(ctx, 0, out);
+	else if (older_path(path, &id))
+		status = web_decisions_page(ctx, id, out);
 	else if (strcmp(path, "/decisions.atom") == 0)
 		status = web_feed(ctx, out);
 	else if (item_path(path, &id))

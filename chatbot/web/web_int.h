@@ -34,7 +34,7 @@ void web_touch(long long *lm, long long t);
 /* Pages: return the HTTP status; fill p->body, p->ctype, p->last_modified. */
 int web_roster_page(const struct web_ctx *ctx, struct web_page *p);
 int web_agenda_page(const struct web_ctx *ctx, struct web_page *p);
-int web_decisions_page(const struct web_ctx *ctx, struct web_page *p);
+int web_decisions_page(const struct web_ctx *ctx, long long before_id, struct web_page *p);
 int web_item_page(const struct web_ctx *ctx, long long id, struct web_page *p);
 int web_feed(const struct web_ctx *ctx, struct web_page *p);
 

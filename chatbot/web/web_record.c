@@ -14,7 +14,6 @@
 #include "chatbot/gov/store.h"
 #include "commands/govcmd.h"
 
-#define AGENDA_MAX 500
 #define DAY 86400LL
 
 
@@ -62,21 +61,33 @@ void web_decision_html(struct buf *out, const struct ledger_decision *d)
 	}
 }
 
-int web_decisions_page(const struct web_ctx *ctx, struct web_page *p)
+/* /decisions (before_id 0: the newest) and /decisions/before/N (those
+ * with an id below N): WEB_DECISIONS_MAX a page, newest first, with a
+ * link to the next older page that says how many are left. */
+int web_decisions_page(const struct web_ctx *ctx, long long before_id, struct web_page *p)
 {
 	struct govbot *bot = ctx->bot;
 	struct buf *out = &p->body;
 	struct ledger_decision *d;
 	size_t n;
+	int rc;
 
-	if (ledger_decisions(bot_gov(bot), 0, WEB_DECISIONS_MAX, &d, &n) < 0)
+	rc = before_id > 0 ? ledger_decisions_before(bot_gov(bot), before_id, WEB_DECISIONS_MAX, &d, &n)
+			   : ledger_decisions(bot_gov(bot), 0, WEB_DECISIONS_MAX, &d, &n);
+	if (rc < 0)
 		return 503;
-	web_head(out, "Decisions");
-	buf_adds(out, "<h1>Decisions</h1>\n<p class=\"meta\">Every decision and vote result, newest "
-		 "first, with its rationale and tally. Follow them in a feed reader: "
-		 "<a href=\"/decisions.atom\">decisions.atom</a>.</p>\n");
+	web_head(out, before_id > 0 ? "Older decisions" : "Decisions");
+	if (before_id > 0)
+		buf_adds(out, "<h1>Older decisions</h1>\n<p class=\"meta\">Decisions and vote results "
+			 "older than those on the <a href=\"/decisions\">newest page</a>, newest "
+			 "first.</p>\n");
+	else
+		buf_adds(out, "<h1>Decisions</h1>\n<p class=\"meta\">Every decision and vote result, newest "
+			 "first, with its rationale and tally. Follow them in a feed reader: "
+			 "<a href=\"/decisions.atom\">decisions.atom</a>.</p>\n");
 	if (n == 0)
-		buf_adds(out, "<p>No decisions yet; they appear here once nominations are decided and "
+		buf_adds(out, before_id > 0 ? "<p>There are no decisions older than these.</p>\n"
+			 : "<p>No decisions yet; they appear here once nominations are decided and "
 			 "motions close.</p>\n");
 	else
 		buf_adds(out, "<ol reversed=\"reversed\">\n");
@@ -97,9 +108,12 @@ int web_decisions_page(const struct web_ctx *ctx, struct web_page *p)
 	}
 	if (n > 0)
 		buf_adds(out, "</ol>\n");
-	if (n == (size_t)WEB_DECISIONS_MAX)
-		buf_addf(out, "<p class=\"meta\">Only the newest %d are listed; each item's page has "
-			 "its whole history.</p>\n", WEB_DECISIONS_MAX);
+	/* never cut the record silently: say how many are older, and link them */
+	long long older = n > 0 ? ledger_count_older_decisions(bot_gov(bot), d[n - 1].id) : 0;
+	if (older > 0)
+		buf_addf(out, "<p class=\"meta\">%lld older decision%s: <a href=\"/decisions/before/%lld\">"
+			 "the next %lld</a>.</p>\n", older, older == 1 ? "" : "s", d[n - 1].id,
+			 older < WEB_DECISIONS_MAX ? older : (long long)WEB_DECISIONS_MAX);
 	web_foot(out);
 	ledger_decisions_free(d, n);
 	return 200;
@@ -189,8 +203,9 @@ int web_agenda_page(const struct web_ctx *ctx, struct web_page *p)
 	};
 	struct store *s = ctx->bot->store;
 	struct buf *out = &p->body;
-	long long *ids = xcalloc(AGENDA_MAX, sizeof(*ids));
-	int n = ledger_open_items(bot_gov(ctx->bot), ids, AGENDA_MAX);
+	long long *ids;
+	/* every open item: a list cut short would hide what waits */
+	int n = ledger_open_items(bot_gov(ctx->bot), &ids);
 
 	if (n < 0) {
 		free(ids);
