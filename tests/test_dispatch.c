@@ -9,6 +9,7 @@
 #include "chatbot/bot/config.h"
 #include "chatbot/dispatch/dispatch.h"
 #include "chatbot/bot/grammar.h"
+#include "chatbot/gov/store.h"
 #include "chatbot/roster/roster.h"
 #include "commands/commands.h"
 #include "tests/testutil.h"
@@ -288,6 +289,62 @@ START_TEST(test_reply_reset_between_calls)
 }
 END_TEST
 
+/* ---- links, as the dispatcher sees them ----------------------------------------- */
+
+static int ask_on(struct govbot *b, const char *text, const char *as, struct reply *r, char **o)
+{
+	struct dispatch_request req = { text, strlen(text), as, "slack:C1", false };
+	return tu_dispatch(b, &req, r, o);
+}
+
+/* Links are held in memory, so a first-time caller linked to nobody costs
+ * no query; the caller is someone as soon as a link names them, made here
+ * or by another process (`govbot ask`: another connection), and nobody
+ * again as soon as it is gone. */
+START_TEST(test_links_seen_at_once)
+{
+	char dir[64], cfg[128], db[128], err[256];
+	struct govbot sb;
+	struct store *other;
+	struct reply *r = reply_new();
+	char *o = NULL;
+	const char *cmd = "ballot 1 @alice", *unmapped = "you (slack:U0ED) are mapped to no handle";
+
+	tu_mkdtemp(dir, sizeof(dir), "dispatch");
+	snprintf(cfg, sizeof(cfg), "%s/g.json", dir);
+	snprintf(db, sizeof(db), "%s/g.sqlite3", dir);
+	tu_write_file(cfg, "{\"database\": \"g.sqlite3\"}");
+	tu_bot_open(&sb, cfg, 1700000000);
+	ck_assert_int_eq(store_open(db, &other, err, sizeof(err)), STORE_OK);
+
+	ck_assert_int_eq(ask_on(&sb, cmd, "slack:U0ED", r, &o), CMD_REFUSED);
+	ck_assert_msg(strstr(o, unmapped), "%s", o);
+	/* linked by another process: the next command knows who it is */
+	ck_assert_int_eq(store_link_set(other, "slack:U0ED", "ezyang", "console:test", 1), STORE_OK);
+	ask_on(&sb, cmd, "slack:U0ED", r, &o);
+	ck_assert_msg(!strstr(o, "only core maintainers"), "%s", o);
+	/* the link gone: nobody again */
+	ck_assert_int_eq(store_execf(other, "DELETE FROM links WHERE identity = ?1", 1, "slack:U0ED"),
+			 STORE_OK);
+	ck_assert_int_eq(ask_on(&sb, cmd, "slack:U0ED", r, &o), CMD_REFUSED);
+	ck_assert_msg(strstr(o, unmapped), "%s", o);
+	/* and linked by this process, as `link` does */
+	ck_assert_int_eq(store_link_set(sb.store, "slack:U0ED", "ezyang", "console:test", 2), STORE_OK);
+	ask_on(&sb, cmd, "slack:U0ED", r, &o);
+	ck_assert_msg(!strstr(o, "only core maintainers"), "%s", o);
+	ck_assert_int_eq(store_execf(sb.store, "DELETE FROM links WHERE identity = ?1", 1, "slack:U0ED"),
+			 STORE_OK);
+	ck_assert_int_eq(ask_on(&sb, cmd, "slack:U0ED", r, &o), CMD_REFUSED);
+	ck_assert_msg(strstr(o, unmapped), "%s", o);
+
+	store_close(other);
+	free(o);
+	reply_free(r);
+	bot_close(&sb);
+	ck_assert_int_eq(tu_rmrf(dir), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("dispatch");
@@ -307,6 +364,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_authorize_refusal);
 	tcase_add_test(tc, test_reply_reset_between_calls);
 	suite_add_tcase(s, tc);
+	TCase *links = tcase_create("links");
+	tcase_add_test(links, test_links_seen_at_once);
+	suite_add_tcase(s, links);
 	return s;
 }
 

@@ -195,6 +195,33 @@ END_TEST
 
 /* aliases and codeowners apply at once too; an unreadable CODEOWNERS is
  * refused like a broken page. */
+/* A first-time caller found linked to nobody (which the running bot
+ * remembers) is who a reloaded config says at once, and nobody again at once
+ * when a reload takes the mapping away; through the dispatcher, as a chat
+ * command sees it. */
+START_TEST(test_identity_after_reload_seen_at_once)
+{
+	struct buf report = BUF_INIT;
+	const char *cmd = "propose core adopt the new process";
+	struct dispatch_request req = { cmd, strlen(cmd), "slack:U0KB", "slack:C1", false };
+
+	ck_assert_int_eq(tu_dispatch(&bot, &req, reply, &out), CMD_REFUSED);
+	contains(out, "you are mapped to no handle");
+	ck_assert_ptr_null(identity_handle(&bot, "slack:U0KB"));
+	write_config("", ", \"aturing\": [\"slack:U0KB\"]");
+	ck_assert_int_eq(reload_apply(&st, &bot, &report), 0);
+	ck_assert_str_eq(identity_handle(&bot, "slack:U0KB"), "aturing");
+	ck_assert_int_eq(tu_dispatch(&bot, &req, reply, &out), CMD_OK);
+	write_config("", "");
+	buf_reset(&report);
+	ck_assert_int_eq(reload_apply(&st, &bot, &report), 0);
+	ck_assert_ptr_null(identity_handle(&bot, "slack:U0KB"));
+	ck_assert_int_eq(tu_dispatch(&bot, &req, reply, &out), CMD_REFUSED);
+	contains(out, "you are mapped to no handle");
+	buf_release(&report);
+}
+END_TEST
+
 START_TEST(test_aliases_and_codeowners_live)
 {
 	struct buf report = BUF_INIT;
@@ -367,6 +394,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_changed_page_applies_with_decisions_on_top);
 	tcase_add_test(tc, test_broken_page_refused_running_kept);
 	tcase_add_test(tc, test_identities_live_other_keys_at_restart);
+	tcase_add_test(tc, test_identity_after_reload_seen_at_once);
 	tcase_add_test(tc, test_aliases_and_codeowners_live);
 	tcase_add_test(tc, test_check_config_preview);
 	tcase_add_test(tc, test_sighup_in_the_running_binary);

@@ -381,6 +381,86 @@ START_TEST(test_refresh_and_link_cache)
 }
 END_TEST
 
+/* Links are held in memory whole, so an identity linked to nobody is
+ * answered without a query; that "nobody" must never outlive the database:
+ * a link made or removed here, or undone by a rollback, counts at once, one
+ * made or removed by another connection at the next store_refresh(). */
+START_TEST(test_link_negative_cache_never_stale)
+{
+	struct store *s = open_ok();
+	struct store *other = open_ok();
+	store_refresh(s);
+	ck_assert_ptr_null(store_link_handle(s, "slack:U1"));
+	ck_assert_ptr_null(store_link_handle(s, "slack:U2"));
+	/* own insert: at once */
+	ck_assert_int_eq(store_link_set(s, "slack:U1", "alice", "console:soumith", 5), STORE_OK);
+	ck_assert_str_eq(store_link_handle(s, "slack:U1"), "alice");
+	ck_assert_ptr_null(store_link_handle(s, "slack:U2"));
+	/* another connection's insert: at the next refresh */
+	ck_assert_int_eq(store_link_set(other, "slack:U2", "bob", "console:soumith", 6), STORE_OK);
+	store_refresh(s);
+	ck_assert_str_eq(store_link_handle(s, "slack:U2"), "bob");
+	ck_assert_str_eq(store_link_handle(s, "slack:U1"), "alice");
+	/* another connection's delete */
+	ck_assert_int_eq(store_execf(other, "DELETE FROM links WHERE identity = ?1", 1, "slack:U2"),
+			 STORE_OK);
+	store_refresh(s);
+	ck_assert_ptr_null(store_link_handle(s, "slack:U2"));
+	/* own delete */
+	ck_assert_int_eq(store_execf(s, "DELETE FROM links WHERE identity = ?1", 1, "slack:U1"),
+			 STORE_OK);
+	ck_assert_ptr_null(store_link_handle(s, "slack:U1"));
+	/* a link seen inside a transaction that is rolled back is gone after */
+	ck_assert_int_eq(store_begin(s), STORE_OK);
+	ck_assert_int_eq(store_link_set(s, "slack:U3", "carol", "console:soumith", 7), STORE_OK);
+	ck_assert_str_eq(store_link_handle(s, "slack:U3"), "carol");
+	store_rollback(s);
+	ck_assert_ptr_null(store_link_handle(s, "slack:U3"));
+	ck_assert_int_eq(count(s, "SELECT count(*) FROM links"), 0);
+	/* seen events change no link: the memory stays, and stays right */
+	ck_assert_int_eq(store_seen_add(s, "slack", "Ev1", 8), 1);
+	ck_assert_int_eq(store_seen_commit(s), STORE_OK);
+	ck_assert_ptr_null(store_link_handle(s, "slack:U3"));
+	ck_assert_int_eq(store_link_set(s, "slack:U3", "carol", "console:soumith", 9), STORE_OK);
+	ck_assert_str_eq(store_link_handle(s, "slack:U3"), "carol");
+	store_close(other);
+	store_close(s);
+}
+END_TEST
+
+/* A links table too big to hold whole (over 8192 rows) is answered an
+ * identity at a time, as right. */
+START_TEST(test_link_cache_big_table)
+{
+	struct store *s = open_ok();
+	struct store *other = open_ok();
+	char id[64], handle[64];
+	ck_assert_int_eq(store_begin(other), STORE_OK);
+	for (int i = 0; i < 8200; i++) {
+		snprintf(id, sizeof(id), "slack:U%05d", i);
+		snprintf(handle, sizeof(handle), "person%d", i % 50);
+		ck_assert_int_eq(store_link_set(other, id, handle, "console:soumith", 1), STORE_OK);
+	}
+	ck_assert_int_eq(store_commit(other), STORE_OK);
+	store_refresh(s);
+	ck_assert_str_eq(store_link_handle(s, "slack:U00000"), "person0");
+	ck_assert_str_eq(store_link_handle(s, "slack:U08199"), "person49");
+	ck_assert_ptr_null(store_link_handle(s, "slack:U99999"));
+	ck_assert_int_eq(store_link_set(other, "slack:U99999", "late", "console:soumith", 2), STORE_OK);
+	store_refresh(s);
+	ck_assert_str_eq(store_link_handle(s, "slack:U99999"), "late");
+	/* back under the limit: whole again, and still right */
+	ck_assert_int_eq(store_execf(other, "DELETE FROM links WHERE identity >= ?1", 1, "slack:U00100"),
+			 STORE_OK);
+	store_refresh(s);
+	ck_assert_ptr_null(store_link_handle(s, "slack:U99999"));
+	ck_assert_ptr_null(store_link_handle(s, "slack:U08199"));
+	ck_assert_str_eq(store_link_handle(s, "slack:U00099"), "person49");
+	store_close(other);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(test_seen_events)
 {
 	struct store *s = open_ok();
@@ -488,6 +568,8 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_audit);
 	tcase_add_test(tc, test_links);
 	tcase_add_test(tc, test_refresh_and_link_cache);
+	tcase_add_test(tc, test_link_negative_cache_never_stale);
+	tcase_add_test(tc, test_link_cache_big_table);
 	tcase_add_test(tc, test_seen_events);
 	tcase_add_test(tc, test_seen_batch);
 	tcase_add_test(tc, test_kv_and_claims);

@@ -58,17 +58,17 @@ size_t identity_config_ids(const struct config *c, const char *handle, const cha
 
 const char *identity_handle(struct govbot *bot, const char *id)
 {
-	if (!bot || !identity_valid(id))
+	/* valid, and checked once: normalizing checks it (room for any
+	 * platform name the host joins: host_inbound's caller buffer) */
+	char norm[IDENTITY_MAX_ID + 64];
+	if (!bot || !identity_normalize(id, norm, sizeof(norm)))
 		return NULL;
 	/* 1. the config's "identities" win: the operator's file is the base. */
 	const char *handle = identity_config_handle(bot->config, id);
 	if (handle)
 		return handle;
 	/* 2. then the identities added with `link` (stored, audited) */
-	char norm[IDENTITY_MAX_ID + 16];
-	if (bot->store && identity_normalize(id, norm, sizeof(norm)))
-		return store_link_handle(bot->store, norm);
-	return NULL;
+	return bot->store ? store_link_handle(bot->store, norm) : NULL;
 }
 
 void identity_console_user(char *out, size_t n)

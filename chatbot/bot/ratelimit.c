@@ -6,13 +6,15 @@
 
 #include "chatbot/util/util.h"
 
-#define BUCKETS 1024
+/* a power of two, as many as the identities kept: chains of about one */
+#define BUCKETS 8192
 
 struct entry {
 	struct entry *next;
-	char *id;
+	unsigned hash;
 	int tokens;
 	long long last;     /* when tokens were last topped up */
+	char id[];          /* one allocation an identity */
 };
 
 struct ratelimit {
@@ -38,7 +40,6 @@ static void forget(struct ratelimit *r, bool only_full, long long now)
 			bool full = e->tokens + (now - e->last) / r->every_s >= r->burst;
 			if (!only_full || full) {
 				*pp = e->next;
-				free(e->id);
 				free(e);
 				r->n--;
 			} else {
@@ -66,9 +67,9 @@ static unsigned hash(const char *s)
 
 long long ratelimit_take(struct ratelimit *r, const char *id, long long now)
 {
-	unsigned h = hash(id) % BUCKETS;
+	unsigned x = hash(id), h = x & (BUCKETS - 1);
 	struct entry *e = r->b[h];
-	while (e && strcmp(e->id, id) != 0)
+	while (e && (e->hash != x || strcmp(e->id, id) != 0))
 		e = e->next;
 	if (!e) {
 		if (r->n >= RATELIMIT_MAX_IDS) {
@@ -76,8 +77,10 @@ long long ratelimit_take(struct ratelimit *r, const char *id, long long now)
 			if (r->n >= RATELIMIT_MAX_IDS)
 				forget(r, false, now);
 		}
-		e = xcalloc(1, sizeof(*e));
-		e->id = xstrdup(id);
+		size_t len = strlen(id);
+		e = xmalloc(sizeof(*e) + len + 1);
+		memcpy(e->id, id, len + 1);
+		e->hash = x;
 		e->tokens = r->burst;
 		e->last = now;
 		e->next = r->b[h];

@@ -147,13 +147,17 @@ static const char *const migrations[] = {
 	"ALTER TABLE outbox_delivery ADD COLUMN offered_at INTEGER;",
 };
 
-#define LINK_MEMO_BUCKETS 256
-#define LINK_MEMO_MAX 4096
+/* The links table is read whole into memory (when it has at most
+ * LINK_MEMO_MAX rows): then an identity not in memory is linked to nobody,
+ * known without a query; a bigger table is remembered an identity at a
+ * time, as asked. */
+#define LINK_MEMO_MAX 8192
 
 struct link_memo {
 	struct link_memo *next;
-	char *identity;
+	unsigned hash;
 	const char *handle;           /* interned; NULL: not linked */
+	char identity[];
 };
 
 struct cached_stmt {
@@ -181,8 +185,9 @@ struct store {
 	bool pass_batched;            /* store_refresh_pass() in use */
 	bool pass_read;               /* data_version read in this pass */
 	/* identity -> handle (or none) as stored in links, valid for links_gen */
-	struct link_memo *memo[LINK_MEMO_BUCKETS];
-	size_t nmemo;
+	struct link_memo **memo;
+	size_t nmemo, nbuckets;       /* nbuckets: a power of two, or 0 */
+	bool links_all;               /* memo holds the whole links table */
 	long long links_gen;
 	int last_rc;                  /* the SQLite code of the last failure */
 	bool readonly;                /* opened read-only (full disk, read-only file or folder) */
@@ -273,6 +278,7 @@ int store_commit(struct store *s)
 		 * the caller's "nothing was changed" is true */
 		if (!sqlite3_get_autocommit(s->db))
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->gen++;   /* as store_rollback() */
 	}
 	s->in_tx = false;
 	return rc;
@@ -286,6 +292,8 @@ void store_rollback(struct store *s)
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_tx = false;
+	/* the writes undone counted as changes: what was read since is stale */
+	s->gen++;
 }
 
 bool store_in_tx(const struct store *s)
@@ -556,17 +564,17 @@ bool store_readonly(const struct store *s)
 
 static void link_memo_clear(struct store *s)
 {
-	for (size_t i = 0; i < LINK_MEMO_BUCKETS; i++) {
+	for (size_t i = 0; i < s->nbuckets; i++) {
 		struct link_memo *m = s->memo[i];
 		while (m) {
 			struct link_memo *next = m->next;
-			free(m->identity);
 			free(m);
 			m = next;
 		}
 		s->memo[i] = NULL;
 	}
 	s->nmemo = 0;
+	s->links_all = false;
 }
 
 void store_close(struct store *s)
@@ -576,6 +584,7 @@ void store_close(struct store *s)
 	if (s->seen_tx && store_seen_commit(s) != STORE_OK)
 		log_warn("store", "the last seen events could not be recorded");
 	link_memo_clear(s);
+	free(s->memo);
 	for (size_t i = 0; i < s->nstmts; i++)
 		sqlite3_finalize(s->stmts[i].st);
 	free(s->stmts);
@@ -747,36 +756,107 @@ static unsigned link_hash(const char *str)
 	return x;
 }
 
+/* Remembers identity -> handle (interned, or NULL), the table growing to
+ * keep chains short. */
+static void link_memo_put(struct store *s, const char *identity, unsigned hash, const char *handle)
+{
+	if (s->nmemo >= s->nbuckets) {
+		size_t n = s->nbuckets ? s->nbuckets * 2 : 256;
+		struct link_memo **b = xcalloc(n, sizeof(*b));
+		for (size_t i = 0; i < s->nbuckets; i++) {
+			while (s->memo[i]) {
+				struct link_memo *m = s->memo[i];
+				s->memo[i] = m->next;
+				m->next = b[m->hash & (n - 1)];
+				b[m->hash & (n - 1)] = m;
+			}
+		}
+		free(s->memo);
+		s->memo = b;
+		s->nbuckets = n;
+	}
+	size_t len = strlen(identity);
+	struct link_memo *m = xmalloc(sizeof(*m) + len + 1);
+	memcpy(m->identity, identity, len + 1);
+	m->hash = hash;
+	m->handle = handle;
+	m->next = s->memo[hash & (s->nbuckets - 1)];
+	s->memo[hash & (s->nbuckets - 1)] = m;
+	s->nmemo++;
+}
+
+/* The links table into the memo: STORE_OK with s->links_all set when it
+ * was read whole, STORE_OK without when it has more than LINK_MEMO_MAX
+ * rows (the memo then starts empty), or an error (the memo empty). */
+static int link_memo_load(struct store *s)
+{
+	link_memo_clear(s);
+	sqlite3_stmt *st = store_stmt(s, "SELECT identity, handle FROM links");
+	if (!st)
+		return STORE_ERR;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (s->nmemo == LINK_MEMO_MAX) {
+			sqlite3_reset(st);
+			link_memo_clear(s);
+			return STORE_OK;
+		}
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		char *h = store_col_dup(st, 1);
+		if (!id || !h) {
+			free(h);
+			continue;
+		}
+		link_memo_put(s, id, link_hash(id), link_intern(s, h));
+	}
+	if (rc != SQLITE_DONE) {
+		store_check(s, rc, "read links");
+		sqlite3_reset(st);
+		link_memo_clear(s);
+		return STORE_ERR;
+	}
+	sqlite3_reset(st);
+	s->links_all = true;
+	return STORE_OK;
+}
+
 const char *store_link_handle(struct store *s, const char *identity)
 {
 	/* Answers are remembered until the database changes: this
 	 * connection's writes are seen here, other processes' commits by the
 	 * latest store_refresh() (gov_roster_sync() does one per command). */
 	store_note_own(s);
-	if (s->links_gen != s->gen || s->nmemo >= LINK_MEMO_MAX) {
-		link_memo_clear(s);
-		s->links_gen = s->gen;
+	if (s->links_gen != s->gen || (!s->links_all && s->nmemo >= LINK_MEMO_MAX)) {
+		/* store_link_get() tells "no link" from an error only through
+		 * the log: a failed load is tried again at the next lookup */
+		char saved[sizeof(s->err)];
+		memcpy(saved, s->err, sizeof(saved));
+		s->err[0] = '\0';
+		if (link_memo_load(s) == STORE_OK && !s->err[0]) {
+			s->links_gen = s->gen;
+			memcpy(s->err, saved, sizeof(saved));
+		} else {
+			s->links_gen = s->gen - 1;
+		}
 	}
-	unsigned b = link_hash(identity) % LINK_MEMO_BUCKETS;
-	for (struct link_memo *m = s->memo[b]; m; m = m->next)
-		if (strcmp(m->identity, identity) == 0)
+	unsigned hash = link_hash(identity);
+	for (struct link_memo *m = s->nbuckets ? s->memo[hash & (s->nbuckets - 1)] : NULL; m;
+	     m = m->next)
+		if (m->hash == hash && strcmp(m->identity, identity) == 0)
 			return m->handle;
-	/* store_link_get() tells "no link" from an error only through the log:
-	 * remember only a clean answer */
+	if (s->links_all)
+		return NULL;          /* the whole table is in memory: not linked */
+	/* a table too big to hold, or one that could not be read: one
+	 * identity at a time, remembering only a clean answer */
 	char saved[sizeof(s->err)];
 	memcpy(saved, s->err, sizeof(saved));
 	s->err[0] = '\0';
 	char *h = store_link_get(s, identity);
 	const char *handle = h ? link_intern(s, h) : NULL;
-	if (s->err[0])
+	if (s->err[0] || s->links_gen != s->gen)
 		return handle;
 	memcpy(s->err, saved, sizeof(saved));
-	struct link_memo *m = xmalloc(sizeof(*m));
-	m->identity = xstrdup(identity);
-	m->handle = handle;
-	m->next = s->memo[b];
-	s->memo[b] = m;
-	s->nmemo++;
+	link_memo_put(s, identity, hash, handle);
 	return handle;
 }
 

@@ -121,10 +121,12 @@ char *store_link_get(struct store *s, const char *identity);
  * the caller frees it. */
 char *store_link_identity(struct store *s, const char *handle, const char *platform);
 /* The same, borrowed: handles are interned in the store and live until
- * store_close().  For identity_handle(): answers are remembered, and
- * forgotten when this connection writes or store_refresh() sees another
- * connection's commit (the dispatcher's gov_roster_sync() refreshes once per
- * command, before the caller is looked up). */
+ * store_close().  For identity_handle(): the links table is held in memory
+ * (read whole when it has at most 8192 rows, so an identity linked to
+ * nobody costs no query; a bigger one an identity at a time), and read
+ * again when this connection writes or rolls back or store_refresh() sees
+ * another connection's commit (the dispatcher's gov_roster_sync()
+ * refreshes once per command, before the caller is looked up). */
 const char *store_link_handle(struct store *s, const char *identity);
 
 /* Change detection for caches of stored state: returns a generation that
