@@ -411,8 +411,21 @@ int main(void)
 				map[np] = &hooks[i];
 				is_forum[np++] = false;
 			}
-		double wait_ms = (next_send - now()) * 1000.0;
-		int r = poll(pfd, (nfds_t)np, wait_ms < 0 ? 0 : wait_ms > 20 ? 20 : (int)wait_ms);
+		/* sleep until the next webhook is due (to the microsecond: poll()'s
+		 * milliseconds would round a 1 ms period down to a busy wait), or,
+		 * when it is overdue but every connection has one in flight, until
+		 * an answer frees one; the sender's own CPU is then not taken
+		 * from govbot on a small machine */
+		bool can_send = false;
+		for (int i = 0; i < nconns; i++)
+			can_send = can_send || hooks[i].fd < 0 || hooks[i].sent_at == 0;
+		double wait_s = t < end_at && can_send ? next_send - now() : 0.020;
+		if (wait_s < 0)
+			wait_s = 0;
+		if (wait_s > 0.020)
+			wait_s = 0.020;
+		struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)(wait_s * 1e9) };
+		int r = ppoll(pfd, (nfds_t)np, &ts, NULL);
 		int status;
 		if (waitpid(bot, &status, WNOHANG) == bot) {
 			bot = -1;
