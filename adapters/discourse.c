@@ -91,7 +91,6 @@ struct discourse {
 	long long last_id;       /* poll: the newest post seen; -1 before the first poll */
 	bool routed;             /* the webhook route is registered */
 	struct job *jobs, *jobs_tail;  /* webhook posts accepted, not yet worked on */
-	struct loop_timer work;
 };
 
 /* ---- signatures --------------------------------------------------------- */
@@ -819,7 +818,8 @@ static void discourse_on_poll(void *arg)
 
 /* ---- the webhook ------------------------------------------------------------ */
 
-/* A post accepted by the webhook, worked on right after the answer. */
+/* A post accepted by the webhook, worked on right after the answer (in the
+ * same loop pass: httpd's after hook). */
 struct job {
 	struct job *next;
 	cJSON *post;             /* owned */
@@ -851,7 +851,8 @@ static void discourse_on_work(void *arg)
 
 /* Checks and accepts one webhook request: the signature over the exact
  * bytes first, then the JSON; the post is queued to be worked on after the
- * answer.  Returns the HTTP status and sets *answer (static text). */
+ * answer (discourse_on_work, which the caller arranges).  Returns the HTTP
+ * status and sets *answer (static text). */
 static int discourse_webhook(struct discourse *d, const char *event, const char *event_id,
 			     const char *signature, const char *body, size_t len, const char **answer)
 {
@@ -912,14 +913,14 @@ static int discourse_webhook(struct discourse *d, const char *event, const char 
 	else
 		d->jobs = w;
 	d->jobs_tail = w;
-	loop_timer_start(&d->work, 0);
 	return 200;
 }
 
 /* ---- the adapter ------------------------------------------------------------ */
 
 /* The webhook's route on http.listen: headers read, the verdict answered
- * at once (the post is worked on after the answer). */
+ * at once; an accepted post is worked on as soon as the answer is on its
+ * way, in the same loop pass (no timer, no second pass per webhook). */
 static void discourse_on_request(void *arg, const struct httpd_request *req, struct httpd_response *res)
 {
 	struct discourse *d = arg;
@@ -935,6 +936,10 @@ static void discourse_on_request(void *arg, const struct httpd_request *req, str
 	res->status = discourse_webhook(d, event[0] ? event : NULL, event_id[0] ? event_id : NULL,
 					sig[0] ? sig : NULL, req->body, req->body_len, &answer);
 	buf_adds(&res->body, answer);
+	if (d->jobs) {
+		res->after = discourse_on_work;
+		res->after_arg = d;
+	}
 }
 
 static int discourse_route_add(struct discourse *d)
@@ -976,7 +981,6 @@ static void discourse_free(struct discourse *d)
 	struct job *j;
 
 	loop_timer_cancel(&d->poll_timer);
-	loop_timer_cancel(&d->work);
 	while ((j = d->jobs) != NULL) {
 		d->jobs = j->next;
 		job_free(j);
@@ -1037,7 +1041,6 @@ static int discourse_start(struct adapter_host *host, const cJSON *cfg, void **s
 	d->last_id = -1;
 	d->poll_ms = env_ms("GOVBOT_DISCOURSE_POLL_MS", DISCOURSE_POLL_MS);
 	loop_timer_init(&d->poll_timer, host_loop(host), discourse_on_poll, d);
-	loop_timer_init(&d->work, host_loop(host), discourse_on_work, d);
 	if (poll) {
 		struct store *st = host_bot(host)->store;
 		char *v = st ? store_kv_get(st, KV_LAST_POST) : NULL;

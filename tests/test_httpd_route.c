@@ -221,6 +221,52 @@ START_TEST(one_send_per_answer)
 }
 END_TEST
 
+/* ---- work after the answer ---- */
+
+static atomic_int after_runs, sends_before_after;
+
+static void after_answer(void *arg)
+{
+	(void)arg;
+	atomic_store(&sends_before_after, atomic_load(&loop_sends));
+	atomic_fetch_add(&after_runs, 1);
+}
+
+static void on_accept(void *arg, const struct httpd_request *req, struct httpd_response *res)
+{
+	(void)arg;
+	(void)req;
+	res->status = 202;
+	res->after = after_answer;
+	/* not yet: the answer is not written */
+	ck_assert_int_eq(atomic_load(&after_runs), 0);
+}
+
+static void add_accept(void *arg)
+{
+	ck_assert_int_eq(httpd_route(arg, "POST", "/accept", 0, on_accept, NULL), 0);
+}
+
+/* A response's after hook runs once, on the loop, once its answer has been
+ * sent (a webhook's work never delays its own 2xx), also when the
+ * connection closes after it. */
+START_TEST(after_runs_once_the_answer_is_sent)
+{
+	struct buf resp = BUF_INIT;
+
+	tu_httpd_call(&srv, add_accept, srv.d);
+	atomic_store(&loop_sends, 0);
+	ck_assert_int_eq(tu_http_raw(srv.port, "POST /accept HTTP/1.1\r\n" CLOSE "Content-Length: 2\r\n\r\nhi",
+				     &resp), 0);
+	ck_assert_msg(strncmp(buf_str(&resp), "HTTP/1.1 202 ", 13) == 0, "%s", buf_str(&resp));
+	for (long long t = tu_now_ms(); atomic_load(&after_runs) < 1 && tu_now_ms() - t < 5000;)
+		poll(NULL, 0, 5);
+	ck_assert_int_eq(atomic_load(&after_runs), 1);
+	ck_assert_int_eq(atomic_load(&sends_before_after), 1);
+	buf_release(&resp);
+}
+END_TEST
+
 /* ---- deferred work and unrouting ---- */
 
 static atomic_int work_runs;
@@ -316,6 +362,7 @@ static Suite *route_suite(void)
 	tcase_add_loop_test(tc, routes_answer, 0, (int)ARRAY_SIZE(route_cases));
 	tcase_add_test(tc, keep_alive);
 	tcase_add_test(tc, one_send_per_answer);
+	tcase_add_test(tc, after_runs_once_the_answer_is_sent);
 	tcase_add_test(tc, deferred_work_and_unroute);
 	tcase_add_test(tc, unroute_runs_queued_work);
 	suite_add_tcase(s, tc);

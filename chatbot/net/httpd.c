@@ -321,6 +321,9 @@ static int conn_answer(struct httpd *d, struct httpd_conn *c)
 	rc = send_answer(c->wsi, &res, 0, false, c->method == HTTPD_HEAD);
 	httpd_response_release(&res);
 	conn_next(d, c);
+	/* last: the work may unroute r */
+	if (res.after)
+		res.after(res.after_arg);
 	return rc;
 }
 
