@@ -949,11 +949,13 @@ static void discourse_batch_set(struct discourse *d, long us)
 		d->batch_armed = us > 0;
 }
 
-/* The first post of a batch starts its clock. */
-static void discourse_batch_arm(struct discourse *d)
+/* The first post of a batch starts its clock; false when it cannot (the
+ * caller then works on the posts right after the answer). */
+static bool discourse_batch_arm(struct discourse *d)
 {
 	if (!d->batch_armed)
 		discourse_batch_set(d, d->batch_us);
+	return d->batch_armed;
 }
 
 /* The batch's time is up: its posts are worked on. */
@@ -964,7 +966,10 @@ static int discourse_on_batch(struct lws *wsi, enum lws_callback_reasons reason,
 	unsigned long long expirations;
 
 	if (reason == LWS_CALLBACK_RAW_CLOSE_FILE) {
+		/* lws gave up the descriptor: no more batches, none left waiting */
 		d->batch_wsi = NULL;
+		d->batch_armed = false;
+		discourse_on_work(d);
 		return 0;
 	}
 	if (reason != LWS_CALLBACK_RAW_RX_FILE)
@@ -1028,10 +1033,8 @@ static void discourse_on_request(void *arg, const struct httpd_request *req, str
 	buf_adds(&res->body, answer);
 	if (!d->jobs)
 		return;
-	if (d->batch_wsi && d->njobs < DISCOURSE_BATCH_MAX) {
-		discourse_batch_arm(d);
+	if (d->batch_wsi && d->njobs < DISCOURSE_BATCH_MAX && discourse_batch_arm(d))
 		return;
-	}
 	/* no timer, or a full batch: right after this answer */
 	res->after = discourse_on_work;
 	res->after_arg = d;
