@@ -59,7 +59,7 @@
  * events and one hand-over of their replies to the HTTP worker, not one
  * each.  The 2xx never waits; a reply leaves at most this much later. */
 #define DISCOURSE_BATCH_US 5000
-#define DISCOURSE_BATCH_MAX 32
+#define DISCOURSE_BATCH_MAX 16            /* bounds the loop's time on one batch */
 #define DISCOURSE_POLL_PAGES 5            /* pages read back per poll at most */
 #define DISCOURSE_EXTERNAL_ID_MAX 50
 #define DISCOURSE_WHISPER 4
