@@ -16,7 +16,7 @@
  * Environment: GOVBOT (default build/govbot), BENCH_SECONDS (3), BENCH_RATE
  * (1000), BENCH_CONNS (8), BENCH_VERBOSE (govbot's stderr shown),
  * BENCH_ACK_ONLY (posts that do not address the bot: the cost of verifying
- * and acknowledging alone).  Exit 0
+ * and acknowledging alone), BENCH_DIST (a second line: more percentiles).  Exit 0
  * when the run completed and every webhook got a 2xx (goals are reported),
  * 1 when govbot could not be driven.
  */
@@ -468,6 +468,17 @@ int main(void)
 	       (double)replies_window / seconds, p50, p99,
 	       window_sent ? (cpu_end - cpu_start) * 1000.0 / (double)window_sent : -1.0, sent, answered_2xx,
 	       refused, replies);
+	if (getenv("BENCH_DIST") && nlat) {
+		/* the spread, for telling a slow path from a slow machine */
+		static const double q[] = { 0.5, 0.9, 0.95, 0.99, 0.995, 0.999 };
+		size_t over2 = 0;
+		for (size_t i = 0; i < nlat; i++)
+			over2 += lat[i] >= 2.0;
+		printf("discourse: to the 2xx:");
+		for (size_t i = 0; i < sizeof q / sizeof q[0]; i++)
+			printf(" p%g %.3f ms", q[i] * 100, lat[(size_t)((double)nlat * q[i])]);
+		printf(", max %.3f ms, %zu of %zu at 2 ms or more\n", lat[nlat - 1], over2, nlat);
+	}
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
