@@ -1174,16 +1174,20 @@ static enum announce_status discourse_announce(void *state, const struct announc
 }
 
 /* Shutdown: no new poll, no new webhook (the forum redelivers what it
- * cannot hand over now); the posts accepted are worked on. */
+ * cannot hand over now); the posts accepted (a batch still waiting) are
+ * worked on now, and true asks the host for one more turn of the loop, in
+ * which their events are committed and their replies handed to the HTTP
+ * worker (the host then waits for those). */
 static bool discourse_drain(void *state)
 {
 	struct discourse *d = state;
+	bool worked = d->jobs != NULL;
 
 	loop_timer_cancel(&d->poll_timer);
 	discourse_route_remove(d);
-	if (d->jobs)
+	if (worked)
 		discourse_on_work(d);
-	return false;
+	return worked;
 }
 
 static void discourse_stop(void *state)

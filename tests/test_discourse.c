@@ -791,6 +791,7 @@ START_TEST(webhook_batch_answers_after_its_window)
 	harness_reload(&H);
 	ck_assert_msg(replies_in(t3) == 1, "a post waiting for its batch at exit was not answered: %s",
 		      err_tail());
+	ck_assert_msg(count_err("was not posted") == 0, "a reply was cut off at exit: %s", err_tail());
 	batch_env = "GOVBOT_DISCOURSE_BATCH_US=5000";
 	finish();
 }
