@@ -372,6 +372,11 @@ static int on_request(struct httpd *d, struct httpd_conn *c, const char *path)
 	if (clen > (long long)c->max_body)
 		return send_too_large(c);
 	if (clen > 0 || lws_hdr_total_length(c->wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+		/* the body announced, in one allocation rather than grown; not
+		 * past the default cap, so that a length announced and never sent
+		 * holds no more memory than bytes that came */
+		if (clen > 0)
+			buf_grow(&c->body, clen < HTTPD_MAX_BODY ? (size_t)clen : HTTPD_MAX_BODY);
 		c->state = CONN_BODY;
 		c->deadline_ms = loop_now_ms() + d->lim.body_ms;
 		return 0;
