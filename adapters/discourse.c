@@ -9,7 +9,9 @@
  * not JSON: 400 (over the cap the router answers 413); each with one log
  * line and nothing done.  `ping` is answered; every other event is answered
  * 2xx at once and worked on afterwards, once per X-Discourse-Event-Id (the
- * seen-events table keeps it across restarts).  With "mode": "poll" the
+ * seen-events table keeps it across restarts, committed before the reply
+ * leaves): the posts accepted within DISCOURSE_BATCH_US are worked on
+ * together, so that a burst of webhooks costs one commit, not one each.  With "mode": "poll" the
  * adapter instead reads GET /posts.json every few seconds, keeping the last
  * post id in the database (the first run skips the backlog).
  *
@@ -36,6 +38,8 @@
 #include <openssl/params.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include "adapters/adapter.h"
 #include "chatbot/bot/config.h"
@@ -50,6 +54,12 @@
 #define DISCOURSE_MAX_BODY (2u << 20)     /* a webhook body larger is refused: 413 */
 #define DISCOURSE_ATTEMPTS 5
 #define DISCOURSE_POLL_MS 5000
+/* Accepted posts wait up to this long for others (or until this many are
+ * waiting) and are then worked on together: one commit of their seen
+ * events and one hand-over of their replies to the HTTP worker, not one
+ * each.  The 2xx never waits; a reply leaves at most this much later. */
+#define DISCOURSE_BATCH_US 5000
+#define DISCOURSE_BATCH_MAX 16            /* bounds the loop's time on one batch */
 #define DISCOURSE_POLL_PAGES 5            /* pages read back per poll at most */
 #define DISCOURSE_EXTERNAL_ID_MAX 50
 #define DISCOURSE_WHISPER 4
@@ -91,7 +101,14 @@ struct discourse {
 	long long last_id;       /* poll: the newest post seen; -1 before the first poll */
 	bool routed;             /* the webhook route is registered */
 	struct job *jobs, *jobs_tail;  /* webhook posts accepted, not yet worked on */
-	struct loop_timer work;
+	size_t njobs;
+	long batch_us;           /* GOVBOT_DISCOURSE_BATCH_US, DISCOURSE_BATCH_US by default */
+	/* the batch's deadline: a timerfd watched by the loop (its wake is
+	 * exact, where a sub-millisecond loop timer would be polled for) */
+	int batch_fd;
+	struct lws *batch_wsi;   /* NULL: none, posts are worked on after each answer */
+	struct loop_handler batch_handler;
+	bool batch_armed;
 };
 
 /* ---- signatures --------------------------------------------------------- */
@@ -819,7 +836,8 @@ static void discourse_on_poll(void *arg)
 
 /* ---- the webhook ------------------------------------------------------------ */
 
-/* A post accepted by the webhook, worked on right after the answer. */
+/* A post accepted by the webhook, worked on right after the answer (in the
+ * same loop pass: httpd's after hook). */
 struct job {
 	struct job *next;
 	cJSON *post;             /* owned */
@@ -844,6 +862,7 @@ static void discourse_on_work(void *arg)
 		d->jobs = j->next;
 		if (!d->jobs)
 			d->jobs_tail = NULL;
+		d->njobs--;
 		discourse_handle_post(d, j->post, j->event, j->event_id);
 		job_free(j);
 	}
@@ -851,7 +870,8 @@ static void discourse_on_work(void *arg)
 
 /* Checks and accepts one webhook request: the signature over the exact
  * bytes first, then the JSON; the post is queued to be worked on after the
- * answer.  Returns the HTTP status and sets *answer (static text). */
+ * answer (discourse_on_work, which the caller arranges).  Returns the HTTP
+ * status and sets *answer (static text). */
 static int discourse_webhook(struct discourse *d, const char *event, const char *event_id,
 			     const char *signature, const char *body, size_t len, const char **answer)
 {
@@ -912,14 +932,90 @@ static int discourse_webhook(struct discourse *d, const char *event, const char 
 	else
 		d->jobs = w;
 	d->jobs_tail = w;
-	loop_timer_start(&d->work, 0);
+	d->njobs++;
 	return 200;
+}
+
+/* ---- batches ------------------------------------------------------------------ */
+
+static void discourse_batch_set(struct discourse *d, long us)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = us / 1000000;
+	its.it_value.tv_nsec = (us % 1000000) * 1000;
+	if (timerfd_settime(d->batch_fd, 0, &its, NULL) == 0)
+		d->batch_armed = us > 0;
+}
+
+/* The first post of a batch starts its clock; false when it cannot (the
+ * caller then works on the posts right after the answer). */
+static bool discourse_batch_arm(struct discourse *d)
+{
+	if (!d->batch_armed)
+		discourse_batch_set(d, d->batch_us);
+	return d->batch_armed;
+}
+
+/* The batch's time is up: its posts are worked on. */
+static int discourse_on_batch(struct lws *wsi, enum lws_callback_reasons reason, void *arg, void *in,
+			      size_t len)
+{
+	struct discourse *d = arg;
+	unsigned long long expirations;
+
+	if (reason == LWS_CALLBACK_RAW_CLOSE_FILE) {
+		/* lws gave up the descriptor: no more batches, none left waiting */
+		d->batch_wsi = NULL;
+		d->batch_armed = false;
+		discourse_on_work(d);
+		return 0;
+	}
+	if (reason != LWS_CALLBACK_RAW_RX_FILE)
+		return 0;
+	if (read(d->batch_fd, &expirations, sizeof(expirations)) < 0) {
+		/* nothing to read: a wake for an expiry already taken */
+	}
+	d->batch_armed = false;
+	discourse_on_work(d);
+	return 0;
+}
+
+/* The batch timer on the loop; without one (no timerfd) each post is
+ * worked on right after its answer. */
+static void discourse_batch_start(struct discourse *d)
+{
+	d->batch_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->batch_fd < 0 || d->batch_us <= 0) {
+		if (d->batch_fd >= 0)
+			close(d->batch_fd);
+		d->batch_fd = -1;
+		return;
+	}
+	d->batch_handler.fn = discourse_on_batch;
+	d->batch_handler.arg = d;
+	/* lws owns the descriptor from here on (closed with the wsi) */
+	d->batch_wsi = loop_adopt_fd(host_loop(d->host), d->batch_fd, &d->batch_handler);
+	if (!d->batch_wsi)
+		d->batch_fd = -1;
+}
+
+/* Stops the batch timer; the loop closes its descriptor with the wsi. */
+static void discourse_batch_stop(struct discourse *d)
+{
+	if (!d->batch_wsi)
+		return;
+	discourse_batch_set(d, 0);
+	lws_set_opaque_user_data(d->batch_wsi, NULL);
+	d->batch_wsi = NULL;
 }
 
 /* ---- the adapter ------------------------------------------------------------ */
 
 /* The webhook's route on http.listen: headers read, the verdict answered
- * at once (the post is worked on after the answer). */
+ * at once; an accepted post is worked on as soon as the answer is on its
+ * way, in the same loop pass (no timer, no second pass per webhook). */
 static void discourse_on_request(void *arg, const struct httpd_request *req, struct httpd_response *res)
 {
 	struct discourse *d = arg;
@@ -935,6 +1031,13 @@ static void discourse_on_request(void *arg, const struct httpd_request *req, str
 	res->status = discourse_webhook(d, event[0] ? event : NULL, event_id[0] ? event_id : NULL,
 					sig[0] ? sig : NULL, req->body, req->body_len, &answer);
 	buf_adds(&res->body, answer);
+	if (!d->jobs)
+		return;
+	if (d->batch_wsi && d->njobs < DISCOURSE_BATCH_MAX && discourse_batch_arm(d))
+		return;
+	/* no timer, or a full batch: right after this answer */
+	res->after = discourse_on_work;
+	res->after_arg = d;
 }
 
 static int discourse_route_add(struct discourse *d)
@@ -976,7 +1079,7 @@ static void discourse_free(struct discourse *d)
 	struct job *j;
 
 	loop_timer_cancel(&d->poll_timer);
-	loop_timer_cancel(&d->work);
+	discourse_batch_stop(d);
 	while ((j = d->jobs) != NULL) {
 		d->jobs = j->next;
 		job_free(j);
@@ -1036,8 +1139,12 @@ static int discourse_start(struct adapter_host *host, const cJSON *cfg, void **s
 	host_answer_init(&d->answer);
 	d->last_id = -1;
 	d->poll_ms = env_ms("GOVBOT_DISCOURSE_POLL_MS", DISCOURSE_POLL_MS);
+	d->batch_us = getenv("GOVBOT_DISCOURSE_BATCH_US") ? strtol(getenv("GOVBOT_DISCOURSE_BATCH_US"), NULL, 10)
+							  : DISCOURSE_BATCH_US;
+	if (d->batch_us > 1000000)
+		d->batch_us = DISCOURSE_BATCH_US;
+	d->batch_fd = -1;
 	loop_timer_init(&d->poll_timer, host_loop(host), discourse_on_poll, d);
-	loop_timer_init(&d->work, host_loop(host), discourse_on_work, d);
 	if (poll) {
 		struct store *st = host_bot(host)->store;
 		char *v = st ? store_kv_get(st, KV_LAST_POST) : NULL;
@@ -1049,6 +1156,8 @@ static int discourse_start(struct adapter_host *host, const cJSON *cfg, void **s
 	} else if (discourse_route_add(d) < 0) {
 		discourse_free(d);
 		return -1;
+	} else {
+		discourse_batch_start(d);
 	}
 	*state = d;
 	return 0;
@@ -1065,16 +1174,20 @@ static enum announce_status discourse_announce(void *state, const struct announc
 }
 
 /* Shutdown: no new poll, no new webhook (the forum redelivers what it
- * cannot hand over now); the posts accepted are worked on. */
+ * cannot hand over now); the posts accepted (a batch still waiting) are
+ * worked on now, and true asks the host for one more turn of the loop, in
+ * which their events are committed and their replies handed to the HTTP
+ * worker (the host then waits for those). */
 static bool discourse_drain(void *state)
 {
 	struct discourse *d = state;
+	bool worked = d->jobs != NULL;
 
 	loop_timer_cancel(&d->poll_timer);
 	discourse_route_remove(d);
-	if (d->jobs)
+	if (worked)
 		discourse_on_work(d);
-	return false;
+	return worked;
 }
 
 static void discourse_stop(void *state)

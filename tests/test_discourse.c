@@ -72,11 +72,13 @@ static void write_config(const char *mode, const char *extra)
 		       H.port, mode, extra, bot_port, H.dir);
 }
 
+static const char *batch_env = "GOVBOT_DISCOURSE_BATCH_US=5000";   /* the default */
+
 static void start_bot_key(const char *key)
 {
 	char k[128];
 	const char *env[] = { k, "DISCOURSE_WEBHOOK_SECRET=" SECRET, "GOVBOT_DISCOURSE_POLL_MS=150",
-			      "GOVBOT_HTTP_BACKOFF_MS=100", NULL };
+			      "GOVBOT_HTTP_BACKOFF_MS=100", batch_env, NULL };
 
 	snprintf(k, sizeof k, "DISCOURSE_API_KEY=%s", key);
 	harness_start_bot(&H, NULL, env);
@@ -762,6 +764,39 @@ START_TEST(webhook_redelivery_answered_once_across_restart)
 }
 END_TEST
 
+/* The posts of one batch window are answered together after it, each
+ * once, while every webhook got its 2xx at once; a post still waiting for
+ * its batch when the bot is stopped is answered before it exits. */
+START_TEST(webhook_batch_answers_after_its_window)
+{
+	long long t1, t2, t3;
+	double sent;
+
+	batch_env = "GOVBOT_DISCOURSE_BATCH_US=1000000";
+	start_server(NULL);
+	start_listening("");
+	sent = now();
+	ck_assert_int_eq(user_posts("{\"username\":\"alice\",\"raw\":\"@govbot lead\"}", &t1), 200);
+	ck_assert_int_eq(user_posts("{\"username\":\"bob\",\"raw\":\"@govbot core\"}", &t2), 200);
+	harness_reload(&H);
+	if (now() - sent < 0.8)
+		ck_assert_msg(replies_in(-1) == 0, "a reply left before its batch's window ended");
+	WAIT(15, replies_in(t1) >= 1 && replies_in(t2) >= 1);
+	ck_assert_msg(replies_in(t1) == 1 && replies_in(t2) == 1, "the batch was not answered once each: %s",
+		      err_tail());
+	ck_assert_msg(now() - sent >= 0.9, "the batch was answered before its window ended");
+	/* stopped within a window: the waiting post is answered first */
+	ck_assert_int_eq(user_posts("{\"username\":\"carol\",\"raw\":\"@govbot lead\"}", &t3), 200);
+	stop_bot_cleanly();
+	harness_reload(&H);
+	ck_assert_msg(replies_in(t3) == 1, "a post waiting for its batch at exit was not answered: %s",
+		      err_tail());
+	ck_assert_msg(count_err("was not posted") == 0, "a reply was cut off at exit: %s", err_tail());
+	batch_env = "GOVBOT_DISCOURSE_BATCH_US=5000";
+	finish();
+}
+END_TEST
+
 START_TEST(webhook_skips_own_bots_pms_edits_whispers)
 {
 	long long t, pm, last;
@@ -846,6 +881,7 @@ static Suite *discourse_suite(void)
 	tcase_add_test(tc, webhook_forged_requests_refused);
 	tcase_add_test(tc, webhook_ping_non_json_and_sizes);
 	tcase_add_test(tc, webhook_redelivery_answered_once_across_restart);
+	tcase_add_test(tc, webhook_batch_answers_after_its_window);
 	tcase_add_test(tc, webhook_skips_own_bots_pms_edits_whispers);
 	tcase_add_test(tc, reply_waits_out_429_in_both_forms);
 	suite_add_tcase(s, tc);

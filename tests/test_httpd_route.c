@@ -6,11 +6,25 @@
  * cap (413), extra response headers, conditional GET (304), deferred work
  * with an owned body, unrouting.
  */
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "chatbot/util/log.h"
 #include "chatbot/net/httpd_int.h"
 #include "tu_httpd.h"
 
 static struct tu_httpd srv;
+
+/* send() as libwebsockets calls it, counted when the listener's loop
+ * thread makes it (the test's own sends are not) */
+static atomic_int loop_sends;
+
+ssize_t send(int fd, const void *data, size_t len, int flags)
+{
+	if (srv.th && pthread_equal(pthread_self(), srv.th))
+		atomic_fetch_add(&loop_sends, 1);
+	return (ssize_t)syscall(SYS_sendto, fd, data, len, flags, NULL, 0);
+}
 
 /* every handler writes what it saw: "METHOD PATH ?QUERY" */
 static void on_echo(void *arg, const struct httpd_request *req, struct httpd_response *res)
@@ -186,6 +200,73 @@ START_TEST(keep_alive)
 }
 END_TEST
 
+/* An answer, its headers and its body, leaves in one send: one segment
+ * for the client, one system call for the loop (a webhook's 2xx sooner). */
+START_TEST(one_send_per_answer)
+{
+	int fd = tu_connect(srv.port);
+	struct buf got = BUF_INIT;
+	const char *two = "POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok"
+			  "GET /agenda HTTP/1.1\r\nHost: x\r\n" CLOSE "\r\n";
+
+	atomic_store(&loop_sends, 0);
+	tu_send(fd, two, strlen(two));
+	ck_assert_int_ge(tu_wait_closed(fd, 5000, &got), 0);
+	ck_assert_msg(strstr(buf_str(&got), "HTTP/1.1 202 ") && strstr(buf_str(&got), "body=ok") &&
+		      strstr(buf_str(&got), "<p>agenda</p>"), "%s", buf_str(&got));
+	int sends = atomic_load(&loop_sends);
+	ck_assert_msg(sends == 2, "%d sends for 2 answers", sends);
+	close(fd);
+	buf_release(&got);
+}
+END_TEST
+
+/* ---- work after the answer ---- */
+
+static atomic_int after_runs, sends_before_after;
+
+static void after_answer(void *arg)
+{
+	(void)arg;
+	atomic_store(&sends_before_after, atomic_load(&loop_sends));
+	atomic_fetch_add(&after_runs, 1);
+}
+
+static void on_accept(void *arg, const struct httpd_request *req, struct httpd_response *res)
+{
+	(void)arg;
+	(void)req;
+	res->status = 202;
+	res->after = after_answer;
+	/* not yet: the answer is not written */
+	ck_assert_int_eq(atomic_load(&after_runs), 0);
+}
+
+static void add_accept(void *arg)
+{
+	ck_assert_int_eq(httpd_route(arg, "POST", "/accept", 0, on_accept, NULL), 0);
+}
+
+/* A response's after hook runs once, on the loop, once its answer has been
+ * sent (a webhook's work never delays its own 2xx), also when the
+ * connection closes after it. */
+START_TEST(after_runs_once_the_answer_is_sent)
+{
+	struct buf resp = BUF_INIT;
+
+	tu_httpd_call(&srv, add_accept, srv.d);
+	atomic_store(&loop_sends, 0);
+	ck_assert_int_eq(tu_http_raw(srv.port, "POST /accept HTTP/1.1\r\n" CLOSE "Content-Length: 2\r\n\r\nhi",
+				     &resp), 0);
+	ck_assert_msg(strncmp(buf_str(&resp), "HTTP/1.1 202 ", 13) == 0, "%s", buf_str(&resp));
+	for (long long t = tu_now_ms(); atomic_load(&after_runs) < 1 && tu_now_ms() - t < 5000;)
+		poll(NULL, 0, 5);
+	ck_assert_int_eq(atomic_load(&after_runs), 1);
+	ck_assert_int_eq(atomic_load(&sends_before_after), 1);
+	buf_release(&resp);
+}
+END_TEST
+
 /* ---- deferred work and unrouting ---- */
 
 static atomic_int work_runs;
@@ -280,6 +361,8 @@ static Suite *route_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, routes_answer, 0, (int)ARRAY_SIZE(route_cases));
 	tcase_add_test(tc, keep_alive);
+	tcase_add_test(tc, one_send_per_answer);
+	tcase_add_test(tc, after_runs_once_the_answer_is_sent);
 	tcase_add_test(tc, deferred_work_and_unroute);
 	tcase_add_test(tc, unroute_runs_queued_work);
 	suite_add_tcase(s, tc);

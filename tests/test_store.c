@@ -520,6 +520,121 @@ START_TEST(test_seen_batch)
 }
 END_TEST
 
+/* ---- syncs counted: a VFS that is the default one with xSync counted ---- */
+
+static sqlite3_vfs *real_vfs;
+static sqlite3_vfs counting_vfs;
+static const sqlite3_io_methods *real_methods[4];
+static sqlite3_io_methods counted_methods[4];
+static int nsyncs;
+
+static int counted_sync(sqlite3_file *f, int flags)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(real_methods); i++) {
+		if (f->pMethods == &counted_methods[i]) {
+			nsyncs++;
+			return real_methods[i]->xSync(f, flags);
+		}
+	}
+	return SQLITE_IOERR_FSYNC;
+}
+
+/* Opens with the real VFS, then gives the file a copy of its methods
+ * whose xSync counts: the file object stays the real one. */
+static int counting_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out)
+{
+	int rc = real_vfs->xOpen(real_vfs, name, f, flags, out);
+
+	if (rc != SQLITE_OK || !f->pMethods)
+		return rc;
+	for (size_t i = 0; i < ARRAY_SIZE(real_methods); i++) {
+		if (!real_methods[i]) {
+			real_methods[i] = f->pMethods;
+			counted_methods[i] = *f->pMethods;
+			counted_methods[i].xSync = counted_sync;
+		}
+		if (real_methods[i] == f->pMethods) {
+			f->pMethods = &counted_methods[i];
+			break;
+		}
+	}
+	return rc;
+}
+
+static void counting_vfs_install(void)
+{
+	if (!real_vfs) {
+		real_vfs = sqlite3_vfs_find(NULL);
+		counting_vfs = *real_vfs;
+		counting_vfs.zName = "govbot-counting";
+		counting_vfs.xOpen = counting_open;
+	}
+	sqlite3_vfs_register(&counting_vfs, 1);
+}
+
+static void counting_vfs_remove(void)
+{
+	sqlite3_vfs_unregister(&counting_vfs);
+	sqlite3_vfs_register(real_vfs, 1);
+}
+
+static long long pragma_int(struct store *s, const char *sql)
+{
+	char *v = pragma_text(store_db(s), sql);
+	long long n = strtoll(v, NULL, 10);
+	free(v);
+	return n;
+}
+
+/* A batch of seen events commits without a sync (a commit and an fsync per
+ * loop pass cost more than the events' work: it survives a crash of the
+ * process, as the header says; a power loss may forget it), while a change
+ * of governance state is still synced, and so is a write that joined the
+ * batch outside store_begin(); the connection is back to synchronous=FULL
+ * after the batch. */
+START_TEST(test_seen_batch_unsynced)
+{
+	counting_vfs_install();
+	struct store *s = open_ok();
+	struct store *other = open_ok();
+
+	ck_assert_int_eq(pragma_int(s, "PRAGMA synchronous"), 2);
+	nsyncs = 0;
+	ck_assert_int_eq(store_seen_add(s, "discourse", "event:1", 100), 1);
+	ck_assert_int_eq(store_seen_add(s, "discourse", "event:2", 100), 1);
+	ck_assert_int_eq(store_seen_add(s, "discourse", "event:1", 100), 0);
+	ck_assert_int_eq(store_seen_commit(s), STORE_OK);
+	ck_assert_msg(nsyncs == 0, "a batch of seen events was synced (%d syncs)", nsyncs);
+	ck_assert_int_eq(count(other, "SELECT count(*) FROM seen_events"), 2);
+	ck_assert_int_eq(pragma_int(s, "PRAGMA synchronous"), 2);
+
+	/* governance changes are synced as before */
+	nsyncs = 0;
+	ck_assert_int_eq(store_begin(s), STORE_OK);
+	ck_assert_int_eq(store_kv_set(s, "k", "in a change"), STORE_OK);
+	ck_assert_int_eq(store_commit(s), STORE_OK);
+	ck_assert_msg(nsyncs >= 1, "a change was not synced");
+
+	/* a plain write that joined an open batch keeps its sync */
+	ck_assert_int_eq(store_seen_add(s, "discourse", "event:3", 101), 1);
+	ck_assert_int_eq(store_kv_set(s, "k", "joined the batch"), STORE_OK);
+	nsyncs = 0;
+	ck_assert_int_eq(store_seen_commit(s), STORE_OK);
+	ck_assert_msg(nsyncs >= 1, "a write that joined a seen batch was not synced");
+	char *v = store_kv_get(other, "k");
+	ck_assert_str_eq(v, "joined the batch");
+	free(v);
+
+	/* a plain write after the batch is synced again (FULL) */
+	nsyncs = 0;
+	ck_assert_int_eq(store_kv_set(s, "k", "after"), STORE_OK);
+	ck_assert_msg(nsyncs >= 1, "a write after a seen batch was not synced");
+	store_close(other);
+	store_close(s);
+	counting_vfs_remove();
+}
+END_TEST
+
 START_TEST(test_kv_and_claims)
 {
 	struct store *s = open_ok();
@@ -572,6 +687,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_link_cache_big_table);
 	tcase_add_test(tc, test_seen_events);
 	tcase_add_test(tc, test_seen_batch);
+	tcase_add_test(tc, test_seen_batch_unsynced);
 	tcase_add_test(tc, test_kv_and_claims);
 	tcase_add_test(tc, test_memory_database);
 	suite_add_tcase(su, tc);

@@ -170,6 +170,8 @@ struct store {
 	int version;
 	bool in_tx;
 	bool seen_tx;                 /* a batch of seen events is open (store_seen_add) */
+	int seen_base;                /* total changes when the batch began */
+	int seen_rows;                /* seen events the batch inserted */
 	struct cached_stmt *stmts;
 	size_t nstmts, capstmts;
 	char **claims;
@@ -871,8 +873,9 @@ int store_seen_mark(struct store *s, const char *platform, const char *event_id,
 	sqlite3_bind_int64(st, 3, at);
 	/* dedupe is cheap to lose (a platform's redelivery after a power
 	 * loss is answered twice at worst): no sync of its own, outside a
-	 * caller's transaction (whose commit decides) */
-	bool cheap = !s->in_tx;
+	 * caller's transaction or a batch (whose commit decides; SQLite
+	 * refuses the pragma inside a transaction anyway) */
+	bool cheap = !s->in_tx && !s->seen_tx;
 	if (cheap)
 		store_set_synced(s, false);
 	/* a seen event changes no governance state: when nothing else changed
@@ -887,6 +890,8 @@ int store_seen_mark(struct store *s, const char *platform, const char *event_id,
 		return rc;
 	if (noted)
 		s->total_changes = sqlite3_total_changes(s->db);
+	if (s->seen_tx && sqlite3_changes(s->db) > 0)
+		s->seen_rows++;
 	return sqlite3_changes(s->db) > 0 ? 1 : 0;
 }
 
@@ -907,15 +912,38 @@ int store_seen_add(struct store *s, const char *platform, const char *event_id, 
 	if (s->in_tx)
 		return store_seen_mark(s, platform, event_id, at);
 	if (!s->seen_tx) {
+		/* the batch commits unsynced (the level is fixed before BEGIN:
+		 * SQLite refuses to change it inside a transaction); a commit
+		 * per loop pass with an fsync each cost more than the work */
+		store_set_synced(s, false);
 		int rc = step_plain(s, "BEGIN IMMEDIATE");
-		if (rc != STORE_OK)
+		if (rc != STORE_OK) {
+			store_set_synced(s, true);
 			return rc;
+		}
 		s->seen_tx = true;
+		s->seen_base = sqlite3_total_changes(s->db);
+		s->seen_rows = 0;
 	}
 	int rc = store_seen_mark(s, platform, event_id, at);
-	if (rc < 0 && sqlite3_get_autocommit(s->db))
+	if (rc < 0 && sqlite3_get_autocommit(s->db)) {
 		s->seen_tx = false;   /* the failure ended the batch */
+		store_set_synced(s, true);
+	}
 	return rc;
+}
+
+/* Syncs the WAL now: a batch that other writes joined (a statement run
+ * outside store_begin() while it was open) keeps their promise of a synced
+ * commit.  STORE_OK, or STORE_ERR when the WAL could not be synced. */
+static int sync_wal(struct store *s)
+{
+	sqlite3_file *wal = NULL;
+
+	if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK ||
+	    !wal || !wal->pMethods)
+		return STORE_OK;      /* no WAL open: the commit wrote the database file */
+	return wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) == SQLITE_OK ? STORE_OK : STORE_ERR;
 }
 
 int store_seen_commit(struct store *s)
@@ -923,11 +951,17 @@ int store_seen_commit(struct store *s)
 	if (!s->seen_tx)
 		return STORE_OK;
 	s->seen_tx = false;
-	if (sqlite3_get_autocommit(s->db))
+	if (sqlite3_get_autocommit(s->db)) {
+		store_set_synced(s, true);
 		return STORE_ERR;     /* SQLite ended it on an error: the batch is lost */
+	}
+	bool others = sqlite3_total_changes(s->db) - s->seen_base != s->seen_rows;
 	int rc = step_plain(s, "COMMIT");
 	if (rc != STORE_OK && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (rc == STORE_OK && others && sync_wal(s) != STORE_OK)
+		log_warn("store", "the WAL could not be synced after a commit");
+	store_set_synced(s, true);
 	return rc;
 }
 

@@ -156,7 +156,8 @@ int store_seen_mark(struct store *s, const char *platform, const char *event_id,
  * the process before the batch is committed (the host holds the answers).
  * Inside a store_begin() transaction it is store_seen_mark().  The batch
  * is committed with synchronous=NORMAL (it survives a crash of the
- * process). */
+ * process; no fsync on the loop); a plain write that joined it (one run
+ * outside store_begin() while it was open) is synced after the commit. */
 int store_seen_add(struct store *s, const char *platform, const char *event_id, long long at);
 /* Commits the open batch; STORE_OK when none is open; an error when the
  * batch could not be recorded (it is gone). */

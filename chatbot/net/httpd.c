@@ -195,23 +195,26 @@ static void on_sweep(void *arg)
 
 /* ---- answers ---- */
 
-/* Writes the whole answer at once (to HEAD, the headers alone); returns
- * what the lws callback returns (-1 closes: after an error that leaves
- * unread input, or when asked). */
+/* Writes the whole answer at once (to HEAD, the headers alone): headers
+ * and body in one buffer and one write, so the client gets one segment
+ * (and the loop makes one send) per answer; a small answer is built on
+ * the stack.  Returns what the lws callback returns (-1 closes: after an
+ * error that leaves unread input, or when asked). */
 static int send_answer(struct lws *wsi, const struct httpd_response *res, unsigned allow,
 		       bool close, bool head_only)
 {
+	unsigned char stack[LWS_PRE + 2048];
 	size_t blen = head_only ? 0 : res->body.len;
-	size_t room = 1024;
-	unsigned char *head, *start, *p, *end, *data;
+	size_t room = 1024 + blen;
+	unsigned char *head, *start, *p, *end;
 	bool cache = false;
 	int n, rc = -1;
 
 	for (size_t i = 0; i < res->nheaders; i++)
 		room += strlen(res->headers[i].name) + strlen(res->headers[i].value) + 8;
-	head = xmalloc(LWS_PRE + room);
+	head = LWS_PRE + room <= sizeof(stack) ? stack : xmalloc(LWS_PRE + room);
 	start = p = head + LWS_PRE;
-	end = head + LWS_PRE + room - 1;
+	end = head + LWS_PRE + room - blen - 1;
 	if (lws_add_http_common_headers(wsi, (unsigned)res->status, res->ctype,
 					res->body.len, &p, end))
 		goto cleanup;
@@ -240,17 +243,19 @@ static int send_answer(struct lws *wsi, const struct httpd_response *res, unsign
 	if (close && lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
 						 (const unsigned char *)"close", 5, &p, end))
 		goto cleanup;
-	if (lws_finalize_write_http_header(wsi, start, &p, end))
+	if (lws_finalize_http_header(wsi, &p, end))
 		goto cleanup;
-	data = xmalloc(LWS_PRE + blen + 1);
-	memcpy(data + LWS_PRE, buf_str(&res->body), blen);
-	n = lws_write(wsi, data + LWS_PRE, blen, LWS_WRITE_HTTP_FINAL);
-	free(data);
-	if (n < 0 || (size_t)n != blen)
+	/* end kept blen bytes free past the headers */
+	if (blen)
+		memcpy(p, res->body.data, blen);
+	p += blen;
+	n = lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_FINAL);
+	if (n < 0 || n != (int)(p - start))
 		goto cleanup;
 	rc = close ? -1 : (lws_http_transaction_completed(wsi) ? -1 : 0);
 cleanup:
-	free(head);
+	if (head != stack)
+		free(head);
 	return rc;
 }
 
@@ -316,6 +321,9 @@ static int conn_answer(struct httpd *d, struct httpd_conn *c)
 	rc = send_answer(c->wsi, &res, 0, false, c->method == HTTPD_HEAD);
 	httpd_response_release(&res);
 	conn_next(d, c);
+	/* last: the work may unroute r */
+	if (res.after)
+		res.after(res.after_arg);
 	return rc;
 }
 
@@ -364,6 +372,11 @@ static int on_request(struct httpd *d, struct httpd_conn *c, const char *path)
 	if (clen > (long long)c->max_body)
 		return send_too_large(c);
 	if (clen > 0 || lws_hdr_total_length(c->wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+		/* the body announced, in one allocation rather than grown; not
+		 * past the default cap, so that a length announced and never sent
+		 * holds no more memory than bytes that came */
+		if (clen > 0)
+			buf_grow(&c->body, clen < HTTPD_MAX_BODY ? (size_t)clen : HTTPD_MAX_BODY);
 		c->state = CONN_BODY;
 		c->deadline_ms = loop_now_ms() + d->lim.body_ms;
 		return 0;

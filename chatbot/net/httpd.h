@@ -15,7 +15,9 @@
  * A handler runs on the loop thread once the request is complete (headers
  * and body), answers at once by filling in the response (status, content
  * type, body, extra headers), and must not block: work that takes time is
- * queued with httpd_defer(), which owns a copy of the body.
+ * queued with httpd_defer(), which owns a copy of the body, or named in the
+ * response's after hook, which runs as soon as the answer is sent, in the
+ * same loop pass (a webhook's 2xx first, then its work).
  *
  * Hardening (every limit is per listener, see struct httpd_limits):
  *   - headers must be complete within header_ms of connecting (or of the
@@ -81,12 +83,20 @@ struct httpd_header {
 	char *value;
 };
 
+typedef void httpd_after_fn(void *arg);
+
 struct httpd_response {
 	int status;           /* 200 unless set */
 	const char *ctype;    /* static; default "text/plain; charset=utf-8" */
 	struct buf body;
 	struct httpd_header headers[HTTPD_MAX_HEADERS];   /* httpd_add_header */
 	size_t nheaders;
+	/* when set, after(after_arg) runs on the loop right after the answer
+	 * was handed to the socket (or could not be), before anything more is
+	 * read: work a request accepted, done in the same loop pass as its
+	 * answer and never before it */
+	httpd_after_fn *after;
+	void *after_arg;
 };
 
 typedef void httpd_handler_fn(void *arg, const struct httpd_request *req,

@@ -2,6 +2,7 @@
  * deferred work of chatbot/net/httpd.h. */
 #include "chatbot/net/httpd_int.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,6 +156,21 @@ void httpd_unroute(struct httpd *d, const char *path, httpd_handler_fn *fn, void
 
 /* ---- request headers ---- */
 
+/* The names lws keeps headers under ("content-type:"), with their lengths,
+ * read once: a lookup compares lengths first (a webhook asks for three
+ * custom headers, each of which is looked for among them all first). */
+static struct { const char *name; size_t len; } token_names[WSI_TOKEN_COUNT];
+static pthread_once_t token_names_once = PTHREAD_ONCE_INIT;
+
+static void token_names_read(void)
+{
+	for (int t = 0; t < (int)WSI_TOKEN_COUNT; t++) {
+		const unsigned char *tn = lws_token_to_string((enum lws_token_indexes)t);
+		token_names[t].name = (const char *)tn;
+		token_names[t].len = tn ? strlen((const char *)tn) : 0;
+	}
+}
+
 int httpd_header(const struct httpd_request *req, const char *name, char *out, size_t size)
 {
 	size_t nlen = strlen(name);
@@ -164,15 +180,12 @@ int httpd_header(const struct httpd_request *req, const char *name, char *out, s
 	if (!size || nlen + 2 > sizeof(custom))
 		return -1;
 	out[0] = '\0';
+	pthread_once(&token_names_once, token_names_read);
 	/* a header lws knows is kept under its token... */
 	for (int t = 0; t < (int)WSI_TOKEN_COUNT; t++) {
-		const unsigned char *tn = lws_token_to_string((enum lws_token_indexes)t);
-		size_t tl;
+		const char *tn = token_names[t].name;
 
-		if (!tn)
-			continue;
-		tl = strlen((const char *)tn);
-		if (tl != nlen + 1 || tn[nlen] != ':' || !str_ieqn((const char *)tn, name, nlen))
+		if (token_names[t].len != nlen + 1 || tn[nlen] != ':' || !str_ieqn(tn, name, nlen))
 			continue;
 		if (lws_hdr_total_length(req->wsi, (enum lws_token_indexes)t) <= 0)
 			return -1;
