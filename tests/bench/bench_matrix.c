@@ -22,7 +22,8 @@
  * logs every send); govbot's CPU time is govbot's alone.
  *
  * Environment: GOVBOT (default build/govbot), MATRIX_SERVER, PYTHON,
- * BENCH_COMMANDS, BENCH_EVENTS.  Exit 0 when the run completed (goals are
+ * BENCH_COMMANDS, BENCH_EVENTS, BENCH_KEEP (set: the temporary folder, with
+ * the homeserver's log, is kept and named).  Exit 0 when the run completed (goals are
  * reported, not enforced), 1 when govbot could not be driven.
  */
 #include <dirent.h>
@@ -83,6 +84,10 @@ static void cleanup(void)
 			close(server_in);
 		kill(server, SIGKILL);
 		waitpid(server, NULL, 0);
+	}
+	if (getenv("BENCH_KEEP")) {
+		fprintf(stderr, "bench_matrix: kept %s\n", dir);
+		return;
 	}
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		snprintf(p, sizeof p, "%s/%s", dir, names[i]);
