@@ -251,10 +251,14 @@ static void http_easy_put(struct http *h, CURL *e)
 {
 	if (!e)
 		return;
-	if (h->neasy_pool < HTTP_EASY_POOL)
+	if (h->neasy_pool < HTTP_EASY_POOL) {
+		/* nothing of the finished job stays reachable from curl */
+		curl_easy_setopt(e, CURLOPT_ERRORBUFFER, (char *)NULL);
+		curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)NULL);
 		h->easy_pool[h->neasy_pool++] = e;
-	else
+	} else {
 		curl_easy_cleanup(e);
+	}
 }
 
 static void active_link(struct http *h, struct job *j)
@@ -619,8 +623,12 @@ static void http_on_curl_timer(void *arg)
 	struct http *h = arg;
 	int running = 0;
 
-	if (h->busy)
+	if (h->busy) {
+		/* a callback is servicing the loop: http_progress() takes the
+		 * due timer on its next round */
+		h->again = true;
 		return;
+	}
 	h->curl_due_ms = -1;
 	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	http_progress(h);
