@@ -6,11 +6,13 @@
  * configured user_id), GET /profile gives the display name people mention,
  * POST /join enters every auto_join room; then /sync long-polls
  * (timeout=30000, the HTTP timeout longer) with an inline filter that keeps
- * only messages, memberships and encryption markers, lazy-loaded members.
+ * only messages, memberships and encryption markers, lazy-loaded members,
+ * and not the bot's own events (its answers would end every long-poll).
  *
  * Every sync's next_batch is stored (kv "matrix.next_batch") in the same
  * transaction that records its command events as seen, so a restart or a
- * replayed sync never answers twice.  The very first sync (nothing stored)
+ * replayed sync never answers twice (a power loss may forget the last
+ * batches: bookkeeping, committed without an fsync).  The very first sync (nothing stored)
  * only learns the rooms: its backlog is skipped.  Direct rooms (m.direct, or
  * a room of two) and member counts are stored with it (kv "matrix.rooms"),
  * since a resumed sync only says what changed.
@@ -112,6 +114,7 @@ struct mx_room {
 
 struct mx {
 	struct adapter_host *host;
+	char *filter, *filter_first;  /* mx_filter(_first) for this user, URL-encoded */
 	char *base;             /* homeserver_url without a trailing '/' */
 	char *user_id;
 	char *auth;             /* "Authorization: Bearer ..." */
@@ -181,6 +184,30 @@ static void url_put(struct buf *b, const char *s)
 			buf_addc(b, hex[c & 15]);
 		}
 	}
+}
+
+/* filter (one of the MX_FILTERs) with the bot's own events left out of the
+ * timeline (room.timeline.not_senders), URL-encoded for /sync's query.  The
+ * bot ignores them anyway; left in, every few answers it posts ended a
+ * long-poll only to bring back its own notices (~150 syncs, each a request,
+ * a parse and a commit, for a burst of 1,000 answers).  A homeserver keeps
+ * the long-poll waiting while all that is new is filtered out.  Caller
+ * frees. */
+static char *mx_filter_param(const char *filter, const char *user_id)
+{
+	cJSON *f = cJSON_Parse(filter);
+	cJSON *tl = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(f, "room"),
+						     "timeline");
+	cJSON *ns = cJSON_AddArrayToObject(tl, "not_senders");
+	struct buf b = BUF_INIT;
+	char *json;
+
+	cJSON_AddItemToArray(ns, cJSON_CreateString(user_id));
+	json = cJSON_PrintUnformatted(f);
+	cJSON_Delete(f);
+	url_put(&b, json ? json : filter);
+	cJSON_free(json);
+	return buf_detach(&b);
 }
 
 /* A txnId from a stable id: only [A-Za-z0-9._-], so it reads the same in
@@ -1076,7 +1103,13 @@ static void mx_room_entry(struct mx *m, const char *room_id, const cJSON *entry,
 
 /* Stores next_batch (and the room facts when they changed) in the same
  * transaction that marks the commands' events as handled; drops from cmds
- * the ones seen before.  Without a database, this process remembers. */
+ * the ones seen before.  Without a database, this process remembers.
+ * All of it is bookkeeping (store.h), committed with synchronous=NORMAL:
+ * it survives a crash of the process, without an fsync per sync (a sync
+ * comes back for every few answers the bot posts, each an event of the
+ * room: a burst of 1,000 answers made ~150 syncs, each paying an fsync).
+ * A power loss may forget the last batches: their syncs are read again and
+ * their commands answered again, as store.h says of event dedupe. */
 static bool mx_commit_batch(struct mx *m, const char *next_batch, struct mx_cmd *cmds,
 			    size_t *ncmds)
 {
@@ -1091,8 +1124,11 @@ static bool mx_commit_batch(struct mx *m, const char *next_batch, struct mx_cmd 
 			cmds[i].host_dedupe = true;
 		return true;
 	}
-	if (store_begin(st) != STORE_OK)
+	store_set_synced(st, false);
+	if (store_begin(st) != STORE_OK) {
+		store_set_synced(st, true);
 		return false;
+	}
 	for (size_t i = 0; i < *ncmds; i++) {
 		int rc = store_seen_mark(st, "matrix", cmds[i].event_id, now);
 		if (rc < 0)
@@ -1111,6 +1147,7 @@ static bool mx_commit_batch(struct mx *m, const char *next_batch, struct mx_cmd 
 	}
 	if (store_commit(st) != STORE_OK)
 		goto fail_committed;
+	store_set_synced(st, true);
 	free(rooms);
 	m->rooms_dirty = false;
 	for (size_t i = 0; i < *ncmds; i++) {
@@ -1124,6 +1161,7 @@ static bool mx_commit_batch(struct mx *m, const char *next_batch, struct mx_cmd 
 fail:
 	store_rollback(st);
 fail_committed:
+	store_set_synced(st, true);
 	free(rooms);
 	return false;
 }
@@ -1234,7 +1272,7 @@ static void mx_sync(struct mx *m)
 	/* the first sync only learns the rooms: no long-poll */
 	buf_addf(&url, "%s%s/sync?timeout=%d&filter=", m->base, MX_API,
 		 m->since ? MX_SYNC_TIMEOUT_MS : 0);
-	url_put(&url, m->since ? mx_filter : mx_filter_first);
+	buf_adds(&url, m->since ? m->filter : m->filter_first);
 	if (m->since) {
 		buf_adds(&url, "&since=");
 		url_put(&url, m->since);
@@ -1349,6 +1387,8 @@ static void mx_free(struct mx *m)
 	host_answer_release(&m->ans);
 	free(m->base);
 	free(m->user_id);
+	free(m->filter);
+	free(m->filter_first);
 	free(m->auth);
 	free(m->display_name);
 	free(m->since);
@@ -1379,6 +1419,8 @@ static int mx_start(struct adapter_host *host, const cJSON *cfg, void **state)
 		b.data[--b.len] = '\0';
 	m->base = buf_detach(&b);
 	m->user_id = xstrdup(user);
+	m->filter = mx_filter_param(mx_filter, user);
+	m->filter_first = mx_filter_param(mx_filter_first, user);
 	buf_addf(&b, "Authorization: Bearer %s", token);
 	m->auth = buf_detach(&b);
 	cJSON_ArrayForEach(it, aj) {

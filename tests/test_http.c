@@ -27,6 +27,7 @@ struct srv {
 	atomic_bool stop;
 	atomic_int active;
 	atomic_int hits_429, hits_503, hits_total, hits_429body;
+	atomic_int accepts;             /* connections accepted */
 };
 
 struct conn_arg {
@@ -63,6 +64,7 @@ static void *conn_main(void *arg)
 	char tmp[4096], path[256] = "";
 	size_t hdr_end = 0, clen = 0;
 
+next_request:
 	for (;;) {
 		ssize_t n = recv(c->fd, tmp, sizeof(tmp), 0);
 		char *p;
@@ -80,6 +82,24 @@ static void *conn_main(void *arg)
 	}
 	sscanf(req.data, "%*s %255s", path);
 	atomic_fetch_add(&s->hits_total, 1);
+	if (strcmp(path, "/ka/echo") == 0) {
+		/* keep-alive, as a real server: "METHOD body", and the
+		 * connection stays open for the next request */
+		char method[16] = "", head[256];
+		struct buf out = BUF_INIT;
+		int hn;
+
+		sscanf(req.data, "%15s", method);
+		buf_addf(&out, "%s %.*s", method, (int)clen, req.data + hdr_end);
+		hn = snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n"
+			      "Connection: keep-alive\r\n\r\n", out.len);
+		send_all(c->fd, head, (size_t)hn);
+		send_all(c->fd, out.data, out.len);
+		buf_release(&out);
+		buf_reset(&req);
+		hdr_end = clen = 0;
+		goto next_request;
+	}
 	if (strcmp(path, "/ok") == 0) {
 		respond(c->fd, 200, NULL, "hello", 5);
 	} else if (strcmp(path, "/echo") == 0) {
@@ -139,6 +159,7 @@ static void *srv_main(void *arg)
 		fd = accept(s->fd, NULL, NULL);
 		if (fd < 0)
 			continue;
+		atomic_fetch_add(&s->accepts, 1);
 		c = xmalloc(sizeof(*c));
 		c->s = s;
 		c->fd = fd;
@@ -410,13 +431,87 @@ START_TEST(many_concurrent)
 		ck_assert_str_eq(res[i].body, want);
 	}
 	ck_assert_int_eq(http_pending(h), 0);
-	/* every completion ran on the loop thread, woken from the worker */
+	/* every completion ran on the loop thread */
 	ck_assert_int_eq(atomic_load(&off_loop_calls), 0);
 	http_free(h, 0);
 	loop_free(c.loop);
 	srv_stop(&s);
 	free(res);
 	free(refs);
+}
+END_TEST
+
+/* Sequential requests to one host, one after another's answer, mixing
+ * methods. */
+struct seq {
+	struct ctx *c;
+	struct http *h;
+	char *url;
+	int next;
+	char bodies[5][64];
+};
+
+static const struct {
+	const char *method, *body, *want;
+} seq_reqs[] = {
+	{ "GET", NULL, "GET " },
+	{ "PUT", "{\"a\":1}", "PUT {\"a\":1}" },
+	{ "GET", NULL, "GET " },   /* a pooled handle that did a PUT goes back to GET */
+	{ "POST", "b=2", "POST b=2" },
+	{ "GET", NULL, "GET " },
+};
+
+static void seq_submit(struct seq *q);
+
+static void on_seq(void *arg, const struct http_response *r)
+{
+	struct seq *q = arg;
+
+	snprintf(q->bodies[q->next], sizeof(q->bodies[0]), "%ld %s", r->status, r->body);
+	if (++q->next < (int)ARRAY_SIZE(seq_reqs))
+		seq_submit(q);
+	else
+		loop_stop(q->c->loop, 0);
+}
+
+static void seq_submit(struct seq *q)
+{
+	struct http_request rq = { 0 };
+
+	rq.method = seq_reqs[q->next].method;
+	rq.url = q->url;
+	rq.body = seq_reqs[q->next].body;
+	rq.body_len = rq.body ? strlen(rq.body) : 0;
+	http_submit(q->h, &rq, on_seq, q);
+}
+
+/* A server that keeps connections alive sees one connection for requests
+ * that follow each other, and each request has its own method and body
+ * (easy handles are reused without a reset). */
+START_TEST(keepalive_one_connection)
+{
+	struct srv s;
+	struct ctx c = { 0 };
+	struct seq q = { 0 };
+
+	srv_start(&s);
+	c.loop = loop_new();
+	q.c = &c;
+	q.h = http_new(c.loop);
+	q.url = url(&s, "/ka/echo");
+	seq_submit(&q);
+	ck_assert_int_eq(run_until_done(&c, 10000), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(seq_reqs); i++) {
+		char want[80];
+		snprintf(want, sizeof(want), "200 %s", seq_reqs[i].want);
+		ck_assert_str_eq(q.bodies[i], want);
+	}
+	ck_assert_int_eq(atomic_load(&s.accepts), 1);
+	ck_assert_int_eq(atomic_load(&s.hits_total), (int)ARRAY_SIZE(seq_reqs));
+	http_free(q.h, 0);
+	loop_free(c.loop);
+	srv_stop(&s);
+	free(q.url);
 }
 END_TEST
 
@@ -881,6 +976,7 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, post_sends_headers_and_body);
 	tcase_add_test(tc, connection_refused);
 	tcase_add_test(tc, many_concurrent);
+	tcase_add_test(tc, keepalive_one_connection);
 	tcase_add_test(tc, free_cancels_in_flight);
 	tcase_add_test(tc, rate_limit_pauses_its_key);
 	tcase_add_loop_test(tc, cancel_is_prompt, 0, (int)ARRAY_SIZE(cancel_cases));

@@ -320,6 +320,15 @@ START_TEST(command_answered_as_threaded_notice)
 		      "first sync filter: %s", str_of(nth("sync", NULL, NULL, 0), "filter"));
 	ck_assert_msg(strstr(str_of(nth("sync", NULL, NULL, 1), "filter"), "\"limit\":2000,"),
 		      "later sync filter: %s", str_of(nth("sync", NULL, NULL, 1), "filter"));
+	/* the bot's own answers never end a long-poll: every timeline event
+	 * the later syncs brought is one of the two commands */
+	{
+		double events = 0;
+		for (int i = 1; nth("sync", NULL, NULL, i); i++)
+			events += num_of(nth("sync", NULL, NULL, i), "events");
+		ck_assert_msg(events == 2, "the syncs after the first carried %.0f events, not the 2 "
+			      "commands (the bot's own notices came back)", events);
+	}
 	finish();
 }
 END_TEST

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -25,15 +24,21 @@
 #define HTTP_MAX_CONNECTS 64
 /* Easy handles kept for reuse once their transfer ended. */
 #define HTTP_EASY_POOL 32
+/* curl socket events taken per look at the epoll set. */
+#define HTTP_EVENTS 64
+
+/* Where a job is: it is on exactly one of these lists. */
+enum job_where { JOB_HELD, JOB_WAITING, JOB_ACTIVE, JOB_DONE };
 
 struct job {
-	struct job *next;
-	struct job *aprev, *anext;    /* the worker's active list */
-	struct job *lprev, *lnext;    /* the loop's pending list (loop thread) */
+	struct job *next;             /* held, waiting or done list */
+	struct job *aprev, *anext;    /* the active list */
+	struct job *lprev, *lnext;    /* the pending list (callback not run yet) */
+	enum job_where where;
 	http_id id;
 	bool long_poll;
 	http_retry_delay_fn *retry_delay;
-	atomic_bool cancel_req;       /* set by http_cancel (loop), read by both */
+	bool cancel_req;              /* http_cancel() asked */
 	char *method;
 	char *url;
 	char *body;
@@ -45,8 +50,7 @@ struct job {
 	http_done_fn *done;
 	void *arg;
 
-	/* worker side */
-	CURL *easy;
+	CURL *easy;                   /* while active */
 	struct buf resp;
 	long status;
 	long retry_after_s;
@@ -64,32 +68,30 @@ struct pause {
 
 struct http {
 	struct loop *loop;
-	pthread_t thread;
 	CURLM *multi;
 	long backoff_ms;
-	int wake_fd;                  /* eventfd: the loop wakes the worker */
-	int epoll_fd;                 /* worker: curl's sockets and wake_fd */
-	long long curl_due_ms;        /* worker: curl's timer, -1 when none */
+	int epoll_fd;                 /* curl's sockets; itself watched by the loop */
+	struct lws *ep_wsi;           /* the loop's wsi for epoll_fd (owns the fd) */
+	struct loop_handler ep_handler;
+	struct loop_timer curl_timer; /* curl's one timer */
+	long long curl_due_ms;        /* when it fires, -1 when stopped */
+	struct loop_timer kick;       /* the next retry due, or work queued this pass */
+	bool busy;                    /* http_progress() running */
+	bool again;                   /* ... and must go round once more */
+	bool closing;                 /* http_free() cancels from here on */
 
-	pthread_mutex_t lock;         /* guards the five fields below */
-	struct job *in_head, *in_tail;
-	struct job *done_head, *done_tail;
-	bool quit;
-	bool cancels;                 /* some job has cancel_req: look */
-
-	bool held;                    /* loop thread: http_hold() in force */
-	struct job *held_head, *held_tail;  /* loop thread: submitted while held */
-	size_t pending;               /* loop thread */
-	struct job *pending_list;     /* loop thread: jobs whose callback has not run */
-	http_id next_id;              /* loop thread */
+	bool held;                    /* http_hold() in force */
+	struct job *held_head, *held_tail;
+	size_t pending;
+	struct job *pending_list;     /* jobs whose callback has not run */
+	http_id next_id;
 	atomic_size_t npauses_seen;   /* npauses, for any thread */
 
-	/* worker thread only */
-	struct job *waiting;
+	struct job *waiting, *waiting_tail;  /* not started: new, or a retry's wait */
 	struct job *active;
+	struct job *done_head, *done_tail;   /* finished, callback to run */
 	CURL *easy_pool[HTTP_EASY_POOL];
 	size_t neasy_pool;
-	struct job *done_batch, *done_batch_tail;  /* finished this round, handed over at its end */
 	struct pause *pauses;
 	size_t npauses;
 	unsigned rng;
@@ -126,7 +128,7 @@ static void list_append(struct job **head, struct job **tail, struct job *j)
 	*tail = j;
 }
 
-/* ---- worker thread ---- */
+/* ---- rate-limit pauses ---- */
 
 static struct pause *http_pause_find(struct http *h, const char *key)
 {
@@ -182,6 +184,8 @@ static long long http_pause_until(struct http *h, const char *key)
 	return p ? p->until_ms : 0;
 }
 
+/* ---- transfers ---- */
+
 static size_t http_on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct job *j = userdata;
@@ -218,26 +222,64 @@ static size_t http_on_header(char *ptr, size_t size, size_t nitems, void *userda
 	return n;
 }
 
-/* An easy handle: a pooled one (reset) or a new one. */
+/* An easy handle: a pooled one (its options from the last transfer; the
+ * constant ones stay, http_start sets the rest) or a new one. */
 static CURL *http_easy_get(struct http *h)
 {
+	CURL *e;
+
 	if (h->neasy_pool)
 		return h->easy_pool[--h->neasy_pool];
-	return curl_easy_init();
+	e = curl_easy_init();
+	if (!e)
+		return NULL;
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_on_body);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_on_header);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "govbot");
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	return e;
 }
 
-/* Gives e back to the pool (its options reset; the connection it used stays
- * in the multi handle's cache) or frees it when the pool is full. */
+/* Gives e back to the pool (the connection it used stays in the multi
+ * handle's cache) or frees it when the pool is full.  Its options stay:
+ * the next http_start() sets every one that differs between requests, so
+ * a pooled handle costs no curl_easy_reset() and no re-setting of the
+ * constant ones. */
 static void http_easy_put(struct http *h, CURL *e)
 {
 	if (!e)
 		return;
 	if (h->neasy_pool < HTTP_EASY_POOL) {
-		curl_easy_reset(e);
+		/* nothing of the finished job stays reachable from curl */
+		curl_easy_setopt(e, CURLOPT_ERRORBUFFER, (char *)NULL);
+		curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)NULL);
 		h->easy_pool[h->neasy_pool++] = e;
 	} else {
 		curl_easy_cleanup(e);
 	}
+}
+
+static void active_link(struct http *h, struct job *j)
+{
+	j->aprev = NULL;
+	j->anext = h->active;
+	if (h->active)
+		h->active->aprev = j;
+	h->active = j;
+	j->where = JOB_ACTIVE;
+}
+
+static void active_unlink(struct http *h, struct job *j)
+{
+	if (j->aprev)
+		j->aprev->anext = j->anext;
+	else
+		h->active = j->anext;
+	if (j->anext)
+		j->anext->aprev = j->aprev;
+	j->aprev = j->anext = NULL;
 }
 
 static bool http_start(struct http *h, struct job *j)
@@ -254,21 +296,18 @@ static bool http_start(struct http *h, struct job *j)
 	j->errbuf[0] = '\0';
 	curl_easy_setopt(e, CURLOPT_URL, j->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, j->timeout_ms);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, j->timeout_ms < 10000 ? j->timeout_ms : 10000L);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "govbot");
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	if (strcmp(j->method, "GET") != 0) {
-		if (strcmp(j->method, "POST") != 0)
-			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, j->method);
+	if (strcmp(j->method, "GET") == 0) {
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, (char *)NULL);
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	} else {
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST,
+				 strcmp(j->method, "POST") != 0 ? j->method : (char *)NULL);
 		curl_easy_setopt(e, CURLOPT_POST, 1L);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->body_len);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->body ? j->body : "");
@@ -278,45 +317,32 @@ static bool http_start(struct http *h, struct job *j)
 		j->easy = NULL;
 		return false;
 	}
-	j->aprev = NULL;
-	j->anext = h->active;
-	if (h->active)
-		h->active->aprev = j;
-	h->active = j;
+	active_link(h, j);
 	return true;
 }
 
-static void active_unlink(struct http *h, struct job *j)
-{
-	if (j->aprev)
-		j->aprev->anext = j->anext;
-	else
-		h->active = j->anext;
-	if (j->anext)
-		j->anext->aprev = j->aprev;
-	j->aprev = j->anext = NULL;
-}
-
-/* j is finished: it joins this round's batch, handed to the loop by
- * http_complete_flush() (one lock, one wake per round). */
+/* j is finished (or cancelled): its callback runs at the end of this
+ * round of http_progress(). */
 static void http_complete(struct http *h, struct job *j)
 {
-	list_append(&h->done_batch, &h->done_batch_tail, j);
+	j->where = JOB_DONE;
+	list_append(&h->done_head, &h->done_tail, j);
 }
 
-static void http_complete_flush(struct http *h)
+/* A retry waits its turn at the front (it was submitted before the rest). */
+static void waiting_push_front(struct http *h, struct job *j)
 {
-	if (!h->done_batch)
-		return;
-	pthread_mutex_lock(&h->lock);
-	if (h->done_tail)
-		h->done_tail->next = h->done_batch;
-	else
-		h->done_head = h->done_batch;
-	h->done_tail = h->done_batch_tail;
-	pthread_mutex_unlock(&h->lock);
-	h->done_batch = h->done_batch_tail = NULL;
-	loop_wake(h->loop);
+	j->where = JOB_WAITING;
+	j->next = h->waiting;
+	h->waiting = j;
+	if (!h->waiting_tail)
+		h->waiting_tail = j;
+}
+
+static void waiting_append(struct http *h, struct job *j)
+{
+	j->where = JOB_WAITING;
+	list_append(&h->waiting, &h->waiting_tail, j);
 }
 
 /* One attempt ended (easy already removed from the multi). */
@@ -340,7 +366,7 @@ static void http_attempt_done(struct http *h, struct job *j, CURLcode rc)
 	j->easy = NULL;
 
 	retry = (j->status == 429 || j->status >= 500 || (j->status == 0 && !j->too_big)) &&
-		j->attempts < j->max_attempts && !atomic_load(&j->cancel_req);
+		j->attempts < j->max_attempts && !j->cancel_req && !h->closing;
 	if (!retry) {
 		http_complete(h, j);
 		return;
@@ -360,41 +386,11 @@ static void http_attempt_done(struct http *h, struct job *j, CURLcode rc)
 	} else {
 		j->due_ms = now + backoff_delay(h->backoff_ms, HTTP_BACKOFF_CAP_MS, j->attempts, &h->rng);
 	}
-	j->next = h->waiting;
-	h->waiting = j;
+	waiting_push_front(h, j);
 }
 
-/* Aborts every job http_cancel() marked: its transfer leaves the multi
- * handle, its wait ends; the loop reports it "cancelled". */
-static void http_abort_cancelled(struct http *h)
-{
-	struct job *j = h->active, **pp = &h->waiting;
-
-	while (j) {
-		struct job *next = j->anext;
-		if (atomic_load(&j->cancel_req)) {
-			curl_multi_remove_handle(h->multi, j->easy);
-			active_unlink(h, j);
-			j->cancelled = true;
-			http_complete(h, j);
-		}
-		j = next;
-	}
-	while (*pp) {
-		j = *pp;
-		if (atomic_load(&j->cancel_req)) {
-			*pp = j->next;
-			j->cancelled = true;
-			http_complete(h, j);
-		} else {
-			pp = &j->next;
-		}
-	}
-}
-
-/* Finished transfers leave the multi handle; next is lowered to the
- * earliest retry that became due. */
-static void http_collect(struct http *h, long long *next)
+/* Finished transfers leave the multi handle. */
+static void http_collect(struct http *h)
 {
 	CURLMsg *msg;
 	int left;
@@ -407,13 +403,11 @@ static void http_collect(struct http *h, long long *next)
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
 		curl_multi_remove_handle(h->multi, msg->easy_handle);
 		http_attempt_done(h, j, msg->data.result);
-		if (h->waiting && (*next < 0 || h->waiting->due_ms < *next))
-			*next = h->waiting->due_ms;
 	}
 }
 
 /* curl tells which sockets to watch (CURLMOPT_SOCKETFUNCTION): each one
- * is in the worker's epoll set for the events curl wants. */
+ * is in the epoll set for the events curl wants. */
 static int http_on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
 	struct http *h = userp;
@@ -437,165 +431,30 @@ static int http_on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, v
 	return 0;
 }
 
-/* curl's one timer (CURLMOPT_TIMERFUNCTION): -1 stops it. */
+/* curl's one timer (CURLMOPT_TIMERFUNCTION): -1 stops it.  curl may not
+ * be called from here: the loop timer fires on a later pass. */
 static int http_on_timer(CURLM *multi, long timeout_ms, void *userp)
 {
 	struct http *h = userp;
 
 	(void)multi;
-	h->curl_due_ms = timeout_ms < 0 ? -1 : time_mono_ms() + timeout_ms;
+	if (timeout_ms < 0) {
+		h->curl_due_ms = -1;
+		loop_timer_cancel(&h->curl_timer);
+	} else {
+		h->curl_due_ms = time_mono_ms() + timeout_ms;
+		loop_timer_start(&h->curl_timer, timeout_ms);
+	}
 	return 0;
 }
 
-/* Waits up to timeout_ms for a socket curl watches or a wake from the
- * loop, and lets curl act on what is ready. */
-static void http_wait(struct http *h, int timeout_ms)
-{
-	struct epoll_event evs[64];
-	int n = epoll_wait(h->epoll_fd, evs, 64, timeout_ms), running = 0;
-
-	for (int i = 0; i < n; i++) {
-		int fd = evs[i].data.fd, mask = 0;
-
-		if (fd == h->wake_fd) {
-			uint64_t v;
-			ssize_t r = read(h->wake_fd, &v, sizeof(v));   /* takes the whole count */
-			(void)r;
-			continue;
-		}
-		if (evs[i].events & (EPOLLIN | EPOLLHUP))
-			mask |= CURL_CSELECT_IN;
-		if (evs[i].events & EPOLLOUT)
-			mask |= CURL_CSELECT_OUT;
-		if (evs[i].events & EPOLLERR)
-			mask |= CURL_CSELECT_ERR;
-		curl_multi_socket_action(h->multi, fd, mask, &running);
-	}
-	if (h->curl_due_ms >= 0 && h->curl_due_ms <= time_mono_ms()) {
-		h->curl_due_ms = -1;
-		curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	}
-}
-
-/* Any thread: wakes the worker out of http_wait(). */
-static void http_wake_worker(struct http *h)
-{
-	uint64_t one = 1;
-	ssize_t n = write(h->wake_fd, &one, sizeof(one));
-	(void)n;   /* a full counter is already a pending wake */
-}
-
-static void *http_worker(void *arg)
-{
-	struct http *h = arg;
-	bool quit = false;
-
-	while (!quit) {
-		struct job *in, **pp;
-		long long now, next = -1;
-		int running = 0;
-		bool cancels;
-
-		pthread_mutex_lock(&h->lock);
-		in = h->in_head;
-		h->in_head = h->in_tail = NULL;
-		quit = h->quit;
-		cancels = h->cancels;
-		h->cancels = false;
-		pthread_mutex_unlock(&h->lock);
-		/* keep submission order among the newly arrived */
-		if (in) {
-			struct job **tailp = &h->waiting;
-			while (*tailp)
-				tailp = &(*tailp)->next;
-			*tailp = in;
-		}
-		if (quit)
-			break;
-		if (cancels)
-			http_abort_cancelled(h);
-
-		now = time_mono_ms();
-		http_pause_prune(h, now);
-		pp = &h->waiting;
-		while (*pp) {
-			struct job *j = *pp;
-			long long due = j->due_ms;
-			long long until = http_pause_until(h, j->rate_key);
-
-			if (until > due)
-				due = until;
-			if (due <= now) {
-				*pp = j->next;
-				j->next = NULL;
-				if (atomic_load(&j->cancel_req)) {
-					/* cancelled before it ever went out */
-					j->cancelled = true;
-					http_complete(h, j);
-				} else if (!http_start(h, j)) {
-					j->attempts++;
-					snprintf(j->errbuf, sizeof(j->errbuf), "cannot start the request");
-					http_complete(h, j);
-				}
-				continue;
-			}
-			if (next < 0 || due < next)
-				next = due;
-			pp = &j->next;
-		}
-
-		/* curl's timer: due now (a transfer just added), or later */
-		if (h->curl_due_ms >= 0 && h->curl_due_ms <= time_mono_ms()) {
-			h->curl_due_ms = -1;
-			curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-		}
-		http_collect(h, &next);
-		http_complete_flush(h);
-		{
-			int timeout = 1000;
-			long long t = time_mono_ms();
-			if (next >= 0) {
-				long long d = next - t;
-				timeout = d < 0 ? 0 : d > 1000 ? 1000 : (int)d;
-			}
-			if (h->curl_due_ms >= 0) {
-				long long d = h->curl_due_ms - t;
-				int c = d < 0 ? 0 : d > 1000 ? 1000 : (int)d;
-				if (c < timeout)
-					timeout = c;
-			}
-			http_wait(h, timeout);
-			http_collect(h, &next);
-		}
-	}
-
-	/* Cancel what is left: active transfers, waiting retries. */
-	while (h->active) {
-		struct job *j = h->active;
-		h->active = j->anext;
-		curl_multi_remove_handle(h->multi, j->easy);
-		j->cancelled = true;
-		http_complete(h, j);
-	}
-	while (h->waiting) {
-		struct job *j = h->waiting;
-		h->waiting = j->next;
-		j->cancelled = true;
-		http_complete(h, j);
-	}
-	http_complete_flush(h);
-	while (h->neasy_pool)
-		curl_easy_cleanup(h->easy_pool[--h->neasy_pool]);
-	return NULL;
-}
-
-/* ---- loop thread ---- */
+/* ---- callbacks ---- */
 
 static void http_deliver(struct http *h, struct job *j)
 {
 	struct http_response res;
 
-	if (atomic_load(&j->cancel_req))
+	if (j->cancel_req)
 		j->cancelled = true;
 	if (j->lprev)
 		j->lprev->lnext = j->lnext;
@@ -619,21 +478,196 @@ static void http_deliver(struct http *h, struct job *j)
 	job_free(j);
 }
 
-static void http_on_wake(void *arg)
+/* Runs the callbacks of every finished job (a callback may submit or
+ * cancel: those land on the lists, for the next round). */
+static void http_deliver_all(struct http *h)
 {
-	struct http *h = arg;
-	struct job *j;
-
-	pthread_mutex_lock(&h->lock);
-	j = h->done_head;
-	h->done_head = h->done_tail = NULL;
-	pthread_mutex_unlock(&h->lock);
-	while (j) {
-		struct job *next = j->next;
+	while (h->done_head) {
+		struct job *j = h->done_head;
+		h->done_head = j->next;
+		if (!h->done_head)
+			h->done_tail = NULL;
 		http_deliver(h, j);
-		j = next;
 	}
 }
+
+/* Work for a later pass of the loop (callbacks never run inside
+ * http_submit or http_cancel, whose callers do not expect them there). */
+static void http_kick(struct http *h)
+{
+	if (h->busy)
+		h->again = true;
+	else
+		loop_timer_start(&h->kick, 0);
+}
+
+/* Outside http_progress: j goes out now (its connect or its request
+ * leaves at once, not a pass later), or waits for its rate key's pause;
+ * a start that fails is reported on the next pass. */
+static void http_go(struct http *h, struct job *j)
+{
+	if (h->busy) {
+		/* inside a callback: http_progress() starts it this round */
+		waiting_append(h, j);
+		h->again = true;
+		return;
+	}
+	if (http_pause_until(h, j->rate_key) > time_mono_ms()) {
+		waiting_append(h, j);
+		http_kick(h);
+	} else if (!http_start(h, j)) {
+		j->attempts++;
+		snprintf(j->errbuf, sizeof(j->errbuf), "cannot start the request");
+		http_complete(h, j);
+		http_kick(h);
+	}
+}
+
+/* Lets curl act on the transfers just added (its timer is due at once). */
+static void http_curl_now(struct http *h)
+{
+	int running = 0;
+
+	if (h->busy || h->curl_due_ms < 0 || h->curl_due_ms > time_mono_ms())
+		return;
+	h->curl_due_ms = -1;
+	loop_timer_cancel(&h->curl_timer);
+	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	/* what finished already is taken on the next pass */
+	http_kick(h);
+}
+
+/* Everything that is due: starts the waiting requests whose time has come
+ * (and whose rate key is not paused), lets curl act when its timer is due,
+ * takes finished transfers, runs their callbacks; then arms the kick timer
+ * for the next retry due. */
+static void http_progress(struct http *h)
+{
+	long long next;
+
+	if (h->busy) {
+		h->again = true;
+		return;
+	}
+	h->busy = true;
+	do {
+		long long now = time_mono_ms();
+		struct job **pp = &h->waiting, *prev = NULL;
+		int running = 0;
+
+		h->again = false;
+		http_pause_prune(h, now);
+		while (*pp) {
+			struct job *j = *pp;
+			long long due = j->due_ms;
+			long long until = http_pause_until(h, j->rate_key);
+
+			if (until > due)
+				due = until;
+			if (due <= now || j->cancel_req) {
+				*pp = j->next;
+				if (h->waiting_tail == j)
+					h->waiting_tail = prev;
+				j->next = NULL;
+				if (j->cancel_req) {
+					/* cancelled before it ever went out */
+					j->cancelled = true;
+					http_complete(h, j);
+				} else if (!http_start(h, j)) {
+					j->attempts++;
+					snprintf(j->errbuf, sizeof(j->errbuf), "cannot start the request");
+					http_complete(h, j);
+				}
+				continue;
+			}
+			prev = j;
+			pp = &j->next;
+		}
+		/* curl's timer: due now (a transfer just added), or later */
+		if (h->curl_due_ms >= 0 && h->curl_due_ms <= time_mono_ms()) {
+			h->curl_due_ms = -1;
+			loop_timer_cancel(&h->curl_timer);
+			curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+		}
+		http_collect(h);
+		if (h->done_head) {
+			http_deliver_all(h);
+			h->again = true;   /* a callback may have submitted */
+		}
+	} while (h->again);
+	h->busy = false;
+	/* the retries http_collect() just queued wait too */
+	next = -1;
+	for (struct job *j = h->waiting; j; j = j->next) {
+		long long due = j->due_ms, until = http_pause_until(h, j->rate_key);
+		if (until > due)
+			due = until;
+		if (next < 0 || due < next)
+			next = due;
+	}
+	if (next >= 0) {
+		long long d = next - time_mono_ms();
+		loop_timer_start(&h->kick, d < 0 ? 0 : d);
+	} else {
+		loop_timer_cancel(&h->kick);
+	}
+}
+
+static void http_on_kick(void *arg)
+{
+	http_progress(arg);
+}
+
+static void http_on_curl_timer(void *arg)
+{
+	struct http *h = arg;
+	int running = 0;
+
+	if (h->busy) {
+		/* a callback is servicing the loop: http_progress() takes the
+		 * due timer on its next round */
+		h->again = true;
+		return;
+	}
+	h->curl_due_ms = -1;
+	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	http_progress(h);
+}
+
+/* The epoll set is readable: some socket curl watches is ready. */
+static int http_on_epoll(struct lws *wsi, enum lws_callback_reasons reason, void *arg,
+			 void *in, size_t len)
+{
+	struct http *h = arg;
+	struct epoll_event evs[HTTP_EVENTS];
+	int n, running = 0;
+
+	(void)in;
+	(void)len;
+	if (reason == LWS_CALLBACK_RAW_CLOSE_FILE) {
+		if (h->ep_wsi == wsi)
+			h->ep_wsi = NULL;
+		return 0;
+	}
+	if (reason != LWS_CALLBACK_RAW_RX_FILE || h->busy)
+		return 0;
+	n = epoll_wait(h->epoll_fd, evs, HTTP_EVENTS, 0);
+	for (int i = 0; i < n; i++) {
+		int mask = 0;
+
+		if (evs[i].events & (EPOLLIN | EPOLLHUP))
+			mask |= CURL_CSELECT_IN;
+		if (evs[i].events & EPOLLOUT)
+			mask |= CURL_CSELECT_OUT;
+		if (evs[i].events & EPOLLERR)
+			mask |= CURL_CSELECT_ERR;
+		curl_multi_socket_action(h->multi, evs[i].data.fd, mask, &running);
+	}
+	http_progress(h);
+	return 0;
+}
+
+/* ---- the API ---- */
 
 struct http *http_new(struct loop *loop)
 {
@@ -656,42 +690,35 @@ struct http *http_new(struct loop *loop)
 	}
 	h->rng = backoff_seed(h);
 	h->multi = curl_multi_init();
-	h->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	h->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	h->curl_due_ms = -1;
-	if (!h->multi || h->wake_fd < 0 || h->epoll_fd < 0) {
+	if (!h->multi || h->epoll_fd < 0) {
 		log_error("http", "libcurl multi handle creation failed");
 		if (h->multi)
 			curl_multi_cleanup(h->multi);
-		if (h->wake_fd >= 0)
-			close(h->wake_fd);
 		if (h->epoll_fd >= 0)
 			close(h->epoll_fd);
 		free(h);
 		return NULL;
 	}
-	{
-		struct epoll_event ev = { .events = EPOLLIN, .data.fd = h->wake_fd };
-		epoll_ctl(h->epoll_fd, EPOLL_CTL_ADD, h->wake_fd, &ev);
+	h->ep_handler.fn = http_on_epoll;
+	h->ep_handler.arg = h;
+	h->ep_wsi = loop_adopt_fd(loop, h->epoll_fd, &h->ep_handler);
+	if (!h->ep_wsi) {
+		/* loop_adopt_fd closed the fd */
+		log_error("http", "cannot watch the HTTP client's sockets");
+		curl_multi_cleanup(h->multi);
+		free(h);
+		return NULL;
 	}
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, http_on_socket);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, http_on_timer);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)HTTP_MAX_CONNECTS);
+	loop_timer_init(&h->curl_timer, loop, http_on_curl_timer, h);
+	loop_timer_init(&h->kick, loop, http_on_kick, h);
 	atomic_init(&h->npauses_seen, 0);
-	pthread_mutex_init(&h->lock, NULL);
-	loop_on_wake(loop, http_on_wake, h);
-	if (pthread_create(&h->thread, NULL, http_worker, h) != 0) {
-		log_error("http", "cannot start the HTTP worker thread");
-		loop_off_wake(loop, http_on_wake, h);
-		pthread_mutex_destroy(&h->lock);
-		curl_multi_cleanup(h->multi);
-		close(h->wake_fd);
-		close(h->epoll_fd);
-		free(h);
-		return NULL;
-	}
 	return h;
 }
 
@@ -720,25 +747,25 @@ http_id http_submit(struct http *h, const struct http_request *req, http_done_fn
 	j->id = id;
 	j->long_poll = req->long_poll;
 	j->retry_delay = req->retry_delay_ms;
-	atomic_init(&j->cancel_req, false);
 	j->lnext = h->pending_list;
 	if (j->lnext)
 		j->lnext->lprev = j;
 	h->pending_list = j;
 	h->pending++;
 
+	if (h->closing) {
+		/* http_free() is cancelling: so is this one */
+		j->cancelled = true;
+		http_complete(h, j);
+		return id;
+	}
 	if (h->held) {
+		j->where = JOB_HELD;
 		list_append(&h->held_head, &h->held_tail, j);
 		return id;
 	}
-	pthread_mutex_lock(&h->lock);
-	/* a queue already holding requests has its wakeup on the way: the
-	 * worker takes the whole queue at once */
-	bool first = h->in_head == NULL;
-	list_append(&h->in_head, &h->in_tail, j);
-	pthread_mutex_unlock(&h->lock);
-	if (first)
-		http_wake_worker(h);
+	http_go(h, j);
+	http_curl_now(h);
 	return id;
 }
 
@@ -749,38 +776,59 @@ void http_hold(struct http *h)
 
 void http_release(struct http *h)
 {
-	bool first;
+	struct job *j = h->held_head;
 
 	h->held = false;
-	if (!h->held_head)
-		return;
-	pthread_mutex_lock(&h->lock);
-	first = h->in_head == NULL;
-	if (h->in_tail)
-		h->in_tail->next = h->held_head;
-	else
-		h->in_head = h->held_head;
-	h->in_tail = h->held_tail;
-	pthread_mutex_unlock(&h->lock);
 	h->held_head = h->held_tail = NULL;
-	if (first)
-		http_wake_worker(h);
+	while (j) {
+		struct job *next = j->next;
+		j->next = NULL;
+		if (j->cancel_req) {
+			j->cancelled = true;
+			http_complete(h, j);
+			http_kick(h);
+		} else {
+			http_go(h, j);
+		}
+		j = next;
+	}
+	http_curl_now(h);
 }
 
-/* Marks j cancelled; the caller tells the worker (http_cancels_wake). */
-static void http_mark_cancel(struct job *j)
+/* Takes j off the waiting list (it is on it). */
+static void waiting_unlink(struct http *h, struct job *j)
 {
-	atomic_store(&j->cancel_req, true);
+	struct job *prev = NULL;
+
+	for (struct job **pp = &h->waiting; *pp; prev = *pp, pp = &(*pp)->next) {
+		if (*pp == j) {
+			*pp = j->next;
+			if (h->waiting_tail == j)
+				h->waiting_tail = prev;
+			j->next = NULL;
+			return;
+		}
+	}
 }
 
-static void http_cancels_wake(struct http *h)
+/* Stops j now: its transfer leaves curl, its wait ends; its callback runs
+ * "cancelled" with the next delivery.  A held one is cancelled when it is
+ * released; a finished one is reported cancelled at delivery. */
+static void http_abort(struct http *h, struct job *j)
 {
-	pthread_mutex_lock(&h->lock);
-	h->cancels = true;
-	pthread_mutex_unlock(&h->lock);
-	http_wake_worker(h);
-	/* one already finished, waiting in the done queue, reports
-	 * "cancelled" at its delivery (http_deliver) */
+	j->cancel_req = true;
+	if (j->where == JOB_ACTIVE) {
+		curl_multi_remove_handle(h->multi, j->easy);
+		active_unlink(h, j);
+		http_easy_put(h, j->easy);
+		j->easy = NULL;
+		j->cancelled = true;
+		http_complete(h, j);
+	} else if (j->where == JOB_WAITING) {
+		waiting_unlink(h, j);
+		j->cancelled = true;
+		http_complete(h, j);
+	}
 }
 
 bool http_cancel(struct http *h, http_id id)
@@ -788,10 +836,10 @@ bool http_cancel(struct http *h, http_id id)
 	for (struct job *j = h->pending_list; j; j = j->lnext) {
 		if (j->id != id)
 			continue;
-		if (atomic_load(&j->cancel_req))
+		if (j->cancel_req)
 			return true;
-		http_mark_cancel(j);
-		http_cancels_wake(h);
+		http_abort(h, j);
+		http_kick(h);
 		return true;
 	}
 	return false;
@@ -815,52 +863,39 @@ void http_free(struct http *h, long grace_ms)
 		return;
 	http_release(h);
 	/* long polls are not worth waiting for: cancel them now (their
-	 * callbacks come during the grace period, or at the join below) */
-	bool any = false;
-	for (struct job *j = h->pending_list; j; j = j->lnext) {
-		if (j->long_poll) {
-			http_mark_cancel(j);
-			any = true;
-		}
-	}
-	if (any)
-		http_cancels_wake(h);
+	 * callbacks come during the grace period, or below) */
+	for (struct job *j = h->pending_list; j; j = j->lnext)
+		if (j->long_poll && !j->cancel_req)
+			http_abort(h, j);
+	if (h->done_head)
+		http_kick(h);
 	deadline = time_mono_ms() + grace_ms;
 	while (h->pending && time_mono_ms() < deadline)
 		loop_service(h->loop, 20);
 
-	pthread_mutex_lock(&h->lock);
-	h->quit = true;
-	pthread_mutex_unlock(&h->lock);
-	http_wake_worker(h);
-	pthread_join(h->thread, NULL);
-
-	/* The worker is gone: deliver what it finished, cancel what it never
-	 * took.  A callback may submit again; those are cancelled too. */
+	/* Cancel what is left: transfers, waits; every callback not yet run
+	 * runs now.  A callback may submit again: those are cancelled too. */
+	h->closing = true;
 	for (int round = 0; round < 100; round++) {
-		struct job *in;
-
-		http_on_wake(h);
-		pthread_mutex_lock(&h->lock);
-		in = h->in_head;
-		h->in_head = h->in_tail = NULL;
-		pthread_mutex_unlock(&h->lock);
-		if (!in)
+		while (h->active)
+			http_abort(h, h->active);
+		while (h->waiting)
+			http_abort(h, h->waiting);
+		if (!h->done_head)
 			break;
-		while (in) {
-			struct job *next = in->next;
-			in->cancelled = true;
-			http_deliver(h, in);
-			in = next;
-		}
+		http_deliver_all(h);
 	}
-	loop_off_wake(h->loop, http_on_wake, h);
+	loop_timer_cancel(&h->kick);
+	loop_timer_cancel(&h->curl_timer);
 	curl_multi_cleanup(h->multi);
-	close(h->wake_fd);
-	close(h->epoll_fd);
+	while (h->neasy_pool)
+		curl_easy_cleanup(h->easy_pool[--h->neasy_pool]);
+	if (h->ep_wsi) {
+		/* closes the epoll fd; RAW_CLOSE_FILE comes back at once */
+		lws_set_timeout(h->ep_wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+	}
 	for (size_t i = 0; i < h->npauses; i++)
 		free(h->pauses[i].key);
 	free(h->pauses);
-	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

@@ -1,17 +1,23 @@
 /*
- * http.h - outgoing HTTP(S) for every adapter, off the loop thread.
+ * http.h - outgoing HTTP(S) for every adapter, on the loop thread, never
+ * blocking it.
  *
- * One worker thread runs a curl multi handle through its socket interface
- * (curl's sockets in an epoll set, woken through an eventfd when requests
- * are queued; a burst is taken at once and its completions go back to the
- * loop together, one wake per round).  Idle connections are kept for
- * reuse (HTTP_MAX_CONNECTS) and easy handles are pooled.  Requests go in through one
- * mutex-protected queue; results come back through another, and the worker
- * wakes the loop (loop_wake -> lws_cancel_service) so that every completion
- * callback runs on the loop thread.  A slow or failing request therefore
- * never blocks the loop or another adapter.
+ * A curl multi handle runs through its socket interface on the loop
+ * thread: curl's sockets sit in an epoll set whose own descriptor is
+ * adopted by the loop (chatbot/net/loop.h), so one readable fd tells the
+ * loop that some transfer can move, and a pass touches only the sockets
+ * that are ready; curl's timer is a loop timer.  Requests submitted during
+ * a pass go out together on the next one; every completion callback runs on
+ * the loop thread, never inside http_submit() or http_cancel().  No thread,
+ * no queue, no wake-up between threads per request (the worker thread this
+ * replaced cost two thread wake-ups and a context switch or three per
+ * request).  curl never blocks: names are resolved by its threaded resolver,
+ * connects and TLS handshakes are non-blocking.  Idle connections are kept
+ * for reuse (HTTP_MAX_CONNECTS, keep-alive) and easy handles are pooled
+ * with their constant options set once.  A slow or failing request
+ * therefore never blocks the loop or another adapter.
  *
- * Retries are the worker's: HTTP 429 pauses every request with the same
+ * Retries are the client's: HTTP 429 pauses every request with the same
  * rate_key and retries after the delay the server asked for: the
  * Retry-After header, else what the request's retry_delay_ms hook reads from
  * the body (Matrix's retry_after_ms, Discourse's extras.wait_seconds), else
@@ -28,7 +34,7 @@
  * ending soonest gives way).
  *
  * Cancelling: http_submit() returns an id; http_cancel() aborts that request
- * promptly (the worker drops its transfer or its wait) and its callback runs
+ * at once (its transfer leaves curl, or its wait ends) and its callback runs
  * once with status 0 and error "cancelled".  A long poll (long_poll true,
  * e.g. a 30 s Matrix /sync) is cancelled at once by http_free() instead of
  * being waited for during the grace period.
@@ -54,8 +60,9 @@ typedef unsigned long long http_id;
 #define HTTP_MAX_PAUSES 1024
 
 /* On a 429 without Retry-After: the delay the body asks for, in ms, or -1
- * when it names none.  Runs on the worker thread: read only its arguments
- * (no shared state).  body is NUL-terminated, borrowed. */
+ * when it names none.  Runs on the loop thread, inside the client: read
+ * only its arguments (no submitting, no cancelling).  body is
+ * NUL-terminated, borrowed. */
 typedef long http_retry_delay_fn(const char *body, size_t len);
 
 struct http_request {
@@ -82,10 +89,11 @@ struct http_response {
 
 typedef void http_done_fn(void *arg, const struct http_response *res);
 
-/* Starts the worker.  NULL (logged) when curl cannot start. */
+/* A client on loop (loop thread only from here on).  NULL (logged) when
+ * curl cannot start. */
 struct http *http_new(struct loop *loop);
 /* Cancels every long poll, waits up to grace_ms (servicing the loop) for
- * the other requests in flight, cancels the rest, joins the worker; every
+ * the other requests in flight, cancels the rest; every
  * callback not yet run runs now, on the calling (loop) thread, with status
  * 0 and error "cancelled" for the cancelled ones. */
 void http_free(struct http *h, long grace_ms);
@@ -93,9 +101,8 @@ void http_free(struct http *h, long grace_ms);
 /* Queues a request; done(arg, res) runs exactly once, on the loop thread.
  * Returns the request's id (for http_cancel). */
 http_id http_submit(struct http *h, const struct http_request *req, http_done_fn *done, void *arg);
-/* Loop thread: http_hold() keeps the requests submitted from now on in
- * this process until http_release() hands them all to the worker at once
- * (one wake).  The host holds a loop pass's answers until the events they
+/* Loop thread: http_hold() keeps the requests submitted from now on back
+ * until http_release() lets them all go at once.  The host holds a loop pass's answers until the events they
  * answer are recorded (chatbot/host/host.c).  http_free() releases. */
 void http_hold(struct http *h);
 void http_release(struct http *h);

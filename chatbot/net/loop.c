@@ -149,8 +149,8 @@ struct loop *loop_new_tls(bool tls)
 	info.options = tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
 	/* lws sizes (and zeroes) its fd tables by the process fd limit: 16
 	 * bytes per possible fd, 16 MB under a 1M `ulimit -n`.  The loop holds a
-	 * handful (signals, stdin, the cancel pipe, a chat link or two; curl's
-	 * sockets live on its own thread) plus the HTTP listener's connections
+	 * handful (signals, stdin, the cancel pipe, a chat link or two, the
+	 * epoll fd of curl's sockets) plus the HTTP listener's connections
 	 * (capped below this, chatbot/net/httpd.c), so a table of LOOP_MAX_FDS,
 	 * searched instead of indexed, is plenty. */
 	info.fd_limit_per_thread = LOOP_MAX_FDS;

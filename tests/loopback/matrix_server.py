@@ -32,7 +32,8 @@ room with its last `limit` timeline events (the filter's, default 10;
 "limited" when more), lazy-loaded member state, a summary, m.direct and the
 pending invites.  With since: what happened after it, waiting up to timeout
 ms (capped at 60 s) for something to happen.  The filter (inline JSON or an
-uploaded filter id) is applied: room.timeline.types / not_types / limit,
+uploaded filter id) is applied: room.timeline.types / not_types / senders /
+not_senders / limit (a long-poll waits on while everything new is filtered out),
 room.state.types, account_data.types, presence.types.
 
 Operations (POST /_loopback/op, or the scenario's "ops"):
@@ -100,6 +101,21 @@ def filter_allows(flt, t):
     if types is None:
         return True
     return any(type_matches(p, t) for p in types)
+
+
+def event_allowed(flt, ev):
+    """A RoomEventFilter's types/not_types and senders/not_senders test of
+    one event (a homeserver leaves such an event out of the sync, and a
+    long-poll keeps waiting when nothing else is new)."""
+    if not filter_allows(flt, ev["type"]):
+        return False
+    if not isinstance(flt, dict):
+        return True
+    sender = ev.get("sender")
+    if sender in (flt.get("not_senders") or []):
+        return False
+    senders = flt.get("senders")
+    return senders is None or sender in senders
 
 
 class Room:
@@ -536,7 +552,7 @@ class MatrixServer(harness.FakeServer):
                 evs = [e for _, rid, e in self.events if rid == room_id]
             else:
                 evs = by_room.get(room_id, [])
-            evs = [e for e in evs if filter_allows(tl_f, e["type"])]
+            evs = [e for e in evs if event_allowed(tl_f, e)]
             if since is not None and joined_at <= since and not evs and r.member_pos <= since:
                 continue
             limited = len(evs) > limit
@@ -585,8 +601,8 @@ class MatrixServer(harness.FakeServer):
         for room_id, (pos, ev) in self.bot_left.items():
             if since is None or pos <= since:
                 continue
-            tl = [e for e in by_room.get(room_id, []) if filter_allows(tl_f, e["type"])]
-            if ev not in tl and filter_allows(tl_f, "m.room.member"):
+            tl = [e for e in by_room.get(room_id, []) if event_allowed(tl_f, e)]
+            if ev not in tl and event_allowed(tl_f, ev):
                 tl.append(ev)
             res["rooms"]["leave"][room_id] = {"timeline": {"events": copy.deepcopy(tl),
                                                             "limited": False},
