@@ -28,7 +28,7 @@
  * posted, and 422 "External ID has already been taken" means it is there,
  * so a topic appears once even when a post's answer was lost to a crash.  A title the
  * forum refuses (too short, already used) is retried once, adjusted.
- * 429 / 5xx / network errors are retried by the HTTP worker; 403 stops the
+ * 429 / 5xx / network errors are retried by the HTTP client; 403 stops the
  * adapter with one line naming the key to fix.
  */
 #include <cjson/cJSON.h>
@@ -56,7 +56,7 @@
 #define DISCOURSE_POLL_MS 5000
 /* Accepted posts wait up to this long for others (or until this many are
  * waiting) and are then worked on together: one commit of their seen
- * events and one hand-over of their replies to the HTTP worker, not one
+ * events and one hand-over of their replies to the HTTP client, not one
  * each.  The 2xx never waits; a reply leaves at most this much later. */
 #define DISCOURSE_BATCH_US 5000
 #define DISCOURSE_BATCH_MAX 16            /* bounds the loop's time on one batch */
@@ -497,7 +497,7 @@ static void discourse_fatal(struct discourse *d, const struct jsonapi_result *re
 
 /* A 429's delay from its body when Retry-After is absent: Discourse's
  * {"error_type": "rate_limit", "extras": {"wait_seconds": N}}; -1 when the
- * body names none (plain text, say).  Runs on the HTTP worker. */
+ * body names none (plain text, say).  http.c's hook, on the loop thread. */
 static long discourse_retry_delay_ms(const char *body, size_t len)
 {
 	cJSON *j = cJSON_ParseWithLength(body, len);
@@ -1177,7 +1177,7 @@ static enum announce_status discourse_announce(void *state, const struct announc
  * cannot hand over now); the posts accepted (a batch still waiting) are
  * worked on now, and true asks the host for one more turn of the loop, in
  * which their events are committed and their replies handed to the HTTP
- * worker (the host then waits for those). */
+ * client (the host then waits for those). */
 static bool discourse_drain(void *state)
 {
 	struct discourse *d = state;

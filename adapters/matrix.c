@@ -1,6 +1,6 @@
 /*
- * matrix.c - Matrix rooms through the Client-Server API v3 (the shared curl
- * worker; no websocket).
+ * matrix.c - Matrix rooms through the Client-Server API v3 (the shared HTTP
+ * client, chatbot/net/http.h; no websocket).
  *
  * Start: GET /account/whoami checks MATRIX_ACCESS_TOKEN (and that it is the
  * configured user_id), GET /profile gives the display name people mention,
@@ -35,7 +35,7 @@
  * Errors (one classifier, mx_classify, on the shared jsonapi): 429
  * M_LIMIT_EXCEEDED waits Retry-After (else retry_after_ms), 5xx and network
  * errors back off with jitter (the shared reconnect policy for the sync,
- * the HTTP worker's retries for sends); a send's 429 pauses its room only.
+ * the HTTP client's retries for sends); a send's 429 pauses its room only.
  * M_UNKNOWN_TOKEN stops the adapter with one line (saying whether it was a
  * soft logout).  M_FORBIDDEN on a room is logged once and that room skipped
  * for a while.  Malformed sync JSON is logged and the sync retried.
@@ -570,7 +570,7 @@ static const char *mx_errcode(const struct jsonapi_result *res)
 	return code ? code : "";
 }
 
-/* On a 429 without Retry-After (http.c's hook, on the worker thread): the
+/* On a 429 without Retry-After (http.c's hook, on the loop thread): the
  * body's retry_after_ms, or -1. */
 static long mx_retry_delay(const char *body, size_t len)
 {
@@ -754,7 +754,7 @@ static void mx_send_done(void *arg, const struct jsonapi_result *res)
 }
 
 /* PUT .../rooms/{room}/send/m.room.message/{txn} with content (JSON).
- * The txnId is fixed here, before the first attempt; the worker's retries
+ * The txnId is fixed here, before the first attempt; the client's retries
  * repeat the same URL. */
 static void mx_put(struct mx *m, struct mx_send *q)
 {

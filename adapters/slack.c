@@ -1,6 +1,6 @@
 /*
  * slack.c - Slack through Socket Mode (a websocket on the shared lws loop)
- * and the Web API (the shared curl worker).
+ * and the Web API (the shared HTTP client, chatbot/net/http.h).
  *
  * Start: auth.test (bot token) gives the bot's user id; apps.connections.open
  * (app token) gives a single-use websocket URL; the socket says `hello`.

@@ -1,6 +1,6 @@
 /*
  * host.h - the running program: the bot, the shared event loop
- * (chatbot/net/loop.h), the HTTP worker (chatbot/net/http.h), the adapters the
+ * (chatbot/net/loop.h), the HTTP client (chatbot/net/http.h), the adapters the
  * config names, the outbox pump and the signals.
  *
  * host_run() starts every configured adapter (the console alone when the
@@ -49,7 +49,7 @@ struct adapter_host;
 int host_run(struct govbot *bot);
 
 /* The pieces of host_run(), for tests: a host of bot on its own loop and
- * HTTP worker with no adapter running (NULL, logged, when they cannot
+ * HTTP client with no adapter running (NULL, logged, when they cannot
  * start); host_start_adapter() starts one with its config section
  * (-1, logged, when it cannot); host_pump_now() pumps the outbox once;
  * host_free() stops the adapters and frees everything. */

@@ -7,10 +7,12 @@
  * vhosts.  Timers are lws "sorted usec lists".  Nothing on the loop thread
  * may block.
  *
- * Other threads (the curl worker of chatbot/net/http.c) talk to the loop only
- * through loop_post() / loop_wake(): both queue under a mutex and call
- * lws_cancel_service(), the one lws call that is safe from another thread;
- * the loop runs the queued work from LWS_CALLBACK_EVENT_WAIT_CANCELLED.
+ * govbot's own work all runs on the loop thread (outgoing HTTP included:
+ * chatbot/net/http.c).  Another thread (a test's server thread, say) talks
+ * to the loop only through loop_post() / loop_wake(): both queue under a
+ * mutex and call lws_cancel_service(), the one lws call that is safe from
+ * another thread; the loop runs the queued work from
+ * LWS_CALLBACK_EVENT_WAIT_CANCELLED.
  *
  * Every wsi the loop owns is bound to the single protocol "govbot"; its
  * opaque user data points at a struct loop_handler whose callback receives
