@@ -74,6 +74,11 @@ struct adapter {
 	 * this platform; the generic checks (non-empty, UTF-8, no spaces or
 	 * controls, at most IDENTITY_MAX_ID bytes) already passed. */
 	bool (*valid_id)(const char *id);
+	/* Optional: its markup for one of its users in a message (Slack
+	 * "<@U0123>"): true, with *m filled, when one starts at p inside text
+	 * (config.h's struct config_mention; caller_here: the caller writes on
+	 * this platform).  Commands read such a mention as that person. */
+	bool (*mention_at)(const char *text, const char *p, bool caller_here, struct config_mention *m);
 	size_t max_message;            /* bytes one rendered answer may take (0: no
 					* limit); host_inbound() cuts longer ones */
 

@@ -34,7 +34,7 @@ void adapters_register(void)
 			.name = a->name, .keys = a->keys, .secrets = a->secrets,
 			.announce_key = a->announce_key, .listens = a->listens,
 			.listening = a->listening, .listen_secrets = a->listen_secrets,
-			.valid_id = a->valid_id,
+			.valid_id = a->valid_id, .mention_at = a->mention_at,
 		};
 	}
 	config_set_platforms(platforms, n);

@@ -31,6 +31,7 @@
  * 429 / 5xx / network errors are retried by the HTTP client; 403 stops the
  * adapter with one line naming the key to fix.
  */
+#include <ctype.h>
 #include <cjson/cJSON.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -1206,6 +1207,30 @@ static bool discourse_listening(const cJSON *section)
 	return !mode || strcmp(mode, "poll") != 0;
 }
 
+/* "@name" at the start of a word, read as a forum user only when the
+ * caller writes on the forum too; mapped to no one, it may be the GitHub
+ * handle itself (not a miss). */
+static bool discourse_mention_at(const char *text, const char *p, bool caller_here,
+				 struct config_mention *m)
+{
+	size_t i = 1;
+
+	if (!caller_here || p[0] != '@' || !config_mention_word_start(text, p))
+		return false;
+	while (isalnum((unsigned char)p[i]) || p[i] == '_' || p[i] == '-' || p[i] == '.')
+		i++;
+	while (i > 1 && p[i - 1] == '.')
+		i--;
+	if (i == 1 || i - 1 >= sizeof(m->id))
+		return false;
+	memcpy(m->id, p + 1, i - 1);
+	m->id[i - 1] = '\0';
+	m->from = p;
+	m->len = i;
+	m->may_be_handle = true;
+	return true;
+}
+
 const struct adapter adapter_discourse = {
 	.name = "discourse",
 	.dialect = DIALECT_DISCOURSE,
@@ -1216,6 +1241,7 @@ const struct adapter adapter_discourse = {
 	.listening = discourse_listening,
 	.listen_secrets = discourse_listen_secrets,
 	.valid_id = discourse_valid_id,
+	.mention_at = discourse_mention_at,
 	.max_message = DISCOURSE_MAX_POST,
 	.start = discourse_start,
 	.announce = discourse_announce,

@@ -1498,6 +1498,71 @@ static bool mx_valid_id(const char *id)
 	return id[0] == '@' && id[1] && id[1] != ':' && colon && colon[1];
 }
 
+/* Matrix localpart and server characters (lenient). */
+static bool mx_id_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '.' || c == '_' || c == '=' || c == '-' || c == '/' || c == '+';
+}
+
+static bool mx_host_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+}
+
+/* A Matrix user id at s ("@alice:example.org[:8448]"): its length, or 0. */
+static size_t mx_user_id_len(const char *s)
+{
+	if (s[0] != '@')
+		return 0;
+	size_t i = 1;
+	while (mx_id_char(s[i]) && s[i] != '/')
+		i++;
+	if (i == 1 || s[i] != ':')
+		return 0;
+	size_t host = ++i;
+	bool dot = false;
+	while (mx_host_char(s[i])) {
+		dot = dot || s[i] == '.';
+		i++;
+	}
+	while (i > host && (s[i - 1] == '.' || s[i - 1] == ':'))
+		i--;   /* "...example.org." ends a sentence */
+	return dot && i > host ? i : 0;
+}
+
+#define MX_PILL "https://matrix.to/#/"
+
+/* A mention as Matrix clients write one: a pill (https://matrix.to/#/@a:b,
+ * bare or as the target of a Markdown link, taken whole) or a bare user id
+ * at the start of a word. */
+static bool mx_mention_at(const char *text, const char *p, bool caller_here, struct config_mention *m)
+{
+	const char *at = p;
+	size_t n;
+
+	if (str_istarts(p, MX_PILL))
+		at = p + strlen(MX_PILL);
+	else if (p[0] != '@' || !config_mention_word_start(text, p))
+		return false;
+	if (!(n = mx_user_id_len(at)) || n >= sizeof(m->id))
+		return false;
+	memcpy(m->id, at, n);
+	m->id[n] = '\0';
+	m->from = p;
+	m->len = (size_t)(at + n - p);
+	/* [Alice](https://matrix.to/#/@alice:example.org): the whole link */
+	if (at != p && p >= text + 2 && p[-1] == '(' && p[-2] == ']' && at[n] == ')') {
+		const char *open = p - 2;
+		while (open > text && *open != '[')
+			open--;
+		if (*open == '[') {
+			m->from = open;
+			m->len = (size_t)(at + n + 1 - open);
+		}
+	}
+	return true;
+}
+
 static const struct config_key mx_keys[] = {
 	{ "homeserver_url", CONFIG_URL, true, NULL },
 	{ "user_id", CONFIG_MATRIX_USER, true, NULL },
@@ -1514,6 +1579,7 @@ const struct adapter adapter_matrix = {
 	.keys = mx_keys,
 	.announce_key = "announce_room",
 	.valid_id = mx_valid_id,
+	.mention_at = mx_mention_at,
 	.max_message = MX_MAX_TEXT,
 	.start = mx_start,
 	.announce = mx_announce,

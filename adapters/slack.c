@@ -1476,6 +1476,25 @@ static bool slack_valid_id(const char *id)
 	return true;
 }
 
+/* A mention as Slack writes it into a message: <@U0123> or <@U0123|name>. */
+static bool slack_mention_at(const char *text, const char *p, bool caller_here, struct config_mention *m)
+{
+	size_t i = 2;
+
+	if (p[0] != '<' || p[1] != '@')
+		return false;
+	while ((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9'))
+		i++;
+	const char *end = p[i] == '>' ? p + i : p[i] == '|' ? strchr(p + i, '>') : NULL;
+	if (i == 2 || !end || i - 2 >= sizeof(m->id))
+		return false;
+	memcpy(m->id, p + 2, i - 2);
+	m->id[i - 2] = '\0';
+	m->from = p;
+	m->len = (size_t)(end + 1 - p);
+	return true;
+}
+
 const struct adapter adapter_slack = {
 	.name = "slack",
 	.dialect = DIALECT_SLACK,
@@ -1483,6 +1502,7 @@ const struct adapter adapter_slack = {
 	.keys = slack_keys,
 	.announce_key = "announce_channel",
 	.valid_id = slack_valid_id,
+	.mention_at = slack_mention_at,
 	.max_message = SLACK_MAX_TEXT,
 	.start = slack_start,
 	.announce = slack_announce,

@@ -657,6 +657,42 @@ START_TEST(test_mentions)
 END_TEST
 
 
+/* A platform's mention markup is its own (its mention_at hook, registered
+ * like its identity syntax): a platform the core has never heard of gets
+ * its markup read as people, and with Slack's hook gone "<@U0ALICE>" is
+ * plain text again. */
+static bool irc_mention_at(const char *text, const char *p, bool caller_here, struct config_mention *m)
+{
+	const char *end;
+
+	if (strncmp(p, "<irc:", 5) != 0 || !(end = strchr(p + 5, '>')) || end == p + 5)
+		return false;
+	snprintf(m->id, sizeof(m->id), "%.*s", (int)(end - p - 5), p + 5);
+	m->from = p;
+	m->len = (size_t)(end + 1 - p);
+	return true;
+}
+
+START_TEST(test_mention_syntax_is_the_platforms)
+{
+	static const struct config_platform plats[] = {
+		{ .name = "console" },
+		{ .name = "irc", .mention_at = irc_mention_at },
+	};
+	static const char *const map[][2] = { { "albanD", "irc:alban" } };
+
+	config_set_platforms(plats, 2);
+	tu_map_identities(bot.config, map, 1);
+	ck_assert_int_eq(ask_as("who <irc:alban>", "console:x"), CMD_OK);
+	has("Alban Desmaison (@albanD):");
+	ck_assert_int_eq(ask_as("who <irc:nobody>", "console:x"), CMD_ERROR);
+	has("irc:nobody is mapped to no roster handle");
+	ck_assert_int_eq(ask_as("who <@U0ALICE>", "console:x"), CMD_ERROR);
+	ck_assert_msg(!strstr(out, "Alban"), "Slack markup read with no Slack registered:\n%s", out);
+	adapters_register();
+}
+END_TEST
+
 /* ---- with a database: link and nominate take people the same way --------------------- */
 
 static char tmpdir[64];
@@ -747,6 +783,7 @@ static Suite *suite(void)
 	TCase *men = tcase_create("mentions");
 	tcase_add_checked_fixture(men, setup_mentions, teardown);
 	tcase_add_loop_test(men, test_mentions, 0, (int)ARRAY_SIZE(mention_cases));
+	tcase_add_test(men, test_mention_syntax_is_the_platforms);
 	suite_add_tcase(s, men);
 
 	TCase *st = tcase_create("store");

@@ -30,6 +30,16 @@ void config_set_platforms(const struct config_platform *p, size_t n)
 	nplatforms = n;
 }
 
+const struct config_platform *config_platform_nth(size_t i)
+{
+	return i < nplatforms ? &platforms[i] : NULL;
+}
+
+bool config_mention_word_start(const char *text, const char *p)
+{
+	return p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '@' || p[-1] == '.');
+}
+
 const struct config_platform *config_platform(const char *name, size_t n)
 {
 	for (size_t i = 0; name && i < nplatforms; i++)

@@ -103,6 +103,19 @@ struct config_key {
 			      * CONFIG_CHOICE: the values allowed, '|'-separated */
 };
 
+/* A platform mention found in a command's text (config_platform's
+ * mention_at fills it). */
+struct config_mention {
+	const char *from;        /* where its markup starts: at the place asked
+				  * about, or before it (the Markdown link
+				  * "[Alice](...)" around a Matrix pill) */
+	size_t len;              /* the markup's bytes from from */
+	char id[256];            /* the user's id on the platform (the part
+				  * after "NAME:"), at most CONFIG_ID_MAX bytes */
+	bool may_be_handle;      /* mapped to no one, it may still be the
+				  * GitHub handle as typed: not a miss */
+};
+
 struct config_platform {
 	const char *name;                /* "slack": the key under "adapters" and the
 					  * identity prefix */
@@ -119,12 +132,22 @@ struct config_platform {
 	/* Optional: true when id (the part after "NAME:", already non-empty,
 	 * valid UTF-8, without spaces or controls) is valid on this platform. */
 	bool (*valid_id)(const char *id);
+	/* Optional: true, with *m filled, when the text at p (inside text, a
+	 * command's arguments) is this platform's markup for one of its users
+	 * (Slack "<@U0123>").  caller_here: the command's caller is on this
+	 * platform.  chatbot/bot/mention.c asks each platform in turn. */
+	bool (*mention_at)(const char *text, const char *p, bool caller_here, struct config_mention *m);
 };
 
 /* Sets the platforms (borrowed: static storage), replacing any before. */
 void config_set_platforms(const struct config_platform *p, size_t n);
 /* The platform named by the n bytes at name (any case), or NULL. */
 const struct config_platform *config_platform(const char *name, size_t n);
+/* The i-th registered platform (0-based, in registry order), or NULL. */
+const struct config_platform *config_platform_nth(size_t i);
+/* True when p (inside text) starts a word a mention may begin: at the
+ * start, or after anything but a letter, digit, '@' or '.'. */
+bool config_mention_word_start(const char *text, const char *p);
 /* The longest id after "PLATFORM:" an identity may have. */
 #define CONFIG_ID_MAX 255
 /* True when id is "PLATFORM:ID" for a registered platform, ID non-empty, at

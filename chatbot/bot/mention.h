@@ -4,9 +4,11 @@
  * Chat clients put a person into a message as markup: Slack `<@U0123>` or
  * `<@U0123|alice>`, a Matrix user id `@alice:example.org` or its pill
  * `https://matrix.to/#/@alice:example.org` (also inside a Markdown link),
- * a Discourse `@alice`.  mention_resolve() rewrites each into `@handle`,
- * the roster handle the identity maps to (config "identities", then
- * links).  A Discourse `@name` is read that way only when the caller is
+ * a Discourse `@alice`.  Each platform's adapter knows its own markup (its
+ * mention_at, registered through config.h like its identity syntax); this
+ * file asks them in registry order.  mention_resolve() rewrites each into
+ * `@handle`, the roster handle the identity maps to (config "identities",
+ * then links).  A Discourse `@name` is read that way only when the caller is
  * on Discourse and discourse:name is mapped; elsewhere `@name` is a GitHub
  * handle as typed.  A mention right after ':' is part of an identity
  * (`link slack:<@U0123> ...`) and is left for the command to judge.
