@@ -9,7 +9,7 @@ passed=0; failed=0; bad=""
 why=$(mktemp); trap 'rm -f "$why"' EXIT
 for t in "$@"; do
     out=$(CK_FORK=yes "$t" 2>&1); rc=$?
-    printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks:|Failures|Errors|^[^ ]+:[0-9]+:[EF]:' | head -40
+    printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks:|Failures|Errors|^[^ ]+:-?[0-9]+:[EFS]:' | head -40
     line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: [0-9]+' | tail -1)
     if [ -n "$line" ]; then
         n=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
@@ -23,7 +23,7 @@ for t in "$@"; do
             printf '%s\n' "$out" | tail -20
             printf '%s\n' "$out" | tail -8 | sed "s|^|$name (no summary): |" >>"$why"
         else
-            printf '%s\n' "$out" | grep -E '^[^ ]+:[0-9]+:[EF]:' | cut -c1-600 |
+            printf '%s\n' "$out" | grep -E '^[^ ]+:-?[0-9]+:[EFS]:' | cut -c1-600 |
                 sed "s|^|$name: |" >>"$why"
         fi
         bad="$bad $name"

@@ -679,10 +679,13 @@ START_TEST(test_mention_syntax_is_the_platforms)
 		{ .name = "console" },
 		{ .name = "irc", .mention_at = irc_mention_at },
 	};
-	static const char *const map[][2] = { { "albanD", "irc:alban" } };
+	/* albanD's identity (setup_mentions: slack:U0ALICE) becomes an irc one */
+	struct config_identity *ci = &bot.config->identities[0];
 
+	ck_assert_str_eq(ci->handle, "albanD");
+	free(ci->ids[0]);
+	ci->ids[0] = xstrdup("irc:alban");
 	config_set_platforms(plats, 2);
-	tu_map_identities(bot.config, map, 1);
 	ck_assert_int_eq(ask_as("who <irc:alban>", "console:x"), CMD_OK);
 	has("Alban Desmaison (@albanD):");
 	ck_assert_int_eq(ask_as("who <irc:nobody>", "console:x"), CMD_ERROR);
