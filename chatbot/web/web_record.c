@@ -3,6 +3,7 @@
  * web_escape(). */
 #include "chatbot/web/web_int.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,11 +71,10 @@ int web_decisions_page(const struct web_ctx *ctx, long long before_id, struct we
 	struct buf *out = &p->body;
 	struct ledger_decision *d;
 	size_t n;
-	int rc;
 
-	rc = before_id > 0 ? ledger_decisions_before(bot_gov(bot), before_id, WEB_DECISIONS_MAX, &d, &n)
-			   : ledger_decisions(bot_gov(bot), 0, WEB_DECISIONS_MAX, &d, &n);
-	if (rc < 0)
+	/* the newest page is the one before every id */
+	if (ledger_decisions_before(bot_gov(bot), before_id > 0 ? before_id : LLONG_MAX, WEB_DECISIONS_MAX,
+				    &d, &n) < 0)
 		return 503;
 	web_head(out, before_id > 0 ? "Older decisions" : "Decisions");
 	if (before_id > 0)
