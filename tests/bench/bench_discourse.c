@@ -34,12 +34,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "tests/bench/bench.h"
 
 #define API_KEY "dsc-bench-key"
 #define SECRET "whsec-bench"
@@ -63,13 +64,6 @@ static size_t nlat;
 static long replies, replies_window, sent, answered_2xx, refused;
 static long next_id = 1;
 static bool ack_only;     /* BENCH_ACK_ONLY: posts not for the bot (verify and ack only) */
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void die(const char *what)
 {
@@ -210,7 +204,7 @@ static void send_webhook(struct peer *p, bool window)
 			  "X-Discourse-Instance: http://127.0.0.1:%d\r\nX-Discourse-Event-Id: %ld\r\n"
 			  "X-Discourse-Event-Type: post\r\nX-Discourse-Event: post_created\r\n"
 			  "X-Discourse-Event-Signature: sha256=%s\r\n\r\n", bn, forum_port, id, sig);
-	p->sent_at = now();
+	p->sent_at = bench_now();
 	p->warm = window;
 	write_all(p->fd, head, (size_t)hn);
 	write_all(p->fd, body, (size_t)bn);
@@ -237,7 +231,7 @@ static void hook_read(struct peer *p)
 		if (status >= 200 && status < 300) {
 			answered_2xx++;
 			if (p->warm && nlat < MAX_SAMPLES)
-				lat[nlat++] = (now() - p->sent_at) * 1000.0;
+				lat[nlat++] = (bench_now() - p->sent_at) * 1000.0;
 		} else {
 			refused++;
 		}
@@ -254,46 +248,6 @@ static void hook_read(struct peer *p)
 
 /* ---- govbot ---- */
 
-static void spawn_bot(const char *govbot, const char *cfg)
-{
-	bot = fork();
-	if (bot < 0)
-		die("fork failed");
-	if (bot == 0) {
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			if (!getenv("BENCH_VERBOSE"))
-				dup2(null, 2);
-		}
-		setenv("DISCOURSE_API_KEY", API_KEY, 1);
-		setenv("DISCOURSE_WEBHOOK_SECRET", SECRET, 1);
-		execl(govbot, govbot, "run", "--config", cfg, (char *)NULL);
-		_exit(127);
-	}
-}
-
-/* govbot's CPU time (user + system) in ms, from /proc/PID/stat. */
-static double cpu_ms(void)
-{
-	char path[64], line[1024];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)bot);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	size_t n = fread(line, 1, sizeof line - 1, f);
-	fclose(f);
-	line[n] = '\0';
-	char *p = strrchr(line, ')');
-	unsigned long ut = 0, st = 0;
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-		return -1;
-	return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
-}
-
 static int free_port(void)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -305,12 +259,6 @@ static int free_port(void)
 		die("no free port");
 	close(fd);
 	return ntohs(sa.sin_port);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
 }
 
 int main(void)
@@ -350,26 +298,29 @@ int main(void)
 		forum[i].fd = -1;
 	for (int i = 0; i < MAX_HOOKS; i++)
 		hooks[i].fd = -1;
-	spawn_bot(govbot, cfg);
+	bot = bench_spawn_govbot(govbot, cfg, (const char *const[]){
+		"DISCOURSE_API_KEY=" API_KEY, "DISCOURSE_WEBHOOK_SECRET=" SECRET, NULL });
+	if (bot < 0)
+		die("fork failed");
 
 	/* wait until it listens */
-	double start = now();
+	double start = bench_now();
 	int probe;
 	while ((probe = connect_bot()) < 0) {
-		if (now() - start > 15)
+		if (bench_now() - start > 15)
 			die("govbot did not listen (run with BENCH_VERBOSE=1 to see why)");
 		usleep(20000);
 	}
 	close(probe);
 
-	double t0 = now(), warm_at = t0 + 1.0, end_at = warm_at + seconds, next_send = t0;
+	double t0 = bench_now(), warm_at = t0 + 1.0, end_at = warm_at + seconds, next_send = t0;
 	double cpu_start = -1, cpu_end = -1, drain_until = end_at + 5;
 	long window_sent = 0;
-	while (now() < drain_until) {
-		double t = now();
+	while (bench_now() < drain_until) {
+		double t = bench_now();
 		bool window = t >= warm_at && t < end_at;
 		if (cpu_start < 0 && t >= warm_at)
-			cpu_start = cpu_ms();
+			cpu_start = bench_cpu_ms(bot);
 		/* send what is due, on idle connections */
 		for (int i = 0; i < nconns && t < end_at && next_send <= t; i++) {
 			struct peer *p = &hooks[i];
@@ -387,7 +338,7 @@ int main(void)
 			for (int i = 0; i < nconns; i++)
 				idle = idle && hooks[i].sent_at == 0;
 			if (idle && (ack_only || replies >= sent))
-				cpu_end = cpu_ms();
+				cpu_end = bench_cpu_ms(bot);
 		}
 		if (cpu_end >= 0)
 			break;
@@ -419,7 +370,7 @@ int main(void)
 		bool can_send = false;
 		for (int i = 0; i < nconns; i++)
 			can_send = can_send || hooks[i].fd < 0 || hooks[i].sent_at == 0;
-		double wait_s = t < end_at && can_send ? next_send - now() : 0.020;
+		double wait_s = t < end_at && can_send ? next_send - bench_now() : 0.020;
 		if (wait_s < 0)
 			wait_s = 0;
 		if (wait_s > 0.020)
@@ -453,7 +404,7 @@ int main(void)
 		}
 	}
 	if (cpu_end < 0)
-		cpu_end = cpu_ms();
+		cpu_end = bench_cpu_ms(bot);
 	kill(bot, SIGTERM);
 	for (int i = 0; i < 500 && waitpid(bot, NULL, WNOHANG) != bot; i++)
 		usleep(10000);
@@ -461,7 +412,7 @@ int main(void)
 	waitpid(bot, NULL, 0);
 	bot = -1;
 
-	qsort(lat, nlat, sizeof *lat, cmp_double);
+	qsort(lat, nlat, sizeof *lat, bench_cmp_double);
 	double p50 = nlat ? lat[nlat / 2] : -1, p99 = nlat ? lat[(size_t)((double)nlat * 0.99)] : -1;
 	printf("discourse: %.0f webhooks/s answered, p50 %.3f ms, p99 %.3f ms to the 2xx, "
 	       "cpu %.1f us/command [%ld sent, %ld 2xx, %ld refused, %ld replies]\n",

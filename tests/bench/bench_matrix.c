@@ -41,6 +41,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "tests/bench/bench.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -55,13 +57,6 @@ static char dir[] = "/tmp/govbot-bench-matrix.XXXXXX";
 static char logpath[128];
 static long log_off;       /* how far the log has been read */
 static long stored, waits; /* answers stored, long-polls seen waiting */
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static const char *env_or(const char *name, const char *def)
 {
@@ -149,40 +144,20 @@ static void scan(void)
 
 static bool wait_for(long *counter, long want, double secs)
 {
-	double until = now() + secs;
+	double until = bench_now() + secs;
 	for (;;) {
 		scan();
 		if (*counter >= want)
 			return true;
-		if (now() > until)
+		if (bench_now() > until)
 			return false;
 		usleep(2000);
 	}
 }
 
-static double cpu_ms(void)
-{
-	char path[64], line[1024];
-	unsigned long ut = 0, st = 0;
-	FILE *f;
-	size_t n;
-	char *p;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)bot);
-	if (!(f = fopen(path, "r")))
-		return -1;
-	n = fread(line, 1, sizeof line - 1, f);
-	fclose(f);
-	line[n] = '\0';
-	p = strrchr(line, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-		return -1;
-	return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
-}
-
 /* govbot's CPU time in ms to the nanosecond: the sum over its threads of
  * /proc/PID/task/TID/schedstat's first field (time on a CPU, ns); -1 when
- * schedstat is missing.  cpu_ms() counts clock ticks (10 ms each), too
+ * schedstat is missing.  bench_cpu_ms() counts clock ticks (10 ms each), too
  * coarse for a 100 ms window. */
 static double cpu_ms_fine(void)
 {
@@ -263,7 +238,7 @@ static void start(void)
 	close(in[0]);
 	close(out[1]);
 	server_in = in[1];
-	for (double until = now() + 15; got < sizeof line - 1 && now() < until;) {
+	for (double until = bench_now() + 15; got < sizeof line - 1 && bench_now() < until;) {
 		struct pollfd pfd = { .fd = out[0], .events = POLLIN };
 		if (poll(&pfd, 1, 100) <= 0)
 			continue;
@@ -312,9 +287,9 @@ int main(void)
 		fail("govbot never long-polled /sync");
 
 	/* 1. one sync of commands */
-	c0 = cpu_ms();
+	c0 = bench_cpu_ms(bot);
 	f0 = cpu_ms_fine();
-	t0 = now();
+	t0 = bench_now();
 	{
 		char json[256];
 		snprintf(json, sizeof json, "{\"op\":\"message\",\"room\":\"" ROOM "\","
@@ -324,8 +299,8 @@ int main(void)
 	}
 	if (!wait_for(&stored, commands, 120))
 		fail("not every command was answered within 120 s");
-	t1 = now();
-	c1 = cpu_ms();
+	t1 = bench_now();
+	c1 = bench_cpu_ms(bot);
 	f1 = cpu_ms_fine();
 	printf("matrix: %ld commands answered in %.0f ms (goal 1000 ms), cpu %.1f us/command"
 	       " (schedstat %.1f us/command)\n",

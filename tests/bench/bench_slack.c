@@ -30,13 +30,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "tests/bench/bench.h"
 
 #define APP_TOKEN "xapp-1-A111-bench"
 #define BOT_TOKEN "xoxb-111-bench"
@@ -67,13 +68,6 @@ static size_t nlat;
 static long answered, bare_acks, bad_acks;
 static long next_env;
 static int inflight;
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void die(const char *what)
 {
@@ -225,7 +219,7 @@ static void send_envelopes(int want)
 		batch[used++] = (char)(n & 0xff);
 		memcpy(batch + used, env, (size_t)n);
 		used += (size_t)n;
-		sent_at[next_env++] = now();
+		sent_at[next_env++] = bench_now();
 		inflight++;
 	}
 	if (used)
@@ -370,7 +364,7 @@ static void on_message(const char *m, size_t n, double t, double window_start)
 static size_t ws_frames(struct conn *c, double window_start)
 {
 	size_t off = 0;
-	double t = now();
+	double t = bench_now();
 	for (;;) {
 		unsigned char *p = (unsigned char *)c->in + off;
 		size_t avail = c->len - off, h = 2;
@@ -431,30 +425,6 @@ static size_t ws_frames(struct conn *c, double window_start)
 
 /* ---- main ------------------------------------------------------------------ */
 
-static void spawn_bot(const char *govbot, const char *cfg)
-{
-	bot = fork();
-	if (bot < 0)
-		die("fork failed");
-	if (bot == 0) {
-		/* Its own process group, so that a wrapper's children (GOVBOT="time ...")
-		 * go down with it. */
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			if (!getenv("BENCH_VERBOSE"))
-				dup2(null, 2);
-		}
-		setenv("SLACK_APP_TOKEN", APP_TOKEN, 1);
-		setenv("SLACK_BOT_TOKEN", BOT_TOKEN, 1);
-		execl(govbot, govbot, "run", "--config", cfg, (char *)NULL);
-		_exit(127);
-	}
-}
-
 static long rss_kib(const char *field)
 {
 	char path[64], line[256];
@@ -484,31 +454,6 @@ static void copy_smaps(const char *to)
 		fclose(in);
 	if (out)
 		fclose(out);
-}
-
-/* govbot's CPU time (user + system) in ms, from /proc/PID/stat. */
-static double cpu_ms(void)
-{
-	char path[64], line[1024];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)bot);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	size_t n = fread(line, 1, sizeof line - 1, f);
-	fclose(f);
-	line[n] = '\0';
-	char *p = strrchr(line, ')');
-	unsigned long ut = 0, st = 0;
-	/* after "pid (comm)": state, then fields 4..13, then utime, stime */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-		return -1;
-	return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
 }
 
 int main(void)
@@ -543,12 +488,15 @@ int main(void)
 	fclose(f);
 	for (int i = 0; i < MAX_CONNS; i++)
 		conns[i].fd = -1;
-	spawn_bot(govbot, cfg);
+	bot = bench_spawn_govbot(govbot, cfg, (const char *const[]){
+		"SLACK_APP_TOKEN=" APP_TOKEN, "SLACK_BOT_TOKEN=" BOT_TOKEN, NULL });
+	if (bot < 0)
+		die("fork failed");
 
-	double start = now(), window_start = 0, window_end = 0, deadline = start + 30;
+	double start = bench_now(), window_start = 0, window_end = 0, deadline = start + 30;
 	bool warm = false;
 	double cpu_start = -1, cpu_end = -1;   /* govbot's CPU ms over the window */
-	while (now() < deadline) {
+	while (bench_now() < deadline) {
 		struct pollfd pfd[MAX_CONNS + 1];
 		int map[MAX_CONNS + 1], np = 0;
 		pfd[np] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
@@ -612,7 +560,7 @@ int main(void)
 			} while (used && !c->ws && c->len);
 		}
 		if (ws_fd >= 0) {
-			double t = now();
+			double t = bench_now();
 			if (!warm) {
 				warm = true;
 				window_start = t + 0.5; /* half a second of warm-up */
@@ -620,12 +568,12 @@ int main(void)
 				deadline = window_end + 5;
 			}
 			if (cpu_start < 0 && t >= window_start)
-				cpu_start = cpu_ms();
+				cpu_start = bench_cpu_ms(bot);
 			if (t < window_end) {
 				send_envelopes(want);
 			} else {
 				if (cpu_end < 0)
-					cpu_end = cpu_ms();
+					cpu_end = bench_cpu_ms(bot);
 				if (inflight == 0)
 					break;
 			}
@@ -645,7 +593,7 @@ int main(void)
 	kill(-bot, SIGKILL);
 	waitpid(bot, NULL, 0);
 
-	qsort(lat, nlat, sizeof *lat, cmp_double);
+	qsort(lat, nlat, sizeof *lat, bench_cmp_double);
 	double p50 = nlat ? lat[nlat / 2] : 0, p99 = nlat ? lat[(size_t)((double)nlat * 0.99)] : 0;
 	printf("slack: %.0f commands/s, p50 %.3f ms, p99 %.3f ms, rss %ld KiB"
 	       " [peak %ld KiB, anon %ld KiB, file %ld KiB; %ld answered in %.1f s, %d in flight,"
